@@ -1,0 +1,171 @@
+//! The node catalog and the cheapest combination of nodes that covers a size (DESIGN.md 4.1).
+
+/// A machine type one can rent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeType {
+    /// Catalog name, e.g. `broker-large`.
+    pub name: String,
+    /// Capacity per resource, in the scenario's resource order.
+    pub capacity: Vec<f64>,
+    /// Price per hour held.
+    pub price_per_hour: f64,
+}
+
+/// A set of nodes: indices into the catalog, one entry per node, sorted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cover {
+    /// Catalog index of each node.
+    pub nodes: Vec<usize>,
+    /// Sum of the nodes' prices per hour.
+    pub price_per_hour: f64,
+}
+
+/// The cheapest multiset of catalog nodes whose summed capacity covers `size` on every
+/// resource; `None` when no combination can (some resource has no capacity in any type).
+///
+/// Branch and bound over the types in catalog order, with the lower bound
+/// `max_r remaining_r * min_t price_t / capacity_tr`. Ties keep the first combination found,
+/// which prefers more nodes of earlier types; the result is deterministic.
+pub fn cheapest_cover(size: &[f64], catalog: &[NodeType]) -> Option<Cover> {
+    if size.iter().all(|&s| s <= 0.0) {
+        return Some(Cover {
+            nodes: vec![],
+            price_per_hour: 0.0,
+        });
+    }
+    let mut search = Search {
+        catalog,
+        counts: vec![0; catalog.len()],
+        best: None,
+        best_price: f64::INFINITY,
+    };
+    search.go(0, size.to_vec(), 0.0);
+    let counts = search.best?;
+    let nodes: Vec<usize> = counts
+        .iter()
+        .enumerate()
+        .flat_map(|(t, &c)| std::iter::repeat_n(t, c))
+        .collect();
+    Some(Cover {
+        price_per_hour: nodes.iter().map(|&t| catalog[t].price_per_hour).sum(),
+        nodes,
+    })
+}
+
+struct Search<'a> {
+    catalog: &'a [NodeType],
+    counts: Vec<usize>,
+    best: Option<Vec<usize>>,
+    best_price: f64,
+}
+
+impl Search<'_> {
+    fn covered(remaining: &[f64]) -> bool {
+        remaining.iter().all(|&r| r <= 1e-9)
+    }
+
+    /// Cheapest possible completion using types `from..`, or infinity when impossible.
+    fn bound(&self, from: usize, remaining: &[f64]) -> f64 {
+        let mut bound: f64 = 0.0;
+        for (r, &need) in remaining.iter().enumerate() {
+            if need <= 1e-9 {
+                continue;
+            }
+            let unit = self.catalog[from..]
+                .iter()
+                .filter(|t| t.capacity[r] > 0.0)
+                .map(|t| t.price_per_hour / t.capacity[r])
+                .fold(f64::INFINITY, f64::min);
+            bound = bound.max(need * unit);
+        }
+        bound
+    }
+
+    fn go(&mut self, i: usize, remaining: Vec<f64>, price: f64) {
+        if Self::covered(&remaining) {
+            if price < self.best_price {
+                self.best_price = price;
+                self.best = Some(self.counts.clone());
+            }
+            return;
+        }
+        if i == self.catalog.len() || price + self.bound(i, &remaining) >= self.best_price {
+            return;
+        }
+        let t = &self.catalog[i];
+        let most = remaining
+            .iter()
+            .zip(&t.capacity)
+            .filter(|(_, &c)| c > 0.0)
+            .map(|(&need, &c)| (need.max(0.0) / c - 1e-12).ceil() as usize)
+            .max()
+            .unwrap_or(0);
+        for count in (0..=most).rev() {
+            let rest: Vec<f64> = remaining
+                .iter()
+                .zip(&t.capacity)
+                .map(|(&need, &c)| need - count as f64 * c)
+                .collect();
+            self.counts[i] = count;
+            self.go(i + 1, rest, price + count as f64 * t.price_per_hour);
+        }
+        self.counts[i] = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog() -> Vec<NodeType> {
+        let t = |name: &str, cpu: f64, mem: f64, price: f64| NodeType {
+            name: name.into(),
+            capacity: vec![cpu, mem],
+            price_per_hour: price,
+        };
+        vec![
+            t("small", 4.0, 16.0, 0.2),
+            t("medium", 8.0, 32.0, 0.38),
+            t("large", 16.0, 64.0, 0.77),
+        ]
+    }
+
+    #[test]
+    fn mixes_types_when_cheaper() {
+        // 20 cores, 40 GiB: large+small = 0.97; 2 large = 1.54; medium*2+small = 0.96;
+        // small*5 = 1.00; medium*3 = 1.14 -> medium, medium, small at 0.96
+        let c = cheapest_cover(&[20.0, 40.0], &catalog()).unwrap();
+        assert_eq!(c.nodes, vec![0, 1, 1]);
+        assert!((c.price_per_hour - 0.96).abs() < 1e-12);
+    }
+
+    #[test]
+    fn small_sizes_take_the_smallest_type() {
+        // 1 core, 2 GiB: one small at 0.2
+        let c = cheapest_cover(&[1.0, 2.0], &catalog()).unwrap();
+        assert_eq!((c.nodes, c.price_per_hour), (vec![0], 0.2));
+        // exactly 8 cores and 32 GiB: medium 0.38 beats two smalls 0.40
+        let c = cheapest_cover(&[8.0, 32.0], &catalog()).unwrap();
+        assert_eq!(c.nodes, vec![1]);
+    }
+
+    #[test]
+    fn memory_can_drive_the_size() {
+        // 2 cores but 60 GiB: 2 medium (64 GiB) 0.76 beats large 0.77, medium+2 small 0.78
+        // and 4 small 0.80
+        let c = cheapest_cover(&[2.0, 60.0], &catalog()).unwrap();
+        assert_eq!(c.nodes, vec![1, 1]);
+        assert!((c.price_per_hour - 0.76).abs() < 1e-12);
+    }
+
+    #[test]
+    fn nothing_to_cover_and_impossible() {
+        assert_eq!(cheapest_cover(&[0.0, 0.0], &catalog()).unwrap().nodes, vec![]);
+        let no_mem = vec![NodeType {
+            name: "cpu-only".into(),
+            capacity: vec![4.0, 0.0],
+            price_per_hour: 1.0,
+        }];
+        assert!(cheapest_cover(&[1.0, 1.0], &no_mem).is_none());
+    }
+}

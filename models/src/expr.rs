@@ -1,0 +1,221 @@
+//! The small call syntax that names placers and predictors in scenarios:
+//! `first-fit`, `percentile(95)`, `random(seed = 7)`, `max(peak, n_sigma(3))`.
+
+use std::fmt;
+
+/// One argument of a call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    /// A positional number.
+    Number(f64),
+    /// A nested call (or a bare name).
+    Call(Call),
+    /// `key = number`.
+    Named(String, f64),
+}
+
+/// A parsed `name(args)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// The name, e.g. `first-fit`.
+    pub name: String,
+    /// Its arguments, in order.
+    pub args: Vec<Arg>,
+}
+
+/// A syntax error, with the 0-based character offset where it was found.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message} at character {}", offset + 1)]
+pub struct ParseError {
+    /// What was expected.
+    pub message: String,
+    /// 0-based offset into the text.
+    pub offset: usize,
+}
+
+impl Call {
+    /// Parses a call from text.
+    pub fn parse(text: &str) -> Result<Call, ParseError> {
+        let mut p = Parser {
+            s: text.as_bytes(),
+            i: 0,
+        };
+        let call = p.call()?;
+        p.ws();
+        if p.i != p.s.len() {
+            return Err(p.err("expected the end of the expression"));
+        }
+        Ok(call)
+    }
+
+    /// The value of the named argument `key`, if given.
+    pub fn named(&self, key: &str) -> Option<f64> {
+        self.args.iter().find_map(|a| match a {
+            Arg::Named(k, v) if k == key => Some(*v),
+            _ => None,
+        })
+    }
+
+    /// The positional numbers, in order.
+    pub fn numbers(&self) -> impl Iterator<Item = f64> + '_ {
+        self.args.iter().filter_map(|a| match a {
+            Arg::Number(v) => Some(*v),
+            _ => None,
+        })
+    }
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)?;
+        if self.args.is_empty() {
+            return Ok(());
+        }
+        f.write_str("(")?;
+        for (k, a) in self.args.iter().enumerate() {
+            if k > 0 {
+                f.write_str(", ")?;
+            }
+            match a {
+                Arg::Number(v) => write!(f, "{v}")?,
+                Arg::Call(c) => write!(f, "{c}")?,
+                Arg::Named(key, v) => write!(f, "{key} = {v}")?,
+            }
+        }
+        f.write_str(")")
+    }
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn err(&self, message: &str) -> ParseError {
+        ParseError {
+            message: message.to_string(),
+            offset: self.i,
+        }
+    }
+
+    fn ws(&mut self) {
+        while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
+            self.i += 1;
+        }
+    }
+
+    fn name(&mut self) -> Result<String, ParseError> {
+        self.ws();
+        let start = self.i;
+        while self.i < self.s.len()
+            && (self.s[self.i].is_ascii_alphanumeric() || matches!(self.s[self.i], b'_' | b'-'))
+        {
+            self.i += 1;
+        }
+        if start == self.i || !self.s[start].is_ascii_alphabetic() {
+            self.i = start;
+            return Err(self.err("expected a name"));
+        }
+        Ok(String::from_utf8_lossy(&self.s[start..self.i]).into_owned())
+    }
+
+    fn number(&mut self) -> Result<f64, ParseError> {
+        self.ws();
+        let start = self.i;
+        while self.i < self.s.len()
+            && (self.s[self.i].is_ascii_digit() || matches!(self.s[self.i], b'.' | b'-' | b'+' | b'e' | b'E'))
+        {
+            self.i += 1;
+        }
+        std::str::from_utf8(&self.s[start..self.i])
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| {
+                self.i = start;
+                self.err("expected a number")
+            })
+    }
+
+    fn call(&mut self) -> Result<Call, ParseError> {
+        let name = self.name()?;
+        let mut args = vec![];
+        self.ws();
+        if self.i < self.s.len() && self.s[self.i] == b'(' {
+            self.i += 1;
+            self.ws();
+            if self.s.get(self.i) == Some(&b')') {
+                self.i += 1;
+                return Ok(Call { name, args });
+            }
+            loop {
+                args.push(self.arg()?);
+                self.ws();
+                match self.s.get(self.i) {
+                    Some(b',') => self.i += 1,
+                    Some(b')') => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return Err(self.err("expected ',' or ')'")),
+                }
+            }
+        }
+        Ok(Call { name, args })
+    }
+
+    fn arg(&mut self) -> Result<Arg, ParseError> {
+        self.ws();
+        match self.s.get(self.i) {
+            Some(c) if c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+') => {
+                Ok(Arg::Number(self.number()?))
+            }
+            Some(c) if c.is_ascii_alphabetic() => {
+                let save = self.i;
+                let name = self.name()?;
+                self.ws();
+                if self.s.get(self.i) == Some(&b'=') {
+                    self.i += 1;
+                    return Ok(Arg::Named(name, self.number()?));
+                }
+                self.i = save;
+                Ok(Arg::Call(self.call()?))
+            }
+            _ => Err(self.err("expected a number, a name or key = value")),
+        }
+    }
+}
+
+/// An error for a name that is not among `known`, listing them.
+pub fn unknown(what: &str, name: &str, known: &[&str]) -> String {
+    format!(
+        "unknown {what} `{name}`; known {what}s: {}",
+        known.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_names_calls_and_named_args() {
+        let c = Call::parse("first-fit").unwrap();
+        assert_eq!((c.name.as_str(), c.args.len()), ("first-fit", 0));
+        let c = Call::parse(" percentile( 95 ) ").unwrap();
+        assert_eq!(c.numbers().collect::<Vec<_>>(), vec![95.0]);
+        let c = Call::parse("random(seed = 7)").unwrap();
+        assert_eq!(c.named("seed"), Some(7.0));
+        let c = Call::parse("max(peak, n_sigma(3), rc_like(99.5))").unwrap();
+        assert_eq!(c.to_string(), "max(peak, n_sigma(3), rc_like(99.5))");
+    }
+
+    #[test]
+    fn reports_where_it_broke() {
+        assert_eq!(Call::parse("max(peak,").unwrap_err().offset, 9);
+        assert_eq!(Call::parse("percentile(x=)").unwrap_err().offset, 13);
+        assert!(Call::parse("9lives").is_err());
+        assert!(Call::parse("a b").is_err());
+    }
+}

@@ -1,0 +1,47 @@
+//! The latency model of DESIGN.md 4.4: an M/M/1 queue per node and compressible resource.
+
+/// Default cap on utilization in the latency factor.
+pub const DEFAULT_RHO_MAX: f64 = 0.99;
+
+/// Latency factor `1 / (1 - min(rho, rho_max))` of a server at utilization `rho`.
+///
+/// A negative or NaN `rho` counts as idle (factor 1).
+pub fn factor(rho: f64, rho_max: f64) -> f64 {
+    let rho = if rho.is_nan() || rho < 0.0 { 0.0 } else { rho };
+    1.0 / (1.0 - rho.min(rho_max))
+}
+
+/// Latency inflation: the factor seen over the factor the tenant would see alone, at least 1.
+pub fn inflation(actual_factor: f64, alone_factor: f64) -> f64 {
+    if alone_factor <= 0.0 {
+        return 1.0;
+    }
+    (actual_factor / alone_factor).max(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mm1_factor_by_hand() {
+        // rho 0.5: 1 / (1 - 0.5) = 2
+        assert_eq!(factor(0.5, 0.99), 2.0);
+        // rho 0.8: 1 / 0.2 = 5
+        assert!((factor(0.8, 0.99) - 5.0).abs() < 1e-12);
+        // rho 1.7 is capped at 0.99: 1 / 0.01 = 100
+        assert!((factor(1.7, 0.99) - 100.0).abs() < 1e-9);
+        // idle
+        assert_eq!(factor(0.0, 0.99), 1.0);
+        assert_eq!(factor(-0.1, 0.99), 1.0);
+    }
+
+    #[test]
+    fn inflation_by_hand() {
+        // shared broker at rho 0.8 (factor 5); alone the tenant would run at 0.5 of its spec
+        // (factor 2): inflation 5 / 2 = 2.5
+        assert!((inflation(factor(0.8, 0.99), factor(0.5, 0.99)) - 2.5).abs() < 1e-12);
+        // a node quieter than the tenant's own allotment never shows below 1
+        assert_eq!(inflation(1.25, 2.0), 1.0);
+    }
+}
