@@ -160,7 +160,10 @@ mod tests {
 
     #[test]
     fn nothing_to_cover_and_impossible() {
-        assert_eq!(cheapest_cover(&[0.0, 0.0], &catalog()).unwrap().nodes, vec![]);
+        assert_eq!(
+            cheapest_cover(&[0.0, 0.0], &catalog()).unwrap().nodes,
+            vec![]
+        );
         let no_mem = vec![NodeType {
             name: "cpu-only".into(),
             capacity: vec![4.0, 0.0],

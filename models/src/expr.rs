@@ -124,7 +124,8 @@ impl Parser<'_> {
         self.ws();
         let start = self.i;
         while self.i < self.s.len()
-            && (self.s[self.i].is_ascii_digit() || matches!(self.s[self.i], b'.' | b'-' | b'+' | b'e' | b'E'))
+            && (self.s[self.i].is_ascii_digit()
+                || matches!(self.s[self.i], b'.' | b'-' | b'+' | b'e' | b'E'))
         {
             self.i += 1;
         }

@@ -6,35 +6,42 @@
 //! allotment `s`) and `w` the entitlement weight (request for containers, spec share on shared
 //! brokers). The loss attributed sums to `L` exactly, so harm caused equals harm suffered.
 
+/// Each item's excess over its fair share, `e_j = max(0, x_j - cap * w_j / sum w)`, written
+/// into `out`; returns `sum e`. Weights that are all zero count as equal.
+pub fn excess(x: &[f64], weight: &[f64], cap: f64, out: &mut [f64]) -> f64 {
+    let total_w: f64 = weight.iter().sum();
+    let n = x.len() as f64;
+    let mut total = 0.0;
+    for (i, e) in out.iter_mut().enumerate() {
+        let fair = if total_w > 0.0 {
+            cap * weight[i] / total_w
+        } else {
+            cap / n
+        };
+        *e = (x[i] - fair).max(0.0);
+        total += *e;
+    }
+    total
+}
+
 /// Attributes the loss of one node-resource-step. Writes each item's share of the blame into
 /// `caused` (overwriting) and returns the total loss `L`.
 ///
-/// Weights that are all zero count as equal. When no item exceeds its fair share but there is
-/// loss (possible only through rounding), the loss is blamed in proportion to `x`.
+/// When no item exceeds its fair share but there is loss (possible only through rounding),
+/// the loss is blamed in proportion to `x`.
 pub fn attribute(x: &[f64], a: &[f64], weight: &[f64], cap: f64, caused: &mut [f64]) -> f64 {
     let loss: f64 = x.iter().zip(a).map(|(&s, &d)| (s - d).max(0.0)).sum();
     caused.fill(0.0);
     if loss <= 0.0 {
         return 0.0;
     }
-    let total_w: f64 = weight.iter().sum();
-    let n = x.len() as f64;
-    let mut total_e = 0.0;
-    for (i, c) in caused.iter_mut().enumerate() {
-        let fair = if total_w > 0.0 {
-            cap * weight[i] / total_w
-        } else {
-            cap / n
-        };
-        *c = (x[i] - fair).max(0.0);
-        total_e += *c;
-    }
+    let mut total_e = excess(x, weight, cap, caused);
     if total_e <= 0.0 {
         caused.copy_from_slice(x);
         total_e = x.iter().sum();
     }
     if total_e <= 0.0 {
-        caused.fill(loss / n);
+        caused.fill(loss / x.len() as f64);
         return loss;
     }
     let scale = loss / total_e;
@@ -74,6 +81,20 @@ mod tests {
         let l = attribute(&x, &a, &[1.0, 1.0, 1.0], 12.0, &mut caused);
         assert!((l - 6.0).abs() < 1e-12);
         assert!((caused[0] - 6.0).abs() < 1e-12 && caused[1] == 0.0 && caused[2] == 0.0);
+    }
+
+    #[test]
+    fn excess_by_hand() {
+        // cap 12, x = 10, 1, 4 with weights 1, 1, 2: fair 3, 3, 6; excess 7, 0, 0
+        let mut e = [0.0; 3];
+        assert_eq!(
+            excess(&[10.0, 1.0, 4.0], &[1.0, 1.0, 2.0], 12.0, &mut e),
+            7.0
+        );
+        assert_eq!(e, [7.0, 0.0, 0.0]);
+        // zero weights count as equal: fair 6, 6; excess 4, 0
+        let mut e = [0.0; 2];
+        assert_eq!(excess(&[10.0, 2.0], &[0.0, 0.0], 12.0, &mut e), 4.0);
     }
 
     #[test]

@@ -16,7 +16,11 @@ pub fn proportional(x: &[f64], cap: f64, a: &mut [f64]) {
         a.copy_from_slice(x);
         return;
     }
-    let scale = if total > 0.0 { cap.max(0.0) / total } else { 0.0 };
+    let scale = if total > 0.0 {
+        cap.max(0.0) / total
+    } else {
+        0.0
+    };
     for (ai, &xi) in a.iter_mut().zip(x) {
         *ai = xi * scale;
     }
@@ -71,7 +75,9 @@ fn fill_pass(
     // result independent of the sort algorithm.
     order.sort_unstable_by(|&p, &q| {
         let (p, q) = (p as usize, q as usize);
-        (room[p] / w(p)).total_cmp(&(room[q] / w(q))).then(p.cmp(&q))
+        (room[p] / w(p))
+            .total_cmp(&(room[q] / w(q)))
+            .then(p.cmp(&q))
     });
     let mut left = budget.max(0.0);
     for (k, &i) in order.iter().enumerate() {
@@ -221,7 +227,14 @@ mod tests {
     fn cgroup_two_containers_requests_five_limits_ten() {
         // x = min(d, l) = 8 and 6; guarantees min(x, 5) = 5 and 5 fill the 10 cores: 5 and 5
         let (mut a, mut room, mut order) = ([0.0; 2], vec![], vec![]);
-        cgroup(&[8.0, 6.0], &[5.0, 5.0], 10.0, &mut a, &mut room, &mut order);
+        cgroup(
+            &[8.0, 6.0],
+            &[5.0, 5.0],
+            10.0,
+            &mut a,
+            &mut room,
+            &mut order,
+        );
         assert!(close(&a, &[5.0, 5.0]), "{a:?}");
     }
 
@@ -229,7 +242,14 @@ mod tests {
     fn cgroup_spare_goes_to_who_wants_more() {
         // x = 8, 2 on 10 with requests 5, 5: guarantees 5, 2; rest 3 goes to the first (room 3)
         let (mut a, mut room, mut order) = ([0.0; 2], vec![], vec![]);
-        cgroup(&[8.0, 2.0], &[5.0, 5.0], 10.0, &mut a, &mut room, &mut order);
+        cgroup(
+            &[8.0, 2.0],
+            &[5.0, 5.0],
+            10.0,
+            &mut a,
+            &mut room,
+            &mut order,
+        );
         assert!(close(&a, &[8.0, 2.0]), "{a:?}");
     }
 
@@ -254,7 +274,14 @@ mod tests {
     fn cgroup_oversold_requests_scale_down() {
         // requests 6 + 6 = 12 > 10 (request_ratio oversold): guarantees 6, 6 scaled by 10/12 -> 5, 5
         let (mut a, mut room, mut order) = ([0.0; 2], vec![], vec![]);
-        cgroup(&[8.0, 8.0], &[6.0, 6.0], 10.0, &mut a, &mut room, &mut order);
+        cgroup(
+            &[8.0, 8.0],
+            &[6.0, 6.0],
+            10.0,
+            &mut a,
+            &mut room,
+            &mut order,
+        );
         assert!(close(&a, &[5.0, 5.0]), "{a:?}");
     }
 
@@ -297,7 +324,13 @@ mod tests {
         // Killing the second (5 over its request) leaves 10 <= 16: one victim.
         let (mut killed, mut order) = ([false; 3], vec![]);
         assert_eq!(
-            oom_evict(&[6.0, 9.0, 4.0], &[6.0, 4.0, 4.0], 16.0, &mut killed, &mut order),
+            oom_evict(
+                &[6.0, 9.0, 4.0],
+                &[6.0, 4.0, 4.0],
+                16.0,
+                &mut killed,
+                &mut order
+            ),
             1
         );
         assert_eq!(killed, [false, true, false]);
@@ -339,7 +372,10 @@ mod tests {
         prop_assert!(sum <= cap + tol, "sum {sum} > cap {cap}");
         // work conserving: if demand exceeds capacity, capacity is fully used
         let total: f64 = x.iter().sum();
-        prop_assert!((sum - total.min(cap)).abs() <= 1e-7 * (1.0 + cap), "{sum} vs {total}");
+        prop_assert!(
+            (sum - total.min(cap)).abs() <= 1e-7 * (1.0 + cap),
+            "{sum} vs {total}"
+        );
         Ok(())
     }
 

@@ -37,13 +37,22 @@ mod tests {
             avoid,
         };
         // 1 core: 9 + 1 <= 10 on node 0
-        assert_eq!(FirstFit.place(&req(&[1.0], 1.0, &[]), &n), Decision::Node(0));
+        assert_eq!(
+            FirstFit.place(&req(&[1.0], 1.0, &[]), &n),
+            Decision::Node(0)
+        );
         // 2 cores: node 0 would hold 11 > 10; node 1 holds 4 + 2 = 6
-        assert_eq!(FirstFit.place(&req(&[2.0], 1.0, &[]), &n), Decision::Node(1));
+        assert_eq!(
+            FirstFit.place(&req(&[2.0], 1.0, &[]), &n),
+            Decision::Node(1)
+        );
         // avoiding node 1 (a sibling is there), nothing open fits: open a new node
         assert_eq!(FirstFit.place(&req(&[2.0], 1.0, &[1]), &n), Decision::Open);
         // oversold fill target 1.5: node 0 takes 9 + 5 = 14 <= 15
-        assert_eq!(FirstFit.place(&req(&[5.0], 1.5, &[]), &n), Decision::Node(0));
+        assert_eq!(
+            FirstFit.place(&req(&[5.0], 1.5, &[]), &n),
+            Decision::Node(0)
+        );
         // 7 cores at fill 1.0: 4 + 7 = 11 > 10 on node 1, node 2 closed: open
         assert_eq!(FirstFit.place(&req(&[7.0], 1.0, &[]), &n), Decision::Open);
     }

@@ -124,7 +124,10 @@ mod tests {
     #[test]
     fn unknown_placer_lists_the_known_ones() {
         let err = build(&Call::parse("best-fitt").unwrap()).err().unwrap();
-        assert!(err.contains("unknown placer `best-fitt`") && err.contains("first-fit"), "{err}");
+        assert!(
+            err.contains("unknown placer `best-fitt`") && err.contains("first-fit"),
+            "{err}"
+        );
         assert!(build(&Call::parse("first-fit(3)").unwrap()).is_err());
     }
 }

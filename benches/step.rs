@@ -1,0 +1,86 @@
+//! Criterion benches for the hot paths: each sharing policy on one node-resource, and the
+//! whole step loop of each placement model on a trace held in memory.
+//!
+//! `cargo bench --bench step`
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use overbook::engine::{self, Options};
+use overbook::models::sharing;
+use overbook::scenario::Scenario;
+use overbook::trace::{Row, VecSource};
+
+fn policies(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sharing");
+    for n in [4usize, 32] {
+        let x: Vec<f64> = (0..n).map(|i| 1.0 + (i * 7 % 11) as f64).collect();
+        let q: Vec<f64> = (0..n).map(|i| 1.0 + (i % 3) as f64).collect();
+        let cap = x.iter().sum::<f64>() * 0.7;
+        let (mut a, mut room, mut order) = (vec![0.0; n], vec![], vec![]);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::new("proportional", n), &n, |b, _| {
+            b.iter(|| sharing::proportional(black_box(&x), cap, &mut a))
+        });
+        g.bench_with_input(BenchmarkId::new("fair", n), &n, |b, _| {
+            b.iter(|| sharing::fair(black_box(&x), &q, cap, &mut a, &mut order))
+        });
+        g.bench_with_input(BenchmarkId::new("cgroup", n), &n, |b, _| {
+            b.iter(|| sharing::cgroup(black_box(&x), &q, cap, &mut a, &mut room, &mut order))
+        });
+        let mut killed = vec![false; n];
+        g.bench_with_input(BenchmarkId::new("oom_evict", n), &n, |b, _| {
+            b.iter(|| {
+                killed.fill(false);
+                sharing::oom_evict(black_box(&x), &q, cap, &mut killed, &mut order)
+            })
+        });
+    }
+    g.finish();
+}
+
+/// A deterministic population: `tenants` tenants with daily cycles over `steps` steps.
+fn population(tenants: usize, steps: usize) -> Vec<Row> {
+    let mut rows = Vec::with_capacity(tenants * steps);
+    for s in 0..steps {
+        for u in 0..tenants {
+            let spec = 1.0 + (u % 8) as f64;
+            let phase = (u % 3) as f64 * 2.1;
+            let day = (s as f64 / 288.0 * std::f64::consts::TAU + phase).cos();
+            let use_ = spec * (0.4 + 0.3 * day + 0.05 * ((u * 31 + s * 17) % 13) as f64 / 13.0);
+            rows.push(Row {
+                time: s as i64 * 300,
+                tenant: format!("t{u}").into_bytes(),
+                demand: vec![use_, 4.0 * spec * 0.6, 25.0 * use_],
+                spec: vec![spec, 4.0 * spec, 25.0 * spec],
+                ..Row::default()
+            });
+        }
+    }
+    rows
+}
+
+fn step_loop(c: &mut Criterion) {
+    let text = std::fs::read_to_string("scenarios/quickstart.toml").unwrap();
+    let (tenants, steps) = (1000, 48);
+    let rows = population(tenants, steps);
+    let mut g = c.benchmark_group("replay");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements((tenants * steps) as u64));
+    for model in ["shared", "containerized", "dedicated"] {
+        // keep only this model
+        let mut s = Scenario::parse(Path::new("scenarios/quickstart.toml"), &text).unwrap();
+        s.models.retain(|m| m.name == model);
+        g.bench_function(BenchmarkId::new("tenant-samples", model), |b| {
+            b.iter(|| {
+                let mut src = VecSource::new("bench", rows.clone(), vec![true; 3]);
+                engine::run(&s, &mut src, Options::default()).unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, policies, step_loop);
+criterion_main!(benches);

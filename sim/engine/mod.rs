@@ -1,0 +1,340 @@
+//! The event loop of DESIGN.md section 10.
+//!
+//! Time advances in steps. At each step boundary the driver reads the trace rows of the step
+//! (the latest sample of a tenant in a step wins; demand holds until the next sample), finds
+//! the tenants whose hold expired, pushes arrivals and departures onto a small heap keyed
+//! `(time, seq)` and drains it in order, then hands the step to every model. Models step in
+//! parallel; each is sequential inside, so results do not depend on the thread count.
+//!
+//! Architecture invariant: no heap operation and no allocation per sample. The heap sees only
+//! arrivals and departures; per-sample work is a dense loop over flat arrays.
+
+mod model;
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use overbook_models::catalog::cheapest_cover;
+use rayon::prelude::*;
+
+pub use model::{ModelResult, ModelTotals, NodeStats, TenantStats};
+
+use crate::error::InputError;
+use crate::scenario::Scenario;
+use crate::trace::Source;
+
+/// Simulation time in seconds.
+pub type Time = i64;
+
+/// An irregular event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EventKind {
+    /// A tenant's first sample (or first after a departure).
+    Arrive(u32),
+    /// A tenant's hold ran out.
+    Depart(u32),
+}
+
+/// The tenants of a run, shared read-only by every model.
+#[derive(Debug, Default)]
+pub struct Tenants {
+    /// Resources per tenant.
+    pub resources: usize,
+    /// Tenant ids, in order of first appearance (the tenant index).
+    pub ids: Vec<String>,
+    index: HashMap<Vec<u8>, u32>,
+    /// SLO class index.
+    pub class: Vec<usize>,
+    /// Current spec, `tenant * resources + r`.
+    pub spec: Vec<f64>,
+    /// Spec at first arrival.
+    pub first_spec: Vec<f64>,
+    /// Current (held) demand.
+    pub demand: Vec<f64>,
+    /// Whether the tenant exists now.
+    pub present: Vec<bool>,
+    /// Price per hour of the cheapest dedicated nodes covering the first spec.
+    pub dedicated_price: Vec<f64>,
+    /// Time of the first sample.
+    pub first_seen: Vec<Time>,
+    /// Time of the latest sample.
+    pub last_sample: Vec<Time>,
+    /// Production node from the trace, if any.
+    pub node: Vec<String>,
+    sampled_step: Vec<u64>,
+}
+
+impl Tenants {
+    /// The spec row of tenant `u`.
+    pub fn spec(&self, u: usize) -> &[f64] {
+        &self.spec[u * self.resources..(u + 1) * self.resources]
+    }
+
+    /// The demand row of tenant `u`.
+    pub fn demand(&self, u: usize) -> &[f64] {
+        &self.demand[u * self.resources..(u + 1) * self.resources]
+    }
+
+    /// Number of tenants seen.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// True before any tenant is seen.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// What a model sees of one step.
+pub struct StepCtx<'a> {
+    /// Step number, from 0.
+    pub k: u64,
+    /// Start of the step.
+    pub t: Time,
+    /// Step length in seconds.
+    pub dt: f64,
+    /// Arrivals and departures applied before this step, in `(time, seq)` order.
+    pub events: &'a [(Time, EventKind)],
+    /// All tenants.
+    pub tenants: &'a Tenants,
+    /// The tenants present in this step.
+    pub present: &'a [u32],
+}
+
+/// The outcome of a run.
+#[derive(Debug)]
+pub struct RunResult {
+    /// The tenants, with their ids and classes.
+    pub tenants: Tenants,
+    /// Per model, in scenario order.
+    pub models: Vec<ModelResult>,
+    /// Start of the first step.
+    pub start: Time,
+    /// End of the last step.
+    pub end: Time,
+    /// Number of steps.
+    pub steps: u64,
+    /// Trace rows read.
+    pub rows: u64,
+}
+
+/// How to run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Only read and check the trace (what `overbook validate` does).
+    pub validate_only: bool,
+    /// Verify the sharing invariants at every step (tests); see
+    /// [`ModelResult::invariant_violations`].
+    pub check_invariants: bool,
+}
+
+/// Runs every model of `scenario` over `source`.
+pub fn run(
+    scenario: &Scenario,
+    source: &mut dyn Source,
+    options: Options,
+) -> Result<RunResult, InputError> {
+    let nres = scenario.resources.len();
+    let has_spec = source.has_spec();
+    for (r, res) in scenario.resources.iter().enumerate() {
+        if !has_spec[r] && scenario.workload.default_spec[r].is_none() {
+            return Err(InputError::at(
+                source.path(),
+                1,
+                1,
+                format!(
+                    "no spec for resource `{}`: add a `spec_{}` column or set `workload.default_spec.{}` in the scenario",
+                    res.name, res.name, res.name
+                ),
+            ));
+        }
+    }
+    let mut models: Vec<model::ModelRun> = if options.validate_only {
+        vec![]
+    } else {
+        scenario
+            .models
+            .iter()
+            .map(|m| model::ModelRun::new(scenario, m, options.check_invariants))
+            .collect()
+    };
+    let mut tenants = Tenants {
+        resources: nres,
+        ..Tenants::default()
+    };
+    let step = scenario.step;
+    let hold = scenario.workload.hold;
+    let mut heap: BinaryHeap<Reverse<(Time, u64, EventKind)>> = BinaryHeap::new();
+    let mut seq = 0u64;
+    let mut events: Vec<(Time, EventKind)> = vec![];
+    let mut present: Vec<u32> = vec![];
+    let mut position: Vec<usize> = vec![];
+    let mut rows = 0u64;
+
+    let mut more = source.advance()?;
+    if !more {
+        return Err(InputError::file(source.path(), "the trace has no rows"));
+    }
+    let start = source.row().time;
+    let mut k = 0u64;
+    loop {
+        let t = start + k as i64 * step;
+        let end = t + step;
+        // 1. the step's rows
+        while more && source.row().time < end {
+            rows += 1;
+            let row = source.row();
+            let u = match tenants.index.get(row.tenant.as_slice()) {
+                Some(&u) => u as usize,
+                None => {
+                    position.push(0);
+                    add_tenant(scenario, &mut tenants, source)?
+                }
+            };
+            let row = source.row();
+            for r in 0..nres {
+                tenants.demand[u * nres + r] = row.demand[r];
+                if !row.spec[r].is_nan() {
+                    tenants.spec[u * nres + r] = row.spec[r];
+                }
+            }
+            tenants.last_sample[u] = row.time;
+            tenants.sampled_step[u] = k + 1;
+            if !tenants.present[u] {
+                tenants.present[u] = true;
+                position[u] = present.len();
+                present.push(u as u32);
+                heap.push(Reverse((row.time, seq, EventKind::Arrive(u as u32))));
+                seq += 1;
+            }
+            more = source.advance()?;
+        }
+        // 2. departures: tenants without a sample in this step whose hold runs out before its
+        //    end (an event is applied before the step that contains it)
+        let mut i = 0;
+        while i < present.len() {
+            let u = present[i] as usize;
+            let gone = tenants.last_sample[u] + hold;
+            if tenants.sampled_step[u] != k + 1 && gone < end {
+                tenants.present[u] = false;
+                heap.push(Reverse((gone, seq, EventKind::Depart(u as u32))));
+                seq += 1;
+                present.swap_remove(i);
+                if i < present.len() {
+                    position[present[i] as usize] = i;
+                }
+            } else {
+                i += 1;
+            }
+        }
+        // 3. drain the events that belong before or in this step
+        events.clear();
+        while let Some(&Reverse((time, _, kind))) = heap.peek() {
+            if time >= end {
+                break;
+            }
+            heap.pop();
+            events.push((time, kind));
+        }
+        if present.is_empty() && !more {
+            // the departures left: nothing is held past the last tenant
+            break;
+        }
+        let ctx = StepCtx {
+            k,
+            t,
+            dt: step as f64,
+            events: &events,
+            tenants: &tenants,
+            present: &present,
+        };
+        models.par_iter_mut().for_each(|m| m.step(&ctx));
+        k += 1;
+    }
+    let end = start + k as i64 * step;
+    let models = models
+        .into_iter()
+        .map(|m| m.finish(end, &tenants))
+        .collect();
+    Ok(RunResult {
+        tenants,
+        models,
+        start,
+        end,
+        steps: k,
+        rows,
+    })
+}
+
+/// Registers the tenant of the current row; checks its class and that it has a spec.
+fn add_tenant(
+    scenario: &Scenario,
+    tenants: &mut Tenants,
+    source: &dyn Source,
+) -> Result<usize, InputError> {
+    let row = source.row();
+    let nres = tenants.resources;
+    let u = tenants.ids.len();
+    let class = if row.class.is_empty() {
+        scenario.workload.default_class
+    } else {
+        let name = String::from_utf8_lossy(&row.class);
+        scenario
+            .slo
+            .iter()
+            .position(|c| c.name == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = scenario.slo.iter().map(|c| c.name.as_str()).collect();
+                InputError::at(
+                    source.path(),
+                    row.line as usize,
+                    1,
+                    format!(
+                        "class: unknown SLO class `{name}`; classes: {}",
+                        known.join(", ")
+                    ),
+                )
+            })?
+    };
+    let mut spec = Vec::with_capacity(nres);
+    for r in 0..nres {
+        spec.push(if row.spec[r].is_nan() {
+            scenario.workload.default_spec[r].ok_or_else(|| {
+                InputError::at(
+                    source.path(),
+                    row.line as usize,
+                    1,
+                    format!(
+                        "tenant `{}` has no spec_{} on its first row and the scenario sets no default",
+                        String::from_utf8_lossy(&row.tenant),
+                        scenario.resources[r].name
+                    ),
+                )
+            })?
+        } else {
+            row.spec[r]
+        });
+    }
+    let price = cheapest_cover(&spec, &scenario.catalog).map_or(0.0, |c| c.price_per_hour);
+    tenants
+        .ids
+        .push(String::from_utf8_lossy(&row.tenant).into_owned());
+    tenants.index.insert(row.tenant.clone(), u as u32);
+    tenants.class.push(class);
+    tenants.spec.extend_from_slice(&spec);
+    tenants.first_spec.extend_from_slice(&spec);
+    tenants.demand.extend(std::iter::repeat_n(0.0, nres));
+    tenants.present.push(false);
+    tenants.dedicated_price.push(price);
+    tenants.first_seen.push(row.time);
+    tenants.last_sample.push(row.time);
+    tenants
+        .node
+        .push(String::from_utf8_lossy(&row.node).into_owned());
+    tenants.sampled_step.push(0);
+    Ok(u)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1001 @@
+//! One placement model's state and its step (DESIGN.md section 4).
+//!
+//! The three kinds share one engine: a tenant becomes entries (dedicated nodes, containers or
+//! shards) on nodes, and each node-resource-step is shared by a policy chosen by the model's
+//! kind and the resource. Flat arrays indexed `entry * resources + r` hold the entries; scratch
+//! buffers are reused, so a step allocates nothing once the run has warmed up.
+
+// The step loops index several parallel flat arrays with one counter; iterator chains over
+// four or five of them at once would hide that.
+#![allow(clippy::needless_range_loop)]
+
+use overbook_models::catalog::{cheapest_cover, NodeType};
+use overbook_models::cost::{self, Allocation};
+use overbook_models::interference;
+use overbook_models::latency;
+use overbook_models::placer::{Decision, NodeView, Placer, Request};
+use overbook_models::predictor::{History, Predictor};
+use overbook_models::resource::{Isolation, Resource, ResourceKind};
+use overbook_models::sharing;
+
+use super::{EventKind, StepCtx, Tenants, Time};
+use crate::scenario::{CostSettings, ModelKind, ModelSpec, Scenario, SloClass};
+
+/// What one tenant went through under one model. Amounts are unit-seconds per resource.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TenantStats {
+    /// Steps present.
+    pub steps: u64,
+    /// Demand.
+    pub demand: Vec<f64>,
+    /// Alone allotment `s`.
+    pub alone: Vec<f64>,
+    /// Delivered `a`.
+    pub delivered: Vec<f64>,
+    /// Interference loss `s - a`: harm suffered.
+    pub loss: Vec<f64>,
+    /// Contract throttling `d - s`.
+    pub throttled: Vec<f64>,
+    /// Harm caused to others (and to itself) by exceeding its fair share.
+    pub caused: Vec<f64>,
+    /// Steps that violated the tenant's SLO class.
+    pub violation_steps: u64,
+    /// Steps in an outage caused by a neighbour.
+    pub outage_steps: u64,
+    /// Sum of latency inflation over steps.
+    pub latency_sum: f64,
+    /// Largest latency inflation.
+    pub latency_max: f64,
+    /// Allocated node cost.
+    pub cost: f64,
+    /// Revenue from its spec.
+    pub revenue: f64,
+    /// Cost of the cheapest dedicated nodes for its spec over its lifetime.
+    pub dedicated_cost: f64,
+    /// Nodes, containers or shards at its latest placement.
+    pub placements: u32,
+}
+
+/// What one node went through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeStats {
+    /// Catalog index.
+    pub node_type: usize,
+    /// Start of its first step.
+    pub opened: Time,
+    /// Start of the first step it was no longer held (end of run if still open).
+    pub closed: Time,
+    /// Steps held.
+    pub steps: u64,
+    /// Capacity per resource.
+    pub capacity: Vec<f64>,
+    /// Delivered unit-seconds per resource.
+    pub delivered: Vec<f64>,
+    /// Largest utilization per resource over its steps.
+    pub peak_utilization: Vec<f64>,
+    /// Steps with demand above capacity on some resource.
+    pub contended_steps: u64,
+    /// Containers OOM-killed on it.
+    pub oom_kills: u64,
+    /// Its cost (time held times price).
+    pub cost: f64,
+    /// The part of its cost no tenant carries.
+    pub overhead: f64,
+    /// Most shards or containers at once.
+    pub entries_max: usize,
+    cost_with_tenants: f64,
+    peak_log: Vec<(u32, f64)>,
+}
+
+/// Model-wide sums.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelTotals {
+    /// Sum over steps of the present tenants' spec, unit-seconds.
+    pub sold_seconds: Vec<f64>,
+    /// Sum over steps of open nodes' capacity, unit-seconds.
+    pub capacity_seconds: Vec<f64>,
+    /// Most nodes open at once.
+    pub nodes_peak: usize,
+    /// Shards placed above the fill target because a fixed cluster had no room.
+    pub forced_placements: u64,
+    /// Containers OOM-killed.
+    pub oom_kills: u64,
+    /// Tenant-steps.
+    pub tenant_steps: u64,
+    /// Tenant-steps that violated their SLO.
+    pub violating_steps: u64,
+    /// Sum of latency inflation over tenant-steps.
+    pub latency_sum: f64,
+    /// Largest latency inflation.
+    pub latency_max: f64,
+    /// Cost of node-steps without tenants, and of peak-rule nodes never used.
+    pub overhead: f64,
+}
+
+/// One model's result.
+#[derive(Debug, Clone)]
+pub struct ModelResult {
+    /// Scenario name of the model.
+    pub name: String,
+    /// Its kind.
+    pub kind: ModelKind,
+    /// Placer expression.
+    pub placer: String,
+    /// Predictor expression.
+    pub predictor: String,
+    /// Per tenant, indexed like [`Tenants::ids`].
+    pub tenants: Vec<TenantStats>,
+    /// Per node, in id order.
+    pub nodes: Vec<NodeStats>,
+    /// Sums.
+    pub totals: ModelTotals,
+    /// Per-step invariant violations found when the run checked them (first few only).
+    pub invariant_violations: Vec<String>,
+}
+
+struct Nodes {
+    r: usize,
+    cap: Vec<f64>,
+    alloc: Vec<f64>,
+    open: Vec<bool>,
+    entries: Vec<Vec<u32>>,
+    stats: Vec<NodeStats>,
+    open_count: usize,
+}
+
+impl NodeView for Nodes {
+    fn len(&self) -> usize {
+        self.open.len()
+    }
+    fn is_open(&self, node: usize) -> bool {
+        self.open[node]
+    }
+    fn capacity(&self, node: usize) -> &[f64] {
+        &self.cap[node * self.r..(node + 1) * self.r]
+    }
+    fn allocated(&self, node: usize) -> &[f64] {
+        &self.alloc[node * self.r..(node + 1) * self.r]
+    }
+}
+
+/// Shards, containers or dedicated nodes: slots in flat arrays, reused after departures.
+#[derive(Default)]
+struct Entries {
+    tenant: Vec<u32>,
+    node: Vec<u32>,
+    /// Fraction of the tenant's demand, per resource.
+    share: Vec<f64>,
+    /// Fraction of the tenant's spec sold here, per resource.
+    sold: Vec<f64>,
+    /// Cap = spec * sold * capmul (limit or quota); infinite: the node's capacity.
+    capmul: Vec<f64>,
+    /// Request (containers), per resource.
+    request: Vec<f64>,
+    /// Size counted in the node's allocation, per resource.
+    size: Vec<f64>,
+    /// Peak delivered, per resource (cost rule `peak`).
+    peak: Vec<f64>,
+    down_until: Vec<Time>,
+    self_outage: Vec<bool>,
+    /// Who caused the current outage, with fractions summing to 1.
+    blame: Vec<Vec<(u32, f64)>>,
+    free: Vec<u32>,
+}
+
+/// Scratch buffers of a node step.
+#[derive(Default)]
+struct Scratch {
+    ncap: Vec<f64>,
+    sx: Vec<f64>,
+    sw: Vec<f64>,
+    sq: Vec<f64>,
+    sa: Vec<f64>,
+    down: Vec<bool>,
+    killed: Vec<bool>,
+    col_x: Vec<f64>,
+    col_a: Vec<f64>,
+    col_w: Vec<f64>,
+    col_q: Vec<f64>,
+    caused: Vec<f64>,
+    room: Vec<f64>,
+    order: Vec<u32>,
+    weights: Vec<f64>,
+    parts: Vec<f64>,
+    amount: Vec<f64>,
+    size: Vec<f64>,
+    avoid: Vec<usize>,
+}
+
+/// The state of one model during a run.
+pub struct ModelRun {
+    spec: ModelSpec,
+    resources: Vec<Resource>,
+    catalog: Vec<NodeType>,
+    slo: Vec<SloClass>,
+    rho_max: f64,
+    cost: CostSettings,
+    step: i64,
+    placer: Box<dyn Placer>,
+    predictor: Box<dyn Predictor>,
+    nodes: Nodes,
+    ents: Entries,
+    tenant_entries: Vec<Vec<u32>>,
+    stats: Vec<TenantStats>,
+    totals: ModelTotals,
+    ts_s: Vec<f64>,
+    ts_a: Vec<f64>,
+    ts_lat: Vec<f64>,
+    ts_outage: Vec<bool>,
+    sc: Scratch,
+    check: bool,
+    violations: Vec<String>,
+}
+
+impl ModelRun {
+    /// A model with no tenants yet.
+    /// With `check`, every step verifies `0 <= a <= s <= d` per tenant and resource and
+    /// `sum a <= C` per node and resource, and records what fails.
+    pub fn new(scenario: &Scenario, spec: &ModelSpec, check: bool) -> Self {
+        let r = scenario.resources.len();
+        ModelRun {
+            placer: spec.build_placer(),
+            predictor: spec.build_predictor(),
+            spec: spec.clone(),
+            resources: scenario.resources.clone(),
+            catalog: scenario.catalog.clone(),
+            slo: scenario.slo.clone(),
+            rho_max: scenario.rho_max,
+            cost: scenario.cost.clone(),
+            step: scenario.step,
+            nodes: Nodes {
+                r,
+                cap: vec![],
+                alloc: vec![],
+                open: vec![],
+                entries: vec![],
+                stats: vec![],
+                open_count: 0,
+            },
+            ents: Entries::default(),
+            tenant_entries: vec![],
+            stats: vec![],
+            totals: ModelTotals {
+                sold_seconds: vec![0.0; r],
+                capacity_seconds: vec![0.0; r],
+                ..ModelTotals::default()
+            },
+            ts_s: vec![],
+            ts_a: vec![],
+            ts_lat: vec![],
+            ts_outage: vec![],
+            sc: Scratch {
+                ncap: vec![0.0; r],
+                amount: vec![0.0; r],
+                size: vec![0.0; r],
+                ..Scratch::default()
+            },
+            check,
+            violations: vec![],
+        }
+    }
+
+    fn r(&self) -> usize {
+        self.resources.len()
+    }
+
+    /// Applies the step's events, shares every node and accounts every present tenant.
+    pub fn step(&mut self, ctx: &StepCtx<'_>) {
+        let r = self.r();
+        let nt = ctx.tenants.len();
+        if self.stats.len() < nt {
+            self.stats.resize(
+                nt,
+                TenantStats {
+                    demand: vec![0.0; r],
+                    alone: vec![0.0; r],
+                    delivered: vec![0.0; r],
+                    loss: vec![0.0; r],
+                    throttled: vec![0.0; r],
+                    caused: vec![0.0; r],
+                    latency_max: 1.0,
+                    ..TenantStats::default()
+                },
+            );
+            self.tenant_entries.resize(nt, vec![]);
+            self.ts_s.resize(nt * r, 0.0);
+            self.ts_a.resize(nt * r, 0.0);
+            self.ts_lat.resize(nt, 1.0);
+            self.ts_outage.resize(nt, false);
+        }
+        if ctx.k == 0 {
+            if let (ModelKind::Shared, Some(b)) = (self.spec.kind, self.spec.brokers) {
+                for _ in 0..b {
+                    self.open_node(self.spec.node_type, ctx.t);
+                }
+            }
+        }
+        for &(_, event) in ctx.events {
+            match event {
+                EventKind::Arrive(u) => self.place(u as usize, ctx),
+                EventKind::Depart(u) => self.remove(u as usize, ctx.t),
+            }
+        }
+        for n in 0..self.nodes.open.len() {
+            if self.nodes.open[n] {
+                self.step_node(n, ctx);
+            }
+        }
+        self.totals.nodes_peak = self.totals.nodes_peak.max(self.nodes.open_count);
+        self.account_tenants(ctx);
+    }
+
+    fn open_node(&mut self, node_type: usize, t: Time) -> usize {
+        let r = self.r();
+        let cap = &self.catalog[node_type].capacity;
+        let n = self.nodes.open.len();
+        self.nodes.cap.extend_from_slice(cap);
+        self.nodes.alloc.extend(std::iter::repeat_n(0.0, r));
+        self.nodes.open.push(true);
+        self.nodes.entries.push(vec![]);
+        self.nodes.stats.push(NodeStats {
+            node_type,
+            opened: t,
+            closed: t,
+            steps: 0,
+            capacity: cap.clone(),
+            delivered: vec![0.0; r],
+            peak_utilization: vec![0.0; r],
+            contended_steps: 0,
+            oom_kills: 0,
+            cost: 0.0,
+            overhead: 0.0,
+            entries_max: 0,
+            cost_with_tenants: 0.0,
+            peak_log: vec![],
+        });
+        self.nodes.open_count += 1;
+        n
+    }
+
+    fn close_node(&mut self, n: usize, t: Time) {
+        self.nodes.open[n] = false;
+        self.nodes.stats[n].closed = t;
+        self.nodes.open_count -= 1;
+    }
+
+    /// Adds an entry on node `n` and returns its slot.
+    #[allow(clippy::too_many_arguments)]
+    fn add_entry(
+        &mut self,
+        u: usize,
+        n: usize,
+        share: &[f64],
+        sold: &[f64],
+        capmul: f64,
+        request: &[f64],
+        size: &[f64],
+    ) {
+        let r = self.r();
+        let e = &mut self.ents;
+        let j = match e.free.pop() {
+            Some(j) => j as usize,
+            None => {
+                let j = e.tenant.len();
+                e.tenant.push(0);
+                e.node.push(0);
+                e.capmul.push(0.0);
+                e.down_until.push(Time::MIN);
+                e.self_outage.push(false);
+                e.blame.push(vec![]);
+                for v in [
+                    &mut e.share,
+                    &mut e.sold,
+                    &mut e.request,
+                    &mut e.size,
+                    &mut e.peak,
+                ] {
+                    v.extend(std::iter::repeat_n(0.0, r));
+                }
+                j
+            }
+        };
+        e.tenant[j] = u as u32;
+        e.node[j] = n as u32;
+        e.capmul[j] = capmul;
+        e.down_until[j] = Time::MIN;
+        e.self_outage[j] = false;
+        e.blame[j].clear();
+        e.share[j * r..(j + 1) * r].copy_from_slice(share);
+        e.sold[j * r..(j + 1) * r].copy_from_slice(sold);
+        e.request[j * r..(j + 1) * r].copy_from_slice(request);
+        e.size[j * r..(j + 1) * r].copy_from_slice(size);
+        e.peak[j * r..(j + 1) * r].fill(0.0);
+        for (a, &s) in self.nodes.alloc[n * r..(n + 1) * r].iter_mut().zip(size) {
+            *a += s;
+        }
+        self.nodes.entries[n].push(j as u32);
+        let st = &mut self.nodes.stats[n];
+        st.entries_max = st.entries_max.max(self.nodes.entries[n].len());
+        self.tenant_entries[u].push(j as u32);
+    }
+
+    fn place(&mut self, u: usize, ctx: &StepCtx<'_>) {
+        let r = self.r();
+        let spec = ctx.tenants.spec(u).to_vec();
+        let mut size = std::mem::take(&mut self.sc.size);
+        self.predictor.size(&spec, &History::empty(r), &mut size);
+        match self.spec.kind {
+            ModelKind::Dedicated => self.place_dedicated(u, &size, ctx.t),
+            ModelKind::Containerized => self.place_containers(u, &size, ctx.t),
+            ModelKind::Shared => self.place_shards(u, &size, ctx.t),
+        }
+        self.sc.size = size;
+        self.stats[u].placements = self.tenant_entries[u].len() as u32;
+    }
+
+    fn place_dedicated(&mut self, u: usize, size: &[f64], t: Time) {
+        let need: Vec<f64> = size.iter().map(|s| s * self.spec.headroom).collect();
+        let cover = cheapest_cover(&need, &self.catalog)
+            .filter(|c| !c.nodes.is_empty())
+            .map(|c| c.nodes)
+            .unwrap_or_else(|| {
+                let cheapest = (0..self.catalog.len())
+                    .min_by(|&a, &b| {
+                        self.catalog[a]
+                            .price_per_hour
+                            .total_cmp(&self.catalog[b].price_per_hour)
+                            .then(a.cmp(&b))
+                    })
+                    .unwrap_or(0);
+                vec![cheapest]
+            });
+        let r = self.r();
+        let mut total = vec![0.0; r];
+        for &ty in &cover {
+            for (tot, c) in total.iter_mut().zip(&self.catalog[ty].capacity) {
+                *tot += c;
+            }
+        }
+        let count = cover.len() as f64;
+        for &ty in &cover {
+            let cap = self.catalog[ty].capacity.clone();
+            let share: Vec<f64> = cap
+                .iter()
+                .zip(&total)
+                .map(|(&c, &tot)| if tot > 0.0 { c / tot } else { 1.0 / count })
+                .collect();
+            let n = self.open_node(ty, t);
+            self.add_entry(u, n, &share, &share, f64::INFINITY, &vec![0.0; r], &cap);
+        }
+    }
+
+    fn place_containers(&mut self, u: usize, size: &[f64], t: Time) {
+        let r = self.r();
+        let ty = self.spec.node_type;
+        let (fill, ratio) = (self.spec.fill_target, self.spec.request_ratio);
+        let cap = self.catalog[ty].capacity.clone();
+        // enough containers that each request fits an empty host under the fill target
+        let needed = size
+            .iter()
+            .zip(&cap)
+            .filter(|(_, &c)| c > 0.0)
+            .map(|(&s, &c)| (ratio * s / (fill * c) - 1e-9).ceil() as usize)
+            .max()
+            .unwrap_or(1);
+        let k = self.spec.containers.max(needed).max(1);
+        let frac = vec![1.0 / k as f64; r];
+        let request: Vec<f64> = size.iter().map(|&s| ratio * s / k as f64).collect();
+        for _ in 0..k {
+            let n = self.choose(u, &request, ty, t);
+            self.add_entry(u, n, &frac, &frac, 1.0, &request, &request);
+        }
+    }
+
+    fn place_shards(&mut self, u: usize, size: &[f64], t: Time) {
+        let r = self.r();
+        let ty = self.spec.node_type;
+        let fill = self.spec.fill_target;
+        let cap = self.catalog[ty].capacity.clone();
+        let limit = self.spec.brokers.unwrap_or(1024).max(1);
+        let mut k = self.spec.shards.min(limit).max(1);
+        // more shards until the largest fits an empty broker (or the cluster is exhausted)
+        while k < limit {
+            let largest = zipf_share(0, k, self.spec.skew);
+            let fits = size
+                .iter()
+                .zip(&cap)
+                .all(|(&s, &c)| s * largest <= fill * c * (1.0 + 1e-12));
+            if fits {
+                break;
+            }
+            k += 1;
+        }
+        let sold = vec![1.0 / k as f64; r];
+        let zero = vec![0.0; r];
+        for j in 0..k {
+            let share = zipf_share(j, k, self.spec.skew);
+            let shard: Vec<f64> = size.iter().map(|&s| s * share).collect();
+            let n = self.choose(u, &shard, ty, t);
+            self.add_entry(
+                u,
+                n,
+                &vec![share; r],
+                &sold,
+                self.spec.quota_factor,
+                &zero,
+                &shard,
+            );
+        }
+    }
+
+    /// Asks the placer for a node for one of tenant `u`'s entries, opening one if it says so
+    /// (or, on a fixed cluster, forcing the least loaded broker).
+    fn choose(&mut self, u: usize, size: &[f64], ty: usize, t: Time) -> usize {
+        let mut avoid = std::mem::take(&mut self.sc.avoid);
+        avoid.clear();
+        avoid.extend(
+            self.tenant_entries[u]
+                .iter()
+                .map(|&j| self.ents.node[j as usize] as usize),
+        );
+        let request = Request {
+            size,
+            fill_target: self.spec.fill_target,
+            avoid: &avoid,
+        };
+        let decision = self.placer.place(&request, &self.nodes);
+        let fixed = self.spec.kind == ModelKind::Shared && self.spec.brokers.is_some();
+        let n = match decision {
+            Decision::Node(n) if self.nodes.is_open(n) => n,
+            Decision::Node(_) | Decision::Open if fixed => {
+                self.totals.forced_placements += 1;
+                self.least_loaded(size, &avoid)
+            }
+            Decision::Node(_) | Decision::Open => {
+                let n = self.open_node(ty, t);
+                if !request.fits(&self.nodes, n) {
+                    self.totals.forced_placements += 1;
+                }
+                n
+            }
+        };
+        self.sc.avoid = avoid;
+        n
+    }
+
+    fn least_loaded(&self, size: &[f64], avoid: &[usize]) -> usize {
+        let load = |n: usize| {
+            let (cap, alloc) = (self.nodes.capacity(n), self.nodes.allocated(n));
+            (0..size.len())
+                .filter(|&r| cap[r] > 0.0)
+                .map(|r| (alloc[r] + size[r]) / cap[r])
+                .fold(0.0, f64::max)
+        };
+        let candidates = |skip: bool| {
+            (0..self.nodes.len())
+                .filter(move |&n| self.nodes.is_open(n) && !(skip && avoid.contains(&n)))
+        };
+        let pick = |skip: bool| {
+            candidates(skip).min_by(|&a, &b| load(a).total_cmp(&load(b)).then(a.cmp(&b)))
+        };
+        pick(true)
+            .or_else(|| pick(false))
+            .expect("a fixed cluster has brokers")
+    }
+
+    fn remove(&mut self, u: usize, t: Time) {
+        let r = self.r();
+        let entries = std::mem::take(&mut self.tenant_entries[u]);
+        for &j in &entries {
+            let j = j as usize;
+            let n = self.ents.node[j] as usize;
+            for (a, &s) in self.nodes.alloc[n * r..(n + 1) * r]
+                .iter_mut()
+                .zip(&self.ents.size[j * r..(j + 1) * r])
+            {
+                *a = (*a - s).max(0.0);
+            }
+            let list = &mut self.nodes.entries[n];
+            if let Some(p) = list.iter().position(|&x| x as usize == j) {
+                list.remove(p);
+            }
+            let w = cost::share_weight(
+                &self.ents.peak[j * r..(j + 1) * r],
+                self.nodes.capacity(n),
+                &self.cost.weights,
+            );
+            self.nodes.stats[n].peak_log.push((u as u32, w));
+            self.ents.free.push(j as u32);
+            let release = match self.spec.kind {
+                ModelKind::Dedicated => true,
+                ModelKind::Containerized => self.spec.release_empty,
+                ModelKind::Shared => false,
+            };
+            if release && self.nodes.entries[n].is_empty() {
+                self.close_node(n, t);
+            }
+        }
+        self.tenant_entries[u] = entries;
+        self.tenant_entries[u].clear();
+    }
+
+    fn step_node(&mut self, n: usize, ctx: &StepCtx<'_>) {
+        let r = self.r();
+        let (t, dt) = (ctx.t, ctx.dt);
+        let tenants: &Tenants = ctx.tenants;
+        let kind = self.spec.kind;
+        let ents = std::mem::take(&mut self.nodes.entries[n]);
+        let m = ents.len();
+        let sc = &mut self.sc;
+        sc.ncap.copy_from_slice(&self.nodes.cap[n * r..(n + 1) * r]);
+        let price = self.catalog[self.nodes.stats[n].node_type].price_per_hour * dt / 3600.0;
+        {
+            let st = &mut self.nodes.stats[n];
+            st.steps += 1;
+            st.cost += price;
+            for (c, &cap) in self.totals.capacity_seconds.iter_mut().zip(&sc.ncap) {
+                *c += cap * dt;
+            }
+            if m == 0 {
+                st.overhead += price;
+                self.totals.overhead += price;
+                self.nodes.entries[n] = ents;
+                return;
+            }
+            st.cost_with_tenants += price;
+        }
+        // gather admitted demand x = min(d, cap), weights and requests
+        for v in [&mut sc.sx, &mut sc.sw, &mut sc.sq, &mut sc.sa] {
+            v.clear();
+            v.resize(m * r, 0.0);
+        }
+        sc.down.clear();
+        for &j in &ents {
+            let j = j as usize;
+            let u = self.ents.tenant[j] as usize;
+            let (spec, dem) = (tenants.spec(u), tenants.demand(u));
+            let i = sc.down.len();
+            for q in 0..r {
+                let d = dem[q] * self.ents.share[j * r + q];
+                let sold = spec[q] * self.ents.sold[j * r + q];
+                let capmul = self.ents.capmul[j];
+                let cap = if capmul.is_infinite() {
+                    sc.ncap[q]
+                } else {
+                    sold * capmul
+                };
+                sc.sx[i * r + q] = d.min(cap);
+                sc.sq[i * r + q] = self.ents.request[j * r + q];
+                sc.sw[i * r + q] = if kind == ModelKind::Containerized {
+                    self.ents.request[j * r + q]
+                } else {
+                    sold
+                };
+            }
+            sc.down.push(self.ents.down_until[j] > t);
+        }
+        // containers: OOM kills on incompressible resources over capacity
+        if kind == ModelKind::Containerized {
+            let restart_steps = (self.spec.restart_seconds + self.step - 1) / self.step;
+            for q in 0..r {
+                if self.resources[q].kind != ResourceKind::Incompressible {
+                    continue;
+                }
+                let c = sc.ncap[q];
+                column(&sc.sx, &sc.down, r, q, &mut sc.col_x);
+                column(&sc.sq, &[], r, q, &mut sc.col_q);
+                sc.killed.clear();
+                sc.killed.extend_from_slice(&sc.down);
+                if sharing::oom_evict(&sc.col_x, &sc.col_q, c, &mut sc.killed, &mut sc.order) == 0 {
+                    continue;
+                }
+                sc.caused.clear();
+                sc.caused.resize(m, 0.0);
+                let mut total = interference::excess(&sc.col_x, &sc.col_q, c, &mut sc.caused);
+                if total <= 0.0 {
+                    sc.caused.copy_from_slice(&sc.col_x);
+                    total = sc.col_x.iter().sum();
+                }
+                for i in 0..m {
+                    if !sc.killed[i] || sc.down[i] {
+                        continue;
+                    }
+                    let j = ents[i] as usize;
+                    let alone_too_big = sc.col_x[i] > c;
+                    self.ents.down_until[j] = t + restart_steps.max(1) * self.step;
+                    self.ents.self_outage[j] = alone_too_big;
+                    let blame = &mut self.ents.blame[j];
+                    blame.clear();
+                    if !alone_too_big && total > 0.0 {
+                        for (p, &e) in sc.caused.iter().enumerate() {
+                            if e > 0.0 {
+                                blame.push((self.ents.tenant[ents[p] as usize], e / total));
+                            }
+                        }
+                    }
+                    if blame.is_empty() && !alone_too_big {
+                        blame.push((self.ents.tenant[j], 1.0));
+                    }
+                    sc.down[i] = true;
+                    self.nodes.stats[n].oom_kills += 1;
+                    self.totals.oom_kills += 1;
+                }
+            }
+        }
+        // share each resource
+        let mut contended = false;
+        for q in 0..r {
+            let c = sc.ncap[q];
+            column(&sc.sx, &sc.down, r, q, &mut sc.col_x);
+            column(&sc.sw, &[], r, q, &mut sc.col_w);
+            column(&sc.sq, &[], r, q, &mut sc.col_q);
+            sc.col_a.clear();
+            sc.col_a.resize(m, 0.0);
+            let res = &self.resources[q];
+            match (kind, res.kind, res.isolation, self.spec.fair) {
+                (ModelKind::Containerized, ResourceKind::Compressible, Isolation::Cgroup, _) => {
+                    sharing::cgroup(
+                        &sc.col_x,
+                        &sc.col_q,
+                        c,
+                        &mut sc.col_a,
+                        &mut sc.room,
+                        &mut sc.order,
+                    )
+                }
+                (ModelKind::Shared, _, _, true) => {
+                    sharing::fair(&sc.col_x, &sc.col_w, c, &mut sc.col_a, &mut sc.order)
+                }
+                _ => sharing::proportional(&sc.col_x, c, &mut sc.col_a),
+            }
+            let total_x: f64 = sc.col_x.iter().sum();
+            if total_x > c * (1.0 + 1e-12) {
+                contended = true;
+                sc.caused.clear();
+                sc.caused.resize(m, 0.0);
+                interference::attribute(&sc.col_x, &sc.col_a, &sc.col_w, c, &mut sc.caused);
+                for i in 0..m {
+                    let u = self.ents.tenant[ents[i] as usize] as usize;
+                    self.stats[u].caused[q] += sc.caused[i] * dt;
+                }
+            }
+            let mut sum_a = 0.0;
+            for i in 0..m {
+                let j = ents[i] as usize;
+                let u = self.ents.tenant[j] as usize;
+                let a = sc.col_a[i];
+                let s = if sc.down[i] && self.ents.self_outage[j] {
+                    0.0
+                } else {
+                    sc.sx[i * r + q]
+                };
+                self.ts_s[u * r + q] += s;
+                self.ts_a[u * r + q] += a;
+                sc.sa[i * r + q] = a;
+                sum_a += a;
+                if sc.down[i] && s > 0.0 {
+                    for &(v, f) in &self.ents.blame[j] {
+                        self.stats[v as usize].caused[q] += s * f * dt;
+                    }
+                }
+                let pk = &mut self.ents.peak[j * r + q];
+                *pk = pk.max(a);
+            }
+            if self.check && sum_a > c * (1.0 + 1e-9) + 1e-9 {
+                let msg = format!("t={t} node {n} resource {q}: delivered {sum_a} > capacity {c}");
+                if self.violations.len() < 10 {
+                    self.violations.push(msg);
+                }
+            }
+            let st = &mut self.nodes.stats[n];
+            st.delivered[q] += sum_a * dt;
+            if c > 0.0 {
+                let rho = sum_a / c;
+                st.peak_utilization[q] = st.peak_utilization[q].max(rho);
+                if res.kind == ResourceKind::Compressible {
+                    let f = latency::factor(rho, self.rho_max);
+                    for i in 0..m {
+                        let u = self.ents.tenant[ents[i] as usize] as usize;
+                        if !sc.down[i] && f > self.ts_lat[u] {
+                            self.ts_lat[u] = f;
+                        }
+                    }
+                }
+            }
+        }
+        for i in 0..m {
+            let j = ents[i] as usize;
+            if sc.down[i] && !self.ents.self_outage[j] {
+                self.ts_outage[self.ents.tenant[j] as usize] = true;
+            }
+        }
+        if contended {
+            self.nodes.stats[n].contended_steps += 1;
+        }
+        // cost: this step's node cost split among the entries
+        let rule = self.cost.allocation;
+        if rule != Allocation::Peak {
+            sc.weights.clear();
+            let mut by_usage = rule == Allocation::Usage;
+            if by_usage && sc.sa.iter().all(|&a| a <= 0.0) {
+                by_usage = false;
+            }
+            for (i, &j) in ents.iter().enumerate() {
+                let j = j as usize;
+                let amount = if by_usage {
+                    &sc.sa[i * r..(i + 1) * r]
+                } else {
+                    let spec = tenants.spec(self.ents.tenant[j] as usize);
+                    for q in 0..r {
+                        sc.amount[q] = spec[q] * self.ents.sold[j * r + q];
+                    }
+                    &sc.amount[..]
+                };
+                sc.weights
+                    .push(cost::share_weight(amount, &sc.ncap, &self.cost.weights));
+            }
+            sc.parts.clear();
+            sc.parts.resize(m, 0.0);
+            let left = cost::split(price, &sc.weights, &mut sc.parts);
+            self.nodes.stats[n].overhead += left;
+            self.totals.overhead += left;
+            for (i, &j) in ents.iter().enumerate() {
+                self.stats[self.ents.tenant[j as usize] as usize].cost += sc.parts[i];
+            }
+        }
+        self.nodes.entries[n] = ents;
+    }
+
+    fn account_tenants(&mut self, ctx: &StepCtx<'_>) {
+        let r = self.r();
+        let dt = ctx.dt;
+        for &u in ctx.present {
+            let u = u as usize;
+            let (spec, dem) = (ctx.tenants.spec(u), ctx.tenants.demand(u));
+            let class = &self.slo[ctx.tenants.class[u]];
+            let st = &mut self.stats[u];
+            st.steps += 1;
+            let mut violated = self.ts_outage[u];
+            if violated {
+                st.outage_steps += 1;
+            }
+            let mut alone_factor: f64 = 1.0;
+            let mut revenue = 0.0;
+            for q in 0..r {
+                let (d, s, a) = (dem[q], self.ts_s[u * r + q], self.ts_a[u * r + q]);
+                if self.check {
+                    let tol = 1e-9 * (1.0 + d);
+                    if !(a >= -tol && a <= s + tol && s <= d + tol) {
+                        let msg = format!("t={} tenant {u} resource {q}: a={a} s={s} d={d}", ctx.t);
+                        if self.violations.len() < 10 {
+                            self.violations.push(msg);
+                        }
+                    }
+                }
+                let loss = (s - a).max(0.0);
+                st.demand[q] += d * dt;
+                st.alone[q] += s * dt;
+                st.delivered[q] += a * dt;
+                st.loss[q] += loss * dt;
+                st.throttled[q] += (d - s).max(0.0) * dt;
+                if loss > class.max_loss * s + 1e-9 * (1.0 + s) {
+                    violated = true;
+                }
+                if self.resources[q].kind == ResourceKind::Compressible && spec[q] > 0.0 {
+                    alone_factor = alone_factor.max(latency::factor(s / spec[q], self.rho_max));
+                }
+                self.totals.sold_seconds[q] += spec[q] * dt;
+                revenue += self.cost.price[q] * spec[q];
+                self.ts_s[u * r + q] = 0.0;
+                self.ts_a[u * r + q] = 0.0;
+            }
+            let inflation = latency::inflation(self.ts_lat[u], alone_factor);
+            if inflation > class.max_latency_inflation * (1.0 + 1e-12) {
+                violated = true;
+            }
+            st.latency_sum += inflation;
+            st.latency_max = st.latency_max.max(inflation);
+            st.revenue += revenue * dt / 3600.0;
+            st.dedicated_cost += ctx.tenants.dedicated_price[u] * dt / 3600.0;
+            self.totals.tenant_steps += 1;
+            self.totals.latency_sum += inflation;
+            self.totals.latency_max = self.totals.latency_max.max(inflation);
+            if violated {
+                st.violation_steps += 1;
+                self.totals.violating_steps += 1;
+            }
+            self.ts_lat[u] = 1.0;
+            self.ts_outage[u] = false;
+        }
+    }
+
+    /// Closes the run at `end`: open nodes are held until then; the `peak` rule splits each
+    /// node's cost now that every tenant's peak is known.
+    pub fn finish(mut self, end: Time, tenants: &Tenants) -> ModelResult {
+        let r = self.r();
+        for n in 0..self.nodes.open.len() {
+            if self.nodes.open[n] {
+                self.nodes.stats[n].closed = end;
+                for &j in &self.nodes.entries[n] {
+                    let j = j as usize;
+                    let w = cost::share_weight(
+                        &self.ents.peak[j * r..(j + 1) * r],
+                        &self.nodes.cap[n * r..(n + 1) * r],
+                        &self.cost.weights,
+                    );
+                    self.nodes.stats[n].peak_log.push((self.ents.tenant[j], w));
+                }
+            }
+        }
+        if self.cost.allocation == Allocation::Peak {
+            for st in &mut self.nodes.stats {
+                let weights: Vec<f64> = st.peak_log.iter().map(|&(_, w)| w).collect();
+                let mut parts = vec![0.0; weights.len()];
+                let left = cost::split(st.cost_with_tenants, &weights, &mut parts);
+                st.overhead += left;
+                self.totals.overhead += left;
+                for (&(u, _), p) in st.peak_log.iter().zip(parts) {
+                    self.stats[u as usize].cost += p;
+                }
+            }
+        }
+        self.stats.resize(
+            tenants.len(),
+            TenantStats {
+                demand: vec![0.0; r],
+                alone: vec![0.0; r],
+                delivered: vec![0.0; r],
+                loss: vec![0.0; r],
+                throttled: vec![0.0; r],
+                caused: vec![0.0; r],
+                latency_max: 1.0,
+                ..TenantStats::default()
+            },
+        );
+        ModelResult {
+            name: self.spec.name.clone(),
+            kind: self.spec.kind,
+            placer: self.spec.placer.to_string(),
+            predictor: self.spec.predictor.to_string(),
+            tenants: self.stats,
+            nodes: self.nodes.stats,
+            totals: self.totals,
+            invariant_violations: self.violations,
+        }
+    }
+}
+
+/// Column `q` of a row-major `m x r` matrix into `out`; rows flagged in `zero` read as 0.
+fn column(matrix: &[f64], zero: &[bool], r: usize, q: usize, out: &mut Vec<f64>) {
+    out.clear();
+    out.extend(matrix.chunks_exact(r).enumerate().map(|(i, row)| {
+        if zero.get(i).copied().unwrap_or(false) {
+            0.0
+        } else {
+            row[q]
+        }
+    }));
+}
+
+/// Share of a tenant's load on shard `j` of `k` under a Zipf split with exponent `skew`:
+/// `(j+1)^-skew / sum_i (i+1)^-skew`. Skew 0 is an equal split.
+pub fn zipf_share(j: usize, k: usize, skew: f64) -> f64 {
+    if skew == 0.0 {
+        return 1.0 / k as f64;
+    }
+    let total: f64 = (1..=k).map(|i| (i as f64).powf(-skew)).sum();
+    ((j + 1) as f64).powf(-skew) / total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::zipf_share;
+
+    #[test]
+    fn zipf_split_by_hand() {
+        // skew 1 over 3 shards: 1, 1/2, 1/3 over 11/6 -> 6/11, 3/11, 2/11
+        assert!((zipf_share(0, 3, 1.0) - 6.0 / 11.0).abs() < 1e-12);
+        assert!((zipf_share(2, 3, 1.0) - 2.0 / 11.0).abs() < 1e-12);
+        assert_eq!(zipf_share(1, 4, 0.0), 0.25);
+    }
+}

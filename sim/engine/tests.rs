@@ -1,0 +1,444 @@
+//! End-to-end checks of the engine with hand-computed numbers, and property tests on random
+//! small clusters.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::scenario::ModelKind;
+use crate::trace::{CsvTrace, Row, VecSource};
+
+fn run_text(scenario: &str, trace: &str) -> (Scenario, RunResult) {
+    let s = Scenario::parse(Path::new("s.toml"), scenario).expect("valid scenario");
+    let mut src = CsvTrace::new(Path::new("t.csv"), trace.as_bytes(), &s.resources).unwrap();
+    let options = Options {
+        check_invariants: true,
+        ..Options::default()
+    };
+    let run = run(&s, &mut src, options).expect("valid trace");
+    for m in &run.models {
+        assert!(
+            m.invariant_violations.is_empty(),
+            "{:?}",
+            m.invariant_violations
+        );
+    }
+    (s, run)
+}
+
+fn model<'a>(run: &'a RunResult, name: &str) -> &'a ModelResult {
+    run.models.iter().find(|m| m.name == name).unwrap()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()))
+}
+
+const CPU_ONLY: &str = r#"
+[[resources]]
+name = "cpu"
+[[nodes]]
+name = "ten"
+price_per_hour = 1.2
+capacity = { cpu = 10 }
+[workload]
+trace = "t.csv"
+"#;
+
+#[test]
+fn shared_broker_proportional_by_hand() {
+    // one 10-core broker; two tenants of spec 5 fill it exactly (5 + 5 <= 1.0 x 10);
+    // quota_factor 2 lets each admit up to 10, so the demands 8 and 6 are admitted whole.
+    // 14 > 10: delivered 8 x 10/14 = 5.714 and 6 x 10/14 = 4.286 for one 300 s step.
+    let sc = format!("{CPU_ONLY}[models.shared]\nquota_factor = 2.0\n");
+    let (_, run) = run_text(&sc, "time,tenant,cpu,spec_cpu\n0,a,8,5\n0,b,6,5\n");
+    let m = model(&run, "shared");
+    assert_eq!(m.nodes.len(), 1);
+    let (a, b) = (&m.tenants[0], &m.tenants[1]);
+    assert!(
+        close(a.delivered[0], 8.0 * 10.0 / 14.0 * 300.0),
+        "{}",
+        a.delivered[0]
+    );
+    assert!(close(b.delivered[0], 6.0 * 10.0 / 14.0 * 300.0));
+    // losses (8 - 5.714) x 300 = 685.7 and (6 - 4.286) x 300 = 514.3: 1200 in all
+    assert!(close(a.loss[0] + b.loss[0], 4.0 * 300.0));
+    // fair shares 5 and 5 (equal specs): excess 3 and 1, so blame 3 x 300 and 1 x 300
+    assert!(close(a.caused[0], 900.0) && close(b.caused[0], 300.0));
+    // both lose more than 1% of their alone allotment: every tenant-step violates
+    assert_eq!(m.totals.violating_steps, 2);
+    // cost: 1.2 $/h x 300 s = $0.10, split by spec 5 : 5
+    assert!(close(a.cost, 0.05) && close(b.cost, 0.05));
+}
+
+#[test]
+fn shared_quota_is_contract_throttling_not_interference() {
+    // spec 4 in 2 shards: the quota is 2 per broker. Demand 6 splits 3 + 3, each admitted 2:
+    // alone allotment 4, throttled 2 x 300 = 600, no interference.
+    let sc = format!("{CPU_ONLY}[models.shared]\nshards = 2\n");
+    let (_, run) = run_text(&sc, "time,tenant,cpu,spec_cpu\n0,a,6,4\n");
+    let t = &model(&run, "shared").tenants[0];
+    assert!(close(t.alone[0], 1200.0) && close(t.throttled[0], 600.0) && t.loss[0] == 0.0);
+    assert_eq!(
+        model(&run, "shared").nodes.len(),
+        2,
+        "shards go to distinct brokers"
+    );
+}
+
+#[test]
+fn shared_fair_isolation_by_hand() {
+    // fair sharing weighted by spec: specs 2 and 8 on a 10-core broker, quota_factor 5 lets
+    // both admit their demands 8 and 6. Water-filling by weights 2 : 8 gives levels 2 and 8;
+    // the second is capped at 6, so the first takes the remaining 4: delivered 4 and 6.
+    let sc = format!("{CPU_ONLY}[models.shared]\nquota_factor = 5.0\nisolation = \"fair\"\n");
+    let (_, run) = run_text(&sc, "time,tenant,cpu,spec_cpu\n0,a,8,2\n0,b,6,8\n");
+    let m = model(&run, "shared");
+    assert!(close(m.tenants[0].delivered[0], 1200.0) && close(m.tenants[1].delivered[0], 1800.0));
+    // fair shares 2 and 8: excess 6 and 0, so a carries all the loss (4 x 300 = 1200)
+    assert!(close(m.tenants[0].caused[0], 1200.0) && m.tenants[1].caused[0] == 0.0);
+}
+
+#[test]
+fn containers_by_hand() {
+    // spec 10 each, request_ratio 0.5: limits 10, requests 5 + 5 fit one 10-core host.
+    // Demands 8 and 6: guarantees 5 and 5 use the host, so both get 5.
+    let sc = format!("{CPU_ONLY}[models.containerized]\nrequest_ratio = 0.5\n");
+    let (_, run) = run_text(&sc, "time,tenant,cpu,spec_cpu\n0,a,8,10\n0,b,6,10\n");
+    let m = model(&run, "containerized");
+    assert_eq!(m.nodes.len(), 1);
+    assert!(close(m.tenants[0].delivered[0], 1500.0) && close(m.tenants[1].delivered[0], 1500.0));
+    // alone allotments 8 and 6 (limits 10): losses 3 and 1; excess over request shares 3, 1
+    assert!(close(m.tenants[0].caused[0], 900.0) && close(m.tenants[1].caused[0], 300.0));
+    // demand 8 and 2 instead: guarantees 5 and 2, the spare 3 goes to the first: 8 and 2
+    let (_, run) = run_text(&sc, "time,tenant,cpu,spec_cpu\n0,a,8,10\n0,b,2,10\n");
+    let m = model(&run, "containerized");
+    assert!(close(m.tenants[0].delivered[0], 2400.0) && m.tenants[0].loss[0] == 0.0);
+}
+
+#[test]
+fn containers_oom_kill_by_hand() {
+    let sc = r#"
+[[resources]]
+name = "cpu"
+[[resources]]
+name = "memory"
+kind = "incompressible"
+[[nodes]]
+name = "host"
+price_per_hour = 1.0
+capacity = { cpu = 8, memory = 16 }
+[workload]
+trace = "t.csv"
+[models.containerized]
+request_ratio = 0.5
+restart_seconds = 60
+"#;
+    // memory spec 16 each: requests 8 + 8 fill the host. Uses 10 and 9 (19 > 16): the first is
+    // 2 above its request, the second 1, so the first is killed; 9 fits.
+    let trace = "time,tenant,cpu,memory,spec_cpu,spec_memory\n0,a,1,10,4,16\n0,b,1,9,4,16\n300,a,1,10,,\n300,b,1,1,,\n";
+    let (_, run) = run_text(sc, trace);
+    let m = model(&run, "containerized");
+    let (a, b) = (&m.tenants[0], &m.tenants[1]);
+    assert_eq!(
+        (m.totals.oom_kills, a.outage_steps, b.outage_steps),
+        (1, 1, 0)
+    );
+    // step 0: a delivers nothing (alone it had 10 GiB and 1 core); step 1 (after a 60 s
+    // restart, less than a step) it runs again: 10 + 1 fits.
+    assert!(close(a.loss[1], 10.0 * 300.0) && close(a.loss[0], 300.0));
+    assert!(close(a.delivered[1], 10.0 * 300.0));
+    // blame from memory at the kill: fair shares 8 and 8, excess 2 and 1 -> 2/3 and 1/3
+    assert!(close(a.caused[1], 2000.0) && close(b.caused[1], 1000.0));
+    assert!(close(a.caused[0], 200.0) && close(b.caused[0], 100.0));
+    assert_eq!(a.violation_steps, 1);
+}
+
+#[test]
+fn dedicated_by_hand() {
+    let sc = r#"
+[[resources]]
+name = "cpu"
+[[nodes]]
+name = "four"
+price_per_hour = 0.2
+capacity = { cpu = 4 }
+[[nodes]]
+name = "eight"
+price_per_hour = 0.38
+capacity = { cpu = 8 }
+[workload]
+trace = "t.csv"
+[models.dedicated]
+"#;
+    // spec 6: one eight-core node (0.38 $/h) beats two fours (0.40). Demand 7 then 9:
+    // delivered 7 and 8, throttled 0 and 1.
+    let (_, run) = run_text(sc, "time,tenant,cpu,spec_cpu\n0,a,7,6\n300,a,9,\n");
+    let m = model(&run, "dedicated");
+    let t = &m.tenants[0];
+    assert_eq!(m.nodes.len(), 1);
+    assert_eq!(m.nodes[0].node_type, 1);
+    assert!(close(t.delivered[0], (7.0 + 8.0) * 300.0) && close(t.throttled[0], 300.0));
+    assert!(t.loss[0] == 0.0 && t.caused[0] == 0.0);
+    // 2 steps x 300 s x 0.38 $/h = 0.0633, all carried by the tenant; equal to its
+    // dedicated-equivalent cost
+    assert!(close(t.cost, 0.38 / 6.0) && close(t.dedicated_cost, 0.38 / 6.0));
+}
+
+#[test]
+fn latency_inflation_by_hand() {
+    // two tenants of spec 10 on one 10-core broker (fill_target 2): demands 4 and 4.
+    // rho = 8 / 10 = 0.8: factor 5; alone rho = 4 / 10: factor 1 / 0.6 = 1.667;
+    // inflation 3 > 2 (default limit): both violate although nothing is lost.
+    let sc = format!("{CPU_ONLY}[models.shared]\nfill_target = 2.0\n");
+    let (_, run) = run_text(&sc, "time,tenant,cpu,spec_cpu\n0,a,4,10\n0,b,4,10\n");
+    let m = model(&run, "shared");
+    assert!(
+        close(m.tenants[0].latency_max, 3.0),
+        "{}",
+        m.tenants[0].latency_max
+    );
+    assert_eq!(m.totals.violating_steps, 2);
+    assert_eq!(m.tenants[0].loss[0], 0.0);
+}
+
+#[test]
+fn cost_rules_by_hand() {
+    // one 10-core broker at 1.2 $/h for one step: $0.10. Specs 2 and 8, quota_factor 5,
+    // demands 3 and 1 (no contention).
+    let trace = "time,tenant,cpu,spec_cpu\n0,a,3,2\n0,b,1,8\n";
+    let rule = |r: &str| {
+        let sc = format!(
+            "{CPU_ONLY}[cost]\nallocation = \"{r}\"\n[models.shared]\nquota_factor = 5.0\n"
+        );
+        let (_, run) = run_text(&sc, trace);
+        let m = model(&run, "shared");
+        (m.tenants[0].cost, m.tenants[1].cost)
+    };
+    // spec: 2 : 8 -> 0.02 and 0.08
+    let (a, b) = rule("spec");
+    assert!(close(a, 0.02) && close(b, 0.08));
+    // usage: delivered 3 : 1 -> 0.075 and 0.025
+    let (a, b) = rule("usage");
+    assert!(close(a, 0.075) && close(b, 0.025));
+    // peak: peaks 3 : 1 over the node's life -> the same 0.075 and 0.025
+    let (a, b) = rule("peak");
+    assert!(close(a, 0.075) && close(b, 0.025));
+}
+
+#[test]
+fn revenue_and_dedicated_equivalent() {
+    // price 0.06 per core-hour on spec 5 for 2 steps (600 s): 0.06 x 5 / 6 = 0.05
+    let sc = format!("{CPU_ONLY}[cost]\nprice = {{ cpu = 0.06 }}\n[models.shared]\n");
+    let (_, run) = run_text(&sc, "time,tenant,cpu,spec_cpu\n0,a,1,5\n300,a,1,\n");
+    let t = &model(&run, "shared").tenants[0];
+    assert!(close(t.revenue, 0.05));
+    // dedicated equivalent: one 10-core node at 1.2 $/h for 600 s = 0.2
+    assert!(close(t.dedicated_cost, 0.2));
+}
+
+#[test]
+fn arrivals_and_departures_follow_the_hold() {
+    // samples at 0 and 300, then a gap: the tenant leaves at 600 (one step after its last
+    // sample) and comes back at 1200 as a new arrival, placed again.
+    let sc = format!("{CPU_ONLY}[models.dedicated]\n");
+    let (_, run) = run_text(
+        &sc,
+        "time,tenant,cpu,spec_cpu\n0,a,1,5\n300,a,1,\n1200,a,2,\n",
+    );
+    let m = model(&run, "dedicated");
+    assert_eq!(m.tenants[0].steps, 3);
+    assert_eq!(m.nodes.len(), 2);
+    assert_eq!((m.nodes[0].opened, m.nodes[0].closed), (0, 600));
+    assert_eq!((m.nodes[1].opened, m.nodes[1].closed), (1200, 1500));
+    assert_eq!(run.steps, 5);
+    // a hold of 1200 s keeps it through the gap with its demand held (1 at 600 and 900),
+    // and after its last sample at 1200 until 2400: steps 0..2100, 8 in all, one node.
+    // demand: 1 x 4 steps + 2 x 4 steps = 12 core-steps
+    let sc = sc.replace(
+        "trace = \"t.csv\"",
+        "trace = \"t.csv\"\nhold_seconds = 1200",
+    );
+    let (_, run) = run_text(
+        &sc,
+        "time,tenant,cpu,spec_cpu\n0,a,1,5\n300,a,1,\n1200,a,2,\n",
+    );
+    let m = model(&run, "dedicated");
+    assert_eq!((m.tenants[0].steps, m.nodes.len()), (8, 1));
+    assert!(close(m.tenants[0].demand[0], 12.0 * 300.0));
+}
+
+#[test]
+fn off_grid_samples_land_in_their_step() {
+    // the grid starts at the first row (0): samples at 0, 7 and 299 fall in step 0 and the
+    // latest wins (3); 305 is in step 1 (2)
+    let sc = format!("{CPU_ONLY}[models.dedicated]\n");
+    let (_, run) = run_text(
+        &sc,
+        "time,tenant,cpu,spec_cpu\n0,a,1,5\n7,a,4,\n299,a,3,\n305,a,2,\n",
+    );
+    let t = &model(&run, "dedicated").tenants[0];
+    assert_eq!(t.steps, 2);
+    assert!(close(t.demand[0], (3.0 + 2.0) * 300.0));
+}
+
+#[test]
+fn spec_and_class_errors_name_the_line() {
+    let s = Scenario::parse(Path::new("s.toml"), &format!("{CPU_ONLY}[models.shared]\n")).unwrap();
+    let mut src = CsvTrace::new(
+        Path::new("t.csv"),
+        "time,tenant,cpu\n0,a,1\n".as_bytes(),
+        &s.resources,
+    )
+    .unwrap();
+    let e = run(&s, &mut src, Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no spec for resource `cpu`"), "{e}");
+    let mut src = CsvTrace::new(
+        Path::new("t.csv"),
+        "time,tenant,cpu,spec_cpu,class\n0,a,1,2,\n0,b,1,,\n".as_bytes(),
+        &s.resources,
+    )
+    .unwrap();
+    let e = run(&s, &mut src, Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("t.csv:3:1: tenant `b` has no spec_cpu"),
+        "{e}"
+    );
+    let mut src = CsvTrace::new(
+        Path::new("t.csv"),
+        "time,tenant,cpu,spec_cpu,class\n0,a,1,2,gold\n".as_bytes(),
+        &s.resources,
+    )
+    .unwrap();
+    let e = run(&s, &mut src, Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("t.csv:2:1: class: unknown SLO class `gold`; classes: default"),
+        "{e}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Properties on random small clusters.
+
+#[derive(Debug, Clone)]
+struct Case {
+    scenario: String,
+    rows: Vec<Row>,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    let params = (
+        0.2f64..1.0,                 // request_ratio
+        0.5f64..3.0,                 // fill_target
+        1usize..4,                   // shards
+        0.0f64..1.5,                 // skew
+        any::<bool>(),               // fair
+        prop::option::of(1usize..4), // fixed brokers
+        0.5f64..3.0,                 // quota_factor
+        1usize..3,                   // containers
+        0usize..3,                   // cost rule
+    );
+    let tenants = prop::collection::vec((0.5f64..12.0, 1.0f64..40.0), 1..7);
+    (params, tenants)
+        .prop_flat_map(|(p, tenants)| {
+            let n = tenants.len();
+            let samples = prop::collection::vec((0..n, 0u32..8, 0.0f64..16.0, 0.0f64..48.0), 1..40);
+            (Just(p), Just(tenants), samples)
+        })
+        .prop_map(|(p, tenants, samples)| {
+            let (ratio, fill, shards, skew, fair, brokers, quota, containers, rule) = p;
+            let brokers = brokers.map_or(String::new(), |b| format!("brokers = {b}\n"));
+            let rule = ["spec", "usage", "peak"][rule];
+            let scenario = format!(
+                r#"
+[[resources]]
+name = "cpu"
+[[resources]]
+name = "memory"
+kind = "incompressible"
+[[nodes]]
+name = "small"
+price_per_hour = 0.3
+capacity = {{ cpu = 4, memory = 16 }}
+[[nodes]]
+name = "large"
+price_per_hour = 1.0
+capacity = {{ cpu = 16, memory = 64 }}
+[workload]
+trace = "t.csv"
+[cost]
+allocation = "{rule}"
+[models.shared]
+node_type = "large"
+fill_target = {fill}
+shards = {shards}
+skew = {skew}
+quota_factor = {quota}
+isolation = "{iso}"
+{brokers}
+[models.containerized]
+node_type = "large"
+request_ratio = {ratio}
+fill_target = {fill}
+containers = {containers}
+[models.dedicated]
+"#,
+                iso = if fair { "fair" } else { "proportional" },
+            );
+            let mut rows: Vec<Row> = samples
+                .into_iter()
+                .map(|(u, step, cpu, mem)| Row {
+                    time: step as i64 * 300,
+                    tenant: format!("t{u}").into_bytes(),
+                    demand: vec![cpu, mem],
+                    spec: vec![tenants[u].0, tenants[u].1],
+                    line: 0,
+                    ..Row::default()
+                })
+                .collect();
+            rows.sort_by_key(|r| r.time);
+            Case { scenario, rows }
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, .. ProptestConfig::default() })]
+
+    #[test]
+    fn invariants_hold_on_random_clusters(c in case()) {
+        let s = Scenario::parse(Path::new("s.toml"), &c.scenario).unwrap();
+        let mut src = VecSource::new("t.csv", c.rows.clone(), vec![true, true]);
+        let options = Options { check_invariants: true, ..Options::default() };
+        let run = run(&s, &mut src, options).unwrap();
+        for m in &run.models {
+            // 0 <= a <= s <= d per tenant-step and sum a <= C per node-resource-step
+            prop_assert!(m.invariant_violations.is_empty(), "{}: {:?}", m.name, m.invariant_violations);
+            for r in 0..2 {
+                let suffered: f64 = m.tenants.iter().map(|t| t.loss[r]).sum();
+                let caused: f64 = m.tenants.iter().map(|t| t.caused[r]).sum();
+                prop_assert!((suffered - caused).abs() <= 1e-6 * (1.0 + suffered),
+                    "{} r{r}: suffered {suffered} caused {caused}", m.name);
+                if m.kind == ModelKind::Dedicated {
+                    prop_assert_eq!(suffered, 0.0);
+                    prop_assert_eq!(caused, 0.0);
+                }
+                for t in &m.tenants {
+                    prop_assert!(t.delivered[r] <= t.alone[r] + 1e-6 && t.alone[r] <= t.demand[r] + 1e-6);
+                }
+            }
+            let total: f64 = m.nodes.iter().map(|n| n.cost).sum();
+            let tenants: f64 = m.tenants.iter().map(|t| t.cost).sum();
+            prop_assert!((tenants + m.totals.overhead - total).abs() <= 1e-9 * (1.0 + total),
+                "{}: tenants {tenants} + overhead {} != total {total}", m.name, m.totals.overhead);
+            let overhead: f64 = m.nodes.iter().map(|n| n.overhead).sum();
+            prop_assert!((overhead - m.totals.overhead).abs() <= 1e-9 * (1.0 + total));
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Overbook: a multi-tenant capacity simulator and oversubscription planner.
+//!
+//! This crate holds time and I/O: scenario files ([`scenario`]), traces ([`trace`]), the event
+//! loop and the placement models' state ([`engine`]), and the output files ([`output`]). The
+//! domain formulas live in the `overbook-models` crate, re-exported as [`models`].
+
+#![warn(missing_docs)]
+
+pub mod engine;
+pub mod error;
+pub mod output;
+pub mod scenario;
+pub mod trace;
+
+pub use overbook_models as models;

@@ -1,0 +1,125 @@
+//! The `overbook` command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use overbook::engine::{self, RunResult};
+use overbook::output;
+use overbook::scenario::Scenario;
+use overbook::trace::CsvTrace;
+
+/// Multi-tenant capacity simulator and oversubscription planner.
+#[derive(Parser)]
+#[command(name = "overbook", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Replay a scenario on its placement models and write summary.json, tenants.csv, nodes.csv.
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a scenario and its whole trace without simulating.
+    Validate {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn simulate(scenario: &Scenario, validate_only: bool) -> Result<RunResult> {
+    let mut trace = CsvTrace::open(&scenario.workload.trace, &scenario.resources)?;
+    let options = engine::Options {
+        validate_only,
+        check_invariants: false,
+    };
+    Ok(engine::run(scenario, &mut trace, options)?)
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run {
+            scenario,
+            out,
+            seed,
+            threads,
+            quiet,
+        } => {
+            let mut s = Scenario::load(&scenario)?;
+            if let Some(seed) = seed {
+                s.seed = seed;
+            }
+            let mut pool = rayon::ThreadPoolBuilder::new();
+            if let Some(n) = threads {
+                anyhow::ensure!(n >= 1, "--threads must be at least 1");
+                pool = pool.num_threads(n);
+            }
+            let pool = pool.build().context("cannot start the worker threads")?;
+            let result = pool.install(|| simulate(&s, false))?;
+            let dir = out
+                .or_else(|| s.output_dir.clone())
+                .unwrap_or_else(|| Path::new("output").join(&s.name));
+            output::write_all(&dir, &s, &result)
+                .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
+            if !quiet {
+                print!("{}", output::table(&s, &result));
+                println!(
+                    "{} tenants, {} steps of {} s; wrote summary.json, tenants.csv, nodes.csv to {}",
+                    result.tenants.len(),
+                    result.steps,
+                    s.step,
+                    dir.display()
+                );
+            }
+            Ok(())
+        }
+        Command::Validate { scenario } => {
+            let s = Scenario::load(&scenario)?;
+            let result = simulate(&s, true)?;
+            println!(
+                "{}: ok: {} resources, {} node types, {} models; trace {}: {} rows, {} tenants, {} steps of {} s",
+                scenario.display(),
+                s.resources.len(),
+                s.catalog.len(),
+                s.models.len(),
+                s.workload.trace.display(),
+                result.rows,
+                result.tenants.len(),
+                result.steps,
+                s.step
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,455 @@
+//! Output files (DESIGN.md 8): `summary.json`, `tenants.csv`, `nodes.csv`, and the table
+//! printed after a run. `docs/outputs.md` documents every field; keep the two in step.
+//!
+//! Architecture invariant: outputs hold no wall-clock time and iterate nothing in hash order,
+//! so the same scenario and seed give byte-identical files. Files are written to a temporary
+//! name and renamed into place.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Map, Value};
+
+use crate::engine::{ModelResult, RunResult, TenantStats};
+use crate::scenario::Scenario;
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
+/// reader never sees a half-written file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or("out".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// `a / b`, or 0 when `b` is 0.
+fn ratio(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        0.0
+    } else {
+        a / b
+    }
+}
+
+fn per_resource(s: &Scenario, values: impl Fn(usize) -> f64) -> Value {
+    let mut m = Map::new();
+    for (r, res) in s.resources.iter().enumerate() {
+        m.insert(res.name.clone(), json!(values(r)));
+    }
+    Value::Object(m)
+}
+
+fn sum_tenants(m: &ModelResult, r: usize, field: impl Fn(&TenantStats) -> &Vec<f64>) -> f64 {
+    m.tenants.iter().map(|t| field(t)[r]).sum()
+}
+
+/// The aggregate figures of one model, as in `summary.json`.
+pub struct ModelFigures {
+    /// Most nodes open at once.
+    pub nodes_peak: usize,
+    /// Node-hours held.
+    pub node_hours: f64,
+    /// Total node cost.
+    pub cost_total: f64,
+    /// Mean cost per tenant.
+    pub cost_per_tenant: f64,
+    /// Violating tenant-steps over tenant-steps.
+    pub violation_rate: f64,
+    /// Interference loss over alone allotment, per resource.
+    pub loss: Vec<f64>,
+    /// Delivered over capacity, per resource.
+    pub utilization: Vec<f64>,
+    /// Sold spec over capacity, per resource.
+    pub oversubscription: Vec<f64>,
+    /// 1 - cost / dedicated-equivalent cost.
+    pub savings: f64,
+}
+
+/// Computes a model's aggregate figures.
+pub fn figures(s: &Scenario, run: &RunResult, m: &ModelResult) -> ModelFigures {
+    let nres = s.resources.len();
+    let delivered: Vec<f64> = (0..nres)
+        .map(|r| m.nodes.iter().map(|n| n.delivered[r]).sum())
+        .collect();
+    let cost_total: f64 = m.nodes.iter().map(|n| n.cost).sum();
+    let dedicated: f64 = m.tenants.iter().map(|t| t.dedicated_cost).sum();
+    ModelFigures {
+        nodes_peak: m.totals.nodes_peak,
+        node_hours: m.nodes.iter().map(|n| n.steps as f64).sum::<f64>() * s.step as f64 / 3600.0,
+        cost_total,
+        cost_per_tenant: ratio(
+            m.tenants.iter().map(|t| t.cost).sum(),
+            run.tenants.len() as f64,
+        ),
+        violation_rate: ratio(
+            m.totals.violating_steps as f64,
+            m.totals.tenant_steps as f64,
+        ),
+        loss: (0..nres)
+            .map(|r| {
+                ratio(
+                    sum_tenants(m, r, |t| &t.loss),
+                    sum_tenants(m, r, |t| &t.alone),
+                )
+            })
+            .collect(),
+        utilization: (0..nres)
+            .map(|r| ratio(delivered[r], m.totals.capacity_seconds[r]))
+            .collect(),
+        oversubscription: (0..nres)
+            .map(|r| ratio(m.totals.sold_seconds[r], m.totals.capacity_seconds[r]))
+            .collect(),
+        savings: if dedicated > 0.0 {
+            tidy(1.0 - cost_total / dedicated)
+        } else {
+            0.0
+        },
+    }
+}
+
+/// Rounds away float noise around zero (sums taken in different orders), so that equal
+/// costs report a saving of exactly 0.
+fn tidy(x: f64) -> f64 {
+    if x.abs() < 1e-12 {
+        0.0
+    } else {
+        x
+    }
+}
+
+/// Nearest-rank percentile `p` (0..100) of `values` (sorted in place).
+pub fn percentile(values: &mut [f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * values.len() as f64).ceil().max(1.0) as usize;
+    values[rank.min(values.len()) - 1]
+}
+
+fn model_summary(s: &Scenario, run: &RunResult, m: &ModelResult) -> Value {
+    let f = figures(s, run, m);
+    let nres = s.resources.len();
+    let tenant_cost: f64 = m.tenants.iter().map(|t| t.cost).sum();
+    let revenue: f64 = m.tenants.iter().map(|t| t.revenue).sum();
+    let dedicated: f64 = m.tenants.iter().map(|t| t.dedicated_cost).sum();
+    let rates: Vec<(f64, usize)> = m
+        .tenants
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.steps > 0)
+        .map(|(u, t)| (t.violation_steps as f64 / t.steps as f64, u))
+        .collect();
+    let worst = rates
+        .iter()
+        .copied()
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut only_rates: Vec<f64> = rates.iter().map(|r| r.0).collect();
+    let p99 = percentile(&mut only_rates, 99.0);
+    json!({
+        "name": m.name,
+        "kind": m.kind.name(),
+        "placer": m.placer,
+        "predictor": m.predictor,
+        "nodes_peak": f.nodes_peak,
+        "nodes_opened": m.nodes.len(),
+        "node_hours": f.node_hours,
+        "utilization": per_resource(s, |r| f.utilization[r]),
+        "oversubscription_ratio": per_resource(s, |r| f.oversubscription[r]),
+        "cost_total": f.cost_total,
+        "cost_tenants": tenant_cost,
+        "cost_overhead": m.totals.overhead,
+        "cost_per_tenant": f.cost_per_tenant,
+        "revenue": revenue,
+        "margin": revenue - f.cost_total,
+        "dedicated_equivalent_cost": dedicated,
+        "savings_vs_dedicated": f.savings,
+        "tenant_steps": m.totals.tenant_steps,
+        "violation_rate": f.violation_rate,
+        "violation_minutes": m.totals.violating_steps as f64 * s.step as f64 / 60.0,
+        "violation_rate_p99_over_tenants": p99,
+        "worst_tenant": worst.map(|(rate, u)| json!({"tenant": run.tenants.ids[u], "violation_rate": rate})),
+        "interference_loss": per_resource(s, |r| f.loss[r]),
+        "contract_throttling": per_resource(s, |r| ratio(
+            sum_tenants(m, r, |t| &t.throttled),
+            sum_tenants(m, r, |t| &t.demand),
+        )),
+        "harm_suffered": per_resource(s, |r| sum_tenants(m, r, |t| &t.loss)),
+        "harm_caused": per_resource(s, |r| sum_tenants(m, r, |t| &t.caused)),
+        "latency_inflation_mean": ratio(m.totals.latency_sum, m.totals.tenant_steps as f64),
+        "latency_inflation_max": m.totals.latency_max.max(if m.totals.tenant_steps > 0 { 1.0 } else { 0.0 }),
+        "oom_kills": m.totals.oom_kills,
+        "forced_placements": m.totals.forced_placements,
+        "resources_compared": nres,
+    })
+}
+
+/// `summary.json`.
+pub fn summary(s: &Scenario, run: &RunResult) -> String {
+    let resources: Vec<Value> = s
+        .resources
+        .iter()
+        .map(|r| json!({"name": r.name, "unit": r.unit, "kind": if r.is_compressible() { "compressible" } else { "incompressible" }}))
+        .collect();
+    let v = json!({
+        "overbook_version": env!("CARGO_PKG_VERSION"),
+        "scenario": s.name,
+        "scenario_hash": s.hash,
+        "seed": s.seed,
+        "step_seconds": s.step,
+        "start": run.start,
+        "end": run.end,
+        "steps": run.steps,
+        "trace_rows": run.rows,
+        "tenants": run.tenants.len(),
+        "resources": resources,
+        "models": run.models.iter().map(|m| model_summary(s, run, m)).collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&v).expect("JSON values serialize");
+    text.push('\n');
+    text
+}
+
+fn num(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else {
+        format!("{x}")
+    }
+}
+
+/// `tenants.csv`: one row per model and tenant.
+pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
+    let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
+    let mut header: Vec<String> = [
+        "model",
+        "tenant",
+        "class",
+        "first_seen",
+        "steps",
+        "placements",
+    ]
+    .iter()
+    .map(|x| x.to_string())
+    .collect();
+    for prefix in [
+        "spec",
+        "demand",
+        "alone",
+        "delivered",
+        "loss",
+        "throttled",
+        "harm_caused",
+    ] {
+        header.extend(names.iter().map(|n| format!("{prefix}_{n}")));
+    }
+    header.extend(
+        [
+            "violation_steps",
+            "violation_rate",
+            "violation_minutes",
+            "outage_steps",
+            "latency_inflation_mean",
+            "latency_inflation_max",
+            "cost",
+            "revenue",
+            "margin",
+            "dedicated_cost",
+            "savings_vs_dedicated",
+        ]
+        .iter()
+        .map(|x| x.to_string()),
+    );
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(&header).expect("in memory");
+    let nres = names.len();
+    let mut row: Vec<String> = vec![];
+    for m in &run.models {
+        for (u, t) in m.tenants.iter().enumerate() {
+            row.clear();
+            row.push(m.name.clone());
+            row.push(run.tenants.ids[u].clone());
+            row.push(s.slo[run.tenants.class[u]].name.clone());
+            row.push(run.tenants.first_seen[u].to_string());
+            row.push(t.steps.to_string());
+            row.push(t.placements.to_string());
+            row.extend((0..nres).map(|r| num(run.tenants.first_spec[u * nres + r])));
+            for v in [
+                &t.demand,
+                &t.alone,
+                &t.delivered,
+                &t.loss,
+                &t.throttled,
+                &t.caused,
+            ] {
+                row.extend(v.iter().map(|&x| num(x)));
+            }
+            row.push(t.violation_steps.to_string());
+            row.push(num(ratio(t.violation_steps as f64, t.steps as f64)));
+            row.push(num(t.violation_steps as f64 * s.step as f64 / 60.0));
+            row.push(t.outage_steps.to_string());
+            row.push(num(ratio(t.latency_sum, t.steps as f64)));
+            row.push(num(t.latency_max));
+            row.push(num(t.cost));
+            row.push(num(t.revenue));
+            row.push(num(t.revenue - t.cost));
+            row.push(num(t.dedicated_cost));
+            row.push(num(if t.dedicated_cost > 0.0 {
+                tidy(1.0 - t.cost / t.dedicated_cost)
+            } else {
+                0.0
+            }));
+            w.write_record(&row).expect("in memory");
+        }
+    }
+    String::from_utf8(w.into_inner().expect("in memory")).expect("UTF-8 fields")
+}
+
+/// `nodes.csv`: one row per model and node.
+pub fn nodes_csv(s: &Scenario, run: &RunResult) -> String {
+    let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
+    let mut header: Vec<String> = [
+        "model",
+        "node",
+        "type",
+        "opened",
+        "closed",
+        "hours",
+        "cost",
+        "overhead",
+        "entries_max",
+        "contended_steps",
+        "oom_kills",
+    ]
+    .iter()
+    .map(|x| x.to_string())
+    .collect();
+    for prefix in ["capacity", "delivered", "utilization", "peak_utilization"] {
+        header.extend(names.iter().map(|n| format!("{prefix}_{n}")));
+    }
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(&header).expect("in memory");
+    let mut row: Vec<String> = vec![];
+    for m in &run.models {
+        for (id, n) in m.nodes.iter().enumerate() {
+            row.clear();
+            row.push(m.name.clone());
+            row.push(id.to_string());
+            row.push(s.catalog[n.node_type].name.clone());
+            row.push(n.opened.to_string());
+            row.push(n.closed.to_string());
+            row.push(num(n.steps as f64 * s.step as f64 / 3600.0));
+            row.push(num(n.cost));
+            row.push(num(n.overhead));
+            row.push(n.entries_max.to_string());
+            row.push(n.contended_steps.to_string());
+            row.push(n.oom_kills.to_string());
+            row.extend(n.capacity.iter().map(|&x| num(x)));
+            row.extend(n.delivered.iter().map(|&x| num(x)));
+            let held = n.steps as f64 * s.step as f64;
+            row.extend((0..names.len()).map(|r| num(ratio(n.delivered[r], n.capacity[r] * held))));
+            row.extend(n.peak_utilization.iter().map(|&x| num(x)));
+            w.write_record(&row).expect("in memory");
+        }
+    }
+    String::from_utf8(w.into_inner().expect("in memory")).expect("UTF-8 fields")
+}
+
+/// The short comparison table printed after a run.
+pub fn table(s: &Scenario, run: &RunResult) -> String {
+    let mut out = String::new();
+    let util_head: Vec<String> = s
+        .resources
+        .iter()
+        .map(|r| format!("util {}", r.name))
+        .collect();
+    let _ = write!(
+        out,
+        "{:<14} {:<13} {:>5} {:>10} {:>10} {:>9} {:>8} {:>7} {:>8}",
+        "model", "kind", "nodes", "node-hours", "cost", "$/tenant", "violate", "loss", "savings"
+    );
+    for h in &util_head {
+        let _ = write!(out, " {h:>w$}", w = h.len().max(6));
+    }
+    out.push('\n');
+    for m in &run.models {
+        let f = figures(s, run, m);
+        let loss = f.loss.iter().copied().fold(0.0, f64::max);
+        let _ = write!(
+            out,
+            "{:<14} {:<13} {:>5} {:>10.1} {:>10.2} {:>9.2} {:>7.2}% {:>6.2}% {:>7.1}%",
+            m.name,
+            m.kind.name(),
+            f.nodes_peak,
+            f.node_hours,
+            f.cost_total,
+            f.cost_per_tenant,
+            100.0 * f.violation_rate,
+            100.0 * loss,
+            100.0 * f.savings
+        );
+        for (h, u) in util_head.iter().zip(&f.utilization) {
+            let _ = write!(
+                out,
+                " {:>w$}",
+                format!("{:.1}%", 100.0 * u),
+                w = h.len().max(6)
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes every output of a run into `dir` (created if needed); returns the files written.
+pub fn write_all(dir: &Path, s: &Scenario, run: &RunResult) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let files = [
+        ("summary.json", summary(s, run)),
+        ("tenants.csv", tenants_csv(s, run)),
+        ("nodes.csv", nodes_csv(s, run)),
+    ];
+    let mut written = vec![];
+    for (name, text) in files {
+        let path = dir.join(name);
+        write_atomic(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentile() {
+        // 10 values 1..10: p99 -> rank ceil(9.9) = 10 -> 10; p50 -> rank 5 -> 5
+        let mut v: Vec<f64> = (1..=10).rev().map(f64::from).collect();
+        assert_eq!(percentile(&mut v, 99.0), 10.0);
+        assert_eq!(percentile(&mut v, 50.0), 5.0);
+        assert_eq!(percentile(&mut [], 99.0), 0.0);
+    }
+
+    #[test]
+    fn atomic_write_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.txt");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

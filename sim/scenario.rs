@@ -1,0 +1,985 @@
+//! Scenario files (DESIGN.md 3.1): a raw TOML form that rejects unknown keys, converted into a
+//! validated [`Scenario`]. Every error names the file, line and column and what was expected.
+//!
+//! `scenarios/reference.toml` documents every key and its default; keep the two in step.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use overbook_models::catalog::NodeType;
+use overbook_models::cost::Allocation;
+use overbook_models::expr::{self, Call};
+use overbook_models::latency::DEFAULT_RHO_MAX;
+use overbook_models::resource::{Isolation, Resource, ResourceKind};
+use overbook_models::{placer, predictor};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::InputError;
+
+type S<T> = Spanned<T>;
+
+// ---------------------------------------------------------------------------------------------
+// Raw form: what the file says, with spans.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    name: Option<S<String>>,
+    seed: Option<S<i64>>,
+    step_seconds: Option<S<i64>>,
+    resources: S<Vec<S<RawResource>>>,
+    nodes: S<Vec<S<RawNode>>>,
+    workload: S<RawWorkload>,
+    slo: Option<IndexMap<String, RawSlo>>,
+    latency: Option<RawLatency>,
+    cost: Option<RawCost>,
+    models: IndexMap<String, RawModel>,
+    output: Option<RawOutput>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawResource {
+    name: S<String>,
+    unit: Option<String>,
+    kind: Option<S<String>>,
+    isolation: Option<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNode {
+    name: S<String>,
+    price_per_hour: S<f64>,
+    capacity: S<IndexMap<String, S<f64>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorkload {
+    trace: S<String>,
+    hold_seconds: Option<S<i64>>,
+    default_class: Option<S<String>>,
+    default_spec: Option<S<IndexMap<String, S<f64>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSlo {
+    max_loss: Option<S<f64>>,
+    max_latency_inflation: Option<S<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLatency {
+    rho_max: Option<S<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCost {
+    allocation: Option<S<String>>,
+    weights: Option<S<IndexMap<String, S<f64>>>>,
+    price: Option<S<IndexMap<String, S<f64>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    kind: Option<S<String>>,
+    predictor: Option<S<String>>,
+    node_type: Option<S<String>>,
+    placer: Option<S<String>>,
+    headroom: Option<S<f64>>,
+    fill_target: Option<S<f64>>,
+    request_ratio: Option<S<f64>>,
+    containers: Option<S<i64>>,
+    restart_seconds: Option<S<i64>>,
+    release_empty: Option<S<bool>>,
+    shards: Option<S<i64>>,
+    skew: Option<S<f64>>,
+    brokers: Option<S<i64>>,
+    quota_factor: Option<S<f64>>,
+    isolation: Option<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    dir: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validated form.
+
+/// A validated scenario: everything the simulator needs, with defaults applied.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Name, used for the default output directory (defaults to the file stem).
+    pub name: String,
+    /// The scenario file.
+    pub path: PathBuf,
+    /// FNV-1a 64 hash of the scenario file's bytes, in hex.
+    pub hash: String,
+    /// Seed of the run's random streams.
+    pub seed: u64,
+    /// Step length in seconds.
+    pub step: i64,
+    /// Resources, in the order every per-resource vector uses.
+    pub resources: Vec<Resource>,
+    /// The node catalog.
+    pub catalog: Vec<NodeType>,
+    /// Where demand comes from.
+    pub workload: Workload,
+    /// SLO classes; `workload.default_class` indexes this.
+    pub slo: Vec<SloClass>,
+    /// Latency cap on utilization.
+    pub rho_max: f64,
+    /// Cost and price settings.
+    pub cost: CostSettings,
+    /// The placement models to compare, in file order.
+    pub models: Vec<ModelSpec>,
+    /// Output directory from the file, relative to the working directory.
+    pub output_dir: Option<PathBuf>,
+}
+
+/// The workload section.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    /// The trace file, resolved against the scenario's directory.
+    pub trace: PathBuf,
+    /// A tenant exists until this long after its last sample (defaults to one step).
+    pub hold: i64,
+    /// Class of tenants whose trace rows name none.
+    pub default_class: usize,
+    /// Spec of tenants whose trace has no `spec_<resource>` value.
+    pub default_spec: Vec<Option<f64>>,
+}
+
+/// An SLO class (DESIGN.md 4.5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SloClass {
+    /// Name, as in the trace's `class` column.
+    pub name: String,
+    /// A step violates when interference loss exceeds this fraction of the alone allotment.
+    pub max_loss: f64,
+    /// ... or latency inflation exceeds this.
+    pub max_latency_inflation: f64,
+}
+
+/// Cost and price settings (DESIGN.md 5).
+#[derive(Debug, Clone)]
+pub struct CostSettings {
+    /// How node cost is split among tenants.
+    pub allocation: Allocation,
+    /// Per-resource weights of the split.
+    pub weights: Vec<f64>,
+    /// Price per unit of spec per hour, per resource.
+    pub price: Vec<f64>,
+}
+
+/// The kinds of placement model (DESIGN.md 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    /// Every tenant on its own nodes.
+    Dedicated,
+    /// Tenants as containers bin-packed on shared hosts.
+    Containerized,
+    /// Tenants as namespaces on a shared broker cluster.
+    Shared,
+}
+
+impl ModelKind {
+    /// Names accepted in scenarios.
+    pub const NAMES: [&'static str; 3] = ["dedicated", "containerized", "shared"];
+
+    /// The kind's scenario name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Dedicated => "dedicated",
+            ModelKind::Containerized => "containerized",
+            ModelKind::Shared => "shared",
+        }
+    }
+
+    fn by_name(name: &str) -> Option<Self> {
+        match name {
+            "dedicated" => Some(Self::Dedicated),
+            "containerized" => Some(Self::Containerized),
+            "shared" => Some(Self::Shared),
+            _ => None,
+        }
+    }
+
+    /// The keys a model table of this kind accepts besides `kind` and `predictor`.
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            ModelKind::Dedicated => &["headroom"],
+            ModelKind::Containerized => &[
+                "node_type",
+                "placer",
+                "fill_target",
+                "request_ratio",
+                "containers",
+                "restart_seconds",
+                "release_empty",
+            ],
+            ModelKind::Shared => &[
+                "node_type",
+                "placer",
+                "fill_target",
+                "shards",
+                "skew",
+                "brokers",
+                "quota_factor",
+                "isolation",
+            ],
+        }
+    }
+}
+
+/// One placement model to simulate.
+#[derive(Debug, Clone)]
+pub struct ModelSpec {
+    /// Its name in the scenario (`[models.NAME]`).
+    pub name: String,
+    /// Its kind.
+    pub kind: ModelKind,
+    /// Catalog index of the node type it opens (containerized and shared).
+    pub node_type: usize,
+    /// Placer expression (validated).
+    pub placer: Call,
+    /// Predictor expression (validated).
+    pub predictor: Call,
+    /// Dedicated: sizing multiplier.
+    pub headroom: f64,
+    /// A node is full when placed sizes reach this fraction of capacity (> 1 oversells).
+    pub fill_target: f64,
+    /// Containerized: request = request_ratio * limit.
+    pub request_ratio: f64,
+    /// Containerized: containers per tenant (at least).
+    pub containers: usize,
+    /// Containerized: outage of an OOM-killed container.
+    pub restart_seconds: i64,
+    /// Containerized: release hosts that become empty.
+    pub release_empty: bool,
+    /// Shared: shards per tenant (at least).
+    pub shards: usize,
+    /// Shared: Zipf exponent of the split of load over shards (0: equal).
+    pub skew: f64,
+    /// Shared: fixed cluster size, or `None` for a cluster that grows.
+    pub brokers: Option<usize>,
+    /// Shared: per-broker quota as a multiple of the tenant's spec share.
+    pub quota_factor: f64,
+    /// Shared: weighted max-min instead of proportional sharing.
+    pub fair: bool,
+}
+
+impl ModelSpec {
+    /// Builds the model's placer.
+    pub fn build_placer(&self) -> Box<dyn placer::Placer> {
+        placer::build(&self.placer).expect("validated when the scenario was loaded")
+    }
+
+    /// Builds the model's predictor.
+    pub fn build_predictor(&self) -> Box<dyn predictor::Predictor> {
+        predictor::build(&self.predictor).expect("validated when the scenario was loaded")
+    }
+}
+
+/// Default SLO limits.
+pub const DEFAULT_MAX_LOSS: f64 = 0.01;
+/// Default latency-inflation limit.
+pub const DEFAULT_MAX_LATENCY_INFLATION: f64 = 2.0;
+
+/// FNV-1a 64-bit hash, for the scenario fingerprint in outputs.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, InputError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError::file(path, format!("cannot read the scenario: {e}")))?;
+        Self::parse(path, &text)
+    }
+
+    /// Validates scenario `text`, read from `path` (which names errors and anchors the trace).
+    pub fn parse(path: &Path, text: &str) -> Result<Scenario, InputError> {
+        let raw: Raw = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+        Checker { path, text }.scenario(raw)
+    }
+}
+
+/// Turns a TOML error into one located message; names the key when the error is about a value.
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> InputError {
+    let message = e.message().trim().replace('\n', " ");
+    let Some(span) = e.span() else {
+        return InputError::file(path, message);
+    };
+    let start = span.start.min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let before = text[line_start..start].trim_end();
+    let key = before
+        .strip_suffix('=')
+        .map(|k| k.trim().trim_matches('"'))
+        .filter(|k| !k.is_empty() && !message.contains(&format!("`{k}`")));
+    let message = match key {
+        Some(k) => format!("key `{k}`: {message}"),
+        None => message,
+    };
+    InputError::at_offset(path, text, start, message)
+}
+
+struct Checker<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Checker<'_> {
+    fn err(&self, span: Range<usize>, message: impl Into<String>) -> InputError {
+        InputError::at_offset(self.path, self.text, span.start, message)
+    }
+
+    fn positive(&self, v: &S<f64>, key: &str) -> Result<f64, InputError> {
+        let x = *v.get_ref();
+        if x.is_finite() && x > 0.0 {
+            Ok(x)
+        } else {
+            Err(self.err(
+                v.span(),
+                format!("`{key}` must be a positive number, got {x}"),
+            ))
+        }
+    }
+
+    fn non_negative(&self, v: &S<f64>, key: &str) -> Result<f64, InputError> {
+        let x = *v.get_ref();
+        if x.is_finite() && x >= 0.0 {
+            Ok(x)
+        } else {
+            Err(self.err(v.span(), format!("`{key}` must be a number >= 0, got {x}")))
+        }
+    }
+
+    fn count(&self, v: &S<i64>, key: &str, min: i64) -> Result<i64, InputError> {
+        let x = *v.get_ref();
+        if x >= min {
+            Ok(x)
+        } else {
+            Err(self.err(
+                v.span(),
+                format!("`{key}` must be an integer >= {min}, got {x}"),
+            ))
+        }
+    }
+
+    /// A per-resource table: keys must be resource names.
+    fn per_resource(
+        &self,
+        table: &S<IndexMap<String, S<f64>>>,
+        resources: &[Resource],
+        key: &str,
+    ) -> Result<Vec<Option<f64>>, InputError> {
+        let mut out = vec![None; resources.len()];
+        for (name, v) in table.get_ref() {
+            let Some(r) = resources.iter().position(|r| &r.name == name) else {
+                let known: Vec<&str> = resources.iter().map(|r| r.name.as_str()).collect();
+                return Err(self.err(
+                    v.span(),
+                    format!(
+                        "`{key}` names unknown resource `{name}`; resources: {}",
+                        known.join(", ")
+                    ),
+                ));
+            };
+            out[r] = Some(self.non_negative(v, &format!("{key}.{name}"))?);
+        }
+        Ok(out)
+    }
+
+    fn expression(
+        &self,
+        v: &S<String>,
+        what: &str,
+        build: impl Fn(&Call) -> Result<(), String>,
+    ) -> Result<Call, InputError> {
+        // the span covers the quotes: +1 points at the text itself
+        let call = Call::parse(v.get_ref()).map_err(|e| {
+            self.err(
+                v.span().start + 1 + e.offset..v.span().end,
+                format!("{what}: {}", e.message),
+            )
+        })?;
+        build(&call).map_err(|m| self.err(v.span(), m))?;
+        Ok(call)
+    }
+
+    fn scenario(&self, raw: Raw) -> Result<Scenario, InputError> {
+        let name = match &raw.name {
+            Some(n) if n.get_ref().trim().is_empty() => {
+                return Err(self.err(n.span(), "`name` must not be empty"))
+            }
+            Some(n) => n.get_ref().clone(),
+            None => self
+                .path
+                .file_stem()
+                .map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
+        };
+        let seed = match &raw.seed {
+            Some(s) => self.count(s, "seed", 0)? as u64,
+            None => 0,
+        };
+        let step = match &raw.step_seconds {
+            Some(s) => self.count(s, "step_seconds", 1)?,
+            None => 300,
+        };
+        let resources = self.resources(&raw.resources)?;
+        let catalog = self.catalog(&raw.nodes, &resources)?;
+        let slo = self.slo(raw.slo.as_ref())?;
+        let workload = self.workload(&raw.workload, &resources, &slo, step)?;
+        let rho_max = match raw.latency.as_ref().and_then(|l| l.rho_max.as_ref()) {
+            Some(v) => {
+                let x = self.positive(v, "latency.rho_max")?;
+                if x >= 1.0 {
+                    return Err(self.err(v.span(), format!("`rho_max` must be below 1, got {x}")));
+                }
+                x
+            }
+            None => DEFAULT_RHO_MAX,
+        };
+        let cost = self.cost(raw.cost.as_ref(), &resources)?;
+        let models = self.models(&raw.models, &catalog)?;
+        Ok(Scenario {
+            name,
+            path: self.path.to_path_buf(),
+            hash: format!("{:016x}", fnv1a(self.text.as_bytes())),
+            seed,
+            step,
+            resources,
+            catalog,
+            workload,
+            slo,
+            rho_max,
+            cost,
+            models,
+            output_dir: raw.output.and_then(|o| o.dir).map(PathBuf::from),
+        })
+    }
+
+    fn resources(&self, raw: &S<Vec<S<RawResource>>>) -> Result<Vec<Resource>, InputError> {
+        if raw.get_ref().is_empty() {
+            return Err(self.err(raw.span(), "expected at least one `[[resources]]`"));
+        }
+        let mut seen = BTreeSet::new();
+        let mut out = vec![];
+        for r in raw.get_ref() {
+            let r = r.get_ref();
+            let name = r.name.get_ref();
+            let valid = !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && !matches!(name.as_str(), "time" | "tenant" | "node" | "class");
+            if !valid {
+                return Err(self.err(
+                    r.name.span(),
+                    format!("resource name `{name}` must be letters, digits and `_`, and not time, tenant, node or class"),
+                ));
+            }
+            if !seen.insert(name.clone()) {
+                return Err(self.err(r.name.span(), format!("resource `{name}` is defined twice")));
+            }
+            let kind = match &r.kind {
+                None => ResourceKind::Compressible,
+                Some(k) => match k.get_ref().as_str() {
+                    "compressible" => ResourceKind::Compressible,
+                    "incompressible" => ResourceKind::Incompressible,
+                    other => {
+                        return Err(self.err(
+                            k.span(),
+                            format!("unknown resource kind `{other}`; expected compressible or incompressible"),
+                        ))
+                    }
+                },
+            };
+            let isolation = match &r.isolation {
+                None => Isolation::Cgroup,
+                Some(k) => match k.get_ref().as_str() {
+                    "cgroup" => Isolation::Cgroup,
+                    "none" => Isolation::None,
+                    other => {
+                        return Err(self.err(
+                            k.span(),
+                            format!("unknown isolation `{other}`; expected cgroup or none"),
+                        ))
+                    }
+                },
+            };
+            out.push(Resource {
+                name: name.clone(),
+                unit: r.unit.clone().unwrap_or_default(),
+                kind,
+                isolation,
+            });
+        }
+        Ok(out)
+    }
+
+    fn catalog(
+        &self,
+        raw: &S<Vec<S<RawNode>>>,
+        resources: &[Resource],
+    ) -> Result<Vec<NodeType>, InputError> {
+        if raw.get_ref().is_empty() {
+            return Err(self.err(raw.span(), "expected at least one node type in `[[nodes]]`"));
+        }
+        let mut out: Vec<NodeType> = vec![];
+        for n in raw.get_ref() {
+            let n = n.get_ref();
+            if out.iter().any(|t| &t.name == n.name.get_ref()) {
+                return Err(self.err(
+                    n.name.span(),
+                    format!("node type `{}` is defined twice", n.name.get_ref()),
+                ));
+            }
+            let cap = self.per_resource(&n.capacity, resources, "capacity")?;
+            let mut capacity = vec![];
+            for (r, c) in cap.iter().enumerate() {
+                match c {
+                    Some(c) => capacity.push(*c),
+                    None => {
+                        return Err(self.err(
+                            n.capacity.span(),
+                            format!(
+                                "node type `{}` has no capacity for resource `{}`",
+                                n.name.get_ref(),
+                                resources[r].name
+                            ),
+                        ))
+                    }
+                }
+            }
+            if capacity.iter().all(|&c| c == 0.0) {
+                return Err(self.err(n.capacity.span(), "a node type needs some capacity"));
+            }
+            out.push(NodeType {
+                name: n.name.get_ref().clone(),
+                capacity,
+                price_per_hour: self.non_negative(&n.price_per_hour, "price_per_hour")?,
+            });
+        }
+        for (r, res) in resources.iter().enumerate() {
+            if out.iter().all(|t| t.capacity[r] <= 0.0) {
+                return Err(self.err(
+                    raw.span(),
+                    format!("no node type has capacity for resource `{}`", res.name),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    fn slo(&self, raw: Option<&IndexMap<String, RawSlo>>) -> Result<Vec<SloClass>, InputError> {
+        let mut out = vec![];
+        if let Some(raw) = raw {
+            for (name, c) in raw {
+                let max_loss = match &c.max_loss {
+                    Some(v) => self.non_negative(v, "max_loss")?,
+                    None => DEFAULT_MAX_LOSS,
+                };
+                let max_latency_inflation = match &c.max_latency_inflation {
+                    Some(v) => {
+                        let x = self.positive(v, "max_latency_inflation")?;
+                        if x < 1.0 {
+                            return Err(self.err(
+                                v.span(),
+                                format!("`max_latency_inflation` must be >= 1, got {x}"),
+                            ));
+                        }
+                        x
+                    }
+                    None => DEFAULT_MAX_LATENCY_INFLATION,
+                };
+                out.push(SloClass {
+                    name: name.clone(),
+                    max_loss,
+                    max_latency_inflation,
+                });
+            }
+        }
+        if out.is_empty() {
+            out.push(SloClass {
+                name: "default".into(),
+                max_loss: DEFAULT_MAX_LOSS,
+                max_latency_inflation: DEFAULT_MAX_LATENCY_INFLATION,
+            });
+        }
+        Ok(out)
+    }
+
+    fn workload(
+        &self,
+        raw: &S<RawWorkload>,
+        resources: &[Resource],
+        slo: &[SloClass],
+        step: i64,
+    ) -> Result<Workload, InputError> {
+        let w = raw.get_ref();
+        if w.trace.get_ref().is_empty() {
+            return Err(self.err(w.trace.span(), "`trace` must name a CSV file"));
+        }
+        let base = self.path.parent().unwrap_or(Path::new(""));
+        let hold = match &w.hold_seconds {
+            Some(h) => self.count(h, "hold_seconds", 1)?,
+            None => step,
+        };
+        let default_class = match &w.default_class {
+            Some(c) => slo
+                .iter()
+                .position(|s| &s.name == c.get_ref())
+                .ok_or_else(|| {
+                    let known: Vec<&str> = slo.iter().map(|s| s.name.as_str()).collect();
+                    self.err(
+                        c.span(),
+                        format!(
+                            "unknown SLO class `{}`; classes: {}",
+                            c.get_ref(),
+                            known.join(", ")
+                        ),
+                    )
+                })?,
+            None => 0,
+        };
+        let default_spec = match &w.default_spec {
+            Some(t) => self.per_resource(t, resources, "default_spec")?,
+            None => vec![None; resources.len()],
+        };
+        Ok(Workload {
+            trace: base.join(w.trace.get_ref()),
+            hold,
+            default_class,
+            default_spec,
+        })
+    }
+
+    fn cost(
+        &self,
+        raw: Option<&RawCost>,
+        resources: &[Resource],
+    ) -> Result<CostSettings, InputError> {
+        let n = resources.len();
+        let mut out = CostSettings {
+            allocation: Allocation::Spec,
+            weights: vec![1.0; n],
+            price: vec![0.0; n],
+        };
+        let Some(raw) = raw else { return Ok(out) };
+        if let Some(a) = &raw.allocation {
+            out.allocation = Allocation::by_name(a.get_ref()).ok_or_else(|| {
+                self.err(
+                    a.span(),
+                    expr::unknown("cost allocation", a.get_ref(), &Allocation::NAMES),
+                )
+            })?;
+        }
+        if let Some(w) = &raw.weights {
+            let given = self.per_resource(w, resources, "weights")?;
+            out.weights = given.iter().map(|g| g.unwrap_or(0.0)).collect();
+            if out.weights.iter().all(|&x| x == 0.0) {
+                return Err(self.err(w.span(), "cost `weights` must not all be zero"));
+            }
+        }
+        if let Some(p) = &raw.price {
+            let given = self.per_resource(p, resources, "price")?;
+            out.price = given.iter().map(|g| g.unwrap_or(0.0)).collect();
+        }
+        Ok(out)
+    }
+
+    fn models(
+        &self,
+        raw: &IndexMap<String, RawModel>,
+        catalog: &[NodeType],
+    ) -> Result<Vec<ModelSpec>, InputError> {
+        if raw.is_empty() {
+            return Err(self.err(0..0, "expected at least one `[models.NAME]`"));
+        }
+        raw.iter()
+            .map(|(name, m)| {
+                // implicit tables carry no span: point at the `[models.NAME]` header
+                let at = self.text.find(&format!("[models.{name}]")).unwrap_or(0);
+                self.model(name, m, at..at, catalog)
+            })
+            .collect()
+    }
+
+    fn model(
+        &self,
+        name: &str,
+        m: &RawModel,
+        span: Range<usize>,
+        catalog: &[NodeType],
+    ) -> Result<ModelSpec, InputError> {
+        let kind = match &m.kind {
+            Some(k) => ModelKind::by_name(k.get_ref()).ok_or_else(|| {
+                self.err(
+                    k.span(),
+                    expr::unknown("placement model", k.get_ref(), &ModelKind::NAMES),
+                )
+            })?,
+            None => ModelKind::by_name(name).ok_or_else(|| {
+                self.err(
+                    span.clone(),
+                    format!(
+                        "model `{name}` needs a `kind`; known placement models: {}",
+                        ModelKind::NAMES.join(", ")
+                    ),
+                )
+            })?,
+        };
+        // keys that do not apply to this kind are errors, not silently ignored
+        let given: [(&str, Option<Range<usize>>); 13] = [
+            ("node_type", m.node_type.as_ref().map(|v| v.span())),
+            ("placer", m.placer.as_ref().map(|v| v.span())),
+            ("headroom", m.headroom.as_ref().map(|v| v.span())),
+            ("fill_target", m.fill_target.as_ref().map(|v| v.span())),
+            ("request_ratio", m.request_ratio.as_ref().map(|v| v.span())),
+            ("containers", m.containers.as_ref().map(|v| v.span())),
+            (
+                "restart_seconds",
+                m.restart_seconds.as_ref().map(|v| v.span()),
+            ),
+            ("release_empty", m.release_empty.as_ref().map(|v| v.span())),
+            ("shards", m.shards.as_ref().map(|v| v.span())),
+            ("skew", m.skew.as_ref().map(|v| v.span())),
+            ("brokers", m.brokers.as_ref().map(|v| v.span())),
+            ("quota_factor", m.quota_factor.as_ref().map(|v| v.span())),
+            ("isolation", m.isolation.as_ref().map(|v| v.span())),
+        ];
+        for (key, at) in given {
+            if let Some(at) = at {
+                if !kind.keys().contains(&key) {
+                    return Err(self.err(
+                        at,
+                        format!(
+                            "key `{key}` does not apply to a {} model; its keys: kind, predictor, {}",
+                            kind.name(),
+                            kind.keys().join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        let node_type = match &m.node_type {
+            Some(t) => catalog
+                .iter()
+                .position(|n| &n.name == t.get_ref())
+                .ok_or_else(|| {
+                    let known: Vec<&str> = catalog.iter().map(|n| n.name.as_str()).collect();
+                    self.err(t.span(), expr::unknown("node type", t.get_ref(), &known))
+                })?,
+            None => 0,
+        };
+        let placer = match &m.placer {
+            Some(p) => self.expression(p, "placer", |c| placer::build(c).map(|_| ()))?,
+            None => Call::parse("first-fit").expect("valid"),
+        };
+        let predictor = match &m.predictor {
+            Some(p) => self.expression(p, "predictor", |c| predictor::build(c).map(|_| ()))?,
+            None => Call::parse("limit").expect("valid"),
+        };
+        let request_ratio = match &m.request_ratio {
+            Some(v) => {
+                let x = self.positive(v, "request_ratio")?;
+                if x > 1.0 {
+                    return Err(self.err(
+                        v.span(),
+                        format!("`request_ratio` must be in (0, 1], got {x}"),
+                    ));
+                }
+                x
+            }
+            None => 1.0,
+        };
+        let isolation = match &m.isolation {
+            None => false,
+            Some(v) => match v.get_ref().as_str() {
+                "proportional" => false,
+                "fair" => true,
+                other => {
+                    return Err(self.err(
+                        v.span(),
+                        format!("unknown isolation `{other}`; expected proportional or fair"),
+                    ))
+                }
+            },
+        };
+        Ok(ModelSpec {
+            name: name.to_string(),
+            kind,
+            node_type,
+            placer,
+            predictor,
+            headroom: m
+                .headroom
+                .as_ref()
+                .map_or(Ok(1.0), |v| self.positive(v, "headroom"))?,
+            fill_target: m
+                .fill_target
+                .as_ref()
+                .map_or(Ok(1.0), |v| self.positive(v, "fill_target"))?,
+            request_ratio,
+            containers: m
+                .containers
+                .as_ref()
+                .map_or(Ok(1), |v| self.count(v, "containers", 1))?
+                as usize,
+            restart_seconds: m
+                .restart_seconds
+                .as_ref()
+                .map_or(Ok(60), |v| self.count(v, "restart_seconds", 0))?,
+            release_empty: m.release_empty.as_ref().is_none_or(|v| *v.get_ref()),
+            shards: m
+                .shards
+                .as_ref()
+                .map_or(Ok(1), |v| self.count(v, "shards", 1))? as usize,
+            skew: m
+                .skew
+                .as_ref()
+                .map_or(Ok(0.0), |v| self.non_negative(v, "skew"))?,
+            brokers: m
+                .brokers
+                .as_ref()
+                .map(|v| self.count(v, "brokers", 1).map(|b| b as usize))
+                .transpose()?,
+            quota_factor: m
+                .quota_factor
+                .as_ref()
+                .map_or(Ok(1.0), |v| self.positive(v, "quota_factor"))?,
+            fair: isolation,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const MINIMAL: &str = r#"
+[[resources]]
+name = "cpu"
+[[resources]]
+name = "memory"
+kind = "incompressible"
+
+[[nodes]]
+name = "n"
+price_per_hour = 1.0
+capacity = { cpu = 10, memory = 32 }
+
+[workload]
+trace = "t.csv"
+
+[models.shared]
+[models.containerized]
+request_ratio = 0.5
+[models.dedicated]
+"#;
+
+    fn parse(text: &str) -> Result<Scenario, String> {
+        Scenario::parse(Path::new("s.toml"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let s = parse(MINIMAL).unwrap();
+        assert_eq!((s.name.as_str(), s.step, s.seed), ("s", 300, 0));
+        assert_eq!(s.workload.hold, 300);
+        assert_eq!(s.slo[0].max_loss, 0.01);
+        assert_eq!(s.models.len(), 3);
+        assert_eq!(s.models[1].kind, ModelKind::Containerized);
+        assert_eq!(s.models[1].request_ratio, 0.5);
+        assert_eq!(s.cost.weights, vec![1.0, 1.0]);
+        assert_eq!(s.resources[1].kind, ResourceKind::Incompressible);
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let text = MINIMAL.replace("[models.dedicated]", "[models.dedicated]\nheadrom = 2");
+        let e = parse(&text).unwrap_err();
+        assert!(e.starts_with("s.toml:20:1: unknown field `headrom`"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        let text = MINIMAL.replace("request_ratio = 0.5", "request_ratio = \"half\"");
+        let e = parse(&text).unwrap_err();
+        assert!(
+            e.starts_with("s.toml:18:17: key `request_ratio`: invalid type: string"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unknown_model_and_placer_list_the_known_ones() {
+        let text = MINIMAL.replace(
+            "[models.dedicated]",
+            "[models.dedicated]\nkind = \"dedicatd\"",
+        );
+        let e = parse(&text).unwrap_err();
+        assert!(e.contains("20:8: unknown placement model `dedicatd`; known placement models: dedicated, containerized, shared"), "{e}");
+        let text = MINIMAL.replace("[models.shared]", "[models.shared]\nplacer = \"best-fitt\"");
+        let e = parse(&text).unwrap_err();
+        assert!(
+            e.contains("unknown placer `best-fitt`; known placers: first-fit"),
+            "{e}"
+        );
+        let text = MINIMAL.replace("[models.shared]", "[models.spread]");
+        let e = parse(&text).unwrap_err();
+        assert!(e.contains("model `spread` needs a `kind`"), "{e}");
+    }
+
+    #[test]
+    fn keys_of_another_kind_are_refused() {
+        let text = MINIMAL.replace("[models.dedicated]", "[models.dedicated]\nshards = 3");
+        let e = parse(&text).unwrap_err();
+        assert!(
+            e.contains("key `shards` does not apply to a dedicated model"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn values_are_range_checked() {
+        let text = MINIMAL.replace("request_ratio = 0.5", "request_ratio = 1.5");
+        assert!(parse(&text)
+            .unwrap_err()
+            .contains("`request_ratio` must be in (0, 1]"));
+        let text = MINIMAL.replace("cpu = 10,", "cpu = -1,");
+        assert!(parse(&text)
+            .unwrap_err()
+            .contains("`capacity.cpu` must be a number >= 0"));
+        let text = MINIMAL.replace("memory = 32", "mem = 32");
+        assert!(parse(&text).unwrap_err().contains("unknown resource `mem`"));
+        let text = MINIMAL.replace("[workload]", "step_seconds = 0\n[workload]");
+        assert!(parse(&text).is_err());
+    }
+
+    #[test]
+    fn malformed_toml_is_located() {
+        let e = parse("[[resources]\nname = 1").unwrap_err();
+        assert!(e.starts_with("s.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn fnv_by_hand() {
+        // FNV-1a 64 of "a": (0xcbf29ce484222325 ^ 0x61) * 0x100000001b3 = 0xaf63dc4c8601ec8c
+        assert_eq!(fnv1a(b"a"), 0xaf63dc4c8601ec8c);
+    }
+}

@@ -1,0 +1,477 @@
+//! Trace input (DESIGN.md 3.2): rows of `time,tenant,<resource>...` in time order, streamed.
+//!
+//! A [`Source`] yields one [`Row`] at a time into a buffer it reuses, so memory does not grow
+//! with the length of the trace. [`CsvTrace`] reads the CSV format; [`VecSource`] replays rows
+//! held in memory (tests, generators).
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use chrono::DateTime;
+use csv::{ByteRecord, ReaderBuilder};
+use overbook_models::resource::Resource;
+
+use crate::error::InputError;
+
+/// One trace row. Buffers are reused between rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Row {
+    /// Seconds: as written for integer times; since the first row for RFC 3339 times.
+    pub time: i64,
+    /// Tenant id bytes.
+    pub tenant: Vec<u8>,
+    /// Demand per resource (finite, >= 0).
+    pub demand: Vec<f64>,
+    /// Spec per resource; NaN where the row gives none (the tenant keeps its previous spec).
+    pub spec: Vec<f64>,
+    /// SLO class name, empty when the row gives none.
+    pub class: Vec<u8>,
+    /// Production node, empty when the row gives none.
+    pub node: Vec<u8>,
+    /// 1-based line of the row in its file (0 for rows not from a file).
+    pub line: u64,
+}
+
+/// A stream of trace rows in time order.
+pub trait Source {
+    /// Moves to the next row. `Ok(false)` at the end of the trace.
+    fn advance(&mut self) -> Result<bool, InputError>;
+    /// The current row (valid after `advance` returned true).
+    fn row(&self) -> &Row;
+    /// The file rows come from, for error messages.
+    fn path(&self) -> &Path;
+    /// Whether the trace has a `spec_<resource>` column for each resource.
+    fn has_spec(&self) -> Vec<bool>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum TimeFormat {
+    Seconds,
+    Rfc3339 { origin: i64 },
+}
+
+/// A CSV trace, read as a stream with one reused record.
+pub struct CsvTrace<R: Read> {
+    path: PathBuf,
+    reader: csv::Reader<R>,
+    record: ByteRecord,
+    row: Row,
+    time_col: usize,
+    tenant_col: usize,
+    demand_cols: Vec<usize>,
+    spec_cols: Vec<Option<usize>>,
+    class_col: Option<usize>,
+    node_col: Option<usize>,
+    format: Option<TimeFormat>,
+    previous: Option<(i64, u64)>,
+}
+
+impl CsvTrace<BufReader<File>> {
+    /// Opens a trace file and checks its header against the scenario's resources.
+    pub fn open(path: &Path, resources: &[Resource]) -> Result<Self, InputError> {
+        let file = File::open(path)
+            .map_err(|e| InputError::file(path, format!("cannot open the trace: {e}")))?;
+        CsvTrace::new(path, BufReader::with_capacity(1 << 16, file), resources)
+    }
+}
+
+impl<R: Read> CsvTrace<R> {
+    /// Reads a trace from `input`; `path` names it in errors.
+    pub fn new(path: &Path, input: R, resources: &[Resource]) -> Result<Self, InputError> {
+        let mut reader = ReaderBuilder::new()
+            .has_headers(false)
+            .trim(csv::Trim::All)
+            .from_reader(input);
+        let mut header = ByteRecord::new();
+        let ok = reader
+            .read_byte_record(&mut header)
+            .map_err(|e| csv_error(path, e))?;
+        if !ok {
+            return Err(InputError::at(
+                path,
+                1,
+                1,
+                "the trace is empty; expected a header row",
+            ));
+        }
+        let names: Vec<String> = header
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect();
+        let column = |i: usize| header.range(i).map_or(1, |r| r.start + i + 1);
+        let expected = || {
+            let mut all = vec!["time".to_string(), "tenant".to_string()];
+            all.extend(resources.iter().map(|r| r.name.clone()));
+            let optional: Vec<String> = ["node", "class"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain(resources.iter().map(|r| format!("spec_{}", r.name)))
+                .collect();
+            format!(
+                "columns {}; optional {}",
+                all.join(", "),
+                optional.join(", ")
+            )
+        };
+        for (i, n) in names.iter().enumerate() {
+            if names[..i].contains(n) {
+                return Err(InputError::at(
+                    path,
+                    1,
+                    column(i),
+                    format!("column `{n}` appears twice"),
+                ));
+            }
+            let known = matches!(n.as_str(), "time" | "tenant" | "node" | "class")
+                || resources.iter().any(|r| &r.name == n)
+                || n.strip_prefix("spec_")
+                    .is_some_and(|r| resources.iter().any(|x| x.name == r));
+            if !known {
+                return Err(InputError::at(
+                    path,
+                    1,
+                    column(i),
+                    format!("unknown column `{n}`; expected {}", expected()),
+                ));
+            }
+        }
+        let find = |name: &str| names.iter().position(|n| n == name);
+        let required = |name: &str| {
+            find(name).ok_or_else(|| {
+                InputError::at(
+                    path,
+                    1,
+                    1,
+                    format!("missing column `{name}`; expected {}", expected()),
+                )
+            })
+        };
+        let time_col = required("time")?;
+        let tenant_col = required("tenant")?;
+        let demand_cols = resources
+            .iter()
+            .map(|r| required(&r.name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let spec_cols = resources
+            .iter()
+            .map(|r| find(&format!("spec_{}", r.name)))
+            .collect();
+        let n = resources.len();
+        Ok(CsvTrace {
+            path: path.to_path_buf(),
+            reader,
+            record: ByteRecord::new(),
+            row: Row {
+                demand: vec![0.0; n],
+                spec: vec![f64::NAN; n],
+                ..Row::default()
+            },
+            time_col,
+            tenant_col,
+            demand_cols,
+            spec_cols,
+            class_col: find("class"),
+            node_col: find("node"),
+            format: None,
+            previous: None,
+        })
+    }
+
+    fn field_error(&self, col: usize, message: String) -> InputError {
+        let column = self.record.range(col).map_or(1, |r| r.start + col + 1);
+        InputError::at(&self.path, self.row.line as usize, column, message)
+    }
+
+    fn number(&self, col: usize, what: &str) -> Result<f64, InputError> {
+        let raw = &self.record[col];
+        let text = std::str::from_utf8(raw).unwrap_or("");
+        let v: f64 = text.parse().map_err(|_| {
+            self.field_error(
+                col,
+                format!(
+                    "{what}: expected a number, found `{}`",
+                    String::from_utf8_lossy(raw)
+                ),
+            )
+        })?;
+        if !v.is_finite() {
+            return Err(self.field_error(
+                col,
+                format!("{what}: expected a finite number, found `{text}`"),
+            ));
+        }
+        if v < 0.0 {
+            return Err(
+                self.field_error(col, format!("{what}: expected a number >= 0, found {text}"))
+            );
+        }
+        Ok(v)
+    }
+
+    fn time(&mut self) -> Result<i64, InputError> {
+        let raw = &self.record[self.time_col];
+        let text = std::str::from_utf8(raw).unwrap_or("");
+        let parsed = if let Ok(secs) = text.parse::<i64>() {
+            Some((TimeFormat::Seconds, secs))
+        } else {
+            DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|t| (TimeFormat::Rfc3339 { origin: 0 }, t.timestamp()))
+        };
+        let Some((format, value)) = parsed else {
+            return Err(self.field_error(
+                self.time_col,
+                format!(
+                    "time: expected integer seconds or an RFC 3339 timestamp, found `{}`",
+                    String::from_utf8_lossy(raw)
+                ),
+            ));
+        };
+        match (self.format, format) {
+            (None, TimeFormat::Seconds) => self.format = Some(format),
+            (None, TimeFormat::Rfc3339 { .. }) => {
+                self.format = Some(TimeFormat::Rfc3339 { origin: value })
+            }
+            (Some(TimeFormat::Seconds), TimeFormat::Seconds) => {}
+            (Some(TimeFormat::Rfc3339 { .. }), TimeFormat::Rfc3339 { .. }) => {}
+            _ => {
+                return Err(self.field_error(
+                    self.time_col,
+                    "time: mixes integer seconds and RFC 3339 timestamps; use one format".into(),
+                ))
+            }
+        }
+        Ok(match self.format {
+            Some(TimeFormat::Rfc3339 { origin }) => value - origin,
+            _ => value,
+        })
+    }
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> InputError {
+    let line = e.position().map_or(0, |p| p.line() as usize);
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => InputError::at(
+            path,
+            line,
+            1,
+            format!("expected {expected_len} fields as in the header, found {len}"),
+        ),
+        csv::ErrorKind::Io(io) => InputError::file(path, format!("cannot read the trace: {io}")),
+        _ => InputError::at(path, line.max(1), 1, e.to_string()),
+    }
+}
+
+impl<R: Read> Source for CsvTrace<R> {
+    fn advance(&mut self) -> Result<bool, InputError> {
+        if !self
+            .reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| csv_error(&self.path, e))?
+        {
+            return Ok(false);
+        }
+        self.row.line = self.record.position().map_or(0, |p| p.line());
+        let time = self.time()?;
+        if let Some((prev, prev_line)) = self.previous {
+            if time < prev {
+                return Err(self.field_error(
+                    self.time_col,
+                    format!(
+                        "row out of time order: time {time} is before {prev} on line {prev_line}; rows must be sorted by time"
+                    ),
+                ));
+            }
+        }
+        self.previous = Some((time, self.row.line));
+        self.row.time = time;
+        let tenant = &self.record[self.tenant_col];
+        if tenant.is_empty() {
+            return Err(self.field_error(
+                self.tenant_col,
+                "tenant: expected a tenant id, found an empty field".into(),
+            ));
+        }
+        if std::str::from_utf8(tenant).is_err() {
+            return Err(self.field_error(self.tenant_col, "tenant: expected UTF-8 text".into()));
+        }
+        self.row.tenant.clear();
+        self.row.tenant.extend_from_slice(tenant);
+        for r in 0..self.demand_cols.len() {
+            let col = self.demand_cols[r];
+            self.row.demand[r] = self.number(col, "demand")?;
+            self.row.spec[r] = match self.spec_cols[r] {
+                Some(c) if !self.record[c].is_empty() => self.number(c, "spec")?,
+                _ => f64::NAN,
+            };
+        }
+        self.row.class.clear();
+        if let Some(c) = self.class_col {
+            self.row.class.extend_from_slice(&self.record[c]);
+        }
+        self.row.node.clear();
+        if let Some(c) = self.node_col {
+            self.row.node.extend_from_slice(&self.record[c]);
+        }
+        Ok(true)
+    }
+
+    fn row(&self) -> &Row {
+        &self.row
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn has_spec(&self) -> Vec<bool> {
+        self.spec_cols.iter().map(Option::is_some).collect()
+    }
+}
+
+/// Rows held in memory, replayed in order. Rows must already be in time order.
+pub struct VecSource {
+    path: PathBuf,
+    rows: Vec<Row>,
+    next: usize,
+    has_spec: Vec<bool>,
+}
+
+impl VecSource {
+    /// A source over `rows`; `label` names it in errors.
+    pub fn new(label: &str, rows: Vec<Row>, has_spec: Vec<bool>) -> Self {
+        VecSource {
+            path: PathBuf::from(label),
+            rows,
+            next: 0,
+            has_spec,
+        }
+    }
+}
+
+impl Source for VecSource {
+    fn advance(&mut self) -> Result<bool, InputError> {
+        if self.next < self.rows.len() {
+            self.next += 1;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    fn row(&self) -> &Row {
+        &self.rows[self.next - 1]
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn has_spec(&self) -> Vec<bool> {
+        self.has_spec.clone()
+    }
+}
+
+/// Reads a whole CSV trace into memory (for tests and small traces).
+pub fn read_all(path: &Path, resources: &[Resource]) -> Result<Vec<Row>, InputError> {
+    let mut t = CsvTrace::open(path, resources)?;
+    let mut rows = vec![];
+    while t.advance()? {
+        rows.push(t.row().clone());
+    }
+    Ok(rows)
+}
+
+/// An `io::Error` for paths, used by writers.
+pub fn io_error(path: &Path, e: io::Error) -> InputError {
+    InputError::file(path, e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use overbook_models::resource::{Isolation, ResourceKind};
+
+    fn resources() -> Vec<Resource> {
+        ["cpu", "memory"]
+            .iter()
+            .map(|n| Resource {
+                name: n.to_string(),
+                unit: String::new(),
+                kind: ResourceKind::Compressible,
+                isolation: Isolation::Cgroup,
+            })
+            .collect()
+    }
+
+    fn read(text: &str) -> Result<Vec<Row>, String> {
+        let mut t = CsvTrace::new(Path::new("t.csv"), text.as_bytes(), &resources())
+            .map_err(|e| e.to_string())?;
+        let mut rows = vec![];
+        while t.advance().map_err(|e| e.to_string())? {
+            rows.push(t.row().clone());
+        }
+        Ok(rows)
+    }
+
+    #[test]
+    fn reads_seconds_and_optional_columns() {
+        let rows =
+            read("time,tenant,cpu,memory,spec_cpu,class\n0,a,1.5,2,4,gold\n300,a,2,2,,\n").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[1].time, rows[1].demand.clone()),
+            (300, vec![2.0, 2.0])
+        );
+        assert_eq!(rows[0].spec[0], 4.0);
+        assert!(rows[1].spec[0].is_nan() && rows[0].spec[1].is_nan());
+        assert_eq!(rows[0].class, b"gold");
+        assert_eq!(rows[1].line, 3);
+    }
+
+    #[test]
+    fn rfc3339_times_count_from_the_first_row() {
+        let rows = read(
+            "time,tenant,cpu,memory\n2013-07-01T00:00:00Z,a,1,1\n2013-07-01T00:05:00+00:00,a,1,1\n2013-07-01T02:10:00+02:00,b,1,1\n",
+        )
+        .unwrap();
+        let times: Vec<i64> = rows.iter().map(|r| r.time).collect();
+        assert_eq!(times, vec![0, 300, 600]);
+    }
+
+    #[test]
+    fn bad_rows_name_line_and_column() {
+        let e = read("time,tenant,cpu,memory\n0,a,1,1\n0,b,x,1\n").unwrap_err();
+        assert_eq!(e, "t.csv:3:5: demand: expected a number, found `x`");
+        let e = read("time,tenant,cpu,memory\n0,a,1,-2\n").unwrap_err();
+        assert_eq!(e, "t.csv:2:7: demand: expected a number >= 0, found -2");
+        let e = read("time,tenant,cpu,memory\n0,a,NaN,1\n").unwrap_err();
+        assert!(
+            e.starts_with("t.csv:2:5: demand: expected a finite number"),
+            "{e}"
+        );
+        let e = read("time,tenant,cpu,memory\n300,a,1,1\n0,a,1,1\n").unwrap_err();
+        assert!(
+            e.starts_with("t.csv:3:1: row out of time order: time 0 is before 300 on line 2"),
+            "{e}"
+        );
+        let e = read("time,tenant,cpu\n0,a,1\n").unwrap_err();
+        assert!(e.starts_with("t.csv:1:1: missing column `memory`"), "{e}");
+        let e = read("time,tenant,cpu,memory,gpu\n").unwrap_err();
+        assert!(e.starts_with("t.csv:1:24: unknown column `gpu`"), "{e}");
+        let e = read("time,tenant,cpu,memory\n0,a,1\n").unwrap_err();
+        assert_eq!(e, "t.csv:2:1: expected 4 fields as in the header, found 3");
+        let e = read("time,tenant,cpu,memory\nyesterday,a,1,1\n").unwrap_err();
+        assert!(
+            e.starts_with("t.csv:2:1: time: expected integer seconds or an RFC 3339"),
+            "{e}"
+        );
+        let e = read("time,tenant,cpu,memory\n0,a,1,1\n2013-07-01T00:00:00Z,a,1,1\n").unwrap_err();
+        assert!(e.contains("mixes integer seconds and RFC 3339"), "{e}");
+        let e = read("").unwrap_err();
+        assert!(e.contains("the trace is empty"), "{e}");
+    }
+}
