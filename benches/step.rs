@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use overbook::engine::{self, Options};
 use overbook::models::sharing;
 use overbook::scenario::Scenario;
@@ -63,7 +63,8 @@ fn population(tenants: usize, steps: usize) -> Vec<Row> {
 
 fn step_loop(c: &mut Criterion) {
     let text = std::fs::read_to_string("scenarios/quickstart.toml").unwrap();
-    let (tenants, steps) = (1000, 48);
+    // 1000 tenants over one day of 5-minute steps
+    let (tenants, steps) = (1000, 288);
     let rows = population(tenants, steps);
     let mut g = c.benchmark_group("replay");
     g.sample_size(10);
@@ -73,10 +74,11 @@ fn step_loop(c: &mut Criterion) {
         let mut s = Scenario::parse(Path::new("scenarios/quickstart.toml"), &text).unwrap();
         s.models.retain(|m| m.name == model);
         g.bench_function(BenchmarkId::new("tenant-samples", model), |b| {
-            b.iter(|| {
-                let mut src = VecSource::new("bench", rows.clone(), vec![true; 3]);
-                engine::run(&s, &mut src, Options::default()).unwrap()
-            })
+            b.iter_batched(
+                || VecSource::new("bench", rows.clone(), vec![true; 3]),
+                |mut src| engine::run(&s, &mut src, Options::default()).unwrap(),
+                BatchSize::LargeInput,
+            )
         });
     }
     g.finish();
