@@ -27,6 +27,15 @@ pub fn excess(x: &[f64], weight: &[f64], cap: f64, out: &mut [f64]) -> f64 {
 /// Attributes the loss of one node-resource-step. Writes each item's share of the blame into
 /// `caused` (overwriting) and returns the total loss `L`.
 ///
+/// ```
+/// use overbook_models::interference::attribute;
+/// // 10 cores, admitted 8 and 6, delivered 80/14 and 60/14, equal weights: fair shares 5 and
+/// // 5, excess 3 and 1, so the loss of 4 is blamed 3 and 1
+/// let mut caused = [0.0; 2];
+/// let loss = attribute(&[8.0, 6.0], &[80.0 / 14.0, 60.0 / 14.0], &[1.0, 1.0], 10.0, &mut caused);
+/// assert!((loss - 4.0).abs() < 1e-12 && (caused[0] - 3.0).abs() < 1e-12);
+/// ```
+///
 /// When no item exceeds its fair share but there is loss (possible only through rounding),
 /// the loss is blamed in proportion to `x`.
 pub fn attribute(x: &[f64], a: &[f64], weight: &[f64], cap: f64, caused: &mut [f64]) -> f64 {

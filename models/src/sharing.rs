@@ -10,6 +10,14 @@
 
 /// Proportional sharing (DESIGN.md 4.3): nothing isolates the tenants, so when
 /// `sum x > cap` everyone slows down in proportion: `a_i = x_i * cap / sum x`.
+///
+/// ```
+/// use overbook_models::sharing::proportional;
+/// // two tenants admitting 8 and 6 cores on a 10-core broker: 10/14 of each
+/// let mut a = [0.0; 2];
+/// proportional(&[8.0, 6.0], 10.0, &mut a);
+/// assert!((a[0] - 5.714).abs() < 1e-3 && (a[1] - 4.286).abs() < 1e-3);
+/// ```
 pub fn proportional(x: &[f64], cap: f64, a: &mut [f64]) {
     let total: f64 = x.iter().sum();
     if total <= cap {
@@ -119,6 +127,14 @@ pub fn fair(x: &[f64], weight: &[f64], cap: f64, a: &mut [f64], order: &mut Vec<
 /// host (`sum g > cap`, possible when requests are oversold) they are scaled by
 /// `cap / sum g`. Otherwise the rest, `cap - sum g`, is water-filled among the containers that
 /// want more, weighted by request and capped at `x_i` (which is `min(d_i, limit_i)`).
+///
+/// ```
+/// use overbook_models::sharing::cgroup;
+/// // the same pair as containers with requests 5 and 5 (limits 10): 5 and 5
+/// let (mut a, mut room, mut order) = ([0.0; 2], vec![], vec![]);
+/// cgroup(&[8.0, 6.0], &[5.0, 5.0], 10.0, &mut a, &mut room, &mut order);
+/// assert_eq!(a, [5.0, 5.0]);
+/// ```
 pub fn cgroup(
     x: &[f64],
     request: &[f64],
