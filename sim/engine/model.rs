@@ -56,6 +56,22 @@ pub struct TenantStats {
     pub placements: u32,
 }
 
+impl TenantStats {
+    /// Nothing yet, over `r` resources.
+    pub fn zero(r: usize) -> Self {
+        TenantStats {
+            demand: vec![0.0; r],
+            alone: vec![0.0; r],
+            delivered: vec![0.0; r],
+            loss: vec![0.0; r],
+            throttled: vec![0.0; r],
+            caused: vec![0.0; r],
+            latency_max: 1.0,
+            ..TenantStats::default()
+        }
+    }
+}
+
 /// What one node went through.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeStats {
@@ -288,19 +304,7 @@ impl ModelRun {
         let r = self.r();
         let nt = ctx.tenants.len();
         if self.stats.len() < nt {
-            self.stats.resize(
-                nt,
-                TenantStats {
-                    demand: vec![0.0; r],
-                    alone: vec![0.0; r],
-                    delivered: vec![0.0; r],
-                    loss: vec![0.0; r],
-                    throttled: vec![0.0; r],
-                    caused: vec![0.0; r],
-                    latency_max: 1.0,
-                    ..TenantStats::default()
-                },
-            );
+            self.stats.resize(nt, TenantStats::zero(r));
             self.tenant_entries.resize(nt, vec![]);
             self.ts_s.resize(nt * r, 0.0);
             self.ts_a.resize(nt * r, 0.0);
@@ -939,19 +943,7 @@ impl ModelRun {
                 }
             }
         }
-        self.stats.resize(
-            tenants.len(),
-            TenantStats {
-                demand: vec![0.0; r],
-                alone: vec![0.0; r],
-                delivered: vec![0.0; r],
-                loss: vec![0.0; r],
-                throttled: vec![0.0; r],
-                caused: vec![0.0; r],
-                latency_max: 1.0,
-                ..TenantStats::default()
-            },
-        );
+        self.stats.resize(tenants.len(), TenantStats::zero(r));
         ModelResult {
             name: self.spec.name.clone(),
             kind: self.spec.kind,

@@ -283,41 +283,26 @@ fn off_grid_samples_land_in_their_step() {
     assert!(close(t.demand[0], (3.0 + 2.0) * 300.0));
 }
 
+/// The error a trace gives under `scenario`.
+fn trace_error(scenario: &str, trace: &str) -> String {
+    let s = Scenario::parse(Path::new("s.toml"), scenario).unwrap();
+    let mut src = CsvTrace::new(Path::new("t.csv"), trace.as_bytes(), &s.resources).unwrap();
+    run(&s, &mut src, Options::default())
+        .unwrap_err()
+        .to_string()
+}
+
 #[test]
 fn spec_and_class_errors_name_the_line() {
-    let s = Scenario::parse(Path::new("s.toml"), &format!("{CPU_ONLY}[models.shared]\n")).unwrap();
-    let mut src = CsvTrace::new(
-        Path::new("t.csv"),
-        "time,tenant,cpu\n0,a,1\n".as_bytes(),
-        &s.resources,
-    )
-    .unwrap();
-    let e = run(&s, &mut src, Options::default())
-        .unwrap_err()
-        .to_string();
+    let sc = format!("{CPU_ONLY}[models.shared]\n");
+    let e = trace_error(&sc, "time,tenant,cpu\n0,a,1\n");
     assert!(e.contains("no spec for resource `cpu`"), "{e}");
-    let mut src = CsvTrace::new(
-        Path::new("t.csv"),
-        "time,tenant,cpu,spec_cpu,class\n0,a,1,2,\n0,b,1,,\n".as_bytes(),
-        &s.resources,
-    )
-    .unwrap();
-    let e = run(&s, &mut src, Options::default())
-        .unwrap_err()
-        .to_string();
+    let e = trace_error(&sc, "time,tenant,cpu,spec_cpu,class\n0,a,1,2,\n0,b,1,,\n");
     assert!(
         e.starts_with("t.csv:3:1: tenant `b` has no spec_cpu"),
         "{e}"
     );
-    let mut src = CsvTrace::new(
-        Path::new("t.csv"),
-        "time,tenant,cpu,spec_cpu,class\n0,a,1,2,gold\n".as_bytes(),
-        &s.resources,
-    )
-    .unwrap();
-    let e = run(&s, &mut src, Options::default())
-        .unwrap_err()
-        .to_string();
+    let e = trace_error(&sc, "time,tenant,cpu,spec_cpu,class\n0,a,1,2,gold\n");
     assert!(
         e.contains("t.csv:2:1: class: unknown SLO class `gold`; classes: default"),
         "{e}"
