@@ -1,13 +1,16 @@
 //! Overbook: a multi-tenant capacity simulator and oversubscription planner.
 //!
-//! This crate holds time and I/O: scenario files ([`scenario`]), traces ([`trace`]), the event
-//! loop and the placement models' state ([`engine`]), and the output files ([`output`]). The
+//! This crate holds time and I/O: scenario files ([`scenario`]), traces ([`trace`]), generated
+//! populations ([`generate`]), the sources a scenario reads ([`input`]), the event loop and the
+//! placement models' state ([`engine`]), and the output files ([`output`]). The
 //! domain formulas live in the `overbook-models` crate, re-exported as [`models`].
 
 #![warn(missing_docs)]
 
 pub mod engine;
 pub mod error;
+pub mod generate;
+pub mod input;
 pub mod output;
 pub mod scenario;
 pub mod trace;

@@ -6,9 +6,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use overbook::engine::{self, RunResult};
-use overbook::output;
-use overbook::scenario::Scenario;
-use overbook::trace::CsvTrace;
+use overbook::scenario::{Input, Scenario};
+use overbook::{input, output, trace};
 
 /// Multi-tenant capacity simulator and oversubscription planner.
 #[derive(Parser)]
@@ -42,6 +41,18 @@ enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Write a scenario's generated population as a trace CSV (replaying it gives the same
+    /// results as running the scenario).
+    Gen {
+        /// A scenario with a `[workload.generator]`.
+        scenario: PathBuf,
+        /// The trace file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -59,12 +70,12 @@ fn main() -> ExitCode {
 }
 
 fn simulate(scenario: &Scenario, validate_only: bool) -> Result<RunResult> {
-    let mut trace = CsvTrace::open(&scenario.workload.trace, &scenario.resources)?;
+    let mut trace = input::open(scenario)?;
     let options = engine::Options {
         validate_only,
         check_invariants: false,
     };
-    Ok(engine::run(scenario, &mut trace, options)?)
+    Ok(engine::run(scenario, trace.as_mut(), options)?)
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -107,18 +118,40 @@ fn run(cli: Cli) -> Result<()> {
         Command::Validate { scenario } => {
             let s = Scenario::load(&scenario)?;
             let result = simulate(&s, true)?;
+            let input = match &s.workload.input {
+                Input::Trace(path) => format!("trace {}", path.display()),
+                Input::Generator(_) => "generator".to_string(),
+            };
             println!(
-                "{}: ok: {} resources, {} node types, {} models; trace {}: {} rows, {} tenants, {} steps of {} s",
+                "{}: ok: {} resources, {} node types, {} models; {input}: {} rows, {} tenants, {} steps of {} s",
                 scenario.display(),
                 s.resources.len(),
                 s.catalog.len(),
                 s.models.len(),
-                s.workload.trace.display(),
                 result.rows,
                 result.tenants.len(),
                 result.steps,
                 s.step
             );
+            Ok(())
+        }
+        Command::Gen {
+            scenario,
+            out,
+            seed,
+        } => {
+            let mut s = Scenario::load(&scenario)?;
+            if let Some(seed) = seed {
+                s.seed = seed;
+            }
+            anyhow::ensure!(
+                matches!(s.workload.input, Input::Generator(_)),
+                "{}: the scenario has no [workload.generator] to generate from",
+                scenario.display()
+            );
+            let mut source = input::open_raw(&s)?;
+            let rows = trace::write_csv(&out, &s.workload.columns, source.as_mut())?;
+            println!("wrote {rows} rows to {}", out.display());
             Ok(())
         }
     }

@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
 use csv::{ByteRecord, ReaderBuilder};
-use overbook_models::resource::Resource;
 
 use crate::error::InputError;
 
@@ -67,18 +66,28 @@ pub struct CsvTrace<R: Read> {
     previous: Option<(i64, u64)>,
 }
 
-impl CsvTrace<BufReader<File>> {
+impl CsvTrace<Box<dyn Read>> {
     /// Opens a trace file and checks its header against the scenario's resources.
-    pub fn open(path: &Path, resources: &[Resource]) -> Result<Self, InputError> {
+    /// Opens a trace file (gzip-compressed when it ends in `.gz`) and checks its header against
+    /// the demand `columns` (the scenario's resources, or its traffic features).
+    pub fn open(path: &Path, columns: &[String]) -> Result<CsvTrace<Box<dyn Read>>, InputError> {
         let file = File::open(path)
             .map_err(|e| InputError::file(path, format!("cannot open the trace: {e}")))?;
-        CsvTrace::new(path, BufReader::with_capacity(1 << 16, file), resources)
+        let input: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+            Box::new(BufReader::with_capacity(
+                1 << 16,
+                flate2::read::MultiGzDecoder::new(file),
+            ))
+        } else {
+            Box::new(BufReader::with_capacity(1 << 16, file))
+        };
+        CsvTrace::new(path, input, columns)
     }
 }
 
 impl<R: Read> CsvTrace<R> {
-    /// Reads a trace from `input`; `path` names it in errors.
-    pub fn new(path: &Path, input: R, resources: &[Resource]) -> Result<Self, InputError> {
+    /// Reads a trace from `input`; `path` names it in errors; `columns` are the demand columns.
+    pub fn new(path: &Path, input: R, columns: &[String]) -> Result<Self, InputError> {
         let mut reader = ReaderBuilder::new()
             .has_headers(false)
             .trim(csv::Trim::All)
@@ -102,11 +111,11 @@ impl<R: Read> CsvTrace<R> {
         let column = |i: usize| header.range(i).map_or(1, |r| r.start + i + 1);
         let expected = || {
             let mut all = vec!["time".to_string(), "tenant".to_string()];
-            all.extend(resources.iter().map(|r| r.name.clone()));
+            all.extend(columns.iter().cloned());
             let optional: Vec<String> = ["node", "class"]
                 .iter()
                 .map(|s| s.to_string())
-                .chain(resources.iter().map(|r| format!("spec_{}", r.name)))
+                .chain(columns.iter().map(|c| format!("spec_{c}")))
                 .collect();
             format!(
                 "columns {}; optional {}",
@@ -124,9 +133,9 @@ impl<R: Read> CsvTrace<R> {
                 ));
             }
             let known = matches!(n.as_str(), "time" | "tenant" | "node" | "class")
-                || resources.iter().any(|r| &r.name == n)
+                || columns.contains(n)
                 || n.strip_prefix("spec_")
-                    .is_some_and(|r| resources.iter().any(|x| x.name == r));
+                    .is_some_and(|r| columns.iter().any(|c| c == r));
             if !known {
                 return Err(InputError::at(
                     path,
@@ -149,15 +158,12 @@ impl<R: Read> CsvTrace<R> {
         };
         let time_col = required("time")?;
         let tenant_col = required("tenant")?;
-        let demand_cols = resources
+        let demand_cols = columns
             .iter()
-            .map(|r| required(&r.name))
+            .map(|c| required(c))
             .collect::<Result<Vec<_>, _>>()?;
-        let spec_cols = resources
-            .iter()
-            .map(|r| find(&format!("spec_{}", r.name)))
-            .collect();
-        let n = resources.len();
+        let spec_cols = columns.iter().map(|c| find(&format!("spec_{c}"))).collect();
+        let n = columns.len();
         Ok(CsvTrace {
             path: path.to_path_buf(),
             reader,
@@ -376,8 +382,8 @@ impl Source for VecSource {
 }
 
 /// Reads a whole CSV trace into memory (for tests and small traces).
-pub fn read_all(path: &Path, resources: &[Resource]) -> Result<Vec<Row>, InputError> {
-    let mut t = CsvTrace::open(path, resources)?;
+pub fn read_all(path: &Path, columns: &[String]) -> Result<Vec<Row>, InputError> {
+    let mut t = CsvTrace::open(path, columns)?;
     let mut rows = vec![];
     while t.advance()? {
         rows.push(t.row().clone());
@@ -390,21 +396,78 @@ pub fn io_error(path: &Path, e: io::Error) -> InputError {
     InputError::file(path, e.to_string())
 }
 
+/// Writes every row of `source` as a trace CSV with demand `columns`, spec columns and a
+/// class column, to `path` through a temporary file and a rename. Floats are written in
+/// their shortest exact form, so replaying the file reads back the same values. Returns the
+/// rows written.
+pub fn write_csv(
+    path: &Path,
+    columns: &[String],
+    source: &mut dyn Source,
+) -> Result<u64, InputError> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or("trace".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| -> Result<u64, InputError> {
+        let file = File::create(&tmp).map_err(|e| io_error(path, e))?;
+        let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 16, file));
+        let mut header = vec!["time".to_string(), "tenant".to_string()];
+        header.extend(columns.iter().cloned());
+        header.extend(columns.iter().map(|c| format!("spec_{c}")));
+        header.push("class".into());
+        w.write_record(&header)
+            .map_err(|e| InputError::file(path, e.to_string()))?;
+        let mut fields: Vec<String> = vec![String::new(); header.len()];
+        let mut rows = 0u64;
+        while source.advance()? {
+            let row = source.row();
+            let n = columns.len();
+            fields[0] = row.time.to_string();
+            fields[1] = String::from_utf8_lossy(&row.tenant).into_owned();
+            for c in 0..n {
+                fields[2 + c] = format!("{}", row.demand[c]);
+                fields[2 + n + c] = if row.spec[c].is_nan() {
+                    String::new()
+                } else {
+                    format!("{}", row.spec[c])
+                };
+            }
+            fields[2 + 2 * n] = String::from_utf8_lossy(&row.class).into_owned();
+            w.write_record(&fields)
+                .map_err(|e| InputError::file(path, e.to_string()))?;
+            rows += 1;
+        }
+        let mut inner = w
+            .into_inner()
+            .map_err(|e| InputError::file(path, e.to_string()))?;
+        inner.flush().map_err(|e| io_error(path, e))?;
+        inner.get_ref().sync_all().map_err(|e| io_error(path, e))?;
+        Ok(rows)
+    })();
+    match result {
+        Ok(rows) => {
+            std::fs::rename(&tmp, path).map_err(|e| io_error(path, e))?;
+            Ok(rows)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use overbook_models::resource::{Isolation, ResourceKind};
 
-    fn resources() -> Vec<Resource> {
-        ["cpu", "memory"]
-            .iter()
-            .map(|n| Resource {
-                name: n.to_string(),
-                unit: String::new(),
-                kind: ResourceKind::Compressible,
-                isolation: Isolation::Cgroup,
-            })
-            .collect()
+    fn resources() -> Vec<String> {
+        vec!["cpu".into(), "memory".into()]
     }
 
     fn read(text: &str) -> Result<Vec<Row>, String> {

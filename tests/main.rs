@@ -280,3 +280,89 @@ fn unwritable_output_is_an_error_not_a_panic() {
         "{err}"
     );
 }
+
+/// Copies a scenario file from `scenarios/` into `dir`.
+fn copy_scenario(dir: &Path, rel: &str) -> String {
+    let name = Path::new(rel)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    std::fs::copy(root().join("scenarios").join(rel), dir.join(&name)).unwrap();
+    name
+}
+
+#[test]
+fn generated_trace_replays_to_the_same_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = copy_scenario(dir.path(), "examples/saas-mq.toml");
+    let o = overbook(dir.path(), &["run", &name, "--out", "direct", "-q"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = overbook(dir.path(), &["gen", &name, "--out", "t.csv"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).starts_with("wrote "), "{}", text(&o.stdout));
+    // the same scenario reading the written trace instead of generating
+    let scenario = std::fs::read_to_string(dir.path().join(&name)).unwrap();
+    let start = scenario.find("[workload.generator]").unwrap();
+    let end = scenario.find("[slo.standard]").unwrap();
+    let replay = format!(
+        "{}{}",
+        scenario[..start].replace(
+            "[workload.traffic]",
+            "[workload]\ntrace = \"t.csv\"\n\n[workload.traffic]"
+        ),
+        &scenario[end..]
+    );
+    std::fs::write(dir.path().join("replay.toml"), replay).unwrap();
+    let o = overbook(
+        dir.path(),
+        &["run", "replay.toml", "--out", "replayed", "-q"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    for f in ["tenants.csv", "nodes.csv"] {
+        let a = std::fs::read(dir.path().join("direct").join(f)).unwrap();
+        let b = std::fs::read(dir.path().join("replayed").join(f)).unwrap();
+        assert!(
+            a == b,
+            "{f} differs between the generated and the replayed run"
+        );
+    }
+    let models = |d: &str| {
+        let v: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.path().join(d).join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        v["models"].clone()
+    };
+    assert_eq!(models("direct"), models("replayed"));
+}
+
+#[test]
+fn generated_outputs_do_not_depend_on_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = copy_scenario(dir.path(), "examples/saas-mq.toml");
+    for (out, threads) in [("a", "1"), ("b", "2")] {
+        let o = overbook(
+            dir.path(),
+            &["run", &name, "--out", out, "--threads", threads, "-q"],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    assert_eq!(
+        read_outputs(&dir.path().join("a")),
+        read_outputs(&dir.path().join("b"))
+    );
+}
+
+#[test]
+fn gen_needs_a_generator() {
+    let dir = quickstart_dir();
+    let o = overbook(dir.path(), &["gen", "quickstart.toml", "--out", "t.csv"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("has no [workload.generator]"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!dir.path().join("t.csv").exists());
+}

@@ -11,7 +11,7 @@ use crate::trace::{CsvTrace, Row, VecSource};
 
 fn run_text(scenario: &str, trace: &str) -> (Scenario, RunResult) {
     let s = Scenario::parse(Path::new("s.toml"), scenario).expect("valid scenario");
-    let mut src = CsvTrace::new(Path::new("t.csv"), trace.as_bytes(), &s.resources).unwrap();
+    let mut src = CsvTrace::new(Path::new("t.csv"), trace.as_bytes(), &s.workload.columns).unwrap();
     let options = Options {
         check_invariants: true,
         ..Options::default()
@@ -286,7 +286,7 @@ fn off_grid_samples_land_in_their_step() {
 /// The error a trace gives under `scenario`.
 fn trace_error(scenario: &str, trace: &str) -> String {
     let s = Scenario::parse(Path::new("s.toml"), scenario).unwrap();
-    let mut src = CsvTrace::new(Path::new("t.csv"), trace.as_bytes(), &s.resources).unwrap();
+    let mut src = CsvTrace::new(Path::new("t.csv"), trace.as_bytes(), &s.workload.columns).unwrap();
     run(&s, &mut src, Options::default())
         .unwrap_err()
         .to_string()

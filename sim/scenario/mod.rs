@@ -19,6 +19,12 @@ use toml::Spanned;
 
 use crate::error::InputError;
 
+mod workload;
+
+pub use workload::{
+    Bursts, Churn, Dist, GeneratorSpec, Input, Mode, Population, Traffic, Workload,
+};
+
 type S<T> = Spanned<T>;
 
 // ---------------------------------------------------------------------------------------------
@@ -32,7 +38,7 @@ struct Raw {
     step_seconds: Option<S<i64>>,
     resources: S<Vec<S<RawResource>>>,
     nodes: S<Vec<S<RawNode>>>,
-    workload: S<RawWorkload>,
+    workload: workload::RawWorkload,
     slo: Option<IndexMap<String, RawSlo>>,
     latency: Option<RawLatency>,
     cost: Option<RawCost>,
@@ -55,15 +61,6 @@ struct RawNode {
     name: S<String>,
     price_per_hour: S<f64>,
     capacity: S<IndexMap<String, S<f64>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawWorkload {
-    trace: S<String>,
-    hold_seconds: Option<S<i64>>,
-    default_class: Option<S<String>>,
-    default_spec: Option<S<IndexMap<String, S<f64>>>>,
 }
 
 #[derive(Deserialize)]
@@ -145,19 +142,6 @@ pub struct Scenario {
     pub models: Vec<ModelSpec>,
     /// Output directory from the file, relative to the working directory.
     pub output_dir: Option<PathBuf>,
-}
-
-/// The workload section.
-#[derive(Debug, Clone)]
-pub struct Workload {
-    /// The trace file, resolved against the scenario's directory.
-    pub trace: PathBuf,
-    /// A tenant exists until this long after its last sample (defaults to one step).
-    pub hold: i64,
-    /// Class of tenants whose trace rows name none.
-    pub default_class: usize,
-    /// Spec of tenants whose trace has no `spec_<resource>` value.
-    pub default_spec: Vec<Option<f64>>,
 }
 
 /// An SLO class (DESIGN.md 4.5).
@@ -338,7 +322,7 @@ fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> InputError {
     InputError::at_offset(path, text, start, message)
 }
 
-struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     path: &'a Path,
     text: &'a str,
 }
@@ -388,15 +372,26 @@ impl Checker<'_> {
         resources: &[Resource],
         key: &str,
     ) -> Result<Vec<Option<f64>>, InputError> {
-        let mut out = vec![None; resources.len()];
+        let names: Vec<String> = resources.iter().map(|r| r.name.clone()).collect();
+        self.per_name(table, &names, key, "resource")
+    }
+
+    /// A table keyed by `names` (resources or traffic features), values >= 0.
+    fn per_name(
+        &self,
+        table: &S<IndexMap<String, S<f64>>>,
+        names: &[String],
+        key: &str,
+        what: &str,
+    ) -> Result<Vec<Option<f64>>, InputError> {
+        let mut out = vec![None; names.len()];
         for (name, v) in table.get_ref() {
-            let Some(r) = resources.iter().position(|r| &r.name == name) else {
-                let known: Vec<&str> = resources.iter().map(|r| r.name.as_str()).collect();
+            let Some(r) = names.iter().position(|r| r == name) else {
                 return Err(self.err(
                     v.span(),
                     format!(
-                        "`{key}` names unknown resource `{name}`; resources: {}",
-                        known.join(", ")
+                        "`{key}` names unknown {what} `{name}`; {what}s: {}",
+                        names.join(", ")
                     ),
                 ));
             };
@@ -621,51 +616,6 @@ impl Checker<'_> {
             });
         }
         Ok(out)
-    }
-
-    fn workload(
-        &self,
-        raw: &S<RawWorkload>,
-        resources: &[Resource],
-        slo: &[SloClass],
-        step: i64,
-    ) -> Result<Workload, InputError> {
-        let w = raw.get_ref();
-        if w.trace.get_ref().is_empty() {
-            return Err(self.err(w.trace.span(), "`trace` must name a CSV file"));
-        }
-        let base = self.path.parent().unwrap_or(Path::new(""));
-        let hold = match &w.hold_seconds {
-            Some(h) => self.count(h, "hold_seconds", 1)?,
-            None => step,
-        };
-        let default_class = match &w.default_class {
-            Some(c) => slo
-                .iter()
-                .position(|s| &s.name == c.get_ref())
-                .ok_or_else(|| {
-                    let known: Vec<&str> = slo.iter().map(|s| s.name.as_str()).collect();
-                    self.err(
-                        c.span(),
-                        format!(
-                            "unknown SLO class `{}`; classes: {}",
-                            c.get_ref(),
-                            known.join(", ")
-                        ),
-                    )
-                })?,
-            None => 0,
-        };
-        let default_spec = match &w.default_spec {
-            Some(t) => self.per_resource(t, resources, "default_spec")?,
-            None => vec![None; resources.len()],
-        };
-        Ok(Workload {
-            trace: base.join(w.trace.get_ref()),
-            hold,
-            default_class,
-            default_spec,
-        })
     }
 
     fn cost(

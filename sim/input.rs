@@ -1,0 +1,210 @@
+//! Opens the demand source of a scenario: a trace file or a generator, mapped through the
+//! message-queue traffic model when the scenario has one (DESIGN.md 3.3).
+
+use std::path::Path;
+
+use ndarray::linalg::general_mat_vec_mul;
+use ndarray::{Array1, Array2};
+
+use crate::error::InputError;
+use crate::generate::Generator;
+use crate::scenario::{Input, Scenario, Traffic};
+use crate::trace::{CsvTrace, Row, Source};
+
+/// The scenario's rows, in resource units.
+pub fn open(scenario: &Scenario) -> Result<Box<dyn Source>, InputError> {
+    let raw = open_raw(scenario)?;
+    Ok(match &scenario.workload.traffic {
+        Some(t) => Box::new(Mapped::new(raw, t, scenario.resources.len())),
+        None => raw,
+    })
+}
+
+/// The scenario's rows as the input has them (traffic features when there is a traffic map).
+pub fn open_raw(scenario: &Scenario) -> Result<Box<dyn Source>, InputError> {
+    Ok(match &scenario.workload.input {
+        Input::Trace(path) => Box::new(CsvTrace::open(path, &scenario.workload.columns)?),
+        Input::Generator(_) => Box::new(Generator::of(scenario).expect("a generator scenario")),
+    })
+}
+
+/// Rows of traffic features turned into resource demand by a linear map.
+pub struct Mapped {
+    inner: Box<dyn Source>,
+    matrix: Array2<f64>,
+    x: Array1<f64>,
+    y: Array1<f64>,
+    row: Row,
+}
+
+impl Mapped {
+    /// Maps `inner`'s feature rows through `traffic` into `resources` columns.
+    pub fn new(inner: Box<dyn Source>, traffic: &Traffic, resources: usize) -> Mapped {
+        let nf = traffic.features.len();
+        Mapped {
+            inner,
+            matrix: Array2::from_shape_vec((resources, nf), traffic.matrix.clone())
+                .expect("a resources x features matrix"),
+            x: Array1::zeros(nf),
+            y: Array1::zeros(resources),
+            row: Row {
+                demand: vec![0.0; resources],
+                spec: vec![f64::NAN; resources],
+                ..Row::default()
+            },
+        }
+    }
+}
+
+/// `out = M features`, through the preallocated `x` and `y` (no allocation per row).
+fn apply(
+    m: &Array2<f64>,
+    x: &mut Array1<f64>,
+    y: &mut Array1<f64>,
+    features: &[f64],
+    out: &mut [f64],
+) {
+    for (xi, &f) in x.iter_mut().zip(features) {
+        *xi = f;
+    }
+    general_mat_vec_mul(1.0, m, x, 0.0, y);
+    for (o, &yi) in out.iter_mut().zip(y.iter()) {
+        *o = yi;
+    }
+}
+
+impl Source for Mapped {
+    fn advance(&mut self) -> Result<bool, InputError> {
+        if !self.inner.advance()? {
+            return Ok(false);
+        }
+        let inner = self.inner.row();
+        let row = &mut self.row;
+        row.time = inner.time;
+        row.line = inner.line;
+        row.tenant.clone_from(&inner.tenant);
+        row.class.clone_from(&inner.class);
+        row.node.clone_from(&inner.node);
+        apply(
+            &self.matrix,
+            &mut self.x,
+            &mut self.y,
+            &inner.demand,
+            &mut row.demand,
+        );
+        if inner.spec.iter().any(|s| s.is_nan()) {
+            row.spec.fill(f64::NAN);
+        } else {
+            apply(
+                &self.matrix,
+                &mut self.x,
+                &mut self.y,
+                &inner.spec,
+                &mut row.spec,
+            );
+        }
+        Ok(true)
+    }
+
+    fn row(&self) -> &Row {
+        &self.row
+    }
+
+    fn path(&self) -> &Path {
+        self.inner.path()
+    }
+
+    fn has_spec(&self) -> Vec<bool> {
+        let all = self.inner.has_spec().iter().all(|&h| h);
+        vec![all; self.y.len()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::VecSource;
+
+    #[test]
+    fn kafka_default_map_by_hand() {
+        let text = r#"
+[[resources]]
+name = "cpu"
+[[resources]]
+name = "memory"
+[[resources]]
+name = "network_in"
+[[resources]]
+name = "network_out"
+[[resources]]
+name = "storage"
+[[nodes]]
+name = "n"
+price_per_hour = 1.0
+capacity = { cpu = 16, memory = 64, network_in = 1000, network_out = 1000, storage = 10000 }
+[workload]
+trace = "t.csv"
+[workload.traffic]
+replication = 3
+[models.shared]
+"#;
+        let s = Scenario::parse(Path::new("s.toml"), text).unwrap();
+        assert_eq!(
+            s.workload.columns,
+            ["produce", "consume", "messages", "partitions", "retained"]
+        );
+        let t = s.workload.traffic.as_ref().unwrap();
+        // produce 10 MB/s, consume 20 MB/s, 1000 msg/s, 6 partitions, 100 GB retained
+        let row = Row {
+            time: 0,
+            tenant: b"a".to_vec(),
+            demand: vec![10.0, 20.0, 1000.0, 6.0, 100.0],
+            spec: vec![f64::NAN; 5],
+            ..Row::default()
+        };
+        let inner = VecSource::new("t.csv", vec![row], vec![false; 5]);
+        let mut m = Mapped::new(Box::new(inner), t, 5);
+        assert!(m.advance().unwrap());
+        let d = &m.row().demand;
+        // cpu = 0.00002 x 1000 + 0.015 x 10 + 0.008 x 20 + 0.001 x 6 = 0.02 + 0.15 + 0.16 + 0.006
+        assert!((d[0] - 0.336).abs() < 1e-12, "{}", d[0]);
+        // memory = 0.01 x 6 + 0.05 x 10 = 0.56
+        assert!((d[1] - 0.56).abs() < 1e-12);
+        // network_in = 3 x 10 = 30; network_out = 20 + 2 x 10 = 40; storage = 3 x 100 = 300
+        assert_eq!((d[2], d[3], d[4]), (30.0, 40.0, 300.0));
+        assert!(m.row().spec.iter().all(|v| v.is_nan()));
+        assert!(!m.advance().unwrap());
+    }
+
+    #[test]
+    fn custom_map_rows_and_unknown_resources() {
+        let base = r#"
+[[resources]]
+name = "cpu"
+[[resources]]
+name = "gpu"
+[[nodes]]
+name = "n"
+price_per_hour = 1.0
+capacity = { cpu = 16, gpu = 1 }
+[workload]
+trace = "t.csv"
+[workload.traffic]
+features = ["produce"]
+"#;
+        // gpu has no default row: an error naming it and the fix
+        let e =
+            Scenario::parse(Path::new("s.toml"), &format!("{base}[models.shared]\n")).unwrap_err();
+        assert!(
+            e.to_string().contains("no traffic map for resource `gpu`"),
+            "{e}"
+        );
+        let s = Scenario::parse(
+            Path::new("s.toml"),
+            &format!("{base}[workload.traffic.map]\ngpu = {{ produce = 0.5 }}\n[models.shared]\n"),
+        )
+        .unwrap();
+        // cpu keeps the default 0.015 per MB/s produced; gpu uses the given 0.5
+        assert_eq!(s.workload.traffic.unwrap().matrix, vec![0.015, 0.5]);
+    }
+}
