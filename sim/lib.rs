@@ -10,6 +10,7 @@
 pub mod engine;
 pub mod error;
 pub mod generate;
+pub mod import;
 pub mod input;
 pub mod output;
 pub mod scenario;

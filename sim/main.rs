@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use overbook::engine::{self, RunResult};
 use overbook::scenario::{Input, Scenario};
-use overbook::{input, output, trace};
+use overbook::{import, input, output, trace};
 
 /// Multi-tenant capacity simulator and oversubscription planner.
 #[derive(Parser)]
@@ -40,6 +40,33 @@ enum Command {
     Validate {
         /// The scenario file (TOML).
         scenario: PathBuf,
+    },
+    /// Convert a public utilization trace (Bitbrains, PlanetLab, Google 2019, Azure V2) into
+    /// Overbook's trace format.
+    Import {
+        /// The source format.
+        #[arg(value_enum)]
+        format: import::Format,
+        /// The file or directory to read (`.gz` files are read directly).
+        source: PathBuf,
+        /// The trace file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Keep only these demand columns, comma-separated (default: all the format has).
+        #[arg(long, value_delimiter = ',')]
+        resources: Option<Vec<String>>,
+        /// PlanetLab: cores of the machine the percentages refer to.
+        #[arg(long, default_value_t = 1.0)]
+        cores: f64,
+        /// Azure: the VM table (vmtable.csv), for core counts and memory.
+        #[arg(long)]
+        vm_table: Option<PathBuf>,
+        /// Google: multiplier from normalized CPU units to cores.
+        #[arg(long, default_value_t = 1.0)]
+        cpu_scale: f64,
+        /// Google: multiplier from normalized memory units to GiB.
+        #[arg(long, default_value_t = 1.0)]
+        memory_scale: f64,
     },
     /// Write a scenario's generated population as a trace CSV (replaying it gives the same
     /// results as running the scenario).
@@ -135,6 +162,39 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Import {
+            format,
+            source,
+            out,
+            resources,
+            cores,
+            vm_table,
+            cpu_scale,
+            memory_scale,
+        } => {
+            anyhow::ensure!(
+                cores > 0.0 && cpu_scale > 0.0 && memory_scale > 0.0,
+                "--cores, --cpu-scale and --memory-scale must be positive"
+            );
+            let options = import::Options {
+                resources,
+                cores,
+                vm_table,
+                cpu_scale,
+                memory_scale,
+            };
+            let s = import::import(format, &source, &out, &options)?;
+            println!(
+                "wrote {} rows of {} tenants to {} (columns {}; spec for {}); time 0 is {} in the source",
+                s.rows,
+                s.tenants,
+                out.display(),
+                s.columns.join(", "),
+                if s.spec_columns.is_empty() { "none".to_string() } else { s.spec_columns.join(", ") },
+                s.origin
+            );
+            Ok(())
+        }
         Command::Gen {
             scenario,
             out,
@@ -150,7 +210,7 @@ fn run(cli: Cli) -> Result<()> {
                 scenario.display()
             );
             let mut source = input::open_raw(&s)?;
-            let rows = trace::write_csv(&out, &s.workload.columns, source.as_mut())?;
+            let rows = trace::write_csv(&out, &s.workload.columns, false, source.as_mut())?;
             println!("wrote {rows} rows to {}", out.display());
             Ok(())
         }

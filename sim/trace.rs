@@ -396,13 +396,14 @@ pub fn io_error(path: &Path, e: io::Error) -> InputError {
     InputError::file(path, e.to_string())
 }
 
-/// Writes every row of `source` as a trace CSV with demand `columns`, spec columns and a
-/// class column, to `path` through a temporary file and a rename. Floats are written in
+/// Writes every row of `source` as a trace CSV with demand `columns`, spec columns, a class
+/// column and, with `node`, a node column, to `path` through a temporary file and a rename. Floats are written in
 /// their shortest exact form, so replaying the file reads back the same values. Returns the
 /// rows written.
 pub fn write_csv(
     path: &Path,
     columns: &[String],
+    node: bool,
     source: &mut dyn Source,
 ) -> Result<u64, InputError> {
     use std::io::Write;
@@ -421,6 +422,9 @@ pub fn write_csv(
         header.extend(columns.iter().cloned());
         header.extend(columns.iter().map(|c| format!("spec_{c}")));
         header.push("class".into());
+        if node {
+            header.push("node".into());
+        }
         w.write_record(&header)
             .map_err(|e| InputError::file(path, e.to_string()))?;
         let mut fields: Vec<String> = vec![String::new(); header.len()];
@@ -439,6 +443,9 @@ pub fn write_csv(
                 };
             }
             fields[2 + 2 * n] = String::from_utf8_lossy(&row.class).into_owned();
+            if node {
+                fields[3 + 2 * n] = String::from_utf8_lossy(&row.node).into_owned();
+            }
             w.write_record(&fields)
                 .map_err(|e| InputError::file(path, e.to_string()))?;
             rows += 1;

@@ -1,0 +1,224 @@
+//! PlanetLab CoMon CPU utilization, as shipped with the CloudSim examples: per day, one file
+//! per VM with 288 integer CPU percentages (5-minute samples), one per line. The wide form has
+//! one row per VM-day: `day,vm,t000..t287`.
+//!
+//! VM names differ from day to day, so each day is its own set of tenants: days are laid end
+//! to end in date order (day `i` covers `[i x 86400, (i+1) x 86400)`) and a tenant is
+//! `<day>-<vm>`. Output: `cpu` (cores) = percent / 100 x `--cores`, spec = `--cores`.
+
+use std::path::{Path, PathBuf};
+
+use super::{files_in, number, open, records};
+use crate::error::InputError;
+use crate::trace::{Row, Source};
+
+/// Samples per VM-day.
+pub const SAMPLES: usize = 288;
+
+/// One VM-day.
+pub(super) struct Day {
+    day: String,
+    vm: String,
+    values: Vec<f32>,
+}
+
+/// Reads the wide CSV, or a directory of day subdirectories (or of VM files for one day).
+pub(super) fn read(source: &Path) -> Result<Vec<Day>, InputError> {
+    let mut days = vec![];
+    if source.is_dir() {
+        let subdirs: Vec<PathBuf> = {
+            let mut d: Vec<PathBuf> = std::fs::read_dir(source)
+                .map_err(|e| InputError::file(source, format!("cannot list: {e}")))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir())
+                .collect();
+            d.sort();
+            d
+        };
+        let dirs = if subdirs.is_empty() {
+            vec![source.to_path_buf()]
+        } else {
+            subdirs
+        };
+        for dir in dirs {
+            let day = dir
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            for file in files_in(&dir)? {
+                let vm = file
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .trim_end_matches(".gz")
+                    .to_string();
+                days.push(Day {
+                    day: day.clone(),
+                    vm,
+                    values: read_column(&file)?,
+                });
+            }
+        }
+    } else {
+        let (mut reader, headers) = super::reader(source, b',', true)?;
+        let ok = headers.len() == SAMPLES + 2
+            && headers.get(0) == Some("day")
+            && headers.get(1) == Some("vm")
+            && headers.get(2) == Some("t000");
+        if !ok {
+            return Err(InputError::at(
+                source,
+                1,
+                1,
+                "expected the header day,vm,t000,...,t287",
+            ));
+        }
+        for item in records(&mut reader) {
+            let (line, r) = item?;
+            if r.len() != SAMPLES + 2 {
+                return Err(InputError::at(
+                    source,
+                    line as usize,
+                    1,
+                    format!(
+                        "expected {} fields as in the header, found {}",
+                        SAMPLES + 2,
+                        r.len()
+                    ),
+                ));
+            }
+            let mut values = Vec::with_capacity(SAMPLES);
+            for i in 0..SAMPLES {
+                values.push(number(
+                    source,
+                    line,
+                    i + 3,
+                    "cpu percent",
+                    r.get(i + 2).unwrap_or(""),
+                )? as f32);
+            }
+            days.push(Day {
+                day: r.get(0).unwrap_or("").to_string(),
+                vm: r.get(1).unwrap_or("").to_string(),
+                values,
+            });
+        }
+    }
+    if days.is_empty() {
+        return Err(InputError::file(source, "no VM-days found"));
+    }
+    // date order; within a day, input order
+    days.sort_by(|a, b| a.day.cmp(&b.day));
+    Ok(days)
+}
+
+/// One VM file: 288 lines of one number each.
+fn read_column(path: &Path) -> Result<Vec<f32>, InputError> {
+    let mut text = String::new();
+    open(path)?
+        .read_to_string(&mut text)
+        .map_err(|e| InputError::file(path, format!("cannot read: {e}")))?;
+    let values: Vec<f32> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| number(path, i as u64 + 1, 1, "cpu percent", l).map(|v| v as f32))
+        .collect::<Result<_, _>>()?;
+    if values.len() != SAMPLES {
+        return Err(InputError::file(
+            path,
+            format!("expected {SAMPLES} samples, found {}", values.len()),
+        ));
+    }
+    Ok(values)
+}
+
+use std::io::Read as _;
+
+/// VM-days expanded into rows in time order: day by day, step by step, VM by VM.
+pub(super) struct Expand {
+    days: Vec<Day>,
+    /// Start index in `days` of each distinct day, plus the end.
+    bounds: Vec<usize>,
+    cores: f64,
+    day: usize,
+    step: usize,
+    vm: usize,
+    row: Row,
+    path: PathBuf,
+}
+
+impl Expand {
+    pub(super) fn new(days: Vec<Day>, cores: f64, path: &Path) -> Expand {
+        let mut bounds = vec![0];
+        for i in 1..days.len() {
+            if days[i].day != days[i - 1].day {
+                bounds.push(i);
+            }
+        }
+        bounds.push(days.len());
+        Expand {
+            days,
+            bounds,
+            cores,
+            day: 0,
+            step: 0,
+            vm: 0,
+            row: Row {
+                demand: vec![0.0],
+                spec: vec![f64::NAN],
+                ..Row::default()
+            },
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// Distinct tenants (VM-days).
+    pub(super) fn tenants(&self) -> usize {
+        self.days.len()
+    }
+}
+
+impl Source for Expand {
+    fn advance(&mut self) -> Result<bool, InputError> {
+        loop {
+            if self.day + 1 >= self.bounds.len() {
+                return Ok(false);
+            }
+            let (lo, hi) = (self.bounds[self.day], self.bounds[self.day + 1]);
+            if lo + self.vm >= hi {
+                self.vm = 0;
+                self.step += 1;
+                if self.step == SAMPLES {
+                    self.step = 0;
+                    self.day += 1;
+                }
+                continue;
+            }
+            let d = &self.days[lo + self.vm];
+            self.vm += 1;
+            let row = &mut self.row;
+            row.time = (self.day * 86400 + self.step * 300) as i64;
+            row.tenant.clear();
+            row.tenant.extend_from_slice(d.day.as_bytes());
+            row.tenant.push(b'-');
+            row.tenant.extend_from_slice(d.vm.as_bytes());
+            row.demand[0] = d.values[self.step] as f64 / 100.0 * self.cores;
+            row.spec[0] = if self.step == 0 { self.cores } else { f64::NAN };
+            return Ok(true);
+        }
+    }
+
+    fn row(&self) -> &Row {
+        &self.row
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn has_spec(&self) -> Vec<bool> {
+        vec![true]
+    }
+}
