@@ -84,5 +84,35 @@ fn step_loop(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, policies, step_loop);
+fn generator(c: &mut Criterion) {
+    use overbook::generate::Generator;
+    use overbook::trace::Source;
+    // the saas-mq example's populations, 1000 tail tenants over one day
+    let text = std::fs::read_to_string("scenarios/examples/saas-mq.toml")
+        .unwrap()
+        .replace("count = 80", "count = 1000")
+        .replace("days = 7", "days = 1");
+    let s = Scenario::parse(Path::new("scenarios/examples/saas-mq.toml"), &text).unwrap();
+    let mut rows = 0u64;
+    let mut g = Generator::of(&s).unwrap();
+    while g.advance().unwrap() {
+        rows += 1;
+    }
+    let mut group = c.benchmark_group("generate");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(rows));
+    group.bench_function("samples", |b| {
+        b.iter(|| {
+            let mut g = Generator::of(&s).unwrap();
+            let mut n = 0u64;
+            while g.advance().unwrap() {
+                n += 1;
+            }
+            n
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, policies, step_loop, generator);
 criterion_main!(benches);

@@ -653,3 +653,24 @@ fn gzip_traces_are_read_directly() {
         text(&o.stdout)
     );
 }
+
+#[test]
+fn every_shipped_scenario_validates() {
+    let mut checked = 0;
+    for dir in ["scenarios", "scenarios/examples"] {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let o = overbook(&root(), &["validate", &path.display().to_string()]);
+                assert!(
+                    o.status.success(),
+                    "{}: {}",
+                    path.display(),
+                    text(&o.stderr)
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 5, "only {checked} scenarios found");
+}
