@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use overbook::engine::{self, RunResult};
 use overbook::scenario::{Input, Scenario};
-use overbook::{import, input, output, trace};
+use overbook::{import, input, output, predict, trace};
 
 /// Multi-tenant capacity simulator and oversubscription planner.
 #[derive(Parser)]
@@ -40,6 +40,15 @@ enum Command {
     Validate {
         /// The scenario file (TOML).
         scenario: PathBuf,
+    },
+    /// Replay the trace's own placement (its `node` column) and score every peak predictor:
+    /// writes predictions.csv and a `predictions` section in summary.json.
+    Predict {
+        /// The scenario file (TOML); its `[predict]` section sets the predictors.
+        scenario: PathBuf,
+        /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Convert a public utilization trace (Bitbrains, PlanetLab, Google 2019, Azure V2) into
     /// Overbook's trace format.
@@ -159,6 +168,36 @@ fn run(cli: Cli) -> Result<()> {
                 result.tenants.len(),
                 result.steps,
                 s.step
+            );
+            Ok(())
+        }
+        Command::Predict { scenario, out } => {
+            let s = Scenario::load(&scenario)?;
+            let dir = out
+                .or_else(|| s.output_dir.clone())
+                .unwrap_or_else(|| Path::new("output").join(&s.name));
+            let mut source = input::open(&s)?;
+            // stage the rows outside the output directory, which is created only on success
+            let staged = std::env::temp_dir()
+                .join(format!("overbook-predictions-{}.csv", std::process::id()));
+            let result = predict::run(&s, source.as_mut(), &staged)?;
+            let moved = (|| -> std::io::Result<()> {
+                std::fs::create_dir_all(&dir)?;
+                let tmp = dir.join(format!(".predictions.csv.{}.tmp", std::process::id()));
+                std::fs::copy(&staged, &tmp)?;
+                std::fs::rename(&tmp, dir.join("predictions.csv"))
+            })();
+            let _ = std::fs::remove_file(&staged);
+            moved.with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
+            output::merge_predictions(&dir, &s, output::predictions_json(&s, &result))
+                .with_context(|| format!("cannot write {}", dir.display()))?;
+            print!("{}", output::predictions_table(&result));
+            println!(
+                "{} nodes, {} steps; wrote predictions.csv ({} rows) and summary.json to {}",
+                result.nodes,
+                result.steps,
+                result.rows,
+                dir.display()
             );
             Ok(())
         }

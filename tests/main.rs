@@ -674,3 +674,100 @@ fn every_shipped_scenario_validates() {
     }
     assert!(checked >= 5, "only {checked} scenarios found");
 }
+
+#[test]
+fn predict_replays_the_trace_placement_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        r#"
+[[resources]]
+name = "cpu"
+[[nodes]]
+name = "n"
+price_per_hour = 1.0
+capacity = { cpu = 10 }
+[workload]
+trace = "t.csv"
+[predict]
+history = 4
+min_samples = 2
+predictors = ["limit", "peak", "oracle(600)", "max(peak, oracle(300))"]
+[models.shared]
+"#,
+    )
+    .unwrap();
+    // a (limit 4) and b (limit 6) on node n1; totals 3, 4, 7, 2
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "time,tenant,cpu,spec_cpu,node\n0,a,1,4,n1\n0,b,2,6,n1\n300,a,3,,\n300,b,1,,\n600,a,2,,\n600,b,5,,\n900,a,1,,\n900,b,1,,\n",
+    )
+    .unwrap();
+    let o = overbook(dir.path(), &["predict", "s.toml"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let csv = std::fs::read_to_string(dir.path().join("output/s/predictions.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows[0],
+        "predictor,node,time,predicted_peak,total_usage,total_limit"
+    );
+    // t=0: both tenants are cold (1 sample < 2): every deployable predictor says 4 + 6 = 10;
+    // oracle(600) is the largest total of the next two steps, max(4, 7) = 7
+    assert_eq!(
+        &rows[1..5],
+        &[
+            "limit,n1,0,10,3,10",
+            "peak,n1,0,10,3,10",
+            "oracle(600),n1,0,7,3,10",
+            "\"max(peak, oracle(300))\",n1,0,10,3,10"
+        ]
+    );
+    // t=300: warm; peak = max(1, 3) + max(2, 1) = 5; max(peak 5, next total 7) = 7
+    assert_eq!(rows[6], "peak,n1,300,5,4,10");
+    assert_eq!(rows[8], "\"max(peak, oracle(300))\",n1,300,7,4,10");
+    // t=600: peak = 3 + 5 = 8; the oracle sees only t=900 (2) and is violated by the current 7
+    assert_eq!(rows[10], "peak,n1,600,8,7,10");
+    assert_eq!(rows[11], "oracle(600),n1,600,2,7,10");
+    // t=900: nothing follows: the oracle predicts the current total
+    assert_eq!(rows[15], "oracle(600),n1,900,2,2,10");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("output/s/summary.json")).unwrap())
+            .unwrap();
+    let p = &summary["predictions"]["predictors"];
+    // peak: savings (10-10)/10, (10-5)/10, (10-8)/10, (10-8)/10 -> mean 0.225; no violation
+    assert!((p[1]["mean_savings"].as_f64().unwrap() - 0.225).abs() < 1e-12);
+    assert_eq!(p[1]["violation_rate"], 0.0);
+    assert_eq!(
+        (p[2]["bound"].as_bool(), p[2]["violation_rate"].as_f64()),
+        (Some(true), Some(0.25))
+    );
+    assert_eq!(p[0]["violation_rate"], 0.0, "limit never violates");
+    // the table labels the bounds
+    assert!(
+        text(&o.stdout).contains("oracle(600) (bound)"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+#[test]
+fn predict_needs_the_trace_placement() {
+    let dir = quickstart_dir();
+    let o = overbook(dir.path(), &["predict", "quickstart.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("quickstart/trace.csv:2:1: tenant `head-01` has no node"),
+        "{err}"
+    );
+    assert!(!dir.path().join("output").exists());
+}
+
+#[test]
+fn oracle_is_refused_as_a_placement_sizing() {
+    let b = Bad::new(
+        &SCENARIO.replace("placer = \"first-fit\"", "predictor = \"oracle(600)\""),
+        Some(TRACE),
+    );
+    b.fails_with("looks at the future");
+}

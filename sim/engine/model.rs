@@ -14,7 +14,6 @@ use overbook_models::cost::{self, Allocation};
 use overbook_models::interference;
 use overbook_models::latency;
 use overbook_models::placer::{Decision, NodeView, Placer, Request};
-use overbook_models::predictor::{History, Predictor};
 use overbook_models::resource::{Isolation, Resource, ResourceKind};
 use overbook_models::sharing;
 
@@ -232,7 +231,6 @@ pub struct ModelRun {
     cost: CostSettings,
     step: i64,
     placer: Box<dyn Placer>,
-    predictor: Box<dyn Predictor>,
     nodes: Nodes,
     ents: Entries,
     tenant_entries: Vec<Vec<u32>>,
@@ -255,7 +253,6 @@ impl ModelRun {
         let r = scenario.resources.len();
         ModelRun {
             placer: spec.build_placer(),
-            predictor: spec.build_predictor(),
             spec: spec.clone(),
             resources: scenario.resources.clone(),
             catalog: scenario.catalog.clone(),
@@ -424,10 +421,10 @@ impl ModelRun {
     }
 
     fn place(&mut self, u: usize, ctx: &StepCtx<'_>) {
-        let r = self.r();
-        let spec = ctx.tenants.spec(u).to_vec();
+        // A tenant is placed when it arrives, before it has any sample: it is cold, and every
+        // predictor sizes a cold tenant by its limit (its spec).
         let mut size = std::mem::take(&mut self.sc.size);
-        self.predictor.size(&spec, &History::empty(r), &mut size);
+        size.copy_from_slice(ctx.tenants.spec(u));
         match self.spec.kind {
             ModelKind::Dedicated => self.place_dedicated(u, &size, ctx.t),
             ModelKind::Containerized => self.place_containers(u, &size, ctx.t),

@@ -43,7 +43,17 @@ struct Raw {
     latency: Option<RawLatency>,
     cost: Option<RawCost>,
     models: IndexMap<String, RawModel>,
+    predict: Option<RawPredict>,
     output: Option<RawOutput>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPredict {
+    resource: Option<S<String>>,
+    history: Option<S<i64>>,
+    min_samples: Option<S<i64>>,
+    predictors: Option<S<Vec<S<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -142,7 +152,34 @@ pub struct Scenario {
     pub models: Vec<ModelSpec>,
     /// Output directory from the file, relative to the working directory.
     pub output_dir: Option<PathBuf>,
+    /// Settings of `overbook predict`.
+    pub predict: PredictSettings,
 }
+
+/// Settings of the fixed-placement replay (`[predict]`).
+#[derive(Debug, Clone)]
+pub struct PredictSettings {
+    /// The resource whose node peaks are predicted.
+    pub resource: usize,
+    /// Samples kept per tenant.
+    pub history: usize,
+    /// Samples (the current one included) before a tenant is warm.
+    pub min_samples: usize,
+    /// Predictor expressions, validated.
+    pub predictors: Vec<Call>,
+}
+
+/// Predictors evaluated by `overbook predict` when the scenario lists none.
+pub const DEFAULT_PREDICTORS: [&str; 8] = [
+    "limit",
+    "peak",
+    "percentile(99)",
+    "rc_like(99)",
+    "n_sigma(3)",
+    "per_node_percentile(99)",
+    "max(rc_like(99), n_sigma(3))",
+    "oracle(3600)",
+];
 
 /// An SLO class (DESIGN.md 4.5).
 #[derive(Debug, Clone, PartialEq)]
@@ -267,11 +304,6 @@ impl ModelSpec {
     /// Builds the model's placer.
     pub fn build_placer(&self) -> Box<dyn placer::Placer> {
         placer::build(&self.placer).expect("validated when the scenario was loaded")
-    }
-
-    /// Builds the model's predictor.
-    pub fn build_predictor(&self) -> Box<dyn predictor::Predictor> {
-        predictor::build(&self.predictor).expect("validated when the scenario was loaded")
     }
 }
 
@@ -452,6 +484,7 @@ impl Checker<'_> {
         };
         let cost = self.cost(raw.cost.as_ref(), &resources)?;
         let models = self.models(&raw.models, &catalog)?;
+        let predict = self.predict(raw.predict.as_ref(), &resources)?;
         Ok(Scenario {
             name,
             path: self.path.to_path_buf(),
@@ -466,6 +499,7 @@ impl Checker<'_> {
             cost,
             models,
             output_dir: raw.output.and_then(|o| o.dir).map(PathBuf::from),
+            predict,
         })
     }
 
@@ -652,6 +686,60 @@ impl Checker<'_> {
         Ok(out)
     }
 
+    fn predict(
+        &self,
+        raw: Option<&RawPredict>,
+        resources: &[Resource],
+    ) -> Result<PredictSettings, InputError> {
+        let resource = match raw.and_then(|p| p.resource.as_ref()) {
+            Some(r) => resources
+                .iter()
+                .position(|x| &x.name == r.get_ref())
+                .ok_or_else(|| {
+                    let known: Vec<&str> = resources.iter().map(|x| x.name.as_str()).collect();
+                    self.err(r.span(), expr::unknown("resource", r.get_ref(), &known))
+                })?,
+            None => 0,
+        };
+        let history = match raw.and_then(|p| p.history.as_ref()) {
+            Some(h) => self.count(h, "history", 1)? as usize,
+            None => 288,
+        };
+        let min_samples = match raw.and_then(|p| p.min_samples.as_ref()) {
+            Some(h) => self.count(h, "min_samples", 1)? as usize,
+            None => 12,
+        };
+        if min_samples > history {
+            let at = raw
+                .and_then(|p| p.min_samples.as_ref())
+                .map_or(0..0, |m| m.span());
+            return Err(self.err(
+                at,
+                format!("`min_samples` ({min_samples}) cannot exceed `history` ({history})"),
+            ));
+        }
+        let predictors = match raw.and_then(|p| p.predictors.as_ref()) {
+            Some(list) if list.get_ref().is_empty() => {
+                return Err(self.err(list.span(), "`predictors` must list at least one predictor"))
+            }
+            Some(list) => list
+                .get_ref()
+                .iter()
+                .map(|p| self.expression(p, "predictor", |c| predictor::build(c).map(|_| ())))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => DEFAULT_PREDICTORS
+                .iter()
+                .map(|p| Call::parse(p).expect("valid default"))
+                .collect(),
+        };
+        Ok(PredictSettings {
+            resource,
+            history,
+            min_samples,
+            predictors,
+        })
+    }
+
     fn models(
         &self,
         raw: &IndexMap<String, RawModel>,
@@ -741,7 +829,15 @@ impl Checker<'_> {
             None => Call::parse("first-fit").expect("valid"),
         };
         let predictor = match &m.predictor {
-            Some(p) => self.expression(p, "predictor", |c| predictor::build(c).map(|_| ()))?,
+            Some(p) => self.expression(p, "predictor", |c| {
+                let built = predictor::build(c)?;
+                if built.is_bound() {
+                    return Err(format!(
+                        "`{c}` looks at the future: a bound for `overbook predict`, not a sizing for placement"
+                    ));
+                }
+                Ok(())
+            })?,
             None => Call::parse("limit").expect("valid"),
         };
         let request_ratio = match &m.request_ratio {

@@ -1,80 +1,169 @@
-//! Sizing predictors (DESIGN.md 6.2): how big a tenant is assumed to be when it is placed.
+//! Peak predictors (DESIGN.md 6.2), with the semantics of the open-source simulator of
+//! Bashir et al., "Take it to the limit: peak prediction-driven resource overcommitment in
+//! datacenters" (EuroSys 2021), so results can be compared with it.
 //!
-//! A predictor sees the tenant's spec and its history before the decision (never after it),
-//! and writes the size used to place it. Tenants with too little history are sized by their
-//! spec. Predictors are looked up by name with [`build`].
+//! A predictor estimates the peak total use of one node (one resource) from the tenants on it.
+//! Each tenant keeps a history of its last `history` samples, the current one included, with
+//! use capped at its limit (its spec). A tenant with fewer than `min_samples` samples is
+//! *cold*: it contributes its full limit, and the predictor sees only the *warm* tenants. The
+//! node's predicted peak is the predictor's value plus the cold tenants' limits.
+//!
+//! `oracle(horizon)` looks at the future; it is a bound to compare with, never deployable, and
+//! [`Predictor::is_bound`] says so wherever it appears.
 
-use crate::expr::{unknown, Call};
+mod builtin;
 
-/// A tenant's usage history before a placement decision: `samples` rows of one value per
-/// resource, oldest first.
+pub use builtin::{Limit, NSigma, Oracle, Peak, PerNodePercentile, Percentile, RcLike};
+
+use crate::expr::{unknown, Arg, Call};
+
+/// One warm tenant on a node.
 #[derive(Debug, Clone, Copy)]
-pub struct History<'a> {
-    /// Row-major samples, `len = rows * resources`.
-    pub samples: &'a [f64],
-    /// Number of resources per row.
-    pub resources: usize,
+pub struct TenantHistory<'a> {
+    /// Use capped at the limit, oldest first, the current step's sample last.
+    pub uses: &'a [f64],
+    /// The tenant's current limit (spec).
+    pub limit: f64,
 }
 
-impl History<'_> {
-    /// An empty history (a tenant that just arrived).
-    pub fn empty(resources: usize) -> History<'static> {
-        History {
-            samples: &[],
-            resources,
-        }
-    }
-
-    /// Number of samples.
-    pub fn len(&self) -> usize {
-        self.samples.len().checked_div(self.resources).unwrap_or(0)
-    }
-
-    /// True without samples.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
+/// What a predictor sees of one node at one step.
+#[derive(Debug, Clone, Copy)]
+pub struct NodeSample<'a> {
+    /// The warm tenants.
+    pub warm: &'a [TenantHistory<'a>],
+    /// Sum of the cold tenants' limits.
+    pub cold_limits: f64,
+    /// The node's total use (capped at limits) over the following steps of the oracle's
+    /// horizon, current step excluded; empty when the run ends now. Only `oracle` reads it.
+    pub future_totals: &'a [f64],
+    /// The node's total use now (all tenants, capped at limits).
+    pub total_use: f64,
 }
 
-/// A sizing predictor.
+/// A node peak predictor.
 pub trait Predictor: Send + Sync {
-    /// Writes the size to place the tenant with into `out` (one value per resource).
-    fn size(&self, spec: &[f64], history: &History<'_>, out: &mut [f64]);
+    /// The node's predicted peak, cold tenants' limits included.
+    fn predict(&self, node: &NodeSample<'_>) -> f64;
+
+    /// True for predictors that look at the future (bounds, not deployable).
+    fn is_bound(&self) -> bool {
+        false
+    }
+
+    /// The longest look-ahead it needs, in seconds (0 for deployable predictors).
+    fn horizon_seconds(&self) -> f64 {
+        0.0
+    }
 }
 
-/// `limit`: the spec itself, no overselling by prediction.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Limit;
+/// `max(a, b, ...)`: the largest of several predictors' node peaks.
+pub struct Max(pub Vec<Box<dyn Predictor>>);
 
-impl Predictor for Limit {
-    fn size(&self, spec: &[f64], _history: &History<'_>, out: &mut [f64]) {
-        out.copy_from_slice(spec);
+impl Predictor for Max {
+    fn predict(&self, node: &NodeSample<'_>) -> f64 {
+        self.0
+            .iter()
+            .map(|p| p.predict(node))
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
+    fn is_bound(&self) -> bool {
+        self.0.iter().any(|p| p.is_bound())
+    }
+    fn horizon_seconds(&self) -> f64 {
+        self.0
+            .iter()
+            .map(|p| p.horizon_seconds())
+            .fold(0.0, f64::max)
     }
 }
 
 /// Names of the built-in predictors (`spec` is an alias of `limit`).
-pub const KNOWN: &[&str] = &["limit", "spec"];
+pub const KNOWN: &[&str] = &[
+    "limit",
+    "spec",
+    "peak",
+    "percentile(p)",
+    "rc_like(p)",
+    "n_sigma(n)",
+    "per_node_percentile(p)",
+    "max(a, b, ...)",
+    "oracle(horizon_seconds)",
+];
 
-/// Builds a predictor from its scenario expression.
+fn one_number(call: &Call, what: &str, ok: impl Fn(f64) -> bool) -> Result<f64, String> {
+    match call.args.as_slice() {
+        [Arg::Number(v)] if ok(*v) => Ok(*v),
+        _ => Err(format!(
+            "predictor `{}` takes one argument: {what}",
+            call.name
+        )),
+    }
+}
+
+fn no_args(call: &Call) -> Result<(), String> {
+    if call.args.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("predictor `{}` takes no arguments", call.name))
+    }
+}
+
+/// Builds a predictor from its scenario expression, e.g. `max(peak, n_sigma(3))`.
 pub fn build(call: &Call) -> Result<Box<dyn Predictor>, String> {
-    match call.name.as_str() {
-        "limit" | "spec" if call.args.is_empty() => Ok(Box::new(Limit)),
-        "limit" | "spec" => Err(format!("predictor `{}` takes no arguments", call.name)),
-        other => Err(unknown("predictor", other, KNOWN)),
+    let percent = |c: &Call| {
+        one_number(c, "a percentile in [0, 100]", |p| {
+            (0.0..=100.0).contains(&p)
+        })
+    };
+    Ok(match call.name.as_str() {
+        "limit" | "spec" => {
+            no_args(call)?;
+            Box::new(Limit)
+        }
+        "peak" => {
+            no_args(call)?;
+            Box::new(Peak)
+        }
+        "percentile" => Box::new(Percentile(percent(call)?)),
+        "rc_like" => Box::new(RcLike(percent(call)?)),
+        "per_node_percentile" => Box::new(PerNodePercentile(percent(call)?)),
+        "n_sigma" => Box::new(NSigma(one_number(call, "n >= 0", |n| n >= 0.0)?)),
+        "oracle" => Box::new(Oracle(one_number(call, "a horizon in seconds > 0", |h| {
+            h > 0.0
+        })?)),
+        "max" => {
+            let mut parts = vec![];
+            for a in &call.args {
+                match a {
+                    Arg::Call(c) => parts.push(build(c)?),
+                    _ => {
+                        return Err("predictor `max` takes predictors: max(peak, n_sigma(3))".into())
+                    }
+                }
+            }
+            if parts.is_empty() {
+                return Err("predictor `max` needs at least one predictor".into());
+            }
+            Box::new(Max(parts))
+        }
+        other => return Err(unknown("predictor", other, KNOWN)),
+    })
+}
+
+/// The `p`-th percentile of `sorted` values with linear interpolation between the closest
+/// ranks: position `h = (n - 1) p / 100`, value `x[floor h] + (h - floor h)(x[ceil h] - x[floor h])`.
+pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        1 => sorted[0],
+        n => {
+            let h = (n - 1) as f64 * p / 100.0;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+        }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limit_is_the_spec() {
-        let mut out = [0.0; 2];
-        Limit.size(&[4.0, 16.0], &History::empty(2), &mut out);
-        assert_eq!(out, [4.0, 16.0]);
-        assert!(build(&Call::parse("spec").unwrap()).is_ok());
-        let err = build(&Call::parse("peak").unwrap()).err().unwrap();
-        assert!(err.contains("known predictors: limit, spec"), "{err}");
-    }
-}
+mod tests;
