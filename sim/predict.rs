@@ -274,8 +274,7 @@ pub fn run(
                 tenant.samples += 1;
                 tenant.history.make_contiguous();
             }
-            for n in 0..nodes.len() {
-                let node = &nodes[n];
+            for node in nodes.iter_mut() {
                 let mut warm: Vec<TenantHistory> = vec![];
                 let (mut cold, mut total_use, mut total_limit) = (0.0, 0.0, 0.0);
                 for &m in &node.members {
@@ -311,7 +310,6 @@ pub fn run(
                 } else {
                     vec![]
                 };
-                let node = &mut nodes[n];
                 node.totals.push_back((t, total_use));
                 if members {
                     node.pending.push_back(Pending {
