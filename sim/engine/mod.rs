@@ -9,6 +9,7 @@
 //! Architecture invariant: no heap operation and no allocation per sample. The heap sees only
 //! arrivals and departures; per-sample work is a dense loop over flat arrays.
 
+mod memory;
 mod model;
 
 use std::cmp::Reverse;

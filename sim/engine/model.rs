@@ -13,10 +13,12 @@ use overbook_models::catalog::{cheapest_cover, NodeType};
 use overbook_models::cost::{self, Allocation};
 use overbook_models::interference;
 use overbook_models::latency;
-use overbook_models::placer::{Decision, NodeView, Placer, Request};
+use overbook_models::placer::{Decision, NodeView, Placer, Request, PROFILE_BINS};
+use overbook_models::predictor::Predictor;
 use overbook_models::resource::{Isolation, Resource, ResourceKind};
 use overbook_models::sharing;
 
+use super::memory::Memory;
 use super::{EventKind, StepCtx, Tenants, Time};
 use crate::scenario::{CostSettings, ModelKind, ModelSpec, Scenario, SloClass};
 
@@ -156,6 +158,8 @@ struct Nodes {
     entries: Vec<Vec<u32>>,
     stats: Vec<NodeStats>,
     open_count: usize,
+    /// Summed daily profiles (node x bin x resource), kept when the placer wants them.
+    profiles: Option<Vec<f64>>,
 }
 
 impl NodeView for Nodes {
@@ -170,6 +174,10 @@ impl NodeView for Nodes {
     }
     fn allocated(&self, node: usize) -> &[f64] {
         &self.alloc[node * self.r..(node + 1) * self.r]
+    }
+    fn profile(&self, node: usize) -> Option<&[f64]> {
+        let w = PROFILE_BINS * self.r;
+        self.profiles.as_ref().map(|p| &p[node * w..(node + 1) * w])
     }
 }
 
@@ -194,6 +202,8 @@ struct Entries {
     self_outage: Vec<bool>,
     /// Who caused the current outage, with fractions summing to 1.
     blame: Vec<Vec<(u32, f64)>>,
+    /// Contribution to its node's profile (bin x resource), when profiles are kept.
+    profile: Vec<f64>,
     free: Vec<u32>,
 }
 
@@ -219,6 +229,8 @@ struct Scratch {
     amount: Vec<f64>,
     size: Vec<f64>,
     avoid: Vec<usize>,
+    profile: Vec<f64>,
+    entry_profile: Vec<f64>,
 }
 
 /// The state of one model during a run.
@@ -243,6 +255,12 @@ pub struct ModelRun {
     sc: Scratch,
     check: bool,
     violations: Vec<String>,
+    predictor: Box<dyn Predictor>,
+    memory: Option<Memory>,
+    /// Placement waits for the end of the warm-up; `None` before the first step.
+    warm_end: Option<Time>,
+    /// Tenants that arrived during the warm-up, placed together when it ends.
+    pending: Vec<u32>,
 }
 
 impl ModelRun {
@@ -251,8 +269,17 @@ impl ModelRun {
     /// `sum a <= C` per node and resource, and records what fails.
     pub fn new(scenario: &Scenario, spec: &ModelSpec, check: bool) -> Self {
         let r = scenario.resources.len();
+        let placer = spec.build_placer(scenario.seed);
+        let predictor = overbook_models::predictor::build(&spec.predictor).expect("validated");
+        let sized_by_limit = matches!(spec.predictor.name.as_str(), "limit" | "spec");
+        let memory = (!sized_by_limit || placer.wants_profiles() || spec.warmup_seconds > 0)
+            .then(|| Memory::new(r, scenario.predict.history, scenario.predict.min_samples));
         ModelRun {
-            placer: spec.build_placer(),
+            predictor,
+            memory,
+            warm_end: None,
+            pending: vec![],
+            placer,
             spec: spec.clone(),
             resources: scenario.resources.clone(),
             catalog: scenario.catalog.clone(),
@@ -268,6 +295,7 @@ impl ModelRun {
                 entries: vec![],
                 stats: vec![],
                 open_count: 0,
+                profiles: None,
             },
             ents: Entries::default(),
             tenant_entries: vec![],
@@ -285,6 +313,8 @@ impl ModelRun {
                 ncap: vec![0.0; r],
                 amount: vec![0.0; r],
                 size: vec![0.0; r],
+                profile: vec![0.0; PROFILE_BINS * r],
+                entry_profile: vec![0.0; PROFILE_BINS * r],
                 ..Scratch::default()
             },
             check,
@@ -308,7 +338,14 @@ impl ModelRun {
             self.ts_lat.resize(nt, 1.0);
             self.ts_outage.resize(nt, false);
         }
-        if ctx.k == 0 {
+        let warm_end = *self
+            .warm_end
+            .get_or_insert(ctx.t + self.spec.warmup_seconds);
+        if self.nodes.profiles.is_none() && self.placer.wants_profiles() {
+            self.nodes.profiles = Some(vec![]);
+        }
+        let warming = ctx.t < warm_end;
+        if !warming && self.nodes.open.is_empty() {
             if let (ModelKind::Shared, Some(b)) = (self.spec.kind, self.spec.brokers) {
                 for _ in 0..b {
                     self.open_node(self.spec.node_type, ctx.t);
@@ -317,9 +354,21 @@ impl ModelRun {
         }
         for &(_, event) in ctx.events {
             match event {
+                EventKind::Arrive(u) if warming => self.pending.push(u),
+                EventKind::Depart(u) if warming => self.pending.retain(|&x| x != u),
                 EventKind::Arrive(u) => self.place(u as usize, ctx),
                 EventKind::Depart(u) => self.remove(u as usize, ctx.t),
             }
+        }
+        if warming {
+            // profiling: nothing is placed, held or accounted yet
+            if let Some(m) = &mut self.memory {
+                m.record(ctx);
+            }
+            return;
+        }
+        if !self.pending.is_empty() {
+            self.place_batch(ctx);
         }
         for n in 0..self.nodes.open.len() {
             if self.nodes.open[n] {
@@ -328,12 +377,47 @@ impl ModelRun {
         }
         self.totals.nodes_peak = self.totals.nodes_peak.max(self.nodes.open_count);
         self.account_tenants(ctx);
+        if let Some(m) = &mut self.memory {
+            m.record(ctx);
+        }
+    }
+
+    /// Places the tenants that arrived during the warm-up, in the placer's batch order (by
+    /// their sizes; first-fit-decreasing sorts them), all sized before any is placed.
+    fn place_batch(&mut self, ctx: &StepCtx<'_>) {
+        let r = self.r();
+        let batch = std::mem::take(&mut self.pending);
+        let sizes: Vec<Vec<f64>> = batch
+            .iter()
+            .map(|&u| {
+                let mut s = vec![0.0; r];
+                self.size_of(u as usize, ctx, &mut s);
+                s
+            })
+            .collect();
+        let capacity = self.catalog[self.spec.node_type].capacity.clone();
+        for i in self.placer.batch_order(&sizes, &capacity) {
+            self.place(batch[i] as usize, ctx);
+        }
+    }
+
+    /// The size tenant `u` is placed with: its limit when the model keeps no memory or the
+    /// tenant is cold (no samples before the decision), else the predictor on its history.
+    fn size_of(&mut self, u: usize, ctx: &StepCtx<'_>, out: &mut [f64]) {
+        let spec = ctx.tenants.spec(u);
+        match &mut self.memory {
+            Some(m) => m.size(u, spec, self.predictor.as_ref(), out),
+            None => out.copy_from_slice(spec),
+        }
     }
 
     fn open_node(&mut self, node_type: usize, t: Time) -> usize {
         let r = self.r();
         let cap = &self.catalog[node_type].capacity;
         let n = self.nodes.open.len();
+        if let Some(p) = &mut self.nodes.profiles {
+            p.extend(std::iter::repeat_n(0.0, PROFILE_BINS * r));
+        }
         self.nodes.cap.extend_from_slice(cap);
         self.nodes.alloc.extend(std::iter::repeat_n(0.0, r));
         self.nodes.open.push(true);
@@ -414,6 +498,20 @@ impl ModelRun {
         for (a, &s) in self.nodes.alloc[n * r..(n + 1) * r].iter_mut().zip(size) {
             *a += s;
         }
+        if let Some(p) = &mut self.nodes.profiles {
+            // the entry's part of its tenant's profile, as computed by `place`
+            let w = PROFILE_BINS * r;
+            if e.profile.len() < (j + 1) * w {
+                e.profile.resize((j + 1) * w, 0.0);
+            }
+            for b in 0..PROFILE_BINS {
+                for q in 0..r {
+                    let v = self.sc.profile[b * r + q] * share[q];
+                    e.profile[j * w + b * r + q] = v;
+                    p[n * w + b * r + q] += v;
+                }
+            }
+        }
         self.nodes.entries[n].push(j as u32);
         let st = &mut self.nodes.stats[n];
         st.entries_max = st.entries_max.max(self.nodes.entries[n].len());
@@ -421,10 +519,16 @@ impl ModelRun {
     }
 
     fn place(&mut self, u: usize, ctx: &StepCtx<'_>) {
-        // A tenant is placed when it arrives, before it has any sample: it is cold, and every
-        // predictor sizes a cold tenant by its limit (its spec).
+        // Sizes use only samples recorded before this step: a tenant arriving now is cold and
+        // sized by its limit; one placed after the warm-up by the predictor on its history.
         let mut size = std::mem::take(&mut self.sc.size);
-        size.copy_from_slice(ctx.tenants.spec(u));
+        self.size_of(u, ctx, &mut size);
+        if self.nodes.profiles.is_some() {
+            let spec = ctx.tenants.spec(u);
+            if let Some(m) = &mut self.memory {
+                m.profile(u, spec, &mut self.sc.profile);
+            }
+        }
         match self.spec.kind {
             ModelKind::Dedicated => self.place_dedicated(u, &size, ctx.t),
             ModelKind::Containerized => self.place_containers(u, &size, ctx.t),
@@ -487,7 +591,7 @@ impl ModelRun {
         let frac = vec![1.0 / k as f64; r];
         let request: Vec<f64> = size.iter().map(|&s| ratio * s / k as f64).collect();
         for _ in 0..k {
-            let n = self.choose(u, &request, ty, t);
+            let n = self.choose(u, &request, &frac, ty, t);
             self.add_entry(u, n, &frac, &frac, 1.0, &request, &request);
         }
     }
@@ -516,22 +620,15 @@ impl ModelRun {
         for j in 0..k {
             let share = zipf_share(j, k, self.spec.skew);
             let shard: Vec<f64> = size.iter().map(|&s| s * share).collect();
-            let n = self.choose(u, &shard, ty, t);
-            self.add_entry(
-                u,
-                n,
-                &vec![share; r],
-                &sold,
-                self.spec.quota_factor,
-                &zero,
-                &shard,
-            );
+            let shares = vec![share; r];
+            let n = self.choose(u, &shard, &shares, ty, t);
+            self.add_entry(u, n, &shares, &sold, self.spec.quota_factor, &zero, &shard);
         }
     }
 
     /// Asks the placer for a node for one of tenant `u`'s entries, opening one if it says so
     /// (or, on a fixed cluster, forcing the least loaded broker).
-    fn choose(&mut self, u: usize, size: &[f64], ty: usize, t: Time) -> usize {
+    fn choose(&mut self, u: usize, size: &[f64], share: &[f64], ty: usize, t: Time) -> usize {
         let mut avoid = std::mem::take(&mut self.sc.avoid);
         avoid.clear();
         avoid.extend(
@@ -539,10 +636,22 @@ impl ModelRun {
                 .iter()
                 .map(|&j| self.ents.node[j as usize] as usize),
         );
+        let profile = self.nodes.profiles.is_some().then(|| {
+            // the entry's profile: the tenant's, times the entry's share of its demand
+            let r = self.resources.len();
+            let mut p = std::mem::take(&mut self.sc.entry_profile);
+            for b in 0..PROFILE_BINS {
+                for q in 0..r {
+                    p[b * r + q] = self.sc.profile[b * r + q] * share[q];
+                }
+            }
+            p
+        });
         let request = Request {
             size,
             fill_target: self.spec.fill_target,
             avoid: &avoid,
+            profile: profile.as_deref(),
         };
         let decision = self.placer.place(&request, &self.nodes);
         let fixed = self.spec.kind == ModelKind::Shared && self.spec.brokers.is_some();
@@ -561,6 +670,9 @@ impl ModelRun {
             }
         };
         self.sc.avoid = avoid;
+        if let Some(p) = profile {
+            self.sc.entry_profile = p;
+        }
         n
     }
 
@@ -599,6 +711,15 @@ impl ModelRun {
             let list = &mut self.nodes.entries[n];
             if let Some(p) = list.iter().position(|&x| x as usize == j) {
                 list.remove(p);
+            }
+            if let Some(p) = &mut self.nodes.profiles {
+                let w = PROFILE_BINS * r;
+                for (node, entry) in p[n * w..(n + 1) * w]
+                    .iter_mut()
+                    .zip(&self.ents.profile[j * w..(j + 1) * w])
+                {
+                    *node = (*node - entry).max(0.0);
+                }
             }
             let w = cost::share_weight(
                 &self.ents.peak[j * r..(j + 1) * r],

@@ -112,6 +112,7 @@ struct RawModel {
     brokers: Option<S<i64>>,
     quota_factor: Option<S<f64>>,
     isolation: Option<S<String>>,
+    warmup_seconds: Option<S<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -296,14 +297,19 @@ pub struct ModelSpec {
     pub brokers: Option<usize>,
     /// Shared: per-broker quota as a multiple of the tenant's spec share.
     pub quota_factor: f64,
+    /// Seconds of trace used to profile tenants before the initial population is placed as
+    /// one batch (0: place each tenant when it arrives).
+    pub warmup_seconds: i64,
     /// Shared: weighted max-min instead of proportional sharing.
     pub fair: bool,
 }
 
 impl ModelSpec {
-    /// Builds the model's placer.
-    pub fn build_placer(&self) -> Box<dyn placer::Placer> {
-        placer::build(&self.placer).expect("validated when the scenario was loaded")
+    /// Builds the model's placer; `random` without a seed draws from the run's seed mixed
+    /// with the model's name.
+    pub fn build_placer(&self, seed: u64) -> Box<dyn placer::Placer> {
+        placer::build(&self.placer, seed ^ fnv1a(self.name.as_bytes()))
+            .expect("validated when the scenario was loaded")
     }
 }
 
@@ -806,7 +812,7 @@ impl Checker<'_> {
                     return Err(self.err(
                         at,
                         format!(
-                            "key `{key}` does not apply to a {} model; its keys: kind, predictor, {}",
+                            "key `{key}` does not apply to a {} model; its keys: kind, predictor, warmup_seconds, {}",
                             kind.name(),
                             kind.keys().join(", ")
                         ),
@@ -825,7 +831,7 @@ impl Checker<'_> {
             None => 0,
         };
         let placer = match &m.placer {
-            Some(p) => self.expression(p, "placer", |c| placer::build(c).map(|_| ()))?,
+            Some(p) => self.expression(p, "placer", |c| placer::build(c, 0).map(|_| ()))?,
             None => Call::parse("first-fit").expect("valid"),
         };
         let predictor = match &m.predictor {
@@ -904,6 +910,10 @@ impl Checker<'_> {
                 .as_ref()
                 .map(|v| self.count(v, "brokers", 1).map(|b| b as usize))
                 .transpose()?,
+            warmup_seconds: m
+                .warmup_seconds
+                .as_ref()
+                .map_or(Ok(0), |v| self.count(v, "warmup_seconds", 0))?,
             quota_factor: m
                 .quota_factor
                 .as_ref()

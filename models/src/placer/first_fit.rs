@@ -8,8 +8,9 @@ pub struct FirstFit;
 
 impl Placer for FirstFit {
     fn place(&mut self, request: &Request<'_>, nodes: &dyn NodeView) -> Decision {
-        (0..nodes.len())
-            .find(|&n| request.fits(nodes, n))
+        request
+            .candidates(nodes)
+            .next()
             .map_or(Decision::Open, Decision::Node)
     }
 }
@@ -21,11 +22,9 @@ mod tests {
 
     fn nodes() -> Nodes {
         // three 10-core nodes holding 9, 4 and 0 cores; the third is closed
-        Nodes {
-            cap: vec![vec![10.0]; 3],
-            alloc: vec![vec![9.0], vec![4.0], vec![0.0]],
-            open: vec![true, true, false],
-        }
+        let mut n = Nodes::new(&[10.0], &[&[9.0], &[4.0], &[0.0]]);
+        n.open[2] = false;
+        n
     }
 
     #[test]
@@ -35,6 +34,7 @@ mod tests {
             size,
             fill_target: fill,
             avoid,
+            profile: None,
         };
         // 1 core: 9 + 1 <= 10 on node 0
         assert_eq!(

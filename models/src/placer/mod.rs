@@ -5,9 +5,21 @@
 //! the nodes: the engine applies the decision. Placers are looked up by name with
 //! [`build`]; an unknown name is an error that lists the known ones.
 
+mod best_fit;
+mod complementary_peaks;
+mod dot_product;
 mod first_fit;
+mod first_fit_decreasing;
+mod random;
+mod worst_fit;
 
+pub use best_fit::BestFit;
+pub use complementary_peaks::ComplementaryPeaks;
+pub use dot_product::DotProduct;
 pub use first_fit::FirstFit;
+pub use first_fit_decreasing::FirstFitDecreasing;
+pub use random::Random;
+pub use worst_fit::WorstFit;
 
 use crate::expr::{unknown, Call};
 
@@ -25,7 +37,15 @@ pub trait NodeView {
     fn capacity(&self, node: usize) -> &[f64];
     /// Sum of the predicted sizes already placed on the node, per resource.
     fn allocated(&self, node: usize) -> &[f64];
+    /// The node's summed daily profile (`PROFILE_BINS` hourly mean uses per resource,
+    /// bin-major), when the model keeps profiles.
+    fn profile(&self, _node: usize) -> Option<&[f64]> {
+        None
+    }
 }
+
+/// Hourly bins of a daily profile.
+pub const PROFILE_BINS: usize = 24;
 
 /// One shard or container to place.
 #[derive(Debug, Clone, Copy)]
@@ -36,9 +56,29 @@ pub struct Request<'a> {
     pub fill_target: f64,
     /// Nodes to avoid (they hold a sibling shard or container of the same tenant).
     pub avoid: &'a [usize],
+    /// The request's daily profile (`PROFILE_BINS` x resources, bin-major), if known.
+    pub profile: Option<&'a [f64]>,
 }
 
 impl Request<'_> {
+    /// The open, allowed nodes where the request fits, in id order.
+    pub fn candidates<'n>(&'n self, nodes: &'n dyn NodeView) -> impl Iterator<Item = usize> + 'n {
+        (0..nodes.len()).filter(move |&n| self.fits(nodes, n))
+    }
+
+    /// Per resource, the free room left on `node` (under the fill target) once the request is
+    /// placed, as a fraction of capacity; resources without capacity are skipped.
+    pub fn residuals<'n>(
+        &'n self,
+        nodes: &'n dyn NodeView,
+        node: usize,
+    ) -> impl Iterator<Item = f64> + 'n {
+        let (cap, alloc) = (nodes.capacity(node), nodes.allocated(node));
+        (0..self.size.len())
+            .filter(move |&r| cap[r] > 0.0)
+            .map(move |r| (self.fill_target * cap[r] - alloc[r] - self.size[r]) / cap[r])
+    }
+
     /// Whether the request fits on `node` under the fill target, and the node is allowed.
     pub fn fits(&self, nodes: &dyn NodeView, node: usize) -> bool {
         if !nodes.is_open(node) || self.avoid.contains(&node) {
@@ -66,20 +106,55 @@ pub enum Decision {
 pub trait Placer: Send {
     /// Chooses where `request` goes.
     fn place(&mut self, request: &Request<'_>, nodes: &dyn NodeView) -> Decision;
+
+    /// The order in which a batch (the initial population) is placed, as indices into
+    /// `sizes`; `capacity` is the node type's. Default: as given.
+    fn batch_order(&self, sizes: &[Vec<f64>], _capacity: &[f64]) -> Vec<usize> {
+        (0..sizes.len()).collect()
+    }
+
+    /// Whether it needs daily profiles.
+    fn wants_profiles(&self) -> bool {
+        false
+    }
 }
 
 /// Names of the built-in placers.
-pub const KNOWN: &[&str] = &["first-fit"];
+pub const KNOWN: &[&str] = &[
+    "first-fit",
+    "best-fit",
+    "worst-fit",
+    "first-fit-decreasing",
+    "dot-product",
+    "random(seed = N)",
+    "complementary-peaks",
+];
 
-/// Builds a placer from its scenario expression, e.g. `first-fit`.
-pub fn build(call: &Call) -> Result<Box<dyn Placer>, String> {
-    match call.name.as_str() {
-        "first-fit" => {
-            no_args(call)?;
-            Ok(Box::new(FirstFit))
+/// Builds a placer from its scenario expression, e.g. `best-fit` or `random(seed = 7)`;
+/// `seed` is the run's seed, which `random` uses when none is given.
+pub fn build(call: &Call, seed: u64) -> Result<Box<dyn Placer>, String> {
+    let placer: Box<dyn Placer> = match call.name.as_str() {
+        "first-fit" => Box::new(FirstFit),
+        "best-fit" => Box::new(BestFit),
+        "worst-fit" => Box::new(WorstFit),
+        "first-fit-decreasing" => Box::new(FirstFitDecreasing),
+        "dot-product" => Box::new(DotProduct),
+        "complementary-peaks" => Box::new(ComplementaryPeaks),
+        "random" => {
+            let given = call.named("seed");
+            let extra = call
+                .args
+                .iter()
+                .any(|a| !matches!(a, crate::expr::Arg::Named(k, _) if k == "seed"));
+            if extra || given.is_some_and(|s| s < 0.0 || s.fract() != 0.0) {
+                return Err("placer `random` takes `seed = N` (a whole number) or nothing".into());
+            }
+            return Ok(Box::new(Random::new(given.map_or(seed, |s| s as u64))));
         }
-        other => Err(unknown("placer", other, KNOWN)),
-    }
+        other => return Err(unknown("placer", other, KNOWN)),
+    };
+    no_args(call)?;
+    Ok(placer)
 }
 
 fn no_args(call: &Call) -> Result<(), String> {
@@ -99,6 +174,51 @@ pub(crate) mod testing {
         pub cap: Vec<Vec<f64>>,
         pub alloc: Vec<Vec<f64>>,
         pub open: Vec<bool>,
+        pub profiles: Vec<Vec<f64>>,
+    }
+
+    impl Nodes {
+        /// Open nodes of capacity `cap` holding `alloc`.
+        pub fn new(cap: &[f64], alloc: &[&[f64]]) -> Nodes {
+            Nodes {
+                cap: vec![cap.to_vec(); alloc.len()],
+                alloc: alloc.iter().map(|a| a.to_vec()).collect(),
+                open: vec![true; alloc.len()],
+                profiles: vec![],
+            }
+        }
+    }
+
+    /// A request of `size` at fill target 1, avoiding nothing.
+    pub fn req(size: &[f64]) -> super::Request<'_> {
+        super::Request {
+            size,
+            fill_target: 1.0,
+            avoid: &[],
+            profile: None,
+        }
+    }
+
+    /// Packs `sizes` in order onto nodes of capacity `cap`, opening nodes as the placer asks;
+    /// returns the number of nodes.
+    pub fn pack(placer: &mut dyn super::Placer, sizes: &[Vec<f64>], cap: &[f64]) -> usize {
+        let mut nodes = Nodes::new(cap, &[]);
+        for i in placer.batch_order(sizes, cap) {
+            let size = &sizes[i];
+            let n = match placer.place(&req(size), &nodes) {
+                super::Decision::Node(n) => n,
+                super::Decision::Open => {
+                    nodes.cap.push(cap.to_vec());
+                    nodes.alloc.push(vec![0.0; cap.len()]);
+                    nodes.open.push(true);
+                    nodes.cap.len() - 1
+                }
+            };
+            for (a, s) in nodes.alloc[n].iter_mut().zip(size) {
+                *a += s;
+            }
+        }
+        nodes.cap.len()
     }
 
     impl NodeView for Nodes {
@@ -114,6 +234,9 @@ pub(crate) mod testing {
         fn allocated(&self, node: usize) -> &[f64] {
             &self.alloc[node]
         }
+        fn profile(&self, node: usize) -> Option<&[f64]> {
+            self.profiles.get(node).map(|p| p.as_slice())
+        }
     }
 }
 
@@ -123,11 +246,17 @@ mod tests {
 
     #[test]
     fn unknown_placer_lists_the_known_ones() {
-        let err = build(&Call::parse("best-fitt").unwrap()).err().unwrap();
+        let err = build(&Call::parse("best-fitt").unwrap(), 0).err().unwrap();
         assert!(
-            err.contains("unknown placer `best-fitt`") && err.contains("first-fit"),
+            err.contains("unknown placer `best-fitt`") && err.contains("complementary-peaks"),
             "{err}"
         );
-        assert!(build(&Call::parse("first-fit(3)").unwrap()).is_err());
+        assert!(build(&Call::parse("first-fit(3)").unwrap(), 0).is_err());
+        assert!(build(&Call::parse("random(seed = 1.5)").unwrap(), 0).is_err());
+        assert!(build(&Call::parse("random(seed = 7)").unwrap(), 0).is_ok());
+        for name in KNOWN {
+            let name = name.split('(').next().unwrap();
+            assert!(build(&Call::parse(name).unwrap(), 0).is_ok(), "{name}");
+        }
     }
 }
