@@ -1,7 +1,9 @@
 //! Complementary-peaks: place where the node's summed daily profile plus the request's has
 //! the lowest peak, as a fraction of capacity over resources (the lecture's "peaks and
-//! troughs complement each other"). Without profiles it falls back to first-fit; ties go to
-//! the lowest id.
+//! troughs complement each other"). A node takes the request when that combined peak stays
+//! within the fill target: profiles, not summed sizes, decide, so tenants whose peaks do not
+//! coincide share a node that their sizes alone would overfill. Without a profile it falls
+//! back to first-fit; ties go to the lowest id.
 
 use super::{Decision, FirstFit, NodeView, Placer, Request, PROFILE_BINS};
 
@@ -24,13 +26,14 @@ impl Placer for ComplementaryPeaks {
         let Some(profile) = request.profile else {
             return FirstFit.place(request, nodes);
         };
-        request
-            .candidates(nodes)
+        (0..nodes.len())
+            .filter(|&n| nodes.is_open(n) && !request.avoid.contains(&n))
             .filter_map(|n| {
                 nodes
                     .profile(n)
                     .map(|p| (combined_peak(p, profile, nodes.capacity(n)), n))
             })
+            .filter(|&(peak, _)| peak <= request.fill_target * (1.0 + 1e-12))
             .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
             .map_or(Decision::Open, |(_, n)| Decision::Node(n))
     }
@@ -74,5 +77,22 @@ mod tests {
             ..request
         };
         assert_eq!(ComplementaryPeaks.place(&plain, &n), Decision::Node(0));
+        // profiles decide admission: a request sized 8 does not fit node 1 by size
+        // (4 + 8 > 10), but its profile (8 at 14:00, 0.5 otherwise) on node 1 peaks at
+        // max(8 + 1, 0.5 + 4) = 9 <= 10, while node 0 would peak at 4 + 8 = 12: node 1
+        let big = day(14, 8.0, 0.5);
+        let request = Request {
+            size: &[8.0],
+            fill_target: 1.0,
+            avoid: &[],
+            profile: Some(&big),
+        };
+        assert_eq!(ComplementaryPeaks.place(&request, &n), Decision::Node(1));
+        // at fill target 0.8 no node takes it: open one
+        let tight = Request {
+            fill_target: 0.8,
+            ..request
+        };
+        assert_eq!(ComplementaryPeaks.place(&tight, &n), Decision::Open);
     }
 }

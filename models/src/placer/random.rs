@@ -13,7 +13,7 @@ impl Random {
     /// A placer drawing from the stream of `seed`.
     pub fn new(seed: u64) -> Self {
         Random {
-            state: seed ^ 0x5eed_0f_0b_e4_b00c,
+            state: seed ^ 0x005e_ed0f_0be4_b00c,
         }
     }
 
