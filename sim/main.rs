@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use overbook::engine::{self, RunResult};
-use overbook::scenario::{Input, Scenario};
+use overbook::scenario::{Input, ModelKind, Scenario};
 use overbook::{import, input, output, predict, trace};
 
 /// Multi-tenant capacity simulator and oversubscription planner.
@@ -49,6 +49,18 @@ enum Command {
         /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Run every model under every placer and predictor of the scenario's `[compare]`
+    /// section; prints one table and writes placers.csv.
+    Compare {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Convert a public utilization trace (Bitbrains, PlanetLab, Google 2019, Azure V2) into
     /// Overbook's trace format.
@@ -197,6 +209,54 @@ fn run(cli: Cli) -> Result<()> {
                 result.nodes,
                 result.steps,
                 result.rows,
+                dir.display()
+            );
+            Ok(())
+        }
+        Command::Compare {
+            scenario,
+            out,
+            threads,
+        } => {
+            let mut s = Scenario::load(&scenario)?;
+            let (placers, predictors) = s.compare.clone();
+            let mut variants = vec![];
+            for m in &s.models {
+                // dedicated models place nothing: one variant per predictor
+                let placers: Vec<_> = if m.kind == ModelKind::Dedicated {
+                    vec![m.placer.clone()]
+                } else {
+                    placers.clone()
+                };
+                for p in &placers {
+                    for q in &predictors {
+                        let mut v = m.clone();
+                        v.name = format!("{}/{p}/{q}", m.name);
+                        v.placer = p.clone();
+                        v.predictor = q.clone();
+                        variants.push(v);
+                    }
+                }
+            }
+            s.models = variants;
+            let mut pool = rayon::ThreadPoolBuilder::new();
+            if let Some(n) = threads {
+                anyhow::ensure!(n >= 1, "--threads must be at least 1");
+                pool = pool.num_threads(n);
+            }
+            let pool = pool.build().context("cannot start the worker threads")?;
+            let result = pool.install(|| simulate(&s, false))?;
+            let dir = out
+                .or_else(|| s.output_dir.clone())
+                .unwrap_or_else(|| Path::new("output").join(&s.name));
+            let (csv, table) = output::compare_outputs(&s, &result);
+            std::fs::create_dir_all(&dir)
+                .and_then(|_| output::write_atomic(&dir.join("placers.csv"), csv.as_bytes()))
+                .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
+            print!("{table}");
+            println!(
+                "{} variants; wrote placers.csv to {}",
+                s.models.len(),
                 dir.display()
             );
             Ok(())

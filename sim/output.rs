@@ -485,6 +485,66 @@ pub fn predictions_table(p: &crate::predict::PredictResult) -> String {
     out
 }
 
+/// `placers.csv` and the table of `overbook compare`: one row per model variant
+/// (`model`, `placer`, `predictor`, from the variant's name `model/placer/predictor`).
+pub fn compare_outputs(s: &Scenario, run: &RunResult) -> (String, String) {
+    let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
+    let mut header: Vec<String> = ["model", "placer", "predictor", "nodes", "node_hours"]
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
+    header.extend(names.iter().map(|n| format!("utilization_{n}")));
+    header.extend(names.iter().map(|n| format!("interference_loss_{n}")));
+    header.extend(
+        [
+            "violation_rate",
+            "cost_per_tenant",
+            "savings_vs_dedicated",
+            "forced_placements",
+        ]
+        .iter()
+        .map(|x| x.to_string()),
+    );
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(&header).expect("in memory");
+    let mut table = format!(
+        "{:<14} {:<22} {:<24} {:>5} {:>8} {:>8} {:>8} {:>9}\n",
+        "model", "placer", "predictor", "nodes", "util", "violate", "loss", "$/tenant"
+    );
+    for m in &run.models {
+        let f = figures(s, run, m);
+        let model = m.name.split('/').next().unwrap_or(&m.name);
+        let mut row = vec![
+            model.to_string(),
+            m.placer.clone(),
+            m.predictor.clone(),
+            f.nodes_peak.to_string(),
+            num(f.node_hours),
+        ];
+        row.extend(f.utilization.iter().map(|&x| num(x)));
+        row.extend(f.loss.iter().map(|&x| num(x)));
+        row.push(num(f.violation_rate));
+        row.push(num(f.cost_per_tenant));
+        row.push(num(f.savings));
+        row.push(m.totals.forced_placements.to_string());
+        w.write_record(&row).expect("in memory");
+        let _ = writeln!(
+            table,
+            "{:<14} {:<22} {:<24} {:>5} {:>7.1}% {:>7.2}% {:>7.2}% {:>9.2}",
+            model,
+            m.placer,
+            m.predictor,
+            f.nodes_peak,
+            100.0 * f.utilization[0],
+            100.0 * f.violation_rate,
+            100.0 * f.loss.iter().copied().fold(0.0, f64::max),
+            f.cost_per_tenant
+        );
+    }
+    let csv = String::from_utf8(w.into_inner().expect("in memory")).expect("UTF-8");
+    (csv, table)
+}
+
 /// Writes every output of a run into `dir` (created if needed); returns the files written.
 pub fn write_all(dir: &Path, s: &Scenario, run: &RunResult) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;

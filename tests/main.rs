@@ -771,3 +771,59 @@ fn oracle_is_refused_as_a_placement_sizing() {
     );
     b.fails_with("looks at the future");
 }
+
+#[test]
+fn compare_runs_every_placer_and_predictor() {
+    let dir = quickstart_dir();
+    let mut sc = std::fs::read_to_string(dir.path().join("quickstart.toml")).unwrap();
+    sc.push_str("\n[compare]\nplacers = [\"first-fit\", \"best-fit\", \"random(seed = 3)\"]\npredictors = [\"limit\", \"peak\"]\n");
+    std::fs::write(dir.path().join("quickstart.toml"), sc).unwrap();
+    let o = overbook(dir.path(), &["compare", "quickstart.toml", "--out", "cmp"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let csv = std::fs::read_to_string(dir.path().join("cmp/placers.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with("model,placer,predictor,nodes,node_hours,utilization_cpu"),
+        "{}",
+        lines[0]
+    );
+    // shared and containerized: 3 placers x 2 predictors each; dedicated: 2 predictors
+    assert_eq!(lines.len(), 1 + 6 + 6 + 2);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("containerized,random(seed = 3),peak,")),
+        "{csv}"
+    );
+    assert!(
+        text(&o.stdout).contains("14 variants"),
+        "{}",
+        text(&o.stdout)
+    );
+    // same inputs, same file, whatever the threads
+    let o = overbook(
+        dir.path(),
+        &[
+            "compare",
+            "quickstart.toml",
+            "--out",
+            "cmp1",
+            "--threads",
+            "1",
+        ],
+    );
+    assert!(o.status.success());
+    assert_eq!(
+        csv,
+        std::fs::read_to_string(dir.path().join("cmp1/placers.csv")).unwrap()
+    );
+}
+
+#[test]
+fn compare_refuses_the_oracle() {
+    let b = Bad::new(
+        &format!("{SCENARIO}[compare]\npredictors = [\"oracle(600)\"]\n"),
+        Some(TRACE),
+    );
+    b.fails_with("cannot size placements");
+}

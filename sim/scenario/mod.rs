@@ -44,7 +44,15 @@ struct Raw {
     cost: Option<RawCost>,
     models: IndexMap<String, RawModel>,
     predict: Option<RawPredict>,
+    compare: Option<RawCompare>,
     output: Option<RawOutput>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCompare {
+    placers: Option<S<Vec<S<String>>>>,
+    predictors: Option<S<Vec<S<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -155,7 +163,20 @@ pub struct Scenario {
     pub output_dir: Option<PathBuf>,
     /// Settings of `overbook predict`.
     pub predict: PredictSettings,
+    /// Placers and predictors `overbook compare` tries on every model.
+    pub compare: (Vec<Call>, Vec<Call>),
 }
+
+/// Placers `overbook compare` tries when the scenario lists none.
+pub const DEFAULT_COMPARE_PLACERS: [&str; 7] = [
+    "first-fit",
+    "best-fit",
+    "worst-fit",
+    "first-fit-decreasing",
+    "dot-product",
+    "random",
+    "complementary-peaks",
+];
 
 /// Settings of the fixed-placement replay (`[predict]`).
 #[derive(Debug, Clone)]
@@ -491,6 +512,7 @@ impl Checker<'_> {
         let cost = self.cost(raw.cost.as_ref(), &resources)?;
         let models = self.models(&raw.models, &catalog)?;
         let predict = self.predict(raw.predict.as_ref(), &resources)?;
+        let compare = self.compare(raw.compare.as_ref())?;
         Ok(Scenario {
             name,
             path: self.path.to_path_buf(),
@@ -506,6 +528,7 @@ impl Checker<'_> {
             models,
             output_dir: raw.output.and_then(|o| o.dir).map(PathBuf::from),
             predict,
+            compare,
         })
     }
 
@@ -690,6 +713,50 @@ impl Checker<'_> {
             out.price = given.iter().map(|g| g.unwrap_or(0.0)).collect();
         }
         Ok(out)
+    }
+
+    fn compare(&self, raw: Option<&RawCompare>) -> Result<(Vec<Call>, Vec<Call>), InputError> {
+        let list = |given: Option<&S<Vec<S<String>>>>,
+                    default: &[&str],
+                    what: &str,
+                    check: &dyn Fn(&Call) -> Result<(), String>|
+         -> Result<Vec<Call>, InputError> {
+            match given {
+                Some(l) if l.get_ref().is_empty() => {
+                    Err(self.err(l.span(), format!("`{what}s` must list at least one {what}")))
+                }
+                Some(l) => l
+                    .get_ref()
+                    .iter()
+                    .map(|p| self.expression(p, what, check))
+                    .collect(),
+                None => Ok(default
+                    .iter()
+                    .map(|p| Call::parse(p).expect("valid default"))
+                    .collect()),
+            }
+        };
+        let placers = list(
+            raw.and_then(|c| c.placers.as_ref()),
+            &DEFAULT_COMPARE_PLACERS,
+            "placer",
+            &|c| placer::build(c, 0).map(|_| ()),
+        )?;
+        let predictors = list(
+            raw.and_then(|c| c.predictors.as_ref()),
+            &["limit"],
+            "predictor",
+            &|c| {
+                let built = predictor::build(c)?;
+                if built.is_bound() {
+                    return Err(format!(
+                        "`{c}` looks at the future: it cannot size placements"
+                    ));
+                }
+                Ok(())
+            },
+        )?;
+        Ok((placers, predictors))
     }
 
     fn predict(
