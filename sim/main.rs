@@ -117,6 +117,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs the scenario's models on `threads` worker threads (default: all cores).
+fn simulate_on(s: &Scenario, threads: Option<usize>) -> Result<RunResult> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        anyhow::ensure!(n >= 1, "--threads must be at least 1");
+        pool = pool.num_threads(n);
+    }
+    let pool = pool.build().context("cannot start the worker threads")?;
+    pool.install(|| simulate(s, false))
+}
+
+/// `--out`, else the scenario's `output.dir`, else `output/<scenario name>`.
+fn output_dir(s: &Scenario, out: Option<PathBuf>) -> PathBuf {
+    out.or_else(|| s.output_dir.clone())
+        .unwrap_or_else(|| Path::new("output").join(&s.name))
+}
+
 fn simulate(scenario: &Scenario, validate_only: bool) -> Result<RunResult> {
     let mut trace = input::open(scenario)?;
     let options = engine::Options {
@@ -139,16 +156,8 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(seed) = seed {
                 s.seed = seed;
             }
-            let mut pool = rayon::ThreadPoolBuilder::new();
-            if let Some(n) = threads {
-                anyhow::ensure!(n >= 1, "--threads must be at least 1");
-                pool = pool.num_threads(n);
-            }
-            let pool = pool.build().context("cannot start the worker threads")?;
-            let result = pool.install(|| simulate(&s, false))?;
-            let dir = out
-                .or_else(|| s.output_dir.clone())
-                .unwrap_or_else(|| Path::new("output").join(&s.name));
+            let result = simulate_on(&s, threads)?;
+            let dir = output_dir(&s, out);
             output::write_all(&dir, &s, &result)
                 .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
             if !quiet {
@@ -185,9 +194,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Predict { scenario, out } => {
             let s = Scenario::load(&scenario)?;
-            let dir = out
-                .or_else(|| s.output_dir.clone())
-                .unwrap_or_else(|| Path::new("output").join(&s.name));
+            let dir = output_dir(&s, out);
             let mut source = input::open(&s)?;
             // stage the rows outside the output directory, which is created only on success
             let staged = std::env::temp_dir()
@@ -239,16 +246,8 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
             s.models = variants;
-            let mut pool = rayon::ThreadPoolBuilder::new();
-            if let Some(n) = threads {
-                anyhow::ensure!(n >= 1, "--threads must be at least 1");
-                pool = pool.num_threads(n);
-            }
-            let pool = pool.build().context("cannot start the worker threads")?;
-            let result = pool.install(|| simulate(&s, false))?;
-            let dir = out
-                .or_else(|| s.output_dir.clone())
-                .unwrap_or_else(|| Path::new("output").join(&s.name));
+            let result = simulate_on(&s, threads)?;
+            let dir = output_dir(&s, out);
             let (csv, table) = output::compare_outputs(&s, &result);
             std::fs::create_dir_all(&dir)
                 .and_then(|_| output::write_atomic(&dir.join("placers.csv"), csv.as_bytes()))
