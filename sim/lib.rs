@@ -15,6 +15,7 @@ pub mod input;
 pub mod output;
 pub mod predict;
 pub mod scenario;
+pub mod sweep;
 pub mod trace;
 
 pub use overbook_models as models;

@@ -508,3 +508,50 @@ warmup_seconds = 86400
         mean_inflation(ff)
     );
 }
+
+#[test]
+fn gaussian_tenants_match_the_closed_form() {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    // n i.i.d. tenants with demand N(m = 0.5, s = 0.1) each step, all on one broker of
+    // capacity C (a fixed cluster of one; quotas wide open so demand is admitted whole).
+    // The total is N(n m, s^2 n): P(total > C) = 1 - Phi((C - n m) / (s sqrt(n))).
+    // 20 days of 5-minute steps = 5760 broker-steps; the estimate's sd is
+    // sqrt(p (1 - p) / 5760) <= 0.0066: allow 4 of them.
+    for (n, cap) in [(10usize, 5.3f64), (20, 10.5), (40, 20.0), (40, 21.5)] {
+        let text = format!(
+            r#"
+[[resources]]
+name = "cpu"
+[[nodes]]
+name = "broker"
+price_per_hour = 1.0
+capacity = {{ cpu = {cap} }}
+[workload.generator]
+days = 20
+[[workload.generator.tenants]]
+name = "g"
+count = {n}
+mode = "gaussian"
+mean_use = {{ dist = "constant", value = 0.5 }}
+sd = 0.1
+shape = {{ cpu = 1 }}
+[models.shared]
+brokers = 1
+quota_factor = 100
+"#
+        );
+        let s = Scenario::parse(Path::new("g.toml"), &text).unwrap();
+        let mut src = crate::input::open(&s).unwrap();
+        let run = run(&s, src.as_mut(), Options::default()).unwrap();
+        let broker = &model(&run, "shared").nodes[0];
+        let observed = broker.contended_steps as f64 / broker.steps as f64;
+        let z = (cap - n as f64 * 0.5) / (0.1 * (n as f64).sqrt());
+        let expected = 1.0 - Normal::new(0.0, 1.0).unwrap().cdf(z);
+        let sd = (expected * (1.0 - expected) / broker.steps as f64).sqrt();
+        assert_eq!(broker.steps, 20 * 288);
+        assert!(
+            (observed - expected).abs() <= 4.0 * sd,
+            "n {n} C {cap}: observed {observed}, closed form {expected} (sd {sd})"
+        );
+    }
+}

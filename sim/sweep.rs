@@ -1,0 +1,372 @@
+//! Parameter sweeps (DESIGN.md 7): any scenario key over a range of values, several keys as a
+//! grid, each point replicated with its own seed, every point x replication in parallel.
+//!
+//! A point's scenario is the scenario file with the keys set in its TOML table, validated
+//! again, so a swept key obeys exactly the rules of the file. Replication `i` of point `p`
+//! runs with the seed derived from `(scenario seed, p, i)`: a generator draws a new
+//! population; a trace is replayed as a block bootstrap of whole days.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use crate::engine::{self, Options, RunResult};
+use crate::error::InputError;
+use crate::generate::stream;
+use crate::input;
+use crate::output::figures;
+use crate::scenario::{Input, Scenario};
+use crate::trace::{Row, Source, VecSource};
+
+/// One swept key and its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    /// Dotted scenario key, e.g. `models.shared.fill_target`.
+    pub key: String,
+    /// Values, in order.
+    pub values: Vec<f64>,
+}
+
+impl Axis {
+    /// Parses `KEY=A:B:STEP` (A to B inclusive) or `KEY=v1,v2,...`.
+    pub fn parse(arg: &str) -> Result<Axis, String> {
+        let (key, spec) = arg
+            .split_once('=')
+            .ok_or_else(|| format!("--set `{arg}`: expected KEY=A:B:STEP or KEY=v1,v2,..."))?;
+        let key = key.trim().to_string();
+        if key.is_empty() || key.split('.').any(str::is_empty) {
+            return Err(format!(
+                "--set `{arg}`: expected a dotted scenario key before `=`"
+            ));
+        }
+        let num = |t: &str| {
+            t.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| format!("--set `{arg}`: `{t}` is not a number"))
+        };
+        let values = if spec.contains(':') {
+            let parts: Vec<&str> = spec.split(':').collect();
+            let [a, b, step] = parts.as_slice() else {
+                return Err(format!("--set `{arg}`: a range is A:B:STEP"));
+            };
+            let (a, b, step) = (num(a)?, num(b)?, num(step)?);
+            if step <= 0.0 || b < a {
+                return Err(format!("--set `{arg}`: a range needs A <= B and STEP > 0"));
+            }
+            let n = ((b - a) / step + 1e-9).floor() as usize;
+            if n > 10_000 {
+                return Err(format!("--set `{arg}`: more than 10000 values"));
+            }
+            // computed from the index, so 0.1 steps do not drift
+            (0..=n).map(|i| a + i as f64 * step).collect()
+        } else {
+            spec.split(',').map(num).collect::<Result<Vec<_>, _>>()?
+        };
+        Ok(Axis { key, values })
+    }
+}
+
+/// Every combination of the axes' values, the last axis varying fastest.
+pub fn grid(axes: &[Axis]) -> Vec<Vec<f64>> {
+    axes.iter().fold(vec![vec![]], |acc, axis| {
+        acc.iter()
+            .flat_map(|prefix| {
+                axis.values.iter().map(move |&v| {
+                    let mut p = prefix.clone();
+                    p.push(v);
+                    p
+                })
+            })
+            .collect()
+    })
+}
+
+/// The scenario at `path` (text `text`) with `keys` set to `values`, validated.
+pub fn patched(
+    path: &Path,
+    text: &str,
+    keys: &[String],
+    values: &[f64],
+) -> Result<Scenario, InputError> {
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| {
+        InputError::file(path, format!("cannot read the scenario: {}", e.message()))
+    })?;
+    for (key, &value) in keys.iter().zip(values) {
+        set(&mut table, key, value)
+            .map_err(|m| InputError::file(path, format!("--set {key}: {m}")))?;
+    }
+    let text = toml::to_string(&table).expect("a TOML table serializes");
+    Scenario::parse(path, &text).map_err(|e| {
+        let message = match &e {
+            InputError::At { message, .. } | InputError::File { message, .. } => message.clone(),
+        };
+        InputError::file(path, format!("with {}: {message}", describe(keys, values)))
+    })
+}
+
+/// `key = value, ...` for messages.
+pub fn describe(keys: &[String], values: &[f64]) -> String {
+    keys.iter()
+        .zip(values)
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn set(table: &mut toml::Table, key: &str, value: f64) -> Result<(), String> {
+    let mut parts: Vec<&str> = key.split('.').collect();
+    let leaf = parts.pop().expect("a key has a part");
+    let mut t = table;
+    for p in parts {
+        let entry = t
+            .entry(p.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        t = entry
+            .as_table_mut()
+            .ok_or_else(|| format!("`{p}` is not a table"))?;
+    }
+    let integral = value.fract() == 0.0 && value.abs() < 9.0e15;
+    let new = match t.get(leaf) {
+        Some(toml::Value::Integer(_)) if integral => toml::Value::Integer(value as i64),
+        Some(toml::Value::Integer(_)) => {
+            return Err(format!("expects a whole number, got {value}"))
+        }
+        Some(toml::Value::Float(_)) | None if !integral || t.get(leaf).is_some() => {
+            toml::Value::Float(value)
+        }
+        None => toml::Value::Float(value),
+        Some(other) => return Err(format!("is a {}, not a number", other.type_str())),
+    };
+    t.insert(leaf.to_string(), new);
+    Ok(())
+}
+
+/// The seed of replication `rep` of point `point`.
+pub fn replication_seed(seed: u64, point: usize, rep: usize) -> u64 {
+    use rand::Rng;
+    stream(seed, &format!("point {point} replication {rep}")).random()
+}
+
+/// Runs a scenario once with `seed`: a generator draws with it; a trace is replayed as is for
+/// replication 0 and as a block bootstrap of whole days otherwise.
+pub fn run_once(s: &Scenario, seed: u64, rep: usize) -> Result<RunResult, InputError> {
+    let mut s = s.clone();
+    let mut source: Box<dyn Source> = match (&s.workload.input, rep) {
+        (Input::Trace(_), r) if r > 0 => {
+            let mut raw = input::open(&s)?;
+            Box::new(bootstrap_days(raw.as_mut(), seed)?)
+        }
+        _ => {
+            s.seed = seed;
+            input::open(&s)?
+        }
+    };
+    engine::run(&s, source.as_mut(), Options::default())
+}
+
+/// A block bootstrap of whole days: the trace's days drawn with replacement (as many as it
+/// has) and laid end to end. Each tenant's first row in a day carries its spec and class, so
+/// any day can stand first; tenant ids get the slot's index, so a day drawn twice holds
+/// distinct tenants. Holds the trace in memory.
+pub fn bootstrap_days(source: &mut dyn Source, seed: u64) -> Result<VecSource, InputError> {
+    use rand::Rng;
+    use std::collections::HashMap;
+    let path = source.path().display().to_string();
+    let has_spec = source.has_spec();
+    let mut by_day: Vec<Vec<Row>> = vec![];
+    let mut start = None;
+    let mut spec: HashMap<Vec<u8>, Vec<f64>> = HashMap::new();
+    let mut class: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+    let mut seen_today: HashMap<Vec<u8>, ()> = HashMap::new();
+    while source.advance()? {
+        let mut row = source.row().clone();
+        let t0 = *start.get_or_insert(row.time);
+        let day = ((row.time - t0) / 86400) as usize;
+        if day >= by_day.len() {
+            by_day.resize(day + 1, vec![]);
+            seen_today.clear();
+        }
+        if !row.spec.iter().any(|x| x.is_nan()) {
+            spec.insert(row.tenant.clone(), row.spec.clone());
+        }
+        if !row.class.is_empty() {
+            class.insert(row.tenant.clone(), row.class.clone());
+        }
+        if seen_today.insert(row.tenant.clone(), ()).is_none() {
+            if let Some(s) = spec.get(&row.tenant) {
+                row.spec.clone_from(s);
+            }
+            if let Some(c) = class.get(&row.tenant) {
+                row.class.clone_from(c);
+            }
+        }
+        by_day[day].push(row);
+    }
+    let days = by_day.len();
+    let mut rng = stream(seed, "bootstrap");
+    let mut out = vec![];
+    for slot in 0..days {
+        let d = rng.random_range(0..days);
+        for row in &by_day[d] {
+            let mut r = row.clone();
+            r.time += (slot as i64 - d as i64) * 86400;
+            r.tenant.extend_from_slice(format!("#{slot}").as_bytes());
+            out.push(r);
+        }
+    }
+    Ok(VecSource::new(&path, out, has_spec))
+}
+
+/// Mean and two-sided Student-t interval at `confidence` of `xs` (a single value has a
+/// zero-width interval).
+pub fn t_interval(xs: &[f64], confidence: f64) -> (f64, f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    if xs.len() < 2 {
+        return (mean, mean, mean);
+    }
+    let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let t = StudentsT::new(0.0, 1.0, n - 1.0)
+        .expect("n > 1")
+        .inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
+    let half = t * sd / n.sqrt();
+    (mean, mean - half, mean + half)
+}
+
+/// The outcome of one point: per model, the replications' figures.
+pub struct PointResult {
+    /// The point's values, one per axis.
+    pub values: Vec<f64>,
+    /// Per model (scenario order), per replication.
+    pub models: Vec<(String, Vec<crate::output::ModelFigures>)>,
+}
+
+/// Runs every point x replication in parallel; results in point order.
+pub fn sweep(
+    path: &Path,
+    text: &str,
+    axes: &[Axis],
+    replications: usize,
+) -> Result<Vec<PointResult>, InputError> {
+    let keys: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
+    let points = grid(axes);
+    let scenarios: Vec<Scenario> = points
+        .iter()
+        .map(|p| patched(path, text, &keys, p))
+        .collect::<Result<_, _>>()?;
+    let jobs: Vec<(usize, usize)> = (0..points.len())
+        .flat_map(|p| (0..replications).map(move |r| (p, r)))
+        .collect();
+    let results: Vec<Result<(usize, RunResult), InputError>> = jobs
+        .par_iter()
+        .map(|&(p, r)| {
+            let s = &scenarios[p];
+            let seed = if r == 0 {
+                s.seed
+            } else {
+                replication_seed(s.seed, p, r)
+            };
+            run_once(s, seed, r).map(|run| (p, run))
+        })
+        .collect();
+    let mut out: Vec<PointResult> = points
+        .iter()
+        .zip(&scenarios)
+        .map(|(v, s)| PointResult {
+            values: v.clone(),
+            models: s.models.iter().map(|m| (m.name.clone(), vec![])).collect(),
+        })
+        .collect();
+    for res in results {
+        let (p, run) = res?;
+        for (k, m) in run.models.iter().enumerate() {
+            out[p].models[k].1.push(figures(&scenarios[p], &run, m));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_and_grids() {
+        let a = Axis::parse("models.shared.fill_target=1.0:2.0:0.25").unwrap();
+        assert_eq!(a.values, vec![1.0, 1.25, 1.5, 1.75, 2.0]);
+        let b = Axis::parse("seed=1,2").unwrap();
+        assert_eq!(grid(&[a.clone(), b]).len(), 10);
+        assert_eq!(Axis::parse("x=0:0.3:0.1").unwrap().values.len(), 4);
+        assert!(Axis::parse("x=2:1:0.5").is_err());
+        assert!(Axis::parse("nokey").is_err());
+        assert!(Axis::parse("x=a,b").is_err());
+    }
+
+    #[test]
+    fn bootstrap_draws_whole_days() {
+        // two days of one tenant: values 1 on day 0 and 2 on day 1, spec on its first row only
+        let rows: Vec<Row> = (0..4)
+            .map(|i| Row {
+                time: i * 43200,
+                tenant: b"a".to_vec(),
+                demand: vec![if i < 2 { 1.0 } else { 2.0 }],
+                spec: vec![if i == 0 { 4.0 } else { f64::NAN }],
+                ..Row::default()
+            })
+            .collect();
+        let mut src = VecSource::new("t.csv", rows, vec![true]);
+        let mut boot = bootstrap_days(&mut src, 9).unwrap();
+        let mut out = vec![];
+        while boot.advance().unwrap() {
+            out.push(boot.row().clone());
+        }
+        assert_eq!(out.len(), 4);
+        // each slot is a whole day of one value, its first row with the spec, ids per slot
+        for slot in 0..2 {
+            let day = &out[slot * 2..slot * 2 + 2];
+            assert_eq!(day[0].demand, day[1].demand);
+            assert_eq!(day[0].spec, vec![4.0]);
+            assert_eq!(day[0].tenant, format!("a#{slot}").into_bytes());
+            assert_eq!(
+                (day[0].time, day[1].time),
+                (slot as i64 * 86400, slot as i64 * 86400 + 43200)
+            );
+        }
+    }
+
+    #[test]
+    fn t_interval_by_hand() {
+        // 1, 2, 3: mean 2, sd 1, t(0.975, 2 df) = 4.3027; half width 4.3027 / sqrt(3) = 2.4841
+        let (m, lo, hi) = t_interval(&[1.0, 2.0, 3.0], 0.95);
+        assert!(
+            (m - 2.0).abs() < 1e-12
+                && (hi - 2.0 - 2.4841).abs() < 1e-3
+                && (m - lo - 2.4841).abs() < 1e-3
+        );
+        assert_eq!(t_interval(&[5.0], 0.95), (5.0, 5.0, 5.0));
+    }
+
+    #[test]
+    fn patching_keeps_types_and_rules() {
+        let text = "[[resources]]\nname = \"cpu\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1\ncapacity = { cpu = 10 }\n[workload]\ntrace = \"t.csv\"\n[models.shared]\nshards = 2\n";
+        let p = Path::new("s.toml");
+        let s = patched(p, text, &["models.shared.fill_target".into()], &[1.5]).unwrap();
+        assert_eq!(s.models[0].fill_target, 1.5);
+        let s = patched(p, text, &["models.shared.shards".into()], &[3.0]).unwrap();
+        assert_eq!(s.models[0].shards, 3);
+        let e = patched(p, text, &["models.shared.shards".into()], &[2.5])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("expects a whole number"), "{e}");
+        let e = patched(p, text, &["models.shared.fill_targt".into()], &[2.0])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("with models.shared.fill_targt = 2: unknown field `fill_targt`"),
+            "{e}"
+        );
+    }
+}
