@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use overbook::engine::{self, RunResult};
 use overbook::scenario::{Input, ModelKind, Scenario};
-use overbook::{import, input, output, predict, trace};
+use overbook::{import, input, output, predict, sweep, trace};
 
 /// Multi-tenant capacity simulator and oversubscription planner.
 #[derive(Parser)]
@@ -55,6 +55,27 @@ enum Command {
     Compare {
         /// The scenario file (TOML).
         scenario: PathBuf,
+        /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Run the scenario over a grid of values of one or more keys, each point replicated with
+    /// its own seed, all in parallel; writes sweep.csv.
+    Sweep {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// A key and its values: KEY=A:B:STEP (inclusive) or KEY=v1,v2,...; repeat for a grid.
+        #[arg(long = "set", required = true)]
+        set: Vec<String>,
+        /// Replications per point (new generator seeds, or day bootstraps of a trace).
+        #[arg(long, default_value_t = 1)]
+        replications: usize,
+        /// Confidence of the violation-rate interval.
+        #[arg(long, default_value_t = 0.95)]
+        confidence: f64,
         /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
@@ -117,15 +138,19 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the scenario's models on `threads` worker threads (default: all cores).
-fn simulate_on(s: &Scenario, threads: Option<usize>) -> Result<RunResult> {
+/// A pool of `threads` worker threads (default: all cores).
+fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         anyhow::ensure!(n >= 1, "--threads must be at least 1");
         pool = pool.num_threads(n);
     }
-    let pool = pool.build().context("cannot start the worker threads")?;
-    pool.install(|| simulate(s, false))
+    pool.build().context("cannot start the worker threads")
+}
+
+/// Runs the scenario's models on `threads` worker threads (default: all cores).
+fn simulate_on(s: &Scenario, threads: Option<usize>) -> Result<RunResult> {
+    pool(threads)?.install(|| simulate(s, false))
 }
 
 /// `--out`, else the scenario's `output.dir`, else `output/<scenario name>`.
@@ -256,6 +281,43 @@ fn run(cli: Cli) -> Result<()> {
             println!(
                 "{} variants; wrote placers.csv to {}",
                 s.models.len(),
+                dir.display()
+            );
+            Ok(())
+        }
+        Command::Sweep {
+            scenario,
+            set,
+            replications,
+            confidence,
+            out,
+            threads,
+        } => {
+            anyhow::ensure!(replications >= 1, "--replications must be at least 1");
+            anyhow::ensure!(
+                confidence > 0.0 && confidence < 1.0,
+                "--confidence must be in (0, 1)"
+            );
+            let text = std::fs::read_to_string(&scenario)
+                .with_context(|| format!("{}: cannot read the scenario", scenario.display()))?;
+            let base = Scenario::parse(&scenario, &text)?;
+            let axes = set
+                .iter()
+                .map(|a| sweep::Axis::parse(a))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(anyhow::Error::msg)?;
+            let keys: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
+            let pool = pool(threads)?;
+            let points = pool.install(|| sweep::sweep(&scenario, &text, &axes, replications))?;
+            let dir = output_dir(&base, out);
+            let csv = output::sweep_csv(&base, &keys, &points, confidence);
+            std::fs::create_dir_all(&dir)
+                .and_then(|_| output::write_atomic(&dir.join("sweep.csv"), csv.as_bytes()))
+                .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
+            println!(
+                "{} points x {} replications; wrote sweep.csv to {}",
+                points.len(),
+                replications,
                 dir.display()
             );
             Ok(())

@@ -545,6 +545,65 @@ pub fn compare_outputs(s: &Scenario, run: &RunResult) -> (String, String) {
     (csv, table)
 }
 
+/// `sweep.csv`: one row per point and model; means over the replications, and the Student-t
+/// interval at `confidence` of the violation rate.
+pub fn sweep_csv(
+    s: &Scenario,
+    keys: &[String],
+    points: &[crate::sweep::PointResult],
+    confidence: f64,
+) -> String {
+    let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
+    let mut header: Vec<String> = keys.to_vec();
+    header.extend(
+        ["model", "replications", "nodes", "node_hours"]
+            .iter()
+            .map(|x| x.to_string()),
+    );
+    header.extend(names.iter().map(|n| format!("utilization_{n}")));
+    header.extend(names.iter().map(|n| format!("oversubscription_{n}")));
+    header.extend(
+        [
+            "violation_rate",
+            "violation_rate_low",
+            "violation_rate_high",
+            "cost_per_tenant",
+            "savings_vs_dedicated",
+        ]
+        .iter()
+        .map(|x| x.to_string()),
+    );
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(&header).expect("in memory");
+    for p in points {
+        for (model, reps) in &p.models {
+            let mean = |f: &dyn Fn(&ModelFigures) -> f64| {
+                reps.iter().map(f).sum::<f64>() / reps.len().max(1) as f64
+            };
+            let mut row: Vec<String> = p.values.iter().map(|&v| num(v)).collect();
+            row.push(model.clone());
+            row.push(reps.len().to_string());
+            row.push(num(mean(&|f| f.nodes_peak as f64)));
+            row.push(num(mean(&|f| f.node_hours)));
+            for r in 0..names.len() {
+                row.push(num(mean(&|f| f.utilization[r])));
+            }
+            for r in 0..names.len() {
+                row.push(num(mean(&|f| f.oversubscription[r])));
+            }
+            let rates: Vec<f64> = reps.iter().map(|f| f.violation_rate).collect();
+            let (m, lo, hi) = crate::sweep::t_interval(&rates, confidence);
+            row.push(num(m));
+            row.push(num(lo.max(0.0)));
+            row.push(num(hi));
+            row.push(num(mean(&|f| f.cost_per_tenant)));
+            row.push(num(mean(&|f| f.savings)));
+            w.write_record(&row).expect("in memory");
+        }
+    }
+    String::from_utf8(w.into_inner().expect("in memory")).expect("UTF-8")
+}
+
 /// Writes every output of a run into `dir` (created if needed); returns the files written.
 pub fn write_all(dir: &Path, s: &Scenario, run: &RunResult) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;

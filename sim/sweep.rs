@@ -168,9 +168,9 @@ pub fn run_once(s: &Scenario, seed: u64, rep: usize) -> Result<RunResult, InputE
 }
 
 /// A block bootstrap of whole days: the trace's days drawn with replacement (as many as it
-/// has) and laid end to end. Each tenant's first row in a day carries its spec and class, so
-/// any day can stand first; tenant ids get the slot's index, so a day drawn twice holds
-/// distinct tenants. Holds the trace in memory.
+/// has) and laid end to end; tenants keep their ids, so a tenant present on consecutive drawn
+/// days stays one tenant. Each tenant's first row in a day carries its spec and class, so any
+/// day can stand first. Holds the trace in memory.
 pub fn bootstrap_days(source: &mut dyn Source, seed: u64) -> Result<VecSource, InputError> {
     use rand::Rng;
     use std::collections::HashMap;
@@ -213,7 +213,6 @@ pub fn bootstrap_days(source: &mut dyn Source, seed: u64) -> Result<VecSource, I
         for row in &by_day[d] {
             let mut r = row.clone();
             r.time += (slot as i64 - d as i64) * 86400;
-            r.tenant.extend_from_slice(format!("#{slot}").as_bytes());
             out.push(r);
         }
     }
@@ -324,12 +323,12 @@ mod tests {
             out.push(boot.row().clone());
         }
         assert_eq!(out.len(), 4);
-        // each slot is a whole day of one value, its first row with the spec, ids per slot
+        // each slot is a whole day of one value, its first row with the spec
         for slot in 0..2 {
             let day = &out[slot * 2..slot * 2 + 2];
             assert_eq!(day[0].demand, day[1].demand);
             assert_eq!(day[0].spec, vec![4.0]);
-            assert_eq!(day[0].tenant, format!("a#{slot}").into_bytes());
+            assert_eq!(day[0].tenant, b"a".to_vec());
             assert_eq!(
                 (day[0].time, day[1].time),
                 (slot as i64 * 86400, slot as i64 * 86400 + 43200)

@@ -827,3 +827,70 @@ fn compare_refuses_the_oracle() {
     );
     b.fails_with("cannot size placements");
 }
+
+#[test]
+fn sweep_writes_one_row_per_point_and_model_whatever_the_threads() {
+    let dir = quickstart_dir();
+    let args = |out: &'static str, threads: &'static str| {
+        vec![
+            "sweep",
+            "quickstart.toml",
+            "--set",
+            "models.shared.fill_target=1.0:2.0:0.5",
+            "--set",
+            "models.containerized.request_ratio=0.5,1.0",
+            "--replications",
+            "2",
+            "--out",
+            out,
+            "--threads",
+            threads,
+        ]
+    };
+    let o = overbook(dir.path(), &args("a", "1"));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).starts_with("6 points x 2 replications"),
+        "{}",
+        text(&o.stdout)
+    );
+    let csv = std::fs::read_to_string(dir.path().join("a/sweep.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with(
+            "models.shared.fill_target,models.containerized.request_ratio,model,replications,"
+        ),
+        "{}",
+        lines[0]
+    );
+    // 3 x 2 points, 3 models each
+    assert_eq!(lines.len(), 1 + 6 * 3);
+    assert!(lines[1].starts_with("1,0.5,shared,2,"), "{}", lines[1]);
+    let o = overbook(dir.path(), &args("b", "2"));
+    assert!(o.status.success());
+    assert_eq!(
+        csv,
+        std::fs::read_to_string(dir.path().join("b/sweep.csv")).unwrap()
+    );
+}
+
+#[test]
+fn sweep_rejects_a_bad_key_before_running() {
+    let dir = quickstart_dir();
+    let o = overbook(
+        dir.path(),
+        &[
+            "sweep",
+            "quickstart.toml",
+            "--set",
+            "models.shared.fill_targt=1:2:1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("with models.shared.fill_targt = 1: unknown field `fill_targt`"),
+        "{err}"
+    );
+    assert!(!dir.path().join("output").exists());
+}
