@@ -13,6 +13,7 @@ pub mod generate;
 pub mod import;
 pub mod input;
 pub mod output;
+pub mod plan;
 pub mod predict;
 pub mod scenario;
 pub mod sweep;

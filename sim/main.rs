@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use overbook::engine::{self, RunResult};
 use overbook::scenario::{Input, ModelKind, Scenario};
-use overbook::{import, input, output, predict, sweep, trace};
+use overbook::{import, input, output, plan, predict, sweep, trace};
 
 /// Multi-tenant capacity simulator and oversubscription planner.
 #[derive(Parser)]
@@ -76,6 +76,19 @@ enum Command {
         /// Confidence of the violation-rate interval.
         #[arg(long, default_value_t = 0.95)]
         confidence: f64,
+        /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Find, per model, the knob value of [planner] with the highest oversubscription (or
+    /// lowest cost) whose violation rate meets the target with the configured confidence;
+    /// writes plan.csv.
+    Plan {
+        /// The scenario file (TOML) with a [planner] section.
+        scenario: PathBuf,
         /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
@@ -320,6 +333,24 @@ fn run(cli: Cli) -> Result<()> {
                 replications,
                 dir.display()
             );
+            Ok(())
+        }
+        Command::Plan {
+            scenario,
+            out,
+            threads,
+        } => {
+            let text = std::fs::read_to_string(&scenario)
+                .with_context(|| format!("{}: cannot read the scenario", scenario.display()))?;
+            let s = Scenario::parse(&scenario, &text)?;
+            let plans = pool(threads)?.install(|| plan::plan(&scenario, &text, &s))?;
+            let (csv, summary) = output::plan_outputs(&s, &plans);
+            let dir = output_dir(&s, out);
+            std::fs::create_dir_all(&dir)
+                .and_then(|_| output::write_atomic(&dir.join("plan.csv"), csv.as_bytes()))
+                .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
+            print!("{summary}");
+            println!("wrote plan.csv to {}", dir.display());
             Ok(())
         }
         Command::Import {

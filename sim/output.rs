@@ -56,6 +56,7 @@ fn sum_tenants(m: &ModelResult, r: usize, field: impl Fn(&TenantStats) -> &Vec<f
 }
 
 /// The aggregate figures of one model, as in `summary.json`.
+#[derive(Debug, Clone)]
 pub struct ModelFigures {
     /// Most nodes open at once.
     pub nodes_peak: usize,
@@ -602,6 +603,90 @@ pub fn sweep_csv(
         }
     }
     String::from_utf8(w.into_inner().expect("in memory")).expect("UTF-8")
+}
+
+/// `plan.csv` (the evaluated frontier) and the printed recommendation of `overbook plan`.
+pub fn plan_outputs(s: &Scenario, plans: &[crate::plan::ModelPlan]) -> (String, String) {
+    let planner = s.planner.as_ref().expect("a planner");
+    let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
+    let mut header: Vec<String> = ["model", "knob", "value", "replications"]
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
+    header.extend(names.iter().map(|n| format!("oversubscription_{n}")));
+    header.extend(names.iter().map(|n| format!("utilization_{n}")));
+    header.extend(
+        [
+            "nodes",
+            "cost_per_tenant",
+            "savings_vs_dedicated",
+            "violation_rate",
+            "violation_rate_low",
+            "violation_rate_high",
+            "feasible",
+            "recommended",
+        ]
+        .iter()
+        .map(|x| x.to_string()),
+    );
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(&header).expect("in memory");
+    let mut text = format!(
+        "target: violation rate below {} with {}% confidence, {} replications per value\n",
+        planner.target,
+        100.0 * planner.confidence,
+        planner.replications
+    );
+    for plan in plans {
+        for (i, p) in plan.points.iter().enumerate() {
+            let mut row = vec![
+                plan.model.clone(),
+                planner.knob.clone(),
+                num(p.value),
+                p.replications.len().to_string(),
+            ];
+            row.extend((0..names.len()).map(|r| num(p.mean(|f| f.oversubscription[r]))));
+            row.extend((0..names.len()).map(|r| num(p.mean(|f| f.utilization[r]))));
+            row.push(num(p.mean(|f| f.nodes_peak as f64)));
+            row.push(num(p.mean(|f| f.cost_per_tenant)));
+            row.push(num(p.mean(|f| f.savings)));
+            row.push(num(p.rate.0));
+            row.push(num(p.rate.1.max(0.0)));
+            row.push(num(p.rate.2));
+            row.push(p.feasible.to_string());
+            row.push((plan.recommended == Some(i)).to_string());
+            w.write_record(&row).expect("in memory");
+        }
+        let _ = match plan.recommended.map(|i| &plan.points[i]) {
+            Some(p) => writeln!(
+                text,
+                "{}: {} = {} -> oversubscription {:.2} ({}), violation rate {:.3}% (upper bound {:.3}%), {:.2} per tenant, {:.1}% saved vs dedicated [{}; {} values evaluated]",
+                plan.model,
+                planner.knob,
+                p.value,
+                p.mean(|f| f.oversubscription[planner.resource]),
+                names[planner.resource],
+                100.0 * p.rate.0,
+                100.0 * p.rate.2,
+                p.mean(|f| f.cost_per_tenant),
+                100.0 * p.mean(|f| f.savings),
+                plan.method,
+                plan.points.len()
+            ),
+            None => writeln!(
+                text,
+                "{}: no value of {} meets the target [{}; {} values evaluated]",
+                plan.model,
+                planner.knob,
+                plan.method,
+                plan.points.len()
+            ),
+        };
+    }
+    (
+        String::from_utf8(w.into_inner().expect("in memory")).expect("UTF-8"),
+        text,
+    )
 }
 
 /// Writes every output of a run into `dir` (created if needed); returns the files written.

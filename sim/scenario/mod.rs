@@ -45,7 +45,29 @@ struct Raw {
     models: IndexMap<String, RawModel>,
     predict: Option<RawPredict>,
     compare: Option<RawCompare>,
+    planner: Option<RawPlanner>,
+    pricing: Option<RawPricing>,
     output: Option<RawOutput>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlanner {
+    knob: S<String>,
+    low: S<f64>,
+    high: S<f64>,
+    step: S<f64>,
+    target: Option<S<f64>>,
+    confidence: Option<S<f64>>,
+    replications: Option<S<i64>>,
+    objective: Option<S<String>>,
+    resource: Option<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPricing {
+    target_margin: Option<S<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -165,6 +187,38 @@ pub struct Scenario {
     pub predict: PredictSettings,
     /// Placers and predictors `overbook compare` tries on every model.
     pub compare: (Vec<Call>, Vec<Call>),
+    /// The `[planner]` section, if any.
+    pub planner: Option<Planner>,
+    /// Margin the pricing analysis prices for (`[pricing] target_margin`, default 0.3).
+    pub target_margin: f64,
+}
+
+/// What the planner optimizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Objective {
+    /// The highest oversubscription ratio (of the planner's resource).
+    Oversubscription,
+    /// The lowest cost per tenant.
+    Cost,
+}
+
+/// The planner's search (`[planner]`).
+#[derive(Debug, Clone)]
+pub struct Planner {
+    /// A model key, e.g. `fill_target`, set in every model that takes it.
+    pub knob: String,
+    /// The values tried, ascending.
+    pub values: Vec<f64>,
+    /// The violation-rate target.
+    pub target: f64,
+    /// Confidence of the upper bound that must stay under the target.
+    pub confidence: f64,
+    /// Replications per point.
+    pub replications: usize,
+    /// What to optimize.
+    pub objective: Objective,
+    /// The resource whose oversubscription ratio is reported and maximized.
+    pub resource: usize,
 }
 
 /// Placers `overbook compare` tries when the scenario lists none.
@@ -258,8 +312,9 @@ impl ModelKind {
         }
     }
 
-    /// The keys a model table of this kind accepts besides `kind` and `predictor`.
-    fn keys(self) -> &'static [&'static str] {
+    /// The keys a model table of this kind accepts besides `kind`, `predictor` and
+    /// `warmup_seconds`.
+    pub fn keys(self) -> &'static [&'static str] {
         match self {
             ModelKind::Dedicated => &["headroom"],
             ModelKind::Containerized => &[
@@ -513,6 +568,24 @@ impl Checker<'_> {
         let models = self.models(&raw.models, &catalog)?;
         let predict = self.predict(raw.predict.as_ref(), &resources)?;
         let compare = self.compare(raw.compare.as_ref())?;
+        let planner = raw
+            .planner
+            .as_ref()
+            .map(|p| self.planner(p, &resources, &models))
+            .transpose()?;
+        let target_margin = match raw.pricing.as_ref().and_then(|p| p.target_margin.as_ref()) {
+            Some(v) => {
+                let m = *v.get_ref();
+                if !(0.0..1.0).contains(&m) {
+                    return Err(self.err(
+                        v.span(),
+                        format!("`target_margin` must be in [0, 1), got {m}"),
+                    ));
+                }
+                m
+            }
+            None => 0.3,
+        };
         Ok(Scenario {
             name,
             path: self.path.to_path_buf(),
@@ -529,6 +602,8 @@ impl Checker<'_> {
             output_dir: raw.output.and_then(|o| o.dir).map(PathBuf::from),
             predict,
             compare,
+            planner,
+            target_margin,
         })
     }
 
@@ -713,6 +788,72 @@ impl Checker<'_> {
             out.price = given.iter().map(|g| g.unwrap_or(0.0)).collect();
         }
         Ok(out)
+    }
+
+    fn planner(
+        &self,
+        p: &RawPlanner,
+        resources: &[Resource],
+        models: &[ModelSpec],
+    ) -> Result<Planner, InputError> {
+        let knob = p.knob.get_ref().clone();
+        let takes =
+            |m: &ModelSpec| m.kind.keys().contains(&knob.as_str()) || knob == "warmup_seconds";
+        if !models.iter().any(takes) {
+            return Err(self.err(
+                p.knob.span(),
+                format!("no model of this scenario takes `{knob}`; planner knobs are model keys such as fill_target, request_ratio, headroom, shards, quota_factor"),
+            ));
+        }
+        let (low, high, step) = (
+            *p.low.get_ref(),
+            *p.high.get_ref(),
+            self.positive(&p.step, "step")?,
+        );
+        if !(low.is_finite() && high.is_finite()) || high < low {
+            return Err(self.err(p.high.span(), "`high` must be >= `low`"));
+        }
+        let n = ((high - low) / step + 1e-9).floor() as usize;
+        if n > 1000 {
+            return Err(self.err(p.step.span(), "more than 1000 planner values; raise `step`"));
+        }
+        let fraction = |v: &Option<S<f64>>, key: &str, default: f64| -> Result<f64, InputError> {
+            match v {
+                Some(v) if *v.get_ref() > 0.0 && *v.get_ref() < 1.0 => Ok(*v.get_ref()),
+                Some(v) => Err(self.err(v.span(), format!("`{key}` must be in (0, 1)"))),
+                None => Ok(default),
+            }
+        };
+        Ok(Planner {
+            values: (0..=n).map(|i| low + i as f64 * step).collect(),
+            target: fraction(&p.target, "target", 0.01)?,
+            confidence: fraction(&p.confidence, "confidence", 0.95)?,
+            replications: match &p.replications {
+                Some(r) => self.count(r, "replications", 2)? as usize,
+                None => 5,
+            },
+            objective: match p.objective.as_ref().map(|o| o.get_ref().as_str()) {
+                None | Some("oversubscription") => Objective::Oversubscription,
+                Some("cost") => Objective::Cost,
+                Some(other) => {
+                    return Err(self.err(
+                        p.objective.as_ref().expect("some").span(),
+                        format!("unknown objective `{other}`; expected oversubscription or cost"),
+                    ))
+                }
+            },
+            resource: match &p.resource {
+                Some(r) => resources
+                    .iter()
+                    .position(|x| &x.name == r.get_ref())
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = resources.iter().map(|x| x.name.as_str()).collect();
+                        self.err(r.span(), expr::unknown("resource", r.get_ref(), &known))
+                    })?,
+                None => 0,
+            },
+            knob,
+        })
     }
 
     fn compare(&self, raw: Option<&RawCompare>) -> Result<(Vec<Call>, Vec<Call>), InputError> {
