@@ -169,7 +169,7 @@ fn plan_model(
     let monotone = order.windows(2).all(|w| {
         let (a, b) = (&done[&w[0]], &done[&w[1]]);
         (a.feasible || !b.feasible) && score(b, planner) >= score(a, planner) - 1e-12
-    }) && !(!done[&safe].feasible && done[&risky].feasible);
+    }) && (done[&safe].feasible || !done[&risky].feasible);
     if !monotone {
         method = "grid (the response is not monotone in the knob)".to_string();
         let all: Vec<usize> = (0..=last).collect();
