@@ -200,8 +200,9 @@ fn run(cli: Cli) -> Result<()> {
                 .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
             if !quiet {
                 print!("{}", output::table(&s, &result));
+                print!("{}", output::pricing(&s, &result).1);
                 println!(
-                    "{} tenants, {} steps of {} s; wrote summary.json, tenants.csv, nodes.csv to {}",
+                    "{} tenants, {} steps of {} s; wrote summary.json, tenants.csv, nodes.csv, pricing.csv to {}",
                     result.tenants.len(),
                     result.steps,
                     s.step,

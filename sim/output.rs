@@ -689,6 +689,129 @@ pub fn plan_outputs(s: &Scenario, plans: &[crate::plan::ModelPlan]) -> (String, 
     )
 }
 
+/// Break-even and target-margin prices per unit of spec per hour, per resource, for a set of
+/// tenants that cost `cost`, brought `revenue` at the scenario's prices and held `spec_hours`
+/// of each resource. With prices set, both scale the list prices (break-even: by
+/// cost / revenue); without, the cost is split over resources by the cost weights.
+fn prices(s: &Scenario, cost: f64, revenue: f64, spec_hours: &[f64]) -> Vec<(f64, f64)> {
+    let m = s.target_margin;
+    let total_w: f64 = s.cost.weights.iter().sum();
+    (0..s.resources.len())
+        .map(|r| {
+            let even = if revenue > 0.0 {
+                s.cost.price[r] * cost / revenue
+            } else if spec_hours[r] > 0.0 && total_w > 0.0 {
+                cost * s.cost.weights[r] / total_w / spec_hours[r]
+            } else {
+                0.0
+            };
+            (even, even / (1.0 - m))
+        })
+        .collect()
+}
+
+/// `pricing.csv` (per model: all tenants, then each SLO class) and the printed pricing lines.
+pub fn pricing(s: &Scenario, run: &RunResult) -> (String, String) {
+    let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
+    let mut header: Vec<String> = [
+        "model",
+        "class",
+        "tenants",
+        "cost",
+        "revenue",
+        "margin",
+        "margin_rate",
+    ]
+    .iter()
+    .map(|x| x.to_string())
+    .collect();
+    header.extend(names.iter().map(|n| format!("break_even_price_{n}")));
+    header.extend(names.iter().map(|n| format!("target_margin_price_{n}")));
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(&header).expect("in memory");
+    let nres = names.len();
+    let mut text = format!("pricing (target margin {:.0}%):\n", 100.0 * s.target_margin);
+    for m in &run.models {
+        let node_cost: f64 = m.nodes.iter().map(|n| n.cost).sum();
+        let groups: Vec<(String, Vec<usize>)> = std::iter::once((
+            "all".to_string(),
+            (0..m.tenants.len()).collect::<Vec<usize>>(),
+        ))
+        .chain(s.slo.iter().enumerate().map(|(c, class)| {
+            (
+                class.name.clone(),
+                (0..m.tenants.len())
+                    .filter(|&u| run.tenants.class[u] == c)
+                    .collect(),
+            )
+        }))
+        .filter(|(_, members)| !members.is_empty())
+        .collect();
+        let mut class_margins = vec![];
+        for (name, members) in &groups {
+            // the whole model carries its overhead; classes carry what was allocated to them
+            let cost: f64 = if name == "all" {
+                node_cost
+            } else {
+                members.iter().map(|&u| m.tenants[u].cost).sum()
+            };
+            let revenue: f64 = members.iter().map(|&u| m.tenants[u].revenue).sum();
+            let spec_hours: Vec<f64> = (0..nres)
+                .map(|r| {
+                    members
+                        .iter()
+                        .map(|&u| {
+                            run.tenants.first_spec[u * nres + r]
+                                * m.tenants[u].steps as f64
+                                * s.step as f64
+                                / 3600.0
+                        })
+                        .sum()
+                })
+                .collect();
+            let p = prices(s, cost, revenue, &spec_hours);
+            let margin = revenue - cost;
+            let rate = ratio(margin, revenue);
+            let mut row = vec![
+                m.name.clone(),
+                name.clone(),
+                members.len().to_string(),
+                num(cost),
+                num(revenue),
+                num(margin),
+                num(rate),
+            ];
+            row.extend(p.iter().map(|x| num(x.0)));
+            row.extend(p.iter().map(|x| num(x.1)));
+            w.write_record(&row).expect("in memory");
+            if name == "all" {
+                let list: Vec<String> = names
+                    .iter()
+                    .zip(&p)
+                    .map(|(n, (even, _))| format!("{n} {even:.4}"))
+                    .collect();
+                let _ = write!(
+                    text,
+                    "  {:<14} break-even per unit of spec-hour: {}; margin {:.1}%",
+                    m.name,
+                    list.join(", "),
+                    100.0 * rate
+                );
+            } else {
+                class_margins.push(format!("{name} {:.1}%", 100.0 * rate));
+            }
+        }
+        if !class_margins.is_empty() {
+            let _ = write!(text, " ({})", class_margins.join(", "));
+        }
+        text.push('\n');
+    }
+    (
+        String::from_utf8(w.into_inner().expect("in memory")).expect("UTF-8"),
+        text,
+    )
+}
+
 /// Writes every output of a run into `dir` (created if needed); returns the files written.
 pub fn write_all(dir: &Path, s: &Scenario, run: &RunResult) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
@@ -696,6 +819,7 @@ pub fn write_all(dir: &Path, s: &Scenario, run: &RunResult) -> std::io::Result<V
         ("summary.json", summary(s, run)),
         ("tenants.csv", tenants_csv(s, run)),
         ("nodes.csv", nodes_csv(s, run)),
+        ("pricing.csv", pricing(s, run).0),
     ];
     let mut written = vec![];
     for (name, text) in files {
@@ -709,6 +833,38 @@ pub fn write_all(dir: &Path, s: &Scenario, run: &RunResult) -> std::io::Result<V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prices_by_hand() {
+        let text = r#"
+[[resources]]
+name = "cpu"
+[[resources]]
+name = "memory"
+[[nodes]]
+name = "n"
+price_per_hour = 1.0
+capacity = { cpu = 8, memory = 32 }
+[workload]
+trace = "t.csv"
+[cost]
+weights = { cpu = 3, memory = 1 }
+price = { cpu = 0.05, memory = 0.01 }
+[pricing]
+target_margin = 0.2
+[models.shared]
+"#;
+        let s = Scenario::parse(Path::new("s.toml"), text).unwrap();
+        // cost 6 against revenue 8 at list prices: break-even at 6/8 of the list,
+        // cpu 0.05 x 0.75 = 0.0375, memory 0.0075; for a 20% margin divide by 0.8
+        let p = prices(&s, 6.0, 8.0, &[100.0, 400.0]);
+        assert!((p[0].0 - 0.0375).abs() < 1e-12 && (p[1].0 - 0.0075).abs() < 1e-12);
+        assert!((p[0].1 - 0.046875).abs() < 1e-12);
+        // without revenue: cost split 3 : 1 by weights over the spec-hours:
+        // cpu 6 x 0.75 / 100 = 0.045, memory 6 x 0.25 / 400 = 0.00375
+        let p = prices(&s, 6.0, 0.0, &[100.0, 400.0]);
+        assert!((p[0].0 - 0.045).abs() < 1e-12 && (p[1].0 - 0.00375).abs() < 1e-12);
+    }
 
     #[test]
     fn nearest_rank_percentile() {

@@ -31,7 +31,7 @@ fn quickstart_dir() -> tempfile::TempDir {
     dir
 }
 
-const OUTPUTS: [&str; 3] = ["summary.json", "tenants.csv", "nodes.csv"];
+const OUTPUTS: [&str; 4] = ["summary.json", "tenants.csv", "nodes.csv", "pricing.csv"];
 
 fn read_outputs(dir: &Path) -> Vec<Vec<u8>> {
     OUTPUTS
@@ -71,7 +71,12 @@ fn quickstart_runs_and_compares_the_three_models() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names.len(), 4, "{names:?}");
+    // pricing: all tenants and each class, per model
+    let pricing = std::fs::read_to_string(outdir.join("pricing.csv")).unwrap();
+    assert!(pricing.starts_with("model,class,tenants,cost,revenue,margin,margin_rate,break_even_price_cpu"));
+    assert_eq!(pricing.lines().count(), 1 + 3 * 3);
+    assert!(stdout.contains("break-even per unit of spec-hour"), "{stdout}");
 }
 
 #[test]
