@@ -102,8 +102,10 @@ fn plan_model(
                 Ok((i, s))
             })
             .collect::<Result<_, InputError>>()?;
+        let bar = crate::sweep::progress(jobs.len() as u64, &format!("plan {model}"));
         let runs: Vec<Result<(usize, ModelFigures), InputError>> = jobs
             .par_iter()
+            .inspect(|_| bar.inc(1))
             .map(|&(i, r)| {
                 let s = &scenarios[&i];
                 // replication 0 keeps the scenario's seed; the others derive theirs from the
@@ -117,6 +119,7 @@ fn plan_model(
                 Ok((i, crate::output::figures(s, &run, &run.models[0])))
             })
             .collect();
+        bar.finish_and_clear();
         let mut by_index: BTreeMap<usize, Vec<ModelFigures>> = BTreeMap::new();
         for r in runs {
             let (i, f) = r?;

@@ -243,6 +243,25 @@ pub struct PointResult {
     pub models: Vec<(String, Vec<crate::output::ModelFigures>)>,
 }
 
+/// A progress bar of `len` runs on stderr when it is a terminal; hidden otherwise, so logs
+/// and pipes stay plain.
+pub fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {pos}/{len} runs, {elapsed} (eta {eta})",
+        )
+        .expect("a valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(what.to_string());
+    bar
+}
+
 /// Runs every point x replication in parallel; results in point order.
 pub fn sweep(
     path: &Path,
@@ -259,8 +278,10 @@ pub fn sweep(
     let jobs: Vec<(usize, usize)> = (0..points.len())
         .flat_map(|p| (0..replications).map(move |r| (p, r)))
         .collect();
+    let bar = progress(jobs.len() as u64, "sweep");
     let results: Vec<Result<(usize, RunResult), InputError>> = jobs
         .par_iter()
+        .inspect(|_| bar.inc(1))
         .map(|&(p, r)| {
             let s = &scenarios[p];
             let seed = if r == 0 {
@@ -271,6 +292,7 @@ pub fn sweep(
             run_once(s, seed, r).map(|run| (p, run))
         })
         .collect();
+    bar.finish_and_clear();
     let mut out: Vec<PointResult> = points
         .iter()
         .zip(&scenarios)

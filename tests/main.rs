@@ -74,9 +74,13 @@ fn quickstart_runs_and_compares_the_three_models() {
     assert_eq!(names.len(), 4, "{names:?}");
     // pricing: all tenants and each class, per model
     let pricing = std::fs::read_to_string(outdir.join("pricing.csv")).unwrap();
-    assert!(pricing.starts_with("model,class,tenants,cost,revenue,margin,margin_rate,break_even_price_cpu"));
+    assert!(pricing
+        .starts_with("model,class,tenants,cost,revenue,margin,margin_rate,break_even_price_cpu"));
     assert_eq!(pricing.lines().count(), 1 + 3 * 3);
-    assert!(stdout.contains("break-even per unit of spec-hour"), "{stdout}");
+    assert!(
+        stdout.contains("break-even per unit of spec-hour"),
+        "{stdout}"
+    );
 }
 
 #[test]
