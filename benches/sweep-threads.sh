@@ -6,7 +6,7 @@ cargo build --release --quiet
 bin=target/release/overbook
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-args=(sweep scenarios/examples/saas-mq.toml --set models.shared.fill_target=1.5:3.0:0.5 --replications 2)
+args=(sweep scenarios/examples/saas-mq.toml --set models.shared.fill_target=1.5:3.0:0.5 --replications 3)
 secs() { local s e; s=$(date +%s.%N); "$bin" "${args[@]}" --out "$out/$1" --threads "$1" > /dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
 one=$(secs 1)
 two=$(secs 2)
