@@ -176,7 +176,7 @@ fn simulate(scenario: &Scenario, validate_only: bool) -> Result<RunResult> {
     let mut trace = input::open(scenario)?;
     let options = engine::Options {
         validate_only,
-        check_invariants: false,
+        ..engine::Options::default()
     };
     Ok(engine::run(scenario, trace.as_mut(), options)?)
 }

@@ -164,7 +164,12 @@ pub fn run_once(s: &Scenario, seed: u64, rep: usize) -> Result<RunResult, InputE
             input::open(&s)?
         }
     };
-    engine::run(&s, source.as_mut(), Options::default())
+    // points and replications already run in parallel: step this run's models in turn
+    let options = Options {
+        sequential_models: true,
+        ..Options::default()
+    };
+    engine::run(&s, source.as_mut(), options)
 }
 
 /// A block bootstrap of whole days: the trace's days drawn with replacement (as many as it

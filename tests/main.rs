@@ -903,3 +903,76 @@ fn sweep_rejects_a_bad_key_before_running() {
     );
     assert!(!dir.path().join("output").exists());
 }
+
+#[test]
+fn plan_recommends_and_does_not_depend_on_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        r#"
+[[resources]]
+name = "cpu"
+[[nodes]]
+name = "b8"
+price_per_hour = 1.0
+capacity = { cpu = 8 }
+[workload.generator]
+days = 1
+[[workload.generator.tenants]]
+name = "g"
+count = 96
+mode = "gaussian"
+mean_use = { dist = "constant", value = 0.5 }
+sd = 0.15
+shape = { cpu = 1 }
+[slo.loss]
+max_loss = 0.01
+max_latency_inflation = 1000
+[models.shared]
+quota_factor = 10
+[models.dedicated]
+[planner]
+knob = "fill_target"
+low = 1.0
+high = 2.0
+step = 0.125
+target = 0.05
+replications = 3
+"#,
+    )
+    .unwrap();
+    for (out, threads) in [("a", "1"), ("b", "2")] {
+        let o = overbook(
+            dir.path(),
+            &["plan", "p.toml", "--out", out, "--threads", threads],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let stdout = text(&o.stdout);
+        assert!(stdout.contains("shared: fill_target = "), "{stdout}");
+        assert!(
+            stdout.contains("saved vs dedicated [bisection;"),
+            "{stdout}"
+        );
+    }
+    let a = std::fs::read_to_string(dir.path().join("a/plan.csv")).unwrap();
+    assert_eq!(
+        a,
+        std::fs::read_to_string(dir.path().join("b/plan.csv")).unwrap()
+    );
+    // one recommended row, feasible, and the dedicated model (no fill_target) is not planned
+    let rows: Vec<&str> = a.lines().filter(|l| l.ends_with(",true,true")).collect();
+    assert_eq!(rows.len(), 1, "{a}");
+    assert!(!a.contains("\ndedicated,"));
+}
+
+#[test]
+fn plan_needs_a_planner_section() {
+    let dir = quickstart_dir();
+    let o = overbook(dir.path(), &["plan", "quickstart.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("has no [planner] section"),
+        "{}",
+        text(&o.stderr)
+    );
+}

@@ -128,6 +128,9 @@ pub struct Options {
     /// Verify the sharing invariants at every step (tests); see
     /// [`ModelResult::invariant_violations`].
     pub check_invariants: bool,
+    /// Step the models one after the other (for runs that are themselves run in parallel,
+    /// where a join per step would only add overhead).
+    pub sequential_models: bool,
 }
 
 /// Runs every model of `scenario` over `source`.
@@ -250,7 +253,11 @@ pub fn run(
             tenants: &tenants,
             present: &present,
         };
-        models.par_iter_mut().for_each(|m| m.step(&ctx));
+        if options.sequential_models {
+            models.iter_mut().for_each(|m| m.step(&ctx));
+        } else {
+            models.par_iter_mut().for_each(|m| m.step(&ctx));
+        }
         k += 1;
     }
     let end = start + k as i64 * step;
