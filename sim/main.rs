@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use overbook::engine::{self, RunResult};
 use overbook::scenario::{Input, ModelKind, Scenario};
-use overbook::{import, input, output, plan, predict, sweep, trace};
+use overbook::{import, input, output, plan, predict, report, sweep, trace};
 
 /// Multi-tenant capacity simulator and oversubscription planner.
 #[derive(Parser)]
@@ -95,6 +95,11 @@ enum Command {
         /// Worker threads [default: all cores]. Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
+    },
+    /// Rebuild report.html (and plots/) from the outputs already in a directory.
+    Report {
+        /// An output directory written by run, plan or sweep.
+        dir: PathBuf,
     },
     /// Convert a public utilization trace (Bitbrains, PlanetLab, Google 2019, Azure V2) into
     /// Overbook's trace format.
@@ -198,11 +203,12 @@ fn run(cli: Cli) -> Result<()> {
             let dir = output_dir(&s, out);
             output::write_all(&dir, &s, &result)
                 .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
+            report::build(&dir).map_err(anyhow::Error::msg)?;
             if !quiet {
                 print!("{}", output::table(&s, &result));
                 print!("{}", output::pricing(&s, &result).1);
                 println!(
-                    "{} tenants, {} steps of {} s; wrote summary.json, tenants.csv, nodes.csv, pricing.csv to {}",
+                    "{} tenants, {} steps of {} s; wrote summary.json, tenants.csv, nodes.csv, pricing.csv, timeseries.csv, report.html to {}",
                     result.tenants.len(),
                     result.steps,
                     s.step,
@@ -328,6 +334,7 @@ fn run(cli: Cli) -> Result<()> {
             std::fs::create_dir_all(&dir)
                 .and_then(|_| output::write_atomic(&dir.join("sweep.csv"), csv.as_bytes()))
                 .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
+            report::build(&dir).map_err(anyhow::Error::msg)?;
             println!(
                 "{} points x {} replications; wrote sweep.csv to {}",
                 points.len(),
@@ -350,8 +357,14 @@ fn run(cli: Cli) -> Result<()> {
             std::fs::create_dir_all(&dir)
                 .and_then(|_| output::write_atomic(&dir.join("plan.csv"), csv.as_bytes()))
                 .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
+            report::build(&dir).map_err(anyhow::Error::msg)?;
             print!("{summary}");
             println!("wrote plan.csv to {}", dir.display());
+            Ok(())
+        }
+        Command::Report { dir } => {
+            let path = report::build(&dir).map_err(anyhow::Error::msg)?;
+            println!("wrote {}", path.display());
             Ok(())
         }
         Command::Import {

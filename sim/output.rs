@@ -812,6 +812,70 @@ pub fn pricing(s: &Scenario, run: &RunResult) -> (String, String) {
     )
 }
 
+/// `timeseries.csv`: hourly means of the first resource. `node` rows: a node's utilization
+/// (`a`); `tenant` rows, for the tenants of each model that caused and suffered the most
+/// harm (two of each): demand (`a`) and delivered (`b`). Hours count from the accounted run's
+/// start.
+pub fn timeseries_csv(run: &RunResult) -> String {
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(["series", "model", "id", "hour", "a", "b"])
+        .expect("in memory");
+    for m in &run.models {
+        for (id, n) in m.nodes.iter().enumerate() {
+            for (hour, &(sum, count)) in n.hourly.iter().enumerate() {
+                if count > 0 {
+                    let a = num((sum / count as f32) as f64);
+                    w.write_record(["node", &m.name, &id.to_string(), &hour.to_string(), &a, ""])
+                        .expect("in memory");
+                }
+            }
+        }
+    }
+    for m in &run.models {
+        if m.tenant_hourly.is_empty() {
+            continue;
+        }
+        let top = |key: &dyn Fn(&TenantStats) -> f64| -> Vec<usize> {
+            let mut idx: Vec<usize> = (0..m.tenants.len())
+                .filter(|&u| key(&m.tenants[u]) > 0.0)
+                .collect();
+            idx.sort_by(|&a, &b| {
+                key(&m.tenants[b])
+                    .total_cmp(&key(&m.tenants[a]))
+                    .then(a.cmp(&b))
+            });
+            idx.truncate(2);
+            idx
+        };
+        let mut chosen = top(&|t| t.caused.first().copied().unwrap_or(0.0));
+        for u in top(&|t| t.loss.first().copied().unwrap_or(0.0)) {
+            if !chosen.contains(&u) {
+                chosen.push(u);
+            }
+        }
+        for u in chosen {
+            let Some(series) = m.tenant_hourly.get(u) else {
+                continue;
+            };
+            for (hour, &(d, a, count)) in series.iter().enumerate() {
+                if count > 0 {
+                    let c = count as f32;
+                    w.write_record([
+                        "tenant",
+                        &m.name,
+                        &run.tenants.ids[u],
+                        &hour.to_string(),
+                        &num((d / c) as f64),
+                        &num((a / c) as f64),
+                    ])
+                    .expect("in memory");
+                }
+            }
+        }
+    }
+    String::from_utf8(w.into_inner().expect("in memory")).expect("UTF-8")
+}
+
 /// Writes every output of a run into `dir` (created if needed); returns the files written.
 pub fn write_all(dir: &Path, s: &Scenario, run: &RunResult) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
@@ -820,6 +884,11 @@ pub fn write_all(dir: &Path, s: &Scenario, run: &RunResult) -> std::io::Result<V
         ("tenants.csv", tenants_csv(s, run)),
         ("nodes.csv", nodes_csv(s, run)),
         ("pricing.csv", pricing(s, run).0),
+        ("timeseries.csv", timeseries_csv(run)),
+        (
+            "scenario.toml",
+            std::fs::read_to_string(&s.path).unwrap_or_default(),
+        ),
     ];
     let mut written = vec![];
     for (name, text) in files {

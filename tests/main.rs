@@ -67,11 +67,26 @@ fn quickstart_runs_and_compares_the_three_models() {
     let tenants = std::fs::read_to_string(outdir.join("tenants.csv")).unwrap();
     assert_eq!(tenants.lines().count(), 1 + 24 * 3);
     // no temporary files are left behind
-    let names: Vec<String> = std::fs::read_dir(&outdir)
+    let mut names: Vec<String> = std::fs::read_dir(&outdir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 4, "{names:?}");
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "nodes.csv",
+            "plots",
+            "pricing.csv",
+            "report.html",
+            "scenario.toml",
+            "summary.json",
+            "tenants.csv",
+            "timeseries.csv"
+        ],
+        "{names:?}"
+    );
+
     // pricing: all tenants and each class, per model
     let pricing = std::fs::read_to_string(outdir.join("pricing.csv")).unwrap();
     assert!(pricing
@@ -972,6 +987,69 @@ fn plan_needs_a_planner_section() {
     assert_eq!(o.status.code(), Some(1));
     assert!(
         text(&o.stderr).contains("has no [planner] section"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn report_figures_are_not_blank_and_rebuild_from_files() {
+    let dir = quickstart_dir();
+    let o = overbook(dir.path(), &["run", "quickstart.toml", "-q"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = dir.path().join("output/quickstart");
+    let plots = out.join("plots");
+    let expected = [
+        "loss_cdf",
+        "cost_vs_dedicated",
+        "harm",
+        "heatmap_shared",
+        "heatmap_containerized",
+        "heatmap_dedicated",
+        "tenant_series",
+    ];
+    for name in expected {
+        // the PNG decodes, and is not blank: many colours, and a real share of non-white pixels
+        let img = image::open(plots.join(format!("{name}.png")))
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .to_rgb8();
+        let mut colours = std::collections::BTreeSet::new();
+        let mut inked = 0usize;
+        for p in img.pixels() {
+            colours.insert(p.0);
+            inked += usize::from(p.0 != [255, 255, 255]);
+        }
+        let share = inked as f64 / (img.width() * img.height()) as f64;
+        assert!(
+            colours.len() > 20 && share > 0.02,
+            "{name}: {} colours, {share} inked",
+            colours.len()
+        );
+        // the SVG has drawing in it
+        let svg = std::fs::read_to_string(plots.join(format!("{name}.svg"))).unwrap();
+        assert!(svg.matches('<').count() > 50, "{name}.svg is nearly empty");
+    }
+    // the page holds every figure inline and no external resource
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(html.matches("<figure").count(), expected.len());
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "the report must open offline"
+    );
+    assert!(html.contains("Placement models side by side") && html.contains("[models.shared]"));
+    // overbook report rebuilds the same page from the files
+    std::fs::remove_file(out.join("report.html")).unwrap();
+    let o = overbook(dir.path(), &["report", "output/quickstart"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        std::fs::read_to_string(out.join("report.html")).unwrap(),
+        html
+    );
+    // and refuses a directory without outputs
+    let o = overbook(dir.path(), &["report", "quickstart"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("no outputs to report"),
         "{}",
         text(&o.stderr)
     );

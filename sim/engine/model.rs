@@ -90,6 +90,9 @@ pub struct NodeStats {
     pub delivered: Vec<f64>,
     /// Largest utilization per resource over its steps.
     pub peak_utilization: Vec<f64>,
+    /// Per hour of the accounted run (from its first hour), the summed utilization of the
+    /// first resource and the steps summed: the hourly mean is their ratio.
+    pub hourly: Vec<(f32, u16)>,
     /// Steps with demand above capacity on some resource.
     pub contended_steps: u64,
     /// Containers OOM-killed on it.
@@ -148,7 +151,18 @@ pub struct ModelResult {
     pub totals: ModelTotals,
     /// Per-step invariant violations found when the run checked them (first few only).
     pub invariant_violations: Vec<String>,
+    /// Per tenant, per hour of the accounted run: summed demand and delivered of the first
+    /// resource and the steps summed (empty when the run was too long to keep them).
+    pub tenant_hourly: Vec<Vec<(f32, f32, u16)>>,
 }
+
+/// Hour index of `t` from `start`.
+fn hour_of(t: Time, start: Time) -> usize {
+    ((t - start).max(0) / 3600) as usize
+}
+
+/// Tenant-hours of series kept per model before the series are dropped (memory bound).
+const SERIES_CAP: usize = 4_000_000;
 
 struct Nodes {
     r: usize,
@@ -261,6 +275,9 @@ pub struct ModelRun {
     warm_end: Option<Time>,
     /// Tenants that arrived during the warm-up, placed together when it ends.
     pending: Vec<u32>,
+    /// Hourly series per tenant (see [`ModelResult::tenant_hourly`]); `None` once dropped.
+    series: Option<Vec<Vec<(f32, f32, u16)>>>,
+    series_len: usize,
 }
 
 impl ModelRun {
@@ -279,6 +296,8 @@ impl ModelRun {
             memory,
             warm_end: None,
             pending: vec![],
+            series: Some(vec![]),
+            series_len: 0,
             placer,
             spec: spec.clone(),
             resources: scenario.resources.clone(),
@@ -430,6 +449,7 @@ impl ModelRun {
             capacity: cap.clone(),
             delivered: vec![0.0; r],
             peak_utilization: vec![0.0; r],
+            hourly: vec![],
             contended_steps: 0,
             oom_kills: 0,
             cost: 0.0,
@@ -914,6 +934,14 @@ impl ModelRun {
             if c > 0.0 {
                 let rho = sum_a / c;
                 st.peak_utilization[q] = st.peak_utilization[q].max(rho);
+                if q == 0 {
+                    let hour = hour_of(t, self.warm_end.unwrap_or(t));
+                    if st.hourly.len() <= hour {
+                        st.hourly.resize(hour + 1, (0.0, 0));
+                    }
+                    st.hourly[hour].0 += rho as f32;
+                    st.hourly[hour].1 += 1;
+                }
                 if res.kind == ResourceKind::Compressible {
                     let f = latency::factor(rho, self.rho_max);
                     for i in 0..m {
@@ -983,6 +1011,7 @@ impl ModelRun {
             }
             let mut alone_factor: f64 = 1.0;
             let mut revenue = 0.0;
+            let delivered0 = self.ts_a[u * r];
             for q in 0..r {
                 let (d, s, a) = (dem[q], self.ts_s[u * r + q], self.ts_a[u * r + q]);
                 if self.check {
@@ -1025,6 +1054,23 @@ impl ModelRun {
             if violated {
                 st.violation_steps += 1;
                 self.totals.violating_steps += 1;
+            }
+            if let Some(series) = &mut self.series {
+                let hour = hour_of(ctx.t, self.warm_end.unwrap_or(ctx.t));
+                if series.len() <= u {
+                    series.resize(u + 1, vec![]);
+                }
+                let v = &mut series[u];
+                if v.len() <= hour {
+                    self.series_len += hour + 1 - v.len();
+                    v.resize(hour + 1, (0.0, 0.0, 0));
+                }
+                v[hour].0 += dem[0] as f32;
+                v[hour].1 += delivered0 as f32;
+                v[hour].2 += 1;
+                if self.series_len > SERIES_CAP {
+                    self.series = None;
+                }
             }
             self.ts_lat[u] = 1.0;
             self.ts_outage[u] = false;
@@ -1071,6 +1117,7 @@ impl ModelRun {
             nodes: self.nodes.stats,
             totals: self.totals,
             invariant_violations: self.violations,
+            tenant_hourly: self.series.unwrap_or_default(),
         }
     }
 }
