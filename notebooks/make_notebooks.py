@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Writes pricing.ipynb and capacity.ipynb from the cells below (standard library only).
+
+Edit the cells here and run `python3 notebooks/make_notebooks.py`; the notebooks are
+committed as written, without outputs.
+"""
+import json
+from pathlib import Path
+
+SETUP = '''import json, os
+from pathlib import Path
+import pandas as pd
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+# The output directory of `overbook run` (set OVERBOOK_OUTPUT to look at another run).
+OUT = Path(os.environ.get("OVERBOOK_OUTPUT", "../output/quickstart"))
+summary = json.loads((OUT / "summary.json").read_text())
+tenants = pd.read_csv(OUT / "tenants.csv")
+print(f"{summary['scenario']}: {summary['tenants']} tenants, models {[m['name'] for m in summary['models']]}")'''
+
+
+def notebook(title, cells):
+    def md(text):
+        return {"cell_type": "markdown", "metadata": {}, "source": text.strip("\n").splitlines(True)}
+
+    def code(text):
+        return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                "source": text.strip("\n").splitlines(True)}
+
+    out = [md(f"# {title}")]
+    for kind, text in cells:
+        out.append(md(text) if kind == "md" else code(text))
+    for i, cell in enumerate(out):
+        cell["id"] = f"cell-{i}"  # stable ids: the files do not change when regenerated
+    return {
+        "cells": out,
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                     "language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+pricing = notebook("Pricing: what each tenant costs and what we should charge", [
+    ("md", "Reads the CSV outputs of `overbook run` (by default the quick-start's). Every cost is the node cost allocated by the scenario's rule; every price is per unit of spec per hour."),
+    ("code", SETUP),
+    ("md", "## Cost per tenant, by placement model\nThe spread of allocated cost; the dedicated model shows what each tenant would cost on its own machines."),
+    ("code", '''fig, ax = plt.subplots(figsize=(8, 4))
+for model, group in tenants.groupby("model", sort=False):
+    ax.hist(group["cost"], bins=20, alpha=0.5, label=model)
+ax.set_xlabel("allocated cost over the run"); ax.set_ylabel("tenants"); ax.legend()
+tenants.groupby("model", sort=False)["cost"].describe()[["mean", "50%", "max"]]'''),
+    ("md", "## Break-even and target-margin prices\nFrom `pricing.csv`: the price per unit of spec per hour at which each model covers its node cost, and the price for the scenario's target margin."),
+    ("code", '''pricing = pd.read_csv(OUT / "pricing.csv")
+cols = ["model", "class", "tenants", "cost", "revenue", "margin_rate"] + [c for c in pricing.columns if c.startswith("break_even_price_")]
+pricing[cols].round(4)'''),
+    ("md", "## Margin by tenant class\nThe long tail is where dedicated hosting loses money; sharing is what makes it profitable."),
+    ("code", '''by_class = pricing[pricing["class"] != "all"].pivot(index="class", columns="model", values="margin_rate")
+ax = by_class.plot.bar(figsize=(8, 4), rot=0)
+ax.axhline(0, color="black", linewidth=0.8); ax.set_ylabel("margin / revenue")
+by_class.round(3)'''),
+    ("md", "## What if we change the list price?\nRevenue scales with the list price; cost does not. Here: every list price cut by 20%."),
+    ("code", '''change = 0.8
+what_if = pricing.copy()
+what_if["revenue"] = what_if["revenue"] * change
+what_if["margin"] = what_if["revenue"] - what_if["cost"]
+what_if["margin_rate"] = what_if["margin"] / what_if["revenue"]
+what_if[["model", "class", "margin_rate"]].round(3)'''),
+])
+
+capacity = notebook("Capacity: machines, utilization and the planner's frontier", [
+    ("md", "Reads the outputs of `overbook run` (and `overbook plan`, when `plan.csv` is there)."),
+    ("code", SETUP),
+    ("md", "## Machines and utilization per placement model"),
+    ("code", '''models = pd.DataFrame([{
+    "model": m["name"], "nodes (peak)": m["nodes_peak"], "node-hours": m["node_hours"],
+    "cost": m["cost_total"], "violation rate": m["violation_rate"],
+    **{f"util {r}": v for r, v in m["utilization"].items()},
+    **{f"oversold {r}": v for r, v in m["oversubscription_ratio"].items()},
+} for m in summary["models"]]).set_index("model")
+models.round(3)'''),
+    ("code", '''ax = models[[c for c in models.columns if c.startswith("util ")]].plot.bar(figsize=(8, 4), rot=0)
+ax.set_ylabel("delivered / capacity held")'''),
+    ("md", "## Node utilization over time\nHourly mean utilization of the first resource, per node (from `timeseries.csv`)."),
+    ("code", '''series = pd.read_csv(OUT / "timeseries.csv")
+nodes = series[series["series"] == "node"]
+fig, axes = plt.subplots(len(summary["models"]), 1, figsize=(9, 2.2 * len(summary["models"])), squeeze=False)
+for ax, m in zip(axes[:, 0], summary["models"]):
+    grid = nodes[nodes["model"] == m["name"]].pivot(index="id", columns="hour", values="a")
+    ax.imshow(grid.values, aspect="auto", cmap="RdYlGn_r", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_title(m["name"]); ax.set_ylabel("node")
+axes[-1, 0].set_xlabel("hour")
+fig.tight_layout()'''),
+    ("md", "## The planner's frontier\nRun `overbook plan` on a scenario with a `[planner]` section to fill `plan.csv`."),
+    ("code", '''plan_path = OUT / "plan.csv"
+if plan_path.exists():
+    plan = pd.read_csv(plan_path)
+    ratio = [c for c in plan.columns if c.startswith("oversubscription_")][0]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for model, g in plan.groupby("model", sort=False):
+        g = g.sort_values(ratio)
+        ax.plot(g[ratio], g["violation_rate"], marker="o", label=model)
+        ax.fill_between(g[ratio], g["violation_rate_low"], g["violation_rate_high"], alpha=0.2)
+    ax.set_xlabel("oversubscription ratio"); ax.set_ylabel("violation rate"); ax.legend()
+    display(plan[plan["recommended"]])
+else:
+    print("no plan.csv in", OUT, "- run `overbook plan` on a scenario with a [planner] section")'''),
+])
+
+here = Path(__file__).parent
+for name, nb in [("pricing.ipynb", pricing), ("capacity.ipynb", capacity)]:
+    (here / name).write_text(json.dumps(nb, indent=1) + "\n")
+    print("wrote", here / name)
