@@ -15,6 +15,7 @@ pub mod input;
 pub mod output;
 pub mod plan;
 pub mod predict;
+pub mod regress;
 pub mod report;
 pub mod scenario;
 pub mod sweep;

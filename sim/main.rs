@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use overbook::engine::{self, RunResult};
-use overbook::scenario::{Input, ModelKind, Scenario};
-use overbook::{import, input, output, plan, predict, report, sweep, trace};
+use overbook::scenario::{Input, Scenario};
+use overbook::{import, input, output, plan, predict, regress, report, sweep, trace};
 
 /// Multi-tenant capacity simulator and oversubscription planner.
 #[derive(Parser)]
@@ -101,6 +101,25 @@ enum Command {
         /// An output directory written by run, plan or sweep.
         dir: PathBuf,
     },
+    /// Run a suite of scenarios into a scorecard and compare it with a baseline: exit 0 (no
+    /// regression), 1 (regression) or 2 (error).
+    Regress {
+        /// A directory of scenarios (*.toml), e.g. scenarios/regression.
+        suite: PathBuf,
+        /// The baseline scorecard (JSON).
+        #[arg(long)]
+        baseline: PathBuf,
+        /// Allowed worsening of a metric: METRIC=X, relative for nodes and cost_per_tenant,
+        /// absolute for utilization, violation_rate and interference_loss. Repeatable.
+        #[arg(long)]
+        tolerance: Vec<String>,
+        /// Also write JUnit XML here.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Rewrite the baseline with this run's scorecard instead of comparing.
+        #[arg(long)]
+        bless: bool,
+    },
     /// Convert a public utilization trace (Bitbrains, PlanetLab, Google 2019, Azure V2) into
     /// Overbook's trace format.
     Import {
@@ -144,15 +163,88 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+    // `regress` keeps 1 for "regression found", so its errors exit 2
+    let error_code = if matches!(cli.command, Command::Regress { .. }) {
+        2
+    } else {
+        1
+    };
+    let result = match cli.command {
+        Command::Regress {
+            suite,
+            baseline,
+            tolerance,
+            junit,
+            bless,
+        } => regress(&suite, &baseline, &tolerance, junit.as_deref(), bless),
+        command => run(Cli { command }).map(|()| ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            ExitCode::FAILURE
+            ExitCode::from(error_code)
         }
+    }
+}
+
+fn regress(
+    suite: &Path,
+    baseline: &Path,
+    tolerance: &[String],
+    junit: Option<&Path>,
+    bless: bool,
+) -> Result<ExitCode> {
+    let tolerance: std::collections::BTreeMap<String, f64> = tolerance
+        .iter()
+        .map(|t| regress::parse_tolerance(t))
+        .collect::<Result<_, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let card = regress::run_suite(suite)?;
+    let entries: usize = card.values().map(|v| v.len()).sum();
+    if bless {
+        output::write_atomic(baseline, regress::to_json(&card).as_bytes())
+            .with_context(|| format!("cannot write {}", baseline.display()))?;
+        println!(
+            "blessed {}: {} scenarios, {entries} entries",
+            baseline.display(),
+            card.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let base = regress::read_baseline(baseline)?;
+    let cmp = regress::compare(&base, &card, &tolerance);
+    if let Some(path) = junit {
+        output::write_atomic(path, regress::junit(&card, &cmp).as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    for f in &cmp.regressions {
+        println!("{}", regress::describe(f));
+    }
+    for m in &cmp.missing {
+        println!("MISSING {m}: in the baseline but not in this run");
+    }
+    for n in &cmp.new {
+        println!("new {n}: not in the baseline (bless to add it)");
+    }
+    if cmp.regressions.is_empty() && cmp.missing.is_empty() {
+        println!(
+            "no regression: {} entries within tolerance of {}",
+            cmp.compared,
+            baseline.display()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "{} regressions, {} missing, of {} entries compared",
+            cmp.regressions.len(),
+            cmp.missing.len(),
+            cmp.compared
+        );
+        Ok(ExitCode::from(1))
     }
 }
 
@@ -271,25 +363,7 @@ fn run(cli: Cli) -> Result<()> {
             threads,
         } => {
             let mut s = Scenario::load(&scenario)?;
-            let (placers, predictors) = s.compare.clone();
-            let mut variants = vec![];
-            for m in &s.models {
-                // dedicated models place nothing: one variant per predictor
-                let placers: Vec<_> = if m.kind == ModelKind::Dedicated {
-                    vec![m.placer.clone()]
-                } else {
-                    placers.clone()
-                };
-                for p in &placers {
-                    for q in &predictors {
-                        let mut v = m.clone();
-                        v.name = format!("{}/{p}/{q}", m.name);
-                        v.placer = p.clone();
-                        v.predictor = q.clone();
-                        variants.push(v);
-                    }
-                }
-            }
+            let variants = s.compare_variants();
             s.models = variants;
             let result = simulate_on(&s, threads)?;
             let dir = output_dir(&s, out);
@@ -367,6 +441,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("wrote {}", path.display());
             Ok(())
         }
+        Command::Regress { .. } => unreachable!("handled in main"),
         Command::Import {
             format,
             source,

@@ -1054,3 +1054,158 @@ fn report_figures_are_not_blank_and_rebuild_from_files() {
         text(&o.stderr)
     );
 }
+
+/// Copies the regression suite into a temporary directory.
+fn suite_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(root().join("scenarios/regression")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn the_committed_baseline_passes() {
+    let dir = suite_copy();
+    let o = overbook(
+        dir.path(),
+        &[
+            "regress",
+            ".",
+            "--baseline",
+            "baseline.json",
+            "--junit",
+            "r.xml",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    assert!(
+        text(&o.stdout).contains("no regression: 23 entries"),
+        "{}",
+        text(&o.stdout)
+    );
+    let xml = std::fs::read_to_string(dir.path().join("r.xml")).unwrap();
+    assert!(xml.contains("tests=\"23\" failures=\"0\""), "{xml}");
+}
+
+#[test]
+fn a_worsened_placer_fails_the_gate_and_names_the_metric() {
+    // complementary-peaks "gets worse": it now places like worst-fit, ignoring profiles. Its
+    // results, filed under its own name, are compared with the committed baseline.
+    let dir = suite_copy();
+    let path = dir.path().join("anti-phased.toml");
+    let text_ = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("\"complementary-peaks\"", "\"worst-fit\"");
+    std::fs::write(&path, text_).unwrap();
+    let mut card = overbook::regress::run_suite(dir.path()).unwrap();
+    let anti = card.get_mut("anti-phased").unwrap();
+    let worse = anti.remove("shared/worst-fit/limit").unwrap();
+    anti.insert("shared/complementary-peaks/limit".into(), worse);
+    let base = overbook::regress::read_baseline(&root().join("scenarios/regression/baseline.json"))
+        .unwrap();
+    let cmp = overbook::regress::compare(&base, &card, &Default::default());
+    let metrics: Vec<&str> = cmp.regressions.iter().map(|f| f.metric).collect();
+    // 11 brokers become 16: nodes, utilization and cost per tenant all regress
+    assert_eq!(
+        metrics,
+        vec!["nodes", "utilization", "cost_per_tenant"],
+        "{:?}",
+        cmp.regressions
+    );
+    assert!(cmp
+        .regressions
+        .iter()
+        .all(|f| f.variant == "shared/complementary-peaks/limit"));
+    let nodes = &cmp.regressions[0];
+    assert_eq!((nodes.baseline, nodes.current), (11.0, 16.0));
+    assert!(overbook::regress::describe(nodes).contains("nodes 11 -> 16 (+45.5%)"));
+}
+
+#[test]
+fn regress_exits_1_on_a_regression_and_2_on_an_error() {
+    let dir = suite_copy();
+    // a worse configuration of one scenario: no overselling on the shared brokers
+    let path = dir.path().join("skewed-shards.toml");
+    let text_ = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("fill_target = 1.5", "fill_target = 0.8");
+    std::fs::write(&path, text_).unwrap();
+    let o = overbook(
+        dir.path(),
+        &[
+            "regress",
+            ".",
+            "--baseline",
+            "baseline.json",
+            "--junit",
+            "r.xml",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    let stdout = text(&o.stdout);
+    assert!(
+        stdout.contains("REGRESSION skewed-shards / shared/first-fit/limit: nodes"),
+        "{stdout}"
+    );
+    let xml = std::fs::read_to_string(dir.path().join("r.xml")).unwrap();
+    assert!(xml.contains("<failure message=\"nodes"), "{xml}");
+    // a tolerance wide enough lets it through
+    let o = overbook(
+        dir.path(),
+        &[
+            "regress",
+            ".",
+            "--baseline",
+            "baseline.json",
+            "--tolerance",
+            "nodes=10",
+            "--tolerance",
+            "utilization=1",
+            "--tolerance",
+            "cost_per_tenant=10",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    // --bless rewrites the baseline, which then passes
+    let o = overbook(
+        dir.path(),
+        &["regress", ".", "--baseline", "baseline.json", "--bless"],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let o = overbook(dir.path(), &["regress", ".", "--baseline", "baseline.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    // errors exit 2: a missing baseline, an unknown metric
+    let o = overbook(dir.path(), &["regress", ".", "--baseline", "nope.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("nope.json: cannot read the baseline"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = overbook(
+        dir.path(),
+        &[
+            "regress",
+            ".",
+            "--baseline",
+            "baseline.json",
+            "--tolerance",
+            "speed=1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -245,6 +245,32 @@ pub struct PredictSettings {
     pub predictors: Vec<Call>,
 }
 
+impl Scenario {
+    /// Every model under every placer and predictor of `[compare]`, named
+    /// `model/placer/predictor` (dedicated models, which place nothing, once per predictor).
+    pub fn compare_variants(&self) -> Vec<ModelSpec> {
+        let (placers, predictors) = &self.compare;
+        let mut variants = vec![];
+        for m in &self.models {
+            let placers: Vec<Call> = if m.kind == ModelKind::Dedicated {
+                vec![m.placer.clone()]
+            } else {
+                placers.clone()
+            };
+            for p in &placers {
+                for q in predictors {
+                    let mut v = m.clone();
+                    v.name = format!("{}/{p}/{q}", m.name);
+                    v.placer = p.clone();
+                    v.predictor = q.clone();
+                    variants.push(v);
+                }
+            }
+        }
+        variants
+    }
+}
+
 /// Predictors evaluated by `overbook predict` when the scenario lists none.
 pub const DEFAULT_PREDICTORS: [&str; 8] = [
     "limit",
