@@ -63,8 +63,11 @@ pub const METRICS: [Metric; 5] = [
     },
 ];
 
-/// scenario -> variant (`model/placer/predictor`) -> metric -> value.
-pub type Scorecard = BTreeMap<String, BTreeMap<String, BTreeMap<String, f64>>>;
+/// variant (`model/placer/predictor`) -> metric -> value, for one scenario.
+pub type ScenarioCard = BTreeMap<String, BTreeMap<String, f64>>;
+
+/// scenario -> variant -> metric -> value.
+pub type Scorecard = BTreeMap<String, ScenarioCard>;
 
 /// The suite's scenarios: every `*.toml` of `dir`, by name.
 pub fn suite(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
@@ -88,35 +91,34 @@ pub fn run_suite(dir: &Path) -> Result<Scorecard, InputError> {
         .iter()
         .map(|f| Scenario::load(f))
         .collect::<Result<_, _>>()?;
-    let cards: Vec<Result<(String, BTreeMap<String, BTreeMap<String, f64>>), InputError>> =
-        scenarios
-            .par_iter()
-            .map(|s| {
-                let mut s = s.clone();
-                s.models = s.compare_variants();
-                let mut source = input::open(&s)?;
-                let options = Options {
-                    sequential_models: true,
-                    ..Options::default()
-                };
-                let run = engine::run(&s, source.as_mut(), options)?;
-                let mut card = BTreeMap::new();
-                for m in &run.models {
-                    let f = figures(&s, &run, m);
-                    let mut values = BTreeMap::new();
-                    values.insert("nodes".to_string(), f.nodes_peak as f64);
-                    values.insert("utilization".to_string(), f.utilization[0]);
-                    values.insert("violation_rate".to_string(), f.violation_rate);
-                    values.insert(
-                        "interference_loss".to_string(),
-                        f.loss.iter().copied().fold(0.0, f64::max),
-                    );
-                    values.insert("cost_per_tenant".to_string(), f.cost_per_tenant);
-                    card.insert(m.name.clone(), values);
-                }
-                Ok((s.name.clone(), card))
-            })
-            .collect();
+    let cards: Vec<Result<(String, ScenarioCard), InputError>> = scenarios
+        .par_iter()
+        .map(|s| {
+            let mut s = s.clone();
+            s.models = s.compare_variants();
+            let mut source = input::open(&s)?;
+            let options = Options {
+                sequential_models: true,
+                ..Options::default()
+            };
+            let run = engine::run(&s, source.as_mut(), options)?;
+            let mut card = BTreeMap::new();
+            for m in &run.models {
+                let f = figures(&s, &run, m);
+                let mut values = BTreeMap::new();
+                values.insert("nodes".to_string(), f.nodes_peak as f64);
+                values.insert("utilization".to_string(), f.utilization[0]);
+                values.insert("violation_rate".to_string(), f.violation_rate);
+                values.insert(
+                    "interference_loss".to_string(),
+                    f.loss.iter().copied().fold(0.0, f64::max),
+                );
+                values.insert("cost_per_tenant".to_string(), f.cost_per_tenant);
+                card.insert(m.name.clone(), values);
+            }
+            Ok((s.name.clone(), card))
+        })
+        .collect();
     let mut out = Scorecard::new();
     for c in cards {
         let (name, card) = c?;
