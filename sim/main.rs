@@ -120,6 +120,12 @@ enum Command {
         #[arg(long)]
         bless: bool,
     },
+    /// Benchmark: read the scenario's input into memory (timed), then replay it from memory
+    /// once per model (timed); prints one JSON object. Used by benches/bench.sh.
+    Bench {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+    },
     /// Convert a public utilization trace (Bitbrains, PlanetLab, Google 2019, Azure V2) into
     /// Overbook's trace format.
     Import {
@@ -442,6 +448,35 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Regress { .. } => unreachable!("handled in main"),
+        Command::Bench { scenario } => {
+            let s = Scenario::load(&scenario)?;
+            let started = std::time::Instant::now();
+            let mut source = input::open(&s)?;
+            let has_spec = source.has_spec();
+            let mut rows = vec![];
+            while source.advance()? {
+                rows.push(source.row().clone());
+            }
+            let ingest = started.elapsed().as_secs_f64();
+            let mut replay = serde_json::Map::new();
+            for m in &s.models {
+                let mut one = s.clone();
+                one.models.retain(|x| x.name == m.name);
+                let mut src =
+                    overbook::trace::VecSource::new("memory", rows.clone(), has_spec.clone());
+                let t = std::time::Instant::now();
+                engine::run(&one, &mut src, engine::Options::default())?;
+                let secs = t.elapsed().as_secs_f64();
+                replay.insert(m.name.clone(), serde_json::json!(rows.len() as f64 / secs));
+            }
+            let out = serde_json::json!({
+                "rows": rows.len(),
+                "read_into_memory_rows_per_second": rows.len() as f64 / ingest,
+                "replay_from_memory_tenant_samples_per_second": replay,
+            });
+            println!("{out}");
+            Ok(())
+        }
         Command::Import {
             format,
             source,

@@ -812,21 +812,28 @@ pub fn pricing(s: &Scenario, run: &RunResult) -> (String, String) {
     )
 }
 
-/// `timeseries.csv`: hourly means of the first resource. `node` rows: a node's utilization
-/// (`a`); `tenant` rows, for the tenants of each model that caused and suffered the most
-/// harm (two of each): demand (`a`) and delivered (`b`). Hours count from the accounted run's
-/// start.
+/// `timeseries.csv`: means of the first resource per bucket of `hours` hours starting at
+/// `hour` (from the accounted run's start). `node` rows: a node's utilization (`a`); `tenant`
+/// rows, for the tenants of each model that caused and suffered the most harm (two of each):
+/// demand (`a`) and delivered (`b`).
 pub fn timeseries_csv(run: &RunResult) -> String {
-    let mut w = csv::Writer::from_writer(vec![]);
-    w.write_record(["series", "model", "id", "hour", "a", "b"])
-        .expect("in memory");
+    let mut out = vec![];
+    write_timeseries(run, &mut out).expect("in memory");
+    String::from_utf8(out).expect("UTF-8")
+}
+
+/// Streams `timeseries.csv` (see [`timeseries_csv`]) into `sink`.
+pub fn write_timeseries(run: &RunResult, sink: impl std::io::Write) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(sink);
+    w.write_record(["series", "model", "id", "hour", "hours", "a", "b"])?;
     for m in &run.models {
         for (id, n) in m.nodes.iter().enumerate() {
-            for (hour, &(sum, count)) in n.hourly.iter().enumerate() {
+            for (b, &(sum, count)) in n.hourly.iter().enumerate() {
                 if count > 0 {
                     let a = num((sum / count as f32) as f64);
-                    w.write_record(["node", &m.name, &id.to_string(), &hour.to_string(), &a, ""])
-                        .expect("in memory");
+                    let hour = (b * m.bucket_hours).to_string();
+                    let width = m.bucket_hours.to_string();
+                    w.write_record(["node", &m.name, &id.to_string(), &hour, &width, &a, ""])?;
                 }
             }
         }
@@ -857,23 +864,24 @@ pub fn timeseries_csv(run: &RunResult) -> String {
             let Some(series) = m.tenant_hourly.get(u) else {
                 continue;
             };
-            for (hour, &(d, a, count)) in series.iter().enumerate() {
+            for (b, &(d, a, count)) in series.iter().enumerate() {
                 if count > 0 {
                     let c = count as f32;
                     w.write_record([
                         "tenant",
                         &m.name,
                         &run.tenants.ids[u],
-                        &hour.to_string(),
+                        &(b * m.bucket_hours).to_string(),
+                        &m.bucket_hours.to_string(),
                         &num((d / c) as f64),
                         &num((a / c) as f64),
-                    ])
-                    .expect("in memory");
+                    ])?;
                 }
             }
         }
     }
-    String::from_utf8(w.into_inner().expect("in memory")).expect("UTF-8")
+    w.flush()?;
+    Ok(())
 }
 
 /// Writes every output of a run into `dir` (created if needed); returns the files written.
@@ -884,13 +892,23 @@ pub fn write_all(dir: &Path, s: &Scenario, run: &RunResult) -> std::io::Result<V
         ("tenants.csv", tenants_csv(s, run)),
         ("nodes.csv", nodes_csv(s, run)),
         ("pricing.csv", pricing(s, run).0),
-        ("timeseries.csv", timeseries_csv(run)),
         (
             "scenario.toml",
             std::fs::read_to_string(&s.path).unwrap_or_default(),
         ),
     ];
     let mut written = vec![];
+    // the longest file is streamed to disk rather than built in memory
+    let series = dir.join("timeseries.csv");
+    let tmp = dir.join(format!(".timeseries.csv.{}.tmp", std::process::id()));
+    let streamed = std::fs::File::create(&tmp)
+        .and_then(|f| write_timeseries(run, std::io::BufWriter::new(f)))
+        .and_then(|_| std::fs::rename(&tmp, &series));
+    if let Err(e) = streamed {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    written.push(series);
     for (name, text) in files {
         let path = dir.join(name);
         write_atomic(&path, text.as_bytes())?;

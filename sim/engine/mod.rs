@@ -18,7 +18,7 @@ use std::collections::{BinaryHeap, HashMap};
 use overbook_models::catalog::cheapest_cover;
 use rayon::prelude::*;
 
-pub use model::{ModelResult, ModelTotals, NodeStats, TenantStats};
+pub use model::{ModelResult, ModelTotals, NodeStats, TenantStats, SERIES_BUCKETS};
 
 use crate::error::InputError;
 use crate::scenario::Scenario;

@@ -90,9 +90,9 @@ pub struct NodeStats {
     pub delivered: Vec<f64>,
     /// Largest utilization per resource over its steps.
     pub peak_utilization: Vec<f64>,
-    /// Per hour of the accounted run (from its first hour), the summed utilization of the
-    /// first resource and the steps summed: the hourly mean is their ratio.
-    pub hourly: Vec<(f32, u16)>,
+    /// Per bucket of [`ModelResult::bucket_hours`] hours of the accounted run, the summed
+    /// utilization of the first resource and the steps summed: the mean is their ratio.
+    pub hourly: Vec<(f32, u32)>,
     /// Steps with demand above capacity on some resource.
     pub contended_steps: u64,
     /// Containers OOM-killed on it.
@@ -151,18 +151,33 @@ pub struct ModelResult {
     pub totals: ModelTotals,
     /// Per-step invariant violations found when the run checked them (first few only).
     pub invariant_violations: Vec<String>,
-    /// Per tenant, per hour of the accounted run: summed demand and delivered of the first
-    /// resource and the steps summed (empty when the run was too long to keep them).
-    pub tenant_hourly: Vec<Vec<(f32, f32, u16)>>,
+    /// Per tenant, per bucket: summed demand and delivered of the first resource and the
+    /// steps summed.
+    pub tenant_hourly: Vec<Vec<(f32, f32, u32)>>,
+    /// Hours per bucket of the series: 1, doubled each time a run outgrows
+    /// [`SERIES_BUCKETS`] buckets, so the series' memory does not grow with the run.
+    pub bucket_hours: usize,
 }
 
-/// Hour index of `t` from `start`.
-fn hour_of(t: Time, start: Time) -> usize {
-    ((t - start).max(0) / 3600) as usize
-}
+/// Buckets a series keeps, allocated up front so that a series' memory does not depend on the
+/// run's length (4 days of hours; a week is kept in 2-hour buckets).
+pub const SERIES_BUCKETS: usize = 96;
 
-/// Tenant-hours of series kept per model before the series are dropped (memory bound).
-const SERIES_CAP: usize = 4_000_000;
+/// Merges neighbouring buckets pairwise (sums and counts add, so means stay exact),
+/// in place, keeping the length (the second half becomes empty buckets).
+fn halve<T: Copy + Default>(v: &mut [T], add: impl Fn(T, T) -> T) {
+    let n = v.len();
+    for i in 0..n.div_ceil(2) {
+        v[i] = if 2 * i + 1 < n {
+            add(v[2 * i], v[2 * i + 1])
+        } else {
+            v[2 * i]
+        };
+    }
+    for x in v.iter_mut().skip(n.div_ceil(2)) {
+        *x = T::default();
+    }
+}
 
 struct Nodes {
     r: usize,
@@ -275,9 +290,11 @@ pub struct ModelRun {
     warm_end: Option<Time>,
     /// Tenants that arrived during the warm-up, placed together when it ends.
     pending: Vec<u32>,
-    /// Hourly series per tenant (see [`ModelResult::tenant_hourly`]); `None` once dropped.
-    series: Option<Vec<Vec<(f32, f32, u16)>>>,
-    series_len: usize,
+    /// Series per tenant (see [`ModelResult::tenant_hourly`]).
+    series: Vec<Vec<(f32, f32, u32)>>,
+    bucket_hours: usize,
+    /// The current step's series bucket.
+    bucket: usize,
 }
 
 impl ModelRun {
@@ -296,8 +313,9 @@ impl ModelRun {
             memory,
             warm_end: None,
             pending: vec![],
-            series: Some(vec![]),
-            series_len: 0,
+            series: vec![],
+            bucket_hours: 1,
+            bucket: 0,
             placer,
             spec: spec.clone(),
             resources: scenario.resources.clone(),
@@ -345,6 +363,22 @@ impl ModelRun {
         self.resources.len()
     }
 
+    /// The series bucket of `t`, first merging every series' buckets pairwise (doubling the
+    /// bucket width) while the run would outgrow [`SERIES_BUCKETS`].
+    fn bucket_of(&mut self, t: Time) -> usize {
+        let hour = ((t - self.warm_end.unwrap_or(t)).max(0) / 3600) as usize;
+        while hour / self.bucket_hours >= SERIES_BUCKETS {
+            self.bucket_hours *= 2;
+            for st in &mut self.nodes.stats {
+                halve(&mut st.hourly, |a, b| (a.0 + b.0, a.1 + b.1));
+            }
+            for v in &mut self.series {
+                halve(v, |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+            }
+        }
+        hour / self.bucket_hours
+    }
+
     /// Applies the step's events, shares every node and accounts every present tenant.
     pub fn step(&mut self, ctx: &StepCtx<'_>) {
         let r = self.r();
@@ -389,6 +423,7 @@ impl ModelRun {
         if !self.pending.is_empty() {
             self.place_batch(ctx);
         }
+        self.bucket = self.bucket_of(ctx.t);
         for n in 0..self.nodes.open.len() {
             if self.nodes.open[n] {
                 self.step_node(n, ctx);
@@ -935,12 +970,13 @@ impl ModelRun {
                 let rho = sum_a / c;
                 st.peak_utilization[q] = st.peak_utilization[q].max(rho);
                 if q == 0 {
-                    let hour = hour_of(t, self.warm_end.unwrap_or(t));
-                    if st.hourly.len() <= hour {
-                        st.hourly.resize(hour + 1, (0.0, 0));
+                    let b = self.bucket;
+                    let st = &mut self.nodes.stats[n];
+                    if st.hourly.len() < SERIES_BUCKETS {
+                        st.hourly.resize(SERIES_BUCKETS, (0.0, 0));
                     }
-                    st.hourly[hour].0 += rho as f32;
-                    st.hourly[hour].1 += 1;
+                    st.hourly[b].0 += rho as f32;
+                    st.hourly[b].1 += 1;
                 }
                 if res.kind == ResourceKind::Compressible {
                     let f = latency::factor(rho, self.rho_max);
@@ -1055,23 +1091,17 @@ impl ModelRun {
                 st.violation_steps += 1;
                 self.totals.violating_steps += 1;
             }
-            if let Some(series) = &mut self.series {
-                let hour = hour_of(ctx.t, self.warm_end.unwrap_or(ctx.t));
-                if series.len() <= u {
-                    series.resize(u + 1, vec![]);
-                }
-                let v = &mut series[u];
-                if v.len() <= hour {
-                    self.series_len += hour + 1 - v.len();
-                    v.resize(hour + 1, (0.0, 0.0, 0));
-                }
-                v[hour].0 += dem[0] as f32;
-                v[hour].1 += delivered0 as f32;
-                v[hour].2 += 1;
-                if self.series_len > SERIES_CAP {
-                    self.series = None;
-                }
+            let b = self.bucket;
+            if self.series.len() <= u {
+                self.series.resize(u + 1, vec![]);
             }
+            let v = &mut self.series[u];
+            if v.len() < SERIES_BUCKETS {
+                v.resize(SERIES_BUCKETS, (0.0, 0.0, 0));
+            }
+            v[b].0 += dem[0] as f32;
+            v[b].1 += delivered0 as f32;
+            v[b].2 += 1;
             self.ts_lat[u] = 1.0;
             self.ts_outage[u] = false;
         }
@@ -1117,7 +1147,8 @@ impl ModelRun {
             nodes: self.nodes.stats,
             totals: self.totals,
             invariant_violations: self.violations,
-            tenant_hourly: self.series.unwrap_or_default(),
+            tenant_hourly: self.series,
+            bucket_hours: self.bucket_hours,
         }
     }
 }

@@ -30,6 +30,70 @@ type PerModel = Vec<(String, Vec<(f64, f64)>)>;
 /// Maps a `tenants.csv` row to a point, or skips it.
 type RowPoint<'a> = &'a dyn Fn(&[String]) -> Option<(f64, f64)>;
 
+/// `timeseries.csv` in compact form: one row can be one per node and hour of a long run.
+struct Series {
+    /// Model names, indexed by the rows.
+    models: Vec<String>,
+    /// Per model: the bucket width in hours, and per node its utilization per bucket (NaN
+    /// where the node was not held), fixed at the engine's bucket count.
+    nodes: Vec<(f32, BTreeMap<u32, Vec<f32>>)>,
+    /// model, tenant, bucket start hour, bucket hours, demand, delivered
+    tenants: Vec<(u16, String, f32, f32, f32, f32)>,
+}
+
+impl Series {
+    fn read(path: &Path) -> Option<Series> {
+        let mut r = csv::Reader::from_path(path).ok()?;
+        let mut rec = csv::StringRecord::new();
+        let mut out = Series {
+            models: vec![],
+            nodes: vec![],
+            tenants: vec![],
+        };
+        let num = |rec: &csv::StringRecord, i: usize| {
+            rec.get(i)
+                .and_then(|v| v.parse::<f32>().ok())
+                .unwrap_or(0.0)
+        };
+        while r.read_record(&mut rec).ok()? {
+            let model = rec.get(1).unwrap_or("");
+            let model = match out.models.iter().position(|m| m == model) {
+                Some(i) => i as u16,
+                None => {
+                    out.models.push(model.to_string());
+                    (out.models.len() - 1) as u16
+                }
+            };
+            match rec.get(0) {
+                Some("node") => {
+                    while out.nodes.len() <= model as usize {
+                        out.nodes.push((1.0, BTreeMap::new()));
+                    }
+                    let (width, grid) = &mut out.nodes[model as usize];
+                    *width = num(&rec, 4).max(1.0);
+                    let b = (num(&rec, 3) / *width) as usize;
+                    let row = grid
+                        .entry(num(&rec, 2) as u32)
+                        .or_insert_with(|| vec![f32::NAN; crate::engine::SERIES_BUCKETS]);
+                    if let Some(cell) = row.get_mut(b) {
+                        *cell = num(&rec, 5);
+                    }
+                }
+                Some("tenant") => out.tenants.push((
+                    model,
+                    rec.get(2).unwrap_or("").to_string(),
+                    num(&rec, 3),
+                    num(&rec, 4),
+                    num(&rec, 5),
+                    num(&rec, 6),
+                )),
+                _ => {}
+            }
+        }
+        Some(out)
+    }
+}
+
 /// A CSV file as rows of named fields.
 struct Table {
     header: Vec<String>,
@@ -117,7 +181,7 @@ pub fn build(dir: &Path) -> Result<PathBuf, String> {
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
     let tenants = Table::read(&dir.join("tenants.csv"));
-    let series = Table::read(&dir.join("timeseries.csv"));
+    let series = Series::read(&dir.join("timeseries.csv"));
     let pricing = Table::read(&dir.join("pricing.csv"));
     let plan = Table::read(&dir.join("plan.csv"));
     let sweep = Table::read(&dir.join("sweep.csv"));
@@ -226,49 +290,54 @@ pub fn build(dir: &Path) -> Result<PathBuf, String> {
 
     if let Some(ts) = &series {
         for m in &models {
-            let mut nodes: BTreeMap<usize, Vec<Option<f64>>> = BTreeMap::new();
-            for r in ts
-                .rows
-                .iter()
-                .filter(|r| ts.str(r, "series") == "node" && ts.str(r, "model") == m)
-            {
-                let (id, hour) = (ts.num(r, "id") as usize, ts.num(r, "hour") as usize);
-                let v = nodes.entry(id).or_default();
-                if v.len() <= hour {
-                    v.resize(hour + 1, None);
-                }
-                v[hour] = Some(ts.num(r, "a"));
-            }
-            if nodes.is_empty() {
+            let Some(mi) = ts.models.iter().position(|x| x == m) else {
+                continue;
+            };
+            let Some((width, rows)) = ts.nodes.get(mi) else {
+                continue;
+            };
+            let width = *width as f64;
+            let used = rows
+                .values()
+                .map(|r| r.iter().rposition(|v| !v.is_nan()).map_or(0, |i| i + 1))
+                .max()
+                .unwrap_or(0);
+            if used == 0 {
                 continue;
             }
-            let grid: Vec<Vec<Option<f64>>> = nodes.into_values().collect();
+            let nodes: Vec<Vec<Option<f64>>> = rows
+                .values()
+                .map(|r| {
+                    r[..used]
+                        .iter()
+                        .map(|&v| (!v.is_nan()).then_some(v as f64))
+                        .collect()
+                })
+                .collect();
+            let grid = plots::group_rows(nodes, 120);
             let height = (120 + 14 * grid.len()).clamp(260, 720) as u32;
             figure!(figs, dir, format!("heatmap_{}", m.replace(['/', ' '], "_")), format!("Node utilization: {m}"),
                 format!("Hourly mean {resource} utilization of every node of model {m}; blank where the node was not held."),
-                (800, height), |a| plots::heatmap(a, &format!("{m}: {resource} utilization per node and hour"), &resource, &grid));
+                (800, height), |a| plots::heatmap(a, &format!("{m}: {resource} utilization per node and hour"), &resource, &grid, width));
         }
         let mut picked: Vec<(String, Vec<(f64, f64)>)> = vec![];
-        let names: Vec<(String, String)> = {
-            let mut seen: Vec<(String, String)> = vec![];
-            for r in ts.rows.iter().filter(|r| ts.str(r, "series") == "tenant") {
-                let key = (ts.str(r, "model").to_string(), ts.str(r, "id").to_string());
-                if !seen.contains(&key) {
-                    seen.push(key);
-                }
+        let mut names: Vec<(u16, String)> = vec![];
+        for r in &ts.tenants {
+            let key = (r.0, r.1.clone());
+            if !names.contains(&key) {
+                names.push(key);
             }
-            seen
-        };
-        for (m, id) in names.iter().take(4) {
+        }
+        for (mi, id) in names.iter().take(4) {
+            let m = &ts.models[*mi as usize];
             let mut pts: Vec<(f64, f64)> = vec![];
-            for r in ts.rows.iter().filter(|r| {
-                ts.str(r, "series") == "tenant" && ts.str(r, "model") == m && ts.str(r, "id") == id
-            }) {
-                let hour = ts.num(r, "hour") as usize;
-                if pts.len() <= hour {
-                    pts.resize(hour + 1, (0.0, 0.0));
+            for (_, _, hour, hours, a, b) in ts.tenants.iter().filter(|r| r.0 == *mi && &r.1 == id)
+            {
+                let k = (*hour / hours.max(1.0)) as usize;
+                if pts.len() <= k {
+                    pts.resize(k + 1, (0.0, 0.0));
                 }
-                pts[hour] = (ts.num(r, "a"), ts.num(r, "b"));
+                pts[k] = (*a as f64, *b as f64);
             }
             picked.push((format!("{id} ({m})"), pts));
         }

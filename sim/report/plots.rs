@@ -73,28 +73,56 @@ fn heat(u: f64) -> RGBColor {
     RGBColor((60.0 + 195.0 * r) as u8, (60.0 + 180.0 * g) as u8, 60)
 }
 
-/// Per-node hourly utilization of one model: nodes down, hours across.
+/// At most `max` rows: consecutive rows averaged into groups (cells missing in every row of a
+/// group stay missing), so a figure's size does not grow with the number of nodes.
+pub fn group_rows(rows: Vec<Vec<Option<f64>>>, max: usize) -> Vec<Vec<Option<f64>>> {
+    if rows.len() <= max {
+        return rows;
+    }
+    let per = rows.len().div_ceil(max);
+    rows.chunks(per)
+        .map(|group| {
+            let width = group.iter().map(Vec::len).max().unwrap_or(0);
+            (0..width)
+                .map(|c| {
+                    let vals: Vec<f64> = group
+                        .iter()
+                        .filter_map(|r| r.get(c).copied().flatten())
+                        .collect();
+                    (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Per-node utilization of one model: node rows down, buckets of `width` hours across.
 pub fn heatmap<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     resource: &str,
     nodes: &[Vec<Option<f64>>],
+    width: f64,
 ) -> Result<(), String> {
     area.fill(&WHITE).map_err(err)?;
-    let hours = nodes.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let hours = nodes.iter().map(Vec::len).max().unwrap_or(1).max(1) as f64 * width;
     let n = nodes.len().max(1);
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 18))
         .margin(10)
         .x_label_area_size(35)
         .y_label_area_size(45)
-        .build_cartesian_2d(0f64..hours as f64, 0f64..n as f64)
+        .build_cartesian_2d(0f64..hours, 0f64..n as f64)
         .map_err(err)?;
     chart
         .configure_mesh()
         .disable_mesh()
         .x_desc("hour of the run")
-        .y_desc("node")
+        .y_desc(if nodes.len() >= 120 {
+            "node (groups)"
+        } else {
+            "node"
+        })
         .label_style(("sans-serif", 12))
         .x_label_formatter(&tick)
         .y_label_formatter(&tick)
@@ -104,8 +132,9 @@ pub fn heatmap<DB: DrawingBackend>(
         .draw_series(nodes.iter().enumerate().flat_map(|(i, hours)| {
             hours.iter().enumerate().filter_map(move |(h, u)| {
                 u.map(|u| {
+                    let x = h as f64 * width;
                     Rectangle::new(
-                        [(h as f64, i as f64), (h as f64 + 1.0, i as f64 + 1.0)],
+                        [(x, i as f64), (x + width, i as f64 + 1.0)],
                         heat(u).filled(),
                     )
                 })
