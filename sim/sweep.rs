@@ -128,16 +128,15 @@ fn set(table: &mut toml::Table, key: &str, value: f64) -> Result<(), String> {
             .as_table_mut()
             .ok_or_else(|| format!("`{p}` is not a table"))?;
     }
+    // whole numbers go in as integers, which integer and float keys both accept, unless the
+    // file has a float there; fractions only where the file does not have an integer
     let integral = value.fract() == 0.0 && value.abs() < 9.0e15;
     let new = match t.get(leaf) {
-        Some(toml::Value::Integer(_)) if integral => toml::Value::Integer(value as i64),
+        Some(toml::Value::Integer(_)) | None if integral => toml::Value::Integer(value as i64),
         Some(toml::Value::Integer(_)) => {
             return Err(format!("expects a whole number, got {value}"))
         }
-        Some(toml::Value::Float(_)) | None if !integral || t.get(leaf).is_some() => {
-            toml::Value::Float(value)
-        }
-        None => toml::Value::Float(value),
+        Some(toml::Value::Float(_)) | None => toml::Value::Float(value),
         Some(other) => return Err(format!("is a {}, not a number", other.type_str())),
     };
     t.insert(leaf.to_string(), new);
@@ -387,6 +386,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("expects a whole number"), "{e}");
+        // keys the file leaves at their default: a whole number fits an integer key
+        // (brokers) and a float key (fill_target) alike
+        let s = patched(p, text, &["models.shared.brokers".into()], &[3.0]).unwrap();
+        assert_eq!(s.models[0].brokers, Some(3));
+        let s = patched(p, text, &["models.shared.skew".into()], &[1.0]).unwrap();
+        assert_eq!(s.models[0].skew, 1.0);
         let e = patched(p, text, &["models.shared.fill_targt".into()], &[2.0])
             .unwrap_err()
             .to_string();
