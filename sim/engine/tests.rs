@@ -555,3 +555,72 @@ quota_factor = 100
         );
     }
 }
+
+#[test]
+fn summary_figures_by_hand() {
+    // one 10-core broker at 1.2 $/h, oversold twice over: two tenants of spec 10 use 4 and 2
+    // cores for 2 steps (600 s).
+    let sc = format!("{CPU_ONLY}[models.shared]\nfill_target = 2.0\n");
+    let (s, run) = run_text(
+        &sc,
+        "time,tenant,cpu,spec_cpu\n0,a,4,10\n0,b,2,10\n300,a,4,\n300,b,2,\n",
+    );
+    let f = crate::output::figures(&s, &run, model(&run, "shared"));
+    // capacity held 10 x 600 = 6000 core-s; sold 20 x 600 = 12000: oversubscription 2
+    assert!(close(f.oversubscription[0], 2.0));
+    // delivered (4 + 2) x 600 = 3600 of 6000: utilization 0.6
+    assert!(close(f.utilization[0], 0.6));
+    // 600 s of one node = 1/6 h at 1.2 $/h = $0.20, $0.10 per tenant
+    assert!(
+        close(f.node_hours, 1.0 / 6.0) && close(f.cost_total, 0.2) && close(f.cost_per_tenant, 0.1)
+    );
+    // alone, each needs a 10-core node for 600 s: $0.20 each, $0.40 in all: savings 1 - 0.2/0.4
+    assert!(close(f.savings, 0.5));
+    assert_eq!(f.nodes_peak, 1);
+}
+
+#[test]
+fn containers_share_an_isolation_none_resource_in_proportion() {
+    // cpu is isolated by cgroups, disk is not. Two containers (spec 10 and 10, requests 5 and
+    // 5) on a host of 10 cores and 10 MB/s, both demanding 8 and 6 of each:
+    // cpu: guarantees 5 and 5 fill the host -> 5 and 5;
+    // disk: shared in proportion -> 8 x 10/14 = 5.714 and 6 x 10/14 = 4.286.
+    let sc = r#"
+[[resources]]
+name = "cpu"
+[[resources]]
+name = "disk"
+isolation = "none"
+[[nodes]]
+name = "host"
+price_per_hour = 1.0
+capacity = { cpu = 10, disk = 10 }
+[workload]
+trace = "t.csv"
+[models.containerized]
+request_ratio = 0.5
+"#;
+    let (_, run) = run_text(
+        sc,
+        "time,tenant,cpu,disk,spec_cpu,spec_disk\n0,a,8,8,10,10\n0,b,6,6,10,10\n",
+    );
+    let m = model(&run, "containerized");
+    let (a, b) = (&m.tenants[0], &m.tenants[1]);
+    assert!(close(a.delivered[0], 5.0 * 300.0) && close(b.delivered[0], 5.0 * 300.0));
+    assert!(
+        close(a.delivered[1], 8.0 * 10.0 / 14.0 * 300.0)
+            && close(b.delivered[1], 6.0 * 10.0 / 14.0 * 300.0)
+    );
+    // disk blame by request weights (5 : 5, fair shares 5): excess 3 and 1 of the loss of 4
+    assert!(close(a.caused[1], 3.0 * 300.0) && close(b.caused[1], 300.0));
+}
+
+#[test]
+fn usage_rule_falls_back_to_spec_without_use() {
+    // a step where nobody uses anything: the usage rule splits the node's $0.10 by spec,
+    // 2 : 8 -> 0.02 and 0.08 (docs/semantics.md)
+    let sc = format!("{CPU_ONLY}[cost]\nallocation = \"usage\"\n[models.shared]\n");
+    let (_, run) = run_text(&sc, "time,tenant,cpu,spec_cpu\n0,a,0,2\n0,b,0,8\n");
+    let m = model(&run, "shared");
+    assert!(close(m.tenants[0].cost, 0.02) && close(m.tenants[1].cost, 0.08));
+}
