@@ -2,11 +2,13 @@
 //! the trace's `node` column, every predictor is evaluated per node and step, and compared with
 //! what the node then used.
 //!
-//! Rows stream through: a tenant keeps a ring of its last `history` capped uses, a node the
-//! totals of the last oracle horizon, so memory grows with tenants, nodes and the horizon,
-//! never with the trace. A predictor containing `oracle(h)` is finalized `h` later.
+//! The replay observes the simulator's own driver (steps, holds, departures, specs and each
+//! tenant's node come from it), so both read a trace the same way. A tenant keeps a ring of its
+//! last `history` capped uses, a node the totals of the last oracle horizon: memory grows with
+//! tenants, nodes and the horizon, never with the trace. A predictor containing `oracle(h)`
+//! is finalized `h` later.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -14,6 +16,7 @@ use std::path::Path;
 use overbook_models::expr::{Arg, Call};
 use overbook_models::predictor::{self, NodeSample, Predictor, TenantHistory};
 
+use crate::engine::{self, EventKind, Options, StepCtx};
 use crate::error::InputError;
 use crate::scenario::Scenario;
 use crate::trace::{io_error, Source};
@@ -94,17 +97,6 @@ pub struct PredictResult {
     pub steps: u64,
 }
 
-struct Tenant {
-    node: u32,
-    limit: f64,
-    history: VecDeque<f64>,
-    samples: u64,
-    current: f64,
-    present: bool,
-    last_sample: i64,
-    sampled_step: u64,
-}
-
 struct Pending {
     time: i64,
     total_use: f64,
@@ -114,6 +106,7 @@ struct Pending {
 
 #[derive(Default)]
 struct Node {
+    /// Present tenants on the node this step (rebuilt every step).
     members: Vec<u32>,
     totals: VecDeque<(i64, f64)>,
     pending: VecDeque<Pending>,
@@ -162,133 +155,84 @@ pub fn run(
     let tmp = out.with_extension(format!("csv.{}.tmp", std::process::id()));
     let file = File::create(&tmp).map_err(|e| io_error(out, e))?;
     let mut w = BufWriter::with_capacity(1 << 16, file);
+    let path = source.path().to_path_buf();
     let result = (|| -> Result<PredictResult, InputError> {
         writeln!(
             w,
             "predictor,node,time,predicted_peak,total_usage,total_limit"
         )
         .map_err(|e| io_error(out, e))?;
-        let mut tenants: Vec<Tenant> = vec![];
-        let mut tenant_index: HashMap<Vec<u8>, u32> = HashMap::new();
-        let mut node_names: Vec<String> = vec![];
-        let mut node_index: HashMap<Vec<u8>, u32> = HashMap::new();
+        // the tenant bookkeeping (steps, holds, departures, specs, nodes) is the engine
+        // driver's; this observer keeps the histories and the nodes' totals
+        let mut history: Vec<VecDeque<f64>> = vec![];
+        let mut samples: Vec<u64> = vec![];
         let mut nodes: Vec<Node> = vec![];
         let mut rows_out = 0u64;
-        let mut more = source.advance()?;
-        if !more {
-            return Err(InputError::file(source.path(), "the trace has no rows"));
-        }
-        let start = source.row().time;
-        let mut k = 0u64;
-        loop {
-            let t = start + k as i64 * step;
-            let end = t + step;
-            while more && source.row().time < end {
-                let row = source.row();
-                let u = match tenant_index.get(row.tenant.as_slice()) {
-                    Some(&u) => u as usize,
-                    None => {
-                        let limit = if row.spec[r].is_nan() {
-                            scenario.workload.default_spec[r].ok_or_else(|| {
-                                InputError::at(source.path(), row.line as usize, 1, format!(
-                                    "tenant `{}` has no spec_{} on its first row and the scenario sets no default",
-                                    String::from_utf8_lossy(&row.tenant), scenario.resources[r].name))
-                            })?
-                        } else {
-                            row.spec[r]
-                        };
-                        tenant_index.insert(row.tenant.clone(), tenants.len() as u32);
-                        tenants.push(Tenant {
-                            node: u32::MAX,
-                            limit,
-                            history: VecDeque::with_capacity(settings.history),
-                            samples: 0,
-                            current: 0.0,
-                            present: false,
-                            last_sample: row.time,
-                            sampled_step: 0,
-                        });
-                        tenants.len() - 1
-                    }
-                };
-                let tenant = &mut tenants[u];
-                if !row.spec[r].is_nan() {
-                    tenant.limit = row.spec[r];
+        let nres = scenario.resources.len();
+        let options = Options {
+            validate_only: true,
+            ..Options::default()
+        };
+        let mut observe = |ctx: &StepCtx<'_>| -> Result<(), InputError> {
+            let tenants = ctx.tenants;
+            if history.len() < tenants.len() {
+                history.resize(tenants.len(), VecDeque::new());
+                samples.resize(tenants.len(), 0);
+            }
+            if nodes.len() < tenants.node_names.len() {
+                nodes.resize_with(tenants.node_names.len(), Node::default);
+            }
+            for &(_, event) in ctx.events {
+                if let EventKind::Arrive(u) = event {
+                    history[u as usize].clear();
+                    samples[u as usize] = 0;
                 }
-                if !row.node.is_empty() {
-                    let n = match node_index.get(row.node.as_slice()) {
-                        Some(&n) => n,
-                        None => {
-                            node_index.insert(row.node.clone(), nodes.len() as u32);
-                            node_names.push(String::from_utf8_lossy(&row.node).into_owned());
-                            nodes.push(Node::default());
-                            (nodes.len() - 1) as u32
-                        }
-                    };
-                    if tenant.present && tenant.node != n && tenant.node != u32::MAX {
-                        nodes[tenant.node as usize]
-                            .members
-                            .retain(|&x| x as usize != u);
-                        nodes[n as usize].members.push(u as u32);
-                    }
-                    tenant.node = n;
-                }
-                if tenant.node == u32::MAX {
-                    return Err(InputError::at(source.path(), row.line as usize, 1, format!(
+            }
+            for n in &mut nodes {
+                n.members.clear();
+            }
+            for &u in ctx.present {
+                let u = u as usize;
+                let node = tenants.node[u];
+                if node == u32::MAX {
+                    return Err(InputError::at(&path, tenants.first_line[u] as usize, 1, format!(
                         "tenant `{}` has no node: `overbook predict` replays the trace's own placement, from a `node` column",
-                        String::from_utf8_lossy(&row.tenant))));
+                        tenants.ids[u])));
                 }
-                tenant.current = row.demand[r];
-                tenant.last_sample = row.time;
-                tenant.sampled_step = k + 1;
-                if !tenant.present {
-                    tenant.present = true;
-                    tenant.history.clear();
-                    tenant.samples = 0;
-                    nodes[tenant.node as usize].members.push(u as u32);
+                // the current (held) sample, capped at the limit
+                let used = tenants.demand[u * nres + r]
+                    .min(tenants.spec[u * nres + r])
+                    .max(0.0);
+                let h = &mut history[u];
+                if h.len() == settings.history {
+                    h.pop_front();
                 }
-                more = source.advance()?;
+                h.push_back(used);
+                h.make_contiguous();
+                samples[u] += 1;
+                nodes[node as usize].members.push(u as u32);
             }
-            // departures, as in the simulator: no sample in the step and the hold runs out
-            for (u, tenant) in tenants.iter_mut().enumerate() {
-                if tenant.present
-                    && tenant.sampled_step != k + 1
-                    && tenant.last_sample + scenario.workload.hold < end
-                {
-                    tenant.present = false;
-                    nodes[tenant.node as usize]
-                        .members
-                        .retain(|&x| x as usize != u);
-                }
-            }
-            if !more && nodes.iter().all(|n| n.members.is_empty()) {
-                break;
-            }
-            // histories: the current (held) sample, capped at the limit
-            for tenant in tenants.iter_mut().filter(|t| t.present) {
-                let used = tenant.current.min(tenant.limit).max(0.0);
-                if tenant.history.len() == settings.history {
-                    tenant.history.pop_front();
-                }
-                tenant.history.push_back(used);
-                tenant.samples += 1;
-                tenant.history.make_contiguous();
-            }
+            let mut warm: Vec<TenantHistory> = Vec::new();
+            let mut now: Vec<f64> = Vec::with_capacity(plans.len());
             for node in nodes.iter_mut() {
-                let mut warm: Vec<TenantHistory> = vec![];
+                warm.clear();
                 let (mut cold, mut total_use, mut total_limit) = (0.0, 0.0, 0.0);
                 for &m in &node.members {
-                    let tenant = &tenants[m as usize];
-                    total_use += tenant.history.back().copied().unwrap_or(0.0);
-                    total_limit += tenant.limit;
-                    if tenant.samples >= settings.min_samples as u64 {
+                    let (m, limit) = (m as usize, tenants.spec[m as usize * nres + r]);
+                    total_use += history[m].back().copied().unwrap_or(0.0);
+                    total_limit += limit;
+                    if samples[m] >= settings.min_samples as u64 {
                         warm.push(TenantHistory {
-                            uses: tenant.history.as_slices().0,
-                            limit: tenant.limit,
+                            uses: history[m].as_slices().0,
+                            limit,
                         });
                     } else {
-                        cold += tenant.limit;
+                        cold += limit;
                     }
+                }
+                node.totals.push_back((ctx.t, total_use));
+                if node.members.is_empty() {
+                    continue;
                 }
                 let sample = NodeSample {
                     warm: &warm,
@@ -296,63 +240,54 @@ pub fn run(
                     future_totals: &[],
                     total_use,
                 };
-                let members = !node.members.is_empty();
-                let now: Vec<f64> = if members {
-                    plans
+                now.clear();
+                now.extend(plans.iter().map(|p| {
+                    p.now
                         .iter()
-                        .map(|p| {
-                            p.now
-                                .iter()
-                                .map(|x| x.predict(&sample))
-                                .fold(f64::NEG_INFINITY, f64::max)
-                        })
-                        .collect()
-                } else {
-                    vec![]
-                };
-                node.totals.push_back((t, total_use));
-                if members {
-                    node.pending.push_back(Pending {
-                        time: t,
-                        total_use,
-                        total_limit,
-                        now,
-                    });
-                }
+                        .map(|x| x.predict(&sample))
+                        .fold(f64::NEG_INFINITY, f64::max)
+                }));
+                node.pending.push_back(Pending {
+                    time: ctx.t,
+                    total_use,
+                    total_limit,
+                    now: now.clone(),
+                });
             }
             // finalize what the longest horizon now covers
-            for n in 0..nodes.len() {
-                while nodes[n]
+            for (n, node) in nodes.iter_mut().enumerate() {
+                while node
                     .pending
                     .front()
-                    .is_some_and(|p| p.time + (lag as i64) * step <= t)
+                    .is_some_and(|p| p.time + (lag as i64) * step <= ctx.t)
                 {
-                    let p = nodes[n].pending.pop_front().expect("front");
+                    let p = node.pending.pop_front().expect("front");
                     rows_out += finalize(
                         &mut w,
                         out,
                         &plans,
                         &mut stats,
-                        &node_names[n],
-                        &nodes[n],
+                        &tenants.node_names[n],
+                        node,
                         &p,
                         step,
                     )?;
                 }
-                trim(&mut nodes[n], lag, t, step);
+                trim(node, lag, ctx.t, step);
             }
-            k += 1;
-        }
+            Ok(())
+        };
+        let run = engine::run_observed(scenario, source, options, &mut observe)?;
         // the run ended: finalize the rest with truncated horizons
-        for n in 0..nodes.len() {
-            while let Some(p) = nodes[n].pending.pop_front() {
+        for (n, node) in nodes.iter_mut().enumerate() {
+            while let Some(p) = node.pending.pop_front() {
                 rows_out += finalize(
                     &mut w,
                     out,
                     &plans,
                     &mut stats,
-                    &node_names[n],
-                    &nodes[n],
+                    &run.tenants.node_names[n],
+                    node,
                     &p,
                     step,
                 )?;
@@ -363,7 +298,7 @@ pub fn run(
             predictors: stats.clone(),
             rows: rows_out,
             nodes: nodes.len(),
-            steps: k,
+            steps: run.steps,
         })
     })();
     match result {

@@ -60,8 +60,14 @@ pub struct Tenants {
     pub first_seen: Vec<Time>,
     /// Time of the latest sample.
     pub last_sample: Vec<Time>,
-    /// Production node from the trace, if any.
-    pub node: Vec<String>,
+    /// The tenant's current production node from the trace's `node` column (an index into
+    /// `node_names`), or `u32::MAX` when it has none.
+    pub node: Vec<u32>,
+    /// Production node names, in order of first appearance.
+    pub node_names: Vec<String>,
+    node_index: HashMap<Vec<u8>, u32>,
+    /// Line of the tenant's first row (0 for rows not from a file).
+    pub first_line: Vec<u64>,
     sampled_step: Vec<u64>,
 }
 
@@ -139,6 +145,17 @@ pub fn run(
     source: &mut dyn Source,
     options: Options,
 ) -> Result<RunResult, InputError> {
+    run_observed(scenario, source, options, &mut |_| Ok(()))
+}
+
+/// [`run`], handing every step to `observe` after the models have stepped (the
+/// fixed-placement replay of `overbook predict` is such an observer).
+pub fn run_observed(
+    scenario: &Scenario,
+    source: &mut dyn Source,
+    options: Options,
+    observe: &mut dyn FnMut(&StepCtx<'_>) -> Result<(), InputError>,
+) -> Result<RunResult, InputError> {
     let nres = scenario.resources.len();
     let has_spec = source.has_spec();
     for (r, res) in scenario.resources.iter().enumerate() {
@@ -203,6 +220,9 @@ pub fn run(
                     tenants.spec[u * nres + r] = row.spec[r];
                 }
             }
+            if !row.node.is_empty() {
+                set_node(&mut tenants, u, &row.node);
+            }
             tenants.last_sample[u] = row.time;
             tenants.sampled_step[u] = k + 1;
             if !tenants.present[u] {
@@ -258,6 +278,7 @@ pub fn run(
         } else {
             models.par_iter_mut().for_each(|m| m.step(&ctx));
         }
+        observe(&ctx)?;
         k += 1;
     }
     let end = start + k as i64 * step;
@@ -273,6 +294,27 @@ pub fn run(
         steps: k,
         rows,
     })
+}
+
+/// Records tenant `u`'s production node. A row naming the node the tenant is already on costs
+/// a byte comparison, not a hash.
+fn set_node(tenants: &mut Tenants, u: usize, name: &[u8]) {
+    let current = tenants.node[u];
+    if current != u32::MAX && tenants.node_names[current as usize].as_bytes() == name {
+        return;
+    }
+    let id = match tenants.node_index.get(name) {
+        Some(&id) => id,
+        None => {
+            let id = tenants.node_names.len() as u32;
+            tenants
+                .node_names
+                .push(String::from_utf8_lossy(name).into_owned());
+            tenants.node_index.insert(name.to_vec(), id);
+            id
+        }
+    };
+    tenants.node[u] = id;
 }
 
 /// Registers the tenant of the current row; checks its class and that it has a spec.
@@ -337,9 +379,8 @@ fn add_tenant(
     tenants.dedicated_price.push(price);
     tenants.first_seen.push(row.time);
     tenants.last_sample.push(row.time);
-    tenants
-        .node
-        .push(String::from_utf8_lossy(&row.node).into_owned());
+    tenants.node.push(u32::MAX);
+    tenants.first_line.push(row.line);
     tenants.sampled_step.push(0);
     Ok(u)
 }
