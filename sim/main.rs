@@ -9,6 +9,27 @@ use overbook::engine::{self, RunResult};
 use overbook::scenario::{Input, Scenario};
 use overbook::{import, input, output, plan, predict, regress, report, sweep, trace};
 
+/// Prints to stdout. A closed pipe (`overbook run ... | head`) ends the program quietly
+/// with success instead of a panic: everything was written before anything is printed.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
+/// [`say!`] with a newline.
+macro_rules! sayln {
+    ($($arg:tt)*) => {{
+        say!($($arg)*);
+        say!("\n");
+    }};
+}
+
 /// Multi-tenant capacity simulator and oversubscription planner.
 #[derive(Parser)]
 #[command(name = "overbook", version, about, long_about = None)]
@@ -214,7 +235,7 @@ fn regress(
     if bless {
         output::write_atomic(baseline, regress::to_json(&card).as_bytes())
             .with_context(|| format!("cannot write {}", baseline.display()))?;
-        println!(
+        sayln!(
             "blessed {}: {} scenarios, {entries} entries",
             baseline.display(),
             card.len()
@@ -228,23 +249,23 @@ fn regress(
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     for f in &cmp.regressions {
-        println!("{}", regress::describe(f));
+        sayln!("{}", regress::describe(f));
     }
     for m in &cmp.missing {
-        println!("MISSING {m}: in the baseline but not in this run");
+        sayln!("MISSING {m}: in the baseline but not in this run");
     }
     for n in &cmp.new {
-        println!("new {n}: not in the baseline (bless to add it)");
+        sayln!("new {n}: not in the baseline (bless to add it)");
     }
     if cmp.regressions.is_empty() && cmp.missing.is_empty() {
-        println!(
+        sayln!(
             "no regression: {} entries within tolerance of {}",
             cmp.compared,
             baseline.display()
         );
         Ok(ExitCode::SUCCESS)
     } else {
-        println!(
+        sayln!(
             "{} regressions, {} missing, of {} entries compared",
             cmp.regressions.len(),
             cmp.missing.len(),
@@ -303,9 +324,9 @@ fn run(cli: Cli) -> Result<()> {
                 .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
             report::build(&dir).map_err(anyhow::Error::msg)?;
             if !quiet {
-                print!("{}", output::table(&s, &result));
-                print!("{}", output::pricing(&s, &result).1);
-                println!(
+                say!("{}", output::table(&s, &result));
+                say!("{}", output::pricing(&s, &result).1);
+                sayln!(
                     "{} tenants, {} steps of {} s; wrote summary.json, tenants.csv, nodes.csv, pricing.csv, timeseries.csv, report.html to {}",
                     result.tenants.len(),
                     result.steps,
@@ -322,7 +343,7 @@ fn run(cli: Cli) -> Result<()> {
                 Input::Trace(path) => format!("trace {}", path.display()),
                 Input::Generator(_) => "generator".to_string(),
             };
-            println!(
+            sayln!(
                 "{}: ok: {} resources, {} node types, {} models; {input}: {} rows, {} tenants, {} steps of {} s",
                 scenario.display(),
                 s.resources.len(),
@@ -353,8 +374,8 @@ fn run(cli: Cli) -> Result<()> {
             moved.with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
             output::merge_predictions(&dir, &s, output::predictions_json(&s, &result))
                 .with_context(|| format!("cannot write {}", dir.display()))?;
-            print!("{}", output::predictions_table(&result));
-            println!(
+            say!("{}", output::predictions_table(&result));
+            sayln!(
                 "{} nodes, {} steps; wrote predictions.csv ({} rows) and summary.json to {}",
                 result.nodes,
                 result.steps,
@@ -377,8 +398,8 @@ fn run(cli: Cli) -> Result<()> {
             std::fs::create_dir_all(&dir)
                 .and_then(|_| output::write_atomic(&dir.join("placers.csv"), csv.as_bytes()))
                 .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
-            print!("{table}");
-            println!(
+            say!("{table}");
+            sayln!(
                 "{} variants; wrote placers.csv to {}",
                 s.models.len(),
                 dir.display()
@@ -415,7 +436,7 @@ fn run(cli: Cli) -> Result<()> {
                 .and_then(|_| output::write_atomic(&dir.join("sweep.csv"), csv.as_bytes()))
                 .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
             report::build(&dir).map_err(anyhow::Error::msg)?;
-            println!(
+            sayln!(
                 "{} points x {} replications; wrote sweep.csv to {}",
                 points.len(),
                 replications,
@@ -438,13 +459,13 @@ fn run(cli: Cli) -> Result<()> {
                 .and_then(|_| output::write_atomic(&dir.join("plan.csv"), csv.as_bytes()))
                 .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
             report::build(&dir).map_err(anyhow::Error::msg)?;
-            print!("{summary}");
-            println!("wrote plan.csv to {}", dir.display());
+            say!("{summary}");
+            sayln!("wrote plan.csv to {}", dir.display());
             Ok(())
         }
         Command::Report { dir } => {
             let path = report::build(&dir).map_err(anyhow::Error::msg)?;
-            println!("wrote {}", path.display());
+            sayln!("wrote {}", path.display());
             Ok(())
         }
         Command::Regress { .. } => unreachable!("handled in main"),
@@ -474,7 +495,7 @@ fn run(cli: Cli) -> Result<()> {
                 "read_into_memory_rows_per_second": rows.len() as f64 / ingest,
                 "replay_from_memory_tenant_samples_per_second": replay,
             });
-            println!("{out}");
+            sayln!("{out}");
             Ok(())
         }
         Command::Import {
@@ -499,7 +520,7 @@ fn run(cli: Cli) -> Result<()> {
                 memory_scale,
             };
             let s = import::import(format, &source, &out, &options)?;
-            println!(
+            sayln!(
                 "wrote {} rows of {} tenants to {} (columns {}; spec for {}); time 0 is {} in the source",
                 s.rows,
                 s.tenants,
@@ -526,7 +547,7 @@ fn run(cli: Cli) -> Result<()> {
             );
             let mut source = input::open_raw(&s)?;
             let rows = trace::write_csv(&out, &s.workload.columns, false, source.as_mut())?;
-            println!("wrote {rows} rows to {}", out.display());
+            sayln!("wrote {rows} rows to {}", out.display());
             Ok(())
         }
     }

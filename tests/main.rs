@@ -1209,3 +1209,26 @@ fn regress_exits_1_on_a_regression_and_2_on_an_error() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_closed_stdout_pipe_is_not_a_panic() {
+    // `overbook run ... | head -1`: the reader goes away; the outputs are already written and
+    // the program ends quietly with success
+    let dir = quickstart_dir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_overbook"))
+        .args(["run", "quickstart.toml"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(dir.path().join("output/quickstart/report.html").is_file());
+}
