@@ -16,7 +16,7 @@ use std::path::Path;
 use overbook_models::expr::{Arg, Call};
 use overbook_models::predictor::{self, NodeSample, Predictor, TenantHistory};
 
-use crate::engine::{self, EventKind, Options, StepCtx};
+use crate::engine::{self, push_history, EventKind, Options, StepCtx};
 use crate::error::InputError;
 use crate::scenario::Scenario;
 use crate::trace::{io_error, Source};
@@ -203,12 +203,7 @@ pub fn run(
                 let used = tenants.demand[u * nres + r]
                     .min(tenants.spec[u * nres + r])
                     .max(0.0);
-                let h = &mut history[u];
-                if h.len() == settings.history {
-                    h.pop_front();
-                }
-                h.push_back(used);
-                h.make_contiguous();
+                push_history(&mut history[u], used, settings.history);
                 samples[u] += 1;
                 nodes[node as usize].members.push(u as u32);
             }

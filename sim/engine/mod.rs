@@ -10,6 +10,8 @@
 //! arrivals and departures; per-sample work is a dense loop over flat arrays.
 
 mod memory;
+
+pub use memory::push_history;
 mod model;
 
 use std::cmp::Reverse;
