@@ -236,14 +236,67 @@ struct Entries {
     free: Vec<u32>,
 }
 
-/// Scratch buffers of a node step.
+/// Per tenant and resource, what a run adds up: the first six are [`TenantStats`] fields in
+/// unit-seconds, the last two the current step's alone allotment and delivered amount summed
+/// over the tenant's entries. One cache line per tenant-resource.
+type ResourceAcc = [f64; 8];
+const DEMAND: usize = 0;
+const ALONE: usize = 1;
+const DELIVERED: usize = 2;
+const LOSS: usize = 3;
+const THROTTLED: usize = 4;
+const CAUSED: usize = 5;
+const STEP_S: usize = 6;
+const STEP_A: usize = 7;
+
+/// Per tenant, the scalar [`TenantStats`] fields and the current step's latency factor and
+/// outage flag: no pointer to follow in the step loop.
+#[derive(Debug, Clone, Copy)]
+struct TenantAcc {
+    steps: u64,
+    violation_steps: u64,
+    outage_steps: u64,
+    latency_sum: f64,
+    latency_max: f64,
+    cost: f64,
+    revenue: f64,
+    dedicated_cost: f64,
+    placements: u32,
+    step_latency: f64,
+    step_outage: bool,
+}
+
+impl Default for TenantAcc {
+    fn default() -> Self {
+        TenantAcc {
+            steps: 0,
+            violation_steps: 0,
+            outage_steps: 0,
+            latency_sum: 0.0,
+            latency_max: 1.0,
+            cost: 0.0,
+            revenue: 0.0,
+            dedicated_cost: 0.0,
+            placements: 0,
+            step_latency: 1.0,
+            step_outage: false,
+        }
+    }
+}
+
+/// Scratch buffers of a node step. The `m x r` matrices are column-major (`q * m + i` for
+/// entry `i` and resource `q`), so a resource's column is a slice.
 #[derive(Default)]
 struct Scratch {
     ncap: Vec<f64>,
+    /// Admitted demand `x = min(d, cap)` per entry and resource (down entries included).
     sx: Vec<f64>,
-    sw: Vec<f64>,
-    sq: Vec<f64>,
+    /// Delivered per entry and resource.
     sa: Vec<f64>,
+    /// Per resource, the admitted demand of the entries that are up.
+    colsum: Vec<f64>,
+    /// Tenant of each entry.
+    eu: Vec<u32>,
     down: Vec<bool>,
     killed: Vec<bool>,
     col_x: Vec<f64>,
@@ -275,12 +328,13 @@ pub struct ModelRun {
     nodes: Nodes,
     ents: Entries,
     tenant_entries: Vec<Vec<u32>>,
-    stats: Vec<TenantStats>,
+    /// Per tenant.
+    acc: Vec<TenantAcc>,
+    /// Per tenant and resource, `u * r + q`.
+    racc: Vec<ResourceAcc>,
+    /// Whether each resource is compressible.
+    compressible: Vec<bool>,
     totals: ModelTotals,
-    ts_s: Vec<f64>,
-    ts_a: Vec<f64>,
-    ts_lat: Vec<f64>,
-    ts_outage: Vec<bool>,
     sc: Scratch,
     check: bool,
     violations: Vec<String>,
@@ -290,8 +344,8 @@ pub struct ModelRun {
     warm_end: Option<Time>,
     /// Tenants that arrived during the warm-up, placed together when it ends.
     pending: Vec<u32>,
-    /// Series per tenant (see [`ModelResult::tenant_hourly`]).
-    series: Vec<Vec<(f32, f32, u32)>>,
+    /// Series per tenant (see [`ModelResult::tenant_hourly`]), [`SERIES_BUCKETS`] per tenant.
+    series: Vec<(f32, f32, u32)>,
     bucket_hours: usize,
     /// The current step's series bucket.
     bucket: usize,
@@ -336,18 +390,21 @@ impl ModelRun {
             },
             ents: Entries::default(),
             tenant_entries: vec![],
-            stats: vec![],
             totals: ModelTotals {
                 sold_seconds: vec![0.0; r],
                 capacity_seconds: vec![0.0; r],
                 ..ModelTotals::default()
             },
-            ts_s: vec![],
-            ts_a: vec![],
-            ts_lat: vec![],
-            ts_outage: vec![],
+            acc: vec![],
+            racc: vec![],
+            compressible: scenario
+                .resources
+                .iter()
+                .map(|x| x.kind == ResourceKind::Compressible)
+                .collect(),
             sc: Scratch {
                 ncap: vec![0.0; r],
+                colsum: vec![0.0; r],
                 amount: vec![0.0; r],
                 size: vec![0.0; r],
                 profile: vec![0.0; PROFILE_BINS * r],
@@ -372,7 +429,7 @@ impl ModelRun {
             for st in &mut self.nodes.stats {
                 halve(&mut st.hourly, |a, b| (a.0 + b.0, a.1 + b.1));
             }
-            for v in &mut self.series {
+            for v in self.series.chunks_exact_mut(SERIES_BUCKETS) {
                 halve(v, |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
             }
         }
@@ -383,13 +440,11 @@ impl ModelRun {
     pub fn step(&mut self, ctx: &StepCtx<'_>) {
         let r = self.r();
         let nt = ctx.tenants.len();
-        if self.stats.len() < nt {
-            self.stats.resize(nt, TenantStats::zero(r));
+        if self.acc.len() < nt {
+            self.acc.resize(nt, TenantAcc::default());
+            self.racc.resize(nt * r, [0.0; 8]);
             self.tenant_entries.resize(nt, vec![]);
-            self.ts_s.resize(nt * r, 0.0);
-            self.ts_a.resize(nt * r, 0.0);
-            self.ts_lat.resize(nt, 1.0);
-            self.ts_outage.resize(nt, false);
+            self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
         }
         let warm_end = *self
             .warm_end
@@ -590,7 +645,7 @@ impl ModelRun {
             ModelKind::Shared => self.place_shards(u, &size, ctx.t),
         }
         self.sc.size = size;
-        self.stats[u].placements = self.tenant_entries[u].len() as u32;
+        self.acc[u].placements = self.tenant_entries[u].len() as u32;
     }
 
     fn place_dedicated(&mut self, u: usize, size: &[f64], t: Time) {
@@ -776,12 +831,14 @@ impl ModelRun {
                     *node = (*node - entry).max(0.0);
                 }
             }
-            let w = cost::share_weight(
-                &self.ents.peak[j * r..(j + 1) * r],
-                self.nodes.capacity(n),
-                &self.cost.weights,
-            );
-            self.nodes.stats[n].peak_log.push((u as u32, w));
+            if self.cost.allocation == Allocation::Peak {
+                let w = cost::share_weight(
+                    &self.ents.peak[j * r..(j + 1) * r],
+                    self.nodes.capacity(n),
+                    &self.cost.weights,
+                );
+                self.nodes.stats[n].peak_log.push((u as u32, w));
+            }
             self.ents.free.push(j as u32);
             let release = match self.spec.kind {
                 ModelKind::Dedicated => true,
@@ -821,46 +878,49 @@ impl ModelRun {
             }
             st.cost_with_tenants += price;
         }
-        // gather admitted demand x = min(d, cap), weights and requests
-        for v in [&mut sc.sx, &mut sc.sw, &mut sc.sq, &mut sc.sa] {
-            v.clear();
-            v.resize(m * r, 0.0);
-        }
+        // gather the admitted demand x = min(d, cap) column by column, and each resource's
+        // total over the entries that are up
+        sc.sx.resize(m * r, 0.0);
+        sc.sa.resize(m * r, 0.0);
+        sc.colsum.fill(0.0);
+        sc.eu.clear();
         sc.down.clear();
-        for &j in &ents {
+        let mut any_down = false;
+        for (i, &j) in ents.iter().enumerate() {
             let j = j as usize;
             let u = self.ents.tenant[j] as usize;
             let (spec, dem) = (tenants.spec(u), tenants.demand(u));
-            let i = sc.down.len();
+            let down = self.ents.down_until[j] > t;
+            let capmul = self.ents.capmul[j];
             for q in 0..r {
                 let d = dem[q] * self.ents.share[j * r + q];
-                let sold = spec[q] * self.ents.sold[j * r + q];
-                let capmul = self.ents.capmul[j];
                 let cap = if capmul.is_infinite() {
                     sc.ncap[q]
                 } else {
-                    sold * capmul
+                    spec[q] * self.ents.sold[j * r + q] * capmul
                 };
-                sc.sx[i * r + q] = d.min(cap);
-                sc.sq[i * r + q] = self.ents.request[j * r + q];
-                sc.sw[i * r + q] = if kind == ModelKind::Containerized {
-                    self.ents.request[j * r + q]
-                } else {
-                    sold
-                };
+                let x = d.min(cap);
+                sc.sx[q * m + i] = x;
+                if !down {
+                    sc.colsum[q] += x;
+                }
             }
-            sc.down.push(self.ents.down_until[j] > t);
+            sc.eu.push(u as u32);
+            sc.down.push(down);
+            any_down |= down;
         }
         // containers: OOM kills on incompressible resources over capacity
         if kind == ModelKind::Containerized {
             let restart_steps = (self.spec.restart_seconds + self.step - 1) / self.step;
             for q in 0..r {
-                if self.resources[q].kind != ResourceKind::Incompressible {
+                let c = sc.ncap[q];
+                if self.compressible[q] || sc.colsum[q] <= c {
                     continue;
                 }
-                let c = sc.ncap[q];
-                column(&sc.sx, &sc.down, r, q, &mut sc.col_x);
-                column(&sc.sq, &[], r, q, &mut sc.col_q);
+                column(&sc.sx[q * m..(q + 1) * m], &sc.down, &mut sc.col_x);
+                sc.col_q.clear();
+                sc.col_q
+                    .extend(ents.iter().map(|&j| self.ents.request[j as usize * r + q]));
                 sc.killed.clear();
                 sc.killed.extend_from_slice(&sc.down);
                 if sharing::oom_evict(&sc.col_x, &sc.col_q, c, &mut sc.killed, &mut sc.order) == 0 {
@@ -886,82 +946,125 @@ impl ModelRun {
                     if !alone_too_big && total > 0.0 {
                         for (p, &e) in sc.caused.iter().enumerate() {
                             if e > 0.0 {
-                                blame.push((self.ents.tenant[ents[p] as usize], e / total));
+                                blame.push((sc.eu[p], e / total));
                             }
                         }
                     }
                     if blame.is_empty() && !alone_too_big {
-                        blame.push((self.ents.tenant[j], 1.0));
+                        blame.push((sc.eu[i], 1.0));
                     }
                     sc.down[i] = true;
+                    any_down = true;
                     self.nodes.stats[n].oom_kills += 1;
                     self.totals.oom_kills += 1;
+                }
+                // the victims no longer count in any resource's total
+                for (p, sum) in sc.colsum.iter_mut().enumerate() {
+                    let col = &sc.sx[p * m..(p + 1) * m];
+                    *sum = col
+                        .iter()
+                        .zip(&sc.down)
+                        .map(|(&x, &down)| if down { 0.0 } else { x })
+                        .sum();
                 }
             }
         }
         // share each resource
+        let track_peak = self.cost.allocation == Allocation::Peak;
         let mut contended = false;
         for q in 0..r {
             let c = sc.ncap[q];
-            column(&sc.sx, &sc.down, r, q, &mut sc.col_x);
-            column(&sc.sw, &[], r, q, &mut sc.col_w);
-            column(&sc.sq, &[], r, q, &mut sc.col_q);
-            sc.col_a.clear();
-            sc.col_a.resize(m, 0.0);
-            let res = &self.resources[q];
-            match (kind, res.kind, res.isolation, self.spec.fair) {
-                (ModelKind::Containerized, ResourceKind::Compressible, Isolation::Cgroup, _) => {
-                    sharing::cgroup(
+            let total_x = sc.colsum[q];
+            let xs = &sc.sx[q * m..(q + 1) * m];
+            let sum_a;
+            if total_x <= c && !any_down {
+                // every policy delivers the admitted demand of an uncontended node
+                for (i, &x) in xs.iter().enumerate() {
+                    let acc = &mut self.racc[sc.eu[i] as usize * r + q];
+                    acc[STEP_S] += x;
+                    acc[STEP_A] += x;
+                }
+                sc.sa[q * m..(q + 1) * m].copy_from_slice(xs);
+                sum_a = total_x;
+            } else {
+                column(xs, &sc.down, &mut sc.col_x);
+                sc.col_w.clear();
+                sc.col_q.clear();
+                for (i, &j) in ents.iter().enumerate() {
+                    let j = j as usize;
+                    let request = self.ents.request[j * r + q];
+                    sc.col_q.push(request);
+                    sc.col_w.push(if kind == ModelKind::Containerized {
+                        request
+                    } else {
+                        tenants.spec(sc.eu[i] as usize)[q] * self.ents.sold[j * r + q]
+                    });
+                }
+                sc.col_a.clear();
+                sc.col_a.resize(m, 0.0);
+                let res = &self.resources[q];
+                match (kind, res.kind, res.isolation, self.spec.fair) {
+                    (
+                        ModelKind::Containerized,
+                        ResourceKind::Compressible,
+                        Isolation::Cgroup,
+                        _,
+                    ) => sharing::cgroup(
                         &sc.col_x,
                         &sc.col_q,
                         c,
                         &mut sc.col_a,
                         &mut sc.room,
                         &mut sc.order,
-                    )
+                    ),
+                    (ModelKind::Shared, _, _, true) => {
+                        sharing::fair(&sc.col_x, &sc.col_w, c, &mut sc.col_a, &mut sc.order)
+                    }
+                    _ => sharing::proportional(&sc.col_x, c, &mut sc.col_a),
                 }
-                (ModelKind::Shared, _, _, true) => {
-                    sharing::fair(&sc.col_x, &sc.col_w, c, &mut sc.col_a, &mut sc.order)
-                }
-                _ => sharing::proportional(&sc.col_x, c, &mut sc.col_a),
-            }
-            let total_x: f64 = sc.col_x.iter().sum();
-            if total_x > c * (1.0 + 1e-12) {
-                contended = true;
-                sc.caused.clear();
-                sc.caused.resize(m, 0.0);
-                interference::attribute(&sc.col_x, &sc.col_a, &sc.col_w, c, &mut sc.caused);
-                for i in 0..m {
-                    let u = self.ents.tenant[ents[i] as usize] as usize;
-                    self.stats[u].caused[q] += sc.caused[i] * dt;
-                }
-            }
-            let mut sum_a = 0.0;
-            for i in 0..m {
-                let j = ents[i] as usize;
-                let u = self.ents.tenant[j] as usize;
-                let a = sc.col_a[i];
-                let s = if sc.down[i] && self.ents.self_outage[j] {
-                    0.0
-                } else {
-                    sc.sx[i * r + q]
-                };
-                self.ts_s[u * r + q] += s;
-                self.ts_a[u * r + q] += a;
-                sc.sa[i * r + q] = a;
-                sum_a += a;
-                if sc.down[i] && s > 0.0 {
-                    for &(v, f) in &self.ents.blame[j] {
-                        self.stats[v as usize].caused[q] += s * f * dt;
+                if total_x > c * (1.0 + 1e-12) {
+                    contended = true;
+                    sc.caused.clear();
+                    sc.caused.resize(m, 0.0);
+                    interference::attribute(&sc.col_x, &sc.col_a, &sc.col_w, c, &mut sc.caused);
+                    for i in 0..m {
+                        self.racc[sc.eu[i] as usize * r + q][CAUSED] += sc.caused[i] * dt;
                     }
                 }
-                let pk = &mut self.ents.peak[j * r + q];
-                *pk = pk.max(a);
+                let mut sum = 0.0;
+                for i in 0..m {
+                    let j = ents[i] as usize;
+                    let u = sc.eu[i] as usize;
+                    let a = sc.col_a[i];
+                    let s = if sc.down[i] && self.ents.self_outage[j] {
+                        0.0
+                    } else {
+                        xs[i]
+                    };
+                    let acc = &mut self.racc[u * r + q];
+                    acc[STEP_S] += s;
+                    acc[STEP_A] += a;
+                    sc.sa[q * m + i] = a;
+                    sum += a;
+                    if sc.down[i] && s > 0.0 {
+                        for &(v, f) in &self.ents.blame[j] {
+                            self.racc[v as usize * r + q][CAUSED] += s * f * dt;
+                        }
+                    }
+                }
+                sum_a = sum;
+                if self.check && sum_a > c * (1.0 + 1e-9) + 1e-9 {
+                    let msg =
+                        format!("t={t} node {n} resource {q}: delivered {sum_a} > capacity {c}");
+                    if self.violations.len() < 10 {
+                        self.violations.push(msg);
+                    }
+                }
             }
-            if self.check && sum_a > c * (1.0 + 1e-9) + 1e-9 {
-                let msg = format!("t={t} node {n} resource {q}: delivered {sum_a} > capacity {c}");
-                if self.violations.len() < 10 {
-                    self.violations.push(msg);
+            if track_peak {
+                for (i, &j) in ents.iter().enumerate() {
+                    let pk = &mut self.ents.peak[j as usize * r + q];
+                    *pk = pk.max(sc.sa[q * m + i]);
                 }
             }
             let st = &mut self.nodes.stats[n];
@@ -970,29 +1073,29 @@ impl ModelRun {
                 let rho = sum_a / c;
                 st.peak_utilization[q] = st.peak_utilization[q].max(rho);
                 if q == 0 {
-                    let b = self.bucket;
-                    let st = &mut self.nodes.stats[n];
                     if st.hourly.len() < SERIES_BUCKETS {
                         st.hourly.resize(SERIES_BUCKETS, (0.0, 0));
                     }
-                    st.hourly[b].0 += rho as f32;
-                    st.hourly[b].1 += 1;
+                    let h = &mut st.hourly[self.bucket];
+                    h.0 += rho as f32;
+                    h.1 += 1;
                 }
-                if res.kind == ResourceKind::Compressible {
+                if self.compressible[q] {
                     let f = latency::factor(rho, self.rho_max);
-                    for i in 0..m {
-                        let u = self.ents.tenant[ents[i] as usize] as usize;
-                        if !sc.down[i] && f > self.ts_lat[u] {
-                            self.ts_lat[u] = f;
+                    for (&u, &down) in sc.eu.iter().zip(&sc.down) {
+                        let acc = &mut self.acc[u as usize];
+                        if !down && f > acc.step_latency {
+                            acc.step_latency = f;
                         }
                     }
                 }
             }
         }
-        for i in 0..m {
-            let j = ents[i] as usize;
-            if sc.down[i] && !self.ents.self_outage[j] {
-                self.ts_outage[self.ents.tenant[j] as usize] = true;
+        if any_down {
+            for i in 0..m {
+                if sc.down[i] && !self.ents.self_outage[ents[i] as usize] {
+                    self.acc[sc.eu[i] as usize].step_outage = true;
+                }
             }
         }
         if contended {
@@ -1002,31 +1105,29 @@ impl ModelRun {
         let rule = self.cost.allocation;
         if rule != Allocation::Peak {
             sc.weights.clear();
-            let mut by_usage = rule == Allocation::Usage;
-            if by_usage && sc.sa.iter().all(|&a| a <= 0.0) {
-                by_usage = false;
-            }
+            let by_usage = rule == Allocation::Usage && sc.sa[..m * r].iter().any(|&a| a > 0.0);
             for (i, &j) in ents.iter().enumerate() {
                 let j = j as usize;
-                let amount = if by_usage {
-                    &sc.sa[i * r..(i + 1) * r]
+                if by_usage {
+                    for q in 0..r {
+                        sc.amount[q] = sc.sa[q * m + i];
+                    }
                 } else {
-                    let spec = tenants.spec(self.ents.tenant[j] as usize);
+                    let spec = tenants.spec(sc.eu[i] as usize);
                     for q in 0..r {
                         sc.amount[q] = spec[q] * self.ents.sold[j * r + q];
                     }
-                    &sc.amount[..]
-                };
+                }
                 sc.weights
-                    .push(cost::share_weight(amount, &sc.ncap, &self.cost.weights));
+                    .push(cost::share_weight(&sc.amount, &sc.ncap, &self.cost.weights));
             }
             sc.parts.clear();
             sc.parts.resize(m, 0.0);
             let left = cost::split(price, &sc.weights, &mut sc.parts);
             self.nodes.stats[n].overhead += left;
             self.totals.overhead += left;
-            for (i, &j) in ents.iter().enumerate() {
-                self.stats[self.ents.tenant[j as usize] as usize].cost += sc.parts[i];
+            for (&u, &part) in sc.eu.iter().zip(&sc.parts) {
+                self.acc[u as usize].cost += part;
             }
         }
         self.nodes.entries[n] = ents;
@@ -1035,21 +1136,23 @@ impl ModelRun {
     fn account_tenants(&mut self, ctx: &StepCtx<'_>) {
         let r = self.r();
         let dt = ctx.dt;
+        let b = self.bucket;
         for &u in ctx.present {
             let u = u as usize;
             let (spec, dem) = (ctx.tenants.spec(u), ctx.tenants.demand(u));
             let class = &self.slo[ctx.tenants.class[u]];
-            let st = &mut self.stats[u];
+            let st = &mut self.acc[u];
             st.steps += 1;
-            let mut violated = self.ts_outage[u];
+            let mut violated = st.step_outage;
             if violated {
                 st.outage_steps += 1;
             }
             let mut alone_factor: f64 = 1.0;
             let mut revenue = 0.0;
-            let delivered0 = self.ts_a[u * r];
+            let delivered0 = self.racc[u * r][STEP_A];
             for q in 0..r {
-                let (d, s, a) = (dem[q], self.ts_s[u * r + q], self.ts_a[u * r + q]);
+                let acc = &mut self.racc[u * r + q];
+                let (d, s, a) = (dem[q], acc[STEP_S], acc[STEP_A]);
                 if self.check {
                     let tol = 1e-9 * (1.0 + d);
                     if !(a >= -tol && a <= s + tol && s <= d + tol) {
@@ -1060,23 +1163,23 @@ impl ModelRun {
                     }
                 }
                 let loss = (s - a).max(0.0);
-                st.demand[q] += d * dt;
-                st.alone[q] += s * dt;
-                st.delivered[q] += a * dt;
-                st.loss[q] += loss * dt;
-                st.throttled[q] += (d - s).max(0.0) * dt;
+                acc[DEMAND] += d * dt;
+                acc[ALONE] += s * dt;
+                acc[DELIVERED] += a * dt;
+                acc[LOSS] += loss * dt;
+                acc[THROTTLED] += (d - s).max(0.0) * dt;
+                acc[STEP_S] = 0.0;
+                acc[STEP_A] = 0.0;
                 if loss > class.max_loss * s + 1e-9 * (1.0 + s) {
                     violated = true;
                 }
-                if self.resources[q].kind == ResourceKind::Compressible && spec[q] > 0.0 {
+                if self.compressible[q] && spec[q] > 0.0 {
                     alone_factor = alone_factor.max(latency::factor(s / spec[q], self.rho_max));
                 }
                 self.totals.sold_seconds[q] += spec[q] * dt;
                 revenue += self.cost.price[q] * spec[q];
-                self.ts_s[u * r + q] = 0.0;
-                self.ts_a[u * r + q] = 0.0;
             }
-            let inflation = latency::inflation(self.ts_lat[u], alone_factor);
+            let inflation = latency::inflation(st.step_latency, alone_factor);
             if inflation > class.max_latency_inflation * (1.0 + 1e-12) {
                 violated = true;
             }
@@ -1091,19 +1194,12 @@ impl ModelRun {
                 st.violation_steps += 1;
                 self.totals.violating_steps += 1;
             }
-            let b = self.bucket;
-            if self.series.len() <= u {
-                self.series.resize(u + 1, vec![]);
-            }
-            let v = &mut self.series[u];
-            if v.len() < SERIES_BUCKETS {
-                v.resize(SERIES_BUCKETS, (0.0, 0.0, 0));
-            }
-            v[b].0 += dem[0] as f32;
-            v[b].1 += delivered0 as f32;
-            v[b].2 += 1;
-            self.ts_lat[u] = 1.0;
-            self.ts_outage[u] = false;
+            st.step_latency = 1.0;
+            st.step_outage = false;
+            let v = &mut self.series[u * SERIES_BUCKETS + b];
+            v.0 += dem[0] as f32;
+            v.1 += delivered0 as f32;
+            v.2 += 1;
         }
     }
 
@@ -1111,9 +1207,13 @@ impl ModelRun {
     /// node's cost now that every tenant's peak is known.
     pub fn finish(mut self, end: Time, tenants: &Tenants) -> ModelResult {
         let r = self.r();
+        let peak_rule = self.cost.allocation == Allocation::Peak;
         for n in 0..self.nodes.open.len() {
             if self.nodes.open[n] {
                 self.nodes.stats[n].closed = end;
+                if !peak_rule {
+                    continue;
+                }
                 for &j in &self.nodes.entries[n] {
                     let j = j as usize;
                     let w = cost::share_weight(
@@ -1125,7 +1225,7 @@ impl ModelRun {
                 }
             }
         }
-        if self.cost.allocation == Allocation::Peak {
+        if peak_rule {
             for st in &mut self.nodes.stats {
                 let weights: Vec<f64> = st.peak_log.iter().map(|&(_, w)| w).collect();
                 let mut parts = vec![0.0; weights.len()];
@@ -1133,36 +1233,63 @@ impl ModelRun {
                 st.overhead += left;
                 self.totals.overhead += left;
                 for (&(u, _), p) in st.peak_log.iter().zip(parts) {
-                    self.stats[u as usize].cost += p;
+                    self.acc[u as usize].cost += p;
                 }
             }
         }
-        self.stats.resize(tenants.len(), TenantStats::zero(r));
+        let nt = tenants.len();
+        self.acc.resize(nt, TenantAcc::default());
+        self.racc.resize(nt * r, [0.0; 8]);
+        self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
+        let stats = self
+            .acc
+            .iter()
+            .zip(self.racc.chunks_exact(r.max(1)))
+            .map(|(a, res)| {
+                let field = |f: usize| res.iter().map(|x| x[f]).collect::<Vec<f64>>();
+                TenantStats {
+                    steps: a.steps,
+                    demand: field(DEMAND),
+                    alone: field(ALONE),
+                    delivered: field(DELIVERED),
+                    loss: field(LOSS),
+                    throttled: field(THROTTLED),
+                    caused: field(CAUSED),
+                    violation_steps: a.violation_steps,
+                    outage_steps: a.outage_steps,
+                    latency_sum: a.latency_sum,
+                    latency_max: a.latency_max,
+                    cost: a.cost,
+                    revenue: a.revenue,
+                    dedicated_cost: a.dedicated_cost,
+                    placements: a.placements,
+                }
+            })
+            .collect();
+        let tenant_hourly = self
+            .series
+            .chunks_exact(SERIES_BUCKETS)
+            .map(|v| v.to_vec())
+            .collect();
         ModelResult {
             name: self.spec.name.clone(),
             kind: self.spec.kind,
             placer: self.spec.placer.to_string(),
             predictor: self.spec.predictor.to_string(),
-            tenants: self.stats,
+            tenants: stats,
             nodes: self.nodes.stats,
             totals: self.totals,
             invariant_violations: self.violations,
-            tenant_hourly: self.series,
+            tenant_hourly,
             bucket_hours: self.bucket_hours,
         }
     }
 }
 
-/// Column `q` of a row-major `m x r` matrix into `out`; rows flagged in `zero` read as 0.
-fn column(matrix: &[f64], zero: &[bool], r: usize, q: usize, out: &mut Vec<f64>) {
+/// `col` into `out`, with the entries flagged in `zero` reading as 0.
+fn column(col: &[f64], zero: &[bool], out: &mut Vec<f64>) {
     out.clear();
-    out.extend(matrix.chunks_exact(r).enumerate().map(|(i, row)| {
-        if zero.get(i).copied().unwrap_or(false) {
-            0.0
-        } else {
-            row[q]
-        }
-    }));
+    out.extend(col.iter().zip(zero).map(|(&x, &z)| if z { 0.0 } else { x }));
 }
 
 /// Share of a tenant's load on shard `j` of `k` under a Zipf split with exponent `skew`:
