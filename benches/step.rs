@@ -1,13 +1,15 @@
 //! Criterion benches for the hot paths: each sharing policy on one node-resource, and the
-//! whole step loop of each placement model on a trace held in memory.
+//! whole step loop of each placement model on a trace held in memory (columnar, as
+//! `overbook bench` holds it).
 //!
 //! `cargo bench --bench step`
 
 use std::hint::black_box;
 use std::path::Path;
 
-use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use overbook::engine::{self, Options};
+use overbook::memtrace::MemTrace;
 use overbook::models::sharing;
 use overbook::scenario::Scenario;
 use overbook::trace::{Row, VecSource};
@@ -66,6 +68,7 @@ fn step_loop(c: &mut Criterion) {
     // 1000 tenants over one day of 5-minute steps
     let (tenants, steps) = (1000, 288);
     let rows = population(tenants, steps);
+    let trace = MemTrace::read(&mut VecSource::new("bench", rows, vec![true; 3])).unwrap();
     let mut g = c.benchmark_group("replay");
     g.sample_size(10);
     g.throughput(Throughput::Elements((tenants * steps) as u64));
@@ -74,11 +77,7 @@ fn step_loop(c: &mut Criterion) {
         let mut s = Scenario::parse(Path::new("scenarios/quickstart.toml"), &text).unwrap();
         s.models.retain(|m| m.name == model);
         g.bench_function(BenchmarkId::new("tenant-samples", model), |b| {
-            b.iter_batched(
-                || VecSource::new("bench", rows.clone(), vec![true; 3]),
-                |mut src| engine::run(&s, &mut src, Options::default()).unwrap(),
-                BatchSize::LargeInput,
-            )
+            b.iter(|| engine::run(&s, &mut trace.source(), Options::default()).unwrap())
         });
     }
     g.finish();

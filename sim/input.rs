@@ -118,6 +118,10 @@ impl Source for Mapped {
         let all = self.inner.has_spec().iter().all(|&h| h);
         vec![all; self.y.len()]
     }
+
+    fn key(&self) -> Option<u32> {
+        self.inner.key()
+    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,28 @@ pub trait Source {
     fn path(&self) -> &Path;
     /// Whether the trace has a `spec_<resource>` column for each resource.
     fn has_spec(&self) -> Vec<bool>;
+    /// A number the source gives the current row's tenant, the same for every row of that
+    /// tenant and different between tenants, when it has one (an in-memory trace numbers its
+    /// tenants); the engine then finds the tenant without looking at its id.
+    fn key(&self) -> Option<u32> {
+        None
+    }
+    /// The current row's time; a source may answer without building the whole [`Row`].
+    fn time(&self) -> i64 {
+        self.row().time
+    }
+    /// The current row's demand.
+    fn demand(&self) -> &[f64] {
+        &self.row().demand
+    }
+    /// The current row's spec (NaN where it gives none).
+    fn spec(&self) -> &[f64] {
+        &self.row().spec
+    }
+    /// The current row's production node (empty when it names none).
+    fn node(&self) -> &[u8] {
+        &self.row().node
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -194,44 +194,81 @@ pub fn run_observed(
     let mut present: Vec<u32> = vec![];
     let mut position: Vec<usize> = vec![];
     let mut rows = 0u64;
+    // finding a row's tenant: by the source's key when it has one, else by guessing that
+    // rows come in the order they came in last time (`follows[u]`: the tenant whose row
+    // followed `u`'s), and hashing the id only when the guess is wrong
+    let mut by_key: Vec<u32> = vec![];
+    let mut follows: Vec<u32> = vec![];
+    let mut previous = u32::MAX;
 
     let mut more = source.advance()?;
     if !more {
         return Err(InputError::file(source.path(), "the trace has no rows"));
     }
-    let start = source.row().time;
+    let start = source.time();
     let mut k = 0u64;
     loop {
         let t = start + k as i64 * step;
         let end = t + step;
         // 1. the step's rows
-        while more && source.row().time < end {
+        while more && source.time() < end {
             rows += 1;
-            let row = source.row();
-            let u = match tenants.index.get(row.tenant.as_slice()) {
-                Some(&u) => u as usize,
+            let key = source.key();
+            let known = match key {
+                Some(key) => by_key.get(key as usize).copied(),
                 None => {
-                    position.push(0);
-                    add_tenant(scenario, &mut tenants, source)?
+                    let guess = match previous {
+                        u32::MAX => u32::MAX,
+                        p => follows[p as usize],
+                    };
+                    (guess != u32::MAX
+                        && tenants.ids[guess as usize].as_bytes() == source.row().tenant.as_slice())
+                    .then_some(guess)
                 }
             };
-            let row = source.row();
+            let u = match known.filter(|&u| u != u32::MAX) {
+                Some(u) => u as usize,
+                None => {
+                    let u = match tenants.index.get(source.row().tenant.as_slice()) {
+                        Some(&u) => u as usize,
+                        None => {
+                            position.push(0);
+                            follows.push(u32::MAX);
+                            add_tenant(scenario, &mut tenants, source)?
+                        }
+                    };
+                    if let Some(key) = key {
+                        if by_key.len() <= key as usize {
+                            by_key.resize(key as usize + 1, u32::MAX);
+                        }
+                        by_key[key as usize] = u as u32;
+                    }
+                    u
+                }
+            };
+            if previous != u32::MAX {
+                follows[previous as usize] = u as u32;
+            }
+            previous = u as u32;
+            let (demand, spec) = (source.demand(), source.spec());
             for r in 0..nres {
-                tenants.demand[u * nres + r] = row.demand[r];
-                if !row.spec[r].is_nan() {
-                    tenants.spec[u * nres + r] = row.spec[r];
+                tenants.demand[u * nres + r] = demand[r];
+                if !spec[r].is_nan() {
+                    tenants.spec[u * nres + r] = spec[r];
                 }
             }
-            if !row.node.is_empty() {
-                set_node(&mut tenants, u, &row.node);
+            let node = source.node();
+            if !node.is_empty() {
+                set_node(&mut tenants, u, node);
             }
-            tenants.last_sample[u] = row.time;
+            let time = source.time();
+            tenants.last_sample[u] = time;
             tenants.sampled_step[u] = k + 1;
             if !tenants.present[u] {
                 tenants.present[u] = true;
                 position[u] = present.len();
                 present.push(u as u32);
-                heap.push(Reverse((row.time, seq, EventKind::Arrive(u as u32))));
+                heap.push(Reverse((time, seq, EventKind::Arrive(u as u32))));
                 seq += 1;
             }
             more = source.advance()?;

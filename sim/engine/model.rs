@@ -185,7 +185,13 @@ struct Nodes {
     alloc: Vec<f64>,
     open: Vec<bool>,
     entries: Vec<Vec<u32>>,
+    /// What is counted once a run ends; the per-step sums are in `acc` and `racc` until then.
     stats: Vec<NodeStats>,
+    /// Price per hour of each node.
+    price: Vec<f64>,
+    acc: Vec<NodeAcc>,
+    /// Per node and resource, `n * r + q`: delivered unit-seconds and peak utilization.
+    racc: Vec<[f64; 2]>,
     open_count: usize,
     /// Summed daily profiles (node x bin x resource), kept when the placer wants them.
     profiles: Option<Vec<f64>>,
@@ -264,6 +270,8 @@ struct TenantAcc {
     placements: u32,
     step_latency: f64,
     step_outage: bool,
+    /// The current series bucket's demand and delivered of the first resource, and steps.
+    bucket: (f32, f32, u32),
 }
 
 impl Default for TenantAcc {
@@ -280,8 +288,22 @@ impl Default for TenantAcc {
             placements: 0,
             step_latency: 1.0,
             step_outage: false,
+            bucket: (0.0, 0.0, 0),
         }
     }
+}
+
+/// Per node, the per-step sums of [`NodeStats`], kept flat for the step loop, and the current
+/// series bucket's utilization sum and steps.
+#[derive(Debug, Clone, Copy, Default)]
+struct NodeAcc {
+    steps: u64,
+    cost: f64,
+    overhead: f64,
+    cost_with_tenants: f64,
+    contended_steps: u64,
+    bucket_sum: f32,
+    bucket_steps: u32,
 }
 
 /// Scratch buffers of a node step. The `m x r` matrices are column-major (`q * m + i` for
@@ -385,6 +407,9 @@ impl ModelRun {
                 open: vec![],
                 entries: vec![],
                 stats: vec![],
+                price: vec![],
+                acc: vec![],
+                racc: vec![],
                 open_count: 0,
                 profiles: None,
             },
@@ -424,6 +449,9 @@ impl ModelRun {
     /// bucket width) while the run would outgrow [`SERIES_BUCKETS`].
     fn bucket_of(&mut self, t: Time) -> usize {
         let hour = ((t - self.warm_end.unwrap_or(t)).max(0) / 3600) as usize;
+        if hour / self.bucket_hours != self.bucket {
+            self.flush_series();
+        }
         while hour / self.bucket_hours >= SERIES_BUCKETS {
             self.bucket_hours *= 2;
             for st in &mut self.nodes.stats {
@@ -434,6 +462,31 @@ impl ModelRun {
             }
         }
         hour / self.bucket_hours
+    }
+
+    /// Adds the current bucket's sums of every node and tenant into their series.
+    fn flush_series(&mut self) {
+        let b = self.bucket;
+        for (acc, st) in self.nodes.acc.iter_mut().zip(&mut self.nodes.stats) {
+            if acc.bucket_steps > 0 {
+                if st.hourly.len() < SERIES_BUCKETS {
+                    st.hourly.resize(SERIES_BUCKETS, (0.0, 0));
+                }
+                st.hourly[b].0 += acc.bucket_sum;
+                st.hourly[b].1 += acc.bucket_steps;
+                (acc.bucket_sum, acc.bucket_steps) = (0.0, 0);
+            }
+        }
+        for (u, acc) in self.acc.iter_mut().enumerate() {
+            let (d, a, k) = acc.bucket;
+            if k > 0 {
+                let v = &mut self.series[u * SERIES_BUCKETS + b];
+                v.0 += d;
+                v.1 += a;
+                v.2 += k;
+                acc.bucket = (0.0, 0.0, 0);
+            }
+        }
     }
 
     /// Applies the step's events, shares every node and accounts every present tenant.
@@ -531,6 +584,11 @@ impl ModelRun {
         self.nodes.alloc.extend(std::iter::repeat_n(0.0, r));
         self.nodes.open.push(true);
         self.nodes.entries.push(vec![]);
+        self.nodes
+            .price
+            .push(self.catalog[node_type].price_per_hour);
+        self.nodes.acc.push(NodeAcc::default());
+        self.nodes.racc.extend(std::iter::repeat_n([0.0; 2], r));
         self.nodes.stats.push(NodeStats {
             node_type,
             opened: t,
@@ -853,6 +911,7 @@ impl ModelRun {
         self.tenant_entries[u].clear();
     }
 
+    #[inline(never)]
     fn step_node(&mut self, n: usize, ctx: &StepCtx<'_>) {
         let r = self.r();
         let (t, dt) = (ctx.t, ctx.dt);
@@ -860,14 +919,13 @@ impl ModelRun {
         let kind = self.spec.kind;
         let ents = std::mem::take(&mut self.nodes.entries[n]);
         let m = ents.len();
-        let sc = &mut self.sc;
-        sc.ncap.copy_from_slice(&self.nodes.cap[n * r..(n + 1) * r]);
-        let price = self.catalog[self.nodes.stats[n].node_type].price_per_hour * dt / 3600.0;
+        let price = self.nodes.price[n] * dt / 3600.0;
         {
-            let st = &mut self.nodes.stats[n];
+            let st = &mut self.nodes.acc[n];
             st.steps += 1;
             st.cost += price;
-            for (c, &cap) in self.totals.capacity_seconds.iter_mut().zip(&sc.ncap) {
+            let cap = &self.nodes.cap[n * r..(n + 1) * r];
+            for (c, &cap) in self.totals.capacity_seconds.iter_mut().zip(cap) {
                 *c += cap * dt;
             }
             if m == 0 {
@@ -878,6 +936,12 @@ impl ModelRun {
             }
             st.cost_with_tenants += price;
         }
+        if m == 1 && self.step_alone(n, ents[0] as usize, price, ctx) {
+            self.nodes.entries[n] = ents;
+            return;
+        }
+        let sc = &mut self.sc;
+        sc.ncap.copy_from_slice(&self.nodes.cap[n * r..(n + 1) * r]);
         // gather the admitted demand x = min(d, cap) column by column, and each resource's
         // total over the entries that are up
         sc.sx.resize(m * r, 0.0);
@@ -1067,18 +1131,15 @@ impl ModelRun {
                     *pk = pk.max(sc.sa[q * m + i]);
                 }
             }
-            let st = &mut self.nodes.stats[n];
-            st.delivered[q] += sum_a * dt;
+            let nr = &mut self.nodes.racc[n * r + q];
+            nr[0] += sum_a * dt;
             if c > 0.0 {
                 let rho = sum_a / c;
-                st.peak_utilization[q] = st.peak_utilization[q].max(rho);
+                nr[1] = nr[1].max(rho);
                 if q == 0 {
-                    if st.hourly.len() < SERIES_BUCKETS {
-                        st.hourly.resize(SERIES_BUCKETS, (0.0, 0));
-                    }
-                    let h = &mut st.hourly[self.bucket];
-                    h.0 += rho as f32;
-                    h.1 += 1;
+                    let st = &mut self.nodes.acc[n];
+                    st.bucket_sum += rho as f32;
+                    st.bucket_steps += 1;
                 }
                 if self.compressible[q] {
                     let f = latency::factor(rho, self.rho_max);
@@ -1099,7 +1160,7 @@ impl ModelRun {
             }
         }
         if contended {
-            self.nodes.stats[n].contended_steps += 1;
+            self.nodes.acc[n].contended_steps += 1;
         }
         // cost: this step's node cost split among the entries
         let rule = self.cost.allocation;
@@ -1124,7 +1185,7 @@ impl ModelRun {
             sc.parts.clear();
             sc.parts.resize(m, 0.0);
             let left = cost::split(price, &sc.weights, &mut sc.parts);
-            self.nodes.stats[n].overhead += left;
+            self.nodes.acc[n].overhead += left;
             self.totals.overhead += left;
             for (&u, &part) in sc.eu.iter().zip(&sc.parts) {
                 self.acc[u as usize].cost += part;
@@ -1133,10 +1194,93 @@ impl ModelRun {
         self.nodes.entries[n] = ents;
     }
 
+    #[inline(never)]
+    /// The step of a node holding one entry that is up and within the node's capacity on
+    /// every resource (every dedicated node, and lone containers or shards): it gets its
+    /// admitted demand, nothing is contended, and it carries the node's cost alone. Returns
+    /// false, having changed nothing, when the node needs the general step. The arithmetic is
+    /// the general step's, operation for operation, so results do not depend on which ran.
+    fn step_alone(&mut self, n: usize, j: usize, price: f64, ctx: &StepCtx<'_>) -> bool {
+        let r = self.r();
+        if self.ents.down_until[j] > ctx.t {
+            return false;
+        }
+        let u = self.ents.tenant[j] as usize;
+        let (spec, dem) = (ctx.tenants.spec(u), ctx.tenants.demand(u));
+        let cap = &self.nodes.cap[n * r..(n + 1) * r];
+        let capmul = self.ents.capmul[j];
+        let x = &mut self.sc.sa;
+        x.clear();
+        for q in 0..r {
+            let d = dem[q] * self.ents.share[j * r + q];
+            let limit = if capmul.is_infinite() {
+                cap[q]
+            } else {
+                spec[q] * self.ents.sold[j * r + q] * capmul
+            };
+            let xq = d.min(limit);
+            if xq > cap[q] {
+                return false;
+            }
+            x.push(xq);
+        }
+        let dt = ctx.dt;
+        let track_peak = self.cost.allocation == Allocation::Peak;
+        let mut used = false;
+        for q in 0..r {
+            let (xq, c) = (x[q], cap[q]);
+            used |= xq > 0.0;
+            let acc = &mut self.racc[u * r + q];
+            acc[STEP_S] += xq;
+            acc[STEP_A] += xq;
+            if track_peak {
+                let pk = &mut self.ents.peak[j * r + q];
+                *pk = pk.max(xq);
+            }
+            let nr = &mut self.nodes.racc[n * r + q];
+            nr[0] += xq * dt;
+            if c > 0.0 {
+                let rho = xq / c;
+                nr[1] = nr[1].max(rho);
+                if q == 0 {
+                    let st = &mut self.nodes.acc[n];
+                    st.bucket_sum += rho as f32;
+                    st.bucket_steps += 1;
+                }
+                if self.compressible[q] {
+                    let f = latency::factor(rho, self.rho_max);
+                    let acc = &mut self.acc[u];
+                    if f > acc.step_latency {
+                        acc.step_latency = f;
+                    }
+                }
+            }
+        }
+        let rule = self.cost.allocation;
+        if rule != Allocation::Peak {
+            let amount = &mut self.sc.amount;
+            if !(rule == Allocation::Usage && used) {
+                for q in 0..r {
+                    amount[q] = spec[q] * self.ents.sold[j * r + q];
+                }
+            } else {
+                amount.copy_from_slice(x);
+            }
+            // `cost::split` of one weight
+            let w = cost::share_weight(amount, cap, &self.cost.weights);
+            if w <= 0.0 || !w.is_finite() {
+                self.nodes.acc[n].overhead += price;
+                self.totals.overhead += price;
+            } else {
+                self.acc[u].cost += price * w / w;
+            }
+        }
+        true
+    }
+
     fn account_tenants(&mut self, ctx: &StepCtx<'_>) {
         let r = self.r();
         let dt = ctx.dt;
-        let b = self.bucket;
         for &u in ctx.present {
             let u = u as usize;
             let (spec, dem) = (ctx.tenants.spec(u), ctx.tenants.demand(u));
@@ -1196,10 +1340,9 @@ impl ModelRun {
             }
             st.step_latency = 1.0;
             st.step_outage = false;
-            let v = &mut self.series[u * SERIES_BUCKETS + b];
-            v.0 += dem[0] as f32;
-            v.1 += delivered0 as f32;
-            v.2 += 1;
+            st.bucket.0 += dem[0] as f32;
+            st.bucket.1 += delivered0 as f32;
+            st.bucket.2 += 1;
         }
     }
 
@@ -1207,6 +1350,18 @@ impl ModelRun {
     /// node's cost now that every tenant's peak is known.
     pub fn finish(mut self, end: Time, tenants: &Tenants) -> ModelResult {
         let r = self.r();
+        self.flush_series();
+        for (n, (st, acc)) in self.nodes.stats.iter_mut().zip(&self.nodes.acc).enumerate() {
+            st.steps = acc.steps;
+            st.cost = acc.cost;
+            st.overhead = acc.overhead;
+            st.cost_with_tenants = acc.cost_with_tenants;
+            st.contended_steps = acc.contended_steps;
+            for q in 0..r {
+                st.delivered[q] = self.nodes.racc[n * r + q][0];
+                st.peak_utilization[q] = self.nodes.racc[n * r + q][1];
+            }
+        }
         let peak_rule = self.cost.allocation == Allocation::Peak;
         for n in 0..self.nodes.open.len() {
             if self.nodes.open[n] {
