@@ -12,7 +12,7 @@ use crate::scenario::{Input, Scenario, Traffic};
 use crate::trace::{CsvTrace, Row, Source};
 
 /// The scenario's rows, in resource units.
-pub fn open(scenario: &Scenario) -> Result<Box<dyn Source>, InputError> {
+pub fn open(scenario: &Scenario) -> Result<Box<dyn Source + Send>, InputError> {
     let raw = open_raw(scenario)?;
     Ok(match &scenario.workload.traffic {
         Some(t) => Box::new(Mapped::new(raw, t, scenario.resources.len())),
@@ -21,7 +21,7 @@ pub fn open(scenario: &Scenario) -> Result<Box<dyn Source>, InputError> {
 }
 
 /// The scenario's rows as the input has them (traffic features when there is a traffic map).
-pub fn open_raw(scenario: &Scenario) -> Result<Box<dyn Source>, InputError> {
+pub fn open_raw(scenario: &Scenario) -> Result<Box<dyn Source + Send>, InputError> {
     Ok(match &scenario.workload.input {
         Input::Trace(path) => Box::new(CsvTrace::open(path, &scenario.workload.columns)?),
         Input::Generator(_) => Box::new(Generator::of(scenario).expect("a generator scenario")),
@@ -30,7 +30,7 @@ pub fn open_raw(scenario: &Scenario) -> Result<Box<dyn Source>, InputError> {
 
 /// Rows of traffic features turned into resource demand by a linear map.
 pub struct Mapped {
-    inner: Box<dyn Source>,
+    inner: Box<dyn Source + Send>,
     matrix: Array2<f64>,
     x: Array1<f64>,
     y: Array1<f64>,
@@ -39,7 +39,7 @@ pub struct Mapped {
 
 impl Mapped {
     /// Maps `inner`'s feature rows through `traffic` into `resources` columns.
-    pub fn new(inner: Box<dyn Source>, traffic: &Traffic, resources: usize) -> Mapped {
+    pub fn new(inner: Box<dyn Source + Send>, traffic: &Traffic, resources: usize) -> Mapped {
         let nf = traffic.features.len();
         Mapped {
             inner,

@@ -14,6 +14,7 @@ pub mod import;
 pub mod input;
 pub mod memtrace;
 pub mod output;
+pub mod pipeline;
 pub mod plan;
 pub mod predict;
 pub mod regress;

@@ -298,7 +298,14 @@ fn output_dir(s: &Scenario, out: Option<PathBuf>) -> PathBuf {
 }
 
 fn simulate(scenario: &Scenario, validate_only: bool) -> Result<RunResult> {
-    let mut trace = input::open(scenario)?;
+    let source = input::open(scenario)?;
+    // a run reads its input on its own thread while the models step; validation is the
+    // reading alone
+    let mut trace: Box<dyn overbook::trace::Source> = if validate_only {
+        source
+    } else {
+        Box::new(overbook::pipeline::Pipelined::new(source))
+    };
     let options = engine::Options {
         validate_only,
         ..engine::Options::default()

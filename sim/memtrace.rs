@@ -190,6 +190,10 @@ impl Source for MemSource<'_> {
         self.trace.time[self.at()]
     }
 
+    fn tenant(&self) -> &[u8] {
+        &self.trace.tenants.names[self.trace.key[self.at()] as usize]
+    }
+
     fn demand(&self) -> &[f64] {
         let r = self.trace.resources;
         &self.trace.demand[self.at() * r..(self.at() + 1) * r]

@@ -52,6 +52,10 @@ pub trait Source {
     fn time(&self) -> i64 {
         self.row().time
     }
+    /// The current row's tenant id.
+    fn tenant(&self) -> &[u8] {
+        &self.row().tenant
+    }
     /// The current row's demand.
     fn demand(&self) -> &[f64] {
         &self.row().demand
@@ -88,14 +92,17 @@ pub struct CsvTrace<R: Read> {
     previous: Option<(i64, u64)>,
 }
 
-impl CsvTrace<Box<dyn Read>> {
+impl CsvTrace<Box<dyn Read + Send>> {
     /// Opens a trace file and checks its header against the scenario's resources.
     /// Opens a trace file (gzip-compressed when it ends in `.gz`) and checks its header against
     /// the demand `columns` (the scenario's resources, or its traffic features).
-    pub fn open(path: &Path, columns: &[String]) -> Result<CsvTrace<Box<dyn Read>>, InputError> {
+    pub fn open(
+        path: &Path,
+        columns: &[String],
+    ) -> Result<CsvTrace<Box<dyn Read + Send>>, InputError> {
         let file = File::open(path)
             .map_err(|e| InputError::file(path, format!("cannot open the trace: {e}")))?;
-        let input: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+        let input: Box<dyn Read + Send> = if path.extension().is_some_and(|e| e == "gz") {
             Box::new(BufReader::with_capacity(
                 1 << 16,
                 flate2::read::MultiGzDecoder::new(file),

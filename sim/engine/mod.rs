@@ -229,7 +229,7 @@ pub fn run_observed(
             let u = match known.filter(|&u| u != u32::MAX) {
                 Some(u) => u as usize,
                 None => {
-                    let u = match tenants.index.get(source.row().tenant.as_slice()) {
+                    let u = match tenants.index.get(source.tenant()) {
                         Some(&u) => u as usize,
                         None => {
                             position.push(0);

@@ -1,0 +1,313 @@
+//! Reading a trace on its own thread while the engine replays it.
+//!
+//! [`Pipelined`] moves a source to a reader thread, which parses rows into blocks of
+//! [`BLOCK_ROWS`] rows (column by column, one byte buffer for the ids) and sends them over a
+//! bounded channel; the engine's thread reads the blocks in order and sends each one back to
+//! be refilled, so a run allocates a handful of blocks whatever the trace's length. Rows,
+//! their order and the errors are those of the source: an error is delivered after every row
+//! before it, exactly where reading the source directly would have met it.
+
+use std::cell::OnceCell;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread::JoinHandle;
+
+use crate::error::InputError;
+use crate::trace::{Row, Source};
+
+/// Rows per block.
+pub const BLOCK_ROWS: usize = 4096;
+/// Blocks in flight between the threads.
+const IN_FLIGHT: usize = 4;
+
+/// Rows of a source, column by column.
+#[derive(Default)]
+struct Block {
+    resources: usize,
+    time: Vec<i64>,
+    line: Vec<u64>,
+    demand: Vec<f64>,
+    spec: Vec<f64>,
+    /// Tenant, class and node of every row, one after the other.
+    bytes: Vec<u8>,
+    /// Per row, where its tenant, class and node end in `bytes`.
+    ends: Vec<[usize; 3]>,
+}
+
+impl Block {
+    fn clear(&mut self) {
+        self.time.clear();
+        self.line.clear();
+        self.demand.clear();
+        self.spec.clear();
+        self.bytes.clear();
+        self.ends.clear();
+    }
+
+    fn len(&self) -> usize {
+        self.time.len()
+    }
+
+    fn push(&mut self, row: &Row) {
+        self.time.push(row.time);
+        self.line.push(row.line);
+        self.demand.extend_from_slice(&row.demand);
+        self.spec.extend_from_slice(&row.spec);
+        let mut ends = [0; 3];
+        for (end, field) in ends.iter_mut().zip([&row.tenant, &row.class, &row.node]) {
+            self.bytes.extend_from_slice(field);
+            *end = self.bytes.len();
+        }
+        self.ends.push(ends);
+    }
+
+    /// Field `f` (0 tenant, 1 class, 2 node) of row `i`.
+    fn field(&self, i: usize, f: usize) -> &[u8] {
+        let start = match (i, f) {
+            (0, 0) => 0,
+            (_, 0) => self.ends[i - 1][2],
+            _ => self.ends[i][f - 1],
+        };
+        &self.bytes[start..self.ends[i][f]]
+    }
+}
+
+/// What the reader thread sends: a block of rows, or the error that stopped it.
+type Message = Result<Block, InputError>;
+
+/// A source read on its own thread (see the module documentation).
+pub struct Pipelined {
+    path: PathBuf,
+    has_spec: Vec<bool>,
+    blocks: Receiver<Message>,
+    recycle: SyncSender<Block>,
+    reader: Option<JoinHandle<()>>,
+    block: Block,
+    /// Index of the current row in `block` plus one (0 before the first row of a block).
+    next: usize,
+    row: OnceCell<Row>,
+}
+
+impl Pipelined {
+    /// Starts reading `source` on a new thread.
+    pub fn new(mut source: Box<dyn Source + Send>) -> Pipelined {
+        let path = source.path().to_path_buf();
+        let has_spec = source.has_spec();
+        let resources = has_spec.len();
+        let (send, blocks) = mpsc::sync_channel::<Message>(IN_FLIGHT);
+        let (recycle, recycled) = mpsc::sync_channel::<Block>(IN_FLIGHT + 2);
+        let reader = std::thread::Builder::new()
+            .name("overbook-reader".into())
+            .spawn(move || loop {
+                let mut block = recycled.try_recv().unwrap_or_default();
+                block.clear();
+                block.resources = resources;
+                let mut failed = None;
+                while block.len() < BLOCK_ROWS {
+                    match source.advance() {
+                        Ok(true) => block.push(source.row()),
+                        Ok(false) => break,
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+                let last = failed.is_some() || block.len() < BLOCK_ROWS;
+                if send.send(Ok(block)).is_err() {
+                    return; // the engine stopped reading
+                }
+                if let Some(e) = failed {
+                    let _ = send.send(Err(e));
+                }
+                if last {
+                    return;
+                }
+            })
+            .expect("a reader thread");
+        Pipelined {
+            path,
+            has_spec,
+            blocks,
+            recycle,
+            reader: Some(reader),
+            block: Block::default(),
+            next: 0,
+            row: OnceCell::new(),
+        }
+    }
+
+    fn at(&self) -> usize {
+        self.next - 1
+    }
+
+    /// The next block, or `None` at the end of the source.
+    fn receive(&mut self) -> Result<Option<Block>, InputError> {
+        match self.blocks.recv() {
+            Ok(Ok(block)) => Ok(Some(block)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => {
+                // the reader is done; if it panicked, so do we, rather than end the trace early
+                if let Some(reader) = self.reader.take() {
+                    if let Err(panic) = reader.join() {
+                        std::panic::resume_unwind(panic);
+                    }
+                }
+                Ok(None)
+            }
+        }
+    }
+}
+
+impl Source for Pipelined {
+    fn advance(&mut self) -> Result<bool, InputError> {
+        self.row.take();
+        loop {
+            if self.next < self.block.len() {
+                self.next += 1;
+                return Ok(true);
+            }
+            let Some(block) = self.receive()? else {
+                return Ok(false);
+            };
+            let done = std::mem::replace(&mut self.block, block);
+            let _ = self.recycle.try_send(done);
+            self.next = 0;
+        }
+    }
+
+    fn row(&self) -> &Row {
+        self.row.get_or_init(|| {
+            let (b, i) = (&self.block, self.at());
+            Row {
+                time: b.time[i],
+                tenant: b.field(i, 0).to_vec(),
+                demand: self.demand().to_vec(),
+                spec: self.spec().to_vec(),
+                class: b.field(i, 1).to_vec(),
+                node: b.field(i, 2).to_vec(),
+                line: b.line[i],
+            }
+        })
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn has_spec(&self) -> Vec<bool> {
+        self.has_spec.clone()
+    }
+
+    fn time(&self) -> i64 {
+        self.block.time[self.at()]
+    }
+
+    fn tenant(&self) -> &[u8] {
+        self.block.field(self.at(), 0)
+    }
+
+    fn demand(&self) -> &[f64] {
+        let r = self.block.resources;
+        &self.block.demand[self.at() * r..(self.at() + 1) * r]
+    }
+
+    fn spec(&self) -> &[f64] {
+        let r = self.block.resources;
+        &self.block.spec[self.at() * r..(self.at() + 1) * r]
+    }
+
+    fn node(&self) -> &[u8] {
+        self.block.field(self.at(), 2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::VecSource;
+
+    fn rows(n: usize) -> Vec<Row> {
+        (0..n)
+            .map(|i| Row {
+                time: (i / 3) as i64 * 60,
+                tenant: format!("t{}", i % 3).into_bytes(),
+                demand: vec![i as f64, 0.5],
+                spec: vec![8.0, f64::NAN],
+                class: if i % 5 == 0 { b"gold".to_vec() } else { vec![] },
+                node: if i % 7 == 0 { b"n1".to_vec() } else { vec![] },
+                line: i as u64 + 2,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn delivers_every_row_in_order_across_blocks() {
+        let want = rows(2 * BLOCK_ROWS + 17);
+        let inner = VecSource::new("t.csv", want.clone(), vec![true, false]);
+        let mut p = Pipelined::new(Box::new(inner));
+        assert_eq!(p.has_spec(), [true, false]);
+        for w in &want {
+            assert!(p.advance().unwrap());
+            assert_eq!(
+                (p.time(), p.tenant(), p.node()),
+                (w.time, &w.tenant[..], &w.node[..])
+            );
+            assert_eq!(p.demand(), &w.demand[..]);
+            let row = p.row();
+            assert_eq!((&row.class, row.line, row.spec[0]), (&w.class, w.line, 8.0));
+            assert!(row.spec[1].is_nan());
+        }
+        assert!(!p.advance().unwrap());
+        assert!(!p.advance().unwrap());
+    }
+
+    /// A source that fails after `ok` rows.
+    struct Failing {
+        inner: VecSource,
+        ok: usize,
+        read: usize,
+    }
+
+    impl Source for Failing {
+        fn advance(&mut self) -> Result<bool, InputError> {
+            if self.read == self.ok {
+                return Err(InputError::at(Path::new("t.csv"), self.ok + 2, 3, "bad"));
+            }
+            self.read += 1;
+            self.inner.advance()
+        }
+        fn row(&self) -> &Row {
+            self.inner.row()
+        }
+        fn path(&self) -> &Path {
+            self.inner.path()
+        }
+        fn has_spec(&self) -> Vec<bool> {
+            self.inner.has_spec()
+        }
+    }
+
+    #[test]
+    fn an_error_comes_after_the_rows_before_it() {
+        let ok = BLOCK_ROWS + 5;
+        let inner = VecSource::new("t.csv", rows(ok + 10), vec![true, false]);
+        let mut p = Pipelined::new(Box::new(Failing { inner, ok, read: 0 }));
+        for _ in 0..ok {
+            assert!(p.advance().unwrap());
+        }
+        let e = p.advance().unwrap_err();
+        assert!(
+            e.to_string().contains(&format!("t.csv:{}:3", ok + 2)),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_engine_that_stops_early_stops_the_reader() {
+        let inner = VecSource::new("t.csv", rows(20 * BLOCK_ROWS), vec![true, false]);
+        let mut p = Pipelined::new(Box::new(inner));
+        assert!(p.advance().unwrap());
+        drop(p); // the reader's next send fails and it returns; nothing hangs
+    }
+}
