@@ -315,6 +315,9 @@ pub fn build(dir: &Path) -> Result<PathBuf, String> {
                 })
                 .collect();
             let grid = plots::group_rows(nodes, 120);
+            // at most 48 columns: a week shows in 4-hour columns, as large as a day's figure
+            let (grid, per) = plots::group_columns(grid, 48);
+            let width = width * per as f64;
             let height = (120 + 14 * grid.len()).clamp(260, 720) as u32;
             figure!(figs, dir, format!("heatmap_{}", m.replace(['/', ' '], "_")), format!("Node utilization: {m}"),
                 format!("Hourly mean {resource} utilization of every node of model {m}; blank where the node was not held."),

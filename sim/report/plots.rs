@@ -96,6 +96,32 @@ pub fn group_rows(rows: Vec<Vec<Option<f64>>>, max: usize) -> Vec<Vec<Option<f64
         .collect()
 }
 
+/// At most `max` columns: runs of `per` consecutive columns averaged (missing cells left out;
+/// a run missing everywhere stays missing), so a long run's heatmap is as large as a short
+/// one's. Returns the rows and `per`, the columns merged into one.
+pub fn group_columns(rows: Vec<Vec<Option<f64>>>, max: usize) -> (Vec<Vec<Option<f64>>>, usize) {
+    let used = rows.iter().map(Vec::len).max().unwrap_or(0);
+    if used <= max {
+        return (rows, 1);
+    }
+    let per = used.div_ceil(max.max(1));
+    let rows = rows
+        .iter()
+        .map(|row| {
+            row.chunks(per)
+                .map(|run| {
+                    let (sum, count) = run
+                        .iter()
+                        .flatten()
+                        .fold((0.0, 0usize), |(s, c), &v| (s + v, c + 1));
+                    (count > 0).then(|| sum / count as f64)
+                })
+                .collect()
+        })
+        .collect();
+    (rows, per)
+}
+
 /// Per-node utilization of one model: node rows down, buckets of `width` hours across.
 pub fn heatmap<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -424,4 +450,35 @@ pub fn series<DB: DrawingBackend>(
             .map_err(err)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_merged_into_runs_by_hand() {
+        // 5 columns into at most 2: runs of ceil(5 / 2) = 3 columns
+        // row 1: (0.2 + 0.4 + missing) / 2 = 0.3, then 0.6 alone
+        // row 2: 0.9 alone, then a run missing everywhere stays missing
+        let rows = vec![
+            vec![Some(0.2), Some(0.4), None, Some(0.6)],
+            vec![None, Some(0.9), None, None, None],
+        ];
+        let (grid, per) = group_columns(rows, 2);
+        assert_eq!(per, 3);
+        assert!((grid[0][0].unwrap() - 0.3).abs() < 1e-12);
+        assert_eq!(grid[0][1], Some(0.6));
+        assert_eq!(grid[1], vec![Some(0.9), None]);
+        // already narrow enough: unchanged
+        let (same, per) = group_columns(vec![vec![Some(1.0), None]], 2);
+        assert_eq!((same, per), (vec![vec![Some(1.0), None]], 1));
+    }
+
+    #[test]
+    fn rows_are_grouped_by_hand() {
+        // 3 rows into at most 2: groups of 2 and 1; (0.2 + 0.6) / 2 = 0.4
+        let rows = vec![vec![Some(0.2)], vec![Some(0.6)], vec![None]];
+        assert_eq!(group_rows(rows, 2), vec![vec![Some(0.4)], vec![None]]);
+    }
 }
