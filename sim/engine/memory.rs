@@ -61,7 +61,6 @@ impl Memory {
     }
 
     /// Records the step's (held) demand of every present tenant.
-    #[inline(never)]
     pub fn record(&mut self, ctx: &StepCtx<'_>) {
         self.ensure(ctx.tenants.len());
         let bin = (ctx.t.rem_euclid(86400) / 3600) as usize % PROFILE_BINS;

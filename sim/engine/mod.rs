@@ -50,6 +50,9 @@ pub struct Tenants {
     pub class: Vec<usize>,
     /// Current spec, `tenant * resources + r`.
     pub spec: Vec<f64>,
+    /// Changes whenever some tenant's spec changes (models keep what they derive from specs
+    /// until it does).
+    pub spec_epoch: u64,
     /// Spec at first arrival.
     pub first_spec: Vec<f64>,
     /// Current (held) demand.
@@ -142,9 +145,9 @@ pub struct Options {
 }
 
 /// Runs every model of `scenario` over `source`.
-pub fn run(
+pub fn run<S: Source + ?Sized>(
     scenario: &Scenario,
-    source: &mut dyn Source,
+    source: &mut S,
     options: Options,
 ) -> Result<RunResult, InputError> {
     run_observed(scenario, source, options, &mut |_| Ok(()))
@@ -152,9 +155,12 @@ pub fn run(
 
 /// [`run`], handing every step to `observe` after the models have stepped (the
 /// fixed-placement replay of `overbook predict` is such an observer).
-pub fn run_observed(
+///
+/// Generic over the source so that a concrete one (an in-memory trace, the pipelined reader)
+/// is read without a virtual call per field; `dyn Source` works too.
+pub fn run_observed<S: Source + ?Sized>(
     scenario: &Scenario,
-    source: &mut dyn Source,
+    source: &mut S,
     options: Options,
     observe: &mut dyn FnMut(&StepCtx<'_>) -> Result<(), InputError>,
 ) -> Result<RunResult, InputError> {
@@ -253,8 +259,10 @@ pub fn run_observed(
             let (demand, spec) = (source.demand(), source.spec());
             for r in 0..nres {
                 tenants.demand[u * nres + r] = demand[r];
-                if !spec[r].is_nan() {
-                    tenants.spec[u * nres + r] = spec[r];
+                let current = &mut tenants.spec[u * nres + r];
+                if !spec[r].is_nan() && *current != spec[r] {
+                    *current = spec[r];
+                    tenants.spec_epoch += 1;
                 }
             }
             let node = source.node();
@@ -357,10 +365,10 @@ fn set_node(tenants: &mut Tenants, u: usize, name: &[u8]) {
 }
 
 /// Registers the tenant of the current row; checks its class and that it has a spec.
-fn add_tenant(
+fn add_tenant<S: Source + ?Sized>(
     scenario: &Scenario,
     tenants: &mut Tenants,
-    source: &dyn Source,
+    source: &S,
 ) -> Result<usize, InputError> {
     let row = source.row();
     let nres = tenants.resources;

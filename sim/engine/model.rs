@@ -192,6 +192,7 @@ struct Nodes {
     acc: Vec<NodeAcc>,
     /// Per node and resource, `n * r + q`: delivered unit-seconds and peak utilization.
     racc: Vec<[f64; 2]>,
+    cost_cache: Vec<CostCache>,
     open_count: usize,
     /// Summed daily profiles (node x bin x resource), kept when the placer wants them.
     profiles: Option<Vec<f64>>,
@@ -242,18 +243,14 @@ struct Entries {
     free: Vec<u32>,
 }
 
-/// Per tenant and resource, what a run adds up: the first six are [`TenantStats`] fields in
-/// unit-seconds, the last two the current step's alone allotment and delivered amount summed
-/// over the tenant's entries. One cache line per tenant-resource.
-type ResourceAcc = [f64; 8];
+/// Per tenant and resource, what a run adds up: [`TenantStats`] fields in unit-seconds.
+type ResourceAcc = [f64; 6];
 const DEMAND: usize = 0;
 const ALONE: usize = 1;
 const DELIVERED: usize = 2;
 const LOSS: usize = 3;
 const THROTTLED: usize = 4;
 const CAUSED: usize = 5;
-const STEP_S: usize = 6;
-const STEP_A: usize = 7;
 
 /// Per tenant, the scalar [`TenantStats`] fields and the current step's latency factor and
 /// outage flag: no pointer to follow in the step loop.
@@ -268,7 +265,6 @@ struct TenantAcc {
     revenue: f64,
     dedicated_cost: f64,
     placements: u32,
-    step_latency: f64,
     step_outage: bool,
     /// The current series bucket's demand and delivered of the first resource, and steps.
     bucket: (f32, f32, u32),
@@ -286,7 +282,6 @@ impl Default for TenantAcc {
             revenue: 0.0,
             dedicated_cost: 0.0,
             placements: 0,
-            step_latency: 1.0,
             step_outage: false,
             bucket: (0.0, 0.0, 0),
         }
@@ -304,6 +299,16 @@ struct NodeAcc {
     contended_steps: u64,
     bucket_sum: f32,
     bucket_steps: u32,
+}
+
+/// A node's cost split of the last step: per entry (in the node's order) the part, and the
+/// overhead; valid while the node's entries and `key` (the tenants' spec epoch and the price's
+/// bits) stay the same.
+#[derive(Debug, Clone, Default)]
+struct CostCache {
+    key: Option<(u64, u64)>,
+    parts: Vec<f64>,
+    left: f64,
 }
 
 /// Scratch buffers of a node step. The `m x r` matrices are column-major (`q * m + i` for
@@ -329,7 +334,6 @@ struct Scratch {
     room: Vec<f64>,
     order: Vec<u32>,
     weights: Vec<f64>,
-    parts: Vec<f64>,
     amount: Vec<f64>,
     size: Vec<f64>,
     avoid: Vec<usize>,
@@ -354,6 +358,11 @@ pub struct ModelRun {
     acc: Vec<TenantAcc>,
     /// Per tenant and resource, `u * r + q`.
     racc: Vec<ResourceAcc>,
+    /// Per tenant and resource, the current step's alone allotment and delivered amount
+    /// summed over the tenant's entries: small, as the node loop touches it per entry.
+    step_sa: Vec<[f64; 2]>,
+    /// Per tenant, the current step's largest latency factor over its entries' nodes.
+    step_latency: Vec<f64>,
     /// Whether each resource is compressible.
     compressible: Vec<bool>,
     totals: ModelTotals,
@@ -410,6 +419,7 @@ impl ModelRun {
                 price: vec![],
                 acc: vec![],
                 racc: vec![],
+                cost_cache: vec![],
                 open_count: 0,
                 profiles: None,
             },
@@ -422,6 +432,8 @@ impl ModelRun {
             },
             acc: vec![],
             racc: vec![],
+            step_sa: vec![],
+            step_latency: vec![],
             compressible: scenario
                 .resources
                 .iter()
@@ -495,7 +507,9 @@ impl ModelRun {
         let nt = ctx.tenants.len();
         if self.acc.len() < nt {
             self.acc.resize(nt, TenantAcc::default());
-            self.racc.resize(nt * r, [0.0; 8]);
+            self.racc.resize(nt * r, [0.0; 6]);
+            self.step_sa.resize(nt * r, [0.0; 2]);
+            self.step_latency.resize(nt, 1.0);
             self.tenant_entries.resize(nt, vec![]);
             self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
         }
@@ -589,6 +603,7 @@ impl ModelRun {
             .push(self.catalog[node_type].price_per_hour);
         self.nodes.acc.push(NodeAcc::default());
         self.nodes.racc.extend(std::iter::repeat_n([0.0; 2], r));
+        self.nodes.cost_cache.push(CostCache::default());
         self.nodes.stats.push(NodeStats {
             node_type,
             opened: t,
@@ -681,6 +696,7 @@ impl ModelRun {
             }
         }
         self.nodes.entries[n].push(j as u32);
+        self.nodes.cost_cache[n].key = None;
         let st = &mut self.nodes.stats[n];
         st.entries_max = st.entries_max.max(self.nodes.entries[n].len());
         self.tenant_entries[u].push(j as u32);
@@ -879,6 +895,7 @@ impl ModelRun {
             let list = &mut self.nodes.entries[n];
             if let Some(p) = list.iter().position(|&x| x as usize == j) {
                 list.remove(p);
+                self.nodes.cost_cache[n].key = None;
             }
             if let Some(p) = &mut self.nodes.profiles {
                 let w = PROFILE_BINS * r;
@@ -911,7 +928,6 @@ impl ModelRun {
         self.tenant_entries[u].clear();
     }
 
-    #[inline(never)]
     fn step_node(&mut self, n: usize, ctx: &StepCtx<'_>) {
         let r = self.r();
         let (t, dt) = (ctx.t, ctx.dt);
@@ -1044,9 +1060,9 @@ impl ModelRun {
             if total_x <= c && !any_down {
                 // every policy delivers the admitted demand of an uncontended node
                 for (i, &x) in xs.iter().enumerate() {
-                    let acc = &mut self.racc[sc.eu[i] as usize * r + q];
-                    acc[STEP_S] += x;
-                    acc[STEP_A] += x;
+                    let step = &mut self.step_sa[sc.eu[i] as usize * r + q];
+                    step[0] += x;
+                    step[1] += x;
                 }
                 sc.sa[q * m..(q + 1) * m].copy_from_slice(xs);
                 sum_a = total_x;
@@ -1105,9 +1121,9 @@ impl ModelRun {
                     } else {
                         xs[i]
                     };
-                    let acc = &mut self.racc[u * r + q];
-                    acc[STEP_S] += s;
-                    acc[STEP_A] += a;
+                    let step = &mut self.step_sa[u * r + q];
+                    step[0] += s;
+                    step[1] += a;
                     sc.sa[q * m + i] = a;
                     sum += a;
                     if sc.down[i] && s > 0.0 {
@@ -1144,9 +1160,9 @@ impl ModelRun {
                 if self.compressible[q] {
                     let f = latency::factor(rho, self.rho_max);
                     for (&u, &down) in sc.eu.iter().zip(&sc.down) {
-                        let acc = &mut self.acc[u as usize];
-                        if !down && f > acc.step_latency {
-                            acc.step_latency = f;
+                        let lat = &mut self.step_latency[u as usize];
+                        if !down && f > *lat {
+                            *lat = f;
                         }
                     }
                 }
@@ -1162,39 +1178,10 @@ impl ModelRun {
         if contended {
             self.nodes.acc[n].contended_steps += 1;
         }
-        // cost: this step's node cost split among the entries
-        let rule = self.cost.allocation;
-        if rule != Allocation::Peak {
-            sc.weights.clear();
-            let by_usage = rule == Allocation::Usage && sc.sa[..m * r].iter().any(|&a| a > 0.0);
-            for (i, &j) in ents.iter().enumerate() {
-                let j = j as usize;
-                if by_usage {
-                    for q in 0..r {
-                        sc.amount[q] = sc.sa[q * m + i];
-                    }
-                } else {
-                    let spec = tenants.spec(sc.eu[i] as usize);
-                    for q in 0..r {
-                        sc.amount[q] = spec[q] * self.ents.sold[j * r + q];
-                    }
-                }
-                sc.weights
-                    .push(cost::share_weight(&sc.amount, &sc.ncap, &self.cost.weights));
-            }
-            sc.parts.clear();
-            sc.parts.resize(m, 0.0);
-            let left = cost::split(price, &sc.weights, &mut sc.parts);
-            self.nodes.acc[n].overhead += left;
-            self.totals.overhead += left;
-            for (&u, &part) in sc.eu.iter().zip(&sc.parts) {
-                self.acc[u as usize].cost += part;
-            }
-        }
+        self.split_cost(n, &ents, price, tenants);
         self.nodes.entries[n] = ents;
     }
 
-    #[inline(never)]
     /// The step of a node holding one entry that is up and within the node's capacity on
     /// every resource (every dedicated node, and lone containers or shards): it gets its
     /// admitted demand, nothing is contended, and it carries the node's cost alone. Returns
@@ -1226,13 +1213,11 @@ impl ModelRun {
         }
         let dt = ctx.dt;
         let track_peak = self.cost.allocation == Allocation::Peak;
-        let mut used = false;
         for q in 0..r {
             let (xq, c) = (x[q], cap[q]);
-            used |= xq > 0.0;
-            let acc = &mut self.racc[u * r + q];
-            acc[STEP_S] += xq;
-            acc[STEP_A] += xq;
+            let step = &mut self.step_sa[u * r + q];
+            step[0] += xq;
+            step[1] += xq;
             if track_peak {
                 let pk = &mut self.ents.peak[j * r + q];
                 *pk = pk.max(xq);
@@ -1249,33 +1234,58 @@ impl ModelRun {
                 }
                 if self.compressible[q] {
                     let f = latency::factor(rho, self.rho_max);
-                    let acc = &mut self.acc[u];
-                    if f > acc.step_latency {
-                        acc.step_latency = f;
+                    let lat = &mut self.step_latency[u];
+                    if f > *lat {
+                        *lat = f;
                     }
                 }
             }
         }
-        let rule = self.cost.allocation;
-        if rule != Allocation::Peak {
-            let amount = &mut self.sc.amount;
-            if !(rule == Allocation::Usage && used) {
-                for q in 0..r {
-                    amount[q] = spec[q] * self.ents.sold[j * r + q];
-                }
-            } else {
-                amount.copy_from_slice(x);
-            }
-            // `cost::split` of one weight
-            let w = cost::share_weight(amount, cap, &self.cost.weights);
-            if w <= 0.0 || !w.is_finite() {
-                self.nodes.acc[n].overhead += price;
-                self.totals.overhead += price;
-            } else {
-                self.acc[u].cost += price * w / w;
-            }
-        }
+        self.split_cost(n, &[j as u32], price, ctx.tenants);
         true
+    }
+
+    /// Splits node `n`'s cost for this step, `price`, among its entries `ents` by the cost rule
+    /// (the delivered amounts are in `sc.sa`, column-major). A split by spec shares is kept
+    /// until the node's entries, a tenant's spec or the price change, as it is the same.
+    fn split_cost(&mut self, n: usize, ents: &[u32], price: f64, tenants: &Tenants) {
+        let rule = self.cost.allocation;
+        if rule == Allocation::Peak {
+            return;
+        }
+        let (r, m) = (self.r(), ents.len());
+        let sc = &mut self.sc;
+        let by_usage = rule == Allocation::Usage && sc.sa[..m * r].iter().any(|&a| a > 0.0);
+        let key = (tenants.spec_epoch, price.to_bits());
+        let cache = &mut self.nodes.cost_cache[n];
+        if by_usage || cache.key != Some(key) {
+            let cap = &self.nodes.cap[n * r..(n + 1) * r];
+            sc.weights.clear();
+            for (i, &j) in ents.iter().enumerate() {
+                let j = j as usize;
+                if by_usage {
+                    for q in 0..r {
+                        sc.amount[q] = sc.sa[q * m + i];
+                    }
+                } else {
+                    let spec = tenants.spec(self.ents.tenant[j] as usize);
+                    for q in 0..r {
+                        sc.amount[q] = spec[q] * self.ents.sold[j * r + q];
+                    }
+                }
+                sc.weights
+                    .push(cost::share_weight(&sc.amount, cap, &self.cost.weights));
+            }
+            cache.parts.clear();
+            cache.parts.resize(m, 0.0);
+            cache.left = cost::split(price, &sc.weights, &mut cache.parts);
+            cache.key = (!by_usage).then_some(key);
+        }
+        self.nodes.acc[n].overhead += cache.left;
+        self.totals.overhead += cache.left;
+        for (&j, &part) in ents.iter().zip(&cache.parts) {
+            self.acc[self.ents.tenant[j as usize] as usize].cost += part;
+        }
     }
 
     fn account_tenants(&mut self, ctx: &StepCtx<'_>) {
@@ -1293,10 +1303,12 @@ impl ModelRun {
             }
             let mut alone_factor: f64 = 1.0;
             let mut revenue = 0.0;
-            let delivered0 = self.racc[u * r][STEP_A];
+            let delivered0 = self.step_sa[u * r][1];
             for q in 0..r {
                 let acc = &mut self.racc[u * r + q];
-                let (d, s, a) = (dem[q], acc[STEP_S], acc[STEP_A]);
+                let step = &mut self.step_sa[u * r + q];
+                let (d, s, a) = (dem[q], step[0], step[1]);
+                *step = [0.0; 2];
                 if self.check {
                     let tol = 1e-9 * (1.0 + d);
                     if !(a >= -tol && a <= s + tol && s <= d + tol) {
@@ -1312,8 +1324,6 @@ impl ModelRun {
                 acc[DELIVERED] += a * dt;
                 acc[LOSS] += loss * dt;
                 acc[THROTTLED] += (d - s).max(0.0) * dt;
-                acc[STEP_S] = 0.0;
-                acc[STEP_A] = 0.0;
                 if loss > class.max_loss * s + 1e-9 * (1.0 + s) {
                     violated = true;
                 }
@@ -1323,7 +1333,7 @@ impl ModelRun {
                 self.totals.sold_seconds[q] += spec[q] * dt;
                 revenue += self.cost.price[q] * spec[q];
             }
-            let inflation = latency::inflation(st.step_latency, alone_factor);
+            let inflation = latency::inflation(self.step_latency[u], alone_factor);
             if inflation > class.max_latency_inflation * (1.0 + 1e-12) {
                 violated = true;
             }
@@ -1338,7 +1348,7 @@ impl ModelRun {
                 st.violation_steps += 1;
                 self.totals.violating_steps += 1;
             }
-            st.step_latency = 1.0;
+            self.step_latency[u] = 1.0;
             st.step_outage = false;
             st.bucket.0 += dem[0] as f32;
             st.bucket.1 += delivered0 as f32;
@@ -1394,7 +1404,7 @@ impl ModelRun {
         }
         let nt = tenants.len();
         self.acc.resize(nt, TenantAcc::default());
-        self.racc.resize(nt * r, [0.0; 8]);
+        self.racc.resize(nt * r, [0.0; 6]);
         self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
         let stats = self
             .acc
