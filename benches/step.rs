@@ -1,6 +1,6 @@
 //! Criterion benches for the hot paths: each sharing policy on one node-resource, and the
 //! whole step loop of each placement model on a trace held in memory (columnar, as
-//! `overbook bench` holds it).
+//! `overbook bench` holds it), the CSV reader, and the generator.
 //!
 //! `cargo bench --bench step`
 
@@ -113,5 +113,54 @@ fn generator(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, policies, step_loop, generator);
+/// The CSV reader on 100,000 rows held in memory, alone and on its own thread.
+fn csv_parse(c: &mut Criterion) {
+    use overbook::pipeline::Pipelined;
+    use overbook::trace::{CsvTrace, Source};
+    let rows = population(1000, 100);
+    let mut text =
+        String::from("time,tenant,cpu,memory,network,spec_cpu,spec_memory,spec_network\n");
+    for r in &rows {
+        text.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            r.time,
+            String::from_utf8_lossy(&r.tenant),
+            r.demand[0],
+            r.demand[1],
+            r.demand[2],
+            r.spec[0],
+            r.spec[1],
+            r.spec[2]
+        ));
+    }
+    let text: &'static [u8] = Box::leak(text.into_bytes().into_boxed_slice());
+    let columns: Vec<String> = ["cpu", "memory", "network"].map(String::from).to_vec();
+    let open = || CsvTrace::new(Path::new("bench.csv"), text, &columns).unwrap();
+    let mut g = c.benchmark_group("csv");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(rows.len() as u64));
+    g.bench_function("rows", |b| {
+        b.iter(|| {
+            let mut t = open();
+            let mut n = 0u64;
+            while t.advance().unwrap() {
+                n += 1;
+            }
+            n
+        })
+    });
+    g.bench_function("rows-pipelined", |b| {
+        b.iter(|| {
+            let mut t = Pipelined::new(Box::new(open()));
+            let mut n = 0u64;
+            while t.advance().unwrap() {
+                n += 1;
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, policies, step_loop, csv_parse, generator);
 criterion_main!(benches);
