@@ -227,9 +227,8 @@ pub fn run_observed<S: Source + ?Sized>(
                         u32::MAX => u32::MAX,
                         p => follows[p as usize],
                     };
-                    (guess != u32::MAX
-                        && tenants.ids[guess as usize].as_bytes() == source.row().tenant.as_slice())
-                    .then_some(guess)
+                    (guess != u32::MAX && tenants.ids[guess as usize].as_bytes() == source.tenant())
+                        .then_some(guess)
                 }
             };
             let u = match known.filter(|&u| u != u32::MAX) {
