@@ -155,7 +155,9 @@ impl Source for MemSource<'_> {
             return Ok(false);
         }
         self.next += 1;
-        self.row.take();
+        if self.row.get().is_some() {
+            self.row.take(); // built for the previous row
+        }
         Ok(true)
     }
 

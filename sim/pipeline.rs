@@ -161,7 +161,9 @@ impl Pipelined {
 
 impl Source for Pipelined {
     fn advance(&mut self) -> Result<bool, InputError> {
-        self.row.take();
+        if self.row.get().is_some() {
+            self.row.take(); // built for the previous row
+        }
         loop {
             if self.next < self.block.len() {
                 self.next += 1;
