@@ -142,6 +142,9 @@ pub struct Options {
     /// Step the models one after the other (for runs that are themselves run in parallel,
     /// where a join per step would only add overhead).
     pub sequential_models: bool,
+    /// Take the general node step everywhere, without fast paths or cached cost splits: the
+    /// reference that tests compare the fast paths against (results must be identical).
+    pub reference: bool,
 }
 
 /// Runs every model of `scenario` over `source`.
@@ -185,7 +188,9 @@ pub fn run_observed<S: Source + ?Sized>(
         scenario
             .models
             .iter()
-            .map(|m| model::ModelRun::new(scenario, m, options.check_invariants))
+            .map(|m| {
+                model::ModelRun::new(scenario, m, options.check_invariants, !options.reference)
+            })
             .collect()
     };
     let mut tenants = Tenants {

@@ -368,6 +368,8 @@ pub struct ModelRun {
     totals: ModelTotals,
     sc: Scratch,
     check: bool,
+    /// Take the fast paths and caches (false: the general step everywhere, for tests).
+    fast: bool,
     violations: Vec<String>,
     predictor: Box<dyn Predictor>,
     memory: Option<Memory>,
@@ -386,7 +388,10 @@ impl ModelRun {
     /// A model with no tenants yet.
     /// With `check`, every step verifies `0 <= a <= s <= d` per tenant and resource and
     /// `sum a <= C` per node and resource, and records what fails.
-    pub fn new(scenario: &Scenario, spec: &ModelSpec, check: bool) -> Self {
+    ///
+    /// Without `fast`, every node takes the general step and no cost split is cached: the
+    /// reference the fast paths are tested against.
+    pub fn new(scenario: &Scenario, spec: &ModelSpec, check: bool, fast: bool) -> Self {
         let r = scenario.resources.len();
         let placer = spec.build_placer(scenario.seed);
         let predictor = overbook_models::predictor::build(&spec.predictor).expect("validated");
@@ -449,6 +454,7 @@ impl ModelRun {
                 ..Scratch::default()
             },
             check,
+            fast,
             violations: vec![],
         }
     }
@@ -952,7 +958,7 @@ impl ModelRun {
             }
             st.cost_with_tenants += price;
         }
-        if m == 1 && self.step_alone(n, ents[0] as usize, price, ctx) {
+        if self.fast && m == 1 && self.step_alone(n, ents[0] as usize, price, ctx) {
             self.nodes.entries[n] = ents;
             return;
         }
@@ -1057,7 +1063,7 @@ impl ModelRun {
             let total_x = sc.colsum[q];
             let xs = &sc.sx[q * m..(q + 1) * m];
             let sum_a;
-            if total_x <= c && !any_down {
+            if self.fast && total_x <= c && !any_down {
                 // every policy delivers the admitted demand of an uncontended node
                 for (i, &x) in xs.iter().enumerate() {
                     let step = &mut self.step_sa[sc.eu[i] as usize * r + q];
@@ -1258,7 +1264,7 @@ impl ModelRun {
         let by_usage = rule == Allocation::Usage && sc.sa[..m * r].iter().any(|&a| a > 0.0);
         let key = (tenants.spec_epoch, price.to_bits());
         let cache = &mut self.nodes.cost_cache[n];
-        if by_usage || cache.key != Some(key) {
+        if by_usage || !self.fast || cache.key != Some(key) {
             let cap = &self.nodes.cap[n * r..(n + 1) * r];
             sc.weights.clear();
             for (i, &j) in ents.iter().enumerate() {

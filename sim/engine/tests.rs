@@ -624,3 +624,78 @@ fn usage_rule_falls_back_to_spec_without_use() {
     let m = model(&run, "shared");
     assert!(close(m.tenants[0].cost, 0.02) && close(m.tenants[1].cost, 0.08));
 }
+
+/// Everything a model's result holds, for exact comparison.
+fn same_results(a: &RunResult, b: &RunResult) -> Result<(), String> {
+    if a.tenants.ids != b.tenants.ids || a.steps != b.steps || a.rows != b.rows {
+        return Err("tenants or steps differ".into());
+    }
+    for (x, y) in a.models.iter().zip(&b.models) {
+        if x.tenants != y.tenants {
+            return Err(format!("{}: tenant results differ", x.name));
+        }
+        if x.nodes != y.nodes {
+            return Err(format!("{}: node results differ", x.name));
+        }
+        if x.totals != y.totals {
+            return Err(format!(
+                "{}: totals differ: {:?} against {:?}",
+                x.name, x.totals, y.totals
+            ));
+        }
+        if x.tenant_hourly != y.tenant_hourly {
+            return Err(format!("{}: series differ", x.name));
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
+
+    /// The fast paths (uncontended columns, single-entry nodes, cached cost splits) repeat the
+    /// general step's arithmetic: results are identical, not merely close. So are the results
+    /// of the same rows read from memory, through the reader thread, or in another order
+    /// within a step (which defeats the driver's positional tenant guess).
+    #[test]
+    fn fast_paths_sources_and_row_order_change_nothing(c in case(), seed in any::<u64>()) {
+        let s = Scenario::parse(Path::new("s.toml"), &c.scenario).unwrap();
+        let fast = run(&s, &mut VecSource::new("t.csv", c.rows.clone(), vec![true, true]), Options::default()).unwrap();
+        let reference = Options { reference: true, ..Options::default() };
+        let general = run(&s, &mut VecSource::new("t.csv", c.rows.clone(), vec![true, true]), reference).unwrap();
+        prop_assert_eq!(same_results(&fast, &general), Ok(()), "fast against general");
+
+        let trace = crate::memtrace::MemTrace::read(&mut VecSource::new("t.csv", c.rows.clone(), vec![true, true])).unwrap();
+        let memory = run(&s, &mut trace.source(), Options::default()).unwrap();
+        prop_assert_eq!(same_results(&fast, &memory), Ok(()), "in memory");
+
+        let mut piped = crate::pipeline::Pipelined::new(Box::new(VecSource::new("t.csv", c.rows.clone(), vec![true, true])));
+        let piped = run(&s, &mut piped, Options::default()).unwrap();
+        prop_assert_eq!(same_results(&fast, &piped), Ok(()), "pipelined");
+
+        // shuffle the rows of every step in which no tenant arrives (arrivals in one step are
+        // placed in row order, so their order is meaningful), keeping each tenant's own rows in
+        // order (its latest sample in a step wins)
+        let mut rows = c.rows.clone();
+        // (a tenant sampled in the step just before is present; others may be arriving)
+        let (mut previous, mut previous_time): (Vec<Vec<u8>>, i64) = (vec![], i64::MIN);
+        let mut i = 0;
+        while i < rows.len() {
+            let j = i + rows[i..].iter().take_while(|r| r.time == rows[i].time).count();
+            let arrivals = rows[i].time - 300 != previous_time
+                || rows[i..j].iter().any(|r| !previous.contains(&r.tenant));
+            previous = rows[i..j].iter().map(|r| r.tenant.clone()).collect();
+            previous_time = rows[i].time;
+            if !arrivals {
+                // a stable sort by a per-tenant, per-step random key
+                let step = rows[i].time as u64;
+                rows[i..j].sort_by_key(|r| {
+                    r.tenant.iter().fold(seed ^ step, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+                });
+            }
+            i = j;
+        }
+        let shuffled = run(&s, &mut VecSource::new("t.csv", rows, vec![true, true]), Options::default()).unwrap();
+        prop_assert_eq!(same_results(&fast, &shuffled), Ok(()), "shuffled");
+    }
+}
