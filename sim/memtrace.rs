@@ -144,12 +144,14 @@ pub struct MemSource<'a> {
 }
 
 impl MemSource<'_> {
+    #[inline]
     fn at(&self) -> usize {
         self.next - 1
     }
 }
 
 impl Source for MemSource<'_> {
+    #[inline]
     fn advance(&mut self) -> Result<bool, InputError> {
         if self.next >= self.trace.time.len() {
             return Ok(false);
@@ -184,23 +186,28 @@ impl Source for MemSource<'_> {
         self.trace.has_spec.clone()
     }
 
+    #[inline]
     fn key(&self) -> Option<u32> {
         Some(self.trace.key[self.at()])
     }
 
+    #[inline]
     fn time(&self) -> i64 {
         self.trace.time[self.at()]
     }
 
+    #[inline]
     fn tenant(&self) -> &[u8] {
         &self.trace.tenants.names[self.trace.key[self.at()] as usize]
     }
 
+    #[inline]
     fn demand(&self) -> &[f64] {
         let r = self.trace.resources;
         &self.trace.demand[self.at() * r..(self.at() + 1) * r]
     }
 
+    #[inline]
     fn spec(&self) -> &[f64] {
         let r = self.trace.resources;
         if self.trace.spec.is_empty() {
@@ -210,6 +217,7 @@ impl Source for MemSource<'_> {
         }
     }
 
+    #[inline]
     fn node(&self) -> &[u8] {
         MemTrace::name(&self.trace.node, &self.trace.nodes, self.at())
     }

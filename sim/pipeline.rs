@@ -137,6 +137,7 @@ impl Pipelined {
         }
     }
 
+    #[inline]
     fn at(&self) -> usize {
         self.next - 1
     }
@@ -160,6 +161,7 @@ impl Pipelined {
 }
 
 impl Source for Pipelined {
+    #[inline]
     fn advance(&mut self) -> Result<bool, InputError> {
         if self.row.get().is_some() {
             self.row.take(); // built for the previous row
@@ -201,24 +203,29 @@ impl Source for Pipelined {
         self.has_spec.clone()
     }
 
+    #[inline]
     fn time(&self) -> i64 {
         self.block.time[self.at()]
     }
 
+    #[inline]
     fn tenant(&self) -> &[u8] {
         self.block.field(self.at(), 0)
     }
 
+    #[inline]
     fn demand(&self) -> &[f64] {
         let r = self.block.resources;
         &self.block.demand[self.at() * r..(self.at() + 1) * r]
     }
 
+    #[inline]
     fn spec(&self) -> &[f64] {
         let r = self.block.resources;
         &self.block.spec[self.at() * r..(self.at() + 1) * r]
     }
 
+    #[inline]
     fn node(&self) -> &[u8] {
         self.block.field(self.at(), 2)
     }

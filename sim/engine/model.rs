@@ -1297,10 +1297,23 @@ impl ModelRun {
     fn account_tenants(&mut self, ctx: &StepCtx<'_>) {
         let r = self.r();
         let dt = ctx.dt;
+        let tenants = ctx.tenants;
+        let (check, rho_max) = (self.check, self.rho_max);
+        // per resource, what does not depend on the tenant
+        let compressible = &self.compressible[..r];
+        let price = &self.cost.price[..r];
+        let sold_seconds = &mut self.totals.sold_seconds[..r];
+        let mut tenant_steps = 0;
+        let mut violating_steps = 0;
+        let mut latency_sum = self.totals.latency_sum;
+        let mut latency_max = self.totals.latency_max;
         for &u in ctx.present {
             let u = u as usize;
-            let (spec, dem) = (ctx.tenants.spec(u), ctx.tenants.demand(u));
-            let class = &self.slo[ctx.tenants.class[u]];
+            let row = u * r..(u + 1) * r;
+            let (spec, dem) = (&tenants.spec[row.clone()], &tenants.demand[row.clone()]);
+            let accs = &mut self.racc[row.clone()];
+            let steps = &mut self.step_sa[row];
+            let class = &self.slo[tenants.class[u]];
             let st = &mut self.acc[u];
             st.steps += 1;
             let mut violated = st.step_outage;
@@ -1309,13 +1322,11 @@ impl ModelRun {
             }
             let mut alone_factor: f64 = 1.0;
             let mut revenue = 0.0;
-            let delivered0 = self.step_sa[u * r][1];
+            let delivered0 = steps[0][1];
             for q in 0..r {
-                let acc = &mut self.racc[u * r + q];
-                let step = &mut self.step_sa[u * r + q];
-                let (d, s, a) = (dem[q], step[0], step[1]);
-                *step = [0.0; 2];
-                if self.check {
+                let (d, [s, a]) = (dem[q], steps[q]);
+                steps[q] = [0.0; 2];
+                if check {
                     let tol = 1e-9 * (1.0 + d);
                     if !(a >= -tol && a <= s + tol && s <= d + tol) {
                         let msg = format!("t={} tenant {u} resource {q}: a={a} s={s} d={d}", ctx.t);
@@ -1325,6 +1336,7 @@ impl ModelRun {
                     }
                 }
                 let loss = (s - a).max(0.0);
+                let acc = &mut accs[q];
                 acc[DEMAND] += d * dt;
                 acc[ALONE] += s * dt;
                 acc[DELIVERED] += a * dt;
@@ -1333,11 +1345,11 @@ impl ModelRun {
                 if loss > class.max_loss * s + 1e-9 * (1.0 + s) {
                     violated = true;
                 }
-                if self.compressible[q] && spec[q] > 0.0 {
-                    alone_factor = alone_factor.max(latency::factor(s / spec[q], self.rho_max));
+                if compressible[q] && spec[q] > 0.0 {
+                    alone_factor = alone_factor.max(latency::factor(s / spec[q], rho_max));
                 }
-                self.totals.sold_seconds[q] += spec[q] * dt;
-                revenue += self.cost.price[q] * spec[q];
+                sold_seconds[q] += spec[q] * dt;
+                revenue += price[q] * spec[q];
             }
             let inflation = latency::inflation(self.step_latency[u], alone_factor);
             if inflation > class.max_latency_inflation * (1.0 + 1e-12) {
@@ -1346,13 +1358,13 @@ impl ModelRun {
             st.latency_sum += inflation;
             st.latency_max = st.latency_max.max(inflation);
             st.revenue += revenue * dt / 3600.0;
-            st.dedicated_cost += ctx.tenants.dedicated_price[u] * dt / 3600.0;
-            self.totals.tenant_steps += 1;
-            self.totals.latency_sum += inflation;
-            self.totals.latency_max = self.totals.latency_max.max(inflation);
+            st.dedicated_cost += tenants.dedicated_price[u] * dt / 3600.0;
+            tenant_steps += 1;
+            latency_sum += inflation;
+            latency_max = latency_max.max(inflation);
             if violated {
                 st.violation_steps += 1;
-                self.totals.violating_steps += 1;
+                violating_steps += 1;
             }
             self.step_latency[u] = 1.0;
             st.step_outage = false;
@@ -1360,6 +1372,10 @@ impl ModelRun {
             st.bucket.1 += delivered0 as f32;
             st.bucket.2 += 1;
         }
+        self.totals.tenant_steps += tenant_steps;
+        self.totals.violating_steps += violating_steps;
+        self.totals.latency_sum = latency_sum;
+        self.totals.latency_max = latency_max;
     }
 
     /// Closes the run at `end`: open nodes are held until then; the `peak` rule splits each
