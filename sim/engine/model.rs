@@ -198,6 +198,36 @@ struct Nodes {
     profiles: Option<Vec<f64>>,
 }
 
+impl Nodes {
+    /// Adds `delivered` of resource `q` on node `n` to the node's sums (delivered, peak
+    /// utilization, the first resource's series); returns the node's latency factor when the
+    /// resource is `compressible` and the node has some of it.
+    fn resource_step(
+        &mut self,
+        n: usize,
+        q: usize,
+        delivered: f64,
+        dt: f64,
+        compressible: bool,
+        rho_max: f64,
+    ) -> Option<f64> {
+        let c = self.cap[n * self.r + q];
+        let nr = &mut self.racc[n * self.r + q];
+        nr[0] += delivered * dt;
+        if c <= 0.0 {
+            return None;
+        }
+        let rho = delivered / c;
+        nr[1] = nr[1].max(rho);
+        if q == 0 {
+            let st = &mut self.acc[n];
+            st.bucket_sum += rho as f32;
+            st.bucket_steps += 1;
+        }
+        compressible.then(|| latency::factor(rho, rho_max))
+    }
+}
+
 impl NodeView for Nodes {
     fn len(&self) -> usize {
         self.open.len()
@@ -1153,23 +1183,15 @@ impl ModelRun {
                     *pk = pk.max(sc.sa[q * m + i]);
                 }
             }
-            let nr = &mut self.nodes.racc[n * r + q];
-            nr[0] += sum_a * dt;
-            if c > 0.0 {
-                let rho = sum_a / c;
-                nr[1] = nr[1].max(rho);
-                if q == 0 {
-                    let st = &mut self.nodes.acc[n];
-                    st.bucket_sum += rho as f32;
-                    st.bucket_steps += 1;
-                }
-                if self.compressible[q] {
-                    let f = latency::factor(rho, self.rho_max);
-                    for (&u, &down) in sc.eu.iter().zip(&sc.down) {
-                        let lat = &mut self.step_latency[u as usize];
-                        if !down && f > *lat {
-                            *lat = f;
-                        }
+            let compressible = self.compressible[q];
+            if let Some(f) = self
+                .nodes
+                .resource_step(n, q, sum_a, dt, compressible, self.rho_max)
+            {
+                for (&u, &down) in sc.eu.iter().zip(&sc.down) {
+                    let lat = &mut self.step_latency[u as usize];
+                    if !down && f > *lat {
+                        *lat = f;
                     }
                 }
             }
@@ -1220,7 +1242,7 @@ impl ModelRun {
         let dt = ctx.dt;
         let track_peak = self.cost.allocation == Allocation::Peak;
         for q in 0..r {
-            let (xq, c) = (x[q], cap[q]);
+            let xq = x[q];
             let step = &mut self.step_sa[u * r + q];
             step[0] += xq;
             step[1] += xq;
@@ -1228,22 +1250,14 @@ impl ModelRun {
                 let pk = &mut self.ents.peak[j * r + q];
                 *pk = pk.max(xq);
             }
-            let nr = &mut self.nodes.racc[n * r + q];
-            nr[0] += xq * dt;
-            if c > 0.0 {
-                let rho = xq / c;
-                nr[1] = nr[1].max(rho);
-                if q == 0 {
-                    let st = &mut self.nodes.acc[n];
-                    st.bucket_sum += rho as f32;
-                    st.bucket_steps += 1;
-                }
-                if self.compressible[q] {
-                    let f = latency::factor(rho, self.rho_max);
-                    let lat = &mut self.step_latency[u];
-                    if f > *lat {
-                        *lat = f;
-                    }
+            let compressible = self.compressible[q];
+            if let Some(f) = self
+                .nodes
+                .resource_step(n, q, xq, dt, compressible, self.rho_max)
+            {
+                let lat = &mut self.step_latency[u];
+                if f > *lat {
+                    *lat = f;
                 }
             }
         }
