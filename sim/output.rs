@@ -5,6 +5,7 @@
 //! so the same scenario and seed give byte-identical files. Files are written to a temporary
 //! name and renamed into place.
 
+use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -887,28 +888,37 @@ pub fn write_timeseries(run: &RunResult, sink: impl std::io::Write) -> std::io::
 /// Writes every output of a run into `dir` (created if needed); returns the files written.
 pub fn write_all(dir: &Path, s: &Scenario, run: &RunResult) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let files = [
-        ("summary.json", summary(s, run)),
-        ("tenants.csv", tenants_csv(s, run)),
-        ("nodes.csv", nodes_csv(s, run)),
-        ("pricing.csv", pricing(s, run).0),
-        (
-            "scenario.toml",
-            std::fs::read_to_string(&s.path).unwrap_or_default(),
-        ),
-    ];
-    let mut written = vec![];
-    // the longest file is streamed to disk rather than built in memory
+    // the longest file is streamed to disk rather than built in memory, while the others are
+    // built on the other threads
     let series = dir.join("timeseries.csv");
-    let tmp = dir.join(format!(".timeseries.csv.{}.tmp", std::process::id()));
-    let streamed = std::fs::File::create(&tmp)
-        .and_then(|f| write_timeseries(run, std::io::BufWriter::new(f)))
-        .and_then(|_| std::fs::rename(&tmp, &series));
-    if let Err(e) = streamed {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    written.push(series);
+    let write_series = || {
+        let tmp = dir.join(format!(".timeseries.csv.{}.tmp", std::process::id()));
+        let streamed = std::fs::File::create(&tmp)
+            .and_then(|f| write_timeseries(run, std::io::BufWriter::new(f)))
+            .and_then(|_| std::fs::rename(&tmp, &series));
+        if streamed.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        streamed
+    };
+    type Build<'a> = (&'static str, &'a (dyn Fn() -> String + Sync));
+    let builders: [Build; 5] = [
+        ("summary.json", &|| summary(s, run)),
+        ("tenants.csv", &|| tenants_csv(s, run)),
+        ("nodes.csv", &|| nodes_csv(s, run)),
+        ("pricing.csv", &|| pricing(s, run).0),
+        ("scenario.toml", &|| {
+            std::fs::read_to_string(&s.path).unwrap_or_default()
+        }),
+    ];
+    let (streamed, files) = rayon::join(write_series, || {
+        builders
+            .par_iter()
+            .map(|(name, build)| (*name, build()))
+            .collect::<Vec<_>>()
+    });
+    streamed?;
+    let mut written = vec![series];
     for (name, text) in files {
         let path = dir.join(name);
         write_atomic(&path, text.as_bytes())?;

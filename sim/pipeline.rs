@@ -18,7 +18,7 @@ use crate::trace::{Row, Source};
 /// Rows per block.
 pub const BLOCK_ROWS: usize = 4096;
 /// Blocks in flight between the threads.
-const IN_FLIGHT: usize = 4;
+const IN_FLIGHT: usize = 16;
 
 /// Rows of a source, column by column.
 #[derive(Default)]
