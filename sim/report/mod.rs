@@ -141,23 +141,31 @@ fn escape(s: &str) -> String {
 macro_rules! figure {
     ($figs:expr, $dir:expr, $id:expr, $title:expr, $caption:expr, ($w:expr, $h:expr), |$area:ident| $body:expr) => {{
         let id: String = $id;
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, ($w, $h)).into_drawing_area();
-            let $area = &root;
-            $body?;
-            root.present().map_err(|e| format!("{e:?}"))?;
-        }
         let png = $dir.join("plots").join(format!("{id}.png"));
         let tmp = $dir
             .join("plots")
             .join(format!(".{id}.{}.png", std::process::id()));
-        {
-            let root = BitMapBackend::new(&tmp, ($w, $h)).into_drawing_area();
-            let $area = &root;
-            $body?;
-            root.present().map_err(|e| format!("{e:?}"))?;
-        }
+        // the SVG and the PNG are drawn at the same time
+        let (svg, drawn) = rayon::join(
+            || -> Result<String, String> {
+                let mut svg = String::new();
+                {
+                    let root = SVGBackend::with_string(&mut svg, ($w, $h)).into_drawing_area();
+                    let $area = &root;
+                    $body?;
+                    root.present().map_err(|e| format!("{e:?}"))?;
+                }
+                Ok(svg)
+            },
+            || -> Result<(), String> {
+                let root = BitMapBackend::new(&tmp, ($w, $h)).into_drawing_area();
+                let $area = &root;
+                $body?;
+                root.present().map_err(|e| format!("{e:?}"))
+            },
+        );
+        let svg = svg?;
+        drawn?;
         std::fs::rename(&tmp, &png).map_err(|e| format!("{}: {e}", png.display()))?;
         write_atomic(
             &$dir.join("plots").join(format!("{id}.svg")),
