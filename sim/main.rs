@@ -330,17 +330,22 @@ fn run(cli: Cli) -> Result<()> {
             let dir = output_dir(&s, out);
             output::write_all(&dir, &s, &result)
                 .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
-            report::build(&dir).map_err(anyhow::Error::msg)?;
-            if !quiet {
-                say!("{}", output::table(&s, &result));
-                say!("{}", output::pricing(&s, &result).1);
-                sayln!(
-                    "{} tenants, {} steps of {} s; wrote summary.json, tenants.csv, nodes.csv, pricing.csv, timeseries.csv, report.html to {}",
+            let printed = (!quiet).then(|| {
+                format!(
+                    "{}{}{} tenants, {} steps of {} s; wrote summary.json, tenants.csv, nodes.csv, pricing.csv, timeseries.csv, report.html to {}",
+                    output::table(&s, &result),
+                    output::pricing(&s, &result).1,
                     result.tenants.len(),
                     result.steps,
                     s.step,
                     dir.display()
-                );
+                )
+            });
+            // the report reads the files alone: the run's results need not stay in memory
+            drop(result);
+            report::build(&dir).map_err(anyhow::Error::msg)?;
+            if let Some(text) = printed {
+                sayln!("{text}");
             }
             Ok(())
         }

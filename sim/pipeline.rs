@@ -3,7 +3,9 @@
 //! [`Pipelined`] moves a source to a reader thread, which parses rows into blocks of
 //! [`BLOCK_ROWS`] rows (column by column, one byte buffer for the ids) and sends them over a
 //! bounded channel; the engine's thread reads the blocks in order and sends each one back to
-//! be refilled, so a run allocates a handful of blocks whatever the trace's length. Rows,
+//! be refilled. There are [`IN_FLIGHT`] + 2 blocks, made up front and passed around: how much
+//! memory the pipeline holds depends neither on the trace's length nor on which thread is
+//! ahead. Rows,
 //! their order and the errors are those of the source: an error is delivered after every row
 //! before it, exactly where reading the source directly would have met it.
 
@@ -17,8 +19,9 @@ use crate::trace::{Row, Source};
 
 /// Rows per block.
 pub const BLOCK_ROWS: usize = 4096;
-/// Blocks in flight between the threads.
-const IN_FLIGHT: usize = 16;
+/// Blocks that may wait for the engine: the reader may run this many blocks ahead (it uses a
+/// core the models leave idle at the end of a step).
+pub const IN_FLIGHT: usize = 16;
 
 /// Rows of a source, column by column.
 #[derive(Default)]
@@ -95,11 +98,20 @@ impl Pipelined {
         let has_spec = source.has_spec();
         let resources = has_spec.len();
         let (send, blocks) = mpsc::sync_channel::<Message>(IN_FLIGHT);
+        // every block but the engine's first starts in the recycling channel, which can hold
+        // them all, so returning a block never waits
         let (recycle, recycled) = mpsc::sync_channel::<Block>(IN_FLIGHT + 2);
+        for _ in 0..IN_FLIGHT + 1 {
+            recycle
+                .send(Block::default())
+                .expect("room for every block");
+        }
         let reader = std::thread::Builder::new()
             .name("overbook-reader".into())
             .spawn(move || loop {
-                let mut block = recycled.try_recv().unwrap_or_default();
+                let Ok(mut block) = recycled.recv() else {
+                    return; // the engine stopped reading
+                };
                 block.clear();
                 block.resources = resources;
                 let mut failed = None;
