@@ -402,7 +402,7 @@ pub fn build(dir: &Path) -> Result<PathBuf, String> {
         plan.as_ref(),
         sweep.as_ref(),
         scenario_text.as_deref(),
-        &figs,
+        figs,
     );
     let path = dir.join("report.html");
     write_atomic(&path, html.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -446,7 +446,7 @@ fn page(
     plan: Option<&Table>,
     sweep: Option<&Table>,
     scenario: Option<&str>,
-    figs: &[Figure],
+    figs: Vec<Figure>,
 ) -> String {
     let name = summary
         .and_then(|s| s["scenario"].as_str())
@@ -525,6 +525,7 @@ fn page(
     }
     if !figs.is_empty() {
         h.push_str("<section><h2>Figures</h2><div class=\"figs\">");
+        // each figure is freed once on the page, so its SVG is not held twice
         for f in figs {
             let _ = write!(
                 h,
