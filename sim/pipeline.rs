@@ -324,11 +324,53 @@ mod tests {
         );
     }
 
+    /// A source that says when it is dropped, which happens when the reader thread ends.
+    struct Watched {
+        inner: VecSource,
+        dropped: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    impl Drop for Watched {
+        fn drop(&mut self) {
+            self.dropped
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    impl Source for Watched {
+        fn advance(&mut self) -> Result<bool, InputError> {
+            self.inner.advance()
+        }
+        fn row(&self) -> &Row {
+            self.inner.row()
+        }
+        fn path(&self) -> &Path {
+            self.inner.path()
+        }
+        fn has_spec(&self) -> Vec<bool> {
+            self.inner.has_spec()
+        }
+    }
+
     #[test]
     fn an_engine_that_stops_early_stops_the_reader() {
-        let inner = VecSource::new("t.csv", rows(20 * BLOCK_ROWS), vec![true, false]);
-        let mut p = Pipelined::new(Box::new(inner));
+        // far more rows than the blocks in flight can hold: the reader waits on the engine
+        let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let inner = VecSource::new("t.csv", rows(4 * IN_FLIGHT * BLOCK_ROWS), vec![true, false]);
+        let mut p = Pipelined::new(Box::new(Watched {
+            inner,
+            dropped: dropped.clone(),
+        }));
         assert!(p.advance().unwrap());
-        drop(p); // the reader's next send fails and it returns; nothing hangs
+        drop(p);
+        // the reader's next send or wait fails, it returns and drops its source
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !dropped.load(std::sync::atomic::Ordering::SeqCst) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the reader thread did not stop"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
     }
 }

@@ -226,7 +226,7 @@ pub fn run_observed<S: Source + ?Sized>(
             rows += 1;
             let key = source.key();
             let known = match key {
-                Some(key) => by_key.get(key as usize).copied(),
+                Some(key) => by_key.get(key as usize).copied().filter(|&u| u != u32::MAX),
                 None => {
                     let guess = match previous {
                         u32::MAX => u32::MAX,
@@ -236,7 +236,7 @@ pub fn run_observed<S: Source + ?Sized>(
                         .then_some(guess)
                 }
             };
-            let u = match known.filter(|&u| u != u32::MAX) {
+            let u = match known {
                 Some(u) => u as usize,
                 None => {
                     let u = match tenants.index.get(source.tenant()) {

@@ -57,22 +57,6 @@ pub struct TenantStats {
     pub placements: u32,
 }
 
-impl TenantStats {
-    /// Nothing yet, over `r` resources.
-    pub fn zero(r: usize) -> Self {
-        TenantStats {
-            demand: vec![0.0; r],
-            alone: vec![0.0; r],
-            delivered: vec![0.0; r],
-            loss: vec![0.0; r],
-            throttled: vec![0.0; r],
-            caused: vec![0.0; r],
-            latency_max: 1.0,
-            ..TenantStats::default()
-        }
-    }
-}
-
 /// What one node went through.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeStats {

@@ -421,26 +421,19 @@ pub fn series<DB: DrawingBackend>(
             .y_label_formatter(&tick)
             .draw()
             .map_err(err)?;
-        chart
-            .draw_series(LineSeries::new(
-                points.iter().enumerate().map(|(h, p)| (h as f64, p.0)),
-                colour(0).stroke_width(2),
-            ))
-            .map_err(err)?
-            .label("demand")
-            .legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], colour(0).stroke_width(2))
-            });
-        chart
-            .draw_series(LineSeries::new(
-                points.iter().enumerate().map(|(h, p)| (h as f64, p.1)),
-                colour(1).stroke_width(2),
-            ))
-            .map_err(err)?
-            .label("delivered")
-            .legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], colour(1).stroke_width(2))
-            });
+        for (i, label) in ["demand", "delivered"].into_iter().enumerate() {
+            let value = |p: &(f64, f64)| if i == 0 { p.0 } else { p.1 };
+            chart
+                .draw_series(LineSeries::new(
+                    points.iter().enumerate().map(|(h, p)| (h as f64, value(p))),
+                    colour(i).stroke_width(2),
+                ))
+                .map_err(err)?
+                .label(label)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour(i).stroke_width(2))
+                });
+        }
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.8))
