@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::InputError;
-use crate::trace::{Row, Source};
+use crate::trace::{Row, Rows, Source};
 
 /// Interned byte strings, numbered in order of first appearance.
 #[derive(Debug, Default, Clone)]
@@ -220,6 +220,37 @@ impl Source for MemSource<'_> {
     #[inline]
     fn node(&self) -> &[u8] {
         MemTrace::name(&self.trace.node, &self.trace.nodes, self.at())
+    }
+
+    fn rows(&self) -> Option<Rows<'_>> {
+        let (t, i, r) = (self.trace, self.at(), self.trace.resources);
+        if !t.node.is_empty() || i >= t.time.len() {
+            return None;
+        }
+        Some(Rows {
+            time: &t.time[i..],
+            key: &t.key[i..],
+            demand: &t.demand[i * r..],
+            spec: if t.spec.is_empty() {
+                &[]
+            } else {
+                &t.spec[i * r..]
+            },
+        })
+    }
+
+    fn skip(&mut self, n: usize) -> Result<bool, InputError> {
+        let len = self.trace.time.len();
+        if self.row.get().is_some() {
+            self.row.take();
+        }
+        if self.next + n <= len {
+            self.next += n;
+            Ok(true)
+        } else {
+            self.next = len;
+            Ok(false)
+        }
     }
 }
 

@@ -68,6 +68,35 @@ pub trait Source {
     fn node(&self) -> &[u8] {
         &self.row().node
     }
+    /// The rows from the current one on, column by column, when the source holds them that
+    /// way and they name no production node (an in-memory trace): the engine reads a step's
+    /// rows in place, then moves past them with [`Source::skip`].
+    fn rows(&self) -> Option<Rows<'_>> {
+        None
+    }
+    /// Moves `n` rows on, as `n` calls of [`Source::advance`] would; returns the last call's
+    /// answer.
+    fn skip(&mut self, n: usize) -> Result<bool, InputError> {
+        let mut more = true;
+        for _ in 0..n {
+            more = self.advance()?;
+        }
+        Ok(more)
+    }
+}
+
+/// Rows of a trace held in memory column by column (see [`Source::rows`]); row `i` has
+/// `demand[i * r..(i + 1) * r]` for `r` resources.
+#[derive(Debug, Clone, Copy)]
+pub struct Rows<'a> {
+    /// Time of each row.
+    pub time: &'a [i64],
+    /// Each row's tenant key (see [`Source::key`]).
+    pub key: &'a [u32],
+    /// Demand, row by row.
+    pub demand: &'a [f64],
+    /// Spec, row by row, NaN where a row gives none; empty when the trace has no spec column.
+    pub spec: &'a [f64],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

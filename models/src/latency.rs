@@ -7,8 +7,11 @@ pub const DEFAULT_RHO_MAX: f64 = 0.99;
 ///
 /// A negative or NaN `rho` counts as idle (factor 1).
 pub fn factor(rho: f64, rho_max: f64) -> f64 {
-    let rho = if rho.is_nan() || rho < 0.0 { 0.0 } else { rho };
-    1.0 / (1.0 - rho.min(rho_max))
+    // comparisons rather than `is_nan` and `f64::min`: the same values, fewer instructions
+    // in the step loop
+    let rho = if rho >= 0.0 { rho } else { 0.0 };
+    let rho = if rho < rho_max { rho } else { rho_max };
+    1.0 / (1.0 - rho)
 }
 
 /// Latency inflation: the factor seen over the factor the tenant would see alone, at least 1.
@@ -16,7 +19,12 @@ pub fn inflation(actual_factor: f64, alone_factor: f64) -> f64 {
     if alone_factor <= 0.0 {
         return 1.0;
     }
-    (actual_factor / alone_factor).max(1.0)
+    let ratio = actual_factor / alone_factor;
+    if ratio > 1.0 {
+        ratio
+    } else {
+        1.0
+    }
 }
 
 #[cfg(test)]

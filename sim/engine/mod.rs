@@ -223,6 +223,50 @@ pub fn run_observed<S: Source + ?Sized>(
         let end = t + step;
         // 1. the step's rows
         while more && source.time() < end {
+            // rows held in memory: read in place while their tenants are known
+            let taken = match source.rows() {
+                Some(block) => {
+                    let n = block.time.len().min(block.key.len());
+                    let mut i = 0;
+                    while i < n && block.time[i] < end {
+                        let u = match by_key.get(block.key[i] as usize) {
+                            Some(&u) if u != u32::MAX => u as usize,
+                            _ => break,
+                        };
+                        let row = u * nres..(u + 1) * nres;
+                        tenants.demand[row.clone()]
+                            .copy_from_slice(&block.demand[i * nres..(i + 1) * nres]);
+                        if !block.spec.is_empty() {
+                            let spec = &block.spec[i * nres..(i + 1) * nres];
+                            for (current, &s) in tenants.spec[row].iter_mut().zip(spec) {
+                                if !s.is_nan() && *current != s {
+                                    *current = s;
+                                    tenants.spec_epoch += 1;
+                                }
+                            }
+                        }
+                        let time = block.time[i];
+                        tenants.last_sample[u] = time;
+                        tenants.sampled_step[u] = k + 1;
+                        if !tenants.present[u] {
+                            tenants.present[u] = true;
+                            position[u] = present.len();
+                            present.push(u as u32);
+                            heap.push(Reverse((time, seq, EventKind::Arrive(u as u32))));
+                            seq += 1;
+                        }
+                        i += 1;
+                    }
+                    i
+                }
+                None => 0,
+            };
+            if taken > 0 {
+                rows += taken as u64;
+                previous = u32::MAX;
+                more = source.skip(taken)?;
+                continue;
+            }
             rows += 1;
             let key = source.key();
             let known = match key {

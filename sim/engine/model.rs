@@ -171,13 +171,17 @@ struct Nodes {
     entries: Vec<Vec<u32>>,
     /// What is counted once a run ends; the per-step sums are in `acc` and `racc` until then.
     stats: Vec<NodeStats>,
-    /// Price per hour of each node.
-    price: Vec<f64>,
+    /// Price of each node per step (price per hour times the step's hours).
+    price_step: Vec<f64>,
     acc: Vec<NodeAcc>,
     /// Per node and resource, `n * r + q`: delivered unit-seconds and peak utilization.
     racc: Vec<[f64; 2]>,
     cost_cache: Vec<CostCache>,
     open_count: usize,
+    /// Per resource, the summed capacity of the open nodes (in node order), recomputed at the
+    /// first step after a node opens or closes.
+    open_capacity: Vec<f64>,
+    open_capacity_stale: bool,
     /// Summed daily profiles (node x bin x resource), kept when the placer wants them.
     profiles: Option<Vec<f64>>,
 }
@@ -202,7 +206,7 @@ impl Nodes {
             return None;
         }
         let rho = delivered / c;
-        nr[1] = nr[1].max(rho);
+        nr[1] = at_least(nr[1], rho);
         if q == 0 {
             let st = &mut self.acc[n];
             st.bucket_sum += rho as f32;
@@ -303,13 +307,15 @@ impl Default for TenantAcc {
 }
 
 /// Per node, the per-step sums of [`NodeStats`], kept flat for the step loop, and the current
-/// series bucket's utilization sum and steps.
+/// series bucket's utilization sum and steps. A node's price per step is the same every step,
+/// so its cost is counted in steps and multiplied out when the run ends.
 #[derive(Debug, Clone, Copy, Default)]
 struct NodeAcc {
     steps: u64,
-    cost: f64,
+    /// Steps held with at least one entry.
+    steps_with_tenants: u64,
+    /// Cost the splits left unallocated (empty steps are counted in steps).
     overhead: f64,
-    cost_with_tenants: f64,
     contended_steps: u64,
     bucket_sum: f32,
     bucket_steps: u32,
@@ -317,12 +323,14 @@ struct NodeAcc {
 
 /// A node's cost split of the last step: per entry (in the node's order) the part, and the
 /// overhead; valid while the node's entries and `key` (the tenants' spec epoch and the price's
-/// bits) stay the same.
+/// bits) stay the same. The split is the same step after step, so it is counted (`pending`
+/// steps) and added to the tenants' costs, multiplied out, when it changes or the entries do.
 #[derive(Debug, Clone, Default)]
 struct CostCache {
     key: Option<(u64, u64)>,
     parts: Vec<f64>,
     left: f64,
+    pending: u64,
 }
 
 /// Scratch buffers of a node step. The `m x r` matrices are column-major (`q * m + i` for
@@ -348,6 +356,7 @@ struct Scratch {
     room: Vec<f64>,
     order: Vec<u32>,
     weights: Vec<f64>,
+    parts: Vec<f64>,
     amount: Vec<f64>,
     size: Vec<f64>,
     avoid: Vec<usize>,
@@ -379,6 +388,10 @@ pub struct ModelRun {
     step_latency: Vec<f64>,
     /// Whether each resource is compressible.
     compressible: Vec<bool>,
+    /// Per tenant, its revenue and dedicated cost per step (see [`Self::update_rates`]), for
+    /// the tenants' specs of `rates_epoch`.
+    rates: Vec<[f64; 2]>,
+    rates_epoch: u64,
     totals: ModelTotals,
     sc: Scratch,
     check: bool,
@@ -435,11 +448,13 @@ impl ModelRun {
                 open: vec![],
                 entries: vec![],
                 stats: vec![],
-                price: vec![],
+                price_step: vec![],
                 acc: vec![],
                 racc: vec![],
                 cost_cache: vec![],
                 open_count: 0,
+                open_capacity: vec![0.0; r],
+                open_capacity_stale: false,
                 profiles: None,
             },
             ents: Entries::default(),
@@ -453,6 +468,8 @@ impl ModelRun {
             racc: vec![],
             step_sa: vec![],
             step_latency: vec![],
+            rates: vec![],
+            rates_epoch: 0,
             compressible: scenario
                 .resources
                 .iter()
@@ -566,9 +583,38 @@ impl ModelRun {
             self.place_batch(ctx);
         }
         self.bucket = self.bucket_of(ctx.t);
-        for n in 0..self.nodes.open.len() {
-            if self.nodes.open[n] {
-                self.step_node(n, ctx);
+        if self.nodes.open_capacity_stale {
+            self.nodes.open_capacity_stale = false;
+            let r = self.r();
+            self.nodes.open_capacity.fill(0.0);
+            for (n, cap) in self.nodes.cap.chunks_exact(r.max(1)).enumerate() {
+                if self.nodes.open[n] {
+                    for (sum, &c) in self.nodes.open_capacity.iter_mut().zip(cap) {
+                        *sum += c;
+                    }
+                }
+            }
+        }
+        for (c, &cap) in self
+            .totals
+            .capacity_seconds
+            .iter_mut()
+            .zip(&self.nodes.open_capacity)
+        {
+            *c += cap * ctx.dt;
+        }
+        // runs of nodes that need no sharing take the short step; the others the general one,
+        // in node order either way
+        let mut n = 0;
+        while n < self.nodes.open.len() {
+            if self.fast {
+                n = self.step_alone_run(n, ctx);
+            }
+            if n < self.nodes.open.len() {
+                if self.nodes.open[n] {
+                    self.step_node(n, ctx);
+                }
+                n += 1;
             }
         }
         self.totals.nodes_peak = self.totals.nodes_peak.max(self.nodes.open_count);
@@ -619,8 +665,9 @@ impl ModelRun {
         self.nodes.open.push(true);
         self.nodes.entries.push(vec![]);
         self.nodes
-            .price
-            .push(self.catalog[node_type].price_per_hour);
+            .price_step
+            .push(self.catalog[node_type].price_per_hour * self.step as f64 / 3600.0);
+        self.nodes.open_capacity_stale = true;
         self.nodes.acc.push(NodeAcc::default());
         self.nodes.racc.extend(std::iter::repeat_n([0.0; 2], r));
         self.nodes.cost_cache.push(CostCache::default());
@@ -647,6 +694,7 @@ impl ModelRun {
 
     fn close_node(&mut self, n: usize, t: Time) {
         self.nodes.open[n] = false;
+        self.nodes.open_capacity_stale = true;
         self.nodes.stats[n].closed = t;
         self.nodes.open_count -= 1;
     }
@@ -715,8 +763,8 @@ impl ModelRun {
                 }
             }
         }
+        self.flush_cost(n);
         self.nodes.entries[n].push(j as u32);
-        self.nodes.cost_cache[n].key = None;
         let st = &mut self.nodes.stats[n];
         st.entries_max = st.entries_max.max(self.nodes.entries[n].len());
         self.tenant_entries[u].push(j as u32);
@@ -912,10 +960,9 @@ impl ModelRun {
             {
                 *a = (*a - s).max(0.0);
             }
-            let list = &mut self.nodes.entries[n];
-            if let Some(p) = list.iter().position(|&x| x as usize == j) {
-                list.remove(p);
-                self.nodes.cost_cache[n].key = None;
+            if let Some(p) = self.nodes.entries[n].iter().position(|&x| x as usize == j) {
+                self.flush_cost(n);
+                self.nodes.entries[n].remove(p);
             }
             if let Some(p) = &mut self.nodes.profiles {
                 let w = PROFILE_BINS * r;
@@ -948,33 +995,32 @@ impl ModelRun {
         self.tenant_entries[u].clear();
     }
 
+    /// Shares node `n`'s resources for the step and accounts what it delivered, with the
+    /// resource count a constant where it is small (so the per-resource loops unroll).
     fn step_node(&mut self, n: usize, ctx: &StepCtx<'_>) {
-        let r = self.r();
+        match self.r() {
+            1 => self.step_node_with(n, ctx, 1),
+            2 => self.step_node_with(n, ctx, 2),
+            3 => self.step_node_with(n, ctx, 3),
+            r => self.step_node_with(n, ctx, r),
+        }
+    }
+
+    #[inline(always)]
+    fn step_node_with(&mut self, n: usize, ctx: &StepCtx<'_>, r: usize) {
         let (t, dt) = (ctx.t, ctx.dt);
         let tenants: &Tenants = ctx.tenants;
         let kind = self.spec.kind;
         let ents = std::mem::take(&mut self.nodes.entries[n]);
         let m = ents.len();
-        let price = self.nodes.price[n] * dt / 3600.0;
         {
             let st = &mut self.nodes.acc[n];
             st.steps += 1;
-            st.cost += price;
-            let cap = &self.nodes.cap[n * r..(n + 1) * r];
-            for (c, &cap) in self.totals.capacity_seconds.iter_mut().zip(cap) {
-                *c += cap * dt;
-            }
             if m == 0 {
-                st.overhead += price;
-                self.totals.overhead += price;
                 self.nodes.entries[n] = ents;
                 return;
             }
-            st.cost_with_tenants += price;
-        }
-        if self.fast && m == 1 && self.step_alone(n, ents[0] as usize, price, ctx) {
-            self.nodes.entries[n] = ents;
-            return;
+            st.steps_with_tenants += 1;
         }
         let sc = &mut self.sc;
         sc.ncap.copy_from_slice(&self.nodes.cap[n * r..(n + 1) * r]);
@@ -999,7 +1045,7 @@ impl ModelRun {
                 } else {
                     spec[q] * self.ents.sold[j * r + q] * capmul
                 };
-                let x = d.min(cap);
+                let x = at_most(d, cap);
                 sc.sx[q * m + i] = x;
                 if !down {
                     sc.colsum[q] += x;
@@ -1164,7 +1210,7 @@ impl ModelRun {
             if track_peak {
                 for (i, &j) in ents.iter().enumerate() {
                     let pk = &mut self.ents.peak[j as usize * r + q];
-                    *pk = pk.max(sc.sa[q * m + i]);
+                    *pk = at_least(*pk, sc.sa[q * m + i]);
                 }
             }
             let compressible = self.compressible[q];
@@ -1190,181 +1236,324 @@ impl ModelRun {
         if contended {
             self.nodes.acc[n].contended_steps += 1;
         }
-        self.split_cost(n, &ents, price, tenants);
+        self.split_cost(n, &ents, tenants);
         self.nodes.entries[n] = ents;
     }
 
-    /// The step of a node holding one entry that is up and within the node's capacity on
-    /// every resource (every dedicated node, and lone containers or shards): it gets its
-    /// admitted demand, nothing is contended, and it carries the node's cost alone. Returns
-    /// false, having changed nothing, when the node needs the general step. The arithmetic is
-    /// the general step's, operation for operation, so results do not depend on which ran.
-    fn step_alone(&mut self, n: usize, j: usize, price: f64, ctx: &StepCtx<'_>) -> bool {
-        let r = self.r();
-        if self.ents.down_until[j] > ctx.t {
-            return false;
+    /// Steps nodes from `from` on while they are closed, empty, or hold a single entry that
+    /// is up and within the node's capacity on every resource (every dedicated node, and lone
+    /// containers or shards) and whose cost split is unchanged: such an entry gets its
+    /// admitted demand, nothing is contended, and it carries the node's cost alone. Returns the
+    /// first node that needs the general step (having changed nothing for it), or the node
+    /// count. The arithmetic is the general step's, operation for operation, so results do not
+    /// depend on which ran; the arrays are borrowed once for the whole run of nodes.
+    fn step_alone_run(&mut self, from: usize, ctx: &StepCtx<'_>) -> usize {
+        match self.r() {
+            1 => self.step_alone_run_with(from, ctx, 1),
+            2 => self.step_alone_run_with(from, ctx, 2),
+            3 => self.step_alone_run_with(from, ctx, 3),
+            r => self.step_alone_run_with(from, ctx, r),
         }
-        let u = self.ents.tenant[j] as usize;
-        let (spec, dem) = (ctx.tenants.spec(u), ctx.tenants.demand(u));
-        let cap = &self.nodes.cap[n * r..(n + 1) * r];
-        let capmul = self.ents.capmul[j];
-        let x = &mut self.sc.sa;
-        x.clear();
-        for q in 0..r {
-            let d = dem[q] * self.ents.share[j * r + q];
-            let limit = if capmul.is_infinite() {
-                cap[q]
-            } else {
-                spec[q] * self.ents.sold[j * r + q] * capmul
-            };
-            let xq = d.min(limit);
-            if xq > cap[q] {
-                return false;
-            }
-            x.push(xq);
-        }
-        let dt = ctx.dt;
-        let track_peak = self.cost.allocation == Allocation::Peak;
-        for q in 0..r {
-            let xq = x[q];
-            let step = &mut self.step_sa[u * r + q];
-            step[0] += xq;
-            step[1] += xq;
-            if track_peak {
-                let pk = &mut self.ents.peak[j * r + q];
-                *pk = pk.max(xq);
-            }
-            let compressible = self.compressible[q];
-            if let Some(f) = self
-                .nodes
-                .resource_step(n, q, xq, dt, compressible, self.rho_max)
-            {
-                let lat = &mut self.step_latency[u];
-                if f > *lat {
-                    *lat = f;
-                }
-            }
-        }
-        self.split_cost(n, &[j as u32], price, ctx.tenants);
-        true
     }
 
-    /// Splits node `n`'s cost for this step, `price`, among its entries `ents` by the cost rule
-    /// (the delivered amounts are in `sc.sa`, column-major). A split by spec shares is kept
-    /// until the node's entries, a tenant's spec or the price change, as it is the same.
-    fn split_cost(&mut self, n: usize, ents: &[u32], price: f64, tenants: &Tenants) {
+    #[inline(always)]
+    fn step_alone_run_with(&mut self, from: usize, ctx: &StepCtx<'_>, r: usize) -> usize {
+        const MAX_R: usize = 8;
+        let rule = self.cost.allocation;
+        if r > MAX_R || rule == Allocation::Usage {
+            // a split by use needs the general step's delivered matrix
+            return from;
+        }
+        let track_peak = rule == Allocation::Peak;
+        let (t, dt, rho_max) = (ctx.t, ctx.dt, self.rho_max);
+        let epoch = ctx.tenants.spec_epoch;
+        let (t_spec, t_demand) = (&ctx.tenants.spec[..], &ctx.tenants.demand[..]);
+        let nodes = &mut self.nodes;
+        let (open, entries, cap) = (&nodes.open[..], &nodes.entries[..], &nodes.cap[..]);
+        let (racc, nacc) = (&mut nodes.racc[..], &mut nodes.acc[..]);
+        let (cost_cache, price_step) = (&mut nodes.cost_cache[..], &nodes.price_step[..]);
+        let e = &mut self.ents;
+        let (step_sa, step_latency) = (&mut self.step_sa[..], &mut self.step_latency[..]);
+        let compressible = &self.compressible[..r];
+        let mut x = [0.0f64; MAX_R];
+        for n in from..open.len() {
+            if !open[n] {
+                continue;
+            }
+            let j = match entries[n][..] {
+                [] => {
+                    nacc[n].steps += 1;
+                    continue;
+                }
+                [j] => j as usize,
+                _ => return n,
+            };
+            if e.down_until[j] > t
+                || (!track_peak && cost_cache[n].key != Some((epoch, price_step[n].to_bits())))
+            {
+                return n;
+            }
+            let u = e.tenant[j] as usize;
+            let (spec, dem) = (&t_spec[u * r..][..r], &t_demand[u * r..][..r]);
+            let (share, sold) = (&e.share[j * r..][..r], &e.sold[j * r..][..r]);
+            let ncap = &cap[n * r..][..r];
+            let capmul = e.capmul[j];
+            let mut over = false;
+            for q in 0..r {
+                let d = dem[q] * share[q];
+                let limit = if capmul.is_infinite() {
+                    ncap[q]
+                } else {
+                    spec[q] * sold[q] * capmul
+                };
+                x[q] = at_most(d, limit);
+                over |= x[q] > ncap[q];
+            }
+            if over {
+                return n;
+            }
+            let st = &mut nacc[n];
+            st.steps += 1;
+            st.steps_with_tenants += 1;
+            let steps = &mut step_sa[u * r..][..r];
+            let nr = &mut racc[n * r..][..r];
+            let mut latency = step_latency[u];
+            for q in 0..r {
+                let xq = x[q];
+                steps[q][0] += xq;
+                steps[q][1] += xq;
+                if track_peak {
+                    let pk = &mut e.peak[j * r + q];
+                    *pk = at_least(*pk, xq);
+                }
+                // the node's sums, as in `Nodes::resource_step`
+                nr[q][0] += xq * dt;
+                let c = ncap[q];
+                if c <= 0.0 {
+                    continue;
+                }
+                let rho = xq / c;
+                nr[q][1] = at_least(nr[q][1], rho);
+                if q == 0 {
+                    st.bucket_sum += rho as f32;
+                    st.bucket_steps += 1;
+                }
+                if compressible[q] {
+                    let f = latency::factor(rho, rho_max);
+                    if f > latency {
+                        latency = f;
+                    }
+                }
+            }
+            step_latency[u] = latency;
+            if !track_peak {
+                cost_cache[n].pending += 1;
+            }
+        }
+        open.len()
+    }
+
+    /// Splits node `n`'s cost for this step among its entries `ents` by the cost rule (the
+    /// delivered amounts are in `sc.sa`, column-major). A split by spec shares stays the same
+    /// until the node's entries, a tenant's spec or the price change: it is counted, and added
+    /// to the tenants multiplied by its steps when it changes ([`Self::flush_cost`]).
+    fn split_cost(&mut self, n: usize, ents: &[u32], tenants: &Tenants) {
         let rule = self.cost.allocation;
         if rule == Allocation::Peak {
             return;
         }
+        let price = self.nodes.price_step[n];
         let (r, m) = (self.r(), ents.len());
         let sc = &mut self.sc;
         let by_usage = rule == Allocation::Usage && sc.sa[..m * r].iter().any(|&a| a > 0.0);
         let key = (tenants.spec_epoch, price.to_bits());
-        let cache = &mut self.nodes.cost_cache[n];
-        if by_usage || !self.fast || cache.key != Some(key) {
-            let cap = &self.nodes.cap[n * r..(n + 1) * r];
-            sc.weights.clear();
-            for (i, &j) in ents.iter().enumerate() {
-                let j = j as usize;
-                if by_usage {
-                    for q in 0..r {
-                        sc.amount[q] = sc.sa[q * m + i];
-                    }
-                } else {
-                    let spec = tenants.spec(self.ents.tenant[j] as usize);
-                    for q in 0..r {
-                        sc.amount[q] = spec[q] * self.ents.sold[j * r + q];
-                    }
-                }
-                sc.weights
-                    .push(cost::share_weight(&sc.amount, cap, &self.cost.weights));
-            }
-            cache.parts.clear();
-            cache.parts.resize(m, 0.0);
-            cache.left = cost::split(price, &sc.weights, &mut cache.parts);
-            cache.key = (!by_usage).then_some(key);
+        let cache = &self.nodes.cost_cache[n];
+        if !by_usage && self.fast && cache.key == Some(key) {
+            self.nodes.cost_cache[n].pending += 1;
+            return;
         }
-        self.nodes.acc[n].overhead += cache.left;
-        self.totals.overhead += cache.left;
-        for (&j, &part) in ents.iter().zip(&cache.parts) {
-            self.acc[self.ents.tenant[j as usize] as usize].cost += part;
+        let cap = &self.nodes.cap[n * r..(n + 1) * r];
+        sc.weights.clear();
+        for (i, &j) in ents.iter().enumerate() {
+            let j = j as usize;
+            if by_usage {
+                for q in 0..r {
+                    sc.amount[q] = sc.sa[q * m + i];
+                }
+            } else {
+                let spec = tenants.spec(self.ents.tenant[j] as usize);
+                for q in 0..r {
+                    sc.amount[q] = spec[q] * self.ents.sold[j * r + q];
+                }
+            }
+            sc.weights
+                .push(cost::share_weight(&sc.amount, cap, &self.cost.weights));
+        }
+        sc.parts.clear();
+        sc.parts.resize(m, 0.0);
+        let left = cost::split(price, &sc.weights, &mut sc.parts);
+        let cache = &self.nodes.cost_cache[n];
+        let same = cache.pending > 0
+            && !by_usage
+            && cache.left.to_bits() == left.to_bits()
+            && cache.parts.len() == m
+            && cache
+                .parts
+                .iter()
+                .zip(&sc.parts)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+        if !same {
+            self.flush_split(n, ents);
+            let cache = &mut self.nodes.cost_cache[n];
+            std::mem::swap(&mut cache.parts, &mut self.sc.parts);
+            cache.left = left;
+        }
+        let cache = &mut self.nodes.cost_cache[n];
+        cache.key = (!by_usage).then_some(key);
+        cache.pending += 1;
+        if by_usage {
+            // a split by use holds for this step only
+            self.flush_split(n, ents);
         }
     }
 
+    /// Adds node `n`'s counted cost split (its parts times the steps it held) to the tenants of
+    /// `ents` (the node's entries, in the split's order) and to the node's overhead.
+    fn flush_split(&mut self, n: usize, ents: &[u32]) {
+        let cache = &mut self.nodes.cost_cache[n];
+        if cache.pending > 0 {
+            let k = cache.pending as f64;
+            for (&j, &part) in ents.iter().zip(&cache.parts) {
+                self.acc[self.ents.tenant[j as usize] as usize].cost += part * k;
+            }
+            self.nodes.acc[n].overhead += cache.left * k;
+        }
+        cache.pending = 0;
+    }
+
+    /// [`Self::flush_split`] with the node's entries, before they change: the split is
+    /// forgotten.
+    fn flush_cost(&mut self, n: usize) {
+        let ents = std::mem::take(&mut self.nodes.entries[n]);
+        self.flush_split(n, &ents);
+        self.nodes.entries[n] = ents;
+        let cache = &mut self.nodes.cost_cache[n];
+        cache.key = None;
+        cache.parts.clear();
+    }
+
+    /// Accounts every present tenant's step, with the resource count a constant where it is
+    /// small (so the per-resource loops unroll).
     fn account_tenants(&mut self, ctx: &StepCtx<'_>) {
+        let nt = ctx.tenants.len();
+        if self.rates.len() < nt || self.rates_epoch != ctx.tenants.spec_epoch {
+            self.update_rates(ctx);
+        }
+        match self.r() {
+            1 => self.account_with(ctx, 1),
+            2 => self.account_with(ctx, 2),
+            3 => self.account_with(ctx, 3),
+            4 => self.account_with(ctx, 4),
+            r => self.account_with(ctx, r),
+        }
+    }
+
+    /// Records the present tenants whose step breaks `0 <= a <= s <= d` (first few only).
+    fn check_tenants(&mut self, ctx: &StepCtx<'_>) {
         let r = self.r();
+        for &u in ctx.present {
+            let u = u as usize;
+            for q in 0..r {
+                let (d, [s, a]) = (ctx.tenants.demand[u * r + q], self.step_sa[u * r + q]);
+                let tol = 1e-9 * (1.0 + d);
+                if !(a >= -tol && a <= s + tol && s <= d + tol) && self.violations.len() < 10 {
+                    let msg = format!("t={} tenant {u} resource {q}: a={a} s={s} d={d}", ctx.t);
+                    self.violations.push(msg);
+                }
+            }
+        }
+    }
+
+    /// Per tenant, what a step adds to its revenue and to its dedicated cost: the same every
+    /// step while its spec stays the same, so computed when a spec changes.
+    fn update_rates(&mut self, ctx: &StepCtx<'_>) {
+        let (r, dt, tenants) = (self.r(), ctx.dt, ctx.tenants);
+        self.rates.clear();
+        for u in 0..tenants.len() {
+            let spec = tenants.spec(u);
+            let mut revenue = 0.0;
+            for q in 0..r {
+                revenue += self.cost.price[q] * spec[q];
+            }
+            self.rates.push([
+                revenue * dt / 3600.0,
+                tenants.dedicated_price[u] * dt / 3600.0,
+            ]);
+        }
+        self.rates_epoch = tenants.spec_epoch;
+    }
+
+    #[inline(always)]
+    fn account_with(&mut self, ctx: &StepCtx<'_>, r: usize) {
         let dt = ctx.dt;
         let tenants = ctx.tenants;
-        let (check, rho_max) = (self.check, self.rho_max);
+        let rho_max = self.rho_max;
+        if self.check {
+            self.check_tenants(ctx);
+        }
         // per resource, what does not depend on the tenant
         let compressible = &self.compressible[..r];
-        let price = &self.cost.price[..r];
         let sold_seconds = &mut self.totals.sold_seconds[..r];
         let mut tenant_steps = 0;
         let mut violating_steps = 0;
         let mut latency_sum = self.totals.latency_sum;
         let mut latency_max = self.totals.latency_max;
+        // the arrays borrowed once, so that the loop keeps them in registers
+        let (t_spec, t_demand, t_class) = (&tenants.spec[..], &tenants.demand[..], &tenants.class);
+        let (racc, step_sa, acc) = (&mut self.racc[..], &mut self.step_sa[..], &mut self.acc[..]);
+        let (step_latency, rates, slo) = (&mut self.step_latency[..], &self.rates[..], &self.slo);
         for &u in ctx.present {
             let u = u as usize;
-            let row = u * r..(u + 1) * r;
-            let (spec, dem) = (&tenants.spec[row.clone()], &tenants.demand[row.clone()]);
-            let accs = &mut self.racc[row.clone()];
-            let steps = &mut self.step_sa[row];
-            let class = &self.slo[tenants.class[u]];
-            let st = &mut self.acc[u];
+            let spec = &t_spec[u * r..][..r];
+            let dem = &t_demand[u * r..][..r];
+            let accs = &mut racc[u * r..][..r];
+            let steps = &mut step_sa[u * r..][..r];
+            let class = &slo[t_class[u]];
+            let st = &mut acc[u];
             st.steps += 1;
             let mut violated = st.step_outage;
-            if violated {
-                st.outage_steps += 1;
-            }
+            st.outage_steps += u64::from(violated);
             let mut alone_factor: f64 = 1.0;
-            let mut revenue = 0.0;
             let delivered0 = steps[0][1];
             for q in 0..r {
                 let (d, [s, a]) = (dem[q], steps[q]);
                 steps[q] = [0.0; 2];
-                if check {
-                    let tol = 1e-9 * (1.0 + d);
-                    if !(a >= -tol && a <= s + tol && s <= d + tol) {
-                        let msg = format!("t={} tenant {u} resource {q}: a={a} s={s} d={d}", ctx.t);
-                        if self.violations.len() < 10 {
-                            self.violations.push(msg);
-                        }
-                    }
-                }
-                let loss = (s - a).max(0.0);
+                let loss = at_least(0.0, s - a);
                 let acc = &mut accs[q];
                 acc[DEMAND] += d * dt;
                 acc[ALONE] += s * dt;
                 acc[DELIVERED] += a * dt;
                 acc[LOSS] += loss * dt;
-                acc[THROTTLED] += (d - s).max(0.0) * dt;
-                if loss > class.max_loss * s + 1e-9 * (1.0 + s) {
-                    violated = true;
-                }
+                acc[THROTTLED] += at_least(0.0, d - s) * dt;
+                violated |= loss > class.max_loss * s + 1e-9 * (1.0 + s);
                 if compressible[q] && spec[q] > 0.0 {
-                    alone_factor = alone_factor.max(latency::factor(s / spec[q], rho_max));
+                    alone_factor = at_least(alone_factor, latency::factor(s / spec[q], rho_max));
                 }
                 sold_seconds[q] += spec[q] * dt;
-                revenue += price[q] * spec[q];
             }
-            let inflation = latency::inflation(self.step_latency[u], alone_factor);
-            if inflation > class.max_latency_inflation * (1.0 + 1e-12) {
-                violated = true;
-            }
+            let inflation = latency::inflation(step_latency[u], alone_factor);
+            violated |= inflation > class.max_latency_inflation * (1.0 + 1e-12);
             st.latency_sum += inflation;
-            st.latency_max = st.latency_max.max(inflation);
-            st.revenue += revenue * dt / 3600.0;
-            st.dedicated_cost += tenants.dedicated_price[u] * dt / 3600.0;
+            st.latency_max = at_least(st.latency_max, inflation);
+            let [revenue, dedicated] = rates[u];
+            st.revenue += revenue;
+            st.dedicated_cost += dedicated;
             tenant_steps += 1;
             latency_sum += inflation;
-            latency_max = latency_max.max(inflation);
-            if violated {
-                st.violation_steps += 1;
-                violating_steps += 1;
-            }
-            self.step_latency[u] = 1.0;
+            latency_max = at_least(latency_max, inflation);
+            st.violation_steps += u64::from(violated);
+            violating_steps += u64::from(violated);
+            step_latency[u] = 1.0;
             st.step_outage = false;
             st.bucket.0 += dem[0] as f32;
             st.bucket.1 += delivered0 as f32;
@@ -1381,11 +1570,16 @@ impl ModelRun {
     pub fn finish(mut self, end: Time, tenants: &Tenants) -> ModelResult {
         let r = self.r();
         self.flush_series();
+        for n in 0..self.nodes.open.len() {
+            self.flush_cost(n);
+        }
         for (n, (st, acc)) in self.nodes.stats.iter_mut().zip(&self.nodes.acc).enumerate() {
+            let price = self.nodes.price_step[n];
             st.steps = acc.steps;
-            st.cost = acc.cost;
-            st.overhead = acc.overhead;
-            st.cost_with_tenants = acc.cost_with_tenants;
+            st.cost = acc.steps as f64 * price;
+            st.cost_with_tenants = acc.steps_with_tenants as f64 * price;
+            st.overhead = (acc.steps - acc.steps_with_tenants) as f64 * price + acc.overhead;
+            self.totals.overhead += st.overhead;
             st.contended_steps = acc.contended_steps;
             for q in 0..r {
                 st.delivered[q] = self.nodes.racc[n * r + q][0];
@@ -1468,6 +1662,28 @@ impl ModelRun {
             tenant_hourly,
             bucket_hours: self.bucket_hours,
         }
+    }
+}
+
+/// `f64::max(acc, v)` for an `acc` that is not NaN (a NaN `v` leaves `acc`), in one
+/// instruction where `f64::max` spends several on NaN either side.
+#[inline(always)]
+fn at_least(acc: f64, v: f64) -> f64 {
+    if v > acc {
+        v
+    } else {
+        acc
+    }
+}
+
+/// `f64::min(v, limit)` for a `limit` that is not NaN (a NaN `v` gives `limit`), in one
+/// instruction.
+#[inline(always)]
+fn at_most(v: f64, limit: f64) -> f64 {
+    if v < limit {
+        v
+    } else {
+        limit
     }
 }
 
