@@ -315,4 +315,35 @@ mod tests {
         assert_eq!(keys, [0, 1, 0, 1]);
         assert_eq!(replay.path(), Path::new("t.csv"));
     }
+
+    #[test]
+    fn rows_in_place_and_skip_agree_with_advance() {
+        let rows: Vec<Row> = (0..5)
+            .map(|i| row(i * 60, ["a", "b"][i as usize % 2], i as f64, "", ""))
+            .collect();
+        let trace = MemTrace::read(&mut VecSource::new("t.csv", rows, vec![true, false])).unwrap();
+        let mut src = trace.source();
+        assert!(src.advance().unwrap());
+        assert!(src.advance().unwrap());
+        // from the second row on: times, keys, demand two by two, spec NaN where none is given
+        let block = src.rows().unwrap();
+        assert_eq!(block.time, [60, 120, 180, 240]);
+        assert_eq!(block.key, [1, 0, 1, 0]);
+        assert_eq!(&block.demand[..4], [1.0, 2.0, 2.0, 4.0]);
+        assert_eq!(block.spec[0], 4.0);
+        assert!(block.spec[1].is_nan());
+        // skipping 2 rows lands where two advances would: on the fourth row
+        assert!(src.skip(2).unwrap());
+        assert_eq!((src.time(), src.demand()), (180, &[3.0, 6.0][..]));
+        assert_eq!(src.row().time, 180);
+        // past the end: false, as advance would say
+        assert!(!src.skip(5).unwrap());
+        assert!(!src.advance().unwrap());
+        // a trace naming production nodes is read row by row
+        let named = vec![row(0, "a", 1.0, "", "n1")];
+        let trace = MemTrace::read(&mut VecSource::new("t.csv", named, vec![true, false])).unwrap();
+        let mut src = trace.source();
+        src.advance().unwrap();
+        assert!(src.rows().is_none());
+    }
 }

@@ -227,29 +227,35 @@ pub fn run_observed<S: Source + ?Sized>(
             let taken = match source.rows() {
                 Some(block) => {
                     let n = block.time.len().min(block.key.len());
+                    // the arrays borrowed once, so that the loop keeps them in registers
+                    let (t_demand, t_spec) = (&mut tenants.demand[..], &mut tenants.spec[..]);
+                    let (last_sample, sampled) =
+                        (&mut tenants.last_sample[..], &mut tenants.sampled_step[..]);
+                    let is_present = &mut tenants.present[..];
+                    let mut spec_changes = 0;
                     let mut i = 0;
                     while i < n && block.time[i] < end {
                         let u = match by_key.get(block.key[i] as usize) {
                             Some(&u) if u != u32::MAX => u as usize,
                             _ => break,
                         };
-                        let row = u * nres..(u + 1) * nres;
-                        tenants.demand[row.clone()]
-                            .copy_from_slice(&block.demand[i * nres..(i + 1) * nres]);
+                        t_demand[u * nres..][..nres]
+                            .copy_from_slice(&block.demand[i * nres..][..nres]);
                         if !block.spec.is_empty() {
-                            let spec = &block.spec[i * nres..(i + 1) * nres];
-                            for (current, &s) in tenants.spec[row].iter_mut().zip(spec) {
-                                if !s.is_nan() && *current != s {
+                            let spec = &block.spec[i * nres..][..nres];
+                            for (current, &s) in t_spec[u * nres..][..nres].iter_mut().zip(spec) {
+                                // a NaN spec (none given) is never different
+                                if *current != s && !s.is_nan() {
                                     *current = s;
-                                    tenants.spec_epoch += 1;
+                                    spec_changes += 1;
                                 }
                             }
                         }
                         let time = block.time[i];
-                        tenants.last_sample[u] = time;
-                        tenants.sampled_step[u] = k + 1;
-                        if !tenants.present[u] {
-                            tenants.present[u] = true;
+                        last_sample[u] = time;
+                        sampled[u] = k + 1;
+                        if !is_present[u] {
+                            is_present[u] = true;
                             position[u] = present.len();
                             present.push(u as u32);
                             heap.push(Reverse((time, seq, EventKind::Arrive(u as u32))));
@@ -257,6 +263,7 @@ pub fn run_observed<S: Source + ?Sized>(
                         }
                         i += 1;
                     }
+                    tenants.spec_epoch += spec_changes;
                     i
                 }
                 None => 0,

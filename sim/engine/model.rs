@@ -1025,35 +1025,43 @@ impl ModelRun {
         let sc = &mut self.sc;
         sc.ncap.copy_from_slice(&self.nodes.cap[n * r..(n + 1) * r]);
         // gather the admitted demand x = min(d, cap) column by column, and each resource's
-        // total over the entries that are up
+        // total over the entries that are up (the arrays borrowed once, so that the loop keeps
+        // them in registers)
         sc.sx.resize(m * r, 0.0);
         sc.sa.resize(m * r, 0.0);
         sc.colsum.fill(0.0);
-        sc.eu.clear();
-        sc.down.clear();
+        sc.eu.resize(m, 0);
+        sc.down.resize(m, false);
         let mut any_down = false;
-        for (i, &j) in ents.iter().enumerate() {
-            let j = j as usize;
-            let u = self.ents.tenant[j] as usize;
-            let (spec, dem) = (tenants.spec(u), tenants.demand(u));
-            let down = self.ents.down_until[j] > t;
-            let capmul = self.ents.capmul[j];
-            for q in 0..r {
-                let d = dem[q] * self.ents.share[j * r + q];
-                let cap = if capmul.is_infinite() {
-                    sc.ncap[q]
-                } else {
-                    spec[q] * self.ents.sold[j * r + q] * capmul
-                };
-                let x = at_most(d, cap);
-                sc.sx[q * m + i] = x;
-                if !down {
-                    sc.colsum[q] += x;
+        {
+            let e = &self.ents;
+            let (t_spec, t_demand) = (&tenants.spec[..], &tenants.demand[..]);
+            let (ncap, colsum) = (&sc.ncap[..r], &mut sc.colsum[..r]);
+            let (sx, eu, downs) = (&mut sc.sx[..m * r], &mut sc.eu[..m], &mut sc.down[..m]);
+            for (i, &j) in ents.iter().enumerate() {
+                let j = j as usize;
+                let u = e.tenant[j] as usize;
+                let (spec, dem) = (&t_spec[u * r..][..r], &t_demand[u * r..][..r]);
+                let (share, sold) = (&e.share[j * r..][..r], &e.sold[j * r..][..r]);
+                let down = e.down_until[j] > t;
+                let capmul = e.capmul[j];
+                for q in 0..r {
+                    let d = dem[q] * share[q];
+                    let cap = if capmul.is_infinite() {
+                        ncap[q]
+                    } else {
+                        spec[q] * sold[q] * capmul
+                    };
+                    let x = at_most(d, cap);
+                    sx[q * m + i] = x;
+                    if !down {
+                        colsum[q] += x;
+                    }
                 }
+                eu[i] = u as u32;
+                downs[i] = down;
+                any_down |= down;
             }
-            sc.eu.push(u as u32);
-            sc.down.push(down);
-            any_down |= down;
         }
         // containers: OOM kills on incompressible resources over capacity
         if kind == ModelKind::Containerized {
@@ -1125,8 +1133,9 @@ impl ModelRun {
             let sum_a;
             if self.fast && total_x <= c && !any_down {
                 // every policy delivers the admitted demand of an uncontended node
-                for (i, &x) in xs.iter().enumerate() {
-                    let step = &mut self.step_sa[sc.eu[i] as usize * r + q];
+                let step_sa = &mut self.step_sa[..];
+                for (&x, &u) in xs.iter().zip(&sc.eu) {
+                    let step = &mut step_sa[u as usize * r + q];
                     step[0] += x;
                     step[1] += x;
                 }
@@ -1218,8 +1227,9 @@ impl ModelRun {
                 .nodes
                 .resource_step(n, q, sum_a, dt, compressible, self.rho_max)
             {
+                let step_latency = &mut self.step_latency[..];
                 for (&u, &down) in sc.eu.iter().zip(&sc.down) {
-                    let lat = &mut self.step_latency[u as usize];
+                    let lat = &mut step_latency[u as usize];
                     if !down && f > *lat {
                         *lat = f;
                     }
