@@ -228,6 +228,31 @@ fn cost_rules_by_hand() {
 }
 
 #[test]
+fn a_split_counted_over_steps_changes_with_a_spec() {
+    // one 10-core broker at 1.2 $/h, 300 s steps: $0.10 a step. Specs 2 and 8 for two steps
+    // (0.02 and 0.08 each), then b's spec drops to 2 (0.05 and 0.05): a pays
+    // 2 x 0.02 + 0.05 = 0.09, b 2 x 0.08 + 0.05 = 0.21; the node costs 3 x 0.10 = 0.30.
+    let trace =
+        "time,tenant,cpu,spec_cpu\n0,a,1,2\n0,b,1,8\n300,a,1,\n300,b,1,\n600,a,1,\n600,b,1,2\n";
+    for options in [
+        Options::default(),
+        Options {
+            reference: true,
+            ..Options::default()
+        },
+    ] {
+        let sc = format!("{CPU_ONLY}[models.shared]\n");
+        let s = Scenario::parse(Path::new("s.toml"), &sc).expect("valid scenario");
+        let src = CsvTrace::new(Path::new("t.csv"), trace.as_bytes(), &s.workload.columns);
+        let run = run(&s, &mut src.unwrap(), options).expect("valid trace");
+        let m = model(&run, "shared");
+        assert!(close(m.tenants[0].cost, 0.09), "{}", m.tenants[0].cost);
+        assert!(close(m.tenants[1].cost, 0.21), "{}", m.tenants[1].cost);
+        assert!(close(m.nodes[0].cost, 0.30) && m.totals.overhead.abs() < 1e-12);
+    }
+}
+
+#[test]
 fn revenue_and_dedicated_equivalent() {
     // price 0.06 per core-hour on spec 5 for 2 steps (600 s): 0.06 x 5 / 6 = 0.05
     let sc = format!("{CPU_ONLY}[cost]\nprice = {{ cpu = 0.06 }}\n[models.shared]\n");
