@@ -203,7 +203,6 @@ pub fn run_observed<S: Source + ?Sized>(
     let mut seq = 0u64;
     let mut events: Vec<(Time, EventKind)> = vec![];
     let mut present: Vec<u32> = vec![];
-    let mut position: Vec<usize> = vec![];
     let mut rows = 0u64;
     // finding a row's tenant: by the source's key when it has one, else by guessing that
     // rows come in the order they came in last time (`follows[u]`: the tenant whose row
@@ -227,43 +226,25 @@ pub fn run_observed<S: Source + ?Sized>(
             let taken = match source.rows() {
                 Some(block) => {
                     let n = block.time.len().min(block.key.len());
-                    // the arrays borrowed once, so that the loop keeps them in registers
-                    let (t_demand, t_spec) = (&mut tenants.demand[..], &mut tenants.spec[..]);
-                    let (last_sample, sampled) =
-                        (&mut tenants.last_sample[..], &mut tenants.sampled_step[..]);
-                    let is_present = &mut tenants.present[..];
-                    let mut spec_changes = 0;
                     let mut i = 0;
                     while i < n && block.time[i] < end {
                         let u = match by_key.get(block.key[i] as usize) {
                             Some(&u) if u != u32::MAX => u as usize,
                             _ => break,
                         };
-                        t_demand[u * nres..][..nres]
-                            .copy_from_slice(&block.demand[i * nres..][..nres]);
-                        if !block.spec.is_empty() {
-                            let spec = &block.spec[i * nres..][..nres];
-                            for (current, &s) in t_spec[u * nres..][..nres].iter_mut().zip(spec) {
-                                // a NaN spec (none given) is never different
-                                if *current != s && !s.is_nan() {
-                                    *current = s;
-                                    spec_changes += 1;
-                                }
-                            }
-                        }
+                        let demand = &block.demand[i * nres..][..nres];
+                        let spec = match block.spec {
+                            [] => &[][..],
+                            all => &all[i * nres..][..nres],
+                        };
                         let time = block.time[i];
-                        last_sample[u] = time;
-                        sampled[u] = k + 1;
-                        if !is_present[u] {
-                            is_present[u] = true;
-                            position[u] = present.len();
+                        if take_sample(&mut tenants, u, demand, spec, time, k) {
                             present.push(u as u32);
                             heap.push(Reverse((time, seq, EventKind::Arrive(u as u32))));
                             seq += 1;
                         }
                         i += 1;
                     }
-                    tenants.spec_epoch += spec_changes;
                     i
                 }
                 None => 0,
@@ -293,7 +274,6 @@ pub fn run_observed<S: Source + ?Sized>(
                     let u = match tenants.index.get(source.tenant()) {
                         Some(&u) => u as usize,
                         None => {
-                            position.push(0);
                             follows.push(u32::MAX);
                             add_tenant(scenario, &mut tenants, source)?
                         }
@@ -311,25 +291,12 @@ pub fn run_observed<S: Source + ?Sized>(
                 follows[previous as usize] = u as u32;
             }
             previous = u as u32;
-            let (demand, spec) = (source.demand(), source.spec());
-            for r in 0..nres {
-                tenants.demand[u * nres + r] = demand[r];
-                let current = &mut tenants.spec[u * nres + r];
-                if !spec[r].is_nan() && *current != spec[r] {
-                    *current = spec[r];
-                    tenants.spec_epoch += 1;
-                }
-            }
             let node = source.node();
             if !node.is_empty() {
                 set_node(&mut tenants, u, node);
             }
             let time = source.time();
-            tenants.last_sample[u] = time;
-            tenants.sampled_step[u] = k + 1;
-            if !tenants.present[u] {
-                tenants.present[u] = true;
-                position[u] = present.len();
+            if take_sample(&mut tenants, u, source.demand(), source.spec(), time, k) {
                 present.push(u as u32);
                 heap.push(Reverse((time, seq, EventKind::Arrive(u as u32))));
                 seq += 1;
@@ -347,9 +314,6 @@ pub fn run_observed<S: Source + ?Sized>(
                 heap.push(Reverse((gone, seq, EventKind::Depart(u as u32))));
                 seq += 1;
                 present.swap_remove(i);
-                if i < present.len() {
-                    position[present[i] as usize] = i;
-                }
             } else {
                 i += 1;
             }
@@ -396,6 +360,32 @@ pub fn run_observed<S: Source + ?Sized>(
         steps: k,
         rows,
     })
+}
+
+/// Takes tenant `u`'s sample of step `k` at `time`: its demand, its spec where the row gives one
+/// (each change bumps the spec epoch; an empty `spec` gives none), its last sample. Returns true
+/// when the tenant was not present: it arrives.
+#[inline(always)]
+fn take_sample(
+    tenants: &mut Tenants,
+    u: usize,
+    demand: &[f64],
+    spec: &[f64],
+    time: Time,
+    k: u64,
+) -> bool {
+    let nres = tenants.resources;
+    tenants.demand[u * nres..][..nres].copy_from_slice(&demand[..nres]);
+    for (current, &s) in tenants.spec[u * nres..][..nres].iter_mut().zip(spec) {
+        // a NaN spec (none given) is never different
+        if *current != s && !s.is_nan() {
+            *current = s;
+            tenants.spec_epoch += 1;
+        }
+    }
+    tenants.last_sample[u] = time;
+    tenants.sampled_step[u] = k + 1;
+    !std::mem::replace(&mut tenants.present[u], true)
 }
 
 /// Records tenant `u`'s production node. A row naming the node the tenant is already on costs

@@ -199,21 +199,35 @@ impl Nodes {
         compressible: bool,
         rho_max: f64,
     ) -> Option<f64> {
-        let c = self.cap[n * self.r + q];
-        let nr = &mut self.racc[n * self.r + q];
-        nr[0] += delivered * dt;
-        if c <= 0.0 {
-            return None;
-        }
-        let rho = delivered / c;
-        nr[1] = at_least(nr[1], rho);
-        if q == 0 {
-            let st = &mut self.acc[n];
-            st.bucket_sum += rho as f32;
-            st.bucket_steps += 1;
-        }
+        let (c, nr) = (self.cap[n * self.r + q], &mut self.racc[n * self.r + q]);
+        let rho = node_resource_step(nr, &mut self.acc[n], q, c, delivered, dt)?;
         compressible.then(|| latency::factor(rho, rho_max))
     }
+}
+
+/// Adds `delivered` of resource `q` to a node's sums `nr` (delivered unit-seconds, peak
+/// utilization) and, for the first resource, to its series bucket in `st`; returns the node's
+/// utilization when it has some of the resource (capacity `c`).
+#[inline(always)]
+fn node_resource_step(
+    nr: &mut [f64; 2],
+    st: &mut NodeAcc,
+    q: usize,
+    c: f64,
+    delivered: f64,
+    dt: f64,
+) -> Option<f64> {
+    nr[0] += delivered * dt;
+    if c <= 0.0 {
+        return None;
+    }
+    let rho = delivered / c;
+    nr[1] = at_least(nr[1], rho);
+    if q == 0 {
+        st.bucket_sum += rho as f32;
+        st.bucket_steps += 1;
+    }
+    Some(rho)
 }
 
 impl NodeView for Nodes {
@@ -1336,23 +1350,14 @@ impl ModelRun {
                     let pk = &mut e.peak[j * r + q];
                     *pk = at_least(*pk, xq);
                 }
-                // the node's sums, as in `Nodes::resource_step`
-                nr[q][0] += xq * dt;
-                let c = ncap[q];
-                if c <= 0.0 {
-                    continue;
-                }
-                let rho = xq / c;
-                nr[q][1] = at_least(nr[q][1], rho);
-                if q == 0 {
-                    st.bucket_sum += rho as f32;
-                    st.bucket_steps += 1;
-                }
-                if compressible[q] {
-                    let f = latency::factor(rho, rho_max);
-                    if f > latency {
-                        latency = f;
+                match node_resource_step(&mut nr[q], st, q, ncap[q], xq, dt) {
+                    Some(rho) if compressible[q] => {
+                        let f = latency::factor(rho, rho_max);
+                        if f > latency {
+                            latency = f;
+                        }
                     }
+                    _ => {}
                 }
             }
             step_latency[u] = latency;
