@@ -283,17 +283,38 @@ mod tests {
         assert!(!p.advance().unwrap());
     }
 
-    /// A source that fails after `ok` rows.
-    struct Failing {
+    /// A source over `inner` that fails after `ok` rows, if given, and says when it is
+    /// dropped (which happens when the reader thread ends).
+    struct Probe {
         inner: VecSource,
-        ok: usize,
+        ok: Option<usize>,
         read: usize,
+        dropped: std::sync::Arc<std::sync::atomic::AtomicBool>,
     }
 
-    impl Source for Failing {
+    impl Probe {
+        fn new(inner: VecSource, ok: Option<usize>) -> Self {
+            let dropped = Default::default();
+            Probe {
+                inner,
+                ok,
+                read: 0,
+                dropped,
+            }
+        }
+    }
+
+    impl Drop for Probe {
+        fn drop(&mut self) {
+            self.dropped
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    impl Source for Probe {
         fn advance(&mut self) -> Result<bool, InputError> {
-            if self.read == self.ok {
-                return Err(InputError::at(Path::new("t.csv"), self.ok + 2, 3, "bad"));
+            if Some(self.read) == self.ok {
+                return Err(InputError::at(Path::new("t.csv"), self.read + 2, 3, "bad"));
             }
             self.read += 1;
             self.inner.advance()
@@ -313,7 +334,7 @@ mod tests {
     fn an_error_comes_after_the_rows_before_it() {
         let ok = BLOCK_ROWS + 5;
         let inner = VecSource::new("t.csv", rows(ok + 10), vec![true, false]);
-        let mut p = Pipelined::new(Box::new(Failing { inner, ok, read: 0 }));
+        let mut p = Pipelined::new(Box::new(Probe::new(inner, Some(ok))));
         for _ in 0..ok {
             assert!(p.advance().unwrap());
         }
@@ -324,43 +345,13 @@ mod tests {
         );
     }
 
-    /// A source that says when it is dropped, which happens when the reader thread ends.
-    struct Watched {
-        inner: VecSource,
-        dropped: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    }
-
-    impl Drop for Watched {
-        fn drop(&mut self) {
-            self.dropped
-                .store(true, std::sync::atomic::Ordering::SeqCst);
-        }
-    }
-
-    impl Source for Watched {
-        fn advance(&mut self) -> Result<bool, InputError> {
-            self.inner.advance()
-        }
-        fn row(&self) -> &Row {
-            self.inner.row()
-        }
-        fn path(&self) -> &Path {
-            self.inner.path()
-        }
-        fn has_spec(&self) -> Vec<bool> {
-            self.inner.has_spec()
-        }
-    }
-
     #[test]
     fn an_engine_that_stops_early_stops_the_reader() {
         // far more rows than the blocks in flight can hold: the reader waits on the engine
-        let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let inner = VecSource::new("t.csv", rows(4 * IN_FLIGHT * BLOCK_ROWS), vec![true, false]);
-        let mut p = Pipelined::new(Box::new(Watched {
-            inner,
-            dropped: dropped.clone(),
-        }));
+        let probe = Probe::new(inner, None);
+        let dropped = probe.dropped.clone();
+        let mut p = Pipelined::new(Box::new(probe));
         assert!(p.advance().unwrap());
         drop(p);
         // the reader's next send or wait fails, it returns and drops its source

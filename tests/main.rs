@@ -1065,27 +1065,25 @@ fn suite_copy() -> tempfile::TempDir {
     dir
 }
 
-#[test]
-fn the_committed_baseline_passes() {
-    let dir = suite_copy();
-    let o = overbook(
-        dir.path(),
-        &[
-            "regress",
-            ".",
-            "--baseline",
-            "baseline.json",
-            "--junit",
-            "r.xml",
-        ],
-    );
+/// `overbook regress . --baseline baseline.json ARGS` in `dir`, which must exit with `code`.
+fn regress(dir: &Path, args: &[&str], code: i32) -> Output {
+    let mut all = vec!["regress", ".", "--baseline", "baseline.json"];
+    all.extend_from_slice(args);
+    let o = overbook(dir, &all);
     assert_eq!(
         o.status.code(),
-        Some(0),
+        Some(code),
         "{}{}",
         text(&o.stdout),
         text(&o.stderr)
     );
+    o
+}
+
+#[test]
+fn the_committed_baseline_passes() {
+    let dir = suite_copy();
+    let o = regress(dir.path(), &["--junit", "r.xml"], 0);
     assert!(
         text(&o.stdout).contains("no regression: 23 entries"),
         "{}",
@@ -1138,24 +1136,7 @@ fn regress_exits_1_on_a_regression_and_2_on_an_error() {
         .unwrap()
         .replace("fill_target = 1.5", "fill_target = 0.8");
     std::fs::write(&path, text_).unwrap();
-    let o = overbook(
-        dir.path(),
-        &[
-            "regress",
-            ".",
-            "--baseline",
-            "baseline.json",
-            "--junit",
-            "r.xml",
-        ],
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}{}",
-        text(&o.stdout),
-        text(&o.stderr)
-    );
+    let o = regress(dir.path(), &["--junit", "r.xml"], 1);
     let stdout = text(&o.stdout);
     assert!(
         stdout.contains("REGRESSION skewed-shards / shared/first-fit/limit: nodes"),
@@ -1164,30 +1145,18 @@ fn regress_exits_1_on_a_regression_and_2_on_an_error() {
     let xml = std::fs::read_to_string(dir.path().join("r.xml")).unwrap();
     assert!(xml.contains("<failure message=\"nodes"), "{xml}");
     // a tolerance wide enough lets it through
-    let o = overbook(
-        dir.path(),
-        &[
-            "regress",
-            ".",
-            "--baseline",
-            "baseline.json",
-            "--tolerance",
-            "nodes=10",
-            "--tolerance",
-            "utilization=1",
-            "--tolerance",
-            "cost_per_tenant=10",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    let wide = [
+        "--tolerance",
+        "nodes=10",
+        "--tolerance",
+        "utilization=1",
+        "--tolerance",
+        "cost_per_tenant=10",
+    ];
+    regress(dir.path(), &wide, 0);
     // --bless rewrites the baseline, which then passes
-    let o = overbook(
-        dir.path(),
-        &["regress", ".", "--baseline", "baseline.json", "--bless"],
-    );
-    assert_eq!(o.status.code(), Some(0));
-    let o = overbook(dir.path(), &["regress", ".", "--baseline", "baseline.json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    regress(dir.path(), &["--bless"], 0);
+    regress(dir.path(), &[], 0);
     // errors exit 2: a missing baseline, an unknown metric
     let o = overbook(dir.path(), &["regress", ".", "--baseline", "nope.json"]);
     assert_eq!(o.status.code(), Some(2));
@@ -1196,18 +1165,7 @@ fn regress_exits_1_on_a_regression_and_2_on_an_error() {
         "{}",
         text(&o.stderr)
     );
-    let o = overbook(
-        dir.path(),
-        &[
-            "regress",
-            ".",
-            "--baseline",
-            "baseline.json",
-            "--tolerance",
-            "speed=1",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(2));
+    regress(dir.path(), &["--tolerance", "speed=1"], 2);
 }
 
 #[test]

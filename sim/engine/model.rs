@@ -19,6 +19,33 @@ use overbook_models::resource::{Isolation, Resource, ResourceKind};
 use overbook_models::sharing;
 
 use super::memory::Memory;
+
+/// Evaluates `$body` with `$r` bound to the resource count `$count`, as a literal for 1 to 4
+/// resources: a body that inlines (`#[inline(always)]` callees) then unrolls its per-resource
+/// loops and drops their bounds checks; more resources take the general copy.
+macro_rules! by_resource_count {
+    ($count:expr, |$r:ident| $body:expr) => {
+        match $count {
+            1 => {
+                let $r = 1;
+                $body
+            }
+            2 => {
+                let $r = 2;
+                $body
+            }
+            3 => {
+                let $r = 3;
+                $body
+            }
+            4 => {
+                let $r = 4;
+                $body
+            }
+            $r => $body,
+        }
+    };
+}
 use super::{EventKind, StepCtx, Tenants, Time};
 use crate::scenario::{CostSettings, ModelKind, ModelSpec, Scenario, SloClass};
 
@@ -1012,12 +1039,7 @@ impl ModelRun {
     /// Shares node `n`'s resources for the step and accounts what it delivered, with the
     /// resource count a constant where it is small (so the per-resource loops unroll).
     fn step_node(&mut self, n: usize, ctx: &StepCtx<'_>) {
-        match self.r() {
-            1 => self.step_node_with(n, ctx, 1),
-            2 => self.step_node_with(n, ctx, 2),
-            3 => self.step_node_with(n, ctx, 3),
-            r => self.step_node_with(n, ctx, r),
-        }
+        by_resource_count!(self.r(), |r| self.step_node_with(n, ctx, r))
     }
 
     #[inline(always)]
@@ -1060,13 +1082,7 @@ impl ModelRun {
                 let down = e.down_until[j] > t;
                 let capmul = e.capmul[j];
                 for q in 0..r {
-                    let d = dem[q] * share[q];
-                    let cap = if capmul.is_infinite() {
-                        ncap[q]
-                    } else {
-                        spec[q] * sold[q] * capmul
-                    };
-                    let x = at_most(d, cap);
+                    let x = admitted(dem[q], share[q], spec[q], sold[q], capmul, ncap[q]);
                     sx[q * m + i] = x;
                     if !down {
                         colsum[q] += x;
@@ -1272,12 +1288,7 @@ impl ModelRun {
     /// count. The arithmetic is the general step's, operation for operation, so results do not
     /// depend on which ran; the arrays are borrowed once for the whole run of nodes.
     fn step_alone_run(&mut self, from: usize, ctx: &StepCtx<'_>) -> usize {
-        match self.r() {
-            1 => self.step_alone_run_with(from, ctx, 1),
-            2 => self.step_alone_run_with(from, ctx, 2),
-            3 => self.step_alone_run_with(from, ctx, 3),
-            r => self.step_alone_run_with(from, ctx, r),
-        }
+        by_resource_count!(self.r(), |r| self.step_alone_run_with(from, ctx, r))
     }
 
     #[inline(always)]
@@ -1324,13 +1335,7 @@ impl ModelRun {
             let capmul = e.capmul[j];
             let mut over = false;
             for q in 0..r {
-                let d = dem[q] * share[q];
-                let limit = if capmul.is_infinite() {
-                    ncap[q]
-                } else {
-                    spec[q] * sold[q] * capmul
-                };
-                x[q] = at_most(d, limit);
+                x[q] = admitted(dem[q], share[q], spec[q], sold[q], capmul, ncap[q]);
                 over |= x[q] > ncap[q];
             }
             if over {
@@ -1464,13 +1469,7 @@ impl ModelRun {
         if self.rates.len() < nt || self.rates_epoch != ctx.tenants.spec_epoch {
             self.update_rates(ctx);
         }
-        match self.r() {
-            1 => self.account_with(ctx, 1),
-            2 => self.account_with(ctx, 2),
-            3 => self.account_with(ctx, 3),
-            4 => self.account_with(ctx, 4),
-            r => self.account_with(ctx, r),
-        }
+        by_resource_count!(self.r(), |r| self.account_with(ctx, r))
     }
 
     /// Records the present tenants whose step breaks `0 <= a <= s <= d` (first few only).
@@ -1678,6 +1677,20 @@ impl ModelRun {
             bucket_hours: self.bucket_hours,
         }
     }
+}
+
+/// An entry's admitted demand of one resource, `x = min(d, cap)`: its tenant's demand `dem`
+/// times its `share`, capped by the tenant's `spec` times the part `sold` here times `capmul`
+/// (limit or quota), or by the node's capacity `ncap` when `capmul` is infinite. The general
+/// step and the lone-entry run both take it from here, so they agree operation for operation.
+#[inline(always)]
+fn admitted(dem: f64, share: f64, spec: f64, sold: f64, capmul: f64, ncap: f64) -> f64 {
+    let cap = if capmul.is_infinite() {
+        ncap
+    } else {
+        spec * sold * capmul
+    };
+    at_most(dem * share, cap)
 }
 
 /// `f64::max(acc, v)` for an `acc` that is not NaN (a NaN `v` leaves `acc`), in one
