@@ -9,6 +9,33 @@
 //! Architecture invariant: no heap operation and no allocation per sample. The heap sees only
 //! arrivals and departures; per-sample work is a dense loop over flat arrays.
 
+/// Evaluates `$body` with `$r` bound to the resource count `$count`, as a literal for 1 to 4
+/// resources: a body that inlines (`#[inline(always)]` callees) then unrolls its per-resource
+/// loops and drops their bounds checks; more resources take the general copy.
+macro_rules! by_resource_count {
+    ($count:expr, |$r:ident| $body:expr) => {
+        match $count {
+            1 => {
+                let $r = 1;
+                $body
+            }
+            2 => {
+                let $r = 2;
+                $body
+            }
+            3 => {
+                let $r = 3;
+                $body
+            }
+            4 => {
+                let $r = 4;
+                $body
+            }
+            $r => $body,
+        }
+    };
+}
+
 mod memory;
 
 pub use memory::push_history;
@@ -24,7 +51,7 @@ pub use model::{ModelResult, ModelTotals, NodeStats, TenantStats, SERIES_BUCKETS
 
 use crate::error::InputError;
 use crate::scenario::Scenario;
-use crate::trace::Source;
+use crate::trace::{Rows, Source};
 
 /// Simulation time in seconds.
 pub type Time = i64;
@@ -224,29 +251,19 @@ pub fn run_observed<S: Source + ?Sized>(
         while more && source.time() < end {
             // rows held in memory: read in place while their tenants are known
             let taken = match source.rows() {
-                Some(block) => {
-                    let n = block.time.len().min(block.key.len());
-                    let mut i = 0;
-                    while i < n && block.time[i] < end {
-                        let u = match by_key.get(block.key[i] as usize) {
-                            Some(&u) if u != u32::MAX => u as usize,
-                            _ => break,
-                        };
-                        let demand = &block.demand[i * nres..][..nres];
-                        let spec = match block.spec {
-                            [] => &[][..],
-                            all => &all[i * nres..][..nres],
-                        };
-                        let time = block.time[i];
-                        if take_sample(&mut tenants, u, demand, spec, time, k) {
-                            present.push(u as u32);
-                            heap.push(Reverse((time, seq, EventKind::Arrive(u as u32))));
-                            seq += 1;
-                        }
-                        i += 1;
+                Some(block) => by_resource_count!(nres, |r| take_block(
+                    &mut tenants,
+                    &by_key,
+                    &block,
+                    end,
+                    k,
+                    r,
+                    &mut |u, time| {
+                        present.push(u);
+                        heap.push(Reverse((time, seq, EventKind::Arrive(u))));
+                        seq += 1;
                     }
-                    i
-                }
+                )),
                 None => 0,
             };
             if taken > 0 {
@@ -296,7 +313,15 @@ pub fn run_observed<S: Source + ?Sized>(
                 set_node(&mut tenants, u, node);
             }
             let time = source.time();
-            if take_sample(&mut tenants, u, source.demand(), source.spec(), time, k) {
+            if take_sample(
+                &mut tenants,
+                u,
+                source.demand(),
+                source.spec(),
+                time,
+                k,
+                nres,
+            ) {
                 present.push(u as u32);
                 heap.push(Reverse((time, seq, EventKind::Arrive(u as u32))));
                 seq += 1;
@@ -362,6 +387,52 @@ pub fn run_observed<S: Source + ?Sized>(
     })
 }
 
+/// Takes the rows of `block` (resource count `r`) before `end` while their tenants are known
+/// by key, as [`take_sample`] does row by row; `arrive` gets each tenant that arrives and the
+/// time of its row. Returns the number of rows taken.
+#[inline(always)]
+fn take_block(
+    tenants: &mut Tenants,
+    by_key: &[u32],
+    block: &Rows<'_>,
+    end: Time,
+    k: u64,
+    r: usize,
+    arrive: &mut dyn FnMut(u32, Time),
+) -> usize {
+    let n = block.time.len().min(block.key.len());
+    let rows = block.time[..n].iter().zip(&block.key[..n]);
+    let demands = block.demand[..n * r].chunks_exact(r);
+    let mut taken = 0;
+    if block.spec.is_empty() {
+        for ((&time, &key), demand) in rows.zip(demands) {
+            match by_key.get(key as usize) {
+                Some(&u) if u != u32::MAX && time < end => {
+                    if take_sample(tenants, u as usize, demand, &[], time, k, r) {
+                        arrive(u, time);
+                    }
+                }
+                _ => break,
+            }
+            taken += 1;
+        }
+    } else {
+        let specs = block.spec[..n * r].chunks_exact(r);
+        for (((&time, &key), demand), spec) in rows.zip(demands).zip(specs) {
+            match by_key.get(key as usize) {
+                Some(&u) if u != u32::MAX && time < end => {
+                    if take_sample(tenants, u as usize, demand, spec, time, k, r) {
+                        arrive(u, time);
+                    }
+                }
+                _ => break,
+            }
+            taken += 1;
+        }
+    }
+    taken
+}
+
 /// Takes tenant `u`'s sample of step `k` at `time`: its demand, its spec where the row gives one
 /// (each change bumps the spec epoch; an empty `spec` gives none), its last sample. Returns true
 /// when the tenant was not present: it arrives.
@@ -373,10 +444,10 @@ fn take_sample(
     spec: &[f64],
     time: Time,
     k: u64,
+    r: usize,
 ) -> bool {
-    let nres = tenants.resources;
-    tenants.demand[u * nres..][..nres].copy_from_slice(&demand[..nres]);
-    for (current, &s) in tenants.spec[u * nres..][..nres].iter_mut().zip(spec) {
+    tenants.demand[u * r..][..r].copy_from_slice(&demand[..r]);
+    for (current, &s) in tenants.spec[u * r..][..r].iter_mut().zip(spec) {
         // a NaN spec (none given) is never different
         if *current != s && !s.is_nan() {
             *current = s;
