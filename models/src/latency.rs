@@ -7,11 +7,24 @@ pub const DEFAULT_RHO_MAX: f64 = 0.99;
 ///
 /// A negative or NaN `rho` counts as idle (factor 1).
 pub fn factor(rho: f64, rho_max: f64) -> f64 {
+    1.0 / (1.0 - clamp_rho(rho, rho_max))
+}
+
+/// The utilization [`factor`] works with: `rho` within `[0, rho_max]`, a NaN as 0.
+///
+/// The factor grows with the clamped utilization (also in floating point), so the larger of
+/// two factors is the factor of the larger clamped utilization, and one factor exceeds another
+/// exactly when its clamped utilization does: a step loop can compare utilizations and take
+/// the factor (a division) only where it is needed.
+pub fn clamp_rho(rho: f64, rho_max: f64) -> f64 {
     // comparisons rather than `is_nan` and `f64::min`: the same values, fewer instructions
     // in the step loop
     let rho = if rho >= 0.0 { rho } else { 0.0 };
-    let rho = if rho < rho_max { rho } else { rho_max };
-    1.0 / (1.0 - rho)
+    if rho < rho_max {
+        rho
+    } else {
+        rho_max
+    }
 }
 
 /// Latency inflation: the factor seen over the factor the tenant would see alone, at least 1.
@@ -42,6 +55,20 @@ mod tests {
         // idle
         assert_eq!(factor(0.0, 0.99), 1.0);
         assert_eq!(factor(-0.1, 0.99), 1.0);
+    }
+
+    #[test]
+    fn clamped_utilization_by_hand() {
+        // within [0, 0.99]: 0.5 stays, 1.7 becomes 0.99, -0.1 and NaN become 0
+        assert_eq!(clamp_rho(0.5, 0.99), 0.5);
+        assert_eq!(clamp_rho(1.7, 0.99), 0.99);
+        assert_eq!(clamp_rho(-0.1, 0.99), 0.0);
+        assert_eq!(clamp_rho(f64::NAN, 0.99), 0.0);
+        // the factor of the larger clamped utilization is the larger factor, bit for bit:
+        // max(1 / (1 - 0.3), 1 / (1 - 0.6)) = 1 / 0.4 = 2.5
+        let (a, b) = (factor(0.3, 0.99), factor(0.6, 0.99));
+        assert_eq!(a.max(b), factor(clamp_rho(0.6, 0.99), 0.99));
+        assert_eq!(factor(clamp_rho(0.6, 0.99), 0.99), 2.5);
     }
 
     #[test]

@@ -20,32 +20,6 @@ use overbook_models::sharing;
 
 use super::memory::Memory;
 
-/// Evaluates `$body` with `$r` bound to the resource count `$count`, as a literal for 1 to 4
-/// resources: a body that inlines (`#[inline(always)]` callees) then unrolls its per-resource
-/// loops and drops their bounds checks; more resources take the general copy.
-macro_rules! by_resource_count {
-    ($count:expr, |$r:ident| $body:expr) => {
-        match $count {
-            1 => {
-                let $r = 1;
-                $body
-            }
-            2 => {
-                let $r = 2;
-                $body
-            }
-            3 => {
-                let $r = 3;
-                $body
-            }
-            4 => {
-                let $r = 4;
-                $body
-            }
-            $r => $body,
-        }
-    };
-}
 use super::{EventKind, StepCtx, Tenants, Time};
 use crate::scenario::{CostSettings, ModelKind, ModelSpec, Scenario, SloClass};
 
@@ -215,25 +189,25 @@ struct Nodes {
 
 impl Nodes {
     /// Adds `delivered` of resource `q` on node `n` to the node's sums (delivered, peak
-    /// utilization, the first resource's series); returns the node's latency factor when the
-    /// resource is `compressible` and the node has some of it.
+    /// utilization, the first resource's series); returns the node's utilization clamped for
+    /// the latency factor ([`latency::clamp_rho`]) when the resource is `compressible` and the
+    /// node has some of it.
     fn resource_step(
         &mut self,
         n: usize,
         q: usize,
         delivered: f64,
-        dt: f64,
         compressible: bool,
         rho_max: f64,
     ) -> Option<f64> {
         let (c, nr) = (self.cap[n * self.r + q], &mut self.racc[n * self.r + q]);
-        let rho = node_resource_step(nr, &mut self.acc[n], q, c, delivered, dt)?;
-        compressible.then(|| latency::factor(rho, rho_max))
+        let rho = node_resource_step(nr, &mut self.acc[n], q, c, delivered)?;
+        compressible.then(|| latency::clamp_rho(rho, rho_max))
     }
 }
 
-/// Adds `delivered` of resource `q` to a node's sums `nr` (delivered unit-seconds, peak
-/// utilization) and, for the first resource, to its series bucket in `st`; returns the node's
+/// Adds `delivered` of resource `q` to a node's sums `nr` (delivered units summed over steps,
+/// peak utilization) and, for the first resource, to its series bucket in `st`; returns the node's
 /// utilization when it has some of the resource (capacity `c`).
 #[inline(always)]
 fn node_resource_step(
@@ -242,9 +216,8 @@ fn node_resource_step(
     q: usize,
     c: f64,
     delivered: f64,
-    dt: f64,
 ) -> Option<f64> {
-    nr[0] += delivered * dt;
+    nr[0] += delivered;
     if c <= 0.0 {
         return None;
     }
@@ -302,14 +275,18 @@ struct Entries {
     free: Vec<u32>,
 }
 
-/// Per tenant and resource, what a run adds up: [`TenantStats`] fields in unit-seconds.
-type ResourceAcc = [f64; 6];
+/// Per tenant and resource, what a run adds up every step: [`TenantStats`] fields in units
+/// summed over steps (times the step length when the run ends, in [`ModelRun::finish`]).
+type ResourceAcc = [f64; 3];
 const DEMAND: usize = 0;
 const ALONE: usize = 1;
 const DELIVERED: usize = 2;
-const LOSS: usize = 3;
-const THROTTLED: usize = 4;
-const CAUSED: usize = 5;
+/// Per tenant and resource, the sums that are zero in most steps, kept apart so that the step
+/// loop's working set stays small (a zero is not added: the sums are the same).
+type RareAcc = [f64; 3];
+const LOSS: usize = 0;
+const THROTTLED: usize = 1;
+const CAUSED: usize = 2;
 
 /// Per tenant, the scalar [`TenantStats`] fields and the current step's latency factor and
 /// outage flag: no pointer to follow in the step loop.
@@ -323,6 +300,8 @@ struct TenantAcc {
     cost: f64,
     revenue: f64,
     dedicated_cost: f64,
+    /// Steps whose revenue and dedicated cost are in `revenue` and `dedicated_cost`.
+    rated_steps: u64,
     placements: u32,
     step_outage: bool,
     /// The current series bucket's demand and delivered of the first resource, and steps.
@@ -340,6 +319,7 @@ impl Default for TenantAcc {
             cost: 0.0,
             revenue: 0.0,
             dedicated_cost: 0.0,
+            rated_steps: 0,
             placements: 0,
             step_outage: false,
             bucket: (0.0, 0.0, 0),
@@ -422,17 +402,28 @@ pub struct ModelRun {
     acc: Vec<TenantAcc>,
     /// Per tenant and resource, `u * r + q`.
     racc: Vec<ResourceAcc>,
+    /// Per tenant and resource, `u * r + q`.
+    rare: Vec<RareAcc>,
     /// Per tenant and resource, the current step's alone allotment and delivered amount
     /// summed over the tenant's entries: small, as the node loop touches it per entry.
     step_sa: Vec<[f64; 2]>,
-    /// Per tenant, the current step's largest latency factor over its entries' nodes.
+    /// Per tenant, the current step's largest node utilization over its entries' nodes, as the
+    /// latency factor takes it ([`latency::clamp_rho`]; 0 for none).
     step_latency: Vec<f64>,
     /// Whether each resource is compressible.
     compressible: Vec<bool>,
     /// Per tenant, its revenue and dedicated cost per step (see [`Self::update_rates`]), for
-    /// the tenants' specs of `rates_epoch`.
+    /// the tenants' specs of `rates_epoch`: counted in steps (`TenantAcc::rated_steps`) and
+    /// multiplied out when the rates change or the run ends.
     rates: Vec<[f64; 2]>,
     rates_epoch: u64,
+    /// Per resource, the specs of the present tenants summed, times the step length: what a
+    /// step adds to `totals.sold_seconds`, while the tenants and their specs stay the same
+    /// (`sold_key`: the spec epoch it was summed for).
+    sold_step: Vec<f64>,
+    sold_key: Option<u64>,
+    /// The step length in seconds (the same for every step of a run).
+    dt: f64,
     totals: ModelTotals,
     sc: Scratch,
     check: bool,
@@ -507,10 +498,14 @@ impl ModelRun {
             },
             acc: vec![],
             racc: vec![],
+            rare: vec![],
             step_sa: vec![],
             step_latency: vec![],
             rates: vec![],
             rates_epoch: 0,
+            sold_step: vec![0.0; r],
+            sold_key: None,
+            dt: 0.0,
             compressible: scenario
                 .resources
                 .iter()
@@ -585,12 +580,14 @@ impl ModelRun {
         let nt = ctx.tenants.len();
         if self.acc.len() < nt {
             self.acc.resize(nt, TenantAcc::default());
-            self.racc.resize(nt * r, [0.0; 6]);
+            self.racc.resize(nt * r, [0.0; 3]);
+            self.rare.resize(nt * r, [0.0; 3]);
             self.step_sa.resize(nt * r, [0.0; 2]);
-            self.step_latency.resize(nt, 1.0);
+            self.step_latency.resize(nt, 0.0);
             self.tenant_entries.resize(nt, vec![]);
             self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
         }
+        self.dt = ctx.dt;
         let warm_end = *self
             .warm_end
             .get_or_insert(ctx.t + self.spec.warmup_seconds);
@@ -1044,7 +1041,7 @@ impl ModelRun {
 
     #[inline(always)]
     fn step_node_with(&mut self, n: usize, ctx: &StepCtx<'_>, r: usize) {
-        let (t, dt) = (ctx.t, ctx.dt);
+        let t = ctx.t;
         let tenants: &Tenants = ctx.tenants;
         let kind = self.spec.kind;
         let ents = std::mem::take(&mut self.nodes.entries[n]);
@@ -1213,7 +1210,7 @@ impl ModelRun {
                     sc.caused.resize(m, 0.0);
                     interference::attribute(&sc.col_x, &sc.col_a, &sc.col_w, c, &mut sc.caused);
                     for i in 0..m {
-                        self.racc[sc.eu[i] as usize * r + q][CAUSED] += sc.caused[i] * dt;
+                        self.rare[sc.eu[i] as usize * r + q][CAUSED] += sc.caused[i];
                     }
                 }
                 let mut sum = 0.0;
@@ -1233,7 +1230,7 @@ impl ModelRun {
                     sum += a;
                     if sc.down[i] && s > 0.0 {
                         for &(v, f) in &self.ents.blame[j] {
-                            self.racc[v as usize * r + q][CAUSED] += s * f * dt;
+                            self.rare[v as usize * r + q][CAUSED] += s * f;
                         }
                     }
                 }
@@ -1255,7 +1252,7 @@ impl ModelRun {
             let compressible = self.compressible[q];
             if let Some(f) = self
                 .nodes
-                .resource_step(n, q, sum_a, dt, compressible, self.rho_max)
+                .resource_step(n, q, sum_a, compressible, self.rho_max)
             {
                 let step_latency = &mut self.step_latency[..];
                 for (&u, &down) in sc.eu.iter().zip(&sc.down) {
@@ -1300,7 +1297,7 @@ impl ModelRun {
             return from;
         }
         let track_peak = rule == Allocation::Peak;
-        let (t, dt, rho_max) = (ctx.t, ctx.dt, self.rho_max);
+        let (t, rho_max) = (ctx.t, self.rho_max);
         let epoch = ctx.tenants.spec_epoch;
         let (t_spec, t_demand) = (&ctx.tenants.spec[..], &ctx.tenants.demand[..]);
         let nodes = &mut self.nodes;
@@ -1355,9 +1352,9 @@ impl ModelRun {
                     let pk = &mut e.peak[j * r + q];
                     *pk = at_least(*pk, xq);
                 }
-                match node_resource_step(&mut nr[q], st, q, ncap[q], xq, dt) {
+                match node_resource_step(&mut nr[q], st, q, ncap[q], xq) {
                     Some(rho) if compressible[q] => {
-                        let f = latency::factor(rho, rho_max);
+                        let f = latency::clamp_rho(rho, rho_max);
                         if f > latency {
                             latency = f;
                         }
@@ -1469,6 +1466,22 @@ impl ModelRun {
         if self.rates.len() < nt || self.rates_epoch != ctx.tenants.spec_epoch {
             self.update_rates(ctx);
         }
+        // the present tenants change only with events
+        let epoch = ctx.tenants.spec_epoch;
+        if !ctx.events.is_empty() || self.sold_key != Some(epoch) {
+            self.sold_key = Some(epoch);
+            let r = self.r();
+            self.sold_step.fill(0.0);
+            for &u in ctx.present {
+                for (sum, &spec) in self.sold_step.iter_mut().zip(ctx.tenants.spec(u as usize)) {
+                    *sum += spec * ctx.dt;
+                }
+            }
+            debug_assert_eq!(self.sold_step.len(), r);
+        }
+        for (sold, &step) in self.totals.sold_seconds.iter_mut().zip(&self.sold_step) {
+            *sold += step;
+        }
         by_resource_count!(self.r(), |r| self.account_with(ctx, r))
     }
 
@@ -1492,8 +1505,13 @@ impl ModelRun {
     /// step while its spec stays the same, so computed when a spec changes.
     fn update_rates(&mut self, ctx: &StepCtx<'_>) {
         let (r, dt, tenants) = (self.r(), ctx.dt, ctx.tenants);
-        self.rates.clear();
-        for u in 0..tenants.len() {
+        let changed = self.rates_epoch != tenants.spec_epoch;
+        if changed {
+            self.settle_rates();
+            self.rates.clear();
+        }
+        // new tenants only (same epoch): the others' rates hold
+        for u in self.rates.len()..tenants.len() {
             let spec = tenants.spec(u);
             let mut revenue = 0.0;
             for q in 0..r {
@@ -1507,25 +1525,34 @@ impl ModelRun {
         self.rates_epoch = tenants.spec_epoch;
     }
 
+    /// Adds every tenant's rates times the steps it was present since they were last settled to
+    /// its revenue and dedicated cost.
+    fn settle_rates(&mut self) {
+        for (st, &[revenue, dedicated]) in self.acc.iter_mut().zip(&self.rates) {
+            let k = (st.steps - st.rated_steps) as f64;
+            if k > 0.0 {
+                st.revenue += revenue * k;
+                st.dedicated_cost += dedicated * k;
+            }
+            st.rated_steps = st.steps;
+        }
+    }
+
     #[inline(always)]
     fn account_with(&mut self, ctx: &StepCtx<'_>, r: usize) {
-        let dt = ctx.dt;
         let tenants = ctx.tenants;
         let rho_max = self.rho_max;
         if self.check {
             self.check_tenants(ctx);
         }
-        // per resource, what does not depend on the tenant
         let compressible = &self.compressible[..r];
-        let sold_seconds = &mut self.totals.sold_seconds[..r];
-        let mut tenant_steps = 0;
         let mut violating_steps = 0;
         let mut latency_sum = self.totals.latency_sum;
         let mut latency_max = self.totals.latency_max;
         // the arrays borrowed once, so that the loop keeps them in registers
         let (t_spec, t_demand, t_class) = (&tenants.spec[..], &tenants.demand[..], &tenants.class);
         let (racc, step_sa, acc) = (&mut self.racc[..], &mut self.step_sa[..], &mut self.acc[..]);
-        let (step_latency, rates, slo) = (&mut self.step_latency[..], &self.rates[..], &self.slo);
+        let (rare, step_latency, slo) = (&mut self.rare[..], &mut self.step_latency[..], &self.slo);
         for &u in ctx.present {
             let u = u as usize;
             let spec = &t_spec[u * r..][..r];
@@ -1537,43 +1564,50 @@ impl ModelRun {
             st.steps += 1;
             let mut violated = st.step_outage;
             st.outage_steps += u64::from(violated);
-            let mut alone_factor: f64 = 1.0;
+            // the utilization the tenant's own allotment puts on its spec, as the latency
+            // factor takes it
+            let mut alone_rho = 0.0;
             let delivered0 = steps[0][1];
             for q in 0..r {
                 let (d, [s, a]) = (dem[q], steps[q]);
                 steps[q] = [0.0; 2];
                 let loss = at_least(0.0, s - a);
                 let acc = &mut accs[q];
-                acc[DEMAND] += d * dt;
-                acc[ALONE] += s * dt;
-                acc[DELIVERED] += a * dt;
-                acc[LOSS] += loss * dt;
-                acc[THROTTLED] += at_least(0.0, d - s) * dt;
-                violated |= loss > class.max_loss * s + 1e-9 * (1.0 + s);
-                if compressible[q] && spec[q] > 0.0 {
-                    alone_factor = at_least(alone_factor, latency::factor(s / spec[q], rho_max));
+                acc[DEMAND] += d;
+                acc[ALONE] += s;
+                acc[DELIVERED] += a;
+                let throttled = d - s;
+                if loss > 0.0 || throttled > 0.0 {
+                    let rare = &mut rare[u * r + q];
+                    rare[LOSS] += loss;
+                    rare[THROTTLED] += at_least(0.0, throttled);
+                    violated |= loss > class.max_loss * s + 1e-9 * (1.0 + s);
                 }
-                sold_seconds[q] += spec[q] * dt;
+                if compressible[q] && spec[q] > 0.0 {
+                    alone_rho = at_least(alone_rho, latency::clamp_rho(s / spec[q], rho_max));
+                }
             }
-            let inflation = latency::inflation(step_latency[u], alone_factor);
+            // no node busier than the tenant alone: no inflation, and no factor to divide out
+            let node_rho = std::mem::replace(&mut step_latency[u], 0.0);
+            let inflation = if node_rho > alone_rho {
+                let factor = |rho: f64| latency::factor(rho, rho_max);
+                latency::inflation(factor(node_rho), factor(alone_rho))
+            } else {
+                1.0
+            };
             violated |= inflation > class.max_latency_inflation * (1.0 + 1e-12);
             st.latency_sum += inflation;
             st.latency_max = at_least(st.latency_max, inflation);
-            let [revenue, dedicated] = rates[u];
-            st.revenue += revenue;
-            st.dedicated_cost += dedicated;
-            tenant_steps += 1;
             latency_sum += inflation;
             latency_max = at_least(latency_max, inflation);
             st.violation_steps += u64::from(violated);
             violating_steps += u64::from(violated);
-            step_latency[u] = 1.0;
             st.step_outage = false;
             st.bucket.0 += dem[0] as f32;
             st.bucket.1 += delivered0 as f32;
             st.bucket.2 += 1;
         }
-        self.totals.tenant_steps += tenant_steps;
+        self.totals.tenant_steps += ctx.present.len() as u64;
         self.totals.violating_steps += violating_steps;
         self.totals.latency_sum = latency_sum;
         self.totals.latency_max = latency_max;
@@ -1583,7 +1617,9 @@ impl ModelRun {
     /// node's cost now that every tenant's peak is known.
     pub fn finish(mut self, end: Time, tenants: &Tenants) -> ModelResult {
         let r = self.r();
+        let dt = self.dt;
         self.flush_series();
+        self.settle_rates();
         for n in 0..self.nodes.open.len() {
             self.flush_cost(n);
         }
@@ -1596,7 +1632,7 @@ impl ModelRun {
             self.totals.overhead += st.overhead;
             st.contended_steps = acc.contended_steps;
             for q in 0..r {
-                st.delivered[q] = self.nodes.racc[n * r + q][0];
+                st.delivered[q] = self.nodes.racc[n * r + q][0] * dt;
                 st.peak_utilization[q] = self.nodes.racc[n * r + q][1];
             }
         }
@@ -1632,22 +1668,25 @@ impl ModelRun {
         }
         let nt = tenants.len();
         self.acc.resize(nt, TenantAcc::default());
-        self.racc.resize(nt * r, [0.0; 6]);
+        self.racc.resize(nt * r, [0.0; 3]);
+        self.rare.resize(nt * r, [0.0; 3]);
         self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
         let stats = self
             .acc
             .iter()
             .zip(self.racc.chunks_exact(r.max(1)))
-            .map(|(a, res)| {
-                let field = |f: usize| res.iter().map(|x| x[f]).collect::<Vec<f64>>();
+            .zip(self.rare.chunks_exact(r.max(1)))
+            .map(|((a, res), rare)| {
+                let field = |f: usize| res.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
+                let rare = |f: usize| rare.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
                 TenantStats {
                     steps: a.steps,
                     demand: field(DEMAND),
                     alone: field(ALONE),
                     delivered: field(DELIVERED),
-                    loss: field(LOSS),
-                    throttled: field(THROTTLED),
-                    caused: field(CAUSED),
+                    loss: rare(LOSS),
+                    throttled: rare(THROTTLED),
+                    caused: rare(CAUSED),
                     violation_steps: a.violation_steps,
                     outage_steps: a.outage_steps,
                     latency_sum: a.latency_sum,
