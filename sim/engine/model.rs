@@ -170,6 +170,9 @@ struct Nodes {
     alloc: Vec<f64>,
     open: Vec<bool>,
     entries: Vec<Vec<u32>>,
+    /// Per node, what the lone-entry run needs to know of it without following the pointer to
+    /// its entries: its only entry, or [`CLOSED`], [`EMPTY`] or [`SEVERAL`].
+    occupancy: Vec<u32>,
     /// What is counted once a run ends; the per-step sums are in `acc` and `racc` until then.
     stats: Vec<NodeStats>,
     /// Price of each node per step (price per hour times the step's hours).
@@ -187,7 +190,24 @@ struct Nodes {
     profiles: Option<Vec<f64>>,
 }
 
+/// [`Nodes::occupancy`] of a closed node.
+const CLOSED: u32 = u32::MAX;
+/// [`Nodes::occupancy`] of an open node without entries.
+const EMPTY: u32 = u32::MAX - 1;
+/// [`Nodes::occupancy`] of a node with two or more entries.
+const SEVERAL: u32 = u32::MAX - 2;
+
 impl Nodes {
+    /// Brings node `n`'s occupancy up to date after it opened, closed or its entries changed.
+    fn update_occupancy(&mut self, n: usize) {
+        self.occupancy[n] = match (self.open[n], &self.entries[n][..]) {
+            (false, _) => CLOSED,
+            (true, []) => EMPTY,
+            (true, &[j]) => j,
+            (true, _) => SEVERAL,
+        };
+    }
+
     /// Adds `delivered` of resource `q` on node `n` to the node's sums (delivered, peak
     /// utilization, the first resource's series); returns the node's utilization clamped for
     /// the latency factor ([`latency::clamp_rho`]) when the resource is `compressible` and the
@@ -479,6 +499,7 @@ impl ModelRun {
                 alloc: vec![],
                 open: vec![],
                 entries: vec![],
+                occupancy: vec![],
                 stats: vec![],
                 price_step: vec![],
                 acc: vec![],
@@ -702,6 +723,7 @@ impl ModelRun {
         self.nodes.alloc.extend(std::iter::repeat_n(0.0, r));
         self.nodes.open.push(true);
         self.nodes.entries.push(vec![]);
+        self.nodes.occupancy.push(EMPTY);
         self.nodes
             .price_step
             .push(self.catalog[node_type].price_per_hour * self.step as f64 / 3600.0);
@@ -732,6 +754,7 @@ impl ModelRun {
 
     fn close_node(&mut self, n: usize, t: Time) {
         self.nodes.open[n] = false;
+        self.nodes.update_occupancy(n);
         self.nodes.open_capacity_stale = true;
         self.nodes.stats[n].closed = t;
         self.nodes.open_count -= 1;
@@ -803,6 +826,7 @@ impl ModelRun {
         }
         self.flush_cost(n);
         self.nodes.entries[n].push(j as u32);
+        self.nodes.update_occupancy(n);
         let st = &mut self.nodes.stats[n];
         st.entries_max = st.entries_max.max(self.nodes.entries[n].len());
         self.tenant_entries[u].push(j as u32);
@@ -1001,6 +1025,7 @@ impl ModelRun {
             if let Some(p) = self.nodes.entries[n].iter().position(|&x| x as usize == j) {
                 self.flush_cost(n);
                 self.nodes.entries[n].remove(p);
+                self.nodes.update_occupancy(n);
             }
             if let Some(p) = &mut self.nodes.profiles {
                 let w = PROFILE_BINS * r;
@@ -1301,24 +1326,22 @@ impl ModelRun {
         let epoch = ctx.tenants.spec_epoch;
         let (t_spec, t_demand) = (&ctx.tenants.spec[..], &ctx.tenants.demand[..]);
         let nodes = &mut self.nodes;
-        let (open, entries, cap) = (&nodes.open[..], &nodes.entries[..], &nodes.cap[..]);
+        let (occupancy, cap) = (&nodes.occupancy[..], &nodes.cap[..]);
         let (racc, nacc) = (&mut nodes.racc[..], &mut nodes.acc[..]);
         let (cost_cache, price_step) = (&mut nodes.cost_cache[..], &nodes.price_step[..]);
         let e = &mut self.ents;
         let (step_sa, step_latency) = (&mut self.step_sa[..], &mut self.step_latency[..]);
         let compressible = &self.compressible[..r];
         let mut x = [0.0f64; MAX_R];
-        for n in from..open.len() {
-            if !open[n] {
-                continue;
-            }
-            let j = match entries[n][..] {
-                [] => {
+        for n in from..occupancy.len() {
+            let j = match occupancy[n] {
+                CLOSED => continue,
+                EMPTY => {
                     nacc[n].steps += 1;
                     continue;
                 }
-                [j] => j as usize,
-                _ => return n,
+                SEVERAL => return n,
+                j => j as usize,
             };
             if e.down_until[j] > t
                 || (!track_peak && cost_cache[n].key != Some((epoch, price_step[n].to_bits())))
@@ -1367,7 +1390,7 @@ impl ModelRun {
                 cost_cache[n].pending += 1;
             }
         }
-        open.len()
+        occupancy.len()
     }
 
     /// Splits node `n`'s cost for this step among its entries `ents` by the cost rule (the
