@@ -264,6 +264,32 @@ fn revenue_and_dedicated_equivalent() {
 }
 
 #[test]
+fn revenue_and_sold_seconds_counted_over_a_spec_change_and_an_arrival() {
+    // 300 s steps at 0.06 per core-hour. a: spec 2 for two steps, then 4 for two:
+    // 0.06 x (2 x 600 + 4 x 600) / 3600 = 0.06; b arrives at 600 with spec 6 for two steps:
+    // 0.06 x 6 x 600 / 3600 = 0.06. Sold: 2 x 600 + (4 + 6) x 600 = 7200 core-seconds.
+    // Dedicated equivalents (one 1.2 $/h node each): a 1.2 x 1200 / 3600 = 0.4, b 0.2.
+    let sc = format!("{CPU_ONLY}[cost]\nprice = {{ cpu = 0.06 }}\n[models.shared]\n");
+    let trace =
+        "time,tenant,cpu,spec_cpu\n0,a,1,2\n300,a,1,\n600,a,1,4\n600,b,1,6\n900,a,1,\n900,b,1,\n";
+    let (_, run) = run_text(&sc, trace);
+    let m = model(&run, "shared");
+    let (a, b) = (&m.tenants[0], &m.tenants[1]);
+    assert!(
+        close(a.revenue, 0.06) && close(b.revenue, 0.06),
+        "{} {}",
+        a.revenue,
+        b.revenue
+    );
+    assert!(close(a.dedicated_cost, 0.4) && close(b.dedicated_cost, 0.2));
+    assert!(
+        close(m.totals.sold_seconds[0], 7200.0),
+        "{:?}",
+        m.totals.sold_seconds
+    );
+}
+
+#[test]
 fn arrivals_and_departures_follow_the_hold() {
     // samples at 0 and 300, then a gap: the tenant leaves at 600 (one step after its last
     // sample) and comes back at 1200 as a new arrival, placed again.
