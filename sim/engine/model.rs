@@ -178,7 +178,8 @@ struct Nodes {
     /// Price of each node per step (price per hour times the step's hours).
     price_step: Vec<f64>,
     acc: Vec<NodeAcc>,
-    /// Per node and resource, `n * r + q`: delivered unit-seconds and peak utilization.
+    /// Per node and resource, `n * r + q`: delivered units summed over steps (times the step
+    /// length when the run ends) and peak utilization.
     racc: Vec<[f64; 2]>,
     cost_cache: Vec<CostCache>,
     open_count: usize,
@@ -429,7 +430,7 @@ pub struct ModelRun {
     step_sa: Vec<[f64; 2]>,
     /// Per tenant, the current step's largest node utilization over its entries' nodes, as the
     /// latency factor takes it ([`latency::clamp_rho`]; 0 for none).
-    step_latency: Vec<f64>,
+    node_rho: Vec<f64>,
     /// Whether each resource is compressible.
     compressible: Vec<bool>,
     /// Per tenant, its revenue and dedicated cost per step (see [`Self::update_rates`]), for
@@ -521,7 +522,7 @@ impl ModelRun {
             racc: vec![],
             rare: vec![],
             step_sa: vec![],
-            step_latency: vec![],
+            node_rho: vec![],
             rates: vec![],
             rates_epoch: 0,
             sold_step: vec![0.0; r],
@@ -604,7 +605,7 @@ impl ModelRun {
             self.racc.resize(nt * r, [0.0; 3]);
             self.rare.resize(nt * r, [0.0; 3]);
             self.step_sa.resize(nt * r, [0.0; 2]);
-            self.step_latency.resize(nt, 0.0);
+            self.node_rho.resize(nt, 0.0);
             self.tenant_entries.resize(nt, vec![]);
             self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
         }
@@ -1275,15 +1276,15 @@ impl ModelRun {
                 }
             }
             let compressible = self.compressible[q];
-            if let Some(f) = self
+            if let Some(rho) = self
                 .nodes
                 .resource_step(n, q, sum_a, compressible, self.rho_max)
             {
-                let step_latency = &mut self.step_latency[..];
+                let node_rho = &mut self.node_rho[..];
                 for (&u, &down) in sc.eu.iter().zip(&sc.down) {
-                    let lat = &mut step_latency[u as usize];
-                    if !down && f > *lat {
-                        *lat = f;
+                    let busiest = &mut node_rho[u as usize];
+                    if !down && rho > *busiest {
+                        *busiest = rho;
                     }
                 }
             }
@@ -1330,7 +1331,7 @@ impl ModelRun {
         let (racc, nacc) = (&mut nodes.racc[..], &mut nodes.acc[..]);
         let (cost_cache, price_step) = (&mut nodes.cost_cache[..], &nodes.price_step[..]);
         let e = &mut self.ents;
-        let (step_sa, step_latency) = (&mut self.step_sa[..], &mut self.step_latency[..]);
+        let (step_sa, node_rho) = (&mut self.step_sa[..], &mut self.node_rho[..]);
         let compressible = &self.compressible[..r];
         let mut x = [0.0f64; MAX_R];
         for n in from..occupancy.len() {
@@ -1366,7 +1367,7 @@ impl ModelRun {
             st.steps_with_tenants += 1;
             let steps = &mut step_sa[u * r..][..r];
             let nr = &mut racc[n * r..][..r];
-            let mut latency = step_latency[u];
+            let mut busiest = node_rho[u];
             for q in 0..r {
                 let xq = x[q];
                 steps[q][0] += xq;
@@ -1377,15 +1378,15 @@ impl ModelRun {
                 }
                 match node_resource_step(&mut nr[q], st, q, ncap[q], xq) {
                     Some(rho) if compressible[q] => {
-                        let f = latency::clamp_rho(rho, rho_max);
-                        if f > latency {
-                            latency = f;
+                        let rho = latency::clamp_rho(rho, rho_max);
+                        if rho > busiest {
+                            busiest = rho;
                         }
                     }
                     _ => {}
                 }
             }
-            step_latency[u] = latency;
+            node_rho[u] = busiest;
             if !track_peak {
                 cost_cache[n].pending += 1;
             }
@@ -1493,14 +1494,12 @@ impl ModelRun {
         let epoch = ctx.tenants.spec_epoch;
         if !ctx.events.is_empty() || self.sold_key != Some(epoch) {
             self.sold_key = Some(epoch);
-            let r = self.r();
             self.sold_step.fill(0.0);
             for &u in ctx.present {
                 for (sum, &spec) in self.sold_step.iter_mut().zip(ctx.tenants.spec(u as usize)) {
                     *sum += spec * ctx.dt;
                 }
             }
-            debug_assert_eq!(self.sold_step.len(), r);
         }
         for (sold, &step) in self.totals.sold_seconds.iter_mut().zip(&self.sold_step) {
             *sold += step;
@@ -1575,7 +1574,7 @@ impl ModelRun {
         // the arrays borrowed once, so that the loop keeps them in registers
         let (t_spec, t_demand, t_class) = (&tenants.spec[..], &tenants.demand[..], &tenants.class);
         let (racc, step_sa, acc) = (&mut self.racc[..], &mut self.step_sa[..], &mut self.acc[..]);
-        let (rare, step_latency, slo) = (&mut self.rare[..], &mut self.step_latency[..], &self.slo);
+        let (rare, node_rho, slo) = (&mut self.rare[..], &mut self.node_rho[..], &self.slo);
         for &u in ctx.present {
             let u = u as usize;
             let spec = &t_spec[u * r..][..r];
@@ -1611,10 +1610,10 @@ impl ModelRun {
                 }
             }
             // no node busier than the tenant alone: no inflation, and no factor to divide out
-            let node_rho = std::mem::replace(&mut step_latency[u], 0.0);
-            let inflation = if node_rho > alone_rho {
+            let busiest = std::mem::replace(&mut node_rho[u], 0.0);
+            let inflation = if busiest > alone_rho {
                 let factor = |rho: f64| latency::factor(rho, rho_max);
-                latency::inflation(factor(node_rho), factor(alone_rho))
+                latency::inflation(factor(busiest), factor(alone_rho))
             } else {
                 1.0
             };
