@@ -433,9 +433,10 @@ fn take_block(
     taken
 }
 
-/// Takes tenant `u`'s sample of step `k` at `time`: its demand, its spec where the row gives one
-/// (each change bumps the spec epoch; an empty `spec` gives none), its last sample. Returns true
-/// when the tenant was not present: it arrives.
+/// Takes tenant `u`'s sample of step `k` at `time` (`r` resources, a constant where the caller
+/// specialises on it): its demand, its spec where the row gives one (each change bumps the spec
+/// epoch; an empty `spec` gives none), its last sample. Returns true when the tenant was not
+/// present: it arrives.
 #[inline(always)]
 fn take_sample(
     tenants: &mut Tenants,

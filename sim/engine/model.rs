@@ -1484,7 +1484,7 @@ impl ModelRun {
     }
 
     /// Accounts every present tenant's step, with the resource count a constant where it is
-    /// small (so the per-resource loops unroll).
+    /// small (so the per-resource loops unroll), and the step's sold unit-seconds.
     fn account_tenants(&mut self, ctx: &StepCtx<'_>) {
         let nt = ctx.tenants.len();
         if self.rates.len() < nt || self.rates_epoch != ctx.tenants.spec_epoch {
@@ -1524,7 +1524,8 @@ impl ModelRun {
     }
 
     /// Per tenant, what a step adds to its revenue and to its dedicated cost: the same every
-    /// step while its spec stays the same, so computed when a spec changes.
+    /// step while its spec stays the same, so computed when a spec changes (the old rates are
+    /// settled first, [`Self::settle_rates`]) and for tenants seen for the first time.
     fn update_rates(&mut self, ctx: &StepCtx<'_>) {
         let (r, dt, tenants) = (self.r(), ctx.dt, ctx.tenants);
         let changed = self.rates_epoch != tenants.spec_epoch;
