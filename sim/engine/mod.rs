@@ -9,31 +9,85 @@
 //! Architecture invariant: no heap operation and no allocation per sample. The heap sees only
 //! arrivals and departures; per-sample work is a dense loop over flat arrays.
 
-/// Evaluates `$body` with `$r` bound to the resource count `$count`, as a literal for 1 to 4
-/// resources: a body that inlines (`#[inline(always)]` callees) then unrolls its per-resource
-/// loops and drops their bounds checks; more resources take the general copy.
+/// Evaluates `$body` with `$r` bound to the row width ([`Width`]) of `$count` resources: a
+/// constant ([`Fixed`]) for 1 to 4 resources, so that a body that inlines (`#[inline(always)]`
+/// callees) unrolls its per-resource loops and checks one bound per row, not per element; more
+/// resources take the general copy ([`Any`]).
 macro_rules! by_resource_count {
     ($count:expr, |$r:ident| $body:expr) => {
         match $count {
             1 => {
-                let $r = 1;
+                let $r = $crate::engine::Fixed::<1>;
                 $body
             }
             2 => {
-                let $r = 2;
+                let $r = $crate::engine::Fixed::<2>;
                 $body
             }
             3 => {
-                let $r = 3;
+                let $r = $crate::engine::Fixed::<3>;
                 $body
             }
             4 => {
-                let $r = 4;
+                let $r = $crate::engine::Fixed::<4>;
                 $body
             }
-            $r => $body,
+            n => {
+                let $r = $crate::engine::Any(n);
+                $body
+            }
         }
     };
+}
+
+/// How many values a row of a per-tenant, per-entry or per-node array holds (one per resource;
+/// row `i` is `i * width..(i + 1) * width`), and how to take row `i`. A [`Fixed`] width takes
+/// the row as a fixed-size chunk (one bounds check per row, none per element); [`Any`] slices.
+trait Width: Copy {
+    /// The width.
+    fn get(self) -> usize;
+    /// Row `i` of `v`.
+    fn row<T>(self, v: &[T], i: usize) -> &[T];
+    /// Row `i` of `v`, mutable.
+    fn row_mut<T>(self, v: &mut [T], i: usize) -> &mut [T];
+}
+
+/// A width known when compiling.
+#[derive(Debug, Clone, Copy)]
+struct Fixed<const R: usize>;
+
+impl<const R: usize> Width for Fixed<R> {
+    #[inline(always)]
+    fn get(self) -> usize {
+        R
+    }
+    #[inline(always)]
+    fn row<T>(self, v: &[T], i: usize) -> &[T] {
+        &v.as_chunks::<R>().0[i]
+    }
+    #[inline(always)]
+    fn row_mut<T>(self, v: &mut [T], i: usize) -> &mut [T] {
+        &mut v.as_chunks_mut::<R>().0[i]
+    }
+}
+
+/// A width known only at run time.
+#[derive(Debug, Clone, Copy)]
+struct Any(usize);
+
+impl Width for Any {
+    #[inline(always)]
+    fn get(self) -> usize {
+        self.0
+    }
+    #[inline(always)]
+    fn row<T>(self, v: &[T], i: usize) -> &[T] {
+        &v[i * self.0..][..self.0]
+    }
+    #[inline(always)]
+    fn row_mut<T>(self, v: &mut [T], i: usize) -> &mut [T] {
+        &mut v[i * self.0..][..self.0]
+    }
 }
 
 mod memory;
@@ -100,7 +154,10 @@ pub struct Tenants {
     node_index: HashMap<Vec<u8>, u32>,
     /// Line of the tenant's first row (0 for rows not from a file).
     pub first_line: Vec<u64>,
+    /// Per tenant, one more than the last step it had a sample in.
     sampled_step: Vec<u64>,
+    /// Tenants with a sample in the current step.
+    sampled: usize,
 }
 
 impl Tenants {
@@ -248,6 +305,7 @@ pub fn run_observed<S: Source + ?Sized>(
         let t = start + k as i64 * step;
         let end = t + step;
         // 1. the step's rows
+        tenants.sampled = 0;
         while more && source.time() < end {
             // rows held in memory: read in place while their tenants are known
             let taken = match source.rows() {
@@ -320,7 +378,7 @@ pub fn run_observed<S: Source + ?Sized>(
                 source.spec(),
                 time,
                 k,
-                nres,
+                Any(nres),
             ) {
                 present.push(u as u32);
                 heap.push(Reverse((time, seq, EventKind::Arrive(u as u32))));
@@ -329,9 +387,10 @@ pub fn run_observed<S: Source + ?Sized>(
             more = source.advance()?;
         }
         // 2. departures: tenants without a sample in this step whose hold runs out before its
-        //    end (an event is applied before the step that contains it)
+        //    end (an event is applied before the step that contains it); none when every
+        //    present tenant had one
         let mut i = 0;
-        while i < present.len() {
+        while tenants.sampled < present.len() && i < present.len() {
             let u = present[i] as usize;
             let gone = tenants.last_sample[u] + hold;
             if tenants.sampled_step[u] != k + 1 && gone < end {
@@ -364,7 +423,7 @@ pub fn run_observed<S: Source + ?Sized>(
             tenants: &tenants,
             present: &present,
         };
-        if options.sequential_models {
+        if options.sequential_models || models.len() < 2 {
             models.iter_mut().for_each(|m| m.step(&ctx));
         } else {
             models.par_iter_mut().for_each(|m| m.step(&ctx));
@@ -397,9 +456,10 @@ fn take_block(
     block: &Rows<'_>,
     end: Time,
     k: u64,
-    r: usize,
+    w: impl Width,
     arrive: &mut dyn FnMut(u32, Time),
 ) -> usize {
+    let r = w.get();
     let n = block.time.len().min(block.key.len());
     let rows = block.time[..n].iter().zip(&block.key[..n]);
     let demands = block.demand[..n * r].chunks_exact(r);
@@ -408,7 +468,7 @@ fn take_block(
         for ((&time, &key), demand) in rows.zip(demands) {
             match by_key.get(key as usize) {
                 Some(&u) if u != u32::MAX && time < end => {
-                    if take_sample(tenants, u as usize, demand, &[], time, k, r) {
+                    if take_sample(tenants, u as usize, demand, &[], time, k, w) {
                         arrive(u, time);
                     }
                 }
@@ -421,7 +481,7 @@ fn take_block(
         for (((&time, &key), demand), spec) in rows.zip(demands).zip(specs) {
             match by_key.get(key as usize) {
                 Some(&u) if u != u32::MAX && time < end => {
-                    if take_sample(tenants, u as usize, demand, spec, time, k, r) {
+                    if take_sample(tenants, u as usize, demand, spec, time, k, w) {
                         arrive(u, time);
                     }
                 }
@@ -433,9 +493,10 @@ fn take_block(
     taken
 }
 
-/// Takes tenant `u`'s sample of step `k` at `time` (`r` resources, a constant where the caller
+/// Takes tenant `u`'s sample of step `k` at `time` (row width `w`, a constant where the caller
 /// specialises on it): its demand, its spec where the row gives one (each change bumps the spec
-/// epoch; an empty `spec` gives none), its last sample. Returns true when the tenant was not
+/// epoch; an empty `spec` gives none), its last sample; counts the tenant in
+/// `Tenants::sampled` at its first sample of the step. Returns true when the tenant was not
 /// present: it arrives.
 #[inline(always)]
 fn take_sample(
@@ -445,10 +506,12 @@ fn take_sample(
     spec: &[f64],
     time: Time,
     k: u64,
-    r: usize,
+    w: impl Width,
 ) -> bool {
-    tenants.demand[u * r..][..r].copy_from_slice(&demand[..r]);
-    for (current, &s) in tenants.spec[u * r..][..r].iter_mut().zip(spec) {
+    let r = w.get();
+    w.row_mut(&mut tenants.demand, u)
+        .copy_from_slice(&demand[..r]);
+    for (current, &s) in w.row_mut(&mut tenants.spec, u).iter_mut().zip(spec) {
         // a NaN spec (none given) is never different
         if *current != s && !s.is_nan() {
             *current = s;
@@ -456,7 +519,8 @@ fn take_sample(
         }
     }
     tenants.last_sample[u] = time;
-    tenants.sampled_step[u] = k + 1;
+    let first = std::mem::replace(&mut tenants.sampled_step[u], k + 1) != k + 1;
+    tenants.sampled += usize::from(first);
     !std::mem::replace(&mut tenants.present[u], true)
 }
 

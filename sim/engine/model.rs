@@ -20,7 +20,7 @@ use overbook_models::sharing;
 
 use super::memory::Memory;
 
-use super::{EventKind, StepCtx, Tenants, Time};
+use super::{EventKind, StepCtx, Tenants, Time, Width};
 use crate::scenario::{CostSettings, ModelKind, ModelSpec, Scenario, SloClass};
 
 /// What one tenant went through under one model. Amounts are unit-seconds per resource.
@@ -281,6 +281,9 @@ struct Entries {
     sold: Vec<f64>,
     /// Cap = spec * sold * capmul (limit or quota); infinite: the node's capacity.
     capmul: Vec<f64>,
+    /// The cap per resource, for the spec epoch of the node's [`NodeAcc::cap_epoch`]: what
+    /// the admitted demand `min(d * share, cap)` is bounded by ([`ModelRun::refresh_caps`]).
+    cap: Vec<f64>,
     /// Request (containers), per resource.
     request: Vec<f64>,
     /// Size counted in the node's allocation, per resource.
@@ -361,18 +364,32 @@ struct NodeAcc {
     contended_steps: u64,
     bucket_sum: f32,
     bucket_steps: u32,
+    /// The tenants' spec epoch the node's cost split ([`CostCache`]) holds for, or
+    /// [`UNKNOWN`]. Here, beside the node's step counts, so that a step that keeps the split
+    /// touches nothing else of the node.
+    split_epoch: u64,
+    /// `steps_with_tenants` when the split was last added to the tenants' costs: the steps
+    /// since are the split's pending steps.
+    split_base: u64,
+    /// The tenants' spec epoch the node's entries' caps ([`Entries::cap`]) were computed
+    /// for, or [`UNKNOWN`].
+    cap_epoch: u64,
 }
 
+/// [`NodeAcc::split_epoch`] of a node whose cost split is not known, [`NodeAcc::cap_epoch`]
+/// of one whose entries' caps are not.
+const UNKNOWN: u64 = u64::MAX;
+
 /// A node's cost split of the last step: per entry (in the node's order) the part, and the
-/// overhead; valid while the node's entries and `key` (the tenants' spec epoch and the price's
-/// bits) stay the same. The split is the same step after step, so it is counted (`pending`
-/// steps) and added to the tenants' costs, multiplied out, when it changes or the entries do.
+/// overhead; valid while the node's entries and the tenants' spec epoch
+/// ([`NodeAcc::split_epoch`]) stay the same (a node's price never changes). The split is the
+/// same step after step, so it is counted (the node's steps with tenants since
+/// [`NodeAcc::split_base`]) and added to the tenants' costs, multiplied out, when it changes or
+/// the entries do.
 #[derive(Debug, Clone, Default)]
 struct CostCache {
-    key: Option<(u64, u64)>,
     parts: Vec<f64>,
     left: f64,
-    pending: u64,
 }
 
 /// Scratch buffers of a node step. The `m x r` matrices are column-major (`q * m + i` for
@@ -729,7 +746,11 @@ impl ModelRun {
             .price_step
             .push(self.catalog[node_type].price_per_hour * self.step as f64 / 3600.0);
         self.nodes.open_capacity_stale = true;
-        self.nodes.acc.push(NodeAcc::default());
+        self.nodes.acc.push(NodeAcc {
+            split_epoch: UNKNOWN,
+            cap_epoch: UNKNOWN,
+            ..NodeAcc::default()
+        });
         self.nodes.racc.extend(std::iter::repeat_n([0.0; 2], r));
         self.nodes.cost_cache.push(CostCache::default());
         self.nodes.stats.push(NodeStats {
@@ -788,6 +809,7 @@ impl ModelRun {
                 for v in [
                     &mut e.share,
                     &mut e.sold,
+                    &mut e.cap,
                     &mut e.request,
                     &mut e.size,
                     &mut e.peak,
@@ -808,6 +830,8 @@ impl ModelRun {
         e.request[j * r..(j + 1) * r].copy_from_slice(request);
         e.size[j * r..(j + 1) * r].copy_from_slice(size);
         e.peak[j * r..(j + 1) * r].fill(0.0);
+        // the new entry's caps are computed at the node's next step
+        self.nodes.acc[n].cap_epoch = UNKNOWN;
         for (a, &s) in self.nodes.alloc[n * r..(n + 1) * r].iter_mut().zip(size) {
             *a += s;
         }
@@ -1066,7 +1090,8 @@ impl ModelRun {
     }
 
     #[inline(always)]
-    fn step_node_with(&mut self, n: usize, ctx: &StepCtx<'_>, r: usize) {
+    fn step_node_with(&mut self, n: usize, ctx: &StepCtx<'_>, w: impl Width) {
+        let r = w.get();
         let t = ctx.t;
         let tenants: &Tenants = ctx.tenants;
         let kind = self.spec.kind;
@@ -1091,21 +1116,25 @@ impl ModelRun {
         sc.colsum.fill(0.0);
         sc.eu.resize(m, 0);
         sc.down.resize(m, false);
+        // the reference computes the caps every step
+        if !self.fast || self.nodes.acc[n].cap_epoch != tenants.spec_epoch {
+            self.refresh_caps(n, &ents, tenants, w);
+        }
+        let sc = &mut self.sc;
         let mut any_down = false;
         {
             let e = &self.ents;
-            let (t_spec, t_demand) = (&tenants.spec[..], &tenants.demand[..]);
-            let (ncap, colsum) = (&sc.ncap[..r], &mut sc.colsum[..r]);
+            let t_demand = &tenants.demand[..];
+            let colsum = &mut sc.colsum[..r];
             let (sx, eu, downs) = (&mut sc.sx[..m * r], &mut sc.eu[..m], &mut sc.down[..m]);
             for (i, &j) in ents.iter().enumerate() {
                 let j = j as usize;
                 let u = e.tenant[j] as usize;
-                let (spec, dem) = (&t_spec[u * r..][..r], &t_demand[u * r..][..r]);
-                let (share, sold) = (&e.share[j * r..][..r], &e.sold[j * r..][..r]);
+                let dem = w.row(t_demand, u);
+                let (share, cap) = (w.row(&e.share, j), w.row(&e.cap, j));
                 let down = e.down_until[j] > t;
-                let capmul = e.capmul[j];
                 for q in 0..r {
-                    let x = admitted(dem[q], share[q], spec[q], sold[q], capmul, ncap[q]);
+                    let x = at_most(dem[q] * share[q], cap[q]);
                     sx[q * m + i] = x;
                     if !down {
                         colsum[q] += x;
@@ -1315,8 +1344,9 @@ impl ModelRun {
     }
 
     #[inline(always)]
-    fn step_alone_run_with(&mut self, from: usize, ctx: &StepCtx<'_>, r: usize) -> usize {
+    fn step_alone_run_with(&mut self, from: usize, ctx: &StepCtx<'_>, w: impl Width) -> usize {
         const MAX_R: usize = 8;
+        let r = w.get();
         let rule = self.cost.allocation;
         if r > MAX_R || rule == Allocation::Usage {
             // a split by use needs the general step's delivered matrix
@@ -1325,48 +1355,49 @@ impl ModelRun {
         let track_peak = rule == Allocation::Peak;
         let (t, rho_max) = (ctx.t, self.rho_max);
         let epoch = ctx.tenants.spec_epoch;
-        let (t_spec, t_demand) = (&ctx.tenants.spec[..], &ctx.tenants.demand[..]);
+        let t_demand = &ctx.tenants.demand[..];
         let nodes = &mut self.nodes;
-        let (occupancy, cap) = (&nodes.occupancy[..], &nodes.cap[..]);
-        let (racc, nacc) = (&mut nodes.racc[..], &mut nodes.acc[..]);
-        let (cost_cache, price_step) = (&mut nodes.cost_cache[..], &nodes.price_step[..]);
+        let (occupancy, cap) = (&nodes.occupancy[from..], &nodes.cap[..]);
+        let (racc, nacc) = (&mut nodes.racc[..], &mut nodes.acc[from..]);
         let e = &mut self.ents;
         let (step_sa, node_rho) = (&mut self.step_sa[..], &mut self.node_rho[..]);
         let compressible = &self.compressible[..r];
         let mut x = [0.0f64; MAX_R];
-        for n in from..occupancy.len() {
-            let j = match occupancy[n] {
+        for (i, (&occupant, st)) in occupancy.iter().zip(nacc).enumerate() {
+            let n = from + i;
+            let j = match occupant {
                 CLOSED => continue,
                 EMPTY => {
-                    nacc[n].steps += 1;
+                    st.steps += 1;
                     continue;
                 }
                 SEVERAL => return n,
                 j => j as usize,
             };
+            // the caps known and the split kept (counted in `steps_with_tenants`), unless the
+            // rule is `peak`
             if e.down_until[j] > t
-                || (!track_peak && cost_cache[n].key != Some((epoch, price_step[n].to_bits())))
+                || st.cap_epoch != epoch
+                || (!track_peak && st.split_epoch != epoch)
             {
                 return n;
             }
             let u = e.tenant[j] as usize;
-            let (spec, dem) = (&t_spec[u * r..][..r], &t_demand[u * r..][..r]);
-            let (share, sold) = (&e.share[j * r..][..r], &e.sold[j * r..][..r]);
-            let ncap = &cap[n * r..][..r];
-            let capmul = e.capmul[j];
+            let dem = w.row(t_demand, u);
+            let (share, ecap) = (w.row(&e.share, j), w.row(&e.cap, j));
+            let ncap = w.row(cap, n);
             let mut over = false;
             for q in 0..r {
-                x[q] = admitted(dem[q], share[q], spec[q], sold[q], capmul, ncap[q]);
+                x[q] = at_most(dem[q] * share[q], ecap[q]);
                 over |= x[q] > ncap[q];
             }
             if over {
                 return n;
             }
-            let st = &mut nacc[n];
             st.steps += 1;
             st.steps_with_tenants += 1;
-            let steps = &mut step_sa[u * r..][..r];
-            let nr = &mut racc[n * r..][..r];
+            let steps = w.row_mut(step_sa, u);
+            let nr = w.row_mut(racc, n);
             let mut busiest = node_rho[u];
             for q in 0..r {
                 let xq = x[q];
@@ -1387,11 +1418,24 @@ impl ModelRun {
                 }
             }
             node_rho[u] = busiest;
-            if !track_peak {
-                cost_cache[n].pending += 1;
+        }
+        from + occupancy.len()
+    }
+
+    /// Computes the caps of node `n`'s entries `ents` ([`Entries::cap`]) for the tenants'
+    /// current specs.
+    fn refresh_caps(&mut self, n: usize, ents: &[u32], tenants: &Tenants, w: impl Width) {
+        let e = &mut self.ents;
+        let ncap = w.row(&self.nodes.cap, n);
+        for &j in ents {
+            let j = j as usize;
+            let spec = w.row(&tenants.spec, e.tenant[j] as usize);
+            let (sold, capmul) = (w.row(&e.sold, j), e.capmul[j]);
+            for (q, cap) in w.row_mut(&mut e.cap, j).iter_mut().enumerate() {
+                *cap = entry_cap(spec[q], sold[q], capmul, ncap[q]);
             }
         }
-        occupancy.len()
+        self.nodes.acc[n].cap_epoch = tenants.spec_epoch;
     }
 
     /// Splits node `n`'s cost for this step among its entries `ents` by the cost rule (the
@@ -1407,12 +1451,15 @@ impl ModelRun {
         let (r, m) = (self.r(), ents.len());
         let sc = &mut self.sc;
         let by_usage = rule == Allocation::Usage && sc.sa[..m * r].iter().any(|&a| a > 0.0);
-        let key = (tenants.spec_epoch, price.to_bits());
-        let cache = &self.nodes.cost_cache[n];
-        if !by_usage && self.fast && cache.key == Some(key) {
-            self.nodes.cost_cache[n].pending += 1;
+        let epoch = tenants.spec_epoch;
+        let st = &self.nodes.acc[n];
+        if !by_usage && self.fast && st.split_epoch == epoch {
+            // the step is counted in `steps_with_tenants`: pending
             return;
         }
+        // the steps before this one still pending with the node's split
+        let before = st.steps_with_tenants - 1;
+        let pending = before - st.split_base;
         let cap = &self.nodes.cap[n * r..(n + 1) * r];
         sc.weights.clear();
         for (i, &j) in ents.iter().enumerate() {
@@ -1434,7 +1481,7 @@ impl ModelRun {
         sc.parts.resize(m, 0.0);
         let left = cost::split(price, &sc.weights, &mut sc.parts);
         let cache = &self.nodes.cost_cache[n];
-        let same = cache.pending > 0
+        let same = pending > 0
             && !by_usage
             && cache.left.to_bits() == left.to_bits()
             && cache.parts.len() == m
@@ -1444,43 +1491,46 @@ impl ModelRun {
                 .zip(&sc.parts)
                 .all(|(a, b)| a.to_bits() == b.to_bits());
         if !same {
-            self.flush_split(n, ents);
+            self.flush_split(n, ents, before);
             let cache = &mut self.nodes.cost_cache[n];
             std::mem::swap(&mut cache.parts, &mut self.sc.parts);
             cache.left = left;
         }
-        let cache = &mut self.nodes.cost_cache[n];
-        cache.key = (!by_usage).then_some(key);
-        cache.pending += 1;
+        let st = &mut self.nodes.acc[n];
+        st.split_epoch = if by_usage { UNKNOWN } else { epoch };
         if by_usage {
             // a split by use holds for this step only
-            self.flush_split(n, ents);
+            let now = st.steps_with_tenants;
+            self.flush_split(n, ents, now);
         }
     }
 
-    /// Adds node `n`'s counted cost split (its parts times the steps it held) to the tenants of
-    /// `ents` (the node's entries, in the split's order) and to the node's overhead.
-    fn flush_split(&mut self, n: usize, ents: &[u32]) {
-        let cache = &mut self.nodes.cost_cache[n];
-        if cache.pending > 0 {
-            let k = cache.pending as f64;
+    /// Adds node `n`'s counted cost split (its parts times the steps it held, those with
+    /// tenants up to the node's `upto`-th) to the tenants of `ents` (the node's entries, in the
+    /// split's order) and to the node's overhead.
+    fn flush_split(&mut self, n: usize, ents: &[u32], upto: u64) {
+        let st = &mut self.nodes.acc[n];
+        let pending = upto - st.split_base;
+        st.split_base = upto;
+        if pending > 0 {
+            let k = pending as f64;
+            let cache = &self.nodes.cost_cache[n];
             for (&j, &part) in ents.iter().zip(&cache.parts) {
                 self.acc[self.ents.tenant[j as usize] as usize].cost += part * k;
             }
             self.nodes.acc[n].overhead += cache.left * k;
         }
-        cache.pending = 0;
     }
 
     /// [`Self::flush_split`] with the node's entries, before they change: the split is
     /// forgotten.
     fn flush_cost(&mut self, n: usize) {
         let ents = std::mem::take(&mut self.nodes.entries[n]);
-        self.flush_split(n, &ents);
+        let now = self.nodes.acc[n].steps_with_tenants;
+        self.flush_split(n, &ents, now);
         self.nodes.entries[n] = ents;
-        let cache = &mut self.nodes.cost_cache[n];
-        cache.key = None;
-        cache.parts.clear();
+        self.nodes.acc[n].split_epoch = UNKNOWN;
+        self.nodes.cost_cache[n].parts.clear();
     }
 
     /// Accounts every present tenant's step, with the resource count a constant where it is
@@ -1562,7 +1612,8 @@ impl ModelRun {
     }
 
     #[inline(always)]
-    fn account_with(&mut self, ctx: &StepCtx<'_>, r: usize) {
+    fn account_with(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
+        let r = w.get();
         let tenants = ctx.tenants;
         let rho_max = self.rho_max;
         if self.check {
@@ -1578,10 +1629,8 @@ impl ModelRun {
         let (rare, node_rho, slo) = (&mut self.rare[..], &mut self.node_rho[..], &self.slo);
         for &u in ctx.present {
             let u = u as usize;
-            let spec = &t_spec[u * r..][..r];
-            let dem = &t_demand[u * r..][..r];
-            let accs = &mut racc[u * r..][..r];
-            let steps = &mut step_sa[u * r..][..r];
+            let (spec, dem) = (w.row(t_spec, u), w.row(t_demand, u));
+            let (accs, steps) = (w.row_mut(racc, u), w.row_mut(step_sa, u));
             let class = &slo[t_class[u]];
             let st = &mut acc[u];
             st.steps += 1;
@@ -1741,18 +1790,17 @@ impl ModelRun {
     }
 }
 
-/// An entry's admitted demand of one resource, `x = min(d, cap)`: its tenant's demand `dem`
-/// times its `share`, capped by the tenant's `spec` times the part `sold` here times `capmul`
-/// (limit or quota), or by the node's capacity `ncap` when `capmul` is infinite. The general
-/// step and the lone-entry run both take it from here, so they agree operation for operation.
+/// An entry's cap on one resource: its tenant's `spec` times the part `sold` here times
+/// `capmul` (limit or quota), or the node's capacity `ncap` when `capmul` is infinite. Its
+/// admitted demand is `x = min(d * share, cap)`, in the general step and the lone-entry run
+/// alike, so they agree operation for operation.
 #[inline(always)]
-fn admitted(dem: f64, share: f64, spec: f64, sold: f64, capmul: f64, ncap: f64) -> f64 {
-    let cap = if capmul.is_infinite() {
+fn entry_cap(spec: f64, sold: f64, capmul: f64, ncap: f64) -> f64 {
+    if capmul.is_infinite() {
         ncap
     } else {
         spec * sold * capmul
-    };
-    at_most(dem * share, cap)
+    }
 }
 
 /// `f64::max(acc, v)` for an `acc` that is not NaN (a NaN `v` leaves `acc`), in one

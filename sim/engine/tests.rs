@@ -253,6 +253,31 @@ fn a_split_counted_over_steps_changes_with_a_spec() {
 }
 
 #[test]
+fn a_quota_follows_its_spec() {
+    // one tenant alone on a broker, quota 1 x spec: demand 6 on spec 4 admits 4 (2 throttled),
+    // then the spec rises to 8 and the same demand is admitted whole; demand 3 on spec 2 at the
+    // third step admits 2 (1 throttled). Delivered (4 + 6 + 2) x 300 = 3600, throttled
+    // (2 + 0 + 1) x 300 = 900, in the lone-entry run and in the general step alike, whatever
+    // the cost rule (the `spec` rule's split also follows the spec; `peak`'s does not).
+    let trace = "time,tenant,cpu,spec_cpu\n0,a,6,4\n300,a,6,8\n600,a,3,2\n";
+    for (rule, reference) in [("spec", false), ("peak", false), ("peak", true)] {
+        let options = Options {
+            reference,
+            ..Options::default()
+        };
+        let sc = format!(
+            "{CPU_ONLY}[cost]\nallocation = \"{rule}\"\n[models.shared]\nquota_factor = 1.0\n"
+        );
+        let s = Scenario::parse(Path::new("s.toml"), &sc).expect("valid scenario");
+        let src = CsvTrace::new(Path::new("t.csv"), trace.as_bytes(), &s.workload.columns);
+        let run = run(&s, &mut src.unwrap(), options).expect("valid trace");
+        let t = &model(&run, "shared").tenants[0];
+        assert!(close(t.delivered[0], 3600.0), "{}", t.delivered[0]);
+        assert!(close(t.throttled[0], 900.0), "{}", t.throttled[0]);
+    }
+}
+
+#[test]
 fn revenue_and_dedicated_equivalent() {
     // price 0.06 per core-hour on spec 5 for 2 steps (600 s): 0.06 x 5 / 6 = 0.05
     let sc = format!("{CPU_ONLY}[cost]\nprice = {{ cpu = 0.06 }}\n[models.shared]\n");
@@ -385,7 +410,9 @@ fn case() -> impl Strategy<Value = Case> {
     (params, tenants)
         .prop_flat_map(|(p, tenants)| {
             let n = tenants.len();
-            let samples = prop::collection::vec((0..n, 0u32..8, 0.0f64..16.0, 0.0f64..48.0), 1..40);
+            // the last: a row that halves the tenant's spec (one in four), so specs change
+            let samples =
+                prop::collection::vec((0..n, 0u32..8, 0.0f64..16.0, 0.0f64..48.0, 0u8..4), 1..40);
             (Just(p), Just(tenants), samples)
         })
         .prop_map(|(p, tenants, samples)| {
@@ -430,11 +457,14 @@ containers = {containers}
             );
             let mut rows: Vec<Row> = samples
                 .into_iter()
-                .map(|(u, step, cpu, mem)| Row {
+                .map(|(u, step, cpu, mem, variant)| Row {
                     time: step as i64 * 300,
                     tenant: format!("t{u}").into_bytes(),
                     demand: vec![cpu, mem],
-                    spec: vec![tenants[u].0, tenants[u].1],
+                    spec: {
+                        let f = if variant == 0 { 0.5 } else { 1.0 };
+                        vec![tenants[u].0 * f, tenants[u].1 * f]
+                    },
                     line: 0,
                     ..Row::default()
                 })
