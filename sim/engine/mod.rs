@@ -138,14 +138,10 @@ pub struct Tenants {
     pub first_spec: Vec<f64>,
     /// Current (held) demand.
     pub demand: Vec<f64>,
-    /// Whether the tenant exists now.
-    pub present: Vec<bool>,
     /// Price per hour of the cheapest dedicated nodes covering the first spec.
     pub dedicated_price: Vec<f64>,
     /// Time of the first sample.
     pub first_seen: Vec<Time>,
-    /// Time of the latest sample.
-    pub last_sample: Vec<Time>,
     /// The tenant's current production node from the trace's `node` column (an index into
     /// `node_names`), or `u32::MAX` when it has none.
     pub node: Vec<u32>,
@@ -154,10 +150,62 @@ pub struct Tenants {
     node_index: HashMap<Vec<u8>, u32>,
     /// Line of the tenant's first row (0 for rows not from a file).
     pub first_line: Vec<u64>,
-    /// Per tenant, one more than the last step it had a sample in.
-    sampled_step: Vec<u64>,
+    /// Per tenant, what the driver keeps of its samples.
+    seen: Vec<Seen>,
     /// Tenants with a sample in the current step.
     sampled: usize,
+}
+
+/// What the driver keeps of a tenant's samples, together: a sample touches all of it.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    /// Time of the latest sample.
+    last_sample: Time,
+    /// One more than the last step with a sample (0: none yet).
+    step: u64,
+    /// Whether the tenant exists now.
+    present: bool,
+}
+
+/// The arrays a sample is written to, borrowed once for a block of rows (so that the loop
+/// keeps them in registers), and the counts it updates, written back by [`Taker::done`].
+struct Taker<'a> {
+    demand: &'a mut [f64],
+    spec: &'a mut [f64],
+    seen: &'a mut [Seen],
+    spec_epoch: u64,
+    sampled: usize,
+}
+
+impl Tenants {
+    fn taker(&mut self) -> Taker<'_> {
+        Taker {
+            demand: &mut self.demand,
+            spec: &mut self.spec,
+            seen: &mut self.seen,
+            spec_epoch: self.spec_epoch,
+            sampled: self.sampled,
+        }
+    }
+
+    /// [`Taker::take`] for one row.
+    #[inline(always)]
+    fn take_sample(
+        &mut self,
+        u: usize,
+        demand: &[f64],
+        spec: &[f64],
+        time: Time,
+        k: u64,
+        w: impl Width,
+    ) -> bool {
+        let mut taker = self.taker();
+        let arrives = taker.take(u, demand, spec, time, k, w);
+        let (epoch, sampled) = (taker.spec_epoch, taker.sampled);
+        self.spec_epoch = epoch;
+        self.sampled = sampled;
+        arrives
+    }
 }
 
 impl Tenants {
@@ -371,15 +419,7 @@ pub fn run_observed<S: Source + ?Sized>(
                 set_node(&mut tenants, u, node);
             }
             let time = source.time();
-            if take_sample(
-                &mut tenants,
-                u,
-                source.demand(),
-                source.spec(),
-                time,
-                k,
-                Any(nres),
-            ) {
+            if tenants.take_sample(u, source.demand(), source.spec(), time, k, Any(nres)) {
                 present.push(u as u32);
                 heap.push(Reverse((time, seq, EventKind::Arrive(u as u32))));
                 seq += 1;
@@ -391,11 +431,12 @@ pub fn run_observed<S: Source + ?Sized>(
         //    present tenant had one
         let mut i = 0;
         while tenants.sampled < present.len() && i < present.len() {
-            let u = present[i] as usize;
-            let gone = tenants.last_sample[u] + hold;
-            if tenants.sampled_step[u] != k + 1 && gone < end {
-                tenants.present[u] = false;
-                heap.push(Reverse((gone, seq, EventKind::Depart(u as u32))));
+            let u = present[i];
+            let seen = &mut tenants.seen[u as usize];
+            let gone = seen.last_sample + hold;
+            if seen.step != k + 1 && gone < end {
+                seen.present = false;
+                heap.push(Reverse((gone, seq, EventKind::Depart(u))));
                 seq += 1;
                 present.swap_remove(i);
             } else {
@@ -447,7 +488,7 @@ pub fn run_observed<S: Source + ?Sized>(
 }
 
 /// Takes the rows of `block` (resource count `r`) before `end` while their tenants are known
-/// by key, as [`take_sample`] does row by row; `arrive` gets each tenant that arrives and the
+/// by key, as [`Tenants::take_sample`] does row by row; `arrive` gets each tenant that arrives and the
 /// time of its row. Returns the number of rows taken.
 #[inline(always)]
 fn take_block(
@@ -460,6 +501,7 @@ fn take_block(
     arrive: &mut dyn FnMut(u32, Time),
 ) -> usize {
     let r = w.get();
+    let mut taker = tenants.taker();
     let n = block.time.len().min(block.key.len());
     let rows = block.time[..n].iter().zip(&block.key[..n]);
     let demands = block.demand[..n * r].chunks_exact(r);
@@ -468,7 +510,7 @@ fn take_block(
         for ((&time, &key), demand) in rows.zip(demands) {
             match by_key.get(key as usize) {
                 Some(&u) if u != u32::MAX && time < end => {
-                    if take_sample(tenants, u as usize, demand, &[], time, k, w) {
+                    if taker.take(u as usize, demand, &[], time, k, w) {
                         arrive(u, time);
                     }
                 }
@@ -481,7 +523,7 @@ fn take_block(
         for (((&time, &key), demand), spec) in rows.zip(demands).zip(specs) {
             match by_key.get(key as usize) {
                 Some(&u) if u != u32::MAX && time < end => {
-                    if take_sample(tenants, u as usize, demand, spec, time, k, w) {
+                    if taker.take(u as usize, demand, spec, time, k, w) {
                         arrive(u, time);
                     }
                 }
@@ -490,38 +532,48 @@ fn take_block(
             taken += 1;
         }
     }
+    let (epoch, sampled) = (taker.spec_epoch, taker.sampled);
+    tenants.spec_epoch = epoch;
+    tenants.sampled = sampled;
     taken
 }
 
-/// Takes tenant `u`'s sample of step `k` at `time` (row width `w`, a constant where the caller
-/// specialises on it): its demand, its spec where the row gives one (each change bumps the spec
-/// epoch; an empty `spec` gives none), its last sample; counts the tenant in
-/// `Tenants::sampled` at its first sample of the step. Returns true when the tenant was not
-/// present: it arrives.
-#[inline(always)]
-fn take_sample(
-    tenants: &mut Tenants,
-    u: usize,
-    demand: &[f64],
-    spec: &[f64],
-    time: Time,
-    k: u64,
-    w: impl Width,
-) -> bool {
-    let r = w.get();
-    w.row_mut(&mut tenants.demand, u)
-        .copy_from_slice(&demand[..r]);
-    for (current, &s) in w.row_mut(&mut tenants.spec, u).iter_mut().zip(spec) {
-        // a NaN spec (none given) is never different
-        if *current != s && !s.is_nan() {
-            *current = s;
-            tenants.spec_epoch += 1;
+impl Taker<'_> {
+    /// Takes tenant `u`'s sample of step `k` at `time` (row width `w`, a constant where the
+    /// caller specialises on it): its demand, its spec where the row gives one (each change
+    /// bumps the spec epoch; an empty `spec` gives none), its last sample; counts the tenant in
+    /// `sampled` at its first sample of the step. Returns true when the tenant was not
+    /// present: it arrives.
+    #[inline(always)]
+    fn take(
+        &mut self,
+        u: usize,
+        demand: &[f64],
+        spec: &[f64],
+        time: Time,
+        k: u64,
+        w: impl Width,
+    ) -> bool {
+        let r = w.get();
+        w.row_mut(self.demand, u).copy_from_slice(&demand[..r]);
+        for (current, &s) in w.row_mut(self.spec, u).iter_mut().zip(spec) {
+            // a NaN spec (none given) is never different
+            if *current != s && !s.is_nan() {
+                *current = s;
+                self.spec_epoch += 1;
+            }
         }
+        let seen = &mut self.seen[u];
+        let first = seen.step != k + 1;
+        self.sampled += usize::from(first);
+        let arrives = !seen.present;
+        *seen = Seen {
+            last_sample: time,
+            step: k + 1,
+            present: true,
+        };
+        arrives
     }
-    tenants.last_sample[u] = time;
-    let first = std::mem::replace(&mut tenants.sampled_step[u], k + 1) != k + 1;
-    tenants.sampled += usize::from(first);
-    !std::mem::replace(&mut tenants.present[u], true)
 }
 
 /// Records tenant `u`'s production node. A row naming the node the tenant is already on costs
@@ -603,13 +655,15 @@ fn add_tenant<S: Source + ?Sized>(
     tenants.spec.extend_from_slice(&spec);
     tenants.first_spec.extend_from_slice(&spec);
     tenants.demand.extend(std::iter::repeat_n(0.0, nres));
-    tenants.present.push(false);
     tenants.dedicated_price.push(price);
     tenants.first_seen.push(row.time);
-    tenants.last_sample.push(row.time);
     tenants.node.push(u32::MAX);
     tenants.first_line.push(row.line);
-    tenants.sampled_step.push(0);
+    tenants.seen.push(Seen {
+        last_sample: row.time,
+        step: 0,
+        present: false,
+    });
     Ok(u)
 }
 
