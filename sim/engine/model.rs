@@ -1208,117 +1208,125 @@ impl ModelRun {
         // share each resource
         let track_peak = self.cost.allocation == Allocation::Peak;
         let mut contended = false;
-        for q in 0..r {
-            let c = sc.ncap[q];
-            let total_x = sc.colsum[q];
-            let xs = &sc.sx[q * m..(q + 1) * m];
-            let sum_a;
-            if self.fast && total_x <= c && !any_down {
-                // every policy delivers the admitted demand of an uncontended node
-                let step_sa = &mut self.step_sa[..];
-                for (&x, &u) in xs.iter().zip(&sc.eu) {
-                    let step = &mut step_sa[u as usize * r + q];
-                    step[0] += x;
-                    step[1] += x;
-                }
-                sc.sa[q * m..(q + 1) * m].copy_from_slice(xs);
-                sum_a = total_x;
-            } else {
-                column(xs, &sc.down, &mut sc.col_x);
-                sc.col_w.clear();
-                sc.col_q.clear();
-                for (i, &j) in ents.iter().enumerate() {
-                    let j = j as usize;
-                    let request = self.ents.request[j * r + q];
-                    sc.col_q.push(request);
-                    sc.col_w.push(if kind == ModelKind::Containerized {
-                        request
-                    } else {
-                        tenants.spec(sc.eu[i] as usize)[q] * self.ents.sold[j * r + q]
-                    });
-                }
-                sc.col_a.clear();
-                sc.col_a.resize(m, 0.0);
-                let res = &self.resources[q];
-                match (kind, res.kind, res.isolation, self.spec.fair) {
-                    (
-                        ModelKind::Containerized,
-                        ResourceKind::Compressible,
-                        Isolation::Cgroup,
-                        _,
-                    ) => sharing::cgroup(
-                        &sc.col_x,
-                        &sc.col_q,
-                        c,
-                        &mut sc.col_a,
-                        &mut sc.room,
-                        &mut sc.order,
-                    ),
-                    (ModelKind::Shared, _, _, true) => {
-                        sharing::fair(&sc.col_x, &sc.col_w, c, &mut sc.col_a, &mut sc.order)
+        let uncontended = (0..r).all(|q| sc.colsum[q] <= sc.ncap[q]);
+        if self.fast && uncontended && !any_down {
+            self.deliver_admitted(n, &ents, w);
+        } else {
+            for q in 0..r {
+                let sc = &mut self.sc;
+                let c = sc.ncap[q];
+                let total_x = sc.colsum[q];
+                let xs = &sc.sx[q * m..(q + 1) * m];
+                let sum_a;
+                if self.fast && total_x <= c && !any_down {
+                    // every policy delivers the admitted demand of an uncontended node
+                    let step_sa = &mut self.step_sa[..];
+                    for (&x, &u) in xs.iter().zip(&sc.eu) {
+                        let step = &mut step_sa[u as usize * r + q];
+                        step[0] += x;
+                        step[1] += x;
                     }
-                    _ => sharing::proportional(&sc.col_x, c, &mut sc.col_a),
-                }
-                if total_x > c * (1.0 + 1e-12) {
-                    contended = true;
-                    sc.caused.clear();
-                    sc.caused.resize(m, 0.0);
-                    interference::attribute(&sc.col_x, &sc.col_a, &sc.col_w, c, &mut sc.caused);
+                    sc.sa[q * m..(q + 1) * m].copy_from_slice(xs);
+                    sum_a = total_x;
+                } else {
+                    column(xs, &sc.down, &mut sc.col_x);
+                    sc.col_w.clear();
+                    sc.col_q.clear();
+                    for (i, &j) in ents.iter().enumerate() {
+                        let j = j as usize;
+                        let request = self.ents.request[j * r + q];
+                        sc.col_q.push(request);
+                        sc.col_w.push(if kind == ModelKind::Containerized {
+                            request
+                        } else {
+                            tenants.spec(sc.eu[i] as usize)[q] * self.ents.sold[j * r + q]
+                        });
+                    }
+                    sc.col_a.clear();
+                    sc.col_a.resize(m, 0.0);
+                    let res = &self.resources[q];
+                    match (kind, res.kind, res.isolation, self.spec.fair) {
+                        (
+                            ModelKind::Containerized,
+                            ResourceKind::Compressible,
+                            Isolation::Cgroup,
+                            _,
+                        ) => sharing::cgroup(
+                            &sc.col_x,
+                            &sc.col_q,
+                            c,
+                            &mut sc.col_a,
+                            &mut sc.room,
+                            &mut sc.order,
+                        ),
+                        (ModelKind::Shared, _, _, true) => {
+                            sharing::fair(&sc.col_x, &sc.col_w, c, &mut sc.col_a, &mut sc.order)
+                        }
+                        _ => sharing::proportional(&sc.col_x, c, &mut sc.col_a),
+                    }
+                    if total_x > c * (1.0 + 1e-12) {
+                        contended = true;
+                        sc.caused.clear();
+                        sc.caused.resize(m, 0.0);
+                        interference::attribute(&sc.col_x, &sc.col_a, &sc.col_w, c, &mut sc.caused);
+                        for i in 0..m {
+                            self.rare[sc.eu[i] as usize * r + q][CAUSED] += sc.caused[i];
+                        }
+                    }
+                    let mut sum = 0.0;
                     for i in 0..m {
-                        self.rare[sc.eu[i] as usize * r + q][CAUSED] += sc.caused[i];
+                        let j = ents[i] as usize;
+                        let u = sc.eu[i] as usize;
+                        let a = sc.col_a[i];
+                        let s = if sc.down[i] && self.ents.self_outage[j] {
+                            0.0
+                        } else {
+                            xs[i]
+                        };
+                        let step = &mut self.step_sa[u * r + q];
+                        step[0] += s;
+                        step[1] += a;
+                        sc.sa[q * m + i] = a;
+                        sum += a;
+                        if sc.down[i] && s > 0.0 {
+                            for &(v, f) in &self.ents.blame[j] {
+                                self.rare[v as usize * r + q][CAUSED] += s * f;
+                            }
+                        }
                     }
-                }
-                let mut sum = 0.0;
-                for i in 0..m {
-                    let j = ents[i] as usize;
-                    let u = sc.eu[i] as usize;
-                    let a = sc.col_a[i];
-                    let s = if sc.down[i] && self.ents.self_outage[j] {
-                        0.0
-                    } else {
-                        xs[i]
-                    };
-                    let step = &mut self.step_sa[u * r + q];
-                    step[0] += s;
-                    step[1] += a;
-                    sc.sa[q * m + i] = a;
-                    sum += a;
-                    if sc.down[i] && s > 0.0 {
-                        for &(v, f) in &self.ents.blame[j] {
-                            self.rare[v as usize * r + q][CAUSED] += s * f;
+                    sum_a = sum;
+                    if self.check && sum_a > c * (1.0 + 1e-9) + 1e-9 {
+                        let msg = format!(
+                            "t={t} node {n} resource {q}: delivered {sum_a} > capacity {c}"
+                        );
+                        if self.violations.len() < 10 {
+                            self.violations.push(msg);
                         }
                     }
                 }
-                sum_a = sum;
-                if self.check && sum_a > c * (1.0 + 1e-9) + 1e-9 {
-                    let msg =
-                        format!("t={t} node {n} resource {q}: delivered {sum_a} > capacity {c}");
-                    if self.violations.len() < 10 {
-                        self.violations.push(msg);
+                if track_peak {
+                    for (i, &j) in ents.iter().enumerate() {
+                        let pk = &mut self.ents.peak[j as usize * r + q];
+                        *pk = at_least(*pk, sc.sa[q * m + i]);
                     }
                 }
-            }
-            if track_peak {
-                for (i, &j) in ents.iter().enumerate() {
-                    let pk = &mut self.ents.peak[j as usize * r + q];
-                    *pk = at_least(*pk, sc.sa[q * m + i]);
-                }
-            }
-            let compressible = self.compressible[q];
-            if let Some(rho) = self
-                .nodes
-                .resource_step(n, q, sum_a, compressible, self.rho_max)
-            {
-                let node_rho = &mut self.node_rho[..];
-                for (&u, &down) in sc.eu.iter().zip(&sc.down) {
-                    let busiest = &mut node_rho[u as usize];
-                    if !down && rho > *busiest {
-                        *busiest = rho;
+                let compressible = self.compressible[q];
+                if let Some(rho) = self
+                    .nodes
+                    .resource_step(n, q, sum_a, compressible, self.rho_max)
+                {
+                    let node_rho = &mut self.node_rho[..];
+                    for (&u, &down) in sc.eu.iter().zip(&sc.down) {
+                        let busiest = &mut node_rho[u as usize];
+                        if !down && rho > *busiest {
+                            *busiest = rho;
+                        }
                     }
                 }
             }
         }
         if any_down {
+            let sc = &self.sc;
             for i in 0..m {
                 if sc.down[i] && !self.ents.self_outage[ents[i] as usize] {
                     self.acc[sc.eu[i] as usize].step_outage = true;
@@ -1330,6 +1338,56 @@ impl ModelRun {
         }
         self.split_cost(n, &ents, tenants);
         self.nodes.entries[n] = ents;
+    }
+
+    /// The step of node `n`, with entries `ents`, when no entry is down and no resource is
+    /// contended: every policy delivers the admitted demand (`sc.sx`), so the entries are
+    /// accounted in one pass over all resources. The same sums, in the same order per tenant
+    /// and resource, as the general step's uncontended columns.
+    #[inline(always)]
+    fn deliver_admitted(&mut self, n: usize, ents: &[u32], w: impl Width) {
+        let r = w.get();
+        let m = ents.len();
+        let sc = &mut self.sc;
+        // the node's sums, and its busiest compressible resource as the latency factor takes it
+        let mut busiest = 0.0;
+        for q in 0..r {
+            if let Some(rho) =
+                self.nodes
+                    .resource_step(n, q, sc.colsum[q], self.compressible[q], self.rho_max)
+            {
+                busiest = at_least(busiest, rho);
+            }
+        }
+        let track_peak = self.cost.allocation == Allocation::Peak;
+        let (step_sa, node_rho, peak) = (
+            &mut self.step_sa[..],
+            &mut self.node_rho[..],
+            &mut self.ents.peak[..],
+        );
+        let sx = &sc.sx[..m * r];
+        for (i, (&u, &j)) in sc.eu[..m].iter().zip(ents).enumerate() {
+            let steps = w.row_mut(step_sa, u as usize);
+            for q in 0..r {
+                let x = sx[q * m + i];
+                steps[q][0] += x;
+                steps[q][1] += x;
+            }
+            if track_peak {
+                let pk = w.row_mut(peak, j as usize);
+                for q in 0..r {
+                    pk[q] = at_least(pk[q], sx[q * m + i]);
+                }
+            }
+            let b = &mut node_rho[u as usize];
+            if busiest > *b {
+                *b = busiest;
+            }
+        }
+        if self.cost.allocation == Allocation::Usage {
+            // the cost split by use reads the delivered amounts
+            sc.sa[..m * r].copy_from_slice(sx);
+        }
     }
 
     /// Steps nodes from `from` on while they are closed, empty, or hold a single entry that
