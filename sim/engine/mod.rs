@@ -50,6 +50,10 @@ trait Width: Copy {
     fn row<T>(self, v: &[T], i: usize) -> &[T];
     /// Row `i` of `v`, mutable.
     fn row_mut<T>(self, v: &mut [T], i: usize) -> &mut [T];
+    /// The rows of `v`, in order.
+    fn rows<T>(self, v: &[T]) -> impl Iterator<Item = &[T]>;
+    /// The rows of `v`, in order, mutable.
+    fn rows_mut<T>(self, v: &mut [T]) -> impl Iterator<Item = &mut [T]>;
 }
 
 /// A width known when compiling.
@@ -69,6 +73,17 @@ impl<const R: usize> Width for Fixed<R> {
     fn row_mut<T>(self, v: &mut [T], i: usize) -> &mut [T] {
         &mut v.as_chunks_mut::<R>().0[i]
     }
+    #[inline(always)]
+    fn rows<T>(self, v: &[T]) -> impl Iterator<Item = &[T]> {
+        v.as_chunks::<R>().0.iter().map(|row| row.as_slice())
+    }
+    #[inline(always)]
+    fn rows_mut<T>(self, v: &mut [T]) -> impl Iterator<Item = &mut [T]> {
+        v.as_chunks_mut::<R>()
+            .0
+            .iter_mut()
+            .map(|row| row.as_mut_slice())
+    }
 }
 
 /// A width known only at run time.
@@ -87,6 +102,14 @@ impl Width for Any {
     #[inline(always)]
     fn row_mut<T>(self, v: &mut [T], i: usize) -> &mut [T] {
         &mut v[i * self.0..][..self.0]
+    }
+    #[inline(always)]
+    fn rows<T>(self, v: &[T]) -> impl Iterator<Item = &[T]> {
+        v.chunks_exact(self.0)
+    }
+    #[inline(always)]
+    fn rows_mut<T>(self, v: &mut [T]) -> impl Iterator<Item = &mut [T]> {
+        v.chunks_exact_mut(self.0)
     }
 }
 
@@ -244,6 +267,9 @@ pub struct StepCtx<'a> {
     pub tenants: &'a Tenants,
     /// The tenants present in this step.
     pub present: &'a [u32],
+    /// Whether `present` is every tenant, in index order (`0, 1, ..`): the models may then
+    /// walk their per-tenant arrays in order instead of through `present`.
+    pub dense: bool,
 }
 
 /// The outcome of a run.
@@ -335,6 +361,8 @@ pub fn run_observed<S: Source + ?Sized>(
     let mut seq = 0u64;
     let mut events: Vec<(Time, EventKind)> = vec![];
     let mut present: Vec<u32> = vec![];
+    // whether `present` is in increasing order
+    let mut in_order = true;
     let mut rows = 0u64;
     // finding a row's tenant: by the source's key when it has one, else by guessing that
     // rows come in the order they came in last time (`follows[u]`: the tenant whose row
@@ -365,6 +393,7 @@ pub fn run_observed<S: Source + ?Sized>(
                     k,
                     r,
                     &mut |u, time| {
+                        in_order &= present.last().is_none_or(|&last| last < u);
                         present.push(u);
                         heap.push(Reverse((time, seq, EventKind::Arrive(u))));
                         seq += 1;
@@ -420,6 +449,7 @@ pub fn run_observed<S: Source + ?Sized>(
             }
             let time = source.time();
             if tenants.take_sample(u, source.demand(), source.spec(), time, k, Any(nres)) {
+                in_order &= present.last().is_none_or(|&last| last < u as u32);
                 present.push(u as u32);
                 heap.push(Reverse((time, seq, EventKind::Arrive(u as u32))));
                 seq += 1;
@@ -438,11 +468,13 @@ pub fn run_observed<S: Source + ?Sized>(
                 seen.present = false;
                 heap.push(Reverse((gone, seq, EventKind::Depart(u))));
                 seq += 1;
+                in_order &= i + 1 == present.len();
                 present.swap_remove(i);
             } else {
                 i += 1;
             }
         }
+        in_order |= present.is_empty();
         // 3. drain the events that belong before or in this step
         events.clear();
         while let Some(&Reverse((time, _, kind))) = heap.peek() {
@@ -463,6 +495,8 @@ pub fn run_observed<S: Source + ?Sized>(
             events: &events,
             tenants: &tenants,
             present: &present,
+            // increasing indices, as many as there are tenants: 0, 1, ..
+            dense: in_order && present.len() == tenants.len(),
         };
         if options.sequential_models || models.len() < 2 {
             models.iter_mut().for_each(|m| m.step(&ctx));

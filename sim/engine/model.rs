@@ -1678,69 +1678,51 @@ impl ModelRun {
             self.check_tenants(ctx);
         }
         let compressible = &self.compressible[..r];
-        let mut violating_steps = 0;
-        let mut latency_sum = self.totals.latency_sum;
-        let mut latency_max = self.totals.latency_max;
         // the arrays borrowed once, so that the loop keeps them in registers
         let (t_spec, t_demand, t_class) = (&tenants.spec[..], &tenants.demand[..], &tenants.class);
         let (racc, step_sa, acc) = (&mut self.racc[..], &mut self.step_sa[..], &mut self.acc[..]);
         let (rare, node_rho, slo) = (&mut self.rare[..], &mut self.node_rho[..], &self.slo);
-        for &u in ctx.present {
-            let u = u as usize;
-            let (spec, dem) = (w.row(t_spec, u), w.row(t_demand, u));
-            let (accs, steps) = (w.row_mut(racc, u), w.row_mut(step_sa, u));
-            let class = &slo[t_class[u]];
-            let st = &mut acc[u];
-            st.steps += 1;
-            let mut violated = st.step_outage;
-            st.outage_steps += u64::from(violated);
-            // the utilization the tenant's own allotment puts on its spec, as the latency
-            // factor takes it
-            let mut alone_rho = 0.0;
-            let delivered0 = steps[0][1];
-            for q in 0..r {
-                let (d, [s, a]) = (dem[q], steps[q]);
-                steps[q] = [0.0; 2];
-                let loss = at_least(0.0, s - a);
-                let acc = &mut accs[q];
-                acc[DEMAND] += d;
-                acc[ALONE] += s;
-                acc[DELIVERED] += a;
-                let throttled = d - s;
-                if loss > 0.0 || throttled > 0.0 {
-                    let rare = &mut rare[u * r + q];
-                    rare[LOSS] += loss;
-                    rare[THROTTLED] += at_least(0.0, throttled);
-                    violated |= loss > class.max_loss * s + 1e-9 * (1.0 + s);
-                }
-                if compressible[q] && spec[q] > 0.0 {
-                    alone_rho = at_least(alone_rho, latency::clamp_rho(s / spec[q], rho_max));
-                }
+        let mut tally = Tally {
+            w,
+            rare,
+            slo,
+            compressible,
+            rho_max,
+            violating_steps: 0,
+            latency_sum: self.totals.latency_sum,
+            latency_max: self.totals.latency_max,
+        };
+        if ctx.dense {
+            // every tenant, in index order: the arrays walked side by side, no index to check
+            let rows = w.rows(t_spec).zip(w.rows(t_demand));
+            let sums = w.rows_mut(racc).zip(w.rows_mut(step_sa));
+            let scalars = acc.iter_mut().zip(node_rho.iter_mut()).zip(t_class);
+            for (u, (((spec, dem), (accs, steps)), ((st, busiest), &class))) in
+                rows.zip(sums).zip(scalars).enumerate()
+            {
+                tally.tenant(u, spec, dem, accs, steps, st, busiest, class);
             }
-            // no node busier than the tenant alone: no inflation, and no factor to divide out
-            let busiest = std::mem::replace(&mut node_rho[u], 0.0);
-            let inflation = if busiest > alone_rho {
-                let factor = |rho: f64| latency::factor(rho, rho_max);
-                latency::inflation(factor(busiest), factor(alone_rho))
-            } else {
-                1.0
-            };
-            violated |= inflation > class.max_latency_inflation * (1.0 + 1e-12);
-            st.latency_sum += inflation;
-            st.latency_max = at_least(st.latency_max, inflation);
-            latency_sum += inflation;
-            latency_max = at_least(latency_max, inflation);
-            st.violation_steps += u64::from(violated);
-            violating_steps += u64::from(violated);
-            st.step_outage = false;
-            st.bucket.0 += dem[0] as f32;
-            st.bucket.1 += delivered0 as f32;
-            st.bucket.2 += 1;
+        } else {
+            for &u in ctx.present {
+                let u = u as usize;
+                let (spec, dem) = (w.row(t_spec, u), w.row(t_demand, u));
+                let (accs, steps) = (w.row_mut(racc, u), w.row_mut(step_sa, u));
+                tally.tenant(
+                    u,
+                    spec,
+                    dem,
+                    accs,
+                    steps,
+                    &mut acc[u],
+                    &mut node_rho[u],
+                    t_class[u],
+                );
+            }
         }
         self.totals.tenant_steps += ctx.present.len() as u64;
-        self.totals.violating_steps += violating_steps;
-        self.totals.latency_sum = latency_sum;
-        self.totals.latency_max = latency_max;
+        self.totals.violating_steps += tally.violating_steps;
+        self.totals.latency_sum = tally.latency_sum;
+        self.totals.latency_max = tally.latency_max;
     }
 
     /// Closes the run at `end`: open nodes are held until then; the `peak` rule splits each
@@ -1845,6 +1827,85 @@ impl ModelRun {
             tenant_hourly,
             bucket_hours: self.bucket_hours,
         }
+    }
+}
+
+/// What accounting a step adds up over its tenants ([`ModelRun::account_tenants`]), with the
+/// arrays it reaches through a tenant's index.
+struct Tally<'a, W> {
+    w: W,
+    rare: &'a mut [RareAcc],
+    slo: &'a [SloClass],
+    compressible: &'a [bool],
+    rho_max: f64,
+    violating_steps: u64,
+    latency_sum: f64,
+    latency_max: f64,
+}
+
+impl<W: Width> Tally<'_, W> {
+    /// Accounts tenant `u`'s step: its `spec`, demand `dem`, sums `accs`, step amounts
+    /// `steps` (cleared), scalars `st`, busiest node's utilization (cleared) and SLO class.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn tenant(
+        &mut self,
+        u: usize,
+        spec: &[f64],
+        dem: &[f64],
+        accs: &mut [ResourceAcc],
+        steps: &mut [[f64; 2]],
+        st: &mut TenantAcc,
+        busiest: &mut f64,
+        class: usize,
+    ) {
+        let (r, rho_max) = (self.w.get(), self.rho_max);
+        let class = &self.slo[class];
+        st.steps += 1;
+        let mut violated = st.step_outage;
+        st.outage_steps += u64::from(violated);
+        // the utilization the tenant's own allotment puts on its spec, as the latency
+        // factor takes it
+        let mut alone_rho = 0.0;
+        let delivered0 = steps[0][1];
+        for q in 0..r {
+            let (d, [s, a]) = (dem[q], steps[q]);
+            steps[q] = [0.0; 2];
+            let loss = at_least(0.0, s - a);
+            let acc = &mut accs[q];
+            acc[DEMAND] += d;
+            acc[ALONE] += s;
+            acc[DELIVERED] += a;
+            let throttled = d - s;
+            if loss > 0.0 || throttled > 0.0 {
+                let rare = &mut self.rare[u * r + q];
+                rare[LOSS] += loss;
+                rare[THROTTLED] += at_least(0.0, throttled);
+                violated |= loss > class.max_loss * s + 1e-9 * (1.0 + s);
+            }
+            if self.compressible[q] && spec[q] > 0.0 {
+                alone_rho = at_least(alone_rho, latency::clamp_rho(s / spec[q], rho_max));
+            }
+        }
+        // no node busier than the tenant alone: no inflation, and no factor to divide out
+        let busiest = std::mem::replace(busiest, 0.0);
+        let inflation = if busiest > alone_rho {
+            let factor = |rho: f64| latency::factor(rho, rho_max);
+            latency::inflation(factor(busiest), factor(alone_rho))
+        } else {
+            1.0
+        };
+        violated |= inflation > class.max_latency_inflation * (1.0 + 1e-12);
+        st.latency_sum += inflation;
+        st.latency_max = at_least(st.latency_max, inflation);
+        self.latency_sum += inflation;
+        self.latency_max = at_least(self.latency_max, inflation);
+        st.violation_steps += u64::from(violated);
+        self.violating_steps += u64::from(violated);
+        st.step_outage = false;
+        st.bucket.0 += dem[0] as f32;
+        st.bucket.1 += delivered0 as f32;
+        st.bucket.2 += 1;
     }
 }
 

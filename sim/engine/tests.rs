@@ -346,6 +346,36 @@ fn arrivals_and_departures_follow_the_hold() {
 }
 
 #[test]
+fn present_is_dense_only_when_every_tenant_is_there_in_order() {
+    // a, b, c at 0 (present 0, 1, 2: dense); b has no sample at 300 and leaves (0, 2); it
+    // comes back at 600 after c (0, 2, 1: every tenant, out of order), and stays so at 900
+    let sc = format!("{CPU_ONLY}[models.shared]\n");
+    let s = Scenario::parse(Path::new("s.toml"), &sc).expect("valid scenario");
+    let trace = "time,tenant,cpu,spec_cpu\n0,a,1,2\n0,b,1,2\n0,c,1,2\n300,a,1,\n300,c,1,\n\
+                 600,a,1,\n600,c,1,\n600,b,1,\n900,a,1,\n900,c,1,\n900,b,1,\n";
+    let mut src = CsvTrace::new(Path::new("t.csv"), trace.as_bytes(), &s.workload.columns).unwrap();
+    let mut seen = vec![];
+    run_observed(&s, &mut src, Options::default(), &mut |ctx| {
+        let identity = ctx
+            .present
+            .iter()
+            .enumerate()
+            .all(|(i, &u)| i == u as usize);
+        assert!(!ctx.dense || (identity && ctx.present.len() == ctx.tenants.len()));
+        seen.push((ctx.present.to_vec(), ctx.dense));
+        Ok(())
+    })
+    .expect("valid trace");
+    let expected = [
+        (vec![0, 1, 2], true),
+        (vec![0, 2], false),
+        (vec![0, 2, 1], false),
+        (vec![0, 2, 1], false),
+    ];
+    assert_eq!(seen[..4], expected);
+}
+
+#[test]
 fn off_grid_samples_land_in_their_step() {
     // the grid starts at the first row (0): samples at 0, 7 and 299 fall in step 0 and the
     // latest wins (3); 305 is in step 1 (2)
