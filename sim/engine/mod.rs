@@ -523,8 +523,9 @@ pub fn run_observed<S: Source + ?Sized>(
 
 /// Takes the rows of `block` (resource count `r`) before `end` while their tenants are known
 /// by key, as [`Tenants::take_sample`] does row by row; `arrive` gets each tenant that arrives and the
-/// time of its row. Returns the number of rows taken.
-#[inline(always)]
+/// time of its row. Returns the number of rows taken. Not inlined: the loop gets the
+/// registers to itself (61 -> 55 instructions per row in cachegrind).
+#[inline(never)]
 fn take_block(
     tenants: &mut Tenants,
     by_key: &[u32],
