@@ -1121,30 +1121,17 @@ impl ModelRun {
             self.refresh_caps(n, &ents, tenants, w);
         }
         let sc = &mut self.sc;
-        let mut any_down = false;
-        {
-            let e = &self.ents;
-            let t_demand = &tenants.demand[..];
-            let colsum = &mut sc.colsum[..r];
-            let (sx, eu, downs) = (&mut sc.sx[..m * r], &mut sc.eu[..m], &mut sc.down[..m]);
-            for (i, &j) in ents.iter().enumerate() {
-                let j = j as usize;
-                let u = e.tenant[j] as usize;
-                let dem = w.row(t_demand, u);
-                let (share, cap) = (w.row(&e.share, j), w.row(&e.cap, j));
-                let down = e.down_until[j] > t;
-                for q in 0..r {
-                    let x = at_most(dem[q] * share[q], cap[q]);
-                    sx[q * m + i] = x;
-                    if !down {
-                        colsum[q] += x;
-                    }
-                }
-                eu[i] = u as u32;
-                downs[i] = down;
-                any_down |= down;
-            }
-        }
+        let mut any_down = gather_admitted(
+            w,
+            t,
+            &ents,
+            &self.ents,
+            &tenants.demand,
+            &mut sc.sx[..m * r],
+            &mut sc.colsum[..r],
+            &mut sc.eu[..m],
+            &mut sc.down[..m],
+        );
         // containers: OOM kills on incompressible resources over capacity
         if kind == ModelKind::Containerized {
             let restart_steps = (self.spec.restart_seconds + self.step - 1) / self.step;
@@ -1907,6 +1894,46 @@ impl<W: Width> Tally<'_, W> {
         st.bucket.1 += delivered0 as f32;
         st.bucket.2 += 1;
     }
+}
+
+/// Gathers the admitted demand `x = min(d * share, cap)` of the entries `ents` (row width `w`)
+/// at time `t` into `sx` (column-major, `q * m + i`), each resource's total over the entries
+/// that are up into `colsum` (zeroed by the caller), and each entry's tenant and whether it is
+/// down into `eu` and `downs`; returns whether any is down. The arrays are parameters so that
+/// the compiler knows they do not overlap and keeps the totals in registers.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn gather_admitted(
+    w: impl Width,
+    t: Time,
+    ents: &[u32],
+    e: &Entries,
+    t_demand: &[f64],
+    sx: &mut [f64],
+    colsum: &mut [f64],
+    eu: &mut [u32],
+    downs: &mut [bool],
+) -> bool {
+    let (r, m) = (w.get(), ents.len());
+    let mut any_down = false;
+    for (i, ((&j, u_out), down_out)) in ents.iter().zip(eu).zip(downs).enumerate() {
+        let j = j as usize;
+        let u = e.tenant[j] as usize;
+        let dem = w.row(t_demand, u);
+        let (share, cap) = (w.row(&e.share, j), w.row(&e.cap, j));
+        let down = e.down_until[j] > t;
+        for q in 0..r {
+            let x = at_most(dem[q] * share[q], cap[q]);
+            sx[q * m + i] = x;
+            if !down {
+                colsum[q] += x;
+            }
+        }
+        *u_out = u as u32;
+        *down_out = down;
+        any_down |= down;
+    }
+    any_down
 }
 
 /// An entry's cap on one resource: its tenant's `spec` times the part `sold` here times
