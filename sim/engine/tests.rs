@@ -228,6 +228,36 @@ fn cost_rules_by_hand() {
 }
 
 #[test]
+fn five_resources_take_the_general_width() {
+    // the broker of `shared_broker_proportional_by_hand` with four more resources (10 each on
+    // the node, spec 5, demand 1 and 2: uncontended), so the per-resource loops run with the
+    // width known only at run time. Over two 300 s steps: cpu delivered 2 x 8 x 10/14 x 300
+    // and 2 x 6 x 10/14 x 300, loss (8 + 6 - 10) x 600 = 2400; every other resource delivers
+    // its demand, 1 x 600 and 2 x 600, loses nothing; both tenants are accounted twice.
+    let mut sc = String::new();
+    for r in ["cpu", "r1", "r2", "r3", "r4"] {
+        sc += &format!("[[resources]]\nname = \"{r}\"\n");
+    }
+    sc += "[[nodes]]\nname = \"ten\"\nprice_per_hour = 1.2\n";
+    sc += "capacity = { cpu = 10, r1 = 10, r2 = 10, r3 = 10, r4 = 10 }\n";
+    sc += "[workload]\ntrace = \"t.csv\"\n[models.shared]\nquota_factor = 2.0\n";
+    let trace = "time,tenant,cpu,r1,r2,r3,r4,spec_cpu,spec_r1,spec_r2,spec_r3,spec_r4\n\
+                 0,a,8,1,1,1,1,5,5,5,5,5\n0,b,6,2,2,2,2,5,5,5,5,5\n\
+                 300,a,8,1,1,1,1,,,,,\n300,b,6,2,2,2,2,,,,,\n";
+    let (_, run) = run_text(&sc, trace);
+    let m = model(&run, "shared");
+    let (a, b) = (&m.tenants[0], &m.tenants[1]);
+    assert!(close(a.delivered[0], 2.0 * 8.0 * 10.0 / 14.0 * 300.0));
+    assert!(close(b.delivered[0], 2.0 * 6.0 * 10.0 / 14.0 * 300.0));
+    assert!(close(a.loss[0] + b.loss[0], 4.0 * 600.0));
+    for q in 1..5 {
+        assert!(close(a.delivered[q], 600.0) && close(b.delivered[q], 1200.0));
+        assert!(a.loss[q] == 0.0 && b.loss[q] == 0.0);
+    }
+    assert_eq!(m.totals.tenant_steps, 4);
+}
+
+#[test]
 fn a_split_counted_over_steps_changes_with_a_spec() {
     // one 10-core broker at 1.2 $/h, 300 s steps: $0.10 a step. Specs 2 and 8 for two steps
     // (0.02 and 0.08 each), then b's spec drops to 2 (0.05 and 0.05): a pays
