@@ -191,7 +191,7 @@ struct Seen {
 }
 
 /// The arrays a sample is written to, borrowed once for a block of rows (so that the loop
-/// keeps them in registers), and the counts it updates, written back by [`Taker::done`].
+/// keeps them in registers), and the counts it updates ([`Tenants::with_taker`] keeps them).
 struct Taker<'a> {
     demand: &'a mut [f64],
     spec: &'a mut [f64],
@@ -201,33 +201,21 @@ struct Taker<'a> {
 }
 
 impl Tenants {
-    fn taker(&mut self) -> Taker<'_> {
-        Taker {
+    /// Runs `f` with a [`Taker`] of the tenants' arrays, then keeps the counts it updated.
+    #[inline(always)]
+    fn with_taker<T>(&mut self, f: impl FnOnce(&mut Taker<'_>) -> T) -> T {
+        let mut taker = Taker {
             demand: &mut self.demand,
             spec: &mut self.spec,
             seen: &mut self.seen,
             spec_epoch: self.spec_epoch,
             sampled: self.sampled,
-        }
-    }
-
-    /// [`Taker::take`] for one row.
-    #[inline(always)]
-    fn take_sample(
-        &mut self,
-        u: usize,
-        demand: &[f64],
-        spec: &[f64],
-        time: Time,
-        k: u64,
-        w: impl Width,
-    ) -> bool {
-        let mut taker = self.taker();
-        let arrives = taker.take(u, demand, spec, time, k, w);
+        };
+        let out = f(&mut taker);
         let (epoch, sampled) = (taker.spec_epoch, taker.sampled);
         self.spec_epoch = epoch;
         self.sampled = sampled;
-        arrives
+        out
     }
 }
 
@@ -448,7 +436,9 @@ pub fn run_observed<S: Source + ?Sized>(
                 set_node(&mut tenants, u, node);
             }
             let time = source.time();
-            if tenants.take_sample(u, source.demand(), source.spec(), time, k, Any(nres)) {
+            if tenants.with_taker(|taker| {
+                taker.take(u, source.demand(), source.spec(), time, k, Any(nres))
+            }) {
                 in_order &= present.last().is_none_or(|&last| last < u as u32);
                 present.push(u as u32);
                 heap.push(Reverse((time, seq, EventKind::Arrive(u as u32))));
@@ -522,7 +512,7 @@ pub fn run_observed<S: Source + ?Sized>(
 }
 
 /// Takes the rows of `block` (resource count `r`) before `end` while their tenants are known
-/// by key, as [`Tenants::take_sample`] does row by row; `arrive` gets each tenant that arrives and the
+/// by key, as the driver does row by row ([`Taker::take`]); `arrive` gets each tenant that arrives and the
 /// time of its row. Returns the number of rows taken. Not inlined: the loop gets the
 /// registers to itself (61 -> 55 instructions per row in cachegrind).
 #[inline(never)]
@@ -536,41 +526,39 @@ fn take_block(
     arrive: &mut dyn FnMut(u32, Time),
 ) -> usize {
     let r = w.get();
-    let mut taker = tenants.taker();
     let n = block.time.len().min(block.key.len());
     let rows = block.time[..n].iter().zip(&block.key[..n]);
     let demands = block.demand[..n * r].chunks_exact(r);
-    let mut taken = 0;
-    if block.spec.is_empty() {
-        for ((&time, &key), demand) in rows.zip(demands) {
-            match by_key.get(key as usize) {
-                Some(&u) if u != u32::MAX && time < end => {
-                    if taker.take(u as usize, demand, &[], time, k, w) {
-                        arrive(u, time);
+    tenants.with_taker(|taker| {
+        let mut taken = 0;
+        if block.spec.is_empty() {
+            for ((&time, &key), demand) in rows.zip(demands) {
+                match by_key.get(key as usize) {
+                    Some(&u) if u != u32::MAX && time < end => {
+                        if taker.take(u as usize, demand, &[], time, k, w) {
+                            arrive(u, time);
+                        }
                     }
+                    _ => break,
                 }
-                _ => break,
+                taken += 1;
             }
-            taken += 1;
-        }
-    } else {
-        let specs = block.spec[..n * r].chunks_exact(r);
-        for (((&time, &key), demand), spec) in rows.zip(demands).zip(specs) {
-            match by_key.get(key as usize) {
-                Some(&u) if u != u32::MAX && time < end => {
-                    if taker.take(u as usize, demand, spec, time, k, w) {
-                        arrive(u, time);
+        } else {
+            let specs = block.spec[..n * r].chunks_exact(r);
+            for (((&time, &key), demand), spec) in rows.zip(demands).zip(specs) {
+                match by_key.get(key as usize) {
+                    Some(&u) if u != u32::MAX && time < end => {
+                        if taker.take(u as usize, demand, spec, time, k, w) {
+                            arrive(u, time);
+                        }
                     }
+                    _ => break,
                 }
-                _ => break,
+                taken += 1;
             }
-            taken += 1;
         }
-    }
-    let (epoch, sampled) = (taker.spec_epoch, taker.sampled);
-    tenants.spec_epoch = epoch;
-    tenants.sampled = sampled;
-    taken
+        taken
+    })
 }
 
 impl Taker<'_> {

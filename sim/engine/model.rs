@@ -1379,7 +1379,8 @@ impl ModelRun {
 
     /// Steps nodes from `from` on while they are closed, empty, or hold a single entry that
     /// is up and within the node's capacity on every resource (every dedicated node, and lone
-    /// containers or shards) and whose cost split is unchanged: such an entry gets its
+    /// containers or shards) whose cap and cost split hold for the tenants' specs (the general
+    /// step computes them when a spec or the node's entries change): such an entry gets its
     /// admitted demand, nothing is contended, and it carries the node's cost alone. Returns the
     /// first node that needs the general step (having changed nothing for it), or the node
     /// count. The arithmetic is the general step's, operation for operation, so results do not
