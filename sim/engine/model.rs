@@ -1848,7 +1848,6 @@ impl<W: Width> Tally<'_, W> {
         class: usize,
     ) {
         let (r, rho_max) = (self.w.get(), self.rho_max);
-        let class = &self.slo[class];
         st.steps += 1;
         let mut violated = st.step_outage;
         st.outage_steps += u64::from(violated);
@@ -1869,7 +1868,7 @@ impl<W: Width> Tally<'_, W> {
                 let rare = &mut self.rare[u * r + q];
                 rare[LOSS] += loss;
                 rare[THROTTLED] += at_least(0.0, throttled);
-                violated |= loss > class.max_loss * s + 1e-9 * (1.0 + s);
+                violated |= loss > self.slo[class].max_loss * s + 1e-9 * (1.0 + s);
             }
             if self.compressible[q] && spec[q] > 0.0 {
                 alone_rho = at_least(alone_rho, latency::clamp_rho(s / spec[q], rho_max));
@@ -1883,7 +1882,11 @@ impl<W: Width> Tally<'_, W> {
         } else {
             1.0
         };
-        violated |= inflation > class.max_latency_inflation * (1.0 + 1e-12);
+        // a class allows an inflation of at least 1 (the scenario checks it): only an inflated
+        // step can break it
+        if inflation > 1.0 {
+            violated |= inflation > self.slo[class].max_latency_inflation * (1.0 + 1e-12);
+        }
         st.latency_sum += inflation;
         st.latency_max = at_least(st.latency_max, inflation);
         self.latency_sum += inflation;
