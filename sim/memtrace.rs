@@ -241,9 +241,7 @@ impl Source for MemSource<'_> {
 
     fn skip(&mut self, n: usize) -> Result<bool, InputError> {
         let len = self.trace.time.len();
-        if self.row.get().is_some() {
-            self.row.take();
-        }
+        self.row.take();
         if self.next + n <= len {
             self.next += n;
             Ok(true)

@@ -1106,21 +1106,17 @@ impl ModelRun {
             }
             st.steps_with_tenants += 1;
         }
-        let sc = &mut self.sc;
-        sc.ncap.copy_from_slice(&self.nodes.cap[n * r..(n + 1) * r]);
-        // gather the admitted demand x = min(d, cap) column by column, and each resource's
-        // total over the entries that are up (the arrays borrowed once, so that the loop keeps
-        // them in registers)
-        sc.sx.resize(m * r, 0.0);
-        sc.sa.resize(m * r, 0.0);
-        sc.colsum.fill(0.0);
-        sc.eu.resize(m, 0);
-        sc.down.resize(m, false);
         // the reference computes the caps every step
         if !self.fast || self.nodes.acc[n].cap_epoch != tenants.spec_epoch {
             self.refresh_caps(n, &ents, tenants, w);
         }
         let sc = &mut self.sc;
+        sc.ncap.copy_from_slice(&self.nodes.cap[n * r..(n + 1) * r]);
+        sc.sx.resize(m * r, 0.0);
+        sc.sa.resize(m * r, 0.0);
+        sc.colsum.fill(0.0);
+        sc.eu.resize(m, 0);
+        sc.down.resize(m, false);
         let mut any_down = gather_admitted(
             w,
             t,
@@ -1204,91 +1200,80 @@ impl ModelRun {
                 let c = sc.ncap[q];
                 let total_x = sc.colsum[q];
                 let xs = &sc.sx[q * m..(q + 1) * m];
-                let sum_a;
-                if self.fast && total_x <= c && !any_down {
-                    // every policy delivers the admitted demand of an uncontended node
-                    let step_sa = &mut self.step_sa[..];
-                    for (&x, &u) in xs.iter().zip(&sc.eu) {
-                        let step = &mut step_sa[u as usize * r + q];
-                        step[0] += x;
-                        step[1] += x;
+                // a column within capacity takes the policy's own shortcut (every policy
+                // delivers the admitted demand then); a whole node within capacity took
+                // `deliver_admitted`
+                column(xs, &sc.down, &mut sc.col_x);
+                sc.col_w.clear();
+                sc.col_q.clear();
+                for (i, &j) in ents.iter().enumerate() {
+                    let j = j as usize;
+                    let request = self.ents.request[j * r + q];
+                    sc.col_q.push(request);
+                    sc.col_w.push(if kind == ModelKind::Containerized {
+                        request
+                    } else {
+                        tenants.spec(sc.eu[i] as usize)[q] * self.ents.sold[j * r + q]
+                    });
+                }
+                sc.col_a.clear();
+                sc.col_a.resize(m, 0.0);
+                let res = &self.resources[q];
+                match (kind, res.kind, res.isolation, self.spec.fair) {
+                    (
+                        ModelKind::Containerized,
+                        ResourceKind::Compressible,
+                        Isolation::Cgroup,
+                        _,
+                    ) => sharing::cgroup(
+                        &sc.col_x,
+                        &sc.col_q,
+                        c,
+                        &mut sc.col_a,
+                        &mut sc.room,
+                        &mut sc.order,
+                    ),
+                    (ModelKind::Shared, _, _, true) => {
+                        sharing::fair(&sc.col_x, &sc.col_w, c, &mut sc.col_a, &mut sc.order)
                     }
-                    sc.sa[q * m..(q + 1) * m].copy_from_slice(xs);
-                    sum_a = total_x;
-                } else {
-                    column(xs, &sc.down, &mut sc.col_x);
-                    sc.col_w.clear();
-                    sc.col_q.clear();
-                    for (i, &j) in ents.iter().enumerate() {
-                        let j = j as usize;
-                        let request = self.ents.request[j * r + q];
-                        sc.col_q.push(request);
-                        sc.col_w.push(if kind == ModelKind::Containerized {
-                            request
-                        } else {
-                            tenants.spec(sc.eu[i] as usize)[q] * self.ents.sold[j * r + q]
-                        });
-                    }
-                    sc.col_a.clear();
-                    sc.col_a.resize(m, 0.0);
-                    let res = &self.resources[q];
-                    match (kind, res.kind, res.isolation, self.spec.fair) {
-                        (
-                            ModelKind::Containerized,
-                            ResourceKind::Compressible,
-                            Isolation::Cgroup,
-                            _,
-                        ) => sharing::cgroup(
-                            &sc.col_x,
-                            &sc.col_q,
-                            c,
-                            &mut sc.col_a,
-                            &mut sc.room,
-                            &mut sc.order,
-                        ),
-                        (ModelKind::Shared, _, _, true) => {
-                            sharing::fair(&sc.col_x, &sc.col_w, c, &mut sc.col_a, &mut sc.order)
-                        }
-                        _ => sharing::proportional(&sc.col_x, c, &mut sc.col_a),
-                    }
-                    if total_x > c * (1.0 + 1e-12) {
-                        contended = true;
-                        sc.caused.clear();
-                        sc.caused.resize(m, 0.0);
-                        interference::attribute(&sc.col_x, &sc.col_a, &sc.col_w, c, &mut sc.caused);
-                        for i in 0..m {
-                            self.rare[sc.eu[i] as usize * r + q][CAUSED] += sc.caused[i];
-                        }
-                    }
-                    let mut sum = 0.0;
+                    _ => sharing::proportional(&sc.col_x, c, &mut sc.col_a),
+                }
+                if total_x > c * (1.0 + 1e-12) {
+                    contended = true;
+                    sc.caused.clear();
+                    sc.caused.resize(m, 0.0);
+                    interference::attribute(&sc.col_x, &sc.col_a, &sc.col_w, c, &mut sc.caused);
                     for i in 0..m {
-                        let j = ents[i] as usize;
-                        let u = sc.eu[i] as usize;
-                        let a = sc.col_a[i];
-                        let s = if sc.down[i] && self.ents.self_outage[j] {
-                            0.0
-                        } else {
-                            xs[i]
-                        };
-                        let step = &mut self.step_sa[u * r + q];
-                        step[0] += s;
-                        step[1] += a;
-                        sc.sa[q * m + i] = a;
-                        sum += a;
-                        if sc.down[i] && s > 0.0 {
-                            for &(v, f) in &self.ents.blame[j] {
-                                self.rare[v as usize * r + q][CAUSED] += s * f;
-                            }
+                        self.rare[sc.eu[i] as usize * r + q][CAUSED] += sc.caused[i];
+                    }
+                }
+                let mut sum = 0.0;
+                for i in 0..m {
+                    let j = ents[i] as usize;
+                    let u = sc.eu[i] as usize;
+                    let a = sc.col_a[i];
+                    let s = if sc.down[i] && self.ents.self_outage[j] {
+                        0.0
+                    } else {
+                        xs[i]
+                    };
+                    let step = &mut self.step_sa[u * r + q];
+                    step[0] += s;
+                    step[1] += a;
+                    sc.sa[q * m + i] = a;
+                    sum += a;
+                    if sc.down[i] && s > 0.0 {
+                        for &(v, f) in &self.ents.blame[j] {
+                            self.rare[v as usize * r + q][CAUSED] += s * f;
                         }
                     }
-                    sum_a = sum;
-                    if self.check && sum_a > c * (1.0 + 1e-9) + 1e-9 {
-                        let msg = format!(
-                            "t={t} node {n} resource {q}: delivered {sum_a} > capacity {c}"
-                        );
-                        if self.violations.len() < 10 {
-                            self.violations.push(msg);
-                        }
+                }
+                let sum_a = sum;
+                if self.check && sum_a > c * (1.0 + 1e-9) + 1e-9 {
+                    let msg =
+                        format!("t={t} node {n} resource {q}: delivered {sum_a} > capacity {c}");
+                    if self.violations.len() < 10 {
+                        self.violations.push(msg);
                     }
                 }
                 if track_peak {
