@@ -169,7 +169,7 @@ struct Nodes {
     cap: Vec<f64>,
     alloc: Vec<f64>,
     open: Vec<bool>,
-    entries: Vec<Vec<u32>>,
+    entries: Vec<NodeEntries>,
     /// Per node, what the lone-entry run needs to know of it without following the pointer to
     /// its entries: its only entry, or [`CLOSED`], [`EMPTY`] or [`SEVERAL`].
     occupancy: Vec<u32>,
@@ -191,6 +191,34 @@ struct Nodes {
     profiles: Option<Vec<f64>>,
 }
 
+/// A node's entries, in placement order, with what its step reads of each: the step walks
+/// this one block per node instead of reaching into the entry arrays slot by slot.
+#[derive(Debug, Default)]
+struct NodeEntries {
+    /// Entry slots.
+    slot: Vec<u32>,
+    /// Each entry's tenant.
+    tenant: Vec<u32>,
+    /// Each entry's share of its tenant's demand, per resource (`i * r + q`).
+    share: Vec<f64>,
+    /// Each entry's cap per resource (`i * r + q`) for the spec epoch of the node's
+    /// [`NodeAcc::cap_epoch`]: spec x sold x limit or quota, or the node's capacity. What its
+    /// admitted demand `min(d * share, cap)` is bounded by ([`ModelRun::refresh_caps`]).
+    cap: Vec<f64>,
+    /// The latest time any of its entries was put down until ([`Time::MIN`]: never): none is
+    /// down at a later time.
+    down_until: Time,
+}
+
+impl NodeEntries {
+    fn len(&self) -> usize {
+        self.slot.len()
+    }
+    fn is_empty(&self) -> bool {
+        self.slot.is_empty()
+    }
+}
+
 /// [`Nodes::occupancy`] of a closed node.
 const CLOSED: u32 = u32::MAX;
 /// [`Nodes::occupancy`] of an open node without entries.
@@ -201,7 +229,7 @@ const SEVERAL: u32 = u32::MAX - 2;
 impl Nodes {
     /// Brings node `n`'s occupancy up to date after it opened, closed or its entries changed.
     fn update_occupancy(&mut self, n: usize) {
-        self.occupancy[n] = match (self.open[n], &self.entries[n][..]) {
+        self.occupancy[n] = match (self.open[n], &self.entries[n].slot[..]) {
             (false, _) => CLOSED,
             (true, []) => EMPTY,
             (true, &[j]) => j,
@@ -275,14 +303,16 @@ impl NodeView for Nodes {
 struct Entries {
     tenant: Vec<u32>,
     node: Vec<u32>,
-    /// Fraction of the tenant's demand, per resource.
+    /// Fraction of the tenant's demand, per resource; also in its node's [`NodeEntries`],
+    /// which the general node step reads (this copy serves the lone-entry run, which walks
+    /// the slots in order).
     share: Vec<f64>,
     /// Fraction of the tenant's spec sold here, per resource.
     sold: Vec<f64>,
     /// Cap = spec * sold * capmul (limit or quota); infinite: the node's capacity.
     capmul: Vec<f64>,
-    /// The cap per resource, for the spec epoch of the node's [`NodeAcc::cap_epoch`]: what
-    /// the admitted demand `min(d * share, cap)` is bounded by ([`ModelRun::refresh_caps`]).
+    /// The cap per resource, as in its node's [`NodeEntries::cap`] (written together by
+    /// [`ModelRun::refresh_caps`]), for the lone-entry run.
     cap: Vec<f64>,
     /// Request (containers), per resource.
     request: Vec<f64>,
@@ -371,7 +401,7 @@ struct NodeAcc {
     /// `steps_with_tenants` when the split was last added to the tenants' costs: the steps
     /// since are the split's pending steps.
     split_base: u64,
-    /// The tenants' spec epoch the node's entries' caps ([`Entries::cap`]) were computed
+    /// The tenants' spec epoch the node's entries' caps ([`NodeEntries::cap`]) were computed
     /// for, or [`UNKNOWN`].
     cap_epoch: u64,
 }
@@ -403,8 +433,6 @@ struct Scratch {
     sa: Vec<f64>,
     /// Per resource, the admitted demand of the entries that are up.
     colsum: Vec<f64>,
-    /// Tenant of each entry.
-    eu: Vec<u32>,
     down: Vec<bool>,
     killed: Vec<bool>,
     col_x: Vec<f64>,
@@ -740,7 +768,10 @@ impl ModelRun {
         self.nodes.cap.extend_from_slice(cap);
         self.nodes.alloc.extend(std::iter::repeat_n(0.0, r));
         self.nodes.open.push(true);
-        self.nodes.entries.push(vec![]);
+        self.nodes.entries.push(NodeEntries {
+            down_until: Time::MIN,
+            ..NodeEntries::default()
+        });
         self.nodes.occupancy.push(EMPTY);
         self.nodes
             .price_step
@@ -850,7 +881,12 @@ impl ModelRun {
             }
         }
         self.flush_cost(n);
-        self.nodes.entries[n].push(j as u32);
+        let local = &mut self.nodes.entries[n];
+        local.slot.push(j as u32);
+        local.tenant.push(u as u32);
+        local.share.extend_from_slice(share);
+        // the caps, computed at the node's next step (its cap epoch is unknown)
+        local.cap.extend(std::iter::repeat_n(f64::NAN, r));
         self.nodes.update_occupancy(n);
         let st = &mut self.nodes.stats[n];
         st.entries_max = st.entries_max.max(self.nodes.entries[n].len());
@@ -1047,9 +1083,17 @@ impl ModelRun {
             {
                 *a = (*a - s).max(0.0);
             }
-            if let Some(p) = self.nodes.entries[n].iter().position(|&x| x as usize == j) {
+            if let Some(p) = self.nodes.entries[n]
+                .slot
+                .iter()
+                .position(|&x| x as usize == j)
+            {
                 self.flush_cost(n);
-                self.nodes.entries[n].remove(p);
+                let local = &mut self.nodes.entries[n];
+                local.slot.remove(p);
+                local.tenant.remove(p);
+                local.share.drain(p * r..(p + 1) * r);
+                local.cap.drain(p * r..(p + 1) * r);
                 self.nodes.update_occupancy(n);
             }
             if let Some(p) = &mut self.nodes.profiles {
@@ -1095,37 +1139,37 @@ impl ModelRun {
         let t = ctx.t;
         let tenants: &Tenants = ctx.tenants;
         let kind = self.spec.kind;
-        let ents = std::mem::take(&mut self.nodes.entries[n]);
-        let m = ents.len();
+        let mut local = std::mem::take(&mut self.nodes.entries[n]);
+        let m = local.len();
         {
             let st = &mut self.nodes.acc[n];
             st.steps += 1;
             if m == 0 {
-                self.nodes.entries[n] = ents;
+                self.nodes.entries[n] = local;
                 return;
             }
             st.steps_with_tenants += 1;
         }
         // the reference computes the caps every step
         if !self.fast || self.nodes.acc[n].cap_epoch != tenants.spec_epoch {
-            self.refresh_caps(n, &ents, tenants, w);
+            self.refresh_caps(n, &mut local, tenants, w);
         }
+        let (ents, eu) = (&local.slot[..], &local.tenant[..]);
+        let mut down_until = local.down_until;
         let sc = &mut self.sc;
         sc.ncap.copy_from_slice(&self.nodes.cap[n * r..(n + 1) * r]);
         sc.sx.resize(m * r, 0.0);
         sc.sa.resize(m * r, 0.0);
         sc.colsum.fill(0.0);
-        sc.eu.resize(m, 0);
         sc.down.resize(m, false);
         let mut any_down = gather_admitted(
             w,
             t,
-            &ents,
-            &self.ents,
+            &local,
+            &self.ents.down_until,
             &tenants.demand,
             &mut sc.sx[..m * r],
             &mut sc.colsum[..r],
-            &mut sc.eu[..m],
             &mut sc.down[..m],
         );
         // containers: OOM kills on incompressible resources over capacity
@@ -1159,18 +1203,19 @@ impl ModelRun {
                     let j = ents[i] as usize;
                     let alone_too_big = sc.col_x[i] > c;
                     self.ents.down_until[j] = t + restart_steps.max(1) * self.step;
+                    down_until = down_until.max(self.ents.down_until[j]);
                     self.ents.self_outage[j] = alone_too_big;
                     let blame = &mut self.ents.blame[j];
                     blame.clear();
                     if !alone_too_big && total > 0.0 {
                         for (p, &e) in sc.caused.iter().enumerate() {
                             if e > 0.0 {
-                                blame.push((sc.eu[p], e / total));
+                                blame.push((eu[p], e / total));
                             }
                         }
                     }
                     if blame.is_empty() && !alone_too_big {
-                        blame.push((sc.eu[i], 1.0));
+                        blame.push((eu[i], 1.0));
                     }
                     sc.down[i] = true;
                     any_down = true;
@@ -1193,7 +1238,7 @@ impl ModelRun {
         let mut contended = false;
         let uncontended = (0..r).all(|q| sc.colsum[q] <= sc.ncap[q]);
         if self.fast && uncontended && !any_down {
-            self.deliver_admitted(n, &ents, w);
+            self.deliver_admitted(n, ents, eu, w);
         } else {
             for q in 0..r {
                 let sc = &mut self.sc;
@@ -1213,7 +1258,7 @@ impl ModelRun {
                     sc.col_w.push(if kind == ModelKind::Containerized {
                         request
                     } else {
-                        tenants.spec(sc.eu[i] as usize)[q] * self.ents.sold[j * r + q]
+                        tenants.spec(eu[i] as usize)[q] * self.ents.sold[j * r + q]
                     });
                 }
                 sc.col_a.clear();
@@ -1244,13 +1289,13 @@ impl ModelRun {
                     sc.caused.resize(m, 0.0);
                     interference::attribute(&sc.col_x, &sc.col_a, &sc.col_w, c, &mut sc.caused);
                     for i in 0..m {
-                        self.rare[sc.eu[i] as usize * r + q][CAUSED] += sc.caused[i];
+                        self.rare[eu[i] as usize * r + q][CAUSED] += sc.caused[i];
                     }
                 }
                 let mut sum = 0.0;
                 for i in 0..m {
                     let j = ents[i] as usize;
-                    let u = sc.eu[i] as usize;
+                    let u = eu[i] as usize;
                     let a = sc.col_a[i];
                     let s = if sc.down[i] && self.ents.self_outage[j] {
                         0.0
@@ -1288,7 +1333,7 @@ impl ModelRun {
                     .resource_step(n, q, sum_a, compressible, self.rho_max)
                 {
                     let node_rho = &mut self.node_rho[..];
-                    for (&u, &down) in sc.eu.iter().zip(&sc.down) {
+                    for (&u, &down) in eu.iter().zip(&sc.down) {
                         let busiest = &mut node_rho[u as usize];
                         if !down && rho > *busiest {
                             *busiest = rho;
@@ -1301,23 +1346,24 @@ impl ModelRun {
             let sc = &self.sc;
             for i in 0..m {
                 if sc.down[i] && !self.ents.self_outage[ents[i] as usize] {
-                    self.acc[sc.eu[i] as usize].step_outage = true;
+                    self.acc[eu[i] as usize].step_outage = true;
                 }
             }
         }
         if contended {
             self.nodes.acc[n].contended_steps += 1;
         }
-        self.split_cost(n, &ents, tenants);
-        self.nodes.entries[n] = ents;
+        self.split_cost(n, ents, tenants);
+        local.down_until = down_until;
+        self.nodes.entries[n] = local;
     }
 
-    /// The step of node `n`, with entries `ents`, when no entry is down and no resource is
+    /// The step of node `n`, with entries `ents` of tenants `eu`, when no entry is down and no resource is
     /// contended: every policy delivers the admitted demand (`sc.sx`), so the entries are
     /// accounted in one pass over all resources. The same sums, in the same order per tenant
     /// and resource, as the general step's uncontended columns.
     #[inline(always)]
-    fn deliver_admitted(&mut self, n: usize, ents: &[u32], w: impl Width) {
+    fn deliver_admitted(&mut self, n: usize, ents: &[u32], eu: &[u32], w: impl Width) {
         let r = w.get();
         let m = ents.len();
         let sc = &mut self.sc;
@@ -1338,7 +1384,7 @@ impl ModelRun {
             &mut self.ents.peak[..],
         );
         let sx = &sc.sx[..m * r];
-        for (i, (&u, &j)) in sc.eu[..m].iter().zip(ents).enumerate() {
+        for (i, (&u, &j)) in eu[..m].iter().zip(ents).enumerate() {
             let steps = w.row_mut(step_sa, u as usize);
             for q in 0..r {
                 let x = sx[q * m + i];
@@ -1453,18 +1499,26 @@ impl ModelRun {
         from + occupancy.len()
     }
 
-    /// Computes the caps of node `n`'s entries `ents` ([`Entries::cap`]) for the tenants'
+    /// Computes the caps of node `n`'s entries `local` ([`NodeEntries::cap`]) for the tenants'
     /// current specs.
-    fn refresh_caps(&mut self, n: usize, ents: &[u32], tenants: &Tenants, w: impl Width) {
+    fn refresh_caps(
+        &mut self,
+        n: usize,
+        local: &mut NodeEntries,
+        tenants: &Tenants,
+        w: impl Width,
+    ) {
         let e = &mut self.ents;
         let ncap = w.row(&self.nodes.cap, n);
-        for &j in ents {
+        let caps = w.rows_mut(&mut local.cap);
+        for ((&j, &u), caps) in local.slot.iter().zip(&local.tenant).zip(caps) {
             let j = j as usize;
-            let spec = w.row(&tenants.spec, e.tenant[j] as usize);
+            let spec = w.row(&tenants.spec, u as usize);
             let (sold, capmul) = (w.row(&e.sold, j), e.capmul[j]);
-            for (q, cap) in w.row_mut(&mut e.cap, j).iter_mut().enumerate() {
+            for (q, cap) in caps.iter_mut().enumerate() {
                 *cap = entry_cap(spec[q], sold[q], capmul, ncap[q]);
             }
+            w.row_mut(&mut e.cap, j).copy_from_slice(caps);
         }
         self.nodes.acc[n].cap_epoch = tenants.spec_epoch;
     }
@@ -1556,10 +1610,10 @@ impl ModelRun {
     /// [`Self::flush_split`] with the node's entries, before they change: the split is
     /// forgotten.
     fn flush_cost(&mut self, n: usize) {
-        let ents = std::mem::take(&mut self.nodes.entries[n]);
+        let local = std::mem::take(&mut self.nodes.entries[n]);
         let now = self.nodes.acc[n].steps_with_tenants;
-        self.flush_split(n, &ents, now);
-        self.nodes.entries[n] = ents;
+        self.flush_split(n, &local.slot, now);
+        self.nodes.entries[n] = local;
         self.nodes.acc[n].split_epoch = UNKNOWN;
         self.nodes.cost_cache[n].parts.clear();
     }
@@ -1728,7 +1782,7 @@ impl ModelRun {
                 if !peak_rule {
                     continue;
                 }
-                for &j in &self.nodes.entries[n] {
+                for &j in &self.nodes.entries[n].slot {
                     let j = j as usize;
                     let w = cost::share_weight(
                         &self.ents.peak[j * r..(j + 1) * r],
@@ -1885,32 +1939,46 @@ impl<W: Width> Tally<'_, W> {
     }
 }
 
-/// Gathers the admitted demand `x = min(d * share, cap)` of the entries `ents` (row width `w`)
-/// at time `t` into `sx` (column-major, `q * m + i`), each resource's total over the entries
-/// that are up into `colsum` (zeroed by the caller), and each entry's tenant and whether it is
-/// down into `eu` and `downs`; returns whether any is down. The arrays are parameters so that
-/// the compiler knows they do not overlap and keeps the totals in registers.
+/// Gathers the admitted demand `x = min(d * share, cap)` of a node's entries `local` (row
+/// width `w`) at time `t` into `sx` (column-major, `q * m + i`), each resource's total over
+/// the entries that are up into `colsum` (zeroed by the caller), and whether each is down
+/// (`down_until`, per entry slot) into `downs`; returns whether any is down. A node none of
+/// whose entries can be down at `t` skips the per-entry check. The arrays are parameters so
+/// that the compiler knows they do not overlap and keeps the totals in registers.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn gather_admitted(
     w: impl Width,
     t: Time,
-    ents: &[u32],
-    e: &Entries,
+    local: &NodeEntries,
+    down_until: &[Time],
     t_demand: &[f64],
     sx: &mut [f64],
     colsum: &mut [f64],
-    eu: &mut [u32],
     downs: &mut [bool],
 ) -> bool {
-    let (r, m) = (w.get(), ents.len());
+    let (r, m) = (w.get(), local.len());
+    let rows = local
+        .tenant
+        .iter()
+        .zip(w.rows(&local.share).zip(w.rows(&local.cap)));
+    if local.down_until <= t {
+        downs.fill(false);
+        for (i, (&u, (share, cap))) in rows.enumerate() {
+            let dem = w.row(t_demand, u as usize);
+            for q in 0..r {
+                let x = at_most(dem[q] * share[q], cap[q]);
+                sx[q * m + i] = x;
+                colsum[q] += x;
+            }
+        }
+        return false;
+    }
     let mut any_down = false;
-    for (i, ((&j, u_out), down_out)) in ents.iter().zip(eu).zip(downs).enumerate() {
-        let j = j as usize;
-        let u = e.tenant[j] as usize;
-        let dem = w.row(t_demand, u);
-        let (share, cap) = (w.row(&e.share, j), w.row(&e.cap, j));
-        let down = e.down_until[j] > t;
+    let rows = rows.zip(&local.slot).zip(downs);
+    for (i, (((&u, (share, cap)), &j), down_out)) in rows.enumerate() {
+        let dem = w.row(t_demand, u as usize);
+        let down = down_until[j as usize] > t;
         for q in 0..r {
             let x = at_most(dem[q] * share[q], cap[q]);
             sx[q * m + i] = x;
@@ -1918,7 +1986,6 @@ fn gather_admitted(
                 colsum[q] += x;
             }
         }
-        *u_out = u as u32;
         *down_out = down;
         any_down |= down;
     }
