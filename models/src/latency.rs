@@ -40,6 +40,19 @@ pub fn inflation(actual_factor: f64, alone_factor: f64) -> f64 {
     }
 }
 
+/// [`inflation`] of the factors at utilizations `rho` (the tenant's busiest node) and
+/// `rho_alone`, both already clamped by [`clamp_rho`], in one division instead of three:
+/// `(1 / (1 - rho)) / (1 / (1 - rho_alone))` is `(1 - rho_alone) / (1 - rho)`. The two agree
+/// within a few units in the last place; at least 1.
+pub fn inflation_clamped(rho: f64, rho_alone: f64) -> f64 {
+    let ratio = (1.0 - rho_alone) / (1.0 - rho);
+    if ratio > 1.0 {
+        ratio
+    } else {
+        1.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +91,21 @@ mod tests {
         assert!((inflation(factor(0.8, 0.99), factor(0.5, 0.99)) - 2.5).abs() < 1e-12);
         // a node quieter than the tenant's own allotment never shows below 1
         assert_eq!(inflation(1.25, 2.0), 1.0);
+        // the same in one division: (1 - 0.5) / (1 - 0.8) = 0.5 / 0.2 = 2.5
+        assert!((inflation_clamped(0.8, 0.5) - 2.5).abs() < 1e-12);
+        assert_eq!(inflation_clamped(0.2, 0.5), 1.0);
+        // at the clamp: (1 - 0) / (1 - 0.99) = 100
+        assert!((inflation_clamped(clamp_rho(1.7, 0.99), 0.0) - 100.0).abs() < 1e-9);
+    }
+
+    proptest::proptest! {
+        /// One division agrees with the ratio of the two factors within rounding.
+        #[test]
+        fn one_division_is_the_ratio_of_factors(a in 0.0f64..1.5, b in 0.0f64..1.5) {
+            let (a, b) = (clamp_rho(a, 0.99), clamp_rho(b, 0.99));
+            let ratio = inflation(factor(a, 0.99), factor(b, 0.99));
+            let one = inflation_clamped(a, b);
+            proptest::prop_assert!((one - ratio).abs() <= 8.0 * f64::EPSILON * ratio, "{one} vs {ratio}");
+        }
     }
 }

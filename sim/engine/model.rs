@@ -1713,6 +1713,7 @@ impl ModelRun {
             w,
             rare,
             slo,
+            class: t_class,
             compressible,
             rho_max,
             violating_steps: 0,
@@ -1723,27 +1724,18 @@ impl ModelRun {
             // every tenant, in index order: the arrays walked side by side, no index to check
             let rows = w.rows(t_spec).zip(w.rows(t_demand));
             let sums = w.rows_mut(racc).zip(w.rows_mut(step_sa));
-            let scalars = acc.iter_mut().zip(node_rho.iter_mut()).zip(t_class);
-            for (u, (((spec, dem), (accs, steps)), ((st, busiest), &class))) in
+            let scalars = acc.iter_mut().zip(node_rho.iter_mut());
+            for (u, (((spec, dem), (accs, steps)), (st, busiest))) in
                 rows.zip(sums).zip(scalars).enumerate()
             {
-                tally.tenant(u, spec, dem, accs, steps, st, busiest, class);
+                tally.tenant(u, spec, dem, accs, steps, st, busiest);
             }
         } else {
             for &u in ctx.present {
                 let u = u as usize;
                 let (spec, dem) = (w.row(t_spec, u), w.row(t_demand, u));
                 let (accs, steps) = (w.row_mut(racc, u), w.row_mut(step_sa, u));
-                tally.tenant(
-                    u,
-                    spec,
-                    dem,
-                    accs,
-                    steps,
-                    &mut acc[u],
-                    &mut node_rho[u],
-                    t_class[u],
-                );
+                tally.tenant(u, spec, dem, accs, steps, &mut acc[u], &mut node_rho[u]);
             }
         }
         self.totals.tenant_steps += ctx.present.len() as u64;
@@ -1863,6 +1855,9 @@ struct Tally<'a, W> {
     w: W,
     rare: &'a mut [RareAcc],
     slo: &'a [SloClass],
+    /// Each tenant's SLO class, looked up only for a step that loses something or is
+    /// inflated.
+    class: &'a [usize],
     compressible: &'a [bool],
     rho_max: f64,
     violating_steps: u64,
@@ -1872,7 +1867,7 @@ struct Tally<'a, W> {
 
 impl<W: Width> Tally<'_, W> {
     /// Accounts tenant `u`'s step: its `spec`, demand `dem`, sums `accs`, step amounts
-    /// `steps` (cleared), scalars `st`, busiest node's utilization (cleared) and SLO class.
+    /// `steps` (cleared), scalars `st` and busiest node's utilization (cleared).
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn tenant(
@@ -1884,7 +1879,6 @@ impl<W: Width> Tally<'_, W> {
         steps: &mut [[f64; 2]],
         st: &mut TenantAcc,
         busiest: &mut f64,
-        class: usize,
     ) {
         let (r, rho_max) = (self.w.get(), self.rho_max);
         st.steps += 1;
@@ -1907,7 +1901,7 @@ impl<W: Width> Tally<'_, W> {
                 let rare = &mut self.rare[u * r + q];
                 rare[LOSS] += loss;
                 rare[THROTTLED] += at_least(0.0, throttled);
-                violated |= loss > self.slo[class].max_loss * s + 1e-9 * (1.0 + s);
+                violated |= loss > self.slo[self.class[u]].max_loss * s + 1e-9 * (1.0 + s);
             }
             if self.compressible[q] && spec[q] > 0.0 {
                 alone_rho = at_least(alone_rho, latency::clamp_rho(s / spec[q], rho_max));
@@ -1916,15 +1910,14 @@ impl<W: Width> Tally<'_, W> {
         // no node busier than the tenant alone: no inflation, and no factor to divide out
         let busiest = std::mem::replace(busiest, 0.0);
         let inflation = if busiest > alone_rho {
-            let factor = |rho: f64| latency::factor(rho, rho_max);
-            latency::inflation(factor(busiest), factor(alone_rho))
+            latency::inflation_clamped(busiest, alone_rho)
         } else {
             1.0
         };
         // a class allows an inflation of at least 1 (the scenario checks it): only an inflated
         // step can break it
         if inflation > 1.0 {
-            violated |= inflation > self.slo[class].max_latency_inflation * (1.0 + 1e-12);
+            violated |= inflation > self.slo[self.class[u]].max_latency_inflation * (1.0 + 1e-12);
         }
         st.latency_sum += inflation;
         st.latency_max = at_least(st.latency_max, inflation);
