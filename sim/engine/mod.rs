@@ -154,6 +154,9 @@ pub struct Tenants {
     pub class: Vec<usize>,
     /// Current spec, `tenant * resources + r`.
     pub spec: Vec<f64>,
+    /// `1 / spec` (0 where the spec is 0), kept with the spec so that a model's accounting
+    /// multiplies where it would divide.
+    pub spec_inverse: Vec<f64>,
     /// Changes whenever some tenant's spec changes (models keep what they derive from specs
     /// until it does).
     pub spec_epoch: u64,
@@ -195,6 +198,7 @@ struct Seen {
 struct Taker<'a> {
     demand: &'a mut [f64],
     spec: &'a mut [f64],
+    spec_inverse: &'a mut [f64],
     seen: &'a mut [Seen],
     spec_epoch: u64,
     sampled: usize,
@@ -207,6 +211,7 @@ impl Tenants {
         let mut taker = Taker {
             demand: &mut self.demand,
             spec: &mut self.spec,
+            spec_inverse: &mut self.spec_inverse,
             seen: &mut self.seen,
             spec_epoch: self.spec_epoch,
             sampled: self.sampled,
@@ -366,6 +371,16 @@ pub fn run_observed<S: Source + ?Sized>(
     let start = source.time();
     let mut k = 0u64;
     loop {
+        // the models count a tenant's steps in 32 bits
+        if k == u64::from(u32::MAX) {
+            return Err(InputError::file(
+                source.path(),
+                format!(
+                    "the run is longer than {} steps; use a longer step",
+                    u32::MAX
+                ),
+            ));
+        }
         let t = start + k as i64 * step;
         let end = t + step;
         // 1. the step's rows
@@ -579,10 +594,12 @@ impl Taker<'_> {
     ) -> bool {
         let r = w.get();
         w.row_mut(self.demand, u).copy_from_slice(&demand[..r]);
-        for (current, &s) in w.row_mut(self.spec, u).iter_mut().zip(spec) {
+        let inverse = w.row_mut(self.spec_inverse, u);
+        for ((current, inverse), &s) in w.row_mut(self.spec, u).iter_mut().zip(inverse).zip(spec) {
             // a NaN spec (none given) is never different
             if *current != s && !s.is_nan() {
                 *current = s;
+                *inverse = inverse_of(s);
                 self.spec_epoch += 1;
             }
         }
@@ -596,6 +613,15 @@ impl Taker<'_> {
             present: true,
         };
         arrives
+    }
+}
+
+/// `1 / spec`, or 0 for a spec of 0 ([`Tenants::spec_inverse`]).
+fn inverse_of(spec: f64) -> f64 {
+    if spec > 0.0 {
+        1.0 / spec
+    } else {
+        0.0
     }
 }
 
@@ -676,6 +702,9 @@ fn add_tenant<S: Source + ?Sized>(
     tenants.index.insert(row.tenant.clone(), u as u32);
     tenants.class.push(class);
     tenants.spec.extend_from_slice(&spec);
+    tenants
+        .spec_inverse
+        .extend(spec.iter().map(|&s| inverse_of(s)));
     tenants.first_spec.extend_from_slice(&spec);
     tenants.demand.extend(std::iter::repeat_n(0.0, nres));
     tenants.dedicated_price.push(price);

@@ -342,24 +342,22 @@ const LOSS: usize = 0;
 const THROTTLED: usize = 1;
 const CAUSED: usize = 2;
 
-/// Per tenant, the scalar [`TenantStats`] fields and the current step's latency factor and
-/// outage flag: no pointer to follow in the step loop.
+/// Per tenant, the scalar [`TenantStats`] sums that every accounted step changes or may
+/// change, and nothing else: the accounting walks this every step, so it is kept small (32
+/// bytes, two tenants to a cache line); what changes seldom is in [`TenantBooks`]. Step counts
+/// are 32-bit: a run has fewer than 2^32 steps (the driver checks).
 #[derive(Debug, Clone, Copy)]
 struct TenantAcc {
-    steps: u64,
-    violation_steps: u64,
-    outage_steps: u64,
+    /// Steps accounted.
+    steps: u32,
+    /// Of those, steps that violated the SLO (often enough, in a crowded model, that a
+    /// record apart would be reached on many steps).
+    violation_steps: u32,
     latency_sum: f64,
     latency_max: f64,
-    cost: f64,
-    revenue: f64,
-    dedicated_cost: f64,
-    /// Steps whose revenue and dedicated cost are in `revenue` and `dedicated_cost`.
-    rated_steps: u64,
-    placements: u32,
-    step_outage: bool,
-    /// The current series bucket's demand and delivered of the first resource, and steps.
-    bucket: (f32, f32, u32),
+    /// The current series bucket's demand and delivered of the first resource (its steps are
+    /// `steps - TenantBooks::bucket_base`).
+    bucket: (f32, f32),
 }
 
 impl Default for TenantAcc {
@@ -367,18 +365,26 @@ impl Default for TenantAcc {
         TenantAcc {
             steps: 0,
             violation_steps: 0,
-            outage_steps: 0,
             latency_sum: 0.0,
             latency_max: 1.0,
-            cost: 0.0,
-            revenue: 0.0,
-            dedicated_cost: 0.0,
-            rated_steps: 0,
-            placements: 0,
-            step_outage: false,
-            bucket: (0.0, 0.0, 0),
+            bucket: (0.0, 0.0),
         }
     }
+}
+
+/// Per tenant, the scalar [`TenantStats`] fields that change seldom (a violation, an outage, a
+/// cost split or rate that changes, a placement).
+#[derive(Debug, Clone, Copy, Default)]
+struct TenantBooks {
+    outage_steps: u64,
+    cost: f64,
+    revenue: f64,
+    dedicated_cost: f64,
+    /// Steps whose revenue and dedicated cost are in `revenue` and `dedicated_cost`.
+    rated_steps: u64,
+    placements: u32,
+    /// [`TenantAcc::steps`] when the current series bucket began.
+    bucket_base: u32,
 }
 
 /// Per node, the per-step sums of [`NodeStats`], kept flat for the step loop, and the current
@@ -464,8 +470,13 @@ pub struct ModelRun {
     nodes: Nodes,
     ents: Entries,
     tenant_entries: Vec<Vec<u32>>,
-    /// Per tenant.
+    /// Per tenant, what every step adds up.
     acc: Vec<TenantAcc>,
+    /// Per tenant, what changes seldom.
+    books: Vec<TenantBooks>,
+    /// Per tenant, whether an entry of it is down this step because of a neighbour (set by the
+    /// node step, read and cleared by the accounting).
+    outage: Vec<bool>,
     /// Per tenant and resource, `u * r + q`.
     racc: Vec<ResourceAcc>,
     /// Per tenant and resource, `u * r + q`.
@@ -564,6 +575,8 @@ impl ModelRun {
                 ..ModelTotals::default()
             },
             acc: vec![],
+            books: vec![],
+            outage: vec![],
             racc: vec![],
             rare: vec![],
             step_sa: vec![],
@@ -629,14 +642,16 @@ impl ModelRun {
                 (acc.bucket_sum, acc.bucket_steps) = (0.0, 0);
             }
         }
-        for (u, acc) in self.acc.iter_mut().enumerate() {
-            let (d, a, k) = acc.bucket;
+        for (u, (acc, books)) in self.acc.iter_mut().zip(&mut self.books).enumerate() {
+            let (d, a) = acc.bucket;
+            let k = acc.steps - books.bucket_base;
             if k > 0 {
                 let v = &mut self.series[u * SERIES_BUCKETS + b];
                 v.0 += d;
                 v.1 += a;
                 v.2 += k;
-                acc.bucket = (0.0, 0.0, 0);
+                acc.bucket = (0.0, 0.0);
+                books.bucket_base = acc.steps;
             }
         }
     }
@@ -647,6 +662,8 @@ impl ModelRun {
         let nt = ctx.tenants.len();
         if self.acc.len() < nt {
             self.acc.resize(nt, TenantAcc::default());
+            self.books.resize(nt, TenantBooks::default());
+            self.outage.resize(nt, false);
             self.racc.resize(nt * r, [0.0; 3]);
             self.rare.resize(nt * r, [0.0; 3]);
             self.step_sa.resize(nt * r, [0.0; 2]);
@@ -910,7 +927,7 @@ impl ModelRun {
             ModelKind::Shared => self.place_shards(u, &size, ctx.t),
         }
         self.sc.size = size;
-        self.acc[u].placements = self.tenant_entries[u].len() as u32;
+        self.books[u].placements = self.tenant_entries[u].len() as u32;
     }
 
     fn place_dedicated(&mut self, u: usize, size: &[f64], t: Time) {
@@ -1346,7 +1363,7 @@ impl ModelRun {
             let sc = &self.sc;
             for i in 0..m {
                 if sc.down[i] && !self.ents.self_outage[ents[i] as usize] {
-                    self.acc[eu[i] as usize].step_outage = true;
+                    self.outage[eu[i] as usize] = true;
                 }
             }
         }
@@ -1601,7 +1618,7 @@ impl ModelRun {
             let k = pending as f64;
             let cache = &self.nodes.cost_cache[n];
             for (&j, &part) in ents.iter().zip(&cache.parts) {
-                self.acc[self.ents.tenant[j as usize] as usize].cost += part * k;
+                self.books[self.ents.tenant[j as usize] as usize].cost += part * k;
             }
             self.nodes.acc[n].overhead += cache.left * k;
         }
@@ -1686,13 +1703,14 @@ impl ModelRun {
     /// Adds every tenant's rates times the steps it was present since they were last settled to
     /// its revenue and dedicated cost.
     fn settle_rates(&mut self) {
-        for (st, &[revenue, dedicated]) in self.acc.iter_mut().zip(&self.rates) {
-            let k = (st.steps - st.rated_steps) as f64;
+        let accs = self.acc.iter().zip(&mut self.books);
+        for ((acc, st), &[revenue, dedicated]) in accs.zip(&self.rates) {
+            let k = (u64::from(acc.steps) - st.rated_steps) as f64;
             if k > 0.0 {
                 st.revenue += revenue * k;
                 st.dedicated_cost += dedicated * k;
             }
-            st.rated_steps = st.steps;
+            st.rated_steps = acc.steps.into();
         }
     }
 
@@ -1706,12 +1724,15 @@ impl ModelRun {
         }
         let compressible = &self.compressible[..r];
         // the arrays borrowed once, so that the loop keeps them in registers
-        let (t_spec, t_demand, t_class) = (&tenants.spec[..], &tenants.demand[..], &tenants.class);
+        let (t_inverse, t_demand) = (&tenants.spec_inverse[..], &tenants.demand[..]);
+        let t_class = &tenants.class;
         let (racc, step_sa, acc) = (&mut self.racc[..], &mut self.step_sa[..], &mut self.acc[..]);
         let (rare, node_rho, slo) = (&mut self.rare[..], &mut self.node_rho[..], &self.slo);
         let mut tally = Tally {
             w,
             rare,
+            books: &mut self.books,
+            outage: &mut self.outage,
             slo,
             class: t_class,
             compressible,
@@ -1722,7 +1743,7 @@ impl ModelRun {
         };
         if ctx.dense {
             // every tenant, in index order: the arrays walked side by side, no index to check
-            let rows = w.rows(t_spec).zip(w.rows(t_demand));
+            let rows = w.rows(t_inverse).zip(w.rows(t_demand));
             let sums = w.rows_mut(racc).zip(w.rows_mut(step_sa));
             let scalars = acc.iter_mut().zip(node_rho.iter_mut());
             for (u, (((spec, dem), (accs, steps)), (st, busiest))) in
@@ -1733,7 +1754,7 @@ impl ModelRun {
         } else {
             for &u in ctx.present {
                 let u = u as usize;
-                let (spec, dem) = (w.row(t_spec, u), w.row(t_demand, u));
+                let (spec, dem) = (w.row(t_inverse, u), w.row(t_demand, u));
                 let (accs, steps) = (w.row_mut(racc, u), w.row_mut(step_sa, u));
                 tally.tenant(u, spec, dem, accs, steps, &mut acc[u], &mut node_rho[u]);
             }
@@ -1793,39 +1814,41 @@ impl ModelRun {
                 st.overhead += left;
                 self.totals.overhead += left;
                 for (&(u, _), p) in st.peak_log.iter().zip(parts) {
-                    self.acc[u as usize].cost += p;
+                    self.books[u as usize].cost += p;
                 }
             }
         }
         let nt = tenants.len();
         self.acc.resize(nt, TenantAcc::default());
+        self.books.resize(nt, TenantBooks::default());
         self.racc.resize(nt * r, [0.0; 3]);
         self.rare.resize(nt * r, [0.0; 3]);
         self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
         let stats = self
             .acc
             .iter()
+            .zip(&self.books)
             .zip(self.racc.chunks_exact(r.max(1)))
             .zip(self.rare.chunks_exact(r.max(1)))
-            .map(|((a, res), rare)| {
+            .map(|(((a, b), res), rare)| {
                 let field = |f: usize| res.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
                 let rare = |f: usize| rare.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
                 TenantStats {
-                    steps: a.steps,
+                    steps: a.steps.into(),
                     demand: field(DEMAND),
                     alone: field(ALONE),
                     delivered: field(DELIVERED),
                     loss: rare(LOSS),
                     throttled: rare(THROTTLED),
                     caused: rare(CAUSED),
-                    violation_steps: a.violation_steps,
-                    outage_steps: a.outage_steps,
+                    violation_steps: a.violation_steps.into(),
+                    outage_steps: b.outage_steps,
                     latency_sum: a.latency_sum,
                     latency_max: a.latency_max,
-                    cost: a.cost,
-                    revenue: a.revenue,
-                    dedicated_cost: a.dedicated_cost,
-                    placements: a.placements,
+                    cost: b.cost,
+                    revenue: b.revenue,
+                    dedicated_cost: b.dedicated_cost,
+                    placements: b.placements,
                 }
             })
             .collect();
@@ -1854,6 +1877,8 @@ impl ModelRun {
 struct Tally<'a, W> {
     w: W,
     rare: &'a mut [RareAcc],
+    books: &'a mut [TenantBooks],
+    outage: &'a mut [bool],
     slo: &'a [SloClass],
     /// Each tenant's SLO class, looked up only for a step that loses something or is
     /// inflated.
@@ -1866,14 +1891,14 @@ struct Tally<'a, W> {
 }
 
 impl<W: Width> Tally<'_, W> {
-    /// Accounts tenant `u`'s step: its `spec`, demand `dem`, sums `accs`, step amounts
+    /// Accounts tenant `u`'s step: its `spec_inverse` (1 / spec), demand `dem`, sums `accs`, step amounts
     /// `steps` (cleared), scalars `st` and busiest node's utilization (cleared).
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn tenant(
         &mut self,
         u: usize,
-        spec: &[f64],
+        spec_inverse: &[f64],
         dem: &[f64],
         accs: &mut [ResourceAcc],
         steps: &mut [[f64; 2]],
@@ -1882,8 +1907,10 @@ impl<W: Width> Tally<'_, W> {
     ) {
         let (r, rho_max) = (self.w.get(), self.rho_max);
         st.steps += 1;
-        let mut violated = st.step_outage;
-        st.outage_steps += u64::from(violated);
+        let mut violated = std::mem::replace(&mut self.outage[u], false);
+        if violated {
+            self.books[u].outage_steps += 1;
+        }
         // the utilization the tenant's own allotment puts on its spec, as the latency
         // factor takes it
         let mut alone_rho = 0.0;
@@ -1903,8 +1930,9 @@ impl<W: Width> Tally<'_, W> {
                 rare[THROTTLED] += at_least(0.0, throttled);
                 violated |= loss > self.slo[self.class[u]].max_loss * s + 1e-9 * (1.0 + s);
             }
-            if self.compressible[q] && spec[q] > 0.0 {
-                alone_rho = at_least(alone_rho, latency::clamp_rho(s / spec[q], rho_max));
+            // s / spec as s times 1 / spec (0 for a spec of 0: no utilization)
+            if self.compressible[q] {
+                alone_rho = at_least(alone_rho, latency::clamp_rho(s * spec_inverse[q], rho_max));
             }
         }
         // no node busier than the tenant alone: no inflation, and no factor to divide out
@@ -1923,12 +1951,10 @@ impl<W: Width> Tally<'_, W> {
         st.latency_max = at_least(st.latency_max, inflation);
         self.latency_sum += inflation;
         self.latency_max = at_least(self.latency_max, inflation);
-        st.violation_steps += u64::from(violated);
+        st.violation_steps += u32::from(violated);
         self.violating_steps += u64::from(violated);
-        st.step_outage = false;
         st.bucket.0 += dem[0] as f32;
         st.bucket.1 += delivered0 as f32;
-        st.bucket.2 += 1;
     }
 }
 
