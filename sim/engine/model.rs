@@ -13,7 +13,7 @@ use overbook_models::catalog::{cheapest_cover, NodeType};
 use overbook_models::cost::{self, Allocation};
 use overbook_models::interference;
 use overbook_models::latency;
-use overbook_models::placer::{Decision, NodeView, Placer, Request, PROFILE_BINS};
+use overbook_models::placer::{Decision, FlatNodes, NodeView, Placer, Request, PROFILE_BINS};
 use overbook_models::predictor::Predictor;
 use overbook_models::resource::{Isolation, Resource, ResourceKind};
 use overbook_models::sharing;
@@ -295,6 +295,14 @@ impl NodeView for Nodes {
     fn profile(&self, node: usize) -> Option<&[f64]> {
         let w = PROFILE_BINS * self.r;
         self.profiles.as_ref().map(|p| &p[node * w..(node + 1) * w])
+    }
+    fn flat(&self) -> Option<FlatNodes<'_>> {
+        Some(FlatNodes {
+            resources: self.r,
+            open: &self.open,
+            capacity: &self.cap,
+            allocated: &self.alloc,
+        })
     }
 }
 

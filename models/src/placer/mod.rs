@@ -42,6 +42,25 @@ pub trait NodeView {
     fn profile(&self, _node: usize) -> Option<&[f64]> {
         None
     }
+    /// Every node's state at once as flat arrays, for a view that keeps them so: a scan over
+    /// the nodes ([`Request::candidates`]) then reads them without a call per node.
+    fn flat(&self) -> Option<FlatNodes<'_>> {
+        None
+    }
+}
+
+/// Every node's state as flat arrays ([`NodeView::flat`]): node `n`'s capacity and allocation
+/// are `n * resources..(n + 1) * resources` of `capacity` and `allocated`.
+#[derive(Debug, Clone, Copy)]
+pub struct FlatNodes<'a> {
+    /// Resources per node.
+    pub resources: usize,
+    /// Whether each node is open.
+    pub open: &'a [bool],
+    /// Capacities, node-major.
+    pub capacity: &'a [f64],
+    /// Allocations, node-major.
+    pub allocated: &'a [f64],
 }
 
 /// Hourly bins of a daily profile.
@@ -63,7 +82,11 @@ pub struct Request<'a> {
 impl Request<'_> {
     /// The open, allowed nodes where the request fits, in id order.
     pub fn candidates<'n>(&'n self, nodes: &'n dyn NodeView) -> impl Iterator<Item = usize> + 'n {
-        (0..nodes.len()).filter(move |&n| self.fits(nodes, n))
+        let flat = nodes.flat();
+        (0..nodes.len()).filter(move |&n| match &flat {
+            Some(flat) => self.fits_flat(flat, n),
+            None => self.fits(nodes, n),
+        })
     }
 
     /// Per resource, the free room left on `node` (under the fill target) once the request is
@@ -84,7 +107,23 @@ impl Request<'_> {
         if !nodes.is_open(node) || self.avoid.contains(&node) {
             return false;
         }
-        let (cap, alloc) = (nodes.capacity(node), nodes.allocated(node));
+        self.room(nodes.capacity(node), nodes.allocated(node))
+    }
+
+    /// [`Self::fits`] on a flat view.
+    fn fits_flat(&self, nodes: &FlatNodes<'_>, node: usize) -> bool {
+        let r = nodes.resources;
+        if !nodes.open[node] || self.avoid.contains(&node) {
+            return false;
+        }
+        let row = node * r..(node + 1) * r;
+        self.room(&nodes.capacity[row.clone()], &nodes.allocated[row])
+    }
+
+    /// Whether a node of capacity `cap` holding `alloc` has room for the request under the fill
+    /// target.
+    #[inline]
+    fn room(&self, cap: &[f64], alloc: &[f64]) -> bool {
         self.size
             .iter()
             .zip(cap)
@@ -177,7 +216,49 @@ pub(crate) mod testing {
         pub profiles: Vec<Vec<f64>>,
     }
 
+    /// [`Nodes`] as flat arrays, for checking that a scan over a flat view
+    /// ([`NodeView::flat`]) finds what one over the per-node calls does.
+    pub struct Flat {
+        pub r: usize,
+        pub cap: Vec<f64>,
+        pub alloc: Vec<f64>,
+        pub open: Vec<bool>,
+    }
+
+    impl NodeView for Flat {
+        fn len(&self) -> usize {
+            self.open.len()
+        }
+        fn is_open(&self, node: usize) -> bool {
+            self.open[node]
+        }
+        fn capacity(&self, node: usize) -> &[f64] {
+            &self.cap[node * self.r..(node + 1) * self.r]
+        }
+        fn allocated(&self, node: usize) -> &[f64] {
+            &self.alloc[node * self.r..(node + 1) * self.r]
+        }
+        fn flat(&self) -> Option<super::FlatNodes<'_>> {
+            Some(super::FlatNodes {
+                resources: self.r,
+                open: &self.open,
+                capacity: &self.cap,
+                allocated: &self.alloc,
+            })
+        }
+    }
+
     impl Nodes {
+        /// The same nodes as a flat view.
+        pub fn flat(&self) -> Flat {
+            Flat {
+                r: self.cap.first().map_or(0, Vec::len),
+                cap: self.cap.concat(),
+                alloc: self.alloc.concat(),
+                open: self.open.clone(),
+            }
+        }
+
         /// Open nodes of capacity `cap` holding `alloc`.
         pub fn new(cap: &[f64], alloc: &[&[f64]]) -> Nodes {
             Nodes {
@@ -243,6 +324,31 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// A scan over a flat view finds the nodes a scan over per-node calls does, closed
+        /// and avoided nodes included.
+        #[test]
+        fn flat_view_finds_the_same_candidates(
+            allocs in proptest::collection::vec((0.0f64..12.0, 0.0f64..40.0, proptest::bool::ANY), 1..12),
+            size in (0.0f64..6.0, 0.0f64..20.0),
+            fill in 0.8f64..1.6,
+            avoid in proptest::collection::vec(0usize..12, 0..3),
+        ) {
+            let rows: Vec<Vec<f64>> = allocs.iter().map(|&(c, m, _)| vec![c, m]).collect();
+            let refs: Vec<&[f64]> = rows.iter().map(Vec::as_slice).collect();
+            let mut nodes = testing::Nodes::new(&[10.0, 32.0], &refs);
+            for (open, &(_, _, closed)) in nodes.open.iter_mut().zip(&allocs) {
+                *open = !closed;
+            }
+            let flat = nodes.flat();
+            let size = [size.0, size.1];
+            let request = Request { size: &size, fill_target: fill, avoid: &avoid, profile: None };
+            let calls: Vec<usize> = request.candidates(&nodes).collect();
+            let flat: Vec<usize> = request.candidates(&flat).collect();
+            proptest::prop_assert_eq!(calls, flat);
+        }
+    }
 
     #[test]
     fn unknown_placer_lists_the_known_ones() {
