@@ -154,9 +154,6 @@ pub struct Tenants {
     pub class: Vec<usize>,
     /// Current spec, `tenant * resources + r`.
     pub spec: Vec<f64>,
-    /// `1 / spec` (0 where the spec is 0), kept with the spec so that a model's accounting
-    /// multiplies where it would divide.
-    pub spec_inverse: Vec<f64>,
     /// Changes whenever some tenant's spec changes (models keep what they derive from specs
     /// until it does).
     pub spec_epoch: u64,
@@ -198,7 +195,6 @@ struct Seen {
 struct Taker<'a> {
     demand: &'a mut [f64],
     spec: &'a mut [f64],
-    spec_inverse: &'a mut [f64],
     seen: &'a mut [Seen],
     spec_epoch: u64,
     sampled: usize,
@@ -211,7 +207,6 @@ impl Tenants {
         let mut taker = Taker {
             demand: &mut self.demand,
             spec: &mut self.spec,
-            spec_inverse: &mut self.spec_inverse,
             seen: &mut self.seen,
             spec_epoch: self.spec_epoch,
             sampled: self.sampled,
@@ -594,12 +589,10 @@ impl Taker<'_> {
     ) -> bool {
         let r = w.get();
         w.row_mut(self.demand, u).copy_from_slice(&demand[..r]);
-        let inverse = w.row_mut(self.spec_inverse, u);
-        for ((current, inverse), &s) in w.row_mut(self.spec, u).iter_mut().zip(inverse).zip(spec) {
+        for (current, &s) in w.row_mut(self.spec, u).iter_mut().zip(spec) {
             // a NaN spec (none given) is never different
             if *current != s && !s.is_nan() {
                 *current = s;
-                *inverse = inverse_of(s);
                 self.spec_epoch += 1;
             }
         }
@@ -613,15 +606,6 @@ impl Taker<'_> {
             present: true,
         };
         arrives
-    }
-}
-
-/// `1 / spec`, or 0 for a spec of 0 ([`Tenants::spec_inverse`]).
-fn inverse_of(spec: f64) -> f64 {
-    if spec > 0.0 {
-        1.0 / spec
-    } else {
-        0.0
     }
 }
 
@@ -702,9 +686,6 @@ fn add_tenant<S: Source + ?Sized>(
     tenants.index.insert(row.tenant.clone(), u as u32);
     tenants.class.push(class);
     tenants.spec.extend_from_slice(&spec);
-    tenants
-        .spec_inverse
-        .extend(spec.iter().map(|&s| inverse_of(s)));
     tenants.first_spec.extend_from_slice(&spec);
     tenants.demand.extend(std::iter::repeat_n(0.0, nres));
     tenants.dedicated_price.push(price);

@@ -502,6 +502,9 @@ pub struct ModelRun {
     /// multiplied out when the rates change or the run ends.
     rates: Vec<[f64; 2]>,
     rates_epoch: u64,
+    /// Per tenant and resource, `1 / spec` (0 for a spec of 0), so that the accounting
+    /// multiplies where it would divide; kept with the rates (same spec epoch).
+    spec_inverse: Vec<f64>,
     /// Per resource, the specs of the present tenants summed, times the step length: what a
     /// step adds to `totals.sold_seconds`, while the tenants and their specs stay the same
     /// (`sold_key`: the spec epoch it was summed for).
@@ -591,6 +594,7 @@ impl ModelRun {
             node_rho: vec![],
             rates: vec![],
             rates_epoch: 0,
+            spec_inverse: vec![],
             sold_step: vec![0.0; r],
             sold_key: None,
             dt: 0.0,
@@ -1683,7 +1687,7 @@ impl ModelRun {
         }
     }
 
-    /// Per tenant, what a step adds to its revenue and to its dedicated cost: the same every
+    /// Per tenant, what a step adds to its revenue and to its dedicated cost, and `1 / spec`: the same every
     /// step while its spec stays the same, so computed when a spec changes (the old rates are
     /// settled first, [`Self::settle_rates`]) and for tenants seen for the first time.
     fn update_rates(&mut self, ctx: &StepCtx<'_>) {
@@ -1692,6 +1696,7 @@ impl ModelRun {
         if changed {
             self.settle_rates();
             self.rates.clear();
+            self.spec_inverse.clear();
         }
         // new tenants only (same epoch): the others' rates hold
         for u in self.rates.len()..tenants.len() {
@@ -1704,6 +1709,8 @@ impl ModelRun {
                 revenue * dt / 3600.0,
                 tenants.dedicated_price[u] * dt / 3600.0,
             ]);
+            let inverse = |s: f64| if s > 0.0 { 1.0 / s } else { 0.0 };
+            self.spec_inverse.extend(spec.iter().map(|&s| inverse(s)));
         }
         self.rates_epoch = tenants.spec_epoch;
     }
@@ -1732,7 +1739,7 @@ impl ModelRun {
         }
         let compressible = &self.compressible[..r];
         // the arrays borrowed once, so that the loop keeps them in registers
-        let (t_inverse, t_demand) = (&tenants.spec_inverse[..], &tenants.demand[..]);
+        let (t_inverse, t_demand) = (&self.spec_inverse[..], &tenants.demand[..]);
         let t_class = &tenants.class;
         let (racc, step_sa, acc) = (&mut self.racc[..], &mut self.step_sa[..], &mut self.acc[..]);
         let (rare, node_rho, slo) = (&mut self.rare[..], &mut self.node_rho[..], &self.slo);
