@@ -63,6 +63,25 @@ pub struct FlatNodes<'a> {
     pub allocated: &'a [f64],
 }
 
+/// A flat view is itself a node view (its [`NodeView::flat`] is itself).
+impl NodeView for FlatNodes<'_> {
+    fn len(&self) -> usize {
+        self.open.len()
+    }
+    fn is_open(&self, node: usize) -> bool {
+        self.open[node]
+    }
+    fn capacity(&self, node: usize) -> &[f64] {
+        &self.capacity[node * self.resources..(node + 1) * self.resources]
+    }
+    fn allocated(&self, node: usize) -> &[f64] {
+        &self.allocated[node * self.resources..(node + 1) * self.resources]
+    }
+    fn flat(&self) -> Option<FlatNodes<'_>> {
+        Some(*self)
+    }
+}
+
 /// Hourly bins of a daily profile.
 pub const PROFILE_BINS: usize = 24;
 
@@ -216,47 +235,11 @@ pub(crate) mod testing {
         pub profiles: Vec<Vec<f64>>,
     }
 
-    /// [`Nodes`] as flat arrays, for checking that a scan over a flat view
-    /// ([`NodeView::flat`]) finds what one over the per-node calls does.
-    pub struct Flat {
-        pub r: usize,
-        pub cap: Vec<f64>,
-        pub alloc: Vec<f64>,
-        pub open: Vec<bool>,
-    }
-
-    impl NodeView for Flat {
-        fn len(&self) -> usize {
-            self.open.len()
-        }
-        fn is_open(&self, node: usize) -> bool {
-            self.open[node]
-        }
-        fn capacity(&self, node: usize) -> &[f64] {
-            &self.cap[node * self.r..(node + 1) * self.r]
-        }
-        fn allocated(&self, node: usize) -> &[f64] {
-            &self.alloc[node * self.r..(node + 1) * self.r]
-        }
-        fn flat(&self) -> Option<super::FlatNodes<'_>> {
-            Some(super::FlatNodes {
-                resources: self.r,
-                open: &self.open,
-                capacity: &self.cap,
-                allocated: &self.alloc,
-            })
-        }
-    }
-
     impl Nodes {
-        /// The same nodes as a flat view.
-        pub fn flat(&self) -> Flat {
-            Flat {
-                r: self.cap.first().map_or(0, Vec::len),
-                cap: self.cap.concat(),
-                alloc: self.alloc.concat(),
-                open: self.open.clone(),
-            }
+        /// The capacities and allocations as flat arrays, node-major, for a
+        /// [`super::FlatNodes`] of the same nodes.
+        pub fn flat_arrays(&self) -> (Vec<f64>, Vec<f64>) {
+            (self.cap.concat(), self.alloc.concat())
         }
 
         /// Open nodes of capacity `cap` holding `alloc`.
@@ -341,7 +324,8 @@ mod tests {
             for (open, &(_, _, closed)) in nodes.open.iter_mut().zip(&allocs) {
                 *open = !closed;
             }
-            let flat = nodes.flat();
+            let (capacity, allocated) = nodes.flat_arrays();
+            let flat = FlatNodes { resources: 2, open: &nodes.open, capacity: &capacity, allocated: &allocated };
             let size = [size.0, size.1];
             let request = Request { size: &size, fill_target: fill, avoid: &avoid, profile: None };
             let calls: Vec<usize> = request.candidates(&nodes).collect();
