@@ -485,6 +485,12 @@ pub struct ModelRun {
     /// Per tenant, whether an entry of it is down this step because of a neighbour (set by the
     /// node step, read and cleared by the accounting).
     outage: Vec<bool>,
+    /// Per tenant, whether it has exactly one entry (kept only with the fast paths): such a
+    /// tenant is accounted by its node's step, right after the node has shared its capacity,
+    /// and the tenant pass skips it ([`ModelRun::account_tenants`]).
+    solo: Vec<bool>,
+    /// How many tenants are `solo`.
+    solo_count: usize,
     /// Per tenant and resource, `u * r + q`.
     racc: Vec<ResourceAcc>,
     /// Per tenant and resource, `u * r + q`.
@@ -588,6 +594,8 @@ impl ModelRun {
             acc: vec![],
             books: vec![],
             outage: vec![],
+            solo: vec![],
+            solo_count: 0,
             racc: vec![],
             rare: vec![],
             step_sa: vec![],
@@ -676,6 +684,7 @@ impl ModelRun {
             self.acc.resize(nt, TenantAcc::default());
             self.books.resize(nt, TenantBooks::default());
             self.outage.resize(nt, false);
+            self.solo.resize(nt, false);
             self.racc.resize(nt * r, [0.0; 3]);
             self.rare.resize(nt * r, [0.0; 3]);
             self.step_sa.resize(nt * r, [0.0; 2]);
@@ -736,6 +745,11 @@ impl ModelRun {
             .zip(&self.nodes.open_capacity)
         {
             *c += cap * ctx.dt;
+        }
+        // the node steps account their solo tenants, which reads `1 / spec`
+        let nt = ctx.tenants.len();
+        if self.rates.len() < nt || self.rates_epoch != ctx.tenants.spec_epoch {
+            self.update_rates(ctx);
         }
         // runs of nodes that need no sharing take the short step; the others the general one,
         // in node order either way
@@ -940,6 +954,19 @@ impl ModelRun {
         }
         self.sc.size = size;
         self.books[u].placements = self.tenant_entries[u].len() as u32;
+        self.set_solo(u, self.fast && self.tenant_entries[u].len() == 1);
+    }
+
+    /// Marks tenant `u` as [`Self::solo`] or not.
+    fn set_solo(&mut self, u: usize, solo: bool) {
+        if self.solo[u] != solo {
+            self.solo[u] = solo;
+            if solo {
+                self.solo_count += 1;
+            } else {
+                self.solo_count -= 1;
+            }
+        }
     }
 
     fn place_dedicated(&mut self, u: usize, size: &[f64], t: Time) {
@@ -1102,6 +1129,7 @@ impl ModelRun {
 
     fn remove(&mut self, u: usize, t: Time) {
         let r = self.r();
+        self.set_solo(u, false);
         let entries = std::mem::take(&mut self.tenant_entries[u]);
         for &j in &entries {
             let j = j as usize;
@@ -1266,8 +1294,10 @@ impl ModelRun {
         let track_peak = self.cost.allocation == Allocation::Peak;
         let mut contended = false;
         let uncontended = (0..r).all(|q| sc.colsum[q] <= sc.ncap[q]);
-        if self.fast && uncontended && !any_down {
-            self.deliver_admitted(n, ents, eu, w);
+        // `deliver_admitted` accounts the solo tenants itself
+        let admitted = self.fast && uncontended && !any_down;
+        if admitted {
+            self.deliver_admitted(n, ents, eu, ctx, w);
         } else {
             for q in 0..r {
                 let sc = &mut self.sc;
@@ -1383,6 +1413,22 @@ impl ModelRun {
             self.nodes.acc[n].contended_steps += 1;
         }
         self.split_cost(n, ents, tenants);
+        if self.solo_count > 0 && !admitted {
+            // tenants whose only entry is here: their step is complete
+            let (t_inverse, t_demand) = (&self.spec_inverse[..], &tenants.demand[..]);
+            let (t_racc, step_sa, t_acc) =
+                (&mut self.racc[..], &mut self.step_sa[..], &mut self.acc[..]);
+            let (node_rho, solo) = (&mut self.node_rho[..], &self.solo[..]);
+            let mut tally = tally!(self, w, ctx);
+            for &u in eu {
+                let u = u as usize;
+                if solo[u] {
+                    let (spec, dem) = (w.row(t_inverse, u), w.row(t_demand, u));
+                    let (accs, steps) = (w.row_mut(t_racc, u), w.row_mut(step_sa, u));
+                    tally.tenant(u, spec, dem, accs, steps, &mut t_acc[u], &mut node_rho[u]);
+                }
+            }
+        }
         local.down_until = down_until;
         self.nodes.entries[n] = local;
     }
@@ -1392,7 +1438,15 @@ impl ModelRun {
     /// accounted in one pass over all resources. The same sums, in the same order per tenant
     /// and resource, as the general step's uncontended columns.
     #[inline(always)]
-    fn deliver_admitted(&mut self, n: usize, ents: &[u32], eu: &[u32], w: impl Width) {
+    fn deliver_admitted(
+        &mut self,
+        n: usize,
+        ents: &[u32],
+        eu: &[u32],
+        ctx: &StepCtx<'_>,
+        w: impl Width,
+    ) {
+        const MAX_R: usize = 8;
         let r = w.get();
         let m = ents.len();
         let sc = &mut self.sc;
@@ -1412,8 +1466,44 @@ impl ModelRun {
             &mut self.node_rho[..],
             &mut self.ents.peak[..],
         );
+        let (t_inverse, t_racc, t_acc) = (
+            &self.spec_inverse[..],
+            &mut self.racc[..],
+            &mut self.acc[..],
+        );
+        let (t_demand, solo) = (&ctx.tenants.demand[..], &self.solo[..]);
+        let mut tally = tally!(self, w, ctx);
         let sx = &sc.sx[..m * r];
         for (i, (&u, &j)) in eu[..m].iter().zip(ents).enumerate() {
+            if r <= MAX_R && solo[u as usize] {
+                // the tenant's only entry: accounted now (as in the lone-entry run)
+                let u = u as usize;
+                let mut x = [0.0f64; MAX_R];
+                for q in 0..r {
+                    x[q] = sx[q * m + i];
+                }
+                if track_peak {
+                    let pk = w.row_mut(peak, j as usize);
+                    for q in 0..r {
+                        pk[q] = at_least(pk[q], x[q]);
+                    }
+                }
+                let (spec, dem, accs) = (
+                    w.row(t_inverse, u),
+                    w.row(t_demand, u),
+                    w.row_mut(t_racc, u),
+                );
+                tally.admitted(
+                    u,
+                    spec,
+                    dem,
+                    &x[..r],
+                    accs,
+                    &mut t_acc[u],
+                    at_least(0.0, busiest),
+                );
+                continue;
+            }
             let steps = w.row_mut(step_sa, u as usize);
             for q in 0..r {
                 let x = sx[q * m + i];
@@ -1465,9 +1555,21 @@ impl ModelRun {
         let nodes = &mut self.nodes;
         let (occupancy, cap) = (&nodes.occupancy[from..], &nodes.cap[..]);
         let (racc, nacc) = (&mut nodes.racc[..], &mut nodes.acc[from..]);
+        // the entries' arrays borrowed as slices, so that the loop keeps their addresses in
+        // registers (a store through a `Vec` of them could otherwise move another)
         let e = &mut self.ents;
+        let (e_down, e_tenant) = (&e.down_until[..], &e.tenant[..]);
+        let (e_share, e_cap, e_peak) = (&e.share[..], &e.cap[..], &mut e.peak[..]);
         let (step_sa, node_rho) = (&mut self.step_sa[..], &mut self.node_rho[..]);
-        let compressible = &self.compressible[..r];
+        let (t_inverse, t_racc, t_acc) = (
+            &self.spec_inverse[..],
+            &mut self.racc[..],
+            &mut self.acc[..],
+        );
+        let solo = &self.solo[..];
+        let mut tally = tally!(self, w, ctx);
+        let mut compressible = [false; MAX_R];
+        compressible[..r].copy_from_slice(&self.compressible[..r]);
         let mut x = [0.0f64; MAX_R];
         for (i, (&occupant, st)) in occupancy.iter().zip(nacc).enumerate() {
             let n = from + i;
@@ -1482,15 +1584,12 @@ impl ModelRun {
             };
             // the caps known and the split kept (counted in `steps_with_tenants`), unless the
             // rule is `peak`
-            if e.down_until[j] > t
-                || st.cap_epoch != epoch
-                || (!track_peak && st.split_epoch != epoch)
-            {
+            if e_down[j] > t || st.cap_epoch != epoch || (!track_peak && st.split_epoch != epoch) {
                 return n;
             }
-            let u = e.tenant[j] as usize;
+            let u = e_tenant[j] as usize;
             let dem = w.row(t_demand, u);
-            let (share, ecap) = (w.row(&e.share, j), w.row(&e.cap, j));
+            let (share, ecap) = (w.row(e_share, j), w.row(e_cap, j));
             let ncap = w.row(cap, n);
             let mut over = false;
             for q in 0..r {
@@ -1502,15 +1601,40 @@ impl ModelRun {
             }
             st.steps += 1;
             st.steps_with_tenants += 1;
-            let steps = w.row_mut(step_sa, u);
             let nr = w.row_mut(racc, n);
+            if solo[u] {
+                // the tenant's only entry: its step is this one, accounted now, with its
+                // alone allotment and delivered amount the admitted demand (no other node adds to
+                // them, nor to its busiest node's utilization, 0 until now)
+                let mut busiest = 0.0;
+                for q in 0..r {
+                    let xq = x[q];
+                    if track_peak {
+                        let pk = &mut e_peak[j * r + q];
+                        *pk = at_least(*pk, xq);
+                    }
+                    match node_resource_step(&mut nr[q], st, q, ncap[q], xq) {
+                        Some(rho) if compressible[q] => {
+                            let rho = latency::clamp_rho(rho, rho_max);
+                            if rho > busiest {
+                                busiest = rho;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let (spec, accs) = (w.row(t_inverse, u), w.row_mut(t_racc, u));
+                tally.admitted(u, spec, dem, &x[..r], accs, &mut t_acc[u], busiest);
+                continue;
+            }
+            let steps = w.row_mut(step_sa, u);
             let mut busiest = node_rho[u];
             for q in 0..r {
                 let xq = x[q];
                 steps[q][0] += xq;
                 steps[q][1] += xq;
                 if track_peak {
-                    let pk = &mut e.peak[j * r + q];
+                    let pk = &mut e_peak[j * r + q];
                     *pk = at_least(*pk, xq);
                 }
                 match node_resource_step(&mut nr[q], st, q, ncap[q], xq) {
@@ -1647,13 +1771,10 @@ impl ModelRun {
         self.nodes.cost_cache[n].parts.clear();
     }
 
-    /// Accounts every present tenant's step, with the resource count a constant where it is
-    /// small (so the per-resource loops unroll), and the step's sold unit-seconds.
+    /// Accounts the step of every present tenant that is not [`Self::solo`] (the node steps
+    /// accounted those), with the resource count a constant where it is small (so the
+    /// per-resource loops unroll), and the step's sold unit-seconds.
     fn account_tenants(&mut self, ctx: &StepCtx<'_>) {
-        let nt = ctx.tenants.len();
-        if self.rates.len() < nt || self.rates_epoch != ctx.tenants.spec_epoch {
-            self.update_rates(ctx);
-        }
         // the present tenants change only with events
         let epoch = ctx.tenants.spec_epoch;
         if !ctx.events.is_empty() || self.sold_key != Some(epoch) {
@@ -1669,22 +1790,6 @@ impl ModelRun {
             *sold += step;
         }
         by_resource_count!(self.r(), |r| self.account_with(ctx, r))
-    }
-
-    /// Records the present tenants whose step breaks `0 <= a <= s <= d` (first few only).
-    fn check_tenants(&mut self, ctx: &StepCtx<'_>) {
-        let r = self.r();
-        for &u in ctx.present {
-            let u = u as usize;
-            for q in 0..r {
-                let (d, [s, a]) = (ctx.tenants.demand[u * r + q], self.step_sa[u * r + q]);
-                let tol = 1e-9 * (1.0 + d);
-                if !(a >= -tol && a <= s + tol && s <= d + tol) && self.violations.len() < 10 {
-                    let msg = format!("t={} tenant {u} resource {q}: a={a} s={s} d={d}", ctx.t);
-                    self.violations.push(msg);
-                }
-            }
-        }
     }
 
     /// Per tenant, what a step adds to its revenue and to its dedicated cost, and `1 / spec`: the same every
@@ -1731,53 +1836,39 @@ impl ModelRun {
 
     #[inline(always)]
     fn account_with(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
-        let r = w.get();
-        let tenants = ctx.tenants;
-        let rho_max = self.rho_max;
-        if self.check {
-            self.check_tenants(ctx);
+        if self.solo_count == ctx.present.len() {
+            // every present tenant was accounted by its node
+            return;
         }
-        let compressible = &self.compressible[..r];
+        let tenants = ctx.tenants;
+        let mut tally = tally!(self, w, ctx);
         // the arrays borrowed once, so that the loop keeps them in registers
         let (t_inverse, t_demand) = (&self.spec_inverse[..], &tenants.demand[..]);
-        let t_class = &tenants.class;
         let (racc, step_sa, acc) = (&mut self.racc[..], &mut self.step_sa[..], &mut self.acc[..]);
-        let (rare, node_rho, slo) = (&mut self.rare[..], &mut self.node_rho[..], &self.slo);
-        let mut tally = Tally {
-            w,
-            rare,
-            books: &mut self.books,
-            outage: &mut self.outage,
-            slo,
-            class: t_class,
-            compressible,
-            rho_max,
-            violating_steps: 0,
-            latency_sum: self.totals.latency_sum,
-            latency_max: self.totals.latency_max,
-        };
+        let (node_rho, solo) = (&mut self.node_rho[..], &self.solo[..]);
         if ctx.dense {
             // every tenant, in index order: the arrays walked side by side, no index to check
             let rows = w.rows(t_inverse).zip(w.rows(t_demand));
             let sums = w.rows_mut(racc).zip(w.rows_mut(step_sa));
-            let scalars = acc.iter_mut().zip(node_rho.iter_mut());
-            for (u, (((spec, dem), (accs, steps)), (st, busiest))) in
+            let scalars = acc.iter_mut().zip(node_rho.iter_mut()).zip(solo);
+            for (u, (((spec, dem), (accs, steps)), ((st, busiest), &solo))) in
                 rows.zip(sums).zip(scalars).enumerate()
             {
-                tally.tenant(u, spec, dem, accs, steps, st, busiest);
+                if !solo {
+                    tally.tenant(u, spec, dem, accs, steps, st, busiest);
+                }
             }
         } else {
             for &u in ctx.present {
                 let u = u as usize;
+                if solo[u] {
+                    continue;
+                }
                 let (spec, dem) = (w.row(t_inverse, u), w.row(t_demand, u));
                 let (accs, steps) = (w.row_mut(racc, u), w.row_mut(step_sa, u));
                 tally.tenant(u, spec, dem, accs, steps, &mut acc[u], &mut node_rho[u]);
             }
         }
-        self.totals.tenant_steps += ctx.present.len() as u64;
-        self.totals.violating_steps += tally.violating_steps;
-        self.totals.latency_sum = tally.latency_sum;
-        self.totals.latency_max = tally.latency_max;
     }
 
     /// Closes the run at `end`: open nodes are held until then; the `peak` rule splits each
@@ -1835,6 +1926,14 @@ impl ModelRun {
         }
         let nt = tenants.len();
         self.acc.resize(nt, TenantAcc::default());
+        // the model's sums over tenant-steps, from the tenants' own (in tenant order, so they do
+        // not depend on which pass accounted a tenant)
+        for a in self.acc.iter().filter(|a| a.steps > 0) {
+            self.totals.tenant_steps += u64::from(a.steps);
+            self.totals.violating_steps += u64::from(a.violation_steps);
+            self.totals.latency_sum += a.latency_sum;
+            self.totals.latency_max = at_least(self.totals.latency_max, a.latency_max);
+        }
         self.books.resize(nt, TenantBooks::default());
         self.racc.resize(nt * r, [0.0; 3]);
         self.rare.resize(nt * r, [0.0; 3]);
@@ -1900,10 +1999,33 @@ struct Tally<'a, W> {
     class: &'a [usize],
     compressible: &'a [bool],
     rho_max: f64,
-    violating_steps: u64,
-    latency_sum: f64,
-    latency_max: f64,
+    /// With the invariant checks on ([`ModelRun::new`]'s `check`): where a step that breaks
+    /// `0 <= a <= s <= d` is recorded (the first few only), and the step's time.
+    check: Option<(&'a mut Vec<String>, Time)>,
 }
+
+/// A [`Tally`] of `$model`'s accounting arrays (row width `$w`) for the step `$ctx`; a macro so
+/// that it borrows only those fields, beside others a node step holds.
+macro_rules! tally {
+    ($model:ident, $w:expr, $ctx:expr) => {
+        Tally {
+            w: $w,
+            rare: &mut $model.rare[..],
+            books: &mut $model.books[..],
+            outage: &mut $model.outage[..],
+            slo: &$model.slo[..],
+            class: &$ctx.tenants.class[..],
+            compressible: &$model.compressible[..],
+            rho_max: $model.rho_max,
+            check: if $model.check {
+                Some((&mut $model.violations, $ctx.t))
+            } else {
+                None
+            },
+        }
+    };
+}
+use tally;
 
 impl<W: Width> Tally<'_, W> {
     /// Accounts tenant `u`'s step: its `spec_inverse` (1 / spec), demand `dem`, sums `accs`, step amounts
@@ -1921,7 +2043,9 @@ impl<W: Width> Tally<'_, W> {
         busiest: &mut f64,
     ) {
         let (r, rho_max) = (self.w.get(), self.rho_max);
-        st.steps += 1;
+        if let Some((violations, t)) = &mut self.check {
+            check_step(violations, *t, u, dem, steps);
+        }
         let mut violated = std::mem::replace(&mut self.outage[u], false);
         if violated {
             self.books[u].outage_steps += 1;
@@ -1950,8 +2074,72 @@ impl<W: Width> Tally<'_, W> {
                 alone_rho = at_least(alone_rho, latency::clamp_rho(s * spec_inverse[q], rho_max));
             }
         }
-        // no node busier than the tenant alone: no inflation, and no factor to divide out
         let busiest = std::mem::replace(busiest, 0.0);
+        self.close(u, st, alone_rho, busiest, violated, dem[0], delivered0);
+    }
+
+    /// [`Self::tenant`] for a tenant whose step delivered it its admitted demand `x` (so
+    /// `s = a = x`, no loss) with no entry of it down (so no outage: none is flagged), and whose
+    /// busiest node's utilization is `busiest`: what a tenant's only entry on a node with
+    /// nothing down or contended gets. The same operations, less those on a loss of 0 (which
+    /// would add 0 to the loss and break no class: `max_loss >= 0`).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn admitted(
+        &mut self,
+        u: usize,
+        spec_inverse: &[f64],
+        dem: &[f64],
+        x: &[f64],
+        accs: &mut [ResourceAcc],
+        st: &mut TenantAcc,
+        busiest: f64,
+    ) {
+        let (r, rho_max) = (self.w.get(), self.rho_max);
+        if let Some((violations, t)) = &mut self.check {
+            let steps: Vec<[f64; 2]> = x[..r].iter().map(|&x| [x, x]).collect();
+            check_step(violations, *t, u, dem, &steps);
+        }
+        debug_assert!(
+            !self.outage[u],
+            "an outage flagged for a tenant delivered its demand"
+        );
+        let mut alone_rho = 0.0;
+        for q in 0..r {
+            let (d, s) = (dem[q], x[q]);
+            let acc = &mut accs[q];
+            acc[DEMAND] += d;
+            acc[ALONE] += s;
+            acc[DELIVERED] += s;
+            let throttled = d - s;
+            if throttled > 0.0 {
+                self.rare[u * r + q][THROTTLED] += throttled;
+            }
+            if self.compressible[q] {
+                alone_rho = at_least(alone_rho, latency::clamp_rho(s * spec_inverse[q], rho_max));
+            }
+        }
+        self.close(u, st, alone_rho, busiest, false, dem[0], x[0]);
+    }
+
+    /// What [`Self::tenant`] and [`Self::admitted`] end with: the step counted, the latency
+    /// inflation of a tenant whose allotment puts `alone_rho` on its spec and whose busiest
+    /// node is at `busiest`, the SLO (already `violated` or not), the series bucket (demand
+    /// `dem0` and delivered `delivered0` of the first resource).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn close(
+        &mut self,
+        u: usize,
+        st: &mut TenantAcc,
+        alone_rho: f64,
+        busiest: f64,
+        mut violated: bool,
+        dem0: f64,
+        delivered0: f64,
+    ) {
+        st.steps += 1;
+        // no node busier than the tenant alone: no inflation, and no factor to divide out
         let inflation = if busiest > alone_rho {
             latency::inflation_clamped(busiest, alone_rho)
         } else {
@@ -1964,12 +2152,22 @@ impl<W: Width> Tally<'_, W> {
         }
         st.latency_sum += inflation;
         st.latency_max = at_least(st.latency_max, inflation);
-        self.latency_sum += inflation;
-        self.latency_max = at_least(self.latency_max, inflation);
         st.violation_steps += u32::from(violated);
-        self.violating_steps += u64::from(violated);
-        st.bucket.0 += dem[0] as f32;
+        st.bucket.0 += dem0 as f32;
         st.bucket.1 += delivered0 as f32;
+    }
+}
+
+/// Records in `violations` (the first few only) the resources whose step of tenant `u` at `t`
+/// breaks `0 <= a <= s <= d`, for demand `dem` and step amounts `steps` (`[s, a]`).
+#[cold]
+#[inline(never)]
+fn check_step(violations: &mut Vec<String>, t: Time, u: usize, dem: &[f64], steps: &[[f64; 2]]) {
+    for (q, (&d, &[s, a])) in dem.iter().zip(steps).enumerate() {
+        let tol = 1e-9 * (1.0 + d);
+        if !(a >= -tol && a <= s + tol && s <= d + tol) && violations.len() < 10 {
+            violations.push(format!("t={t} tenant {u} resource {q}: a={a} s={s} d={d}"));
+        }
     }
 }
 
