@@ -356,6 +356,9 @@ pub fn run_observed<S: Source + ?Sized>(
     // rows come in the order they came in last time (`follows[u]`: the tenant whose row
     // followed `u`'s), and hashing the id only when the guess is wrong
     let mut by_key: Vec<u32> = vec![];
+    // whether every key the source gave is its tenant's index (true of an in-memory trace,
+    // which numbers its tenants in order of first appearance, as the driver does)
+    let mut keys_are_indices = true;
     let mut follows: Vec<u32> = vec![];
     let mut previous = u32::MAX;
 
@@ -378,8 +381,21 @@ pub fn run_observed<S: Source + ?Sized>(
         }
         let t = start + k as i64 * step;
         let end = t + step;
-        // 1. the step's rows
+        // 1. the step's rows: at once when they are one sample of every tenant, each present,
+        //    in index order (a regular trace held in memory); else row by row, or as many
+        //    rows at once as have known tenants
         tenants.sampled = 0;
+        if more && keys_are_indices && in_order && present.len() == tenants.len() {
+            if let Some(block) = source.rows() {
+                let taken =
+                    by_resource_count!(nres, |r| take_dense(&mut tenants, &block, end, k, r));
+                if taken > 0 {
+                    rows += taken as u64;
+                    previous = u32::MAX;
+                    more = source.skip(taken)?;
+                }
+            }
+        }
         while more && source.time() < end {
             // rows held in memory: read in place while their tenants are known
             let taken = match source.rows() {
@@ -433,6 +449,7 @@ pub fn run_observed<S: Source + ?Sized>(
                             by_key.resize(key as usize + 1, u32::MAX);
                         }
                         by_key[key as usize] = u as u32;
+                        keys_are_indices &= key as usize == u;
                     }
                     u
                 }
@@ -569,6 +586,45 @@ fn take_block(
         }
         taken
     })
+}
+
+/// Takes the rows of `block` (resource count `r`) when the step before `end` is one sample of
+/// every tenant, in index order (keys `0, 1, ..`, each its tenant's index) with no spec change:
+/// the tenants' demand becomes the rows' demand, and each tenant's latest sample is its row, as
+/// [`Taker::take`] would have it row by row. Every tenant must be present (none arrives).
+/// Returns the number of rows taken: every tenant's, or 0 (nothing changed) when the step is
+/// not of that form. The checks are folds, not early exits, so that they vectorize.
+#[inline(never)]
+fn take_dense(tenants: &mut Tenants, block: &Rows<'_>, end: Time, k: u64, w: impl Width) -> usize {
+    let (n, r) = (tenants.len(), w.get());
+    if n == 0 || block.time.len() < n || block.time.get(n).is_some_and(|&t| t < end) {
+        return 0;
+    }
+    let (time, key) = (&block.time[..n], &block.key[..n]);
+    // rows come in time order (every source checks): the last is the latest
+    let in_step = time[n - 1] < end;
+    let in_order = key
+        .iter()
+        .zip(0u32..)
+        .fold(true, |ok, (&key, u)| ok & (key == u));
+    // a NaN spec gives none; one equal to the tenant's changes nothing
+    let same_spec = block.spec.is_empty()
+        || block.spec[..n * r]
+            .iter()
+            .zip(&tenants.spec[..n * r])
+            .fold(true, |ok, (&s, &current)| {
+                ok & (s.is_nan() | (s == current))
+            });
+    if !(in_step && in_order && same_spec) {
+        return 0;
+    }
+    tenants.demand[..n * r].copy_from_slice(&block.demand[..n * r]);
+    for (seen, &t) in tenants.seen.iter_mut().zip(time) {
+        seen.last_sample = t;
+        seen.step = k + 1;
+    }
+    tenants.sampled = n;
+    n
 }
 
 impl Taker<'_> {

@@ -1472,10 +1472,11 @@ impl ModelRun {
             &mut self.acc[..],
         );
         let (t_demand, solo) = (&ctx.tenants.demand[..], &self.solo[..]);
+        let any_solo = r <= MAX_R && self.solo_count > 0;
         let mut tally = tally!(self, w, ctx);
         let sx = &sc.sx[..m * r];
         for (i, (&u, &j)) in eu[..m].iter().zip(ents).enumerate() {
-            if r <= MAX_R && solo[u as usize] {
+            if any_solo && solo[u as usize] {
                 // the tenant's only entry: accounted now (as in the lone-entry run)
                 let u = u as usize;
                 let mut x = [0.0f64; MAX_R];
@@ -1850,12 +1851,18 @@ impl ModelRun {
             // every tenant, in index order: the arrays walked side by side, no index to check
             let rows = w.rows(t_inverse).zip(w.rows(t_demand));
             let sums = w.rows_mut(racc).zip(w.rows_mut(step_sa));
-            let scalars = acc.iter_mut().zip(node_rho.iter_mut()).zip(solo);
-            for (u, (((spec, dem), (accs, steps)), ((st, busiest), &solo))) in
-                rows.zip(sums).zip(scalars).enumerate()
-            {
-                if !solo {
+            let scalars = acc.iter_mut().zip(node_rho.iter_mut());
+            let tenants = rows.zip(sums).zip(scalars).enumerate();
+            if self.solo_count == 0 {
+                for (u, (((spec, dem), (accs, steps)), (st, busiest))) in tenants {
                     tally.tenant(u, spec, dem, accs, steps, st, busiest);
+                }
+            } else {
+                for ((u, (((spec, dem), (accs, steps)), (st, busiest))), &solo) in tenants.zip(solo)
+                {
+                    if !solo {
+                        tally.tenant(u, spec, dem, accs, steps, st, busiest);
+                    }
                 }
             }
         } else {
@@ -2015,7 +2022,8 @@ macro_rules! tally {
             outage: &mut $model.outage[..],
             slo: &$model.slo[..],
             class: &$ctx.tenants.class[..],
-            compressible: &$model.compressible[..],
+            // sliced to the width, so that the per-resource loops check no bound
+            compressible: &$model.compressible[..$w.get()],
             rho_max: $model.rho_max,
             check: if $model.check {
                 Some((&mut $model.violations, $ctx.t))

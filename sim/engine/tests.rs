@@ -840,3 +840,92 @@ proptest! {
         prop_assert_eq!(same_results(&fast, &shuffled), Ok(()), "shuffled");
     }
 }
+
+/// A trace of `n` tenants over `steps` steps of 300 s in which every tenant has one sample per
+/// step, in index order, but where `gaps` leaves one out (the tenant's demand holds, or it
+/// departs once its hold runs out) and `spec` changes some: steps of every tenant, present, in
+/// order, the driver takes at once from an in-memory trace.
+fn dense_case() -> impl Strategy<Value = Case> {
+    (1usize..6, 1usize..14).prop_flat_map(|(n, steps)| {
+        let cells = prop::collection::vec((0.0f64..16.0, 0.0f64..48.0, 0u8..12), n * steps);
+        let sizes = prop::collection::vec((0.5f64..12.0, 1.0f64..40.0), n);
+        // a hold of one to three steps: a tenant that misses a sample stays, or departs
+        let holds = 1i64..4;
+        (Just((n, steps)), sizes, cells, 0usize..3, holds).prop_map(
+            |((n, steps), sizes, cells, rule, hold)| {
+                let mut rows = vec![];
+                for k in 0..steps {
+                    for (u, &(spec_cpu, spec_mem)) in sizes.iter().enumerate() {
+                        let (cpu, mem, variant) = cells[k * n + u];
+                        // one in twelve left out (never in the first step), one in twelve a
+                        // halved spec, one in twelve the first spec again, else none given
+                        if k > 0 && variant == 0 {
+                            continue;
+                        }
+                        let spec = match variant {
+                            _ if k == 0 => vec![spec_cpu, spec_mem],
+                            1 => vec![spec_cpu / 2.0, spec_mem / 2.0],
+                            2 => vec![spec_cpu, spec_mem],
+                            _ => vec![f64::NAN, f64::NAN],
+                        };
+                        rows.push(Row {
+                            time: k as i64 * 300,
+                            tenant: format!("t{u}").into_bytes(),
+                            demand: vec![cpu, mem],
+                            spec,
+                            ..Row::default()
+                        });
+                    }
+                }
+                let (rule, hold) = (["spec", "usage", "peak"][rule], hold * 300);
+                let scenario = format!(
+                    r#"
+[[resources]]
+name = "cpu"
+[[resources]]
+name = "memory"
+kind = "incompressible"
+[[nodes]]
+name = "large"
+price_per_hour = 1.0
+capacity = {{ cpu = 16, memory = 64 }}
+[workload]
+trace = "t.csv"
+hold_seconds = {hold}
+[cost]
+allocation = "{rule}"
+[models.shared]
+node_type = "large"
+fill_target = 2.0
+shards = 2
+[models.containerized]
+node_type = "large"
+request_ratio = 0.5
+fill_target = 1.5
+[models.dedicated]
+"#
+                );
+                Case { scenario, rows }
+            },
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
+
+    /// Steps with one sample of every tenant, read from memory at once, give what the same
+    /// rows read one by one give, with tenants that miss a sample, depart and come back, and
+    /// specs that change, are given again or are not given.
+    #[test]
+    fn dense_steps_read_at_once_change_nothing(c in dense_case()) {
+        let s = Scenario::parse(Path::new("s.toml"), &c.scenario).unwrap();
+        let rows = run(&s, &mut VecSource::new("t.csv", c.rows.clone(), vec![true, true]), Options::default()).unwrap();
+        let trace = crate::memtrace::MemTrace::read(&mut VecSource::new("t.csv", c.rows.clone(), vec![true, true])).unwrap();
+        let memory = run(&s, &mut trace.source(), Options::default()).unwrap();
+        prop_assert_eq!(same_results(&rows, &memory), Ok(()));
+        let reference = Options { reference: true, ..Options::default() };
+        let general = run(&s, &mut trace.source(), reference).unwrap();
+        prop_assert_eq!(same_results(&rows, &general), Ok(()));
+    }
+}
