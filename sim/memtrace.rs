@@ -46,6 +46,8 @@ pub struct MemTrace {
     demand: Vec<f64>,
     /// Empty when the trace has no spec column at all.
     spec: Vec<f64>,
+    /// The rows that give a spec (some value not NaN), in order.
+    spec_rows: Vec<usize>,
     /// Empty when no row names a class; `u32::MAX` for a row without one.
     class: Vec<u32>,
     /// Empty when no row names a node; `u32::MAX` for a row without one.
@@ -68,6 +70,7 @@ impl MemTrace {
             key: vec![],
             demand: vec![],
             spec: vec![],
+            spec_rows: vec![],
             class: vec![],
             node: vec![],
             line: vec![],
@@ -85,6 +88,9 @@ impl MemTrace {
         self.demand.extend_from_slice(&row.demand);
         if self.has_spec.iter().any(|&s| s) {
             self.spec.extend_from_slice(&row.spec);
+            if row.spec.iter().any(|s| !s.is_nan()) {
+                self.spec_rows.push(n);
+            }
         }
         // class and node columns appear with the first row that names one
         for (column, interner, name) in [
@@ -236,6 +242,10 @@ impl Source for MemSource<'_> {
             } else {
                 &t.spec[i * r..]
             },
+            without_spec: match t.spec_rows.partition_point(|&j| j < i) {
+                next if next < t.spec_rows.len() => t.spec_rows[next] - i,
+                _ => t.time.len() - i,
+            },
         })
     }
 
@@ -343,5 +353,30 @@ mod tests {
         let mut src = trace.source();
         src.advance().unwrap();
         assert!(src.rows().is_none());
+    }
+
+    #[test]
+    fn rows_say_how_many_give_no_spec() {
+        // specs on rows 0 and 3 only (of 6)
+        let rows: Vec<Row> = (0..6)
+            .map(|i| {
+                let mut r = row(i * 60, "a", 1.0, "", "");
+                r.spec = if i % 3 == 0 {
+                    vec![2.0, f64::NAN]
+                } else {
+                    vec![f64::NAN; 2]
+                };
+                r
+            })
+            .collect();
+        let trace = MemTrace::read(&mut VecSource::new("t.csv", rows, vec![true, false])).unwrap();
+        let mut src = trace.source();
+        let mut without = vec![];
+        while src.advance().unwrap() {
+            without.push(src.rows().unwrap().without_spec);
+        }
+        // from row 0: none (it gives one); rows 1 and 2 give none, then row 3 does; from row 4
+        // to the end, none does
+        assert_eq!(without, [0, 2, 1, 0, 2, 1]);
     }
 }

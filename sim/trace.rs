@@ -97,6 +97,9 @@ pub struct Rows<'a> {
     pub demand: &'a [f64],
     /// Spec, row by row, NaN where a row gives none; empty when the trace has no spec column.
     pub spec: &'a [f64],
+    /// How many of the rows, from the first, give no spec at all (every row when none does),
+    /// so that a reader need not look at their spec.
+    pub without_spec: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -609,6 +609,7 @@ fn take_dense(tenants: &mut Tenants, block: &Rows<'_>, end: Time, k: u64, w: imp
         .fold(true, |ok, (&key, u)| ok & (key == u));
     // a NaN spec gives none; one equal to the tenant's changes nothing
     let same_spec = block.spec.is_empty()
+        || block.without_spec >= n
         || block.spec[..n * r]
             .iter()
             .zip(&tenants.spec[..n * r])
