@@ -2090,7 +2090,7 @@ impl<W: Width> Tally<'_, W> {
     /// `s = a = x`, no loss) with no entry of it down (so no outage: none is flagged), and whose
     /// busiest node's utilization is `busiest`: what a tenant's only entry on a node with
     /// nothing down or contended gets. The same operations, less those on a loss of 0 (which
-    /// would add 0 to the loss and break no class: `max_loss >= 0`).
+    /// would add 0 to the loss and break no class: `max_loss >= 0`). For at most 8 resources.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn admitted(
@@ -2105,8 +2105,12 @@ impl<W: Width> Tally<'_, W> {
     ) {
         let (r, rho_max) = (self.w.get(), self.rho_max);
         if let Some((violations, t)) = &mut self.check {
-            let steps: Vec<[f64; 2]> = x[..r].iter().map(|&x| [x, x]).collect();
-            check_step(violations, *t, u, dem, &steps);
+            // the callers take this path for at most 8 resources
+            let mut steps = [[0.0f64; 2]; 8];
+            for (step, &x) in steps.iter_mut().zip(&x[..r]) {
+                *step = [x, x];
+            }
+            check_step(violations, *t, u, dem, &steps[..r]);
         }
         debug_assert!(
             !self.outage[u],
