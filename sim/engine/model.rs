@@ -1603,37 +1603,13 @@ impl ModelRun {
             st.steps += 1;
             st.steps_with_tenants += 1;
             let nr = w.row_mut(racc, n);
-            if solo[u] {
-                // the tenant's only entry: its step is this one, accounted now, with its
-                // alone allotment and delivered amount the admitted demand (no other node adds to
-                // them, nor to its busiest node's utilization, 0 until now)
-                let mut busiest = 0.0;
-                for q in 0..r {
-                    let xq = x[q];
-                    if track_peak {
-                        let pk = &mut e_peak[j * r + q];
-                        *pk = at_least(*pk, xq);
-                    }
-                    match node_resource_step(&mut nr[q], st, q, ncap[q], xq) {
-                        Some(rho) if compressible[q] => {
-                            let rho = latency::clamp_rho(rho, rho_max);
-                            if rho > busiest {
-                                busiest = rho;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                let (spec, accs) = (w.row(t_inverse, u), w.row_mut(t_racc, u));
-                tally.admitted(u, spec, dem, &x[..r], accs, &mut t_acc[u], busiest);
-                continue;
-            }
-            let steps = w.row_mut(step_sa, u);
-            let mut busiest = node_rho[u];
+            // a solo tenant: this is its only entry, so its step is this one, accounted now, with
+            // its alone allotment and delivered amount the admitted demand (no other node adds to
+            // them, nor to its busiest node's utilization, 0 until now)
+            let solo_u = solo[u];
+            let mut busiest = if solo_u { 0.0 } else { node_rho[u] };
             for q in 0..r {
                 let xq = x[q];
-                steps[q][0] += xq;
-                steps[q][1] += xq;
                 if track_peak {
                     let pk = &mut e_peak[j * r + q];
                     *pk = at_least(*pk, xq);
@@ -1648,7 +1624,16 @@ impl ModelRun {
                     _ => {}
                 }
             }
-            node_rho[u] = busiest;
+            if solo_u {
+                let (spec, accs) = (w.row(t_inverse, u), w.row_mut(t_racc, u));
+                tally.admitted(u, spec, dem, &x[..r], accs, &mut t_acc[u], busiest);
+            } else {
+                for (steps, &xq) in w.row_mut(step_sa, u).iter_mut().zip(&x[..r]) {
+                    steps[0] += xq;
+                    steps[1] += xq;
+                }
+                node_rho[u] = busiest;
+            }
         }
         from + occupancy.len()
     }
