@@ -441,7 +441,10 @@ struct CostCache {
 #[derive(Default)]
 struct Scratch {
     ncap: Vec<f64>,
-    /// Admitted demand `x = min(d, cap)` per entry and resource (down entries included).
+    /// Admitted demand `x = min(d, cap)` per entry and resource (down entries included), row
+    /// by row (`i * r + q`), as gathered.
+    sxr: Vec<f64>,
+    /// The same, column-major, for the general step.
     sx: Vec<f64>,
     /// Delivered per entry and resource.
     sa: Vec<f64>,
@@ -1215,6 +1218,7 @@ impl ModelRun {
         let mut down_until = local.down_until;
         let sc = &mut self.sc;
         sc.ncap.copy_from_slice(&self.nodes.cap[n * r..(n + 1) * r]);
+        sc.sxr.resize(m * r, 0.0);
         sc.sx.resize(m * r, 0.0);
         sc.sa.resize(m * r, 0.0);
         sc.colsum.fill(0.0);
@@ -1225,12 +1229,24 @@ impl ModelRun {
             &local,
             &self.ents.down_until,
             &tenants.demand,
-            &mut sc.sx[..m * r],
+            &mut sc.sxr[..m * r],
             &mut sc.colsum[..r],
             &mut sc.down[..m],
         );
+        // nothing down and nothing contended: every policy delivers the admitted demand, and
+        // `deliver_admitted` accounts the solo tenants itself (no OOM kill either: every
+        // resource is within capacity)
+        let admitted = self.fast && !any_down && (0..r).all(|q| sc.colsum[q] <= sc.ncap[q]);
+        if !admitted {
+            // the general step reads the admitted demand column by column
+            for (i, row) in w.rows(&sc.sxr[..m * r]).enumerate() {
+                for (q, &x) in row.iter().enumerate() {
+                    sc.sx[q * m + i] = x;
+                }
+            }
+        }
         // containers: OOM kills on incompressible resources over capacity
-        if kind == ModelKind::Containerized {
+        if !admitted && kind == ModelKind::Containerized {
             let restart_steps = (self.spec.restart_seconds + self.step - 1) / self.step;
             for q in 0..r {
                 let c = sc.ncap[q];
@@ -1293,9 +1309,6 @@ impl ModelRun {
         // share each resource
         let track_peak = self.cost.allocation == Allocation::Peak;
         let mut contended = false;
-        let uncontended = (0..r).all(|q| sc.colsum[q] <= sc.ncap[q]);
-        // `deliver_admitted` accounts the solo tenants itself
-        let admitted = self.fast && uncontended && !any_down;
         if admitted {
             self.deliver_admitted(n, ents, eu, ctx, w);
         } else {
@@ -1474,15 +1487,13 @@ impl ModelRun {
         let (t_demand, solo) = (&ctx.tenants.demand[..], &self.solo[..]);
         let any_solo = r <= MAX_R && self.solo_count > 0;
         let mut tally = tally!(self, w, ctx);
-        let sx = &sc.sx[..m * r];
-        for (i, (&u, &j)) in eu[..m].iter().zip(ents).enumerate() {
+        let sxr = &sc.sxr[..m * r];
+        for ((&u, &j), xs) in eu[..m].iter().zip(ents).zip(w.rows(sxr)) {
             if any_solo && solo[u as usize] {
                 // the tenant's only entry: accounted now (as in the lone-entry run)
                 let u = u as usize;
                 let mut x = [0.0f64; MAX_R];
-                for q in 0..r {
-                    x[q] = sx[q * m + i];
-                }
+                x[..r].copy_from_slice(xs);
                 if track_peak {
                     let pk = w.row_mut(peak, j as usize);
                     for q in 0..r {
@@ -1507,14 +1518,14 @@ impl ModelRun {
             }
             let steps = w.row_mut(step_sa, u as usize);
             for q in 0..r {
-                let x = sx[q * m + i];
+                let x = xs[q];
                 steps[q][0] += x;
                 steps[q][1] += x;
             }
             if track_peak {
                 let pk = w.row_mut(peak, j as usize);
                 for q in 0..r {
-                    pk[q] = at_least(pk[q], sx[q * m + i]);
+                    pk[q] = at_least(pk[q], xs[q]);
                 }
             }
             let b = &mut node_rho[u as usize];
@@ -1523,8 +1534,12 @@ impl ModelRun {
             }
         }
         if self.cost.allocation == Allocation::Usage {
-            // the cost split by use reads the delivered amounts
-            sc.sa[..m * r].copy_from_slice(sx);
+            // the cost split by use reads the delivered amounts, column by column
+            for (i, row) in w.rows(sxr).enumerate() {
+                for (q, &x) in row.iter().enumerate() {
+                    sc.sa[q * m + i] = x;
+                }
+            }
         }
     }
 
@@ -2169,7 +2184,7 @@ fn check_step(violations: &mut Vec<String>, t: Time, u: usize, dem: &[f64], step
 }
 
 /// Gathers the admitted demand `x = min(d * share, cap)` of a node's entries `local` (row
-/// width `w`) at time `t` into `sx` (column-major, `q * m + i`), each resource's total over
+/// width `w`) at time `t` into `sx` (row by row, `i * r + q`), each resource's total over
 /// the entries that are up into `colsum` (zeroed by the caller), and whether each is down
 /// (`down_until`, per entry slot) into `downs`; returns whether any is down. A node none of
 /// whose entries can be down at `t` skips the per-entry check. The arrays are parameters so
@@ -2186,7 +2201,7 @@ fn gather_admitted(
     colsum: &mut [f64],
     downs: &mut [bool],
 ) -> bool {
-    let (r, m) = (w.get(), local.len());
+    let r = w.get();
     let rows = local
         .tenant
         .iter()
@@ -2195,24 +2210,24 @@ fn gather_admitted(
     // folded in (`maybe_down && ...`) costs the shared model 17 instructions per tenant-sample
     if local.down_until <= t {
         downs.fill(false);
-        for (i, (&u, (share, cap))) in rows.enumerate() {
+        for ((&u, (share, cap)), xs) in rows.zip(w.rows_mut(sx)) {
             let dem = w.row(t_demand, u as usize);
             for q in 0..r {
                 let x = at_most(dem[q] * share[q], cap[q]);
-                sx[q * m + i] = x;
+                xs[q] = x;
                 colsum[q] += x;
             }
         }
         return false;
     }
     let mut any_down = false;
-    let rows = rows.zip(&local.slot).zip(downs);
-    for (i, (((&u, (share, cap)), &j), down_out)) in rows.enumerate() {
+    let rows = rows.zip(&local.slot).zip(downs).zip(w.rows_mut(sx));
+    for ((((&u, (share, cap)), &j), down_out), xs) in rows {
         let dem = w.row(t_demand, u as usize);
         let down = down_until[j as usize] > t;
         for q in 0..r {
             let x = at_most(dem[q] * share[q], cap[q]);
-            sx[q * m + i] = x;
+            xs[q] = x;
             if !down {
                 colsum[q] += x;
             }
