@@ -1583,6 +1583,17 @@ impl ModelRun {
             &mut self.acc[..],
         );
         let solo = &self.solo[..];
+        // per entry slot and per tenant, the arrays cut to one length, so that one bound check
+        // serves the others
+        let ne = e_tenant.len();
+        let (e_down, e_share, e_cap) = (&e_down[..ne], &e_share[..ne * r], &e_cap[..ne * r]);
+        let nt = t_acc.len();
+        let (solo, t_demand, t_inverse) = (&solo[..nt], &t_demand[..nt * r], &t_inverse[..nt * r]);
+        let (t_racc, step_sa, node_rho) = (
+            &mut t_racc[..nt * r],
+            &mut step_sa[..nt * r],
+            &mut node_rho[..nt],
+        );
         let mut tally = tally!(self, w, ctx);
         let mut compressible = [false; MAX_R];
         compressible[..r].copy_from_slice(&self.compressible[..r]);
