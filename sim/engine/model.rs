@@ -437,7 +437,8 @@ struct CostCache {
 }
 
 /// Scratch buffers of a node step. The `m x r` matrices are column-major (`q * m + i` for
-/// entry `i` and resource `q`), so a resource's column is a slice.
+/// entry `i` and resource `q`), so a resource's column is a slice, except `sxr`, the admitted
+/// demand as gathered, row by row.
 #[derive(Default)]
 struct Scratch {
     ncap: Vec<f64>,
