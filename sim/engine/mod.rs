@@ -607,9 +607,9 @@ fn take_dense(tenants: &mut Tenants, block: &Rows<'_>, end: Time, k: u64, w: imp
         .iter()
         .zip(0u32..)
         .fold(true, |ok, (&key, u)| ok & (key == u));
-    // a NaN spec gives none; one equal to the tenant's changes nothing
-    let same_spec = block.spec.is_empty()
-        || block.without_spec >= n
+    // a NaN spec gives none; one equal to the tenant's changes nothing (a trace without a spec
+    // column gives none on every row)
+    let same_spec = block.without_spec >= n
         || block.spec[..n * r]
             .iter()
             .zip(&tenants.spec[..n * r])

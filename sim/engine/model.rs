@@ -1240,11 +1240,7 @@ impl ModelRun {
         let admitted = self.fast && !any_down && (0..r).all(|q| sc.colsum[q] <= sc.ncap[q]);
         if !admitted {
             // the general step reads the admitted demand column by column
-            for (i, row) in w.rows(&sc.sxr[..m * r]).enumerate() {
-                for (q, &x) in row.iter().enumerate() {
-                    sc.sx[q * m + i] = x;
-                }
-            }
+            columns(w, &sc.sxr[..m * r], &mut sc.sx[..m * r]);
         }
         // containers: OOM kills on incompressible resources over capacity
         if !admitted && kind == ModelKind::Containerized {
@@ -1429,26 +1425,14 @@ impl ModelRun {
         self.split_cost(n, ents, tenants);
         if self.solo_count > 0 && !admitted {
             // tenants whose only entry is here: their step is complete
-            let (t_inverse, t_demand) = (&self.spec_inverse[..], &tenants.demand[..]);
-            let (t_racc, step_sa, t_acc) =
-                (&mut self.racc[..], &mut self.step_sa[..], &mut self.acc[..]);
-            let (node_rho, solo) = (&mut self.node_rho[..], &self.solo[..]);
-            let mut tally = tally!(self, w, ctx);
-            for &u in eu {
-                let u = u as usize;
-                if solo[u] {
-                    let (spec, dem) = (w.row(t_inverse, u), w.row(t_demand, u));
-                    let (accs, steps) = (w.row_mut(t_racc, u), w.row_mut(step_sa, u));
-                    tally.tenant(u, spec, dem, accs, steps, &mut t_acc[u], &mut node_rho[u]);
-                }
-            }
+            self.account_listed(ctx, eu, true, w);
         }
         local.down_until = down_until;
         self.nodes.entries[n] = local;
     }
 
     /// The step of node `n`, with entries `ents` of tenants `eu`, when no entry is down and no resource is
-    /// contended: every policy delivers the admitted demand (`sc.sx`), so the entries are
+    /// contended: every policy delivers the admitted demand (`sc.sxr`, row by row), so the entries are
     /// accounted in one pass over all resources. The same sums, in the same order per tenant
     /// and resource, as the general step's uncontended columns.
     #[inline(always)]
@@ -1460,7 +1444,6 @@ impl ModelRun {
         ctx: &StepCtx<'_>,
         w: impl Width,
     ) {
-        const MAX_R: usize = 8;
         let r = w.get();
         let m = ents.len();
         let sc = &mut self.sc;
@@ -1486,19 +1469,17 @@ impl ModelRun {
             &mut self.acc[..],
         );
         let (t_demand, solo) = (&ctx.tenants.demand[..], &self.solo[..]);
-        let any_solo = r <= MAX_R && self.solo_count > 0;
+        let any_solo = self.solo_count > 0;
         let mut tally = tally!(self, w, ctx);
         let sxr = &sc.sxr[..m * r];
         for ((&u, &j), xs) in eu[..m].iter().zip(ents).zip(w.rows(sxr)) {
             if any_solo && solo[u as usize] {
                 // the tenant's only entry: accounted now (as in the lone-entry run)
                 let u = u as usize;
-                let mut x = [0.0f64; MAX_R];
-                x[..r].copy_from_slice(xs);
                 if track_peak {
                     let pk = w.row_mut(peak, j as usize);
                     for q in 0..r {
-                        pk[q] = at_least(pk[q], x[q]);
+                        pk[q] = at_least(pk[q], xs[q]);
                     }
                 }
                 let (spec, dem, accs) = (
@@ -1510,7 +1491,7 @@ impl ModelRun {
                     u,
                     spec,
                     dem,
-                    &x[..r],
+                    xs,
                     accs,
                     &mut t_acc[u],
                     at_least(0.0, busiest),
@@ -1536,11 +1517,7 @@ impl ModelRun {
         }
         if self.cost.allocation == Allocation::Usage {
             // the cost split by use reads the delivered amounts, column by column
-            for (i, row) in w.rows(sxr).enumerate() {
-                for (q, &x) in row.iter().enumerate() {
-                    sc.sa[q * m + i] = x;
-                }
-            }
+            columns(w, sxr, &mut sc.sa[..m * r]);
         }
     }
 
@@ -1853,36 +1830,45 @@ impl ModelRun {
             // every present tenant was accounted by its node
             return;
         }
-        let tenants = ctx.tenants;
+        if !ctx.dense {
+            self.account_listed(ctx, ctx.present, false, w);
+            return;
+        }
+        // every tenant, in index order: the arrays walked side by side, no index to check, and
+        // borrowed once, so that the loop keeps them in registers
         let mut tally = tally!(self, w, ctx);
-        // the arrays borrowed once, so that the loop keeps them in registers
-        let (t_inverse, t_demand) = (&self.spec_inverse[..], &tenants.demand[..]);
+        let (t_inverse, t_demand) = (&self.spec_inverse[..], &ctx.tenants.demand[..]);
         let (racc, step_sa, acc) = (&mut self.racc[..], &mut self.step_sa[..], &mut self.acc[..]);
         let (node_rho, solo) = (&mut self.node_rho[..], &self.solo[..]);
-        if ctx.dense {
-            // every tenant, in index order: the arrays walked side by side, no index to check
-            let rows = w.rows(t_inverse).zip(w.rows(t_demand));
-            let sums = w.rows_mut(racc).zip(w.rows_mut(step_sa));
-            let scalars = acc.iter_mut().zip(node_rho.iter_mut());
-            let tenants = rows.zip(sums).zip(scalars).enumerate();
-            if self.solo_count == 0 {
-                for (u, (((spec, dem), (accs, steps)), (st, busiest))) in tenants {
-                    tally.tenant(u, spec, dem, accs, steps, st, busiest);
-                }
-            } else {
-                for ((u, (((spec, dem), (accs, steps)), (st, busiest))), &solo) in tenants.zip(solo)
-                {
-                    if !solo {
-                        tally.tenant(u, spec, dem, accs, steps, st, busiest);
-                    }
-                }
+        let rows = w.rows(t_inverse).zip(w.rows(t_demand));
+        let sums = w.rows_mut(racc).zip(w.rows_mut(step_sa));
+        let scalars = acc.iter_mut().zip(node_rho.iter_mut());
+        let tenants = rows.zip(sums).zip(scalars).enumerate();
+        if self.solo_count == 0 {
+            for (u, (((spec, dem), (accs, steps)), (st, busiest))) in tenants {
+                tally.tenant(u, spec, dem, accs, steps, st, busiest);
             }
         } else {
-            for &u in ctx.present {
-                let u = u as usize;
-                if solo[u] {
-                    continue;
+            for ((u, (((spec, dem), (accs, steps)), (st, busiest))), &solo) in tenants.zip(solo) {
+                if !solo {
+                    tally.tenant(u, spec, dem, accs, steps, st, busiest);
                 }
+            }
+        }
+    }
+
+    /// Accounts the step of each tenant of `listed` that is [`Self::solo`] or not, as `solo`
+    /// says, from its step sums. Out of line: the node step calls it only for a node that needs
+    /// the general step, and it would crowd the node step's registers.
+    #[inline(never)]
+    fn account_listed(&mut self, ctx: &StepCtx<'_>, listed: &[u32], solo: bool, w: impl Width) {
+        let (t_inverse, t_demand) = (&self.spec_inverse[..], &ctx.tenants.demand[..]);
+        let (racc, step_sa, acc) = (&mut self.racc[..], &mut self.step_sa[..], &mut self.acc[..]);
+        let (node_rho, is_solo) = (&mut self.node_rho[..], &self.solo[..]);
+        let mut tally = tally!(self, w, ctx);
+        for &u in listed {
+            let u = u as usize;
+            if is_solo[u] == solo {
                 let (spec, dem) = (w.row(t_inverse, u), w.row(t_demand, u));
                 let (accs, steps) = (w.row_mut(racc, u), w.row_mut(step_sa, u));
                 tally.tenant(u, spec, dem, accs, steps, &mut acc[u], &mut node_rho[u]);
@@ -2064,7 +2050,7 @@ impl<W: Width> Tally<'_, W> {
     ) {
         let (r, rho_max) = (self.w.get(), self.rho_max);
         if let Some((violations, t)) = &mut self.check {
-            check_step(violations, *t, u, dem, steps);
+            check_steps(violations, *t, u, dem, steps);
         }
         let mut violated = std::mem::replace(&mut self.outage[u], false);
         if violated {
@@ -2102,7 +2088,7 @@ impl<W: Width> Tally<'_, W> {
     /// `s = a = x`, no loss) with no entry of it down (so no outage: none is flagged), and whose
     /// busiest node's utilization is `busiest`: what a tenant's only entry on a node with
     /// nothing down or contended gets. The same operations, less those on a loss of 0 (which
-    /// would add 0 to the loss and break no class: `max_loss >= 0`). For at most 8 resources.
+    /// would add 0 to the loss and break no class: `max_loss >= 0`).
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn admitted(
@@ -2117,12 +2103,9 @@ impl<W: Width> Tally<'_, W> {
     ) {
         let (r, rho_max) = (self.w.get(), self.rho_max);
         if let Some((violations, t)) = &mut self.check {
-            // the callers take this path for at most 8 resources
-            let mut steps = [[0.0f64; 2]; 8];
-            for (step, &x) in steps.iter_mut().zip(&x[..r]) {
-                *step = [x, x];
+            for q in 0..r {
+                check_step(violations, *t, u, q, dem[q], [x[q], x[q]]);
             }
-            check_step(violations, *t, u, dem, &steps[..r]);
         }
         debug_assert!(
             !self.outage[u],
@@ -2182,16 +2165,23 @@ impl<W: Width> Tally<'_, W> {
     }
 }
 
-/// Records in `violations` (the first few only) the resources whose step of tenant `u` at `t`
-/// breaks `0 <= a <= s <= d`, for demand `dem` and step amounts `steps` (`[s, a]`).
+/// [`check_step`] for every resource, with the demand `dem` and step amounts `steps`.
 #[cold]
 #[inline(never)]
-fn check_step(violations: &mut Vec<String>, t: Time, u: usize, dem: &[f64], steps: &[[f64; 2]]) {
-    for (q, (&d, &[s, a])) in dem.iter().zip(steps).enumerate() {
-        let tol = 1e-9 * (1.0 + d);
-        if !(a >= -tol && a <= s + tol && s <= d + tol) && violations.len() < 10 {
-            violations.push(format!("t={t} tenant {u} resource {q}: a={a} s={s} d={d}"));
-        }
+fn check_steps(violations: &mut Vec<String>, t: Time, u: usize, dem: &[f64], steps: &[[f64; 2]]) {
+    for (q, (&d, &step)) in dem.iter().zip(steps).enumerate() {
+        check_step(violations, t, u, q, d, step);
+    }
+}
+
+/// Records in `violations` (the first few only) a step of tenant `u` at `t` whose resource `q`
+/// breaks `0 <= a <= s <= d`, for its demand `d` and step amounts `[s, a]`.
+#[cold]
+#[inline(never)]
+fn check_step(violations: &mut Vec<String>, t: Time, u: usize, q: usize, d: f64, [s, a]: [f64; 2]) {
+    let tol = 1e-9 * (1.0 + d);
+    if !(a >= -tol && a <= s + tol && s <= d + tol) && violations.len() < 10 {
+        violations.push(format!("t={t} tenant {u} resource {q}: a={a} s={s} d={d}"));
     }
 }
 
@@ -2282,6 +2272,18 @@ fn at_most(v: f64, limit: f64) -> f64 {
         v
     } else {
         limit
+    }
+}
+
+/// The rows of `rows` (width `w`) into `cols`, column-major (`q * m + i` for row `i` of `m`).
+/// Out of line: only a node that needs the general step, or a split by use, takes it.
+#[inline(never)]
+fn columns(w: impl Width, rows: &[f64], cols: &mut [f64]) {
+    let m = rows.len() / w.get().max(1);
+    for (i, row) in w.rows(rows).enumerate() {
+        for (q, &x) in row.iter().enumerate() {
+            cols[q * m + i] = x;
+        }
     }
 }
 

@@ -454,6 +454,23 @@ struct Case {
     rows: Vec<Row>,
 }
 
+impl Case {
+    /// The case's scenario.
+    fn scenario(&self) -> Scenario {
+        Scenario::parse(Path::new("s.toml"), &self.scenario).unwrap()
+    }
+
+    /// Its rows, read one by one (both resources have a spec column).
+    fn source(&self) -> VecSource {
+        VecSource::new("t.csv", self.rows.clone(), vec![true, true])
+    }
+
+    /// Its rows, held in memory.
+    fn in_memory(&self) -> crate::memtrace::MemTrace {
+        crate::memtrace::MemTrace::read(&mut self.source()).unwrap()
+    }
+}
+
 fn case() -> impl Strategy<Value = Case> {
     let params = (
         0.2f64..1.0,                 // request_ratio
@@ -539,10 +556,9 @@ proptest! {
 
     #[test]
     fn invariants_hold_on_random_clusters(c in case()) {
-        let s = Scenario::parse(Path::new("s.toml"), &c.scenario).unwrap();
-        let mut src = VecSource::new("t.csv", c.rows.clone(), vec![true, true]);
+        let s = c.scenario();
         let options = Options { check_invariants: true, ..Options::default() };
-        let run = run(&s, &mut src, options).unwrap();
+        let run = run(&s, &mut c.source(), options).unwrap();
         for m in &run.models {
             // 0 <= a <= s <= d per tenant-step and sum a <= C per node-resource-step
             prop_assert!(m.invariant_violations.is_empty(), "{}: {:?}", m.name, m.invariant_violations);
@@ -800,17 +816,16 @@ proptest! {
     /// within a step (which defeats the driver's positional tenant guess).
     #[test]
     fn fast_paths_sources_and_row_order_change_nothing(c in case(), seed in any::<u64>()) {
-        let s = Scenario::parse(Path::new("s.toml"), &c.scenario).unwrap();
-        let fast = run(&s, &mut VecSource::new("t.csv", c.rows.clone(), vec![true, true]), Options::default()).unwrap();
+        let s = c.scenario();
+        let fast = run(&s, &mut c.source(), Options::default()).unwrap();
         let reference = Options { reference: true, ..Options::default() };
-        let general = run(&s, &mut VecSource::new("t.csv", c.rows.clone(), vec![true, true]), reference).unwrap();
+        let general = run(&s, &mut c.source(), reference).unwrap();
         prop_assert_eq!(same_results(&fast, &general), Ok(()), "fast against general");
 
-        let trace = crate::memtrace::MemTrace::read(&mut VecSource::new("t.csv", c.rows.clone(), vec![true, true])).unwrap();
-        let memory = run(&s, &mut trace.source(), Options::default()).unwrap();
+        let memory = run(&s, &mut c.in_memory().source(), Options::default()).unwrap();
         prop_assert_eq!(same_results(&fast, &memory), Ok(()), "in memory");
 
-        let mut piped = crate::pipeline::Pipelined::new(Box::new(VecSource::new("t.csv", c.rows.clone(), vec![true, true])));
+        let mut piped = crate::pipeline::Pipelined::new(Box::new(c.source()));
         let piped = run(&s, &mut piped, Options::default()).unwrap();
         prop_assert_eq!(same_results(&fast, &piped), Ok(()), "pipelined");
 
@@ -919,9 +934,9 @@ proptest! {
     /// specs that change, are given again or are not given.
     #[test]
     fn dense_steps_read_at_once_change_nothing(c in dense_case()) {
-        let s = Scenario::parse(Path::new("s.toml"), &c.scenario).unwrap();
-        let rows = run(&s, &mut VecSource::new("t.csv", c.rows.clone(), vec![true, true]), Options::default()).unwrap();
-        let trace = crate::memtrace::MemTrace::read(&mut VecSource::new("t.csv", c.rows.clone(), vec![true, true])).unwrap();
+        let s = c.scenario();
+        let rows = run(&s, &mut c.source(), Options::default()).unwrap();
+        let trace = c.in_memory();
         let memory = run(&s, &mut trace.source(), Options::default()).unwrap();
         prop_assert_eq!(same_results(&rows, &memory), Ok(()));
         let reference = Options { reference: true, ..Options::default() };
