@@ -20,6 +20,9 @@ use overbook_models::sharing;
 
 use super::memory::Memory;
 
+mod by_tenant;
+use by_tenant::ByTenant;
+
 use super::{EventKind, StepCtx, Tenants, Time, Width};
 use crate::scenario::{CostSettings, ModelKind, ModelSpec, Scenario, SloClass};
 
@@ -539,6 +542,8 @@ pub struct ModelRun {
     bucket_hours: usize,
     /// The current step's series bucket.
     bucket: usize,
+    /// What the tenant-major step keeps per node and entry.
+    by_tenant: ByTenant,
 }
 
 impl ModelRun {
@@ -627,6 +632,7 @@ impl ModelRun {
             check,
             fast,
             violations: vec![],
+            by_tenant: ByTenant::default(),
         }
     }
 
@@ -755,6 +761,14 @@ impl ModelRun {
         if self.rates.len() < nt || self.rates_epoch != ctx.tenants.spec_epoch {
             self.update_rates(ctx);
         }
+        if self.by_tenant_applies(ctx) && self.step_by_tenant(ctx) {
+            self.count_sold(ctx);
+            self.totals.nodes_peak = self.totals.nodes_peak.max(self.nodes.open_count);
+            if let Some(m) = &mut self.memory {
+                m.record(ctx);
+            }
+            return;
+        }
         // runs of nodes that need no sharing take the short step; the others the general one,
         // in node order either way
         let mut n = 0;
@@ -764,7 +778,7 @@ impl ModelRun {
             }
             if n < self.nodes.open.len() {
                 if self.nodes.open[n] {
-                    self.step_node(n, ctx);
+                    self.step_node(n, ctx, false);
                 }
                 n += 1;
             }
@@ -928,16 +942,36 @@ impl ModelRun {
             }
         }
         self.flush_cost(n);
+        // a node's entries in tenant order (then slot), so that summing them in the node's
+        // order or tenant by tenant adds the same amounts in the same order
         let local = &mut self.nodes.entries[n];
-        local.slot.push(j as u32);
-        local.tenant.push(u as u32);
-        local.share.extend_from_slice(share);
+        let key = (u as u32, j as u32);
+        let p = local
+            .tenant
+            .iter()
+            .zip(&local.slot)
+            .position(|(&v, &k)| (v, k) > key)
+            .unwrap_or(local.len());
+        local.slot.insert(p, j as u32);
+        local.tenant.insert(p, u as u32);
+        local.share.splice(p * r..p * r, share.iter().copied());
         // the caps, computed at the node's next step (its cap epoch is unknown)
-        local.cap.extend(std::iter::repeat_n(f64::NAN, r));
+        local
+            .cap
+            .splice(p * r..p * r, std::iter::repeat_n(f64::NAN, r));
         self.nodes.update_occupancy(n);
         let st = &mut self.nodes.stats[n];
         st.entries_max = st.entries_max.max(self.nodes.entries[n].len());
-        self.tenant_entries[u].push(j as u32);
+        // a tenant's entries in node order (then slot): the order the node steps reach them
+        let node = &self.ents.node;
+        let list = &self.tenant_entries[u];
+        let key = (n as u32, j as u32);
+        let p = list
+            .iter()
+            .position(|&k| (node[k as usize], k) > key)
+            .unwrap_or(list.len());
+        self.tenant_entries[u].insert(p, j as u32);
+        self.by_tenant.stale = true;
     }
 
     fn place(&mut self, u: usize, ctx: &StepCtx<'_>) {
@@ -1135,6 +1169,7 @@ impl ModelRun {
         let r = self.r();
         self.set_solo(u, false);
         let entries = std::mem::take(&mut self.tenant_entries[u]);
+        self.by_tenant.stale = true;
         for &j in &entries {
             let j = j as usize;
             let n = self.ents.node[j] as usize;
@@ -1190,12 +1225,16 @@ impl ModelRun {
 
     /// Shares node `n`'s resources for the step and accounts what it delivered, with the
     /// resource count a constant where it is small (so the per-resource loops unroll).
-    fn step_node(&mut self, n: usize, ctx: &StepCtx<'_>) {
-        by_resource_count!(self.r(), |r| self.step_node_with(n, ctx, r))
+    ///
+    /// With `per_entry` (the tenant-major step, [`Self::step_by_tenant`]), what each entry got
+    /// is left per entry ([`ByTenant`]) rather than summed per tenant, and no tenant is
+    /// accounted here.
+    fn step_node(&mut self, n: usize, ctx: &StepCtx<'_>, per_entry: bool) {
+        by_resource_count!(self.r(), |r| self.step_node_with(n, ctx, per_entry, r))
     }
 
     #[inline(always)]
-    fn step_node_with(&mut self, n: usize, ctx: &StepCtx<'_>, w: impl Width) {
+    fn step_node_with(&mut self, n: usize, ctx: &StepCtx<'_>, per_entry: bool, w: impl Width) {
         let r = w.get();
         let t = ctx.t;
         let tenants: &Tenants = ctx.tenants;
@@ -1237,7 +1276,13 @@ impl ModelRun {
         // nothing down and nothing contended: every policy delivers the admitted demand, and
         // `deliver_admitted` accounts the solo tenants itself (no OOM kill either: every
         // resource is within capacity)
-        let admitted = self.fast && !any_down && (0..r).all(|q| sc.colsum[q] <= sc.ncap[q]);
+        let admitted =
+            self.fast && !per_entry && !any_down && (0..r).all(|q| sc.colsum[q] <= sc.ncap[q]);
+        if per_entry {
+            for &j in ents {
+                self.by_tenant.rho[j as usize] = 0.0;
+            }
+        }
         if !admitted {
             // the general step reads the admitted demand column by column
             columns(w, &sc.sxr[..m * r], &mut sc.sx[..m * r]);
@@ -1371,9 +1416,13 @@ impl ModelRun {
                     } else {
                         xs[i]
                     };
-                    let step = &mut self.step_sa[u * r + q];
-                    step[0] += s;
-                    step[1] += a;
+                    if per_entry {
+                        self.by_tenant.sa[j * r + q] = [s, a];
+                    } else {
+                        let step = &mut self.step_sa[u * r + q];
+                        step[0] += s;
+                        step[1] += a;
+                    }
                     sc.sa[q * m + i] = a;
                     sum += a;
                     if sc.down[i] && s > 0.0 {
@@ -1401,11 +1450,16 @@ impl ModelRun {
                     .nodes
                     .resource_step(n, q, sum_a, compressible, self.rho_max)
                 {
-                    let node_rho = &mut self.node_rho[..];
-                    for (&u, &down) in eu.iter().zip(&sc.down) {
-                        let busiest = &mut node_rho[u as usize];
-                        if !down && rho > *busiest {
-                            *busiest = rho;
+                    // per entry or per tenant, the busiest node it is up on
+                    let (busiest, by): (&mut [f64], &[u32]) = if per_entry {
+                        (&mut self.by_tenant.rho[..], ents)
+                    } else {
+                        (&mut self.node_rho[..], eu)
+                    };
+                    for (&k, &down) in by.iter().zip(&sc.down) {
+                        let b = &mut busiest[k as usize];
+                        if !down && rho > *b {
+                            *b = rho;
                         }
                     }
                 }
@@ -1423,7 +1477,7 @@ impl ModelRun {
             self.nodes.acc[n].contended_steps += 1;
         }
         self.split_cost(n, ents, tenants);
-        if self.solo_count > 0 && !admitted {
+        if self.solo_count > 0 && !admitted && !per_entry {
             // tenants whose only entry is here: their step is complete
             self.account_listed(ctx, eu, true, w);
         }
@@ -1765,6 +1819,12 @@ impl ModelRun {
     /// accounted those), with the resource count a constant where it is small (so the
     /// per-resource loops unroll), and the step's sold unit-seconds.
     fn account_tenants(&mut self, ctx: &StepCtx<'_>) {
+        self.count_sold(ctx);
+        by_resource_count!(self.r(), |r| self.account_with(ctx, r))
+    }
+
+    /// Adds the step's sold unit-seconds (the present tenants' specs) to the totals.
+    fn count_sold(&mut self, ctx: &StepCtx<'_>) {
         // the present tenants change only with events
         let epoch = ctx.tenants.spec_epoch;
         if !ctx.events.is_empty() || self.sold_key != Some(epoch) {
@@ -1779,7 +1839,6 @@ impl ModelRun {
         for (sold, &step) in self.totals.sold_seconds.iter_mut().zip(&self.sold_step) {
             *sold += step;
         }
-        by_resource_count!(self.r(), |r| self.account_with(ctx, r))
     }
 
     /// Per tenant, what a step adds to its revenue and to its dedicated cost, and `1 / spec`: the same every

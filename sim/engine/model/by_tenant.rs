@@ -1,0 +1,278 @@
+//! The tenant-major step of a model whose tenants have several entries (shards, containers):
+//! the node-major step reaches each tenant's demand and step sums once per entry, in the
+//! nodes' order, which is all over the per-tenant arrays; this step walks the tenants in index
+//! order instead, so that it reads and writes those arrays front to back.
+//!
+//! 1. Gather, tenant by tenant: each entry's admitted demand `x = min(d * share, cap)`, kept
+//!    per entry, and summed into its node's totals.
+//! 2. The nodes, in node order: a node with nothing down and no resource over capacity
+//!    delivers the admitted demand (its sums are the totals of 1); another takes the general
+//!    step, which leaves what each of its entries got per entry.
+//! 3. Account, tenant by tenant, summing what its entries got in its entries' order.
+//!
+//! A node's entries are kept in tenant order and a tenant's in node order (see
+//! [`ModelRun::add_entry`]), so the node totals of 1 add the same amounts in the same order as
+//! the node-major gather does, and the tenant sums of 3 as the node-major step's per-tenant
+//! sums: the results are the node-major step's, bit for bit (a property test compares the
+//! two with [`super::super::Options::reference`]).
+
+use overbook_models::cost::Allocation;
+
+use super::{at_least, at_most, tally, ModelRun, Tally};
+use crate::engine::{StepCtx, Width};
+use crate::scenario::ModelKind;
+
+/// The largest resource count the tenant-major step takes (its per-tenant sums are arrays).
+const MAX_R: usize = 4;
+
+/// What the tenant-major step keeps per node and entry between its passes, and its plan: the
+/// entries in tenant order, then each tenant's in node order, with what the gather reads of
+/// them, rebuilt when an entry is added or removed or the tenants' specs (so the caps) change.
+#[derive(Debug, Default)]
+pub(super) struct ByTenant {
+    /// Per node and resource (`n * r + q`), the admitted demand of its entries that are up,
+    /// summed in the node's order.
+    colsum: Vec<f64>,
+    /// Per node, its busiest compressible resource's utilization as the latency factor takes
+    /// it, when its entries got their admitted demand; negative when the node took the general
+    /// step, whose amounts are per entry (`sa`, `rho`).
+    busy: Vec<f64>,
+    /// Per entry slot and resource, the alone allotment and the delivered amount the general
+    /// step gave it.
+    pub(super) sa: Vec<[f64; 2]>,
+    /// Per entry slot, the utilization of its node as the latency factor takes it, from the
+    /// general step (0 for an entry that is down).
+    pub(super) rho: Vec<f64>,
+    /// Whether the plan must be rebuilt (an entry was added or removed).
+    pub(super) stale: bool,
+    /// The tenants' spec epoch the plan's caps are for.
+    epoch: Option<u64>,
+    /// Per tenant, how many entries it has (the plan's entries are tenant by tenant).
+    count: Vec<u32>,
+    /// Per plan entry, its node and slot.
+    node: Vec<u32>,
+    slot: Vec<u32>,
+    /// Per plan entry and resource (`k * r + q`), its share of the tenant's demand and its cap.
+    share_cap: Vec<[f64; 2]>,
+    /// Per tenant and resource, its entries' admitted demand summed in their order.
+    sx: Vec<f64>,
+}
+
+impl ModelRun {
+    /// Whether this step is taken tenant by tenant: every tenant present in index order, a
+    /// model whose tenants may have several entries, and a cost split that does not read the
+    /// delivered amounts.
+    pub(super) fn by_tenant_applies(&self, ctx: &StepCtx<'_>) -> bool {
+        self.fast
+            && ctx.dense
+            && self.spec.kind != ModelKind::Dedicated
+            && self.cost.allocation != Allocation::Usage
+            && self.r() <= MAX_R
+    }
+
+    /// Shares every node and accounts every tenant, tenant by tenant (module documentation),
+    /// unless an entry may be down (an OOM kill's restart): then it returns false having
+    /// changed nothing but the entries' caps, and the node-major step is to be taken.
+    pub(super) fn step_by_tenant(&mut self, ctx: &StepCtx<'_>) -> bool {
+        by_resource_count!(self.r(), |r| self.step_by_tenant_with(ctx, r))
+    }
+
+    #[inline(always)]
+    fn step_by_tenant_with(&mut self, ctx: &StepCtx<'_>, w: impl Width) -> bool {
+        let r = w.get();
+        let (t, tenants) = (ctx.t, ctx.tenants);
+        let epoch = tenants.spec_epoch;
+        let (nn, ne) = (self.nodes.open.len(), self.ents.tenant.len());
+        let bt = &mut self.by_tenant;
+        bt.colsum.clear();
+        bt.colsum.resize(nn * r, 0.0);
+        bt.busy.resize(nn, 0.0);
+        bt.sa.resize(ne * r, [0.0; 2]);
+        bt.rho.resize(ne, 0.0);
+
+        // the entries' caps for the tenants' specs, and whether any entry may be down
+        let mut maybe_down = false;
+        for n in 0..nn {
+            if !self.nodes.open[n] || self.nodes.entries[n].is_empty() {
+                continue;
+            }
+            if self.nodes.acc[n].cap_epoch != epoch {
+                let mut local = std::mem::take(&mut self.nodes.entries[n]);
+                self.refresh_caps(n, &mut local, tenants, w);
+                self.nodes.entries[n] = local;
+            }
+            maybe_down |= self.nodes.entries[n].down_until > t;
+        }
+        if maybe_down {
+            return false;
+        }
+        if self.by_tenant.stale || self.by_tenant.epoch != Some(epoch) {
+            self.plan(epoch, w);
+        }
+
+        // 1. the admitted demand, tenant by tenant, and the nodes' totals
+        self.gather_by_tenant(&tenants.demand, w);
+
+        // 2. the nodes, in node order
+        let track_peak = self.cost.allocation == Allocation::Peak;
+        for n in 0..nn {
+            if !self.nodes.open[n] {
+                continue;
+            }
+            let local = &self.nodes.entries[n];
+            if local.is_empty() {
+                self.nodes.acc[n].steps += 1;
+                continue;
+            }
+            let (sums, ncap) = (w.row(&self.by_tenant.colsum, n), w.row(&self.nodes.cap, n));
+            let admitted = local.down_until <= t && (0..r).all(|q| sums[q] <= ncap[q]);
+            if !admitted {
+                self.by_tenant.busy[n] = -1.0;
+                self.step_node(n, ctx, true);
+                continue;
+            }
+            let st = &mut self.nodes.acc[n];
+            st.steps += 1;
+            st.steps_with_tenants += 1;
+            let mut busiest = 0.0;
+            for q in 0..r {
+                let delivered = self.by_tenant.colsum[n * r + q];
+                if let Some(rho) =
+                    self.nodes
+                        .resource_step(n, q, delivered, self.compressible[q], self.rho_max)
+                {
+                    busiest = at_least(busiest, rho);
+                }
+            }
+            self.by_tenant.busy[n] = busiest;
+            if !track_peak && self.nodes.acc[n].split_epoch != epoch {
+                let local = std::mem::take(&mut self.nodes.entries[n]);
+                self.split_cost(n, &local.slot, tenants);
+                self.nodes.entries[n] = local;
+            }
+        }
+
+        // 3. every tenant's step, from what its entries got
+        self.account_by_tenant(ctx, w);
+        true
+    }
+
+    /// Step 3 of the tenant-major step: every tenant's step, from what its entries got, summed
+    /// in its entries' order.
+    #[inline(always)]
+    fn account_by_tenant(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
+        let r = w.get();
+        let track_peak = self.cost.allocation == Allocation::Peak;
+        let mut tally = tally!(self, w, ctx);
+        let (t_inverse, t_demand) = (&self.spec_inverse[..], &ctx.tenants.demand[..]);
+        let e_peak = &mut self.ents.peak[..];
+        let bt = &self.by_tenant;
+        let busy = &bt.busy[..];
+        let rows = w.rows(t_inverse).zip(w.rows(t_demand)).zip(w.rows(&bt.sx));
+        let sums = w.rows_mut(&mut self.racc[..]).zip(&mut self.acc[..]);
+        let mut nodes = bt.node.iter();
+        let mut start = 0;
+        for (u, ((((spec, dem), sx), (accs, st)), &count)) in
+            rows.zip(sums).zip(&bt.count).enumerate()
+        {
+            let count = count as usize;
+            // the usual case: every entry got its admitted demand (s = a = the sum gathered)
+            let mut admitted = !track_peak;
+            let mut busiest = 0.0f64;
+            for &n in nodes.by_ref().take(count) {
+                let b = busy[n as usize];
+                admitted &= b >= 0.0;
+                if b > busiest {
+                    busiest = b;
+                }
+            }
+            let entries = start..start + count;
+            start += count;
+            if admitted {
+                // nothing of it is down either
+                tally.admitted(u, spec, dem, sx, accs, st, busiest);
+                continue;
+            }
+            // else what each entry got, summed in the entries' order
+            let mut steps = [[0.0f64; 2]; MAX_R];
+            let mut busiest = 0.0f64;
+            for k in entries {
+                let (n, j) = (bt.node[k] as usize, bt.slot[k] as usize);
+                let b = busy[n];
+                let rho = if b >= 0.0 {
+                    let sc = w.row(&bt.share_cap, k);
+                    let pk = w.row_mut(e_peak, j);
+                    for q in 0..r {
+                        let x = at_most(dem[q] * sc[q][0], sc[q][1]);
+                        steps[q][0] += x;
+                        steps[q][1] += x;
+                        if track_peak {
+                            pk[q] = at_least(pk[q], x);
+                        }
+                    }
+                    b
+                } else {
+                    let got = w.row(&bt.sa, j);
+                    for q in 0..r {
+                        steps[q][0] += got[q][0];
+                        steps[q][1] += got[q][1];
+                    }
+                    bt.rho[j]
+                };
+                if rho > busiest {
+                    busiest = rho;
+                }
+            }
+            tally.tenant(u, spec, dem, accs, &mut steps[..r], st, &mut busiest);
+        }
+    }
+
+    /// Rebuilds the plan ([`ByTenant`]) from the entries, their caps being for the tenants'
+    /// spec epoch `epoch`.
+    fn plan(&mut self, epoch: u64, w: impl Width) {
+        let e = &self.ents;
+        let bt = &mut self.by_tenant;
+        bt.stale = false;
+        bt.epoch = Some(epoch);
+        bt.count.clear();
+        bt.node.clear();
+        bt.slot.clear();
+        bt.share_cap.clear();
+        for list in &self.tenant_entries {
+            for &j in list {
+                bt.node.push(e.node[j as usize]);
+                bt.slot.push(j);
+                let (share, cap) = (w.row(&e.share, j as usize), w.row(&e.cap, j as usize));
+                bt.share_cap
+                    .extend(share.iter().zip(cap).map(|(&s, &c)| [s, c]));
+            }
+            bt.count.push(list.len() as u32);
+        }
+        bt.sx.clear();
+        bt.sx.resize(self.tenant_entries.len() * w.get(), 0.0);
+    }
+
+    /// Step 1 of the tenant-major step (no entry being down): per tenant, its entries'
+    /// admitted demand summed in their order into [`ByTenant::sx`], and per node into
+    /// [`ByTenant::colsum`].
+    #[inline(always)]
+    fn gather_by_tenant(&mut self, t_demand: &[f64], w: impl Width) {
+        let r = w.get();
+        let bt = &mut self.by_tenant;
+        let colsum = &mut bt.colsum[..];
+        let mut entries = bt.node.iter().zip(w.rows(&bt.share_cap));
+        let tenants = w.rows(t_demand).zip(w.rows_mut(&mut bt.sx)).zip(&bt.count);
+        for ((dem, sx), &count) in tenants {
+            let mut sum = [0.0f64; MAX_R];
+            for (&n, sc) in entries.by_ref().take(count as usize) {
+                let sums = w.row_mut(colsum, n as usize);
+                for q in 0..r {
+                    let x = at_most(dem[q] * sc[q][0], sc[q][1]);
+                    sums[q] += x;
+                    sum[q] += x;
+                }
+            }
+            sx.copy_from_slice(&sum[..r]);
+        }
+    }
+}
