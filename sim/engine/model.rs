@@ -722,7 +722,14 @@ impl ModelRun {
                 EventKind::Arrive(u) if warming => self.pending.push(u),
                 EventKind::Depart(u) if warming => self.pending.retain(|&x| x != u),
                 EventKind::Arrive(u) => self.place(u as usize, ctx),
-                EventKind::Depart(u) => self.remove(u as usize, ctx.t),
+                EventKind::Depart(u) => {
+                    // a tenant that arrived during the warm-up and leaves at the step that
+                    // ends it is still waiting for the batch: it is not placed at all
+                    if !self.pending.is_empty() {
+                        self.pending.retain(|&x| x != u);
+                    }
+                    self.remove(u as usize, ctx.t)
+                }
             }
         }
         if warming {
