@@ -181,6 +181,7 @@ struct Nodes {
     /// Price of each node per step (price per hour times the step's hours).
     price_step: Vec<f64>,
     acc: Vec<NodeAcc>,
+    books: Vec<NodeBooks>,
     /// Per node and resource, `n * r + q`: delivered units summed over steps (times the step
     /// length when the run ends) and peak utilization.
     racc: Vec<[f64; 2]>,
@@ -398,29 +399,38 @@ struct TenantBooks {
     bucket_base: u32,
 }
 
-/// Per node, the per-step sums of [`NodeStats`], kept flat for the step loop, and the current
-/// series bucket's utilization sum and steps. A node's price per step is the same every step,
-/// so its cost is counted in steps and multiplied out when the run ends.
+/// Per node, what every step reads or counts: the per-step counts of [`NodeStats`], the
+/// current series bucket's utilization sum and steps, and the epochs its caches hold for.
+/// 32 bytes, aligned, so that a node step touches one half cache line of it; what changes
+/// seldom is in [`NodeBooks`]. A node's price per step is the same every step, so its cost is
+/// counted in steps and multiplied out when the run ends. Step counts are 32-bit: a run has
+/// fewer than 2^32 steps (the driver checks).
 #[derive(Debug, Clone, Copy, Default)]
+#[repr(align(32))]
 struct NodeAcc {
-    steps: u64,
+    steps: u32,
     /// Steps held with at least one entry.
-    steps_with_tenants: u64,
-    /// Cost the splits left unallocated (empty steps are counted in steps).
-    overhead: f64,
-    contended_steps: u64,
+    steps_with_tenants: u32,
     bucket_sum: f32,
     bucket_steps: u32,
     /// The tenants' spec epoch the node's cost split ([`CostCache`]) holds for, or
     /// [`UNKNOWN`]. Here, beside the node's step counts, so that a step that keeps the split
     /// touches nothing else of the node.
     split_epoch: u64,
-    /// `steps_with_tenants` when the split was last added to the tenants' costs: the steps
-    /// since are the split's pending steps.
-    split_base: u64,
     /// The tenants' spec epoch the node's entries' caps ([`NodeEntries::cap`]) were computed
     /// for, or [`UNKNOWN`].
     cap_epoch: u64,
+}
+
+/// Per node, the [`NodeStats`] sums that change seldom (a cost split added, a contended step).
+#[derive(Debug, Clone, Copy, Default)]
+struct NodeBooks {
+    /// Cost the splits left unallocated (empty steps are counted in steps).
+    overhead: f64,
+    contended_steps: u64,
+    /// [`NodeAcc::steps_with_tenants`] when the split was last added to the tenants' costs:
+    /// the steps since are the split's pending steps.
+    split_base: u64,
 }
 
 /// [`NodeAcc::split_epoch`] of a node whose cost split is not known, [`NodeAcc::cap_epoch`]
@@ -586,6 +596,7 @@ impl ModelRun {
                 stats: vec![],
                 price_step: vec![],
                 acc: vec![],
+                books: vec![],
                 racc: vec![],
                 cost_cache: vec![],
                 open_count: 0,
@@ -845,6 +856,7 @@ impl ModelRun {
             .price_step
             .push(self.catalog[node_type].price_per_hour * self.step as f64 / 3600.0);
         self.nodes.open_capacity_stale = true;
+        self.nodes.books.push(NodeBooks::default());
         self.nodes.acc.push(NodeAcc {
             split_epoch: UNKNOWN,
             cap_epoch: UNKNOWN,
@@ -1481,7 +1493,7 @@ impl ModelRun {
             }
         }
         if contended {
-            self.nodes.acc[n].contended_steps += 1;
+            self.nodes.books[n].contended_steps += 1;
         }
         self.split_cost(n, ents, tenants);
         if self.solo_count > 0 && !admitted && !per_entry {
@@ -1655,8 +1667,8 @@ impl ModelRun {
             }
             let u = e_tenant[j] as usize;
             let dem = w.row(t_demand, u);
-            let (share, ecap) = (w.row(e_share, j), w.row(e_cap, j));
             let ncap = w.row(cap, n);
+            let (share, ecap) = (w.row(e_share, j), w.row(e_cap, j));
             let mut over = false;
             for q in 0..r {
                 x[q] = at_most(dem[q] * share[q], ecap[q]);
@@ -1747,8 +1759,8 @@ impl ModelRun {
             return;
         }
         // the steps before this one still pending with the node's split
-        let before = st.steps_with_tenants - 1;
-        let pending = before - st.split_base;
+        let before = u64::from(st.steps_with_tenants) - 1;
+        let pending = before - self.nodes.books[n].split_base;
         let cap = &self.nodes.cap[n * r..(n + 1) * r];
         sc.weights.clear();
         for (i, &j) in ents.iter().enumerate() {
@@ -1789,7 +1801,7 @@ impl ModelRun {
         st.split_epoch = if by_usage { UNKNOWN } else { epoch };
         if by_usage {
             // a split by use holds for this step only
-            let now = st.steps_with_tenants;
+            let now = st.steps_with_tenants.into();
             self.flush_split(n, ents, now);
         }
     }
@@ -1798,7 +1810,7 @@ impl ModelRun {
     /// tenants up to the node's `upto`-th) to the tenants of `ents` (the node's entries, in the
     /// split's order) and to the node's overhead.
     fn flush_split(&mut self, n: usize, ents: &[u32], upto: u64) {
-        let st = &mut self.nodes.acc[n];
+        let st = &mut self.nodes.books[n];
         let pending = upto - st.split_base;
         st.split_base = upto;
         if pending > 0 {
@@ -1807,7 +1819,7 @@ impl ModelRun {
             for (&j, &part) in ents.iter().zip(&cache.parts) {
                 self.books[self.ents.tenant[j as usize] as usize].cost += part * k;
             }
-            self.nodes.acc[n].overhead += cache.left * k;
+            self.nodes.books[n].overhead += cache.left * k;
         }
     }
 
@@ -1815,7 +1827,7 @@ impl ModelRun {
     /// forgotten.
     fn flush_cost(&mut self, n: usize) {
         let local = std::mem::take(&mut self.nodes.entries[n]);
-        let now = self.nodes.acc[n].steps_with_tenants;
+        let now = self.nodes.acc[n].steps_with_tenants.into();
         self.flush_split(n, &local.slot, now);
         self.nodes.entries[n] = local;
         self.nodes.acc[n].split_epoch = UNKNOWN;
@@ -1952,14 +1964,15 @@ impl ModelRun {
         for n in 0..self.nodes.open.len() {
             self.flush_cost(n);
         }
-        for (n, (st, acc)) in self.nodes.stats.iter_mut().zip(&self.nodes.acc).enumerate() {
+        let nodes = self.nodes.acc.iter().zip(&self.nodes.books);
+        for (n, (st, (acc, books))) in self.nodes.stats.iter_mut().zip(nodes).enumerate() {
             let price = self.nodes.price_step[n];
-            st.steps = acc.steps;
-            st.cost = acc.steps as f64 * price;
-            st.cost_with_tenants = acc.steps_with_tenants as f64 * price;
-            st.overhead = (acc.steps - acc.steps_with_tenants) as f64 * price + acc.overhead;
+            st.steps = acc.steps.into();
+            st.cost = f64::from(acc.steps) * price;
+            st.cost_with_tenants = f64::from(acc.steps_with_tenants) * price;
+            st.overhead = f64::from(acc.steps - acc.steps_with_tenants) * price + books.overhead;
             self.totals.overhead += st.overhead;
-            st.contended_steps = acc.contended_steps;
+            st.contended_steps = books.contended_steps;
             for q in 0..r {
                 st.delivered[q] = self.nodes.racc[n * r + q][0] * dt;
                 st.peak_utilization[q] = self.nodes.racc[n * r + q][1];
