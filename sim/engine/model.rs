@@ -554,6 +554,8 @@ pub struct ModelRun {
     bucket: usize,
     /// What the tenant-major step keeps per node and entry.
     by_tenant: ByTenant,
+    /// [`Tally::inflation_limit`]: the classes' common latency limit, if they have one.
+    inflation_limit: Option<f64>,
 }
 
 impl ModelRun {
@@ -644,6 +646,16 @@ impl ModelRun {
             fast,
             violations: vec![],
             by_tenant: ByTenant::default(),
+            inflation_limit: match &scenario.slo[..] {
+                [first, rest @ ..]
+                    if rest
+                        .iter()
+                        .all(|c| c.max_latency_inflation == first.max_latency_inflation) =>
+                {
+                    Some(first.max_latency_inflation * (1.0 + 1e-12))
+                }
+                _ => None,
+            },
         }
     }
 
@@ -2083,6 +2095,9 @@ struct Tally<'a, W> {
     class: &'a [usize],
     compressible: &'a [bool],
     rho_max: f64,
+    /// The inflation a step may reach without breaking its class (`max_latency_inflation`
+    /// times `1 + 1e-12`), when every class allows the same: no class then need be looked up.
+    inflation_limit: Option<f64>,
     /// With the invariant checks on ([`ModelRun::new`]'s `check`): where a step that breaks
     /// `0 <= a <= s <= d` is recorded (the first few only), and the step's time.
     check: Option<(&'a mut Vec<String>, Time)>,
@@ -2102,6 +2117,7 @@ macro_rules! tally {
             // sliced to the width, so that the per-resource loops check no bound
             compressible: &$model.compressible[..$w.get()],
             rho_max: $model.rho_max,
+            inflation_limit: $model.inflation_limit,
             check: if $model.check {
                 Some((&mut $model.violations, $ctx.t))
             } else {
@@ -2234,7 +2250,11 @@ impl<W: Width> Tally<'_, W> {
         // a class allows an inflation of at least 1 (the scenario checks it): only an inflated
         // step can break it
         if inflation > 1.0 {
-            violated |= inflation > self.slo[self.class[u]].max_latency_inflation * (1.0 + 1e-12);
+            let limit = match self.inflation_limit {
+                Some(limit) => limit,
+                None => self.slo[self.class[u]].max_latency_inflation * (1.0 + 1e-12),
+            };
+            violated |= inflation > limit;
         }
         st.latency_sum += inflation;
         st.latency_max = at_least(st.latency_max, inflation);
