@@ -204,6 +204,25 @@ fn latency_inflation_by_hand() {
 }
 
 #[test]
+fn latency_limits_by_class_by_hand() {
+    // as above (inflation 3 for both), with a class each: `tight` allows 2, `loose` 4. Only
+    // the tight tenant violates; with one limit for all, a model takes it once instead of per
+    // class, and both ways must agree
+    let sc = format!(
+        "{CPU_ONLY}[slo.tight]\nmax_loss = 0.01\nmax_latency_inflation = 2.0\n\
+         [slo.loose]\nmax_loss = 0.01\nmax_latency_inflation = 4.0\n\
+         [models.shared]\nfill_target = 2.0\n"
+    );
+    let trace = "time,tenant,cpu,spec_cpu,class\n0,a,4,10,tight\n0,b,4,10,loose\n";
+    let (_, run) = run_text(&sc, trace);
+    let m = model(&run, "shared");
+    assert!(close(m.tenants[0].latency_max, 3.0) && close(m.tenants[1].latency_max, 3.0));
+    assert_eq!(m.tenants[0].violation_steps, 1);
+    assert_eq!(m.tenants[1].violation_steps, 0);
+    assert_eq!(m.totals.violating_steps, 1);
+}
+
+#[test]
 fn cost_rules_by_hand() {
     // one 10-core broker at 1.2 $/h for one step: $0.10. Specs 2 and 8, quota_factor 5,
     // demands 3 and 1 (no contention).
