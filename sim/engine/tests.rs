@@ -887,8 +887,16 @@ fn dense_case() -> impl Strategy<Value = Case> {
         let holds = 1i64..4;
         // placed in a batch after a warm-up, by decreasing size: out of index order
         let batch = any::<bool>();
-        (Just((n, steps)), sizes, cells, (0usize..3, batch), holds).prop_map(
-            |((n, steps), sizes, cells, (rule, batch), hold)| {
+        // small nodes filled to half: tenants get different numbers of shards and containers
+        let small = any::<bool>();
+        (
+            Just((n, steps)),
+            sizes,
+            cells,
+            (0usize..3, batch, small),
+            holds,
+        )
+            .prop_map(|((n, steps), sizes, cells, (rule, batch, small), hold)| {
                 let mut rows = vec![];
                 for k in 0..steps {
                     for (u, &(spec_cpu, spec_mem)) in sizes.iter().enumerate() {
@@ -919,6 +927,11 @@ fn dense_case() -> impl Strategy<Value = Case> {
                 } else {
                     ""
                 };
+                let (node, shared_fill, containers_fill) = if small {
+                    ("small", 0.5, 0.5)
+                } else {
+                    ("large", 2.0, 1.5)
+                };
                 let scenario = format!(
                     r#"
 [[resources]]
@@ -930,27 +943,30 @@ kind = "incompressible"
 name = "large"
 price_per_hour = 1.0
 capacity = {{ cpu = 16, memory = 64 }}
+[[nodes]]
+name = "small"
+price_per_hour = 0.3
+capacity = {{ cpu = 4, memory = 16 }}
 [workload]
 trace = "t.csv"
 hold_seconds = {hold}
 [cost]
 allocation = "{rule}"
 [models.shared]
-node_type = "large"
-fill_target = 2.0
+node_type = "{node}"
+fill_target = {shared_fill}
 shards = 2
 {placed}
 [models.containerized]
-node_type = "large"
+node_type = "{node}"
 request_ratio = 0.5
-fill_target = 1.5
+fill_target = {containers_fill}
 {placed}
 [models.dedicated]
 "#
                 );
                 Case { scenario, rows }
-            },
-        )
+            })
     })
 }
 

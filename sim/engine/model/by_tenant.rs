@@ -49,6 +49,8 @@ pub(super) struct ByTenant {
     epoch: Option<u64>,
     /// Per tenant, how many entries it has (the plan's entries are tenant by tenant).
     count: Vec<u32>,
+    /// The number of entries of every tenant, when they all have the same.
+    uniform: Option<usize>,
     /// Per plan entry, its node and slot.
     node: Vec<u32>,
     slot: Vec<u32>,
@@ -158,9 +160,20 @@ impl ModelRun {
     }
 
     /// Step 3 of the tenant-major step: every tenant's step, from what its entries got, summed
-    /// in its entries' order.
-    #[inline(always)]
+    /// in its entries' order. When every tenant has the same number of entries, 1 or 2, that
+    /// number is a constant of the loop.
     fn account_by_tenant(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
+        match self.by_tenant.uniform {
+            Some(1) => self.account_by_tenant_with::<1>(ctx, w),
+            Some(2) => self.account_by_tenant_with::<2>(ctx, w),
+            _ => self.account_by_tenant_with::<0>(ctx, w),
+        }
+    }
+
+    /// [`Self::account_by_tenant`] with `K` entries per tenant (0: as [`ByTenant::count`]
+    /// says).
+    #[inline(always)]
+    fn account_by_tenant_with<const K: usize>(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
         let r = w.get();
         let track_peak = self.cost.allocation == Allocation::Peak;
         let mut tally = tally!(self, w, ctx);
@@ -170,33 +183,28 @@ impl ModelRun {
         let busy = &bt.busy[..];
         let rows = w.rows(t_inverse).zip(w.rows(t_demand)).zip(w.rows(&bt.sx));
         let sums = w.rows_mut(&mut self.racc[..]).zip(&mut self.acc[..]);
-        let mut nodes = bt.node.iter();
-        let mut start = 0;
-        for (u, ((((spec, dem), sx), (accs, st)), &count)) in
-            rows.zip(sums).zip(&bt.count).enumerate()
-        {
-            let count = count as usize;
+        let tenants = rows.zip(sums).enumerate();
+        // one tenant's step, its entries being `nodes`, from `start` on in the plan
+        let mut tenant = |u: usize, spec, dem: &[f64], sx, accs, st, nodes: &[u32], start| {
             // the usual case: every entry got its admitted demand (s = a = the sum gathered)
             let mut admitted = !track_peak;
             let mut busiest = 0.0f64;
-            for &n in nodes.by_ref().take(count) {
+            for &n in nodes {
                 let b = busy[n as usize];
                 admitted &= b >= 0.0;
                 if b > busiest {
                     busiest = b;
                 }
             }
-            let entries = start..start + count;
-            start += count;
             if admitted {
                 // nothing of it is down either
                 tally.admitted(u, spec, dem, sx, accs, st, busiest);
-                continue;
+                return;
             }
             // else what each entry got, summed in the entries' order
             let mut steps = [[0.0f64; 2]; MAX_R];
             let mut busiest = 0.0f64;
-            for k in entries {
+            for k in start..start + nodes.len() {
                 let (n, j) = (bt.node[k] as usize, bt.slot[k] as usize);
                 let b = busy[n];
                 let rho = if b >= 0.0 {
@@ -224,6 +232,19 @@ impl ModelRun {
                 }
             }
             tally.tenant(u, spec, dem, accs, &mut steps[..r], st, &mut busiest);
+        };
+        if K > 0 {
+            let (nodes, _) = bt.node.as_chunks::<K>();
+            for ((u, (((spec, dem), sx), (accs, st))), nodes) in tenants.zip(nodes) {
+                tenant(u, spec, dem, sx, accs, st, nodes, u * K);
+            }
+        } else {
+            let mut start = 0;
+            for ((u, (((spec, dem), sx), (accs, st))), &count) in tenants.zip(&bt.count) {
+                let end = start + count as usize;
+                tenant(u, spec, dem, sx, accs, st, &bt.node[start..end], start);
+                start = end;
+            }
         }
     }
 
@@ -250,21 +271,34 @@ impl ModelRun {
         }
         bt.sx.clear();
         bt.sx.resize(self.tenant_entries.len() * w.get(), 0.0);
+        bt.uniform = match &bt.count[..] {
+            [first, rest @ ..] if rest.iter().all(|c| c == first) => Some(*first as usize),
+            _ => None,
+        };
     }
 
     /// Step 1 of the tenant-major step (no entry being down): per tenant, its entries'
     /// admitted demand summed in their order into [`ByTenant::sx`], and per node into
-    /// [`ByTenant::colsum`].
-    #[inline(always)]
+    /// [`ByTenant::colsum`]; with `K` entries to every tenant as in
+    /// [`Self::account_by_tenant`].
     fn gather_by_tenant(&mut self, t_demand: &[f64], w: impl Width) {
+        match self.by_tenant.uniform {
+            Some(1) => self.gather_by_tenant_with::<1>(t_demand, w),
+            Some(2) => self.gather_by_tenant_with::<2>(t_demand, w),
+            _ => self.gather_by_tenant_with::<0>(t_demand, w),
+        }
+    }
+
+    #[inline(always)]
+    fn gather_by_tenant_with<const K: usize>(&mut self, t_demand: &[f64], w: impl Width) {
         let r = w.get();
         let bt = &mut self.by_tenant;
         let colsum = &mut bt.colsum[..];
-        let mut entries = bt.node.iter().zip(w.rows(&bt.share_cap));
-        let tenants = w.rows(t_demand).zip(w.rows_mut(&mut bt.sx)).zip(&bt.count);
-        for ((dem, sx), &count) in tenants {
+        let tenants = w.rows(t_demand).zip(w.rows_mut(&mut bt.sx));
+        // one tenant's entries, `nodes` with their shares and caps `share_cap`
+        let mut tenant = |dem: &[f64], sx: &mut [f64], nodes: &[u32], share_cap: &[[f64; 2]]| {
             let mut sum = [0.0f64; MAX_R];
-            for (&n, sc) in entries.by_ref().take(count as usize) {
+            for (&n, sc) in nodes.iter().zip(w.rows(share_cap)) {
                 let sums = w.row_mut(colsum, n as usize);
                 for q in 0..r {
                     let x = at_most(dem[q] * sc[q][0], sc[q][1]);
@@ -273,6 +307,25 @@ impl ModelRun {
                 }
             }
             sx.copy_from_slice(&sum[..r]);
+        };
+        if K > 0 {
+            let nodes = bt.node.as_chunks::<K>().0.iter();
+            let share_cap = bt.share_cap.chunks_exact(K * r);
+            for ((dem, sx), (nodes, sc)) in tenants.zip(nodes.zip(share_cap)) {
+                tenant(dem, sx, nodes, sc);
+            }
+        } else {
+            let mut start = 0;
+            for ((dem, sx), &count) in tenants.zip(&bt.count) {
+                let end = start + count as usize;
+                tenant(
+                    dem,
+                    sx,
+                    &bt.node[start..end],
+                    &bt.share_cap[start * r..end * r],
+                );
+                start = end;
+            }
         }
     }
 }
