@@ -1615,11 +1615,22 @@ impl ModelRun {
     /// count. The arithmetic is the general step's, operation for operation, so results do not
     /// depend on which ran; the arrays are borrowed once for the whole run of nodes.
     fn step_alone_run(&mut self, from: usize, ctx: &StepCtx<'_>) -> usize {
-        by_resource_count!(self.r(), |r| self.step_alone_run_with(from, ctx, r))
+        // the cost rule a constant of the loop too (`peak` tracks each entry's peak)
+        if self.cost.allocation == Allocation::Peak {
+            by_resource_count!(self.r(), |r| self.step_alone_run_with::<true>(from, ctx, r))
+        } else {
+            by_resource_count!(self.r(), |r| self
+                .step_alone_run_with::<false>(from, ctx, r))
+        }
     }
 
     #[inline(always)]
-    fn step_alone_run_with(&mut self, from: usize, ctx: &StepCtx<'_>, w: impl Width) -> usize {
+    fn step_alone_run_with<const TRACK_PEAK: bool>(
+        &mut self,
+        from: usize,
+        ctx: &StepCtx<'_>,
+        w: impl Width,
+    ) -> usize {
         const MAX_R: usize = 8;
         let r = w.get();
         let rule = self.cost.allocation;
@@ -1627,7 +1638,7 @@ impl ModelRun {
             // a split by use needs the general step's delivered matrix
             return from;
         }
-        let track_peak = rule == Allocation::Peak;
+        let track_peak = TRACK_PEAK;
         let (t, rho_max) = (ctx.t, self.rho_max);
         let epoch = ctx.tenants.spec_epoch;
         let t_demand = &ctx.tenants.demand[..];
