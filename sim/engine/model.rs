@@ -241,6 +241,26 @@ impl Nodes {
         };
     }
 
+    /// [`Self::resource_step`] for every resource of node `n`, which delivered `delivered`;
+    /// returns the utilization of its busiest compressible resource as the latency factor
+    /// takes it (0 for none).
+    #[inline(always)]
+    fn delivered_step(
+        &mut self,
+        n: usize,
+        delivered: &[f64],
+        compressible: &[bool],
+        rho_max: f64,
+    ) -> f64 {
+        let mut busiest = 0.0;
+        for (q, (&d, &c)) in delivered.iter().zip(compressible).enumerate() {
+            if let Some(rho) = self.resource_step(n, q, d, c, rho_max) {
+                busiest = at_least(busiest, rho);
+            }
+        }
+        busiest
+    }
+
     /// Adds `delivered` of resource `q` on node `n` to the node's sums (delivered, peak
     /// utilization, the first resource's series); returns the node's utilization clamped for
     /// the latency factor ([`latency::clamp_rho`]) when the resource is `compressible` and the
@@ -652,7 +672,7 @@ impl ModelRun {
                         .iter()
                         .all(|c| c.max_latency_inflation == first.max_latency_inflation) =>
                 {
-                    Some(first.max_latency_inflation * (1.0 + 1e-12))
+                    Some(inflation_limit(first))
                 }
                 _ => None,
             },
@@ -743,14 +763,11 @@ impl ModelRun {
         for &(_, event) in ctx.events {
             match event {
                 EventKind::Arrive(u) if warming => self.pending.push(u),
-                EventKind::Depart(u) if warming => self.pending.retain(|&x| x != u),
                 EventKind::Arrive(u) => self.place(u as usize, ctx),
                 EventKind::Depart(u) => {
-                    // a tenant that arrived during the warm-up and leaves at the step that
-                    // ends it is still waiting for the batch: it is not placed at all
-                    if !self.pending.is_empty() {
-                        self.pending.retain(|&x| x != u);
-                    }
+                    // a tenant still waiting for the warm-up's batch (during the warm-up, or
+                    // at the step that ends it) is not placed at all; a placed one is removed
+                    self.pending.retain(|&x| x != u);
                     self.remove(u as usize, ctx.t)
                 }
             }
@@ -1533,15 +1550,9 @@ impl ModelRun {
         let m = ents.len();
         let sc = &mut self.sc;
         // the node's sums, and its busiest compressible resource as the latency factor takes it
-        let mut busiest = 0.0;
-        for q in 0..r {
-            if let Some(rho) =
-                self.nodes
-                    .resource_step(n, q, sc.colsum[q], self.compressible[q], self.rho_max)
-            {
-                busiest = at_least(busiest, rho);
-            }
-        }
+        let busiest =
+            self.nodes
+                .delivered_step(n, &sc.colsum[..r], &self.compressible, self.rho_max);
         let track_peak = self.cost.allocation == Allocation::Peak;
         let (step_sa, node_rho, peak) = (
             &mut self.step_sa[..],
@@ -1694,7 +1705,7 @@ impl ModelRun {
             let (share, ecap) = (w.row(e_share, j), w.row(e_cap, j));
             let mut over = false;
             for q in 0..r {
-                x[q] = at_most(dem[q] * share[q], ecap[q]);
+                x[q] = admitted_demand(dem[q], share[q], ecap[q]);
                 over |= x[q] > ncap[q];
             }
             if over {
@@ -1768,19 +1779,15 @@ impl ModelRun {
     /// to the tenants multiplied by its steps when it changes ([`Self::flush_cost`]).
     fn split_cost(&mut self, n: usize, ents: &[u32], tenants: &Tenants) {
         let rule = self.cost.allocation;
-        if rule == Allocation::Peak {
+        let (r, m) = (self.r(), ents.len());
+        let by_usage = rule == Allocation::Usage && self.sc.sa[..m * r].iter().any(|&a| a > 0.0);
+        let epoch = tenants.spec_epoch;
+        if self.split_holds(n, epoch, by_usage) {
             return;
         }
         let price = self.nodes.price_step[n];
-        let (r, m) = (self.r(), ents.len());
         let sc = &mut self.sc;
-        let by_usage = rule == Allocation::Usage && sc.sa[..m * r].iter().any(|&a| a > 0.0);
-        let epoch = tenants.spec_epoch;
         let st = &self.nodes.acc[n];
-        if !by_usage && self.fast && st.split_epoch == epoch {
-            // the step is counted in `steps_with_tenants`: pending
-            return;
-        }
         // the steps before this one still pending with the node's split
         let before = u64::from(st.steps_with_tenants) - 1;
         let pending = before - self.nodes.books[n].split_base;
@@ -1827,6 +1834,15 @@ impl ModelRun {
             let now = st.steps_with_tenants.into();
             self.flush_split(n, ents, now);
         }
+    }
+
+    /// Whether [`Self::split_cost`] has nothing to do for node `n` this step, the tenants' spec
+    /// epoch being `epoch` and the split by use or not: the rule is `peak` (split when the run
+    /// ends), or the node's counted split holds (the step is counted in its
+    /// `steps_with_tenants`, so pending with it).
+    fn split_holds(&self, n: usize, epoch: u64, by_usage: bool) -> bool {
+        self.cost.allocation == Allocation::Peak
+            || (!by_usage && self.fast && self.nodes.acc[n].split_epoch == epoch)
     }
 
     /// Adds node `n`'s counted cost split (its parts times the steps it held, those with
@@ -2263,7 +2279,7 @@ impl<W: Width> Tally<'_, W> {
         if inflation > 1.0 {
             let limit = match self.inflation_limit {
                 Some(limit) => limit,
-                None => self.slo[self.class[u]].max_latency_inflation * (1.0 + 1e-12),
+                None => inflation_limit(&self.slo[self.class[u]]),
             };
             violated |= inflation > limit;
         }
@@ -2273,6 +2289,12 @@ impl<W: Width> Tally<'_, W> {
         st.bucket.0 += dem0 as f32;
         st.bucket.1 += delivered0 as f32;
     }
+}
+
+/// The latency inflation a step of class `class` may reach without breaking it (its limit,
+/// with a relative tolerance of 1e-12).
+fn inflation_limit(class: &SloClass) -> f64 {
+    class.max_latency_inflation * (1.0 + 1e-12)
 }
 
 /// [`check_step`] for every resource, with the demand `dem` and step amounts `steps`.
@@ -2325,7 +2347,7 @@ fn gather_admitted(
         for ((&u, (share, cap)), xs) in rows.zip(w.rows_mut(sx)) {
             let dem = w.row(t_demand, u as usize);
             for q in 0..r {
-                let x = at_most(dem[q] * share[q], cap[q]);
+                let x = admitted_demand(dem[q], share[q], cap[q]);
                 xs[q] = x;
                 colsum[q] += x;
             }
@@ -2338,7 +2360,7 @@ fn gather_admitted(
         let dem = w.row(t_demand, u as usize);
         let down = down_until[j as usize] > t;
         for q in 0..r {
-            let x = at_most(dem[q] * share[q], cap[q]);
+            let x = admitted_demand(dem[q], share[q], cap[q]);
             xs[q] = x;
             if !down {
                 colsum[q] += x;
@@ -2350,10 +2372,16 @@ fn gather_admitted(
     any_down
 }
 
+/// An entry's admitted demand on one resource: its part `share` of its tenant's demand `d`,
+/// up to its `cap` ([`entry_cap`]): `x = min(d * share, cap)`. Every step computes it here, so
+/// they agree operation for operation.
+#[inline(always)]
+fn admitted_demand(d: f64, share: f64, cap: f64) -> f64 {
+    at_most(d * share, cap)
+}
+
 /// An entry's cap on one resource: its tenant's `spec` times the part `sold` here times
-/// `capmul` (limit or quota), or the node's capacity `ncap` when `capmul` is infinite. Its
-/// admitted demand is `x = min(d * share, cap)`, in the general step and the lone-entry run
-/// alike, so they agree operation for operation.
+/// `capmul` (limit or quota), or the node's capacity `ncap` when `capmul` is infinite.
 #[inline(always)]
 fn entry_cap(spec: f64, sold: f64, capmul: f64, ncap: f64) -> f64 {
     if capmul.is_infinite() {

@@ -3,12 +3,14 @@
 //! nodes' order, which is all over the per-tenant arrays; this step walks the tenants in index
 //! order instead, so that it reads and writes those arrays front to back.
 //!
-//! 1. Gather, tenant by tenant: each entry's admitted demand `x = min(d * share, cap)`, kept
-//!    per entry, and summed into its node's totals.
-//! 2. The nodes, in node order: a node with nothing down and no resource over capacity
-//!    delivers the admitted demand (its sums are the totals of 1); another takes the general
-//!    step, which leaves what each of its entries got per entry.
-//! 3. Account, tenant by tenant, summing what its entries got in its entries' order.
+//! 1. Gather, tenant by tenant: each entry's admitted demand `x = min(d * share, cap)`, summed
+//!    into its tenant's total and its node's.
+//! 2. The nodes, in node order: a node with no resource over capacity delivers the admitted
+//!    demand (its sums are the totals of 1); another takes the general step, which leaves
+//!    what each of its entries got per entry. (A step with an entry down is taken node by
+//!    node.)
+//! 3. Account, tenant by tenant: from its total of 1 when all its nodes delivered the
+//!    admitted demand, else from what each entry got, summed in its entries' order.
 //!
 //! A node's entries are kept in tenant order and a tenant's in node order (see
 //! [`ModelRun::add_entry`]), so the node totals of 1 add the same amounts in the same order as
@@ -18,7 +20,7 @@
 
 use overbook_models::cost::Allocation;
 
-use super::{at_least, at_most, tally, ModelRun, Tally};
+use super::{admitted_demand, at_least, tally, ModelRun, Tally};
 use crate::engine::{StepCtx, Width};
 use crate::scenario::ModelKind;
 
@@ -112,12 +114,26 @@ impl ModelRun {
             self.plan(epoch, w);
         }
 
+        // when every tenant has the same number of entries, 1 or 2, that number is a constant of
+        // the per-tenant loops, which then unroll
+        match self.by_tenant.uniform {
+            Some(1) => self.by_tenant_passes::<1>(ctx, w),
+            Some(2) => self.by_tenant_passes::<2>(ctx, w),
+            _ => self.by_tenant_passes::<0>(ctx, w),
+        }
+        true
+    }
+
+    /// The three passes of the tenant-major step (module documentation), every tenant having
+    /// `K` entries (0: as [`ByTenant::count`] says).
+    #[inline(always)]
+    fn by_tenant_passes<const K: usize>(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
+        let (r, tenants) = (w.get(), ctx.tenants);
         // 1. the admitted demand, tenant by tenant, and the nodes' totals
-        self.gather_by_tenant(&tenants.demand, w);
+        self.gather_by_tenant::<K>(&tenants.demand, w);
 
         // 2. the nodes, in node order
-        let track_peak = self.cost.allocation == Allocation::Peak;
-        for n in 0..nn {
+        for n in 0..self.nodes.open.len() {
             if !self.nodes.open[n] {
                 continue;
             }
@@ -127,8 +143,8 @@ impl ModelRun {
                 continue;
             }
             let (sums, ncap) = (w.row(&self.by_tenant.colsum, n), w.row(&self.nodes.cap, n));
-            let admitted = local.down_until <= t && (0..r).all(|q| sums[q] <= ncap[q]);
-            if !admitted {
+            // (nothing is down: `step_by_tenant` checked)
+            if !(0..r).all(|q| sums[q] <= ncap[q]) {
                 self.by_tenant.busy[n] = -1.0;
                 self.step_node(n, ctx, true);
                 continue;
@@ -136,18 +152,12 @@ impl ModelRun {
             let st = &mut self.nodes.acc[n];
             st.steps += 1;
             st.steps_with_tenants += 1;
-            let mut busiest = 0.0;
-            for q in 0..r {
-                let delivered = self.by_tenant.colsum[n * r + q];
-                if let Some(rho) =
-                    self.nodes
-                        .resource_step(n, q, delivered, self.compressible[q], self.rho_max)
-                {
-                    busiest = at_least(busiest, rho);
-                }
-            }
-            self.by_tenant.busy[n] = busiest;
-            if !track_peak && self.nodes.acc[n].split_epoch != epoch {
+            let delivered = w.row(&self.by_tenant.colsum, n);
+            self.by_tenant.busy[n] =
+                self.nodes
+                    .delivered_step(n, delivered, &self.compressible, self.rho_max);
+            // (no split by use here: `by_tenant_applies`)
+            if !self.split_holds(n, tenants.spec_epoch, false) {
                 let local = std::mem::take(&mut self.nodes.entries[n]);
                 self.split_cost(n, &local.slot, tenants);
                 self.nodes.entries[n] = local;
@@ -155,25 +165,13 @@ impl ModelRun {
         }
 
         // 3. every tenant's step, from what its entries got
-        self.account_by_tenant(ctx, w);
-        true
+        self.account_by_tenant::<K>(ctx, w);
     }
 
-    /// Step 3 of the tenant-major step: every tenant's step, from what its entries got, summed
-    /// in its entries' order. When every tenant has the same number of entries, 1 or 2, that
-    /// number is a constant of the loop.
-    fn account_by_tenant(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
-        match self.by_tenant.uniform {
-            Some(1) => self.account_by_tenant_with::<1>(ctx, w),
-            Some(2) => self.account_by_tenant_with::<2>(ctx, w),
-            _ => self.account_by_tenant_with::<0>(ctx, w),
-        }
-    }
-
-    /// [`Self::account_by_tenant`] with `K` entries per tenant (0: as [`ByTenant::count`]
-    /// says).
+    /// Step 3 of the tenant-major step: every tenant's step (`K` entries each, as in
+    /// [`Self::by_tenant_passes`]), from what its entries got, summed in their order.
     #[inline(always)]
-    fn account_by_tenant_with<const K: usize>(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
+    fn account_by_tenant<const K: usize>(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
         let r = w.get();
         let track_peak = self.cost.allocation == Allocation::Peak;
         let mut tally = tally!(self, w, ctx);
@@ -211,7 +209,7 @@ impl ModelRun {
                     let sc = w.row(&bt.share_cap, k);
                     let pk = w.row_mut(e_peak, j);
                     for q in 0..r {
-                        let x = at_most(dem[q] * sc[q][0], sc[q][1]);
+                        let x = admitted_demand(dem[q], sc[q][0], sc[q][1]);
                         steps[q][0] += x;
                         steps[q][1] += x;
                         if track_peak {
@@ -277,20 +275,11 @@ impl ModelRun {
         };
     }
 
-    /// Step 1 of the tenant-major step (no entry being down): per tenant, its entries'
-    /// admitted demand summed in their order into [`ByTenant::sx`], and per node into
-    /// [`ByTenant::colsum`]; with `K` entries to every tenant as in
-    /// [`Self::account_by_tenant`].
-    fn gather_by_tenant(&mut self, t_demand: &[f64], w: impl Width) {
-        match self.by_tenant.uniform {
-            Some(1) => self.gather_by_tenant_with::<1>(t_demand, w),
-            Some(2) => self.gather_by_tenant_with::<2>(t_demand, w),
-            _ => self.gather_by_tenant_with::<0>(t_demand, w),
-        }
-    }
-
+    /// Step 1 of the tenant-major step (no entry being down): per tenant (`K` entries each, as
+    /// in [`Self::by_tenant_passes`]), its entries' admitted demand summed in their order into
+    /// [`ByTenant::sx`], and per node into [`ByTenant::colsum`].
     #[inline(always)]
-    fn gather_by_tenant_with<const K: usize>(&mut self, t_demand: &[f64], w: impl Width) {
+    fn gather_by_tenant<const K: usize>(&mut self, t_demand: &[f64], w: impl Width) {
         let r = w.get();
         let bt = &mut self.by_tenant;
         let colsum = &mut bt.colsum[..];
@@ -301,7 +290,7 @@ impl ModelRun {
             for (&n, sc) in nodes.iter().zip(w.rows(share_cap)) {
                 let sums = w.row_mut(colsum, n as usize);
                 for q in 0..r {
-                    let x = at_most(dem[q] * sc[q][0], sc[q][1]);
+                    let x = admitted_demand(dem[q], sc[q][0], sc[q][1]);
                     sums[q] += x;
                     sum[q] += x;
                 }
