@@ -998,42 +998,18 @@ fn a_tenant_leaving_as_the_warm_up_ends_is_not_placed() {
     // and comes back at 600. It is placed once, at 600, on one node opened then, and accounted
     // for that one step, by the fast engine and the reference alike (it used to be placed at
     // 300 as well, and the fast engine accounted its absent step there)
-    let scenario = r#"
-[[resources]]
-name = "cpu"
-[[resources]]
-name = "memory"
-kind = "incompressible"
-[[nodes]]
-name = "large"
-price_per_hour = 1.0
-capacity = { cpu = 16, memory = 64 }
-[workload]
-trace = "t.csv"
-hold_seconds = 300
-[models.containerized]
-placer = "first-fit-decreasing"
-warmup_seconds = 300
-"#
-    .to_string();
-    let row = |time, spec: Vec<f64>| Row {
-        time,
-        tenant: b"t0".to_vec(),
-        demand: vec![0.0, 0.0],
-        spec,
-        ..Row::default()
-    };
-    let c = Case {
-        scenario,
-        rows: vec![row(0, vec![0.5, 1.0]), row(600, vec![0.25, 0.5])],
-    };
-    let s = c.scenario();
-    let fast = run(&s, &mut c.source(), Options::default()).unwrap();
+    let sc = format!(
+        "{CPU_ONLY}hold_seconds = 300\n[models.containerized]\n\
+         placer = \"first-fit-decreasing\"\nwarmup_seconds = 300\n"
+    );
+    let trace = "time,tenant,cpu,spec_cpu\n0,t0,0,0.5\n600,t0,0,0.25\n";
+    let (s, fast) = run_text(&sc, trace);
+    let mut src = CsvTrace::new(Path::new("t.csv"), trace.as_bytes(), &s.workload.columns).unwrap();
     let reference = Options {
         reference: true,
         ..Options::default()
     };
-    let general = run(&s, &mut c.in_memory().source(), reference).unwrap();
+    let general = run(&s, &mut src, reference).unwrap();
     assert_eq!(same_results(&fast, &general), Ok(()));
     let m = model(&fast, "containerized");
     assert_eq!(m.tenants[0].placements, 1);
