@@ -686,7 +686,7 @@ impl ModelRun {
     /// The series bucket of `t`, first merging every series' buckets pairwise (doubling the
     /// bucket width) while the run would outgrow [`SERIES_BUCKETS`].
     fn bucket_of(&mut self, t: Time) -> usize {
-        let hour = ((t - self.warm_end.unwrap_or(t)).max(0) / 3600) as usize;
+        let hour = self.hour_of(t);
         if hour / self.bucket_hours != self.bucket {
             self.flush_series();
         }
@@ -700,6 +700,23 @@ impl ModelRun {
             }
         }
         hour / self.bucket_hours
+    }
+
+    /// The hours from the end of the warm-up to `t` (0 before it).
+    fn hour_of(&self, t: Time) -> usize {
+        ((t - self.warm_end.unwrap_or(t)).max(0) / 3600) as usize
+    }
+
+    /// Whether step `ctx` may leave the held steps' accounting held ([`ByTenant::held`]) until
+    /// the tenant-major step: it has no event, nothing waits for the warm-up's batch, its series
+    /// bucket and the tenants' rates are the current ones, and the step is tenant-major.
+    fn may_hold(&self, ctx: &StepCtx<'_>) -> bool {
+        ctx.events.is_empty()
+            && self.pending.is_empty()
+            && self.hour_of(ctx.t) / self.bucket_hours == self.bucket
+            && self.rates.len() >= ctx.tenants.len()
+            && self.rates_epoch == ctx.tenants.spec_epoch
+            && self.by_tenant_applies(ctx)
     }
 
     /// Adds the current bucket's sums of every node and tenant into their series.
@@ -746,6 +763,9 @@ impl ModelRun {
             self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
         }
         self.dt = ctx.dt;
+        if self.by_tenant.held > 0 && !self.may_hold(ctx) {
+            self.flush_held(ctx.tenants);
+        }
         let warm_end = *self
             .warm_end
             .get_or_insert(ctx.t + self.spec.warmup_seconds);
@@ -1996,6 +2016,7 @@ impl ModelRun {
     /// Closes the run at `end`: open nodes are held until then; the `peak` rule splits each
     /// node's cost now that every tenant's peak is known.
     pub fn finish(mut self, end: Time, tenants: &Tenants) -> ModelResult {
+        self.flush_held(tenants);
         let r = self.r();
         let dt = self.dt;
         self.flush_series();
@@ -2134,19 +2155,22 @@ struct Tally<'a, W> {
 /// that it borrows only those fields, beside others a node step holds.
 macro_rules! tally {
     ($model:ident, $w:expr, $ctx:expr) => {
+        tally!($model, $w, $ctx.tenants, $ctx.t)
+    };
+    ($model:ident, $w:expr, $tenants:expr, $t:expr) => {
         Tally {
             w: $w,
             rare: &mut $model.rare[..],
             books: &mut $model.books[..],
             outage: &mut $model.outage[..],
             slo: &$model.slo[..],
-            class: &$ctx.tenants.class[..],
+            class: &$tenants.class[..],
             // sliced to the width, so that the per-resource loops check no bound
             compressible: &$model.compressible[..$w.get()],
             rho_max: $model.rho_max,
             inflation_limit: $model.inflation_limit,
             check: if $model.check {
-                Some((&mut $model.violations, $ctx.t))
+                Some((&mut $model.violations, $t))
             } else {
                 None
             },

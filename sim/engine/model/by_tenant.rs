@@ -20,12 +20,15 @@
 
 use overbook_models::cost::Allocation;
 
-use super::{admitted_demand, at_least, tally, ModelRun, Tally};
-use crate::engine::{StepCtx, Width};
+use super::{admitted_demand, at_least, tally, ModelRun, ResourceAcc, Tally, TenantAcc};
+use crate::engine::{StepCtx, Tenants, Time, Width};
 use crate::scenario::ModelKind;
 
 /// The largest resource count the tenant-major step takes (its per-tenant sums are arrays).
 const MAX_R: usize = 4;
+
+/// The most steps whose accounting is held (see [`ByTenant::held`]).
+const HOLD: usize = 8;
 
 /// What the tenant-major step keeps per node and entry between its passes, and its plan: the
 /// entries in tenant order, then each tenant's in node order, with what the gather reads of
@@ -35,9 +38,10 @@ pub(super) struct ByTenant {
     /// Per node and resource (`n * r + q`), the admitted demand of its entries that are up,
     /// summed in the node's order.
     colsum: Vec<f64>,
-    /// Per node, its busiest compressible resource's utilization as the latency factor takes
-    /// it, when its entries got their admitted demand; negative when the node took the general
-    /// step, whose amounts are per entry (`sa`, `rho`).
+    /// Per held step slot and node (`b * nodes + n`), the node's busiest compressible
+    /// resource's utilization as the latency factor takes it, when its entries got their
+    /// admitted demand; negative when the node took the general step, whose amounts are per
+    /// entry (`sa`, `rho`).
     busy: Vec<f64>,
     /// Per entry slot and resource, the alone allotment and the delivered amount the general
     /// step gave it.
@@ -58,8 +62,23 @@ pub(super) struct ByTenant {
     slot: Vec<u32>,
     /// Per plan entry and resource (`k * r + q`), its share of the tenant's demand and its cap.
     share_cap: Vec<[f64; 2]>,
-    /// Per tenant and resource, its entries' admitted demand summed in their order.
+    /// Per held step slot, tenant and resource (`(b * tenants + u) * r + q`), its entries'
+    /// admitted demand summed in their order.
     sx: Vec<f64>,
+    /// How many steps' accounting is held: steps where every entry got its admitted demand
+    /// (nothing contended, nothing down, no cost split to redo, no peak to track) are
+    /// accounted [`HOLD`] at a time, tenant by tenant, each tenant's sums kept in registers
+    /// over the steps ([`ModelRun::account_held`]); their demands, admitted sums, node
+    /// utilizations and times wait in slots `0..held`. Anything else that reads or changes a
+    /// tenant's sums, or the plan, first accounts them ([`ModelRun::flush_held`]).
+    pub(super) held: usize,
+    /// Per held step slot, tenant and resource, the tenant's demand.
+    dem: Vec<f64>,
+    /// Per held step slot, its time.
+    times: Vec<Time>,
+    /// The node count of the held steps' `busy` rows, and their tenant count.
+    held_nodes: usize,
+    held_tenants: usize,
 }
 
 impl ModelRun {
@@ -87,10 +106,16 @@ impl ModelRun {
         let (t, tenants) = (ctx.t, ctx.tenants);
         let epoch = tenants.spec_epoch;
         let (nn, ne) = (self.nodes.open.len(), self.ents.tenant.len());
+        // (the held steps' slots are for their node and tenant counts)
+        let bt = &self.by_tenant;
+        if bt.held > 0 && (bt.held_nodes != nn || bt.held_tenants != tenants.len()) {
+            self.flush_held(tenants);
+        }
         let bt = &mut self.by_tenant;
         bt.colsum.clear();
         bt.colsum.resize(nn * r, 0.0);
-        bt.busy.resize(nn, 0.0);
+        bt.busy.resize(HOLD * nn, 0.0);
+        bt.held_nodes = nn;
         bt.sa.resize(ne * r, [0.0; 2]);
         bt.rho.resize(ne, 0.0);
 
@@ -108,9 +133,11 @@ impl ModelRun {
             maybe_down |= self.nodes.entries[n].down_until > t;
         }
         if maybe_down {
+            self.flush_held(tenants);
             return false;
         }
         if self.by_tenant.stale || self.by_tenant.epoch != Some(epoch) {
+            self.flush_held(tenants);
             self.plan(epoch, w);
         }
 
@@ -129,11 +156,32 @@ impl ModelRun {
     #[inline(always)]
     fn by_tenant_passes<const K: usize>(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
         let (r, tenants) = (w.get(), ctx.tenants);
+        let nn = self.nodes.open.len();
+        // this step's slot: after the held ones
+        let slot = self.by_tenant.held;
         // 1. the admitted demand, tenant by tenant, and the nodes' totals
-        self.gather_by_tenant::<K>(&tenants.demand, w);
+        self.gather_by_tenant::<K>(&tenants.demand, slot, w);
+
+        // whether this step's accounting may be held: every entry gets its admitted demand and
+        // no node's cost split is redone (which reads the tenants' steps); else the held steps
+        // are accounted first, then this one
+        let hold = self.cost.allocation != Allocation::Peak
+            && (0..nn).all(|n| {
+                !self.nodes.open[n]
+                    || self.nodes.entries[n].is_empty()
+                    || (self.split_holds(n, tenants.spec_epoch, false) && {
+                        let sums = w.row(&self.by_tenant.colsum, n);
+                        let ncap = w.row(&self.nodes.cap, n);
+                        (0..r).all(|q| sums[q] <= ncap[q])
+                    })
+            });
+        if !hold {
+            self.flush_held(tenants);
+        }
 
         // 2. the nodes, in node order
-        for n in 0..self.nodes.open.len() {
+        let busy = slot * nn;
+        for n in 0..nn {
             if !self.nodes.open[n] {
                 continue;
             }
@@ -145,7 +193,7 @@ impl ModelRun {
             let (sums, ncap) = (w.row(&self.by_tenant.colsum, n), w.row(&self.nodes.cap, n));
             // (nothing is down: `step_by_tenant` checked)
             if !(0..r).all(|q| sums[q] <= ncap[q]) {
-                self.by_tenant.busy[n] = -1.0;
+                self.by_tenant.busy[busy + n] = -1.0;
                 self.step_node(n, ctx, true);
                 continue;
             }
@@ -153,7 +201,7 @@ impl ModelRun {
             st.steps += 1;
             st.steps_with_tenants += 1;
             let delivered = w.row(&self.by_tenant.colsum, n);
-            self.by_tenant.busy[n] =
+            self.by_tenant.busy[busy + n] =
                 self.nodes
                     .delivered_step(n, delivered, &self.compressible, self.rho_max);
             // (no split by use here: `by_tenant_applies`)
@@ -164,22 +212,89 @@ impl ModelRun {
             }
         }
 
-        // 3. every tenant's step, from what its entries got
-        self.account_by_tenant::<K>(ctx, w);
+        // 3. every tenant's step, from what its entries got: now, or held
+        if !hold {
+            self.account_by_tenant::<K>(ctx, slot, w);
+            return;
+        }
+        let bt = &mut self.by_tenant;
+        let tr = tenants.demand.len();
+        bt.dem.resize(HOLD * tr, 0.0);
+        bt.dem[slot * tr..(slot + 1) * tr].copy_from_slice(&tenants.demand);
+        bt.times.resize(HOLD, 0);
+        bt.times[slot] = ctx.t;
+        bt.held_tenants = tenants.len();
+        bt.held = slot + 1;
+        if bt.held == HOLD {
+            self.account_held::<K>(tenants, w);
+        }
+    }
+
+    /// Accounts the held steps ([`ByTenant::held`]), if any.
+    pub(super) fn flush_held(&mut self, tenants: &Tenants) {
+        if self.by_tenant.held == 0 {
+            return;
+        }
+        by_resource_count!(self.r(), |r| match self.by_tenant.uniform {
+            Some(1) => self.account_held::<1>(tenants, r),
+            Some(2) => self.account_held::<2>(tenants, r),
+            _ => self.account_held::<0>(tenants, r),
+        })
+    }
+
+    /// Accounts the held steps, tenant by tenant (`K` entries each, as in
+    /// [`Self::by_tenant_passes`]), each tenant's sums kept in registers over the steps; every
+    /// entry of every held step got its admitted demand. Each sum takes the same additions in
+    /// the same order as one step at a time would.
+    #[inline(always)]
+    fn account_held<const K: usize>(&mut self, tenants: &Tenants, w: impl Width) {
+        let r = w.get();
+        let bt = &mut self.by_tenant;
+        let (held, nn, nt) = (bt.held, bt.held_nodes, bt.held_tenants);
+        bt.held = 0;
+        let tr = nt * r;
+        let mut tally = tally!(self, w, tenants, 0);
+        let t_inverse = &self.spec_inverse[..tr];
+        let bt = &self.by_tenant;
+        let held = Held {
+            dem: &bt.dem[..held * tr],
+            sx: &bt.sx[..held * tr],
+            busy: &bt.busy[..held * nn],
+            times: &bt.times[..held],
+            tr,
+            nn,
+        };
+        let tenants = w.rows(t_inverse).zip(w.rows_mut(&mut self.racc[..tr]));
+        let tenants = tenants.zip(&mut self.acc[..nt]).enumerate();
+        if K > 0 {
+            let (nodes, _) = bt.node.as_chunks::<K>();
+            for ((u, ((spec, row), st)), nodes) in tenants.zip(nodes) {
+                held.account(&mut tally, u, spec, row, st, nodes);
+            }
+        } else {
+            let mut start = 0;
+            for ((u, ((spec, row), st)), &count) in tenants.zip(&bt.count) {
+                let end = start + count as usize;
+                held.account(&mut tally, u, spec, row, st, &bt.node[start..end]);
+                start = end;
+            }
+        }
     }
 
     /// Step 3 of the tenant-major step: every tenant's step (`K` entries each, as in
     /// [`Self::by_tenant_passes`]), from what its entries got, summed in their order.
     #[inline(always)]
-    fn account_by_tenant<const K: usize>(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
+    fn account_by_tenant<const K: usize>(&mut self, ctx: &StepCtx<'_>, slot: usize, w: impl Width) {
         let r = w.get();
+        let (nn, tr) = (self.nodes.open.len(), ctx.tenants.demand.len());
         let track_peak = self.cost.allocation == Allocation::Peak;
         let mut tally = tally!(self, w, ctx);
         let (t_inverse, t_demand) = (&self.spec_inverse[..], &ctx.tenants.demand[..]);
         let e_peak = &mut self.ents.peak[..];
         let bt = &self.by_tenant;
-        let busy = &bt.busy[..];
-        let rows = w.rows(t_inverse).zip(w.rows(t_demand)).zip(w.rows(&bt.sx));
+        let busy = &bt.busy[slot * nn..(slot + 1) * nn];
+        let sx = &bt.sx[slot * tr..(slot + 1) * tr];
+        let rows = w.rows(t_inverse).zip(w.rows(t_demand)).zip(w.rows(sx));
         let sums = w.rows_mut(&mut self.racc[..]).zip(&mut self.acc[..]);
         let tenants = rows.zip(sums).enumerate();
         // one tenant's step, its entries being `nodes`, from `start` on in the plan
@@ -268,7 +383,8 @@ impl ModelRun {
             bt.count.push(list.len() as u32);
         }
         bt.sx.clear();
-        bt.sx.resize(self.tenant_entries.len() * w.get(), 0.0);
+        bt.sx
+            .resize(HOLD * self.tenant_entries.len() * w.get(), 0.0);
         bt.uniform = match &bt.count[..] {
             [first, rest @ ..] if rest.iter().all(|c| c == first) => Some(*first as usize),
             _ => None,
@@ -279,11 +395,13 @@ impl ModelRun {
     /// in [`Self::by_tenant_passes`]), its entries' admitted demand summed in their order into
     /// [`ByTenant::sx`], and per node into [`ByTenant::colsum`].
     #[inline(always)]
-    fn gather_by_tenant<const K: usize>(&mut self, t_demand: &[f64], w: impl Width) {
+    fn gather_by_tenant<const K: usize>(&mut self, t_demand: &[f64], slot: usize, w: impl Width) {
         let r = w.get();
         let bt = &mut self.by_tenant;
         let colsum = &mut bt.colsum[..];
-        let tenants = w.rows(t_demand).zip(w.rows_mut(&mut bt.sx));
+        let tr = t_demand.len();
+        let sx = &mut bt.sx[slot * tr..(slot + 1) * tr];
+        let tenants = w.rows(t_demand).zip(w.rows_mut(sx));
         // one tenant's entries, `nodes` with their shares and caps `share_cap`
         let mut tenant = |dem: &[f64], sx: &mut [f64], nodes: &[u32], share_cap: &[[f64; 2]]| {
             let mut sum = [0.0f64; MAX_R];
@@ -316,5 +434,65 @@ impl ModelRun {
                 start = end;
             }
         }
+    }
+}
+
+/// The held steps' slots ([`ByTenant::held`]) as [`ModelRun::account_held`] reads them.
+struct Held<'a> {
+    dem: &'a [f64],
+    sx: &'a [f64],
+    busy: &'a [f64],
+    times: &'a [Time],
+    /// A slot's length in `dem` and `sx` (tenants times resources), and in `busy` (nodes).
+    tr: usize,
+    nn: usize,
+}
+
+impl Held<'_> {
+    /// Accounts tenant `u`'s held steps: its `spec_inverse` (1 / spec), sums `row` and `st`,
+    /// entries on `nodes`; its sums are kept in registers over the steps.
+    #[inline(always)]
+    fn account<W: Width>(
+        &self,
+        tally: &mut Tally<'_, W>,
+        u: usize,
+        spec_inverse: &[f64],
+        row: &mut [ResourceAcc],
+        st: &mut TenantAcc,
+        nodes: &[u32],
+    ) {
+        let r = tally.w.get();
+        let mut accs = [ResourceAcc::default(); MAX_R];
+        accs[..r].copy_from_slice(row);
+        let mut local = *st;
+        let slots = self
+            .dem
+            .chunks_exact(self.tr)
+            .zip(self.sx.chunks_exact(self.tr));
+        let slots = slots.zip(self.busy.chunks_exact(self.nn)).zip(self.times);
+        for (((dem, sx), busy), &t) in slots {
+            let (dem, sx) = (tally.w.row(dem, u), tally.w.row(sx, u));
+            let mut busiest = 0.0f64;
+            for &n in nodes {
+                let v = busy[n as usize];
+                if v > busiest {
+                    busiest = v;
+                }
+            }
+            if let Some((_, at)) = &mut tally.check {
+                *at = t;
+            }
+            tally.admitted(
+                u,
+                spec_inverse,
+                dem,
+                sx,
+                &mut accs[..r],
+                &mut local,
+                busiest,
+            );
+        }
+        row.copy_from_slice(&accs[..r]);
+        *st = local;
     }
 }
