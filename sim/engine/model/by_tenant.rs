@@ -60,8 +60,13 @@ pub(super) struct ByTenant {
     /// Per plan entry, its node and slot.
     node: Vec<u32>,
     slot: Vec<u32>,
-    /// Per plan entry and resource (`k * r + q`), its share of the tenant's demand and its cap.
+    /// Per plan entry and resource (`k * r + q`), its share of the tenant's demand and its cap;
+    /// per tenant (`u * r + q`) when `alike`.
     share_cap: Vec<[f64; 2]>,
+    /// Whether every tenant has the same number of entries, two or more, with the same shares
+    /// and caps (a tenant's shards, mostly): each tenant's are then kept once, and its
+    /// admitted demand per entry computed once.
+    alike: bool,
     /// Per held step slot, tenant and resource (`(b * tenants + u) * r + q`), its entries'
     /// admitted demand summed in their order.
     sx: Vec<f64>,
@@ -160,7 +165,11 @@ impl ModelRun {
         // this step's slot: after the held ones
         let slot = self.by_tenant.held;
         // 1. the admitted demand, tenant by tenant, and the nodes' totals
-        self.gather_by_tenant::<K>(&tenants.demand, slot, w);
+        if self.by_tenant.alike {
+            self.gather_by_tenant::<K, true>(&tenants.demand, slot, w);
+        } else {
+            self.gather_by_tenant::<K, false>(&tenants.demand, slot, w);
+        }
 
         // whether this step's accounting may be held: every entry gets its admitted demand and
         // no node's cost split is redone (which reads the tenants' steps); else the held steps
@@ -321,7 +330,7 @@ impl ModelRun {
                 let (n, j) = (bt.node[k] as usize, bt.slot[k] as usize);
                 let b = busy[n];
                 let rho = if b >= 0.0 {
-                    let sc = w.row(&bt.share_cap, k);
+                    let sc = w.row(&bt.share_cap, if bt.alike { u } else { k });
                     let pk = w.row_mut(e_peak, j);
                     for q in 0..r {
                         let x = admitted_demand(dem[q], sc[q][0], sc[q][1]);
@@ -389,13 +398,37 @@ impl ModelRun {
             [first, rest @ ..] if rest.iter().all(|c| c == first) => Some(*first as usize),
             _ => None,
         };
+        // a tenant's entries alike, bit for bit: keep its first's shares and caps only
+        let r = w.get();
+        bt.alike = match bt.uniform {
+            Some(k) if k >= 2 => bt.share_cap.chunks_exact(k * r).all(|rows| {
+                let (first, rest) = rows.split_at(r);
+                rest.chunks_exact(r).all(|other| {
+                    other.iter().zip(first).all(|(a, b)| {
+                        a[0].to_bits() == b[0].to_bits() && a[1].to_bits() == b[1].to_bits()
+                    })
+                })
+            }),
+            _ => false,
+        };
+        if let (true, Some(k)) = (bt.alike, bt.uniform) {
+            for u in 0..bt.count.len() {
+                bt.share_cap.copy_within(u * k * r..u * k * r + r, u * r);
+            }
+            bt.share_cap.truncate(bt.count.len() * r);
+        }
     }
 
     /// Step 1 of the tenant-major step (no entry being down): per tenant (`K` entries each, as
     /// in [`Self::by_tenant_passes`]), its entries' admitted demand summed in their order into
     /// [`ByTenant::sx`], and per node into [`ByTenant::colsum`].
     #[inline(always)]
-    fn gather_by_tenant<const K: usize>(&mut self, t_demand: &[f64], slot: usize, w: impl Width) {
+    fn gather_by_tenant<const K: usize, const ALIKE: bool>(
+        &mut self,
+        t_demand: &[f64],
+        slot: usize,
+        w: impl Width,
+    ) {
         let r = w.get();
         let bt = &mut self.by_tenant;
         let colsum = &mut bt.colsum[..];
@@ -405,6 +438,22 @@ impl ModelRun {
         // one tenant's entries, `nodes` with their shares and caps `share_cap`
         let mut tenant = |dem: &[f64], sx: &mut [f64], nodes: &[u32], share_cap: &[[f64; 2]]| {
             let mut sum = [0.0f64; MAX_R];
+            if ALIKE {
+                // (one row of shares and caps for all its entries)
+                let mut x = [0.0f64; MAX_R];
+                for q in 0..r {
+                    x[q] = admitted_demand(dem[q], share_cap[q][0], share_cap[q][1]);
+                }
+                for &n in nodes {
+                    let sums = w.row_mut(colsum, n as usize);
+                    for q in 0..r {
+                        sums[q] += x[q];
+                        sum[q] += x[q];
+                    }
+                }
+                sx.copy_from_slice(&sum[..r]);
+                return;
+            }
             for (&n, sc) in nodes.iter().zip(w.rows(share_cap)) {
                 let sums = w.row_mut(colsum, n as usize);
                 for q in 0..r {
@@ -417,20 +466,17 @@ impl ModelRun {
         };
         if K > 0 {
             let nodes = bt.node.as_chunks::<K>().0.iter();
-            let share_cap = bt.share_cap.chunks_exact(K * r);
+            let share_cap = bt.share_cap.chunks_exact(if ALIKE { r } else { K * r });
             for ((dem, sx), (nodes, sc)) in tenants.zip(nodes.zip(share_cap)) {
                 tenant(dem, sx, nodes, sc);
             }
         } else {
             let mut start = 0;
-            for ((dem, sx), &count) in tenants.zip(&bt.count) {
+            for (u, ((dem, sx), &count)) in tenants.zip(&bt.count).enumerate() {
                 let end = start + count as usize;
-                tenant(
-                    dem,
-                    sx,
-                    &bt.node[start..end],
-                    &bt.share_cap[start * r..end * r],
-                );
+                let rows = if ALIKE { u..u + 1 } else { start..end };
+                let share_cap = &bt.share_cap[rows.start * r..rows.end * r];
+                tenant(dem, sx, &bt.node[start..end], share_cap);
                 start = end;
             }
         }
