@@ -686,10 +686,10 @@ impl ModelRun {
     /// The series bucket of `t`, first merging every series' buckets pairwise (doubling the
     /// bucket width) while the run would outgrow [`SERIES_BUCKETS`].
     fn bucket_of(&mut self, t: Time) -> usize {
-        let hour = self.hour_of(t);
-        if hour / self.bucket_hours != self.bucket {
+        if !self.bucket_current(t) {
             self.flush_series();
         }
+        let hour = self.hour_of(t);
         while hour / self.bucket_hours >= SERIES_BUCKETS {
             self.bucket_hours *= 2;
             for st in &mut self.nodes.stats {
@@ -707,15 +707,24 @@ impl ModelRun {
         ((t - self.warm_end.unwrap_or(t)).max(0) / 3600) as usize
     }
 
+    /// Whether `t` is in the current series bucket.
+    fn bucket_current(&self, t: Time) -> bool {
+        self.hour_of(t) / self.bucket_hours == self.bucket
+    }
+
+    /// Whether the tenants' rates ([`Self::update_rates`]) are those of `tenants`.
+    fn rates_current(&self, tenants: &Tenants) -> bool {
+        self.rates.len() >= tenants.len() && self.rates_epoch == tenants.spec_epoch
+    }
+
     /// Whether step `ctx` may leave the held steps' accounting held ([`ByTenant::held`]) until
     /// the tenant-major step: it has no event, nothing waits for the warm-up's batch, its series
     /// bucket and the tenants' rates are the current ones, and the step is tenant-major.
     fn may_hold(&self, ctx: &StepCtx<'_>) -> bool {
         ctx.events.is_empty()
             && self.pending.is_empty()
-            && self.hour_of(ctx.t) / self.bucket_hours == self.bucket
-            && self.rates.len() >= ctx.tenants.len()
-            && self.rates_epoch == ctx.tenants.spec_epoch
+            && self.bucket_current(ctx.t)
+            && self.rates_current(ctx.tenants)
             && self.by_tenant_applies(ctx)
     }
 
@@ -824,8 +833,7 @@ impl ModelRun {
             *c += cap * ctx.dt;
         }
         // the node steps account their solo tenants, which reads `1 / spec`
-        let nt = ctx.tenants.len();
-        if self.rates.len() < nt || self.rates_epoch != ctx.tenants.spec_epoch {
+        if !self.rates_current(ctx.tenants) {
             self.update_rates(ctx);
         }
         if self.by_tenant_applies(ctx) && self.step_by_tenant(ctx) {

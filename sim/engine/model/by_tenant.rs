@@ -71,7 +71,7 @@ pub(super) struct ByTenant {
     /// admitted demand summed in their order.
     sx: Vec<f64>,
     /// How many steps' accounting is held: steps where every entry got its admitted demand
-    /// (nothing contended, nothing down, no cost split to redo, no peak to track) are
+    /// (nothing contended, nothing down, no peak to track) are
     /// accounted [`HOLD`] at a time, tenant by tenant, each tenant's sums kept in registers
     /// over the steps ([`ModelRun::account_held`]); their demands, admitted sums, node
     /// utilizations and times wait in slots `0..held`. Anything else that reads or changes a
@@ -171,24 +171,11 @@ impl ModelRun {
             self.gather_by_tenant::<K, false>(&tenants.demand, slot, w);
         }
 
-        // whether this step's accounting may be held: every entry gets its admitted demand and
-        // no node's cost split is redone (which reads the tenants' steps); else the held steps
-        // are accounted first, then this one
-        let hold = self.cost.allocation != Allocation::Peak
-            && (0..nn).all(|n| {
-                !self.nodes.open[n]
-                    || self.nodes.entries[n].is_empty()
-                    || (self.split_holds(n, tenants.spec_epoch, false) && {
-                        let sums = w.row(&self.by_tenant.colsum, n);
-                        let ncap = w.row(&self.nodes.cap, n);
-                        (0..r).all(|q| sums[q] <= ncap[q])
-                    })
-            });
-        if !hold {
-            self.flush_held(tenants);
-        }
-
-        // 2. the nodes, in node order
+        // 2. the nodes, in node order. This step's accounting is held while every entry gets its
+        // admitted demand (and no peak is tracked); a contended node's general step changes
+        // the tenants' books (an OOM kill's outage, blame), so the held steps are accounted
+        // before it, and this step at the end
+        let mut hold = self.cost.allocation != Allocation::Peak;
         let busy = slot * nn;
         for n in 0..nn {
             if !self.nodes.open[n] {
@@ -202,6 +189,10 @@ impl ModelRun {
             let (sums, ncap) = (w.row(&self.by_tenant.colsum, n), w.row(&self.nodes.cap, n));
             // (nothing is down: `step_by_tenant` checked)
             if !(0..r).all(|q| sums[q] <= ncap[q]) {
+                if hold {
+                    hold = false;
+                    self.flush_held(tenants);
+                }
                 self.by_tenant.busy[busy + n] = -1.0;
                 self.step_node(n, ctx, true);
                 continue;
