@@ -24,6 +24,9 @@ use super::{admitted_demand, at_least, tally, ModelRun, ResourceAcc, Tally, Tena
 use crate::engine::{StepCtx, Tenants, Time, Width};
 use crate::scenario::ModelKind;
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+
 /// The largest resource count the tenant-major step takes (its per-tenant sums are arrays).
 const MAX_R: usize = 4;
 
@@ -67,8 +70,8 @@ pub(super) struct ByTenant {
     /// and caps (a tenant's shards, mostly): each tenant's are then kept once, and its
     /// admitted demand per entry computed once.
     alike: bool,
-    /// Per held step slot, tenant and resource (`(b * tenants + u) * r + q`), its entries'
-    /// admitted demand summed in their order.
+    /// Per held step slot, tenant and resource (at [`held_at`]), its entries' admitted demand
+    /// summed in their order.
     sx: Vec<f64>,
     /// How many steps' accounting is held: steps where every entry got its admitted demand
     /// (nothing contended, nothing down, no peak to track) are
@@ -77,7 +80,7 @@ pub(super) struct ByTenant {
     /// utilizations and times wait in slots `0..held`. Anything else that reads or changes a
     /// tenant's sums, or the plan, first accounts them ([`ModelRun::flush_held`]).
     pub(super) held: usize,
-    /// Per held step slot, tenant and resource, the tenant's demand.
+    /// Per held step slot, tenant and resource (at [`held_at`]), the tenant's demand.
     dem: Vec<f64>,
     /// Per held step slot, its time.
     times: Vec<Time>,
@@ -123,6 +126,9 @@ impl ModelRun {
         bt.held_nodes = nn;
         bt.sa.resize(ne * r, [0.0; 2]);
         bt.rho.resize(ne, 0.0);
+        let held_len = tenants.len().div_ceil(LANES) * HOLD * r * LANES;
+        bt.dem.resize(held_len, 0.0);
+        bt.sx.resize(held_len, 0.0);
 
         // the entries' caps for the tenants' specs, and whether any entry may be down
         let mut maybe_down = false;
@@ -218,9 +224,6 @@ impl ModelRun {
             return;
         }
         let bt = &mut self.by_tenant;
-        let tr = tenants.demand.len();
-        bt.dem.resize(HOLD * tr, 0.0);
-        bt.dem[slot * tr..(slot + 1) * tr].copy_from_slice(&tenants.demand);
         bt.times.resize(HOLD, 0);
         bt.times[slot] = ctx.t;
         bt.held_tenants = tenants.len();
@@ -254,31 +257,21 @@ impl ModelRun {
         bt.held = 0;
         let tr = nt * r;
         let mut tally = tally!(self, w, tenants, 0);
-        let t_inverse = &self.spec_inverse[..tr];
         let bt = &self.by_tenant;
         let held = Held {
-            dem: &bt.dem[..held * tr],
-            sx: &bt.sx[..held * tr],
+            dem: &bt.dem[..],
+            sx: &bt.sx[..],
             busy: &bt.busy[..held * nn],
             times: &bt.times[..held],
-            tr,
             nn,
+            nt,
         };
-        let tenants = w.rows(t_inverse).zip(w.rows_mut(&mut self.racc[..tr]));
-        let tenants = tenants.zip(&mut self.acc[..nt]).enumerate();
-        if K > 0 {
-            let (nodes, _) = bt.node.as_chunks::<K>();
-            for ((u, ((spec, row), st)), nodes) in tenants.zip(nodes) {
-                held.account(&mut tally, u, spec, row, st, nodes);
-            }
-        } else {
-            let mut start = 0;
-            for ((u, ((spec, row), st)), &count) in tenants.zip(&bt.count) {
-                let end = start + count as usize;
-                held.account(&mut tally, u, spec, row, st, &bt.node[start..end]);
-                start = end;
-            }
-        }
+        let books = Books {
+            spec_inverse: &self.spec_inverse[..tr],
+            racc: &mut self.racc[..tr],
+            acc: &mut self.acc[..nt],
+        };
+        held.account_all::<K, _>(&mut tally, books, (&bt.node[..], &bt.count[..nt]));
     }
 
     /// Step 3 of the tenant-major step: every tenant's step (`K` entries each, as in
@@ -286,19 +279,19 @@ impl ModelRun {
     #[inline(always)]
     fn account_by_tenant<const K: usize>(&mut self, ctx: &StepCtx<'_>, slot: usize, w: impl Width) {
         let r = w.get();
-        let (nn, tr) = (self.nodes.open.len(), ctx.tenants.demand.len());
+        let nn = self.nodes.open.len();
         let track_peak = self.cost.allocation == Allocation::Peak;
         let mut tally = tally!(self, w, ctx);
         let (t_inverse, t_demand) = (&self.spec_inverse[..], &ctx.tenants.demand[..]);
         let e_peak = &mut self.ents.peak[..];
         let bt = &self.by_tenant;
         let busy = &bt.busy[slot * nn..(slot + 1) * nn];
-        let sx = &bt.sx[slot * tr..(slot + 1) * tr];
-        let rows = w.rows(t_inverse).zip(w.rows(t_demand)).zip(w.rows(sx));
+        let sx = &bt.sx[..];
+        let rows = w.rows(t_inverse).zip(w.rows(t_demand));
         let sums = w.rows_mut(&mut self.racc[..]).zip(&mut self.acc[..]);
         let tenants = rows.zip(sums).enumerate();
         // one tenant's step, its entries being `nodes`, from `start` on in the plan
-        let mut tenant = |u: usize, spec, dem: &[f64], sx, accs, st, nodes: &[u32], start| {
+        let mut tenant = |u: usize, spec, dem: &[f64], accs, st, nodes: &[u32], start| {
             // the usual case: every entry got its admitted demand (s = a = the sum gathered)
             let mut admitted = !track_peak;
             let mut busiest = 0.0f64;
@@ -311,7 +304,11 @@ impl ModelRun {
             }
             if admitted {
                 // nothing of it is down either
-                tally.admitted(u, spec, dem, sx, accs, st, busiest);
+                let mut x = [0.0f64; MAX_R];
+                for q in 0..r {
+                    x[q] = sx[held_at(slot, u, q, r, sx.len() / HOLD)];
+                }
+                tally.admitted(u, spec, dem, &x[..r], accs, st, busiest);
                 return;
             }
             // else what each entry got, summed in the entries' order
@@ -348,14 +345,14 @@ impl ModelRun {
         };
         if K > 0 {
             let (nodes, _) = bt.node.as_chunks::<K>();
-            for ((u, (((spec, dem), sx), (accs, st))), nodes) in tenants.zip(nodes) {
-                tenant(u, spec, dem, sx, accs, st, nodes, u * K);
+            for ((u, ((spec, dem), (accs, st))), nodes) in tenants.zip(nodes) {
+                tenant(u, spec, dem, accs, st, nodes, u * K);
             }
         } else {
             let mut start = 0;
-            for ((u, (((spec, dem), sx), (accs, st))), &count) in tenants.zip(&bt.count) {
+            for ((u, ((spec, dem), (accs, st))), &count) in tenants.zip(&bt.count) {
                 let end = start + count as usize;
-                tenant(u, spec, dem, sx, accs, st, &bt.node[start..end], start);
+                tenant(u, spec, dem, accs, st, &bt.node[start..end], start);
                 start = end;
             }
         }
@@ -382,9 +379,6 @@ impl ModelRun {
             }
             bt.count.push(list.len() as u32);
         }
-        bt.sx.clear();
-        bt.sx
-            .resize(HOLD * self.tenant_entries.len() * w.get(), 0.0);
         bt.uniform = match &bt.count[..] {
             [first, rest @ ..] if rest.iter().all(|c| c == first) => Some(*first as usize),
             _ => None,
@@ -412,7 +406,8 @@ impl ModelRun {
 
     /// Step 1 of the tenant-major step (no entry being down): per tenant (`K` entries each, as
     /// in [`Self::by_tenant_passes`]), its entries' admitted demand summed in their order into
-    /// [`ByTenant::sx`], and per node into [`ByTenant::colsum`].
+    /// [`ByTenant::sx`], its demand into [`ByTenant::dem`] (both in slot `slot`), and per node
+    /// into [`ByTenant::colsum`].
     #[inline(always)]
     fn gather_by_tenant<const K: usize, const ALIKE: bool>(
         &mut self,
@@ -423,11 +418,9 @@ impl ModelRun {
         let r = w.get();
         let bt = &mut self.by_tenant;
         let colsum = &mut bt.colsum[..];
-        let tr = t_demand.len();
-        let sx = &mut bt.sx[slot * tr..(slot + 1) * tr];
-        let tenants = w.rows(t_demand).zip(w.rows_mut(sx));
-        // one tenant's entries, `nodes` with their shares and caps `share_cap`
-        let mut tenant = |dem: &[f64], sx: &mut [f64], nodes: &[u32], share_cap: &[[f64; 2]]| {
+        let (sx_out, dem_out) = (&mut bt.sx[..], &mut bt.dem[..]);
+        // one tenant's entries, `nodes` with their shares and caps `share_cap`: their sum
+        let mut tenant = |dem: &[f64], nodes: &[u32], share_cap: &[[f64; 2]]| {
             let mut sum = [0.0f64; MAX_R];
             if ALIKE {
                 // (one row of shares and caps for all its entries)
@@ -442,50 +435,142 @@ impl ModelRun {
                         sum[q] += x[q];
                     }
                 }
-                sx.copy_from_slice(&sum[..r]);
-                return;
-            }
-            for (&n, sc) in nodes.iter().zip(w.rows(share_cap)) {
-                let sums = w.row_mut(colsum, n as usize);
-                for q in 0..r {
-                    let x = admitted_demand(dem[q], sc[q][0], sc[q][1]);
-                    sums[q] += x;
-                    sum[q] += x;
+            } else {
+                for (&n, sc) in nodes.iter().zip(w.rows(share_cap)) {
+                    let sums = w.row_mut(colsum, n as usize);
+                    for q in 0..r {
+                        let x = admitted_demand(dem[q], sc[q][0], sc[q][1]);
+                        sums[q] += x;
+                        sum[q] += x;
+                    }
                 }
             }
-            sx.copy_from_slice(&sum[..r]);
+            sum
         };
+        let tenants = w.rows(t_demand);
         if K > 0 {
             let nodes = bt.node.as_chunks::<K>().0.iter();
             let share_cap = bt.share_cap.chunks_exact(if ALIKE { r } else { K * r });
-            for ((dem, sx), (nodes, sc)) in tenants.zip(nodes.zip(share_cap)) {
-                tenant(dem, sx, nodes, sc);
-            }
+            let sums = tenants
+                .zip(nodes.zip(share_cap))
+                .map(|(dem, (nodes, sc))| (dem, tenant(dem, nodes, sc)));
+            put_held(w, slot, sx_out, dem_out, sums);
         } else {
             let mut start = 0;
-            for (u, ((dem, sx), &count)) in tenants.zip(&bt.count).enumerate() {
-                let end = start + count as usize;
-                let rows = if ALIKE { u..u + 1 } else { start..end };
-                let share_cap = &bt.share_cap[rows.start * r..rows.end * r];
-                tenant(dem, sx, &bt.node[start..end], share_cap);
-                start = end;
+            let sums = tenants
+                .zip(&bt.count)
+                .enumerate()
+                .map(|(u, (dem, &count))| {
+                    let end = start + count as usize;
+                    let rows = if ALIKE { u..u + 1 } else { start..end };
+                    let share_cap = &bt.share_cap[rows.start * r..rows.end * r];
+                    let sum = tenant(dem, &bt.node[start..end], share_cap);
+                    start = end;
+                    (dem, sum)
+                });
+            put_held(w, slot, sx_out, dem_out, sums);
+        }
+    }
+}
+
+/// Puts each tenant's demand and admitted sum of `tenants` (in index order) into held step
+/// slot `slot` of `dem` and `sx` (at [`held_at`]), a group of [`LANES`] at a time.
+#[inline(always)]
+fn put_held<'t>(
+    w: impl Width,
+    slot: usize,
+    sx: &mut [f64],
+    dem: &mut [f64],
+    mut tenants: impl Iterator<Item = (&'t [f64], [f64; MAX_R])>,
+) {
+    let r = w.get();
+    let block = r * LANES;
+    let len = sx.len() / HOLD;
+    let (sx, dem) = (&mut sx[slot * len..][..len], &mut dem[slot * len..][..len]);
+    for (xs, ds) in sx.chunks_exact_mut(block).zip(dem.chunks_exact_mut(block)) {
+        for l in 0..LANES {
+            let Some((d, sum)) = tenants.next() else {
+                return;
+            };
+            for q in 0..r {
+                xs[q * LANES + l] = sum[q];
+                ds[q * LANES + l] = d[q];
             }
         }
     }
 }
 
-/// The held steps' slots ([`ByTenant::held`]) as [`ModelRun::account_held`] reads them.
+/// Tenants whose held steps are accounted together, one in each lane of a vector
+/// ([`avx2`]).
+const LANES: usize = 4;
+
+/// Where tenant `u`'s resource `q` of held step slot `b` is in [`ByTenant::dem`] and
+/// [`ByTenant::sx`] (`r` resources, slots `len` long): the slots one after another, a slot's
+/// tenants in groups of [`LANES`], a group's resources one after another, each [`LANES`]
+/// numbers, one a tenant. So a resource's numbers of a group's step are one vector, and a
+/// step's slot one run of memory that the gather writes front to back.
+#[inline(always)]
+fn held_at(b: usize, u: usize, q: usize, r: usize, len: usize) -> usize {
+    b * len + (u / LANES * r + q) * LANES + u % LANES
+}
+
+/// The held steps' slots ([`ByTenant::held`]) as [`ModelRun::account_held`] reads them (the
+/// demands and admitted sums at [`held_at`]).
 struct Held<'a> {
     dem: &'a [f64],
     sx: &'a [f64],
     busy: &'a [f64],
     times: &'a [Time],
-    /// A slot's length in `dem` and `sx` (tenants times resources), and in `busy` (nodes).
-    tr: usize,
+    /// A slot's length in `busy` (nodes).
     nn: usize,
+    /// The tenant count.
+    nt: usize,
+}
+
+/// The tenants' arrays that [`Held`] accounts into: their `spec_inverse` (1 / spec, read
+/// only), per-resource sums and scalar sums.
+struct Books<'a> {
+    spec_inverse: &'a [f64],
+    racc: &'a mut [ResourceAcc],
+    acc: &'a mut [TenantAcc],
 }
 
 impl Held<'_> {
+    /// Accounts every tenant's held steps, their entries' nodes being `plan.0`, `K` a tenant
+    /// (0: `plan.1` says how many): with AVX2, [`LANES`] tenants at a time ([`avx2`]) when
+    /// every tenant has `K` entries, and the rest one by one.
+    #[inline(always)]
+    fn account_all<const K: usize, W: Width>(
+        &self,
+        tally: &mut Tally<'_, W>,
+        books: Books<'_>,
+        (node, count): (&[u32], &[u32]),
+    ) {
+        let (w, nt) = (tally.w, self.nt);
+        let Books {
+            spec_inverse,
+            racc,
+            acc,
+        } = books;
+        let mut first = 0;
+        #[cfg(target_arch = "x86_64")]
+        if K > 0 && std::arch::is_x86_feature_detected!("avx2") {
+            let nodes = &node.as_chunks::<K>().0[..nt];
+            // SAFETY: the processor has AVX2 (checked just above)
+            unsafe { avx2::account_groups::<K, W>(self, tally, spec_inverse, racc, acc, nodes) };
+            first = nt / LANES * LANES;
+        }
+        let mut start = 0;
+        for (u, &count) in count.iter().enumerate() {
+            let end = start + count as usize;
+            if u >= first {
+                let (spec, row) = (w.row(spec_inverse, u), w.row_mut(racc, u));
+                self.account(tally, u, spec, row, &mut acc[u], &node[start..end]);
+            }
+            start = end;
+        }
+    }
+
     /// Accounts tenant `u`'s held steps: its `spec_inverse` (1 / spec), sums `row` and `st`,
     /// entries on `nodes`; its sums are kept in registers over the steps.
     #[inline(always)]
@@ -502,19 +587,16 @@ impl Held<'_> {
         let mut accs = [ResourceAcc::default(); MAX_R];
         accs[..r].copy_from_slice(row);
         let mut local = *st;
-        let slots = self
-            .dem
-            .chunks_exact(self.tr)
-            .zip(self.sx.chunks_exact(self.tr));
-        let slots = slots.zip(self.busy.chunks_exact(self.nn)).zip(self.times);
-        for (((dem, sx), busy), &t) in slots {
-            let (dem, sx) = (tally.w.row(dem, u), tally.w.row(sx, u));
+        let slots = self.busy.chunks_exact(self.nn).zip(self.times);
+        for (b, (busy, &t)) in slots.enumerate() {
+            let (mut d, mut x) = ([0.0f64; MAX_R], [0.0f64; MAX_R]);
+            for q in 0..r {
+                let at = held_at(b, u, q, r, self.dem.len() / HOLD);
+                (d[q], x[q]) = (self.dem[at], self.sx[at]);
+            }
             let mut busiest = 0.0f64;
             for &n in nodes {
-                let v = busy[n as usize];
-                if v > busiest {
-                    busiest = v;
-                }
+                busiest = at_least(busiest, busy[n as usize]);
             }
             if let Some((_, at)) = &mut tally.check {
                 *at = t;
@@ -522,8 +604,8 @@ impl Held<'_> {
             tally.admitted(
                 u,
                 spec_inverse,
-                dem,
-                sx,
+                &d[..r],
+                &x[..r],
                 &mut accs[..r],
                 &mut local,
                 busiest,
