@@ -1558,6 +1558,10 @@ impl ModelRun {
             self.account_listed(ctx, eu, true, w);
         }
         local.down_until = down_until;
+        if down_until > t {
+            let latest = &mut self.by_tenant.down_until;
+            *latest = Some(latest.map_or(down_until, |d| d.max(down_until)));
+        }
         self.nodes.entries[n] = local;
     }
 

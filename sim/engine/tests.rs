@@ -892,15 +892,17 @@ fn dense_case() -> impl Strategy<Value = Case> {
         let small = any::<bool>();
         // quiet: one cell in 32 a missed sample or a spec, so that runs of steps are held
         let quiet = any::<bool>();
+        // an OOM-killed container down for three steps, not until the next only
+        let long_restart = any::<bool>();
         (
             Just((n, steps)),
             sizes,
             cells,
-            (0usize..3, batch, small, quiet),
+            (0usize..3, batch, small, quiet, long_restart),
             holds,
         )
             .prop_map(
-                |((n, steps), sizes, cells, (rule, batch, small, quiet), hold)| {
+                |((n, steps), sizes, cells, (rule, batch, small, quiet, long_restart), hold)| {
                     let mut rows = vec![];
                     for k in 0..steps {
                         for (u, &(spec_cpu, spec_mem)) in sizes.iter().enumerate() {
@@ -966,9 +968,11 @@ shards = 2
 node_type = "{node}"
 request_ratio = 0.5
 fill_target = {containers_fill}
+restart_seconds = {restart}
 {placed}
 [models.dedicated]
-"#
+"#,
+                        restart = if long_restart { 900 } else { 60 },
                     );
                     Case { scenario, rows }
                 },

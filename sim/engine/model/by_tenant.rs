@@ -20,7 +20,12 @@
 
 use overbook_models::cost::Allocation;
 
-use super::{admitted_demand, at_least, tally, ModelRun, ResourceAcc, Tally, TenantAcc};
+use overbook_models::latency;
+
+use super::{
+    admitted_demand, at_least, node_resource_step, tally, ModelRun, ResourceAcc, Tally, TenantAcc,
+    CLOSED, EMPTY,
+};
 use crate::engine::{StepCtx, Tenants, Time, Width};
 use crate::scenario::ModelKind;
 
@@ -56,6 +61,11 @@ pub(super) struct ByTenant {
     pub(super) stale: bool,
     /// The tenants' spec epoch the plan's caps are for.
     epoch: Option<u64>,
+    /// The spec epoch every entry's caps were last made current for; they stay so until an
+    /// entry is added or removed (`stale`) or the specs change.
+    caps_epoch: Option<u64>,
+    /// The latest time an entry is down until (an OOM kill's restart), if any ever was.
+    pub(super) down_until: Option<Time>,
     /// Per tenant, how many entries it has (the plan's entries are tenant by tenant).
     count: Vec<u32>,
     /// The number of entries of every tenant, when they all have the same.
@@ -92,7 +102,10 @@ pub(super) struct ByTenant {
 impl ModelRun {
     /// Whether this step is taken tenant by tenant: every tenant present in index order, a
     /// model whose tenants may have several entries, and a cost split that does not read the
-    /// delivered amounts.
+    /// delivered amounts. (The dedicated model gives the same results this way, with fewer
+    /// instructions, but is slower on the bench trace: its one pass over the nodes reads each
+    /// node and tenant once a step, where these passes also write and read the nodes' totals
+    /// and the held slots.)
     pub(super) fn by_tenant_applies(&self, ctx: &StepCtx<'_>) -> bool {
         self.fast
             && ctx.dense
@@ -130,18 +143,24 @@ impl ModelRun {
         bt.dem.resize(held_len, 0.0);
         bt.sx.resize(held_len, 0.0);
 
-        // the entries' caps for the tenants' specs, and whether any entry may be down
-        let mut maybe_down = false;
-        for n in 0..nn {
-            if !self.nodes.open[n] || self.nodes.entries[n].is_empty() {
-                continue;
+        // the entries' caps for the tenants' specs, and whether any entry may be down: known
+        // without a look at the nodes while no entry came or went and the specs are the same
+        let bt = &self.by_tenant;
+        let mut maybe_down = bt.down_until.is_some_and(|d| d > t);
+        if bt.stale || bt.caps_epoch != Some(epoch) {
+            maybe_down = false;
+            for n in 0..nn {
+                if !self.nodes.open[n] || self.nodes.entries[n].is_empty() {
+                    continue;
+                }
+                if self.nodes.acc[n].cap_epoch != epoch {
+                    let mut local = std::mem::take(&mut self.nodes.entries[n]);
+                    self.refresh_caps(n, &mut local, tenants, w);
+                    self.nodes.entries[n] = local;
+                }
+                maybe_down |= self.nodes.entries[n].down_until > t;
             }
-            if self.nodes.acc[n].cap_epoch != epoch {
-                let mut local = std::mem::take(&mut self.nodes.entries[n]);
-                self.refresh_caps(n, &mut local, tenants, w);
-                self.nodes.entries[n] = local;
-            }
-            maybe_down |= self.nodes.entries[n].down_until > t;
+            self.by_tenant.caps_epoch = Some(epoch);
         }
         if maybe_down {
             self.flush_held(tenants);
@@ -166,7 +185,7 @@ impl ModelRun {
     /// `K` entries (0: as [`ByTenant::count`] says).
     #[inline(always)]
     fn by_tenant_passes<const K: usize>(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
-        let (r, tenants) = (w.get(), ctx.tenants);
+        let tenants = ctx.tenants;
         let nn = self.nodes.open.len();
         // this step's slot: after the held ones
         let slot = self.by_tenant.held;
@@ -182,39 +201,25 @@ impl ModelRun {
         // the tenants' books (an OOM kill's outage, blame), so the held steps are accounted
         // before it, and this step at the end
         let mut hold = self.cost.allocation != Allocation::Peak;
-        let busy = slot * nn;
-        for n in 0..nn {
-            if !self.nodes.open[n] {
-                continue;
-            }
-            let local = &self.nodes.entries[n];
-            if local.is_empty() {
-                self.nodes.acc[n].steps += 1;
-                continue;
-            }
-            let (sums, ncap) = (w.row(&self.by_tenant.colsum, n), w.row(&self.nodes.cap, n));
-            // (nothing is down: `step_by_tenant` checked)
-            if !(0..r).all(|q| sums[q] <= ncap[q]) {
-                if hold {
-                    hold = false;
-                    self.flush_held(tenants);
+        let mut n = 0;
+        while n < nn {
+            match self.uncontended_run(n, slot, tenants.spec_epoch, w) {
+                Stop::End => break,
+                Stop::Split(at) => {
+                    let local = std::mem::take(&mut self.nodes.entries[at]);
+                    self.split_cost(at, &local.slot, tenants);
+                    self.nodes.entries[at] = local;
+                    n = at + 1;
                 }
-                self.by_tenant.busy[busy + n] = -1.0;
-                self.step_node(n, ctx, true);
-                continue;
-            }
-            let st = &mut self.nodes.acc[n];
-            st.steps += 1;
-            st.steps_with_tenants += 1;
-            let delivered = w.row(&self.by_tenant.colsum, n);
-            self.by_tenant.busy[busy + n] =
-                self.nodes
-                    .delivered_step(n, delivered, &self.compressible, self.rho_max);
-            // (no split by use here: `by_tenant_applies`)
-            if !self.split_holds(n, tenants.spec_epoch, false) {
-                let local = std::mem::take(&mut self.nodes.entries[n]);
-                self.split_cost(n, &local.slot, tenants);
-                self.nodes.entries[n] = local;
+                Stop::Contended(at) => {
+                    if hold {
+                        hold = false;
+                        self.flush_held(tenants);
+                    }
+                    self.by_tenant.busy[slot * nn + at] = -1.0;
+                    self.step_node(at, ctx, true);
+                    n = at + 1;
+                }
             }
         }
 
@@ -231,6 +236,58 @@ impl ModelRun {
         if bt.held == HOLD {
             self.account_held::<K>(tenants, w);
         }
+    }
+
+    /// Steps the nodes from `from` on, in node order, while their entries get their admitted
+    /// demand (no resource over capacity; nothing is down: [`Self::step_by_tenant`] checked):
+    /// each delivers its entries' totals ([`ByTenant::colsum`]), and its busiest compressible
+    /// resource's utilization goes to held step slot `slot` of [`ByTenant::busy`]. Stops at a
+    /// node over capacity (having changed nothing for it), or after a node whose cost split is
+    /// not the one for the spec epoch `epoch` (to be split). The arithmetic is
+    /// [`super::Nodes::delivered_step`]'s; the arrays are borrowed once for the whole run.
+    #[inline(always)]
+    fn uncontended_run(&mut self, from: usize, slot: usize, epoch: u64, w: impl Width) -> Stop {
+        let r = w.get();
+        let (rho_max, peak) = (self.rho_max, self.cost.allocation == Allocation::Peak);
+        let nodes = &mut self.nodes;
+        let nn = nodes.open.len();
+        let (occupancy, cap) = (&nodes.occupancy[..nn], &nodes.cap[..nn * r]);
+        let (racc, acc) = (&mut nodes.racc[..nn * r], &mut nodes.acc[..nn]);
+        let bt = &mut self.by_tenant;
+        let (colsum, busy) = (&bt.colsum[..nn * r], &mut bt.busy[slot * nn..(slot + 1) * nn]);
+        let compressible = &self.compressible[..r];
+        for n in from..nn {
+            match occupancy[n] {
+                CLOSED => continue,
+                EMPTY => {
+                    acc[n].steps += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            let (sums, ncap) = (w.row(colsum, n), w.row(cap, n));
+            if !(0..r).all(|q| sums[q] <= ncap[q]) {
+                return Stop::Contended(n);
+            }
+            let st = &mut acc[n];
+            st.steps += 1;
+            st.steps_with_tenants += 1;
+            let nr = w.row_mut(racc, n);
+            let mut busiest = 0.0;
+            for q in 0..r {
+                if let Some(rho) = node_resource_step(&mut nr[q], st, q, ncap[q], sums[q]) {
+                    if compressible[q] {
+                        busiest = at_least(busiest, latency::clamp_rho(rho, rho_max));
+                    }
+                }
+            }
+            busy[n] = busiest;
+            // (`split_holds`: the model is fast, and no split by use here: `by_tenant_applies`)
+            if !(peak || st.split_epoch == epoch) {
+                return Stop::Split(n);
+            }
+        }
+        Stop::End
     }
 
     /// Accounts the held steps ([`ByTenant::held`]), if any.
@@ -498,6 +555,16 @@ fn put_held<'t>(
             }
         }
     }
+}
+
+/// Where [`ModelRun::uncontended_run`] stopped.
+enum Stop {
+    /// At the last node.
+    End,
+    /// After this node, whose cost split is to be redone.
+    Split(usize),
+    /// At this node, over capacity, which is to take the general step.
+    Contended(usize),
 }
 
 /// Tenants whose held steps are accounted together, one in each lane of a vector
