@@ -80,9 +80,6 @@ pub(super) struct ByTenant {
     /// and caps (a tenant's shards, mostly): each tenant's are then kept once, and its
     /// admitted demand per entry computed once.
     alike: bool,
-    /// Per held step slot, tenant and resource (at [`held_at`]), its entries' admitted demand
-    /// summed in their order.
-    sx: Vec<f64>,
     /// How many steps' accounting is held: steps where every entry got its admitted demand
     /// (nothing contended, nothing down, no peak to track) are
     /// accounted [`HOLD`] at a time, tenant by tenant, each tenant's sums kept in registers
@@ -141,7 +138,6 @@ impl ModelRun {
         bt.rho.resize(ne, 0.0);
         let held_len = tenants.len().div_ceil(LANES) * HOLD * r * LANES;
         bt.dem.resize(held_len, 0.0);
-        bt.sx.resize(held_len, 0.0);
 
         // the entries' caps for the tenants' specs, and whether any entry may be down: known
         // without a look at the nodes while no entry came or went and the specs are the same
@@ -254,7 +250,10 @@ impl ModelRun {
         let (occupancy, cap) = (&nodes.occupancy[..nn], &nodes.cap[..nn * r]);
         let (racc, acc) = (&mut nodes.racc[..nn * r], &mut nodes.acc[..nn]);
         let bt = &mut self.by_tenant;
-        let (colsum, busy) = (&bt.colsum[..nn * r], &mut bt.busy[slot * nn..(slot + 1) * nn]);
+        let (colsum, busy) = (
+            &bt.colsum[..nn * r],
+            &mut bt.busy[slot * nn..(slot + 1) * nn],
+        );
         let compressible = &self.compressible[..r];
         for n in from..nn {
             match occupancy[n] {
@@ -317,7 +316,8 @@ impl ModelRun {
         let bt = &self.by_tenant;
         let held = Held {
             dem: &bt.dem[..],
-            sx: &bt.sx[..],
+            share_cap: &bt.share_cap[..],
+            alike: bt.alike,
             busy: &bt.busy[..held * nn],
             times: &bt.times[..held],
             nn,
@@ -343,7 +343,6 @@ impl ModelRun {
         let e_peak = &mut self.ents.peak[..];
         let bt = &self.by_tenant;
         let busy = &bt.busy[slot * nn..(slot + 1) * nn];
-        let sx = &bt.sx[..];
         let rows = w.rows(t_inverse).zip(w.rows(t_demand));
         let sums = w.rows_mut(&mut self.racc[..]).zip(&mut self.acc[..]);
         let tenants = rows.zip(sums).enumerate();
@@ -361,10 +360,13 @@ impl ModelRun {
             }
             if admitted {
                 // nothing of it is down either
-                let mut x = [0.0f64; MAX_R];
-                for q in 0..r {
-                    x[q] = sx[held_at(slot, u, q, r, sx.len() / HOLD)];
-                }
+                let rows = if bt.alike {
+                    u..u + 1
+                } else {
+                    start..start + nodes.len()
+                };
+                let share_cap = &bt.share_cap[rows.start * r..rows.end * r];
+                let x = admitted_sum(w, dem, share_cap, nodes.len());
                 tally.admitted(u, spec, dem, &x[..r], accs, st, busiest);
                 return;
             }
@@ -462,9 +464,10 @@ impl ModelRun {
     }
 
     /// Step 1 of the tenant-major step (no entry being down): per tenant (`K` entries each, as
-    /// in [`Self::by_tenant_passes`]), its entries' admitted demand summed in their order into
-    /// [`ByTenant::sx`], its demand into [`ByTenant::dem`] (both in slot `slot`), and per node
-    /// into [`ByTenant::colsum`].
+    /// in [`Self::by_tenant_passes`]), its entries' admitted demand summed per node into
+    /// [`ByTenant::colsum`], in the nodes' order; its demand into held step slot `slot` of
+    /// [`ByTenant::dem`]. (The tenant's own sum of them is [`admitted_sum`], computed where it
+    /// is read.)
     #[inline(always)]
     fn gather_by_tenant<const K: usize, const ALIKE: bool>(
         &mut self,
@@ -475,10 +478,8 @@ impl ModelRun {
         let r = w.get();
         let bt = &mut self.by_tenant;
         let colsum = &mut bt.colsum[..];
-        let (sx_out, dem_out) = (&mut bt.sx[..], &mut bt.dem[..]);
-        // one tenant's entries, `nodes` with their shares and caps `share_cap`: their sum
+        // one tenant's entries, `nodes` with their shares and caps `share_cap`
         let mut tenant = |dem: &[f64], nodes: &[u32], share_cap: &[[f64; 2]]| {
-            let mut sum = [0.0f64; MAX_R];
             if ALIKE {
                 // (one row of shares and caps for all its entries)
                 let mut x = [0.0f64; MAX_R];
@@ -489,68 +490,80 @@ impl ModelRun {
                     let sums = w.row_mut(colsum, n as usize);
                     for q in 0..r {
                         sums[q] += x[q];
-                        sum[q] += x[q];
                     }
                 }
             } else {
                 for (&n, sc) in nodes.iter().zip(w.rows(share_cap)) {
                     let sums = w.row_mut(colsum, n as usize);
                     for q in 0..r {
-                        let x = admitted_demand(dem[q], sc[q][0], sc[q][1]);
-                        sums[q] += x;
-                        sum[q] += x;
+                        sums[q] += admitted_demand(dem[q], sc[q][0], sc[q][1]);
                     }
                 }
             }
-            sum
         };
         let tenants = w.rows(t_demand);
         if K > 0 {
             let nodes = bt.node.as_chunks::<K>().0.iter();
             let share_cap = bt.share_cap.chunks_exact(if ALIKE { r } else { K * r });
-            let sums = tenants
-                .zip(nodes.zip(share_cap))
-                .map(|(dem, (nodes, sc))| (dem, tenant(dem, nodes, sc)));
-            put_held(w, slot, sx_out, dem_out, sums);
+            for (dem, (nodes, sc)) in tenants.zip(nodes.zip(share_cap)) {
+                tenant(dem, nodes, sc);
+            }
         } else {
             let mut start = 0;
-            let sums = tenants
-                .zip(&bt.count)
-                .enumerate()
-                .map(|(u, (dem, &count))| {
-                    let end = start + count as usize;
-                    let rows = if ALIKE { u..u + 1 } else { start..end };
-                    let share_cap = &bt.share_cap[rows.start * r..rows.end * r];
-                    let sum = tenant(dem, &bt.node[start..end], share_cap);
-                    start = end;
-                    (dem, sum)
-                });
-            put_held(w, slot, sx_out, dem_out, sums);
+            for (u, (dem, &count)) in tenants.zip(&bt.count).enumerate() {
+                let end = start + count as usize;
+                let rows = if ALIKE { u..u + 1 } else { start..end };
+                let share_cap = &bt.share_cap[rows.start * r..rows.end * r];
+                tenant(dem, &bt.node[start..end], share_cap);
+                start = end;
+            }
         }
+        put_held(w, slot, &mut bt.dem, t_demand);
     }
 }
 
-/// Puts each tenant's demand and admitted sum of `tenants` (in index order) into held step
-/// slot `slot` of `dem` and `sx` (at [`held_at`]), a group of [`LANES`] at a time.
+/// A tenant's entries' admitted demand (`count` entries) summed in their order, for its
+/// demand `dem`: each entry's `min(d * share, cap)` from its row of `share_cap` (one row for
+/// all when they are alike), added to a sum from 0, as the gather adds them to the nodes'.
 #[inline(always)]
-fn put_held<'t>(
-    w: impl Width,
-    slot: usize,
-    sx: &mut [f64],
-    dem: &mut [f64],
-    mut tenants: impl Iterator<Item = (&'t [f64], [f64; MAX_R])>,
-) {
+fn admitted_sum(w: impl Width, dem: &[f64], share_cap: &[[f64; 2]], count: usize) -> [f64; MAX_R] {
+    let r = w.get();
+    let mut sum = [0.0f64; MAX_R];
+    if share_cap.len() == r {
+        let mut x = [0.0f64; MAX_R];
+        for q in 0..r {
+            x[q] = admitted_demand(dem[q], share_cap[q][0], share_cap[q][1]);
+        }
+        for _ in 0..count {
+            for q in 0..r {
+                sum[q] += x[q];
+            }
+        }
+    } else {
+        for sc in w.rows(share_cap) {
+            for q in 0..r {
+                sum[q] += admitted_demand(dem[q], sc[q][0], sc[q][1]);
+            }
+        }
+    }
+    sum
+}
+
+/// Puts each tenant's demand of `t_demand` (rows in index order) into held step slot `slot`
+/// of `dem` (at [`held_at`]), a group of [`LANES`] at a time.
+#[inline(always)]
+fn put_held(w: impl Width, slot: usize, dem: &mut [f64], t_demand: &[f64]) {
     let r = w.get();
     let block = r * LANES;
-    let len = sx.len() / HOLD;
-    let (sx, dem) = (&mut sx[slot * len..][..len], &mut dem[slot * len..][..len]);
-    for (xs, ds) in sx.chunks_exact_mut(block).zip(dem.chunks_exact_mut(block)) {
+    let len = dem.len() / HOLD;
+    let dem = &mut dem[slot * len..][..len];
+    let mut tenants = w.rows(t_demand);
+    for ds in dem.chunks_exact_mut(block) {
         for l in 0..LANES {
-            let Some((d, sum)) = tenants.next() else {
+            let Some(d) = tenants.next() else {
                 return;
             };
             for q in 0..r {
-                xs[q * LANES + l] = sum[q];
                 ds[q * LANES + l] = d[q];
             }
         }
@@ -571,11 +584,11 @@ enum Stop {
 /// ([`avx2`]).
 const LANES: usize = 4;
 
-/// Where tenant `u`'s resource `q` of held step slot `b` is in [`ByTenant::dem`] and
-/// [`ByTenant::sx`] (`r` resources, slots `len` long): the slots one after another, a slot's
-/// tenants in groups of [`LANES`], a group's resources one after another, each [`LANES`]
-/// numbers, one a tenant. So a resource's numbers of a group's step are one vector, and a
-/// step's slot one run of memory that the gather writes front to back.
+/// Where tenant `u`'s resource `q` of held step slot `b` is in [`ByTenant::dem`] (`r`
+/// resources, slots `len` long): the slots one after another, a slot's tenants in groups of
+/// [`LANES`], a group's resources one after another, each [`LANES`] numbers, one a tenant. So
+/// a resource's numbers of a group's step are one vector, and a step's slot one run of memory
+/// that the gather writes front to back.
 #[inline(always)]
 fn held_at(b: usize, u: usize, q: usize, r: usize, len: usize) -> usize {
     b * len + (u / LANES * r + q) * LANES + u % LANES
@@ -585,7 +598,9 @@ fn held_at(b: usize, u: usize, q: usize, r: usize, len: usize) -> usize {
 /// demands and admitted sums at [`held_at`]).
 struct Held<'a> {
     dem: &'a [f64],
-    sx: &'a [f64],
+    /// The plan's shares and caps ([`ByTenant::share_cap`]), per tenant when `alike`.
+    share_cap: &'a [[f64; 2]],
+    alike: bool,
     busy: &'a [f64],
     times: &'a [Time],
     /// A slot's length in `busy` (nodes).
@@ -632,14 +647,19 @@ impl Held<'_> {
             let end = start + count as usize;
             if u >= first {
                 let (spec, row) = (w.row(spec_inverse, u), w.row_mut(racc, u));
-                self.account(tally, u, spec, row, &mut acc[u], &node[start..end]);
+                let rows = if self.alike { u..u + 1 } else { start..end };
+                let share_cap = &self.share_cap[rows.start * w.get()..rows.end * w.get()];
+                let nodes = &node[start..end];
+                self.account(tally, u, spec, row, &mut acc[u], nodes, share_cap);
             }
             start = end;
         }
     }
 
     /// Accounts tenant `u`'s held steps: its `spec_inverse` (1 / spec), sums `row` and `st`,
-    /// entries on `nodes`; its sums are kept in registers over the steps.
+    /// entries on `nodes` with their shares and caps `share_cap`; its sums are kept in
+    /// registers over the steps.
+    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn account<W: Width>(
         &self,
@@ -649,6 +669,7 @@ impl Held<'_> {
         row: &mut [ResourceAcc],
         st: &mut TenantAcc,
         nodes: &[u32],
+        share_cap: &[[f64; 2]],
     ) {
         let r = tally.w.get();
         let mut accs = [ResourceAcc::default(); MAX_R];
@@ -656,11 +677,11 @@ impl Held<'_> {
         let mut local = *st;
         let slots = self.busy.chunks_exact(self.nn).zip(self.times);
         for (b, (busy, &t)) in slots.enumerate() {
-            let (mut d, mut x) = ([0.0f64; MAX_R], [0.0f64; MAX_R]);
+            let mut d = [0.0f64; MAX_R];
             for q in 0..r {
-                let at = held_at(b, u, q, r, self.dem.len() / HOLD);
-                (d[q], x[q]) = (self.dem[at], self.sx[at]);
+                d[q] = self.dem[held_at(b, u, q, r, self.dem.len() / HOLD)];
             }
+            let x = admitted_sum(tally.w, &d[..r], share_cap, nodes.len());
             let mut busiest = 0.0f64;
             for &n in nodes {
                 busiest = at_least(busiest, busy[n as usize]);

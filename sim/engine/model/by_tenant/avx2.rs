@@ -1,5 +1,7 @@
 //! The held steps' accounting ([`super::Held`]) on AVX2 vectors: four tenants at a time, one in
-//! each lane, their sums kept in vector registers over the held steps.
+//! each lane, their sums kept in vector registers over the held steps, their admitted demand
+//! computed from the held demand and their entries' shares and caps
+//! (`min(d * share, cap)`, `minpd` of a product).
 //!
 //! Each lane takes the operations [`super::Tally::admitted`] takes on a tenant, in the same
 //! order: IEEE additions, multiplications, divisions and conversions give the same bits on a
@@ -126,18 +128,44 @@ fn account_group<const K: usize, W: Width>(
     let mut throttled = [[0.0f64; LANES]; MAX_R];
     let mut throttled_read = false;
 
-    // the group's numbers of each held step (`held_at`)
+    // the entries' shares and caps, entry by entry (one for all when they are alike)
+    let entries = if held.alike { 1 } else { K };
+    let mut share = [[zero; MAX_R]; K];
+    let mut cap = [[zero; MAX_R]; K];
+    for k in 0..entries {
+        for q in 0..r {
+            let row = |l: usize| {
+                let e = if held.alike { u0 + l } else { (u0 + l) * K + k };
+                held.share_cap[e * r + q]
+            };
+            share[k][q] = load(&std::array::from_fn::<_, LANES, _>(|l| row(l)[0]));
+            cap[k][q] = load(&std::array::from_fn::<_, LANES, _>(|l| row(l)[1]));
+        }
+    }
+
+    // the group's demands of each held step (`held_at`)
     let (len, block) = (held.dem.len() / HOLD, r * LANES);
     let at = u0 * r;
-    let slots = held.dem.chunks_exact(len).zip(held.sx.chunks_exact(len));
+    let slots = held.dem.chunks_exact(len);
     let slots = slots.zip(held.busy.chunks_exact(nn)).zip(held.times);
-    for (((dem, sx), busy), &t) in slots {
-        let (dem, sx) = (&dem[at..at + block], &sx[at..at + block]);
+    for ((dem, busy), &t) in slots {
+        let dem = &dem[at..at + block];
         let mut d = [zero; MAX_R];
         let mut x = [zero; MAX_R];
         for q in 0..r {
             d[q] = load(&dem[q * LANES..]);
-            x[q] = load(&sx[q * LANES..]);
+            // the admitted demand summed over the entries, as `admitted_sum`
+            if held.alike {
+                let one = _mm256_min_pd(_mm256_mul_pd(d[q], share[0][q]), cap[0][q]);
+                for _ in 0..K {
+                    x[q] = _mm256_add_pd(x[q], one);
+                }
+            } else {
+                for k in 0..K {
+                    let one = _mm256_min_pd(_mm256_mul_pd(d[q], share[k][q]), cap[k][q]);
+                    x[q] = _mm256_add_pd(x[q], one);
+                }
+            }
         }
         let mut busiest = zero;
         for index in index {
