@@ -987,7 +987,8 @@ proptest! {
     /// rows read one by one give, with tenants that miss a sample, depart and come back, and
     /// specs that change, are given again or are not given; and the tenant-major step gives
     /// what the general node-major step gives, with tenants placed in index order or, in a
-    /// batch after a warm-up, by size.
+    /// batch after a warm-up, by size; the held steps' scalar accounting gives what the vector
+    /// one gives.
     #[test]
     fn dense_steps_read_at_once_change_nothing(c in dense_case()) {
         let s = c.scenario();
@@ -998,6 +999,11 @@ proptest! {
         let reference = Options { reference: true, ..Options::default() };
         let general = run(&s, &mut trace.source(), reference).unwrap();
         prop_assert_eq!(same_results(&rows, &general), Ok(()));
+        // and the held steps' scalar accounting what the vector one gives
+        super::model::SCALAR_ONLY.with(|s| s.set(true));
+        let scalar = run(&s, &mut trace.source(), Options::default());
+        super::model::SCALAR_ONLY.with(|s| s.set(false));
+        prop_assert_eq!(same_results(&rows, &scalar.unwrap()), Ok(()), "scalar");
     }
 }
 

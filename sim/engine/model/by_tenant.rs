@@ -580,6 +580,22 @@ enum Stop {
     Contended(usize),
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Tests: whether this thread's held steps take the scalar loop only, as on a processor
+    /// without AVX2.
+    pub(crate) static SCALAR_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the held steps take the scalar loop only (tests, [`SCALAR_ONLY`]).
+#[inline(always)]
+fn scalar_only() -> bool {
+    #[cfg(test)]
+    return SCALAR_ONLY.with(|s| s.get());
+    #[cfg(not(test))]
+    false
+}
+
 /// Tenants whose held steps are accounted together, one in each lane of a vector
 /// ([`avx2`]).
 const LANES: usize = 4;
@@ -636,7 +652,7 @@ impl Held<'_> {
         } = books;
         let mut first = 0;
         #[cfg(target_arch = "x86_64")]
-        if K > 0 && std::arch::is_x86_feature_detected!("avx2") {
+        if K > 0 && !scalar_only() && std::arch::is_x86_feature_detected!("avx2") {
             let nodes = &node.as_chunks::<K>().0[..nt];
             // SAFETY: the processor has AVX2 (checked just above)
             unsafe { avx2::account_groups::<K, W>(self, tally, spec_inverse, racc, acc, nodes) };
