@@ -243,9 +243,7 @@ impl Nodes {
         };
     }
 
-    /// [`Self::resource_step`] for every resource of node `n`, which delivered `delivered`;
-    /// returns the utilization of its busiest compressible resource as the latency factor
-    /// takes it (0 for none).
+    /// [`node_delivered`] for node `n`, which delivered `delivered`.
     #[inline(always)]
     fn delivered_step(
         &mut self,
@@ -254,13 +252,9 @@ impl Nodes {
         compressible: &[bool],
         rho_max: f64,
     ) -> f64 {
-        let mut busiest = 0.0;
-        for (q, (&d, &c)) in delivered.iter().zip(compressible).enumerate() {
-            if let Some(rho) = self.resource_step(n, q, d, c, rho_max) {
-                busiest = at_least(busiest, rho);
-            }
-        }
-        busiest
+        let rows = n * self.r..(n + 1) * self.r;
+        let (nr, ncap) = (&mut self.racc[rows.clone()], &self.cap[rows]);
+        node_delivered(nr, &mut self.acc[n], ncap, delivered, compressible, rho_max)
     }
 
     /// Adds `delivered` of resource `q` on node `n` to the node's sums (delivered, peak
@@ -279,6 +273,29 @@ impl Nodes {
         let rho = node_resource_step(nr, &mut self.acc[n], q, c, delivered)?;
         compressible.then(|| latency::clamp_rho(rho, rho_max))
     }
+}
+
+/// [`node_resource_step`] for every resource of a node (its sums `nr`, step counts `st`,
+/// capacity `ncap`) that delivered `delivered`; returns the utilization of its busiest
+/// compressible resource as the latency factor takes it ([`latency::clamp_rho`]; 0 for none).
+#[inline(always)]
+fn node_delivered(
+    nr: &mut [[f64; 2]],
+    st: &mut NodeAcc,
+    ncap: &[f64],
+    delivered: &[f64],
+    compressible: &[bool],
+    rho_max: f64,
+) -> f64 {
+    let mut busiest = 0.0;
+    for (q, (&d, &c)) in delivered.iter().zip(compressible).enumerate() {
+        if let Some(rho) = node_resource_step(&mut nr[q], st, q, ncap[q], d) {
+            if c {
+                busiest = at_least(busiest, latency::clamp_rho(rho, rho_max));
+            }
+        }
+    }
+    busiest
 }
 
 /// Adds `delivered` of resource `q` to a node's sums `nr` (delivered units summed over steps,
@@ -1875,8 +1892,13 @@ impl ModelRun {
     /// ends), or the node's counted split holds (the step is counted in its
     /// `steps_with_tenants`, so pending with it).
     fn split_holds(&self, n: usize, epoch: u64, by_usage: bool) -> bool {
-        self.cost.allocation == Allocation::Peak
-            || (!by_usage && self.fast && self.nodes.acc[n].split_epoch == epoch)
+        let counted = !by_usage && self.fast;
+        split_holds(
+            self.cost.allocation,
+            counted,
+            self.nodes.acc[n].split_epoch,
+            epoch,
+        )
     }
 
     /// Adds node `n`'s counted cost split (its parts times the steps it held, those with
@@ -2289,6 +2311,15 @@ impl<W: Width> Tally<'_, W> {
         self.close(u, st, alone_rho, busiest, false, dem[0], x[0]);
     }
 
+    /// The latency inflation tenant `u`'s step may reach without breaking its class.
+    #[inline(always)]
+    fn limit(&self, u: usize) -> f64 {
+        match self.inflation_limit {
+            Some(limit) => limit,
+            None => inflation_limit(&self.slo[self.class[u]]),
+        }
+    }
+
     /// What [`Self::tenant`] and [`Self::admitted`] end with: the step counted, the latency
     /// inflation of a tenant whose allotment puts `alone_rho` on its spec and whose busiest
     /// node is at `busiest`, the SLO (already `violated` or not), the series bucket (demand
@@ -2315,11 +2346,7 @@ impl<W: Width> Tally<'_, W> {
         // a class allows an inflation of at least 1 (the scenario checks it): only an inflated
         // step can break it
         if inflation > 1.0 {
-            let limit = match self.inflation_limit {
-                Some(limit) => limit,
-                None => inflation_limit(&self.slo[self.class[u]]),
-            };
-            violated |= inflation > limit;
+            violated |= inflation > self.limit(u);
         }
         st.latency_sum += inflation;
         st.latency_max = at_least(st.latency_max, inflation);
@@ -2327,6 +2354,14 @@ impl<W: Width> Tally<'_, W> {
         st.bucket.0 += dem0 as f32;
         st.bucket.1 += delivered0 as f32;
     }
+}
+
+/// [`ModelRun::split_holds`] under the cost rule `rule`, for a node whose split of spec epoch
+/// `split_epoch` is `counted` (kept step to step: the fast engine, not a split by use), the
+/// tenants' spec epoch being `epoch`.
+#[inline(always)]
+fn split_holds(rule: Allocation, counted: bool, split_epoch: u64, epoch: u64) -> bool {
+    rule == Allocation::Peak || (counted && split_epoch == epoch)
 }
 
 /// The latency inflation a step of class `class` may reach without breaking it (its limit,

@@ -4,13 +4,15 @@
 //! order instead, so that it reads and writes those arrays front to back.
 //!
 //! 1. Gather, tenant by tenant: each entry's admitted demand `x = min(d * share, cap)`, summed
-//!    into its tenant's total and its node's.
+//!    into its node's totals.
 //! 2. The nodes, in node order: a node with no resource over capacity delivers the admitted
 //!    demand (its sums are the totals of 1); another takes the general step, which leaves
 //!    what each of its entries got per entry. (A step with an entry down is taken node by
 //!    node.)
-//! 3. Account, tenant by tenant: from its total of 1 when all its nodes delivered the
-//!    admitted demand, else from what each entry got, summed in its entries' order.
+//! 3. Account, tenant by tenant: from its entries' admitted demand summed in their order
+//!    ([`admitted_sum`]) when all its nodes delivered it, else from what each entry got,
+//!    summed in the same order. When every entry got its admitted demand, the accounting is
+//!    held and done for several steps at once ([`ByTenant::held`]).
 //!
 //! A node's entries are kept in tenant order and a tenant's in node order (see
 //! [`ModelRun::add_entry`]), so the node totals of 1 add the same amounts in the same order as
@@ -20,11 +22,11 @@
 
 use overbook_models::cost::Allocation;
 
-use overbook_models::latency;
+use std::ops::Range;
 
 use super::{
-    admitted_demand, at_least, node_resource_step, tally, ModelRun, ResourceAcc, Tally, TenantAcc,
-    CLOSED, EMPTY,
+    admitted_demand, at_least, node_delivered, split_holds, tally, ModelRun, ResourceAcc, Tally,
+    TenantAcc, CLOSED, EMPTY,
 };
 use crate::engine::{StepCtx, Tenants, Time, Width};
 use crate::scenario::ModelKind;
@@ -59,11 +61,10 @@ pub(super) struct ByTenant {
     pub(super) rho: Vec<f64>,
     /// Whether the plan must be rebuilt (an entry was added or removed).
     pub(super) stale: bool,
-    /// The tenants' spec epoch the plan's caps are for.
+    /// The tenants' spec epoch the plan's caps are for; every entry's caps are current for it
+    /// while the plan is not `stale` (the plan is built after they are made current, and only
+    /// an added entry makes them stale again).
     epoch: Option<u64>,
-    /// The spec epoch every entry's caps were last made current for; they stay so until an
-    /// entry is added or removed (`stale`) or the specs change.
-    caps_epoch: Option<u64>,
     /// The latest time an entry is down until (an OOM kill's restart), if any ever was.
     pub(super) down_until: Option<Time>,
     /// Per tenant, how many entries it has (the plan's entries are tenant by tenant).
@@ -74,18 +75,18 @@ pub(super) struct ByTenant {
     node: Vec<u32>,
     slot: Vec<u32>,
     /// Per plan entry and resource (`k * r + q`), its share of the tenant's demand and its cap;
-    /// per tenant (`u * r + q`) when `alike`.
+    /// per tenant (`u * r + q`) when `alike` ([`share_cap_rows`]).
     share_cap: Vec<[f64; 2]>,
     /// Whether every tenant has the same number of entries, two or more, with the same shares
     /// and caps (a tenant's shards, mostly): each tenant's are then kept once, and its
     /// admitted demand per entry computed once.
     alike: bool,
     /// How many steps' accounting is held: steps where every entry got its admitted demand
-    /// (nothing contended, nothing down, no peak to track) are
-    /// accounted [`HOLD`] at a time, tenant by tenant, each tenant's sums kept in registers
-    /// over the steps ([`ModelRun::account_held`]); their demands, admitted sums, node
-    /// utilizations and times wait in slots `0..held`. Anything else that reads or changes a
-    /// tenant's sums, or the plan, first accounts them ([`ModelRun::flush_held`]).
+    /// (nothing contended, nothing down, no peak to track) are accounted [`HOLD`] at a time,
+    /// tenant by tenant, each tenant's sums kept in registers over the steps
+    /// ([`ModelRun::account_held`]); their demands, node utilizations and times wait in slots
+    /// `0..held` (the admitted sums are recomputed from the demands). Anything else that reads
+    /// or changes a tenant's sums, or the plan, first accounts them ([`ModelRun::flush_held`]).
     pub(super) held: usize,
     /// Per held step slot, tenant and resource (at [`held_at`]), the tenant's demand.
     dem: Vec<f64>,
@@ -140,10 +141,12 @@ impl ModelRun {
         bt.dem.resize(held_len, 0.0);
 
         // the entries' caps for the tenants' specs, and whether any entry may be down: known
-        // without a look at the nodes while no entry came or went and the specs are the same
+        // without a look at the nodes while the plan holds (no entry came or went, the specs
+        // are the same)
         let bt = &self.by_tenant;
+        let replan = bt.stale || bt.epoch != Some(epoch);
         let mut maybe_down = bt.down_until.is_some_and(|d| d > t);
-        if bt.stale || bt.caps_epoch != Some(epoch) {
+        if replan {
             maybe_down = false;
             for n in 0..nn {
                 if !self.nodes.open[n] || self.nodes.entries[n].is_empty() {
@@ -156,13 +159,12 @@ impl ModelRun {
                 }
                 maybe_down |= self.nodes.entries[n].down_until > t;
             }
-            self.by_tenant.caps_epoch = Some(epoch);
         }
         if maybe_down {
             self.flush_held(tenants);
             return false;
         }
-        if self.by_tenant.stale || self.by_tenant.epoch != Some(epoch) {
+        if replan {
             self.flush_held(tenants);
             self.plan(epoch, w);
         }
@@ -239,12 +241,12 @@ impl ModelRun {
     /// each delivers its entries' totals ([`ByTenant::colsum`]), and its busiest compressible
     /// resource's utilization goes to held step slot `slot` of [`ByTenant::busy`]. Stops at a
     /// node over capacity (having changed nothing for it), or after a node whose cost split is
-    /// not the one for the spec epoch `epoch` (to be split). The arithmetic is
-    /// [`super::Nodes::delivered_step`]'s; the arrays are borrowed once for the whole run.
+    /// not the one for the spec epoch `epoch` (to be split). The arrays are borrowed once for
+    /// the whole run.
     #[inline(always)]
     fn uncontended_run(&mut self, from: usize, slot: usize, epoch: u64, w: impl Width) -> Stop {
         let r = w.get();
-        let (rho_max, peak) = (self.rho_max, self.cost.allocation == Allocation::Peak);
+        let (rho_max, rule) = (self.rho_max, self.cost.allocation);
         let nodes = &mut self.nodes;
         let nn = nodes.open.len();
         let (occupancy, cap) = (&nodes.occupancy[..nn], &nodes.cap[..nn * r]);
@@ -272,17 +274,9 @@ impl ModelRun {
             st.steps += 1;
             st.steps_with_tenants += 1;
             let nr = w.row_mut(racc, n);
-            let mut busiest = 0.0;
-            for q in 0..r {
-                if let Some(rho) = node_resource_step(&mut nr[q], st, q, ncap[q], sums[q]) {
-                    if compressible[q] {
-                        busiest = at_least(busiest, latency::clamp_rho(rho, rho_max));
-                    }
-                }
-            }
-            busy[n] = busiest;
-            // (`split_holds`: the model is fast, and no split by use here: `by_tenant_applies`)
-            if !(peak || st.split_epoch == epoch) {
+            busy[n] = node_delivered(nr, st, ncap, sums, compressible, rho_max);
+            // (counted: the model is fast, and no split by use here: `by_tenant_applies`)
+            if !split_holds(rule, true, st.split_epoch, epoch) {
                 return Stop::Split(n);
             }
         }
@@ -360,11 +354,7 @@ impl ModelRun {
             }
             if admitted {
                 // nothing of it is down either
-                let rows = if bt.alike {
-                    u..u + 1
-                } else {
-                    start..start + nodes.len()
-                };
+                let rows = share_cap_rows(bt.alike, u, start..start + nodes.len());
                 let share_cap = &bt.share_cap[rows.start * r..rows.end * r];
                 let x = admitted_sum(w, dem, share_cap, nodes.len());
                 tally.admitted(u, spec, dem, &x[..r], accs, st, busiest);
@@ -377,7 +367,7 @@ impl ModelRun {
                 let (n, j) = (bt.node[k] as usize, bt.slot[k] as usize);
                 let b = busy[n];
                 let rho = if b >= 0.0 {
-                    let sc = w.row(&bt.share_cap, if bt.alike { u } else { k });
+                    let sc = w.row(&bt.share_cap, share_cap_rows(bt.alike, u, k..k + 1).start);
                     let pk = w.row_mut(e_peak, j);
                     for q in 0..r {
                         let x = admitted_demand(dem[q], sc[q][0], sc[q][1]);
@@ -512,13 +502,24 @@ impl ModelRun {
             let mut start = 0;
             for (u, (dem, &count)) in tenants.zip(&bt.count).enumerate() {
                 let end = start + count as usize;
-                let rows = if ALIKE { u..u + 1 } else { start..end };
+                let rows = share_cap_rows(ALIKE, u, start..end);
                 let share_cap = &bt.share_cap[rows.start * r..rows.end * r];
                 tenant(dem, &bt.node[start..end], share_cap);
                 start = end;
             }
         }
         put_held(w, slot, &mut bt.dem, t_demand);
+    }
+}
+
+/// The rows of [`ByTenant::share_cap`] of tenant `u`, whose entries are plan entries `entries`:
+/// theirs, or its one row when its entries are `alike`.
+#[inline(always)]
+fn share_cap_rows(alike: bool, u: usize, entries: Range<usize>) -> Range<usize> {
+    if alike {
+        u..u + 1
+    } else {
+        entries
     }
 }
 
@@ -611,7 +612,7 @@ fn held_at(b: usize, u: usize, q: usize, r: usize, len: usize) -> usize {
 }
 
 /// The held steps' slots ([`ByTenant::held`]) as [`ModelRun::account_held`] reads them (the
-/// demands and admitted sums at [`held_at`]).
+/// demands at [`held_at`]), with the plan's shares and caps.
 struct Held<'a> {
     dem: &'a [f64],
     /// The plan's shares and caps ([`ByTenant::share_cap`]), per tenant when `alike`.
@@ -663,7 +664,7 @@ impl Held<'_> {
             let end = start + count as usize;
             if u >= first {
                 let (spec, row) = (w.row(spec_inverse, u), w.row_mut(racc, u));
-                let rows = if self.alike { u..u + 1 } else { start..end };
+                let rows = share_cap_rows(self.alike, u, start..end);
                 let share_cap = &self.share_cap[rows.start * w.get()..rows.end * w.get()];
                 let nodes = &node[start..end];
                 self.account(tally, u, spec, row, &mut acc[u], nodes, share_cap);
@@ -717,5 +718,32 @@ impl Held<'_> {
         }
         row.copy_from_slice(&accs[..r]);
         *st = local;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{admitted_sum, held_at};
+    use crate::engine::Fixed;
+
+    #[test]
+    fn admitted_sum_by_hand() {
+        // demand (10, 4) on two entries, each half of it: caps (3, 3) and (100, 100)
+        // cpu: min(5, 3) + min(5, 100) = 3 + 5 = 8; memory: min(2, 3) + min(2, 100) = 4
+        let rows = [[0.5, 3.0], [0.5, 3.0], [0.5, 100.0], [0.5, 100.0]];
+        let sum = admitted_sum(Fixed::<2>, &[10.0, 4.0], &rows, 2);
+        assert_eq!(&sum[..2], &[8.0, 4.0]);
+        // alike: one row for both entries, each min(5, 3) = 3 and min(2, 3) = 2: 6 and 4
+        let sum = admitted_sum(Fixed::<2>, &[10.0, 4.0], &rows[..2], 2);
+        assert_eq!(&sum[..2], &[6.0, 4.0]);
+    }
+
+    #[test]
+    fn held_slots_by_hand() {
+        // two resources, slots of 2 groups x 2 resources x 4 lanes = 16 numbers: tenant 5 is
+        // lane 1 of group 1; its memory (q = 1) in slot 3 is at 3 * 16 + (1 * 2 + 1) * 4 + 1
+        assert_eq!(held_at(3, 5, 1, 2, 16), 48 + 12 + 1);
+        // tenant 2: lane 2 of group 0, cpu, slot 0
+        assert_eq!(held_at(0, 2, 0, 2, 16), 2);
     }
 }

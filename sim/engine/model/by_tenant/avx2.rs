@@ -12,9 +12,9 @@
 
 use std::arch::x86_64::*;
 
-use super::super::{check_step, inflation_limit, ResourceAcc, Tally, TenantAcc};
+use super::super::{check_step, ResourceAcc, Tally, TenantAcc};
 use super::super::{ALONE, DELIVERED, DEMAND, THROTTLED};
-use super::{Held, HOLD, LANES, MAX_R};
+use super::{share_cap_rows, Held, HOLD, LANES, MAX_R};
 use crate::engine::Width;
 
 /// Four lanes' values, from a slice of at least four.
@@ -105,12 +105,7 @@ fn account_group<const K: usize, W: Width>(
     }
     let mut latency_sum = load(&std::array::from_fn::<_, LANES, _>(|l| st[l].latency_sum));
     let mut latency_max = load(&std::array::from_fn::<_, LANES, _>(|l| st[l].latency_max));
-    let limit = match tally.inflation_limit {
-        Some(limit) => _mm256_set1_pd(limit),
-        None => load(&std::array::from_fn::<_, LANES, _>(|l| {
-            inflation_limit(&tally.slo[tally.class[u0 + l]])
-        })),
-    };
+    let limit = load(&std::array::from_fn::<_, LANES, _>(|l| tally.limit(u0 + l)));
     // violated steps counted in 64-bit lanes (a true comparison is -1)
     let mut violations = _mm256_setzero_si256();
     let bucket: [[f32; LANES]; 2] = [
@@ -135,7 +130,8 @@ fn account_group<const K: usize, W: Width>(
     for k in 0..entries {
         for q in 0..r {
             let row = |l: usize| {
-                let e = if held.alike { u0 + l } else { (u0 + l) * K + k };
+                let u = u0 + l;
+                let e = share_cap_rows(held.alike, u, u * K + k..u * K + k + 1).start;
                 held.share_cap[e * r + q]
             };
             share[k][q] = load(&std::array::from_fn::<_, LANES, _>(|l| row(l)[0]));
