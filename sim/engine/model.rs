@@ -23,7 +23,7 @@ use super::memory::Memory;
 mod by_tenant;
 use by_tenant::ByTenant;
 #[cfg(test)]
-pub(crate) use by_tenant::SCALAR_ONLY;
+pub(crate) use by_tenant::{Vectors, VECTORS};
 
 use super::{EventKind, StepCtx, Tenants, Time, Width};
 use crate::scenario::{CostSettings, ModelKind, ModelSpec, Scenario, SloClass};

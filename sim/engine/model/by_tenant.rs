@@ -25,8 +25,8 @@ use overbook_models::cost::Allocation;
 use std::ops::Range;
 
 use super::{
-    admitted_demand, at_least, node_delivered, split_holds, tally, ModelRun, ResourceAcc, Tally,
-    TenantAcc, CLOSED, EMPTY,
+    admitted_demand, at_least, node_delivered, split_holds, tally, ModelRun, NodeAcc, ResourceAcc,
+    Tally, TenantAcc, CLOSED, EMPTY,
 };
 use crate::engine::{StepCtx, Tenants, Time, Width};
 use crate::scenario::ModelKind;
@@ -95,21 +95,27 @@ pub(super) struct ByTenant {
     /// The node count of the held steps' `busy` rows, and their tenant count.
     held_nodes: usize,
     held_tenants: usize,
+    /// Whether the plan is lone: every tenant has one entry, alone on its node, with caps
+    /// within the node's capacity, which is more than 0 on every resource. Such an entry gets
+    /// its admitted demand whatever it is (`min(d * share, cap) <= cap <= capacity`) while it is
+    /// up, as in the lone-entry run ([`ModelRun::step_alone_run`]).
+    lone: bool,
+    /// Whether the plan is `lone` and every entry's node keeps its cost split and caps for the
+    /// spec epoch: the steps are then the lone step ([`ModelRun::lone_step`]). (Checked each
+    /// step until it holds, since the general step makes the splits.)
+    lone_ready: bool,
+    /// Whether the held steps are lone steps, whose nodes' sums are held too.
+    held_lone: bool,
 }
 
 impl ModelRun {
-    /// Whether this step is taken tenant by tenant: every tenant present in index order, a
-    /// model whose tenants may have several entries, and a cost split that does not read the
-    /// delivered amounts. (The dedicated model gives the same results this way, with fewer
-    /// instructions, but is slower on the bench trace: its one pass over the nodes reads each
-    /// node and tenant once a step, where these passes also write and read the nodes' totals
-    /// and the held slots.)
+    /// Whether this step is taken tenant by tenant: every tenant present in index order and a
+    /// cost split that does not read the delivered amounts. (The dedicated model takes it only
+    /// when its plan is [`ByTenant::lone`]: it gives the same results through the three passes,
+    /// with fewer instructions, but is slower on the bench trace, its node pass over one node
+    /// a tenant taking what the held accounting saves.)
     pub(super) fn by_tenant_applies(&self, ctx: &StepCtx<'_>) -> bool {
-        self.fast
-            && ctx.dense
-            && self.spec.kind != ModelKind::Dedicated
-            && self.cost.allocation != Allocation::Usage
-            && self.r() <= MAX_R
+        self.fast && ctx.dense && self.cost.allocation != Allocation::Usage && self.r() <= MAX_R
     }
 
     /// Shares every node and accounts every tenant, tenant by tenant (module documentation),
@@ -130,16 +136,6 @@ impl ModelRun {
         if bt.held > 0 && (bt.held_nodes != nn || bt.held_tenants != tenants.len()) {
             self.flush_held(tenants);
         }
-        let bt = &mut self.by_tenant;
-        bt.colsum.clear();
-        bt.colsum.resize(nn * r, 0.0);
-        bt.busy.resize(HOLD * nn, 0.0);
-        bt.held_nodes = nn;
-        bt.sa.resize(ne * r, [0.0; 2]);
-        bt.rho.resize(ne, 0.0);
-        let held_len = tenants.len().div_ceil(LANES) * HOLD * r * LANES;
-        bt.dem.resize(held_len, 0.0);
-
         // the entries' caps for the tenants' specs, and whether any entry may be down: known
         // without a look at the nodes while the plan holds (no entry came or went, the specs
         // are the same)
@@ -168,6 +164,32 @@ impl ModelRun {
             self.flush_held(tenants);
             self.plan(epoch, w);
         }
+        let bt = &self.by_tenant;
+        if bt.lone && !bt.lone_ready {
+            self.by_tenant.lone_ready = self.lone_splits_hold(epoch);
+        }
+        let lone = self.by_tenant.lone_ready;
+        if self.by_tenant.held > 0 && self.by_tenant.held_lone != lone {
+            self.flush_held(tenants);
+        }
+        let bt = &mut self.by_tenant;
+        let held_len = tenants.len().div_ceil(LANES) * HOLD * r * LANES;
+        bt.dem.resize(held_len, 0.0);
+        bt.times.resize(HOLD, 0);
+        if lone {
+            self.lone_step(ctx, w);
+            return true;
+        }
+        if self.spec.kind == ModelKind::Dedicated {
+            // (nothing is held: the held steps of a dedicated model are lone)
+            return false;
+        }
+        let bt = &mut self.by_tenant;
+        bt.colsum.clear();
+        bt.colsum.resize(nn * r, 0.0);
+        bt.busy.resize(HOLD * nn, 0.0);
+        bt.sa.resize(ne * r, [0.0; 2]);
+        bt.rho.resize(ne, 0.0);
 
         // when every tenant has the same number of entries, 1 or 2, that number is a constant of
         // the per-tenant loops, which then unroll
@@ -227,13 +249,42 @@ impl ModelRun {
             return;
         }
         let bt = &mut self.by_tenant;
-        bt.times.resize(HOLD, 0);
         bt.times[slot] = ctx.t;
+        bt.held_nodes = nn;
         bt.held_tenants = tenants.len();
+        bt.held_lone = false;
         bt.held = slot + 1;
         if bt.held == HOLD {
             self.account_held::<K>(tenants, w);
         }
+    }
+
+    /// The lone step ([`ByTenant::lone_ready`]): every entry gets its admitted demand, so the
+    /// step is held, its nodes' sums with its tenants' ([`ModelRun::account_lone_held`]); only
+    /// the tenants' demands are put in the held slots now.
+    #[inline(always)]
+    fn lone_step(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
+        let bt = &mut self.by_tenant;
+        let slot = bt.held;
+        put_held(w, slot, &mut bt.dem, &ctx.tenants.demand);
+        bt.times[slot] = ctx.t;
+        bt.held_nodes = self.nodes.open.len();
+        bt.held_tenants = ctx.tenants.len();
+        bt.held_lone = true;
+        bt.held = slot + 1;
+        if bt.held == HOLD {
+            self.account_lone_held(ctx.tenants, w);
+        }
+    }
+
+    /// Whether every entry's node of a [`ByTenant::lone`] plan keeps its cost split and caps
+    /// for the spec epoch `epoch` (the general step makes them).
+    fn lone_splits_hold(&self, epoch: u64) -> bool {
+        let rule = self.cost.allocation;
+        self.by_tenant.node.iter().all(|&n| {
+            let st = &self.nodes.acc[n as usize];
+            st.cap_epoch == epoch && split_holds(rule, true, st.split_epoch, epoch)
+        })
     }
 
     /// Steps the nodes from `from` on, in node order, while their entries get their admitted
@@ -288,6 +339,10 @@ impl ModelRun {
         if self.by_tenant.held == 0 {
             return;
         }
+        if self.by_tenant.held_lone {
+            by_resource_count!(self.r(), |r| self.account_lone_held(tenants, r));
+            return;
+        }
         by_resource_count!(self.r(), |r| match self.by_tenant.uniform {
             Some(1) => self.account_held::<1>(tenants, r),
             Some(2) => self.account_held::<2>(tenants, r),
@@ -323,6 +378,50 @@ impl ModelRun {
             acc: &mut self.acc[..nt],
         };
         held.account_all::<K, _>(&mut tally, books, (&bt.node[..], &bt.count[..nt]));
+    }
+
+    /// Accounts the held lone steps ([`Self::lone_step`]), tenant by tenant, each tenant's
+    /// sums and its node's kept in registers over the steps; a node without entries counts
+    /// its steps.
+    #[inline(always)]
+    fn account_lone_held(&mut self, tenants: &Tenants, w: impl Width) {
+        let r = w.get();
+        let bt = &mut self.by_tenant;
+        let (held, nn, nt) = (bt.held, bt.held_nodes, bt.held_tenants);
+        bt.held = 0;
+        let tr = nt * r;
+        let track_peak = self.cost.allocation == Allocation::Peak;
+        let mut tally = tally!(self, w, tenants, 0);
+        let bt = &self.by_tenant;
+        let held_steps = Held {
+            dem: &bt.dem[..],
+            share_cap: &bt.share_cap[..],
+            alike: false,
+            busy: &[],
+            times: &bt.times[..held],
+            nn,
+            nt,
+        };
+        let books = Books {
+            spec_inverse: &self.spec_inverse[..tr],
+            racc: &mut self.racc[..tr],
+            acc: &mut self.acc[..nt],
+        };
+        let nodes = &mut self.nodes;
+        let lone = LoneNodes {
+            cap: &nodes.cap[..nn * r],
+            racc: &mut nodes.racc[..nn * r],
+            acc: &mut nodes.acc[..nn],
+            node: &bt.node[..nt],
+            slot: &bt.slot[..nt],
+            peak: track_peak.then_some(&mut self.ents.peak[..]),
+        };
+        held_steps.account_lone_all(&mut tally, books, lone);
+        for (&occupant, st) in nodes.occupancy.iter().zip(&mut nodes.acc) {
+            if occupant == EMPTY {
+                st.steps += held as u32;
+            }
+        }
     }
 
     /// Step 3 of the tenant-major step: every tenant's step (`K` entries each, as in
@@ -451,6 +550,15 @@ impl ModelRun {
             }
             bt.share_cap.truncate(bt.count.len() * r);
         }
+        let (occupancy, ncap) = (&self.nodes.occupancy, &self.nodes.cap);
+        let entries = bt.node.iter().zip(&bt.slot).zip(w.rows(&bt.share_cap));
+        bt.lone = bt.uniform == Some(1)
+            && entries.into_iter().all(|((&n, &j), sc)| {
+                let n = n as usize;
+                let ncap = w.row(ncap, n);
+                occupancy[n] == j && (0..r).all(|q| ncap[q] > 0.0 && sc[q][1] <= ncap[q])
+            });
+        bt.lone_ready = false;
     }
 
     /// Step 1 of the tenant-major step (no entry being down): per tenant (`K` entries each, as
@@ -581,20 +689,39 @@ enum Stop {
     Contended(usize),
 }
 
+/// Tests: the vector instructions this thread's held steps may take at most, as on a
+/// processor that has no more.
 #[cfg(test)]
-thread_local! {
-    /// Tests: whether this thread's held steps take the scalar loop only, as on a processor
-    /// without AVX2.
-    pub(crate) static SCALAR_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Vectors {
+    /// The processor's.
+    Any,
+    /// AVX2's, without AVX-512's registers.
+    Avx2,
+    /// None: the scalar loop only.
+    Scalar,
 }
 
-/// Whether the held steps take the scalar loop only (tests, [`SCALAR_ONLY`]).
+#[cfg(test)]
+thread_local! {
+    /// Tests: the vector instructions this thread's held steps may take at most.
+    pub(crate) static VECTORS: std::cell::Cell<Vectors> = const { std::cell::Cell::new(Vectors::Any) };
+}
+
+/// The vector instructions the held steps take, if any: the processor's ([`avx2::isa`]), no
+/// more than a test allows ([`VECTORS`]).
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn scalar_only() -> bool {
+fn vectors() -> Option<avx2::Isa> {
+    let isa = avx2::isa();
     #[cfg(test)]
-    return SCALAR_ONLY.with(|s| s.get());
+    return match VECTORS.with(|v| v.get()) {
+        Vectors::Any => isa,
+        Vectors::Avx2 => isa.map(|_| avx2::Isa::Avx2),
+        Vectors::Scalar => None,
+    };
     #[cfg(not(test))]
-    false
+    isa
 }
 
 /// Tenants whose held steps are accounted together, one in each lane of a vector
@@ -634,6 +761,18 @@ struct Books<'a> {
     acc: &'a mut [TenantAcc],
 }
 
+/// The nodes of a [`ByTenant::lone`] plan as the held lone steps account them: their
+/// capacities, sums and step counts (all nodes), each tenant's node and entry slot, and the
+/// entries' peaks when the cost rule is `peak` (else `None`).
+pub(super) struct LoneNodes<'a> {
+    cap: &'a [f64],
+    racc: &'a mut [[f64; 2]],
+    acc: &'a mut [NodeAcc],
+    node: &'a [u32],
+    slot: &'a [u32],
+    peak: Option<&'a mut [f64]>,
+}
+
 impl Held<'_> {
     /// Accounts every tenant's held steps, their entries' nodes being `plan.0`, `K` a tenant
     /// (0: `plan.1` says how many): with AVX2, [`LANES`] tenants at a time ([`avx2`]) when
@@ -653,10 +792,12 @@ impl Held<'_> {
         } = books;
         let mut first = 0;
         #[cfg(target_arch = "x86_64")]
-        if K > 0 && !scalar_only() && std::arch::is_x86_feature_detected!("avx2") {
+        if let (true, Some(isa)) = (K > 0, vectors()) {
             let nodes = &node.as_chunks::<K>().0[..nt];
-            // SAFETY: the processor has AVX2 (checked just above)
-            unsafe { avx2::account_groups::<K, W>(self, tally, spec_inverse, racc, acc, nodes) };
+            // SAFETY: the processor has `isa`'s instructions (detected)
+            unsafe {
+                avx2::account_groups::<K, W>(isa, self, tally, spec_inverse, racc, acc, nodes)
+            };
             first = nt / LANES * LANES;
         }
         let mut start = 0;
@@ -671,6 +812,109 @@ impl Held<'_> {
             }
             start = end;
         }
+    }
+
+    /// Accounts every tenant's held lone steps with its node's ([`LoneNodes`]): with AVX2,
+    /// [`LANES`] tenants at a time ([`avx2`]), and the rest one by one.
+    #[inline(always)]
+    fn account_lone_all<W: Width>(
+        &self,
+        tally: &mut Tally<'_, W>,
+        books: Books<'_>,
+        mut nodes: LoneNodes<'_>,
+    ) {
+        let (w, nt) = (tally.w, self.nt);
+        let Books {
+            spec_inverse,
+            racc,
+            acc,
+        } = books;
+        let mut first = 0;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(isa) = vectors() {
+            let nodes = &mut nodes;
+            // SAFETY: the processor has `isa`'s instructions (detected)
+            unsafe { avx2::account_lone_groups(isa, self, tally, spec_inverse, racc, acc, nodes) };
+            first = nt / LANES * LANES;
+        }
+        for u in first..nt {
+            let (n, j) = (nodes.node[u] as usize, nodes.slot[u] as usize);
+            let (spec, row) = (w.row(spec_inverse, u), w.row_mut(racc, u));
+            let share_cap = w.row(self.share_cap, u);
+            let node = (
+                w.row(nodes.cap, n),
+                w.row_mut(nodes.racc, n),
+                &mut nodes.acc[n],
+            );
+            let peak = nodes.peak.as_deref_mut().map(|pk| w.row_mut(pk, j));
+            self.account_lone(tally, u, spec, row, &mut acc[u], share_cap, node, peak);
+        }
+    }
+
+    /// Accounts tenant `u`'s held lone steps (arguments as in [`Self::account`]; its one
+    /// entry's share and cap `share_cap`) with its node's: the node's capacity, sums and step
+    /// counts `node`, and the entry's peaks `peak` when the rule is `peak`. As the lone-entry
+    /// run steps them, the tenant's sums and the node's kept in registers over the steps.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn account_lone<W: Width>(
+        &self,
+        tally: &mut Tally<'_, W>,
+        u: usize,
+        spec_inverse: &[f64],
+        row: &mut [ResourceAcc],
+        st: &mut TenantAcc,
+        share_cap: &[[f64; 2]],
+        (ncap, nr, nst): (&[f64], &mut [[f64; 2]], &mut NodeAcc),
+        mut peak: Option<&mut [f64]>,
+    ) {
+        let r = tally.w.get();
+        let mut accs = [ResourceAcc::default(); MAX_R];
+        accs[..r].copy_from_slice(row);
+        let mut local = *st;
+        let mut sums = [[0.0f64; 2]; MAX_R];
+        sums[..r].copy_from_slice(nr);
+        let mut node = *nst;
+        for (b, &t) in self.times.iter().enumerate() {
+            let mut d = [0.0f64; MAX_R];
+            let mut x = [0.0f64; MAX_R];
+            for q in 0..r {
+                d[q] = self.dem[held_at(b, u, q, r, self.dem.len() / HOLD)];
+                x[q] = admitted_demand(d[q], share_cap[q][0], share_cap[q][1]);
+            }
+            if let Some(pk) = peak.as_deref_mut() {
+                for q in 0..r {
+                    pk[q] = at_least(pk[q], x[q]);
+                }
+            }
+            node.steps += 1;
+            node.steps_with_tenants += 1;
+            let (compressible, rho_max) = (tally.compressible, tally.rho_max);
+            let busiest = node_delivered(
+                &mut sums[..r],
+                &mut node,
+                ncap,
+                &x[..r],
+                compressible,
+                rho_max,
+            );
+            if let Some((_, at)) = &mut tally.check {
+                *at = t;
+            }
+            tally.admitted(
+                u,
+                spec_inverse,
+                &d[..r],
+                &x[..r],
+                &mut accs[..r],
+                &mut local,
+                busiest,
+            );
+        }
+        row.copy_from_slice(&accs[..r]);
+        *st = local;
+        nr.copy_from_slice(&sums[..r]);
+        *nst = node;
     }
 
     /// Accounts tenant `u`'s held steps: its `spec_inverse` (1 / spec), sums `row` and `st`,

@@ -1,21 +1,23 @@
 //! The held steps' accounting ([`super::Held`]) on AVX2 vectors: four tenants at a time, one in
 //! each lane, their sums kept in vector registers over the held steps, their admitted demand
 //! computed from the held demand and their entries' shares and caps
-//! (`min(d * share, cap)`, `minpd` of a product).
+//! (`min(d * share, cap)`, `minpd` of a product). Lone entries' nodes ([`super::LoneNodes`])
+//! are stepped the same way, four at a time beside their tenants.
 //!
-//! Each lane takes the operations [`super::Tally::admitted`] takes on a tenant, in the same
-//! order: IEEE additions, multiplications, divisions and conversions give the same bits on a
-//! vector as on a scalar, and each comparison and choice is the scalar one's (the NaN and signed
-//! zero cases included: `v > acc ? v : acc` is `maxpd(v, acc)`, `v < limit ? v : limit` is
-//! `minpd(v, limit)`). So the sums are the scalar path's, bit for bit, whether the processor
-//! has AVX2 or not (a property test compares this path with the reference step).
+//! Each lane takes the operations [`super::Tally::admitted`] (and, for a lone entry's node,
+//! [`super::super::node_delivered`]) takes on a tenant, in the same order: IEEE additions,
+//! multiplications, divisions and conversions give the same bits on a vector as on a scalar,
+//! and each comparison and choice is the scalar one's (the NaN and signed zero cases included:
+//! `v > acc ? v : acc` is `maxpd(v, acc)`, `v < limit ? v : limit` is `minpd(v, limit)`). So
+//! the sums are the scalar path's, bit for bit, whether the processor has AVX2 or not (a
+//! property test compares this path with the reference step).
 
 use std::arch::x86_64::*;
 
-use super::super::{check_step, ResourceAcc, Tally, TenantAcc};
+use super::super::{check_step, NodeAcc, ResourceAcc, Tally, TenantAcc};
 use super::super::{ALONE, DELIVERED, DEMAND, THROTTLED};
-use super::{share_cap_rows, Held, HOLD, LANES, MAX_R};
-use crate::engine::Width;
+use super::{share_cap_rows, Held, LoneNodes, HOLD, LANES, MAX_R};
+use crate::engine::{Time, Width};
 
 /// Four lanes' values, from a slice of at least four.
 #[target_feature(enable = "avx2")]
@@ -36,12 +38,127 @@ fn lanes(v: __m256d) -> [f64; LANES] {
     out
 }
 
-/// Accounts the held steps of the tenants in groups of [`LANES`] from the first on, as many as
-/// whole groups there are, their entries being on nodes `nodes` (`K` a tenant); the rest are
-/// left to the caller. `spec_inverse`, `racc` and `acc` are the tenants' arrays, as in
-/// [`super::Held::account`].
+/// Four f32 lanes, from four.
 #[target_feature(enable = "avx2")]
-pub(super) fn account_groups<const K: usize, W: Width>(
+#[inline]
+fn load_f32(v: [f32; LANES]) -> __m128 {
+    // SAFETY: `v` is four f32; an unaligned load reads exactly those
+    unsafe { _mm_loadu_ps(v.as_ptr()) }
+}
+
+/// The four f32 lanes of `v`.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn lanes_f32(v: __m128) -> [f32; LANES] {
+    let mut out = [0.0; LANES];
+    // SAFETY: `out` is four f32; an unaligned store writes exactly those
+    unsafe { _mm_storeu_ps(out.as_mut_ptr(), v) };
+    out
+}
+
+/// `latency::clamp_rho(rho, rho_max)` lane by lane: `rho >= 0 ? rho : 0`, then
+/// `rho < rho_max ? rho : rho_max`.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn clamp_rho(rho: __m256d, rho_max: __m256d) -> __m256d {
+    let zero = _mm256_setzero_pd();
+    let rho = _mm256_and_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(rho, zero), rho);
+    _mm256_min_pd(rho, rho_max)
+}
+
+/// The demand of tenants `u0..u0 + LANES` in held step slot `b` ([`super::held_at`]), per
+/// resource (`r` of them), a lane a tenant.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn slot_demand(held: &Held<'_>, b: usize, u0: usize, r: usize) -> [__m256d; MAX_R] {
+    let len = held.dem.len() / HOLD;
+    let dem = &held.dem[b * len + u0 * r..][..r * LANES];
+    let mut d = [_mm256_setzero_pd(); MAX_R];
+    for (q, d) in d[..r].iter_mut().enumerate() {
+        *d = load(&dem[q * LANES..]);
+    }
+    d
+}
+
+/// The vector instructions the held accounting takes: AVX2's, on 256-bit vectors, with
+/// AVX-512's 32 vector registers where the processor has them (the group's sums then stay in
+/// registers over the held steps). The operations are the same either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Isa {
+    Avx2,
+    Avx512,
+}
+
+/// The vector instructions this processor has for the held accounting, if any (detected
+/// once, then cached by the standard library).
+pub(super) fn isa() -> Option<Isa> {
+    if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vl") {
+        Some(Isa::Avx512)
+    } else if is_x86_feature_detected!("avx2") {
+        Some(Isa::Avx2)
+    } else {
+        None
+    }
+}
+
+/// Defines `$name`, which calls `$body` (an `#[inline(always)]` function of the same
+/// arguments) compiled for the processor's [`Isa`], by way of one function per `Isa` with its
+/// target features.
+macro_rules! dispatch {
+    ($(#[$doc:meta])* fn $name:ident<$($g:ident: $b:path),*; $(const $c:ident: usize),*>
+        ($($arg:ident: $ty:ty),*) => $body:ident) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        ///
+        /// The processor has `isa`'s instructions ([`isa`]).
+        #[allow(clippy::too_many_arguments)]
+        pub(super) unsafe fn $name<$(const $c: usize,)* $($g: $b),*>(isa: Isa, $($arg: $ty),*) {
+            #[target_feature(enable = "avx2")]
+            #[allow(clippy::too_many_arguments)]
+            fn avx2<$(const $c: usize,)* $($g: $b),*>($($arg: $ty),*) {
+                // SAFETY: the processor has AVX2 (this function's feature)
+                unsafe { $body::<$($c,)* $($g),*>($($arg),*) }
+            }
+            #[target_feature(enable = "avx2,avx512f,avx512vl")]
+            #[allow(clippy::too_many_arguments)]
+            fn avx512<$(const $c: usize,)* $($g: $b),*>($($arg: $ty),*) {
+                // SAFETY: the processor has AVX2 and AVX-512 (this function's features)
+                unsafe { $body::<$($c,)* $($g),*>($($arg),*) }
+            }
+            // SAFETY: the caller's
+            unsafe {
+                match isa {
+                    Isa::Avx2 => avx2::<$($c,)* $($g),*>($($arg),*),
+                    Isa::Avx512 => avx512::<$($c,)* $($g),*>($($arg),*),
+                }
+            }
+        }
+    };
+}
+
+dispatch! {
+    /// Accounts the held steps of the tenants in groups of [`LANES`] from the first on, as many
+    /// as whole groups there are, their entries being on nodes `nodes` (`K` a tenant); the rest
+    /// are left to the caller. `spec_inverse`, `racc` and `acc` are the tenants' arrays, as in
+    /// [`super::Held::account`].
+    fn account_groups<W: Width; const K: usize>(
+        held: &Held<'_>,
+        tally: &mut Tally<'_, W>,
+        spec_inverse: &[f64],
+        racc: &mut [ResourceAcc],
+        acc: &mut [TenantAcc],
+        nodes: &[[u32; K]]
+    ) => groups
+}
+
+/// [`account_groups`]' body.
+///
+/// # Safety
+///
+/// The processor has AVX2; inlined into a function with that feature.
+#[inline(always)]
+unsafe fn groups<const K: usize, W: Width>(
     held: &Held<'_>,
     tally: &mut Tally<'_, W>,
     spec_inverse: &[f64],
@@ -56,15 +173,19 @@ pub(super) fn account_groups<const K: usize, W: Width>(
         .zip(acc.as_chunks_mut::<LANES>().0)
         .zip(nodes.as_chunks::<LANES>().0);
     for (g, (((spec_inverse, racc), st), nodes)) in rows.enumerate() {
-        account_group::<K, W>(held, tally, g * LANES, spec_inverse, racc, st, nodes);
+        // SAFETY: the caller's
+        unsafe { account_group::<K, W>(held, tally, g * LANES, spec_inverse, racc, st, nodes) };
     }
 }
 
 /// [`account_groups`] for the tenants `u0..u0 + LANES`: their `spec_inverse`, per-resource
 /// sums `racc` (rows of width `r`, tenant by tenant), scalar sums `st`, entries' nodes `nodes`.
-#[target_feature(enable = "avx2")]
-#[inline]
-fn account_group<const K: usize, W: Width>(
+///
+/// # Safety
+///
+/// As [`groups`].
+#[inline(always)]
+unsafe fn account_group<const K: usize, W: Width>(
     held: &Held<'_>,
     tally: &mut Tally<'_, W>,
     u0: usize,
@@ -74,8 +195,7 @@ fn account_group<const K: usize, W: Width>(
     nodes: &[[u32; K]; LANES],
 ) {
     let (r, nn) = (tally.w.get(), held.nn);
-    let (zero, one) = (_mm256_setzero_pd(), _mm256_set1_pd(1.0));
-    let rho_max = _mm256_set1_pd(tally.rho_max);
+    let zero = _mm256_setzero_pd();
     // the entries' nodes, lane by lane, checked once against the node count: the gathers
     // below read `busy` at them unchecked
     let mut index = [_mm_setzero_si128(); K];
@@ -87,41 +207,8 @@ fn account_group<const K: usize, W: Width>(
         );
         *index = _mm_setr_epi32(n[0] as i32, n[1] as i32, n[2] as i32, n[3] as i32);
     }
-    let mut acc = [[zero; 3]; MAX_R];
-    let mut inv = [zero; MAX_R];
-    for q in 0..r {
-        for (f, sums) in acc[q].iter_mut().enumerate() {
-            let v: [f64; LANES] = std::array::from_fn(|l| racc[l * r + q][f]);
-            *sums = load(&v);
-        }
-        let v: [f64; LANES] = std::array::from_fn(|l| spec_inverse[l * r + q]);
-        inv[q] = load(&v);
-    }
-    for l in 0..LANES {
-        debug_assert!(
-            !tally.outage[u0 + l],
-            "an outage flagged for a tenant delivered its demand"
-        );
-    }
-    let mut latency_sum = load(&std::array::from_fn::<_, LANES, _>(|l| st[l].latency_sum));
-    let mut latency_max = load(&std::array::from_fn::<_, LANES, _>(|l| st[l].latency_max));
-    let limit = load(&std::array::from_fn::<_, LANES, _>(|l| tally.limit(u0 + l)));
-    // violated steps counted in 64-bit lanes (a true comparison is -1)
-    let mut violations = _mm256_setzero_si256();
-    let bucket: [[f32; LANES]; 2] = [
-        std::array::from_fn(|l| st[l].bucket.0),
-        std::array::from_fn(|l| st[l].bucket.1),
-    ];
-    // SAFETY: each is four f32; unaligned loads read exactly those
-    let (mut bucket_d, mut bucket_a) = unsafe {
-        (
-            _mm_loadu_ps(bucket[0].as_ptr()),
-            _mm_loadu_ps(bucket[1].as_ptr()),
-        )
-    };
-    // the throttled amounts, read when a step first throttles one of the lanes
-    let mut throttled = [[0.0f64; LANES]; MAX_R];
-    let mut throttled_read = false;
+    // SAFETY: the processor has AVX2 (this function's feature)
+    let mut group = unsafe { Group::load(tally, u0, spec_inverse, racc, st) };
 
     // the entries' shares and caps, entry by entry (one for all when they are alike)
     let entries = if held.alike { 1 } else { K };
@@ -139,17 +226,10 @@ fn account_group<const K: usize, W: Width>(
         }
     }
 
-    // the group's demands of each held step (`held_at`)
-    let (len, block) = (held.dem.len() / HOLD, r * LANES);
-    let at = u0 * r;
-    let slots = held.dem.chunks_exact(len);
-    let slots = slots.zip(held.busy.chunks_exact(nn)).zip(held.times);
-    for ((dem, busy), &t) in slots {
-        let dem = &dem[at..at + block];
-        let mut d = [zero; MAX_R];
+    for (b, &t) in held.times.iter().enumerate() {
+        let (d, busy) = (slot_demand(held, b, u0, r), &held.busy[b * nn..][..nn]);
         let mut x = [zero; MAX_R];
         for q in 0..r {
-            d[q] = load(&dem[q * LANES..]);
             // the admitted demand summed over the entries, as `admitted_sum`
             if held.alike {
                 let one = _mm256_min_pd(_mm256_mul_pd(d[q], share[0][q]), cap[0][q]);
@@ -169,10 +249,237 @@ fn account_group<const K: usize, W: Width>(
             let v = unsafe { _mm256_i32gather_pd::<8>(busy.as_ptr(), index) };
             busiest = _mm256_max_pd(v, busiest);
         }
+        // SAFETY: as above
+        unsafe { group.step(tally, &d, &x, busiest, t) };
+    }
+    // SAFETY: as above
+    unsafe { group.store(tally, racc, st, held.times.len() as u32) };
+}
+
+dispatch! {
+    /// [`account_groups`] for tenants whose one entry is alone on its node ([`LoneNodes`]): each
+    /// group's nodes are stepped beside its tenants, as the lone-entry run steps them (the node
+    /// delivers the entry's admitted demand, whose utilization is the tenant's busiest).
+    fn account_lone_groups<W: Width;>(
+        held: &Held<'_>,
+        tally: &mut Tally<'_, W>,
+        spec_inverse: &[f64],
+        racc: &mut [ResourceAcc],
+        acc: &mut [TenantAcc],
+        nodes: &mut LoneNodes<'_>
+    ) => lone_groups
+}
+
+/// [`account_lone_groups`]' body.
+///
+/// # Safety
+///
+/// As [`groups`].
+#[inline(always)]
+unsafe fn lone_groups<W: Width>(
+    held: &Held<'_>,
+    tally: &mut Tally<'_, W>,
+    spec_inverse: &[f64],
+    racc: &mut [ResourceAcc],
+    acc: &mut [TenantAcc],
+    nodes: &mut LoneNodes<'_>,
+) {
+    let r = tally.w.get();
+    let rows = spec_inverse
+        .chunks_exact(LANES * r)
+        .zip(racc.chunks_exact_mut(LANES * r))
+        .zip(acc.as_chunks_mut::<LANES>().0);
+    for (g, ((spec_inverse, racc), st)) in rows.enumerate() {
+        // SAFETY: the caller's
+        unsafe { account_lone_group::<W>(held, tally, g * LANES, spec_inverse, racc, st, nodes) };
+    }
+}
+
+/// [`account_lone_groups`] for the tenants `u0..u0 + LANES` (arguments as in
+/// [`account_group`]).
+///
+/// # Safety
+///
+/// As [`groups`].
+#[inline(always)]
+unsafe fn account_lone_group<W: Width>(
+    held: &Held<'_>,
+    tally: &mut Tally<'_, W>,
+    u0: usize,
+    spec_inverse: &[f64],
+    racc: &mut [ResourceAcc],
+    st: &mut [TenantAcc; LANES],
+    nodes: &mut LoneNodes<'_>,
+) {
+    let r = tally.w.get();
+    let zero = _mm256_setzero_pd();
+    let rho_max = _mm256_set1_pd(tally.rho_max);
+    // SAFETY: the processor has AVX2 (this function's feature)
+    let mut group = unsafe { Group::load(tally, u0, spec_inverse, racc, st) };
+    // the tenants' entries and nodes: their caps, sums (delivered, peak utilization), series
+    // bucket and, with the `peak` rule, the entries' peaks
+    let n: [usize; LANES] = std::array::from_fn(|l| nodes.node[u0 + l] as usize);
+    let j: [usize; LANES] = std::array::from_fn(|l| nodes.slot[u0 + l] as usize);
+    let track_peak = nodes.peak.is_some();
+    let (mut share, mut cap, mut ncap) = ([zero; MAX_R], [zero; MAX_R], [zero; MAX_R]);
+    let (mut delivered, mut peak_rho, mut peak) = ([zero; MAX_R], [zero; MAX_R], [zero; MAX_R]);
+    for q in 0..r {
+        let row = |l: usize| held.share_cap[(u0 + l) * r + q];
+        share[q] = load(&std::array::from_fn::<_, LANES, _>(|l| row(l)[0]));
+        cap[q] = load(&std::array::from_fn::<_, LANES, _>(|l| row(l)[1]));
+        ncap[q] = load(&std::array::from_fn::<_, LANES, _>(|l| {
+            nodes.cap[n[l] * r + q]
+        }));
+        delivered[q] = load(&std::array::from_fn::<_, LANES, _>(|l| {
+            nodes.racc[n[l] * r + q][0]
+        }));
+        peak_rho[q] = load(&std::array::from_fn::<_, LANES, _>(|l| {
+            nodes.racc[n[l] * r + q][1]
+        }));
+        if let Some(pk) = &nodes.peak {
+            peak[q] = load(&std::array::from_fn::<_, LANES, _>(|l| pk[j[l] * r + q]));
+        }
+    }
+    let mut bucket = load_f32(std::array::from_fn(|l| nodes.acc[n[l]].bucket_sum));
+
+    for (b, &t) in held.times.iter().enumerate() {
+        let d = slot_demand(held, b, u0, r);
+        let mut x = [zero; MAX_R];
+        let mut busiest = zero;
+        for q in 0..r {
+            x[q] = _mm256_min_pd(_mm256_mul_pd(d[q], share[q]), cap[q]);
+            if track_peak {
+                peak[q] = _mm256_max_pd(x[q], peak[q]);
+            }
+            // node_resource_step: the node has some of every resource (`LoneNodes`)
+            delivered[q] = _mm256_add_pd(delivered[q], x[q]);
+            let rho = _mm256_div_pd(x[q], ncap[q]);
+            peak_rho[q] = _mm256_max_pd(rho, peak_rho[q]);
+            if q == 0 {
+                bucket = _mm_add_ps(bucket, _mm256_cvtpd_ps(rho));
+            }
+            if tally.compressible[q] {
+                busiest = _mm256_max_pd(clamp_rho(rho, rho_max), busiest);
+            }
+        }
+        // SAFETY: as above
+        unsafe { group.step(tally, &d, &x, busiest, t) };
+    }
+
+    let steps = held.times.len() as u32;
+    // SAFETY: as above
+    unsafe { group.store(tally, racc, st, steps) };
+    for q in 0..r {
+        let (delivered, peak_rho) = (lanes(delivered[q]), lanes(peak_rho[q]));
+        for l in 0..LANES {
+            nodes.racc[n[l] * r + q] = [delivered[l], peak_rho[l]];
+        }
+        if let Some(pk) = &mut nodes.peak {
+            for (l, v) in lanes(peak[q]).into_iter().enumerate() {
+                pk[j[l] * r + q] = v;
+            }
+        }
+    }
+    for (l, sum) in lanes_f32(bucket).into_iter().enumerate() {
+        let st: &mut NodeAcc = &mut nodes.acc[n[l]];
+        st.steps += steps;
+        st.steps_with_tenants += steps;
+        st.bucket_sum = sum;
+        st.bucket_steps += steps;
+    }
+}
+
+/// A group of [`LANES`] tenants' sums in vector registers, one tenant a lane, over their held
+/// steps: [`Tally::admitted`] on four tenants at a time.
+struct Group {
+    /// The first tenant's index.
+    u0: usize,
+    acc: [[__m256d; 3]; MAX_R],
+    /// `1 / spec`, per resource.
+    inv: [__m256d; MAX_R],
+    rho_max: __m256d,
+    latency_sum: __m256d,
+    latency_max: __m256d,
+    limit: __m256d,
+    /// Violated steps counted in 64-bit lanes (a true comparison is -1).
+    violations: __m256i,
+    bucket_d: __m128,
+    bucket_a: __m128,
+    /// The throttled amounts, read when a step first throttles one of the lanes.
+    throttled: [[f64; LANES]; MAX_R],
+    throttled_read: bool,
+}
+
+impl Group {
+    /// The sums of tenants `u0..u0 + LANES`: their `spec_inverse`, per-resource sums `racc`
+    /// (rows of width `r`, tenant by tenant) and scalar sums `st`.
+    ///
+    /// # Safety
+    ///
+    /// The processor has AVX2 (this is inlined into the AVX2 functions above).
+    #[inline(always)]
+    unsafe fn load<W: Width>(
+        tally: &Tally<'_, W>,
+        u0: usize,
+        spec_inverse: &[f64],
+        racc: &[ResourceAcc],
+        st: &[TenantAcc; LANES],
+    ) -> Self {
+        let r = tally.w.get();
+        let zero = _mm256_setzero_pd();
+        let mut acc = [[zero; 3]; MAX_R];
+        let mut inv = [zero; MAX_R];
+        for q in 0..r {
+            for (f, sums) in acc[q].iter_mut().enumerate() {
+                let v: [f64; LANES] = std::array::from_fn(|l| racc[l * r + q][f]);
+                *sums = load(&v);
+            }
+            let v: [f64; LANES] = std::array::from_fn(|l| spec_inverse[l * r + q]);
+            inv[q] = load(&v);
+        }
+        for l in 0..LANES {
+            debug_assert!(
+                !tally.outage[u0 + l],
+                "an outage flagged for a tenant delivered its demand"
+            );
+        }
+        Group {
+            u0,
+            acc,
+            inv,
+            rho_max: _mm256_set1_pd(tally.rho_max),
+            latency_sum: load(&std::array::from_fn::<_, LANES, _>(|l| st[l].latency_sum)),
+            latency_max: load(&std::array::from_fn::<_, LANES, _>(|l| st[l].latency_max)),
+            limit: load(&std::array::from_fn::<_, LANES, _>(|l| tally.limit(u0 + l))),
+            violations: _mm256_setzero_si256(),
+            bucket_d: load_f32(std::array::from_fn(|l| st[l].bucket.0)),
+            bucket_a: load_f32(std::array::from_fn(|l| st[l].bucket.1)),
+            throttled: [[0.0; LANES]; MAX_R],
+            throttled_read: false,
+        }
+    }
+
+    /// Accounts the step at `t` whose demand is `d` and admitted demand `x` (per resource),
+    /// and whose busiest node's utilization is `busiest`.
+    ///
+    /// # Safety
+    ///
+    /// As [`Self::load`].
+    #[inline(always)]
+    unsafe fn step<W: Width>(
+        &mut self,
+        tally: &mut Tally<'_, W>,
+        d: &[__m256d; MAX_R],
+        x: &[__m256d; MAX_R],
+        busiest: __m256d,
+        t: Time,
+    ) {
+        let (r, u0) = (tally.w.get(), self.u0);
+        let (zero, one) = (_mm256_setzero_pd(), _mm256_set1_pd(1.0));
         let mut alone_rho = zero;
         let mut any_throttled = 0;
         for q in 0..r {
-            let a = &mut acc[q];
+            let a = &mut self.acc[q];
             a[DEMAND] = _mm256_add_pd(a[DEMAND], d[q]);
             a[ALONE] = _mm256_add_pd(a[ALONE], x[q]);
             a[DELIVERED] = _mm256_add_pd(a[DELIVERED], x[q]);
@@ -180,16 +487,14 @@ fn account_group<const K: usize, W: Width>(
             any_throttled |= _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(more, zero));
             if tally.compressible[q] {
                 // latency::clamp_rho(s * spec_inverse, rho_max)
-                let rho = _mm256_mul_pd(x[q], inv[q]);
-                let rho = _mm256_and_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(rho, zero), rho);
-                let rho = _mm256_min_pd(rho, rho_max);
+                let rho = clamp_rho(_mm256_mul_pd(x[q], self.inv[q]), self.rho_max);
                 alone_rho = _mm256_max_pd(rho, alone_rho);
             }
         }
         if any_throttled != 0 {
-            if !throttled_read {
-                throttled_read = true;
-                for (q, row) in throttled[..r].iter_mut().enumerate() {
+            if !self.throttled_read {
+                self.throttled_read = true;
+                for (q, row) in self.throttled[..r].iter_mut().enumerate() {
                     for (l, v) in row.iter_mut().enumerate() {
                         *v = tally.rare[(u0 + l) * r + q][THROTTLED];
                     }
@@ -200,7 +505,7 @@ fn account_group<const K: usize, W: Width>(
                 for l in 0..LANES {
                     let more = d[l] - x[l];
                     if more > 0.0 {
-                        throttled[q][l] += more;
+                        self.throttled[q][l] += more;
                     }
                 }
             }
@@ -214,13 +519,13 @@ fn account_group<const K: usize, W: Width>(
         let inflation = _mm256_blendv_pd(one, ratio, inflated);
         let violated = _mm256_and_pd(
             _mm256_cmp_pd::<_CMP_GT_OQ>(inflation, one),
-            _mm256_cmp_pd::<_CMP_GT_OQ>(inflation, limit),
+            _mm256_cmp_pd::<_CMP_GT_OQ>(inflation, self.limit),
         );
-        latency_sum = _mm256_add_pd(latency_sum, inflation);
-        latency_max = _mm256_max_pd(inflation, latency_max);
-        violations = _mm256_sub_epi64(violations, _mm256_castpd_si256(violated));
-        bucket_d = _mm_add_ps(bucket_d, _mm256_cvtpd_ps(d[0]));
-        bucket_a = _mm_add_ps(bucket_a, _mm256_cvtpd_ps(x[0]));
+        self.latency_sum = _mm256_add_pd(self.latency_sum, inflation);
+        self.latency_max = _mm256_max_pd(inflation, self.latency_max);
+        self.violations = _mm256_sub_epi64(self.violations, _mm256_castpd_si256(violated));
+        self.bucket_d = _mm_add_ps(self.bucket_d, _mm256_cvtpd_ps(d[0]));
+        self.bucket_a = _mm_add_ps(self.bucket_a, _mm256_cvtpd_ps(x[0]));
         if let Some((list, at)) = &mut tally.check {
             *at = t;
             for q in 0..r {
@@ -232,33 +537,44 @@ fn account_group<const K: usize, W: Width>(
         }
     }
 
-    for q in 0..r {
-        for (f, sums) in acc[q].iter().enumerate() {
-            for (l, v) in lanes(*sums).into_iter().enumerate() {
-                racc[l * r + q][f] = v;
+    /// Writes the sums back to `racc` and `st` (as [`Self::load`] read them), `steps` steps
+    /// having been accounted.
+    ///
+    /// # Safety
+    ///
+    /// As [`Self::load`].
+    #[inline(always)]
+    unsafe fn store<W: Width>(
+        self,
+        tally: &mut Tally<'_, W>,
+        racc: &mut [ResourceAcc],
+        st: &mut [TenantAcc; LANES],
+        steps: u32,
+    ) {
+        let (r, u0) = (tally.w.get(), self.u0);
+        for q in 0..r {
+            for (f, sums) in self.acc[q].iter().enumerate() {
+                for (l, v) in lanes(*sums).into_iter().enumerate() {
+                    racc[l * r + q][f] = v;
+                }
+            }
+            if self.throttled_read {
+                for l in 0..LANES {
+                    tally.rare[(u0 + l) * r + q][THROTTLED] = self.throttled[q][l];
+                }
             }
         }
-        if throttled_read {
-            for l in 0..LANES {
-                tally.rare[(u0 + l) * r + q][THROTTLED] = throttled[q][l];
-            }
+        let (latency_sum, latency_max) = (lanes(self.latency_sum), lanes(self.latency_max));
+        let mut counts = [0u64; LANES];
+        // SAFETY: `counts` is four u64; an unaligned store writes exactly those
+        unsafe { _mm256_storeu_si256(counts.as_mut_ptr().cast(), self.violations) };
+        let (bucket_d, bucket_a) = (lanes_f32(self.bucket_d), lanes_f32(self.bucket_a));
+        for (l, st) in st.iter_mut().enumerate() {
+            st.steps += steps;
+            st.latency_sum = latency_sum[l];
+            st.latency_max = latency_max[l];
+            st.violation_steps += counts[l] as u32;
+            st.bucket = (bucket_d[l], bucket_a[l]);
         }
-    }
-    let (latency_sum, latency_max) = (lanes(latency_sum), lanes(latency_max));
-    let mut counts = [0u64; LANES];
-    // SAFETY: `counts` is four u64; an unaligned store writes exactly those
-    unsafe { _mm256_storeu_si256(counts.as_mut_ptr().cast(), violations) };
-    let mut bucket = [[0.0f32; LANES]; 2];
-    // SAFETY: each is four f32; unaligned stores write exactly those
-    unsafe {
-        _mm_storeu_ps(bucket[0].as_mut_ptr(), bucket_d);
-        _mm_storeu_ps(bucket[1].as_mut_ptr(), bucket_a);
-    }
-    for (l, st) in st.iter_mut().enumerate() {
-        st.steps += held.times.len() as u32;
-        st.latency_sum = latency_sum[l];
-        st.latency_max = latency_max[l];
-        st.violation_steps += counts[l] as u32;
-        st.bucket = (bucket[0][l], bucket[1][l]);
     }
 }
