@@ -881,7 +881,7 @@ proptest! {
 /// order, the driver takes at once from an in-memory trace.
 fn dense_case() -> impl Strategy<Value = Case> {
     // up to nine tenants, so that the held steps' accounting takes groups of four and a rest
-    (1usize..10, 1usize..30).prop_flat_map(|(n, steps)| {
+    (1usize..10, 1usize..40).prop_flat_map(|(n, steps)| {
         let cells = prop::collection::vec((0.0f64..16.0, 0.0f64..48.0, 0u8..96), n * steps);
         let sizes = prop::collection::vec((0.5f64..12.0, 1.0f64..40.0), n);
         // a hold of one to three steps: a tenant that misses a sample stays, or departs
@@ -890,19 +890,22 @@ fn dense_case() -> impl Strategy<Value = Case> {
         let batch = any::<bool>();
         // small nodes filled to half: tenants get different numbers of shards and containers
         let small = any::<bool>();
-        // quiet: one cell in 32 a missed sample or a spec, so that runs of steps are held
-        let quiet = any::<bool>();
+        // quiet: one cell in 32 a missed sample or a spec, so that runs of steps are held; or
+        // silent: none after the first step, so that runs of 32 steps are held
+        let quiet = 0u8..3;
         // an OOM-killed container down for three steps, not until the next only
         let long_restart = any::<bool>();
         // specs a quarter as large: every tenant fits one small node, so that the dedicated
         // model's plan is lone (one node a tenant, its steps held with the node's)
         let fits = any::<bool>();
+        // one-minute steps: up to 39 in an hour, more than the most lone steps held (32)
+        let minute = any::<bool>();
         (
             Just((n, steps)),
             sizes,
             cells,
             (0usize..3, batch, small, quiet, long_restart, fits),
-            holds,
+            (holds, minute),
         )
             .prop_map(
                 |(
@@ -910,17 +913,23 @@ fn dense_case() -> impl Strategy<Value = Case> {
                     sizes,
                     cells,
                     (rule, batch, small, quiet, long_restart, fits),
-                    hold,
+                    (hold, minute),
                 )| {
                     let mut rows = vec![];
+                    let step = if minute { 60 } else { 300 };
                     let scale = if fits { 0.25 } else { 1.0 };
                     for k in 0..steps {
                         for (u, &(spec_cpu, spec_mem)) in sizes.iter().enumerate() {
                             let (spec_cpu, spec_mem) = (spec_cpu * scale, spec_mem * scale);
                             let (cpu, mem, variant) = cells[k * n + u];
-                            let variant = if quiet { variant } else { variant % 12 };
-                            // one in twelve (quiet: one in 96) left out (never in the first step),
-                            // as many a halved spec, as many the first spec again, else none given
+                            let variant = match quiet {
+                                0 => variant % 12,
+                                1 => variant,
+                                _ => 3,
+                            };
+                            // one in twelve (quiet: one in 96; silent: none) left out (never in the
+                            // first step), as many a halved spec, as many the first spec again, else
+                            // none given
                             if k > 0 && variant == 0 {
                                 continue;
                             }
@@ -931,7 +940,7 @@ fn dense_case() -> impl Strategy<Value = Case> {
                                 _ => vec![f64::NAN, f64::NAN],
                             };
                             rows.push(Row {
-                                time: k as i64 * 300,
+                                time: k as i64 * step,
                                 tenant: format!("t{u}").into_bytes(),
                                 demand: vec![cpu, mem],
                                 spec,
@@ -939,11 +948,11 @@ fn dense_case() -> impl Strategy<Value = Case> {
                             });
                         }
                     }
-                    let (rule, hold) = (["spec", "usage", "peak"][rule], hold * 300);
+                    let (rule, hold) = (["spec", "usage", "peak"][rule], hold * step);
                     let placed = if batch {
-                        "placer = \"first-fit-decreasing\"\nwarmup_seconds = 300"
+                        format!("placer = \"first-fit-decreasing\"\nwarmup_seconds = {step}")
                     } else {
-                        ""
+                        String::new()
                     };
                     let (node, shared_fill, containers_fill) = if small {
                         ("small", 0.5, 0.5)
@@ -952,6 +961,7 @@ fn dense_case() -> impl Strategy<Value = Case> {
                     };
                     let scenario = format!(
                         r#"
+step_seconds = {step}
 [[resources]]
 name = "cpu"
 [[resources]]

@@ -40,6 +40,10 @@ const MAX_R: usize = 4;
 /// The most steps whose accounting is held (see [`ByTenant::held`]).
 const HOLD: usize = 8;
 
+/// The most lone steps held ([`ModelRun::lone_step`]): more than [`HOLD`], since a lone
+/// group's accounting reads and writes its nodes' sums too, once for all its held steps.
+const LONE_HOLD: usize = 32;
+
 /// What the tenant-major step keeps per node and entry between its passes, and its plan: the
 /// entries in tenant order, then each tenant's in node order, with what the gather reads of
 /// them, rebuilt when an entry is added or removed or the tenants' specs (so the caps) change.
@@ -173,9 +177,9 @@ impl ModelRun {
             self.flush_held(tenants);
         }
         let bt = &mut self.by_tenant;
-        let held_len = tenants.len().div_ceil(LANES) * HOLD * r * LANES;
-        bt.dem.resize(held_len, 0.0);
-        bt.times.resize(HOLD, 0);
+        let hold = if lone { LONE_HOLD } else { HOLD };
+        bt.dem.resize(slot_len(tenants.len(), r) * hold, 0.0);
+        bt.times.resize(hold, 0);
         if lone {
             self.lone_step(ctx, w);
             return true;
@@ -266,13 +270,19 @@ impl ModelRun {
     fn lone_step(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
         let bt = &mut self.by_tenant;
         let slot = bt.held;
-        put_held(w, slot, &mut bt.dem, &ctx.tenants.demand);
+        put_held(
+            w,
+            slot,
+            slot_len(ctx.tenants.len(), w.get()),
+            &mut bt.dem,
+            &ctx.tenants.demand,
+        );
         bt.times[slot] = ctx.t;
         bt.held_nodes = self.nodes.open.len();
         bt.held_tenants = ctx.tenants.len();
         bt.held_lone = true;
         bt.held = slot + 1;
-        if bt.held == HOLD {
+        if bt.held == LONE_HOLD {
             self.account_lone_held(ctx.tenants, w);
         }
     }
@@ -365,6 +375,7 @@ impl ModelRun {
         let bt = &self.by_tenant;
         let held = Held {
             dem: &bt.dem[..],
+            len: slot_len(nt, r),
             share_cap: &bt.share_cap[..],
             alike: bt.alike,
             busy: &bt.busy[..held * nn],
@@ -395,6 +406,7 @@ impl ModelRun {
         let bt = &self.by_tenant;
         let held_steps = Held {
             dem: &bt.dem[..],
+            len: slot_len(nt, r),
             share_cap: &bt.share_cap[..],
             alike: false,
             busy: &[],
@@ -616,7 +628,8 @@ impl ModelRun {
                 start = end;
             }
         }
-        put_held(w, slot, &mut bt.dem, t_demand);
+        let len = slot_len(bt.count.len(), r);
+        put_held(w, slot, len, &mut bt.dem, t_demand);
     }
 }
 
@@ -659,19 +672,26 @@ fn admitted_sum(w: impl Width, dem: &[f64], share_cap: &[[f64; 2]], count: usize
 }
 
 /// Puts each tenant's demand of `t_demand` (rows in index order) into held step slot `slot`
-/// of `dem` (at [`held_at`]), a group of [`LANES`] at a time.
+/// of `dem` (at [`held_at`], slots `len` long), a group of [`LANES`] at a time.
 #[inline(always)]
-fn put_held(w: impl Width, slot: usize, dem: &mut [f64], t_demand: &[f64]) {
+fn put_held(w: impl Width, slot: usize, len: usize, dem: &mut [f64], t_demand: &[f64]) {
     let r = w.get();
     let block = r * LANES;
-    let len = dem.len() / HOLD;
     let dem = &mut dem[slot * len..][..len];
-    let mut tenants = w.rows(t_demand);
-    for ds in dem.chunks_exact_mut(block) {
+    // whole groups, a transpose of fixed size (which the compiler does with shuffles), then the
+    // rest of the tenants
+    let groups = t_demand.chunks_exact(block);
+    let rest = groups.remainder();
+    let mut slots = dem.chunks_exact_mut(block);
+    for (d, ds) in groups.zip(&mut slots) {
         for l in 0..LANES {
-            let Some(d) = tenants.next() else {
-                return;
-            };
+            for q in 0..r {
+                ds[q * LANES + l] = d[l * r + q];
+            }
+        }
+    }
+    if let Some(ds) = slots.next() {
+        for (l, d) in w.rows(rest).enumerate() {
             for q in 0..r {
                 ds[q * LANES + l] = d[q];
             }
@@ -728,6 +748,13 @@ fn vectors() -> Option<avx2::Isa> {
 /// ([`avx2`]).
 const LANES: usize = 4;
 
+/// The length of a held step slot of [`ByTenant::dem`] for `nt` tenants and `r` resources:
+/// whole groups of [`LANES`].
+#[inline(always)]
+fn slot_len(nt: usize, r: usize) -> usize {
+    nt.div_ceil(LANES) * r * LANES
+}
+
 /// Where tenant `u`'s resource `q` of held step slot `b` is in [`ByTenant::dem`] (`r`
 /// resources, slots `len` long): the slots one after another, a slot's tenants in groups of
 /// [`LANES`], a group's resources one after another, each [`LANES`] numbers, one a tenant. So
@@ -742,6 +769,8 @@ fn held_at(b: usize, u: usize, q: usize, r: usize, len: usize) -> usize {
 /// demands at [`held_at`]), with the plan's shares and caps.
 struct Held<'a> {
     dem: &'a [f64],
+    /// A held step slot's length in `dem` ([`slot_len`]).
+    len: usize,
     /// The plan's shares and caps ([`ByTenant::share_cap`]), per tenant when `alike`.
     share_cap: &'a [[f64; 2]],
     alike: bool,
@@ -879,7 +908,7 @@ impl Held<'_> {
             let mut d = [0.0f64; MAX_R];
             let mut x = [0.0f64; MAX_R];
             for q in 0..r {
-                d[q] = self.dem[held_at(b, u, q, r, self.dem.len() / HOLD)];
+                d[q] = self.dem[held_at(b, u, q, r, self.len)];
                 x[q] = admitted_demand(d[q], share_cap[q][0], share_cap[q][1]);
             }
             if let Some(pk) = peak.as_deref_mut() {
@@ -940,7 +969,7 @@ impl Held<'_> {
         for (b, (busy, &t)) in slots.enumerate() {
             let mut d = [0.0f64; MAX_R];
             for q in 0..r {
-                d[q] = self.dem[held_at(b, u, q, r, self.dem.len() / HOLD)];
+                d[q] = self.dem[held_at(b, u, q, r, self.len)];
             }
             let x = admitted_sum(tally.w, &d[..r], share_cap, nodes.len());
             let mut busiest = 0.0f64;

@@ -16,7 +16,7 @@ use std::arch::x86_64::*;
 
 use super::super::{check_step, NodeAcc, ResourceAcc, Tally, TenantAcc};
 use super::super::{ALONE, DELIVERED, DEMAND, THROTTLED};
-use super::{share_cap_rows, Held, LoneNodes, HOLD, LANES, MAX_R};
+use super::{share_cap_rows, Held, LoneNodes, LANES, MAX_R};
 use crate::engine::{Time, Width};
 
 /// Four lanes' values, from a slice of at least four.
@@ -71,7 +71,7 @@ fn clamp_rho(rho: __m256d, rho_max: __m256d) -> __m256d {
 #[target_feature(enable = "avx2")]
 #[inline]
 fn slot_demand(held: &Held<'_>, b: usize, u0: usize, r: usize) -> [__m256d; MAX_R] {
-    let len = held.dem.len() / HOLD;
+    let len = held.len;
     let dem = &held.dem[b * len + u0 * r..][..r * LANES];
     let mut d = [_mm256_setzero_pd(); MAX_R];
     for (q, d) in d[..r].iter_mut().enumerate() {
@@ -289,9 +289,17 @@ unsafe fn lone_groups<W: Width>(
         .chunks_exact(LANES * r)
         .zip(racc.chunks_exact_mut(LANES * r))
         .zip(acc.as_chunks_mut::<LANES>().0);
+    let track_peak = nodes.peak.is_some();
     for (g, ((spec_inverse, racc), st)) in rows.enumerate() {
+        let u0 = g * LANES;
         // SAFETY: the caller's
-        unsafe { account_lone_group::<W>(held, tally, g * LANES, spec_inverse, racc, st, nodes) };
+        unsafe {
+            if track_peak {
+                account_lone_group::<true, W>(held, tally, u0, spec_inverse, racc, st, nodes)
+            } else {
+                account_lone_group::<false, W>(held, tally, u0, spec_inverse, racc, st, nodes)
+            }
+        };
     }
 }
 
@@ -302,7 +310,7 @@ unsafe fn lone_groups<W: Width>(
 ///
 /// As [`groups`].
 #[inline(always)]
-unsafe fn account_lone_group<W: Width>(
+unsafe fn account_lone_group<const TRACK_PEAK: bool, W: Width>(
     held: &Held<'_>,
     tally: &mut Tally<'_, W>,
     u0: usize,
@@ -320,7 +328,6 @@ unsafe fn account_lone_group<W: Width>(
     // bucket and, with the `peak` rule, the entries' peaks
     let n: [usize; LANES] = std::array::from_fn(|l| nodes.node[u0 + l] as usize);
     let j: [usize; LANES] = std::array::from_fn(|l| nodes.slot[u0 + l] as usize);
-    let track_peak = nodes.peak.is_some();
     let (mut share, mut cap, mut ncap) = ([zero; MAX_R], [zero; MAX_R], [zero; MAX_R]);
     let (mut delivered, mut peak_rho, mut peak) = ([zero; MAX_R], [zero; MAX_R], [zero; MAX_R]);
     for q in 0..r {
@@ -348,7 +355,7 @@ unsafe fn account_lone_group<W: Width>(
         let mut busiest = zero;
         for q in 0..r {
             x[q] = _mm256_min_pd(_mm256_mul_pd(d[q], share[q]), cap[q]);
-            if track_peak {
+            if TRACK_PEAK {
                 peak[q] = _mm256_max_pd(x[q], peak[q]);
             }
             // node_resource_step: the node has some of every resource (`LoneNodes`)
@@ -358,7 +365,7 @@ unsafe fn account_lone_group<W: Width>(
             if q == 0 {
                 bucket = _mm_add_ps(bucket, _mm256_cvtpd_ps(rho));
             }
-            if tally.compressible[q] {
+            if group.compressible[q] {
                 busiest = _mm256_max_pd(clamp_rho(rho, rho_max), busiest);
             }
         }
@@ -397,6 +404,8 @@ struct Group {
     acc: [[__m256d; 3]; MAX_R],
     /// `1 / spec`, per resource.
     inv: [__m256d; MAX_R],
+    /// Whether each resource is compressible (a copy, which the loops keep in registers).
+    compressible: [bool; MAX_R],
     rho_max: __m256d,
     latency_sum: __m256d,
     latency_max: __m256d,
@@ -447,6 +456,7 @@ impl Group {
             u0,
             acc,
             inv,
+            compressible: std::array::from_fn(|q| q < r && tally.compressible[q]),
             rho_max: _mm256_set1_pd(tally.rho_max),
             latency_sum: load(&std::array::from_fn::<_, LANES, _>(|l| st[l].latency_sum)),
             latency_max: load(&std::array::from_fn::<_, LANES, _>(|l| st[l].latency_max)),
@@ -485,7 +495,7 @@ impl Group {
             a[DELIVERED] = _mm256_add_pd(a[DELIVERED], x[q]);
             let more = _mm256_sub_pd(d[q], x[q]);
             any_throttled |= _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(more, zero));
-            if tally.compressible[q] {
+            if self.compressible[q] {
                 // latency::clamp_rho(s * spec_inverse, rho_max)
                 let rho = clamp_rho(_mm256_mul_pd(x[q], self.inv[q]), self.rho_max);
                 alone_rho = _mm256_max_pd(rho, alone_rho);
