@@ -66,13 +66,12 @@ fn clamp_rho(rho: __m256d, rho_max: __m256d) -> __m256d {
     _mm256_min_pd(rho, rho_max)
 }
 
-/// The demand of tenants `u0..u0 + LANES` in held step slot `b` ([`super::held_at`]), per
-/// resource (`r` of them), a lane a tenant.
+/// The demand of tenants `u0..u0 + LANES` in the held step slot `slot` ([`super::held_at`]),
+/// per resource (`r` of them), a lane a tenant.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn slot_demand(held: &Held<'_>, b: usize, u0: usize, r: usize) -> [__m256d; MAX_R] {
-    let len = held.len;
-    let dem = &held.dem[b * len + u0 * r..][..r * LANES];
+fn slot_demand(slot: &[f64], u0: usize, r: usize) -> [__m256d; MAX_R] {
+    let dem = &slot[u0 * r..][..r * LANES];
     let mut d = [_mm256_setzero_pd(); MAX_R];
     for (q, d) in d[..r].iter_mut().enumerate() {
         *d = load(&dem[q * LANES..]);
@@ -173,8 +172,15 @@ unsafe fn groups<const K: usize, W: Width>(
         .zip(acc.as_chunks_mut::<LANES>().0)
         .zip(nodes.as_chunks::<LANES>().0);
     for (g, (((spec_inverse, racc), st), nodes)) in rows.enumerate() {
+        let u0 = g * LANES;
         // SAFETY: the caller's
-        unsafe { account_group::<K, W>(held, tally, g * LANES, spec_inverse, racc, st, nodes) };
+        unsafe {
+            if held.alike {
+                account_group::<K, true, W>(held, tally, u0, spec_inverse, racc, st, nodes)
+            } else {
+                account_group::<K, false, W>(held, tally, u0, spec_inverse, racc, st, nodes)
+            }
+        };
     }
 }
 
@@ -185,7 +191,7 @@ unsafe fn groups<const K: usize, W: Width>(
 ///
 /// As [`groups`].
 #[inline(always)]
-unsafe fn account_group<const K: usize, W: Width>(
+unsafe fn account_group<const K: usize, const ALIKE: bool, W: Width>(
     held: &Held<'_>,
     tally: &mut Tally<'_, W>,
     u0: usize,
@@ -211,14 +217,14 @@ unsafe fn account_group<const K: usize, W: Width>(
     let mut group = unsafe { Group::load(tally, u0, spec_inverse, racc, st) };
 
     // the entries' shares and caps, entry by entry (one for all when they are alike)
-    let entries = if held.alike { 1 } else { K };
+    let entries = if ALIKE { 1 } else { K };
     let mut share = [[zero; MAX_R]; K];
     let mut cap = [[zero; MAX_R]; K];
     for k in 0..entries {
         for q in 0..r {
             let row = |l: usize| {
                 let u = u0 + l;
-                let e = share_cap_rows(held.alike, u, u * K + k..u * K + k + 1).start;
+                let e = share_cap_rows(ALIKE, u, u * K + k..u * K + k + 1).start;
                 held.share_cap[e * r + q]
             };
             share[k][q] = load(&std::array::from_fn::<_, LANES, _>(|l| row(l)[0]));
@@ -226,12 +232,16 @@ unsafe fn account_group<const K: usize, W: Width>(
         }
     }
 
-    for (b, &t) in held.times.iter().enumerate() {
-        let (d, busy) = (slot_demand(held, b, u0, r), &held.busy[b * nn..][..nn]);
+    let slots = held
+        .dem
+        .chunks_exact(held.len)
+        .zip(held.busy.chunks_exact(nn));
+    for ((slot, busy), &t) in slots.zip(held.times) {
+        let d = slot_demand(slot, u0, r);
         let mut x = [zero; MAX_R];
         for q in 0..r {
             // the admitted demand summed over the entries, as `admitted_sum`
-            if held.alike {
+            if ALIKE {
                 let one = _mm256_min_pd(_mm256_mul_pd(d[q], share[0][q]), cap[0][q]);
                 for _ in 0..K {
                     x[q] = _mm256_add_pd(x[q], one);
@@ -349,8 +359,8 @@ unsafe fn account_lone_group<const TRACK_PEAK: bool, W: Width>(
     }
     let mut bucket = load_f32(std::array::from_fn(|l| nodes.acc[n[l]].bucket_sum));
 
-    for (b, &t) in held.times.iter().enumerate() {
-        let d = slot_demand(held, b, u0, r);
+    for (slot, &t) in held.dem.chunks_exact(held.len).zip(held.times) {
+        let d = slot_demand(slot, u0, r);
         let mut x = [zero; MAX_R];
         let mut busiest = zero;
         for q in 0..r {
