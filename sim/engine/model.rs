@@ -480,7 +480,7 @@ const UNKNOWN: u64 = u64::MAX;
 /// overhead; valid while the node's entries and the tenants' spec epoch
 /// ([`NodeAcc::split_epoch`]) stay the same (a node's price never changes). The split is the
 /// same step after step, so it is counted (the node's steps with tenants since
-/// [`NodeAcc::split_base`]) and added to the tenants' costs, multiplied out, when it changes or
+/// [`NodeBooks::split_base`]) and added to the tenants' costs, multiplied out, when it changes or
 /// the entries do.
 #[derive(Debug, Clone, Default)]
 struct CostCache {

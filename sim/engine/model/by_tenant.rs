@@ -14,6 +14,11 @@
 //!    summed in the same order. When every entry got its admitted demand, the accounting is
 //!    held and done for several steps at once ([`ByTenant::held`]).
 //!
+//! When every tenant has one entry, alone on its node, within the node's capacity (a lone plan:
+//! the dedicated model's, mostly), nothing can be contended: the step only holds the demands,
+//! and the held steps are accounted with the nodes' sums, as the lone-entry run
+//! ([`ModelRun::step_alone_run`]) steps them ([`ModelRun::lone_step`]).
+//!
 //! A node's entries are kept in tenant order and a tenant's in node order (see
 //! [`ModelRun::add_entry`]), so the node totals of 1 add the same amounts in the same order as
 //! the node-major gather does, and the tenant sums of 3 as the node-major step's per-tenant
@@ -86,7 +91,7 @@ pub(super) struct ByTenant {
     /// admitted demand per entry computed once.
     alike: bool,
     /// How many steps' accounting is held: steps where every entry got its admitted demand
-    /// (nothing contended, nothing down, no peak to track) are accounted [`HOLD`] at a time,
+    /// (nothing contended, nothing down, no peak to track) are accounted [`HOLD`] at a time ([`LONE_HOLD`] lone steps),
     /// tenant by tenant, each tenant's sums kept in registers over the steps
     /// ([`ModelRun::account_held`]); their demands, node utilizations and times wait in slots
     /// `0..held` (the admitted sums are recomputed from the demands). Anything else that reads
@@ -729,7 +734,7 @@ thread_local! {
 }
 
 /// The vector instructions the held steps take, if any: the processor's ([`avx2::isa`]), no
-/// more than a test allows ([`VECTORS`]).
+/// more than a test allows (tests: `VECTORS`).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn vectors() -> Option<avx2::Isa> {
