@@ -903,17 +903,13 @@ impl Held<'_> {
         mut peak: Option<&mut [f64]>,
     ) {
         let r = tally.w.get();
-        let mut accs = [ResourceAcc::default(); MAX_R];
-        accs[..r].copy_from_slice(row);
-        let mut local = *st;
+        let (compressible, rho_max) = (tally.compressible, tally.rho_max);
         let mut sums = [[0.0f64; 2]; MAX_R];
         sums[..r].copy_from_slice(nr);
         let mut node = *nst;
-        for (b, &t) in self.times.iter().enumerate() {
-            let mut d = [0.0f64; MAX_R];
+        self.account_steps(tally, u, spec_inverse, row, st, |d| {
             let mut x = [0.0f64; MAX_R];
             for q in 0..r {
-                d[q] = self.dem[held_at(b, u, q, r, self.len)];
                 x[q] = admitted_demand(d[q], share_cap[q][0], share_cap[q][1]);
             }
             if let Some(pk) = peak.as_deref_mut() {
@@ -923,30 +919,17 @@ impl Held<'_> {
             }
             node.steps += 1;
             node.steps_with_tenants += 1;
-            let (compressible, rho_max) = (tally.compressible, tally.rho_max);
+            let delivered = &x[..r];
             let busiest = node_delivered(
                 &mut sums[..r],
                 &mut node,
                 ncap,
-                &x[..r],
+                delivered,
                 compressible,
                 rho_max,
             );
-            if let Some((_, at)) = &mut tally.check {
-                *at = t;
-            }
-            tally.admitted(
-                u,
-                spec_inverse,
-                &d[..r],
-                &x[..r],
-                &mut accs[..r],
-                &mut local,
-                busiest,
-            );
-        }
-        row.copy_from_slice(&accs[..r]);
-        *st = local;
+            (x, busiest)
+        });
         nr.copy_from_slice(&sums[..r]);
         *nst = node;
     }
@@ -966,33 +949,47 @@ impl Held<'_> {
         nodes: &[u32],
         share_cap: &[[f64; 2]],
     ) {
-        let r = tally.w.get();
-        let mut accs = [ResourceAcc::default(); MAX_R];
-        accs[..r].copy_from_slice(row);
-        let mut local = *st;
-        let slots = self.busy.chunks_exact(self.nn).zip(self.times);
-        for (b, (busy, &t)) in slots.enumerate() {
-            let mut d = [0.0f64; MAX_R];
-            for q in 0..r {
-                d[q] = self.dem[held_at(b, u, q, r, self.len)];
-            }
-            let x = admitted_sum(tally.w, &d[..r], share_cap, nodes.len());
+        let w = tally.w;
+        let mut busy = self.busy.chunks_exact(self.nn);
+        self.account_steps(tally, u, spec_inverse, row, st, |d| {
+            let busy = busy.next().expect("a busy row per held step");
+            let x = admitted_sum(w, d, share_cap, nodes.len());
             let mut busiest = 0.0f64;
             for &n in nodes {
                 busiest = at_least(busiest, busy[n as usize]);
             }
+            (x, busiest)
+        });
+    }
+
+    /// Accounts tenant `u`'s held steps (arguments as in [`Self::account`]), each from its
+    /// admitted demand and busiest node's utilization as `step` gives them for its demand, step
+    /// by step; its sums are kept in registers over the steps.
+    #[inline(always)]
+    fn account_steps<W: Width>(
+        &self,
+        tally: &mut Tally<'_, W>,
+        u: usize,
+        spec_inverse: &[f64],
+        row: &mut [ResourceAcc],
+        st: &mut TenantAcc,
+        mut step: impl FnMut(&[f64]) -> ([f64; MAX_R], f64),
+    ) {
+        let r = tally.w.get();
+        let mut accs = [ResourceAcc::default(); MAX_R];
+        accs[..r].copy_from_slice(row);
+        let mut local = *st;
+        for (b, &t) in self.times.iter().enumerate() {
+            let mut d = [0.0f64; MAX_R];
+            for q in 0..r {
+                d[q] = self.dem[held_at(b, u, q, r, self.len)];
+            }
+            let (x, busiest) = step(&d[..r]);
             if let Some((_, at)) = &mut tally.check {
                 *at = t;
             }
-            tally.admitted(
-                u,
-                spec_inverse,
-                &d[..r],
-                &x[..r],
-                &mut accs[..r],
-                &mut local,
-                busiest,
-            );
+            let (d, x, accs) = (&d[..r], &x[..r], &mut accs[..r]);
+            tally.admitted(u, spec_inverse, d, x, accs, &mut local, busiest);
         }
         row.copy_from_slice(&accs[..r]);
         *st = local;
