@@ -109,12 +109,11 @@ pub(super) struct ByTenant {
     /// its admitted demand whatever it is (`min(d * share, cap) <= cap <= capacity`) while it is
     /// up, as in the lone-entry run ([`ModelRun::step_alone_run`]).
     lone: bool,
-    /// Whether the plan is `lone` and every entry's node keeps its cost split and caps for the
-    /// spec epoch: the steps are then the lone step ([`ModelRun::lone_step`]). (Checked each
-    /// step until it holds, since the general step makes the splits.)
+    /// Whether the plan is `lone` and every entry's node keeps its cost split for the spec
+    /// epoch: the steps are then the lone step ([`ModelRun::lone_step`]), and the held steps
+    /// are lone ones, whose nodes' sums are held too. (Checked each step until it holds, since
+    /// the general step makes the splits; the steps held before are accounted first.)
     lone_ready: bool,
-    /// Whether the held steps are lone steps, whose nodes' sums are held too.
-    held_lone: bool,
 }
 
 impl ModelRun {
@@ -173,19 +172,16 @@ impl ModelRun {
             self.flush_held(tenants);
             self.plan(epoch, w);
         }
-        let bt = &self.by_tenant;
-        if bt.lone && !bt.lone_ready {
-            self.by_tenant.lone_ready = self.lone_splits_hold(epoch);
-        }
-        let lone = self.by_tenant.lone_ready;
-        if self.by_tenant.held > 0 && self.by_tenant.held_lone != lone {
+        if self.by_tenant.lone && !self.by_tenant.lone_ready && self.lone_splits_hold(epoch) {
+            // the steps held until now are not lone ones
             self.flush_held(tenants);
+            self.by_tenant.lone_ready = true;
         }
         let bt = &mut self.by_tenant;
-        let hold = if lone { LONE_HOLD } else { HOLD };
-        bt.dem.resize(slot_len(tenants.len(), r) * hold, 0.0);
-        bt.times.resize(hold, 0);
-        if lone {
+        (bt.held_nodes, bt.held_tenants) = (nn, tenants.len());
+        if bt.lone_ready {
+            bt.dem.resize(slot_len(tenants.len(), r) * LONE_HOLD, 0.0);
+            bt.times.resize(LONE_HOLD, 0);
             self.lone_step(ctx, w);
             return true;
         }
@@ -194,6 +190,8 @@ impl ModelRun {
             return false;
         }
         let bt = &mut self.by_tenant;
+        bt.dem.resize(slot_len(tenants.len(), r) * HOLD, 0.0);
+        bt.times.resize(HOLD, 0);
         bt.colsum.clear();
         bt.colsum.resize(nn * r, 0.0);
         bt.busy.resize(HOLD * nn, 0.0);
@@ -259,9 +257,6 @@ impl ModelRun {
         }
         let bt = &mut self.by_tenant;
         bt.times[slot] = ctx.t;
-        bt.held_nodes = nn;
-        bt.held_tenants = tenants.len();
-        bt.held_lone = false;
         bt.held = slot + 1;
         if bt.held == HOLD {
             self.account_held::<K>(tenants, w);
@@ -283,23 +278,20 @@ impl ModelRun {
             &ctx.tenants.demand,
         );
         bt.times[slot] = ctx.t;
-        bt.held_nodes = self.nodes.open.len();
-        bt.held_tenants = ctx.tenants.len();
-        bt.held_lone = true;
         bt.held = slot + 1;
         if bt.held == LONE_HOLD {
             self.account_lone_held(ctx.tenants, w);
         }
     }
 
-    /// Whether every entry's node of a [`ByTenant::lone`] plan keeps its cost split and caps
-    /// for the spec epoch `epoch` (the general step makes them).
+    /// Whether every entry's node of a [`ByTenant::lone`] plan keeps its cost split for the
+    /// spec epoch `epoch` (the general step makes them; the caps are current while the plan
+    /// is, [`ByTenant::epoch`]).
     fn lone_splits_hold(&self, epoch: u64) -> bool {
         let rule = self.cost.allocation;
-        self.by_tenant.node.iter().all(|&n| {
-            let st = &self.nodes.acc[n as usize];
-            st.cap_epoch == epoch && split_holds(rule, true, st.split_epoch, epoch)
-        })
+        let acc = &self.nodes.acc;
+        let holds = |n: &u32| split_holds(rule, true, acc[*n as usize].split_epoch, epoch);
+        self.by_tenant.node.iter().all(holds)
     }
 
     /// Steps the nodes from `from` on, in node order, while their entries get their admitted
@@ -354,7 +346,7 @@ impl ModelRun {
         if self.by_tenant.held == 0 {
             return;
         }
-        if self.by_tenant.held_lone {
+        if self.by_tenant.lone_ready {
             by_resource_count!(self.r(), |r| self.account_lone_held(tenants, r));
             return;
         }
@@ -575,6 +567,7 @@ impl ModelRun {
                 let ncap = w.row(ncap, n);
                 occupancy[n] == j && (0..r).all(|q| ncap[q] > 0.0 && sc[q][1] <= ncap[q])
             });
+        debug_assert_eq!(bt.held, 0, "a plan rebuilt with steps held");
         bt.lone_ready = false;
     }
 
