@@ -19,15 +19,17 @@ rates() {
     sed 's/"\([^"]*\)":\([0-9.]*\)/\1 \2/'
 }
 for i in $(seq "$rounds"); do
+  # rounds 1 to 4: A on cores 0, 1, 0, 1; A started first, first, second, second
   if [ $((i % 2)) = 1 ]; then ca=0 cb=1; else ca=1 cb=0; fi
-  if [ $(((i + 1) / 2 % 2)) = 1 ]; then
-    taskset -c $ca "$a" bench "$scenario" > "$out/a" &
-    taskset -c $cb "$b" bench "$scenario" > "$out/b" &
-  else
-    taskset -c $cb "$b" bench "$scenario" > "$out/b" &
-    taskset -c $ca "$a" bench "$scenario" > "$out/a" &
-  fi
-  wait
+  first=(a "$a" $ca) second=(b "$b" $cb)
+  if [ $(((i + 1) / 2 % 2)) = 0 ]; then first=(b "$b" $cb) second=(a "$a" $ca); fi
+  taskset -c "${first[2]}" "${first[1]}" bench "$scenario" > "$out/${first[0]}" &
+  p1=$!
+  taskset -c "${second[2]}" "${second[1]}" bench "$scenario" > "$out/${second[0]}" &
+  p2=$!
+  # (a bare `wait` would not say that either run failed)
+  wait $p1 || { echo "pair.sh: ${first[1]} bench $scenario failed" >&2; exit 1; }
+  wait $p2 || { echo "pair.sh: ${second[1]} bench $scenario failed" >&2; exit 1; }
   join <(rates "$out/a" | sort) <(rates "$out/b" | sort) | tee -a "$out/all" |
     awk -v i="$i" '{printf "round %s %s: A %.1f B %.1f\n", i, $1, $2 / 1e6, $3 / 1e6}'
 done
