@@ -173,8 +173,13 @@ pub struct Tenants {
     node_index: HashMap<Vec<u8>, u32>,
     /// Line of the tenant's first row (0 for rows not from a file).
     pub first_line: Vec<u64>,
-    /// Per tenant, what the driver keeps of its samples.
+    /// Per tenant, what the driver keeps of its samples, but for the latest dense step's.
     seen: Vec<Seen>,
+    /// The latest step taken at once ([`take_dense`]), which wrote nothing per tenant in
+    /// `seen`: a tenant's record is this step's where it is older ([`Tenants::seen_of`]).
+    dense: Option<DenseStep>,
+    /// The rows' times of the latest dense step, per tenant, when they were not all the same.
+    dense_time: Vec<Time>,
     /// Tenants with a sample in the current step.
     sampled: usize,
 }
@@ -188,6 +193,18 @@ struct Seen {
     step: u64,
     /// Whether the tenant exists now.
     present: bool,
+}
+
+/// A step in which every tenant had one sample ([`take_dense`]): a tenant's [`Seen`] record
+/// older than `step` is this step's. (Every later sample writes its tenant's record, a
+/// tenant's first included, so the newer of the two is the tenant's.)
+#[derive(Debug, Clone, Copy)]
+struct DenseStep {
+    /// One more than the step.
+    step: u64,
+    /// The time of every row, when they were the same; else per tenant in
+    /// [`Tenants::dense_time`].
+    time: Option<Time>,
 }
 
 /// The arrays a sample is written to, borrowed once for a block of rows (so that the loop
@@ -216,6 +233,20 @@ impl Tenants {
         self.spec_epoch = epoch;
         self.sampled = sampled;
         out
+    }
+
+    /// Tenant `u`'s record: its own, or the latest dense step's where that is newer.
+    #[inline]
+    fn seen_of(&self, u: usize) -> Seen {
+        let seen = self.seen[u];
+        match self.dense {
+            Some(d) if seen.step < d.step => Seen {
+                last_sample: d.time.unwrap_or_else(|| self.dense_time[u]),
+                step: d.step,
+                present: seen.present,
+            },
+            _ => seen,
+        }
     }
 }
 
@@ -479,10 +510,10 @@ pub fn run_observed<S: Source + ?Sized>(
         let mut i = 0;
         while tenants.sampled < present.len() && i < present.len() {
             let u = present[i];
-            let seen = &mut tenants.seen[u as usize];
+            let seen = tenants.seen_of(u as usize);
             let gone = seen.last_sample + hold;
             if seen.step != k + 1 && gone < end {
-                seen.present = false;
+                tenants.seen[u as usize].present = false;
                 heap.push(Reverse((gone, seq, EventKind::Depart(u))));
                 seq += 1;
                 in_order &= i + 1 == present.len();
@@ -590,7 +621,8 @@ fn take_block(
 
 /// Takes the rows of `block` (resource count `r`) when the step before `end` is one sample of
 /// every tenant, in index order (keys `0, 1, ..`, each its tenant's index) with no spec change:
-/// the tenants' demand becomes the rows' demand, and each tenant's latest sample is its row, as
+/// the tenants' demand becomes the rows' demand, and each tenant's latest sample is its row (the
+/// step's [`DenseStep`], written once for all of them), as
 /// [`Taker::take`] would have it row by row. Every tenant must be present (none arrives).
 /// Returns the number of rows taken: every tenant's, or 0 (nothing changed) when the step is
 /// not of that form. The checks are folds, not early exits, so that they vectorize.
@@ -620,10 +652,17 @@ fn take_dense(tenants: &mut Tenants, block: &Rows<'_>, end: Time, k: u64, w: imp
         return 0;
     }
     tenants.demand[..n * r].copy_from_slice(&block.demand[..n * r]);
-    for (seen, &t) in tenants.seen.iter_mut().zip(time) {
-        seen.last_sample = t;
-        seen.step = k + 1;
+    // each tenant's latest sample is its row: kept once for all of them when the rows have
+    // one time (in time order, the first and the last have it), not written per tenant
+    let one_time = (time[0] == time[n - 1]).then_some(time[0]);
+    if one_time.is_none() {
+        tenants.dense_time.clear();
+        tenants.dense_time.extend_from_slice(time);
     }
+    tenants.dense = Some(DenseStep {
+        step: k + 1,
+        time: one_time,
+    });
     tenants.sampled = n;
     n
 }
@@ -654,6 +693,8 @@ impl Taker<'_> {
             }
         }
         let seen = &mut self.seen[u];
+        // (a record older than the latest dense step's is still not this step's: that step took
+        // every row it has, `Source::rows` giving the rest of the source)
         let first = seen.step != k + 1;
         self.sampled += usize::from(first);
         let arrives = !seen.present;

@@ -900,12 +900,16 @@ fn dense_case() -> impl Strategy<Value = Case> {
         let fits = any::<bool>();
         // one-minute steps: up to 39 in an hour, more than the most lone steps held (32)
         let minute = any::<bool>();
+        // rows of a step at different times (tenant `u` at a tenth of a step times `u`), with a
+        // hold half a step shorter: when a tenant that misses samples departs depends on the
+        // time of its last row, not only on its step
+        let jitter = any::<bool>();
         (
             Just((n, steps)),
             sizes,
             cells,
             (0usize..3, batch, small, quiet, long_restart, fits),
-            (holds, minute),
+            (holds, minute, jitter),
         )
             .prop_map(
                 |(
@@ -913,7 +917,7 @@ fn dense_case() -> impl Strategy<Value = Case> {
                     sizes,
                     cells,
                     (rule, batch, small, quiet, long_restart, fits),
-                    (hold, minute),
+                    (hold, minute, jitter),
                 )| {
                     let mut rows = vec![];
                     let step = if minute { 60 } else { 300 };
@@ -940,7 +944,8 @@ fn dense_case() -> impl Strategy<Value = Case> {
                                 _ => vec![f64::NAN, f64::NAN],
                             };
                             rows.push(Row {
-                                time: k as i64 * step,
+                                time: k as i64 * step
+                                    + if jitter { u as i64 * step / 10 } else { 0 },
                                 tenant: format!("t{u}").into_bytes(),
                                 demand: vec![cpu, mem],
                                 spec,
@@ -949,6 +954,7 @@ fn dense_case() -> impl Strategy<Value = Case> {
                         }
                     }
                     let (rule, hold) = (["spec", "usage", "peak"][rule], hold * step);
+                    let hold = if jitter { hold - step / 2 } else { hold };
                     let placed = if batch {
                         format!("placer = \"first-fit-decreasing\"\nwarmup_seconds = {step}")
                     } else {
