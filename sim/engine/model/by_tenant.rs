@@ -611,11 +611,30 @@ impl ModelRun {
         };
         let tenants = w.rows(t_demand);
         if K > 0 {
+            // (the nodes' sums in registers while consecutive tenants share them)
+            let mut runs = Runs::<K>::new();
             let nodes = bt.node.as_chunks::<K>().0.iter();
             let share_cap = bt.share_cap.chunks_exact(if ALIKE { r } else { K * r });
             for (dem, (nodes, sc)) in tenants.zip(nodes.zip(share_cap)) {
-                tenant(dem, nodes, sc);
+                if ALIKE {
+                    let mut x = [0.0f64; MAX_R];
+                    for q in 0..r {
+                        x[q] = admitted_demand(dem[q], sc[q][0], sc[q][1]);
+                    }
+                    for (k, &n) in nodes.iter().enumerate() {
+                        runs.add(colsum, w, k, n, &x);
+                    }
+                } else {
+                    for (k, (&n, sc)) in nodes.iter().zip(w.rows(sc)).enumerate() {
+                        let mut x = [0.0f64; MAX_R];
+                        for q in 0..r {
+                            x[q] = admitted_demand(dem[q], sc[q][0], sc[q][1]);
+                        }
+                        runs.add(colsum, w, k, n, &x);
+                    }
+                }
             }
+            runs.finish(colsum, w);
         } else {
             let mut start = 0;
             for (u, (dem, &count)) in tenants.zip(&bt.count).enumerate() {
@@ -628,6 +647,68 @@ impl ModelRun {
         }
         let len = slot_len(bt.count.len(), r);
         put_held(w, slot, len, &mut bt.dem, t_demand);
+    }
+}
+
+/// Node sums of the gather held in registers ([`ModelRun::gather_by_tenant`]): slot `k` holds
+/// the row of [`ByTenant::colsum`] of the node of the latest tenant's entry `k`, which is stale
+/// in memory while it is held. Consecutive tenants' entries are mostly on the same nodes
+/// (placers fill a node before the next, and a tenant's entries are in node order), so the
+/// sums are added to in registers instead of being stored and loaded back, a dependency
+/// through memory, some 5 cycles, for every entry. A node is held by one slot at most, so each
+/// node's sums take the same additions in the same order.
+struct Runs<const A: usize> {
+    /// The node each slot holds (`u32::MAX`: none).
+    node: [u32; A],
+    sum: [[f64; MAX_R]; A],
+}
+
+impl<const A: usize> Runs<A> {
+    #[inline(always)]
+    fn new() -> Self {
+        Runs {
+            node: [u32::MAX; A],
+            sum: [[0.0; MAX_R]; A],
+        }
+    }
+
+    /// Adds `x` to the sums of node `n`, a tenant's entry `k` (a constant where the caller's
+    /// loop over its entries unrolls, so that no slot is chosen at run time): in slot `k` when
+    /// it holds `n`; else slot `k`'s node and the slot that holds `n`, if any, are stored, and
+    /// `n`'s sums loaded into slot `k`.
+    #[inline(always)]
+    fn add(&mut self, colsum: &mut [f64], w: impl Width, k: usize, n: u32, x: &[f64; MAX_R]) {
+        let r = w.get();
+        if self.node[k] == n {
+            for q in 0..r {
+                self.sum[k][q] += x[q];
+            }
+            return;
+        }
+        for j in 0..A {
+            if self.node[j] != u32::MAX && (j == k || self.node[j] == n) {
+                w.row_mut(colsum, self.node[j] as usize)
+                    .copy_from_slice(&self.sum[j][..r]);
+                self.node[j] = u32::MAX;
+            }
+        }
+        let sums = w.row(colsum, n as usize);
+        for q in 0..r {
+            self.sum[k][q] = sums[q] + x[q];
+        }
+        self.node[k] = n;
+    }
+
+    /// Stores the sums held.
+    #[inline(always)]
+    fn finish(&self, colsum: &mut [f64], w: impl Width) {
+        let r = w.get();
+        for a in 0..A {
+            if self.node[a] != u32::MAX {
+                w.row_mut(colsum, self.node[a] as usize)
+                    .copy_from_slice(&self.sum[a][..r]);
+            }
+        }
     }
 }
 
