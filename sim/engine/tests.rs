@@ -1064,3 +1064,76 @@ fn a_tenant_leaving_as_the_warm_up_ends_is_not_placed() {
     assert_eq!(m.nodes.len(), 1);
     assert_eq!(m.nodes[0].opened, 600);
 }
+
+/// Held steps of groups of four tenants whose entries are on one node, a node for each group
+/// (tenants 0 to 3 on the first, 4 to 7 on the second, the second busier): the vector
+/// accounting reads each group's node's utilization, as the general step does.
+#[test]
+fn held_groups_on_one_node_read_their_node() {
+    let scenario = r#"
+step_seconds = 60
+[[resources]]
+name = "cpu"
+[[resources]]
+name = "memory"
+kind = "incompressible"
+[[nodes]]
+name = "host"
+price_per_hour = 1.0
+capacity = { cpu = 16, memory = 64 }
+[workload]
+trace = "t.csv"
+[models.shared]
+node_type = "host"
+fill_target = 1.0
+shards = 1
+[models.containerized]
+node_type = "host"
+request_ratio = 1.0
+fill_target = 1.0
+"#;
+    let mut rows = vec![];
+    for k in 0..40i64 {
+        for u in 0..8 {
+            // (tenants of a node apart, so that its utilization is above some one's alone)
+            let cpu = if u < 4 {
+                0.5 + 0.2 * u as f64 + 0.1 * (k % 3) as f64
+            } else {
+                1.5 + 0.6 * (u - 4) as f64 + 0.2 * (k % 4) as f64
+            };
+            rows.push(Row {
+                time: k * 60,
+                tenant: format!("t{u}").into_bytes(),
+                demand: vec![cpu, 4.0],
+                spec: if k == 0 {
+                    vec![4.0, 16.0]
+                } else {
+                    vec![f64::NAN; 2]
+                },
+                ..Row::default()
+            });
+        }
+    }
+    let c = Case {
+        scenario: scenario.into(),
+        rows,
+    };
+    let s = c.scenario();
+    let trace = c.in_memory();
+    let fast = run(&s, &mut trace.source(), Options::default()).unwrap();
+    // two nodes a model, four tenants on each, in index order
+    for m in &fast.models {
+        assert_eq!(m.nodes.len(), 2, "{}", m.name);
+    }
+    let reference = Options {
+        reference: true,
+        ..Options::default()
+    };
+    let general = run(&s, &mut trace.source(), reference).unwrap();
+    assert_eq!(same_results(&fast, &general), Ok(()));
+    use super::model::{Vectors, VECTORS};
+    VECTORS.with(|v| v.set(Vectors::Avx2));
+    let avx2 = run(&s, &mut trace.source(), Options::default());
+    VECTORS.with(|v| v.set(Vectors::Any));
+    assert_eq!(same_results(&avx2.unwrap(), &general), Ok(()));
+}

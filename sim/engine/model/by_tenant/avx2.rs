@@ -203,15 +203,18 @@ unsafe fn account_group<const K: usize, const ALIKE: bool, W: Width>(
     let (r, nn) = (tally.w.get(), held.nn);
     let zero = _mm256_setzero_pd();
     // the entries' nodes, lane by lane, checked once against the node count: the gathers
-    // below read `busy` at them unchecked
+    // below read `busy` at them unchecked; where the four lanes' entry is on one node (mostly:
+    // consecutive tenants share their nodes), one value is read for all four instead
     let mut index = [_mm_setzero_si128(); K];
-    for (k, index) in index.iter_mut().enumerate() {
+    let mut one_node = [None; K];
+    for k in 0..K {
         let n: [u32; LANES] = std::array::from_fn(|l| nodes[l][k]);
         assert!(
             n.iter().all(|&n| (n as usize) < nn && n <= i32::MAX as u32),
             "an entry's node is past the nodes"
         );
-        *index = _mm_setr_epi32(n[0] as i32, n[1] as i32, n[2] as i32, n[3] as i32);
+        index[k] = _mm_setr_epi32(n[0] as i32, n[1] as i32, n[2] as i32, n[3] as i32);
+        one_node[k] = n.iter().all(|&m| m == n[0]).then_some(n[0] as usize);
     }
     // SAFETY: the processor has AVX2 (this function's feature)
     let mut group = unsafe { Group::load(tally, u0, spec_inverse, racc, st) };
@@ -254,9 +257,13 @@ unsafe fn account_group<const K: usize, const ALIKE: bool, W: Width>(
             }
         }
         let mut busiest = zero;
-        for index in index {
-            // SAFETY: every index is below the node count (checked above), `busy`'s length
-            let v = unsafe { _mm256_i32gather_pd::<8>(busy.as_ptr(), index) };
+        for (index, one_node) in index.into_iter().zip(one_node) {
+            let v = match one_node {
+                // SAFETY: below the node count (checked above), `busy`'s length
+                Some(n) => _mm256_set1_pd(unsafe { *busy.get_unchecked(n) }),
+                // SAFETY: every index is below the node count (checked above)
+                None => unsafe { _mm256_i32gather_pd::<8>(busy.as_ptr(), index) },
+            };
             busiest = _mm256_max_pd(v, busiest);
         }
         // SAFETY: as above
