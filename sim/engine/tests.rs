@@ -1018,24 +1018,33 @@ proptest! {
     /// one gives.
     #[test]
     fn dense_steps_read_at_once_change_nothing(c in dense_case()) {
-        let s = c.scenario();
-        let rows = run(&s, &mut c.source(), Options::default()).unwrap();
-        let trace = c.in_memory();
-        let memory = run(&s, &mut trace.source(), Options::default()).unwrap();
-        prop_assert_eq!(same_results(&rows, &memory), Ok(()));
-        let reference = Options { reference: true, ..Options::default() };
-        let general = run(&s, &mut trace.source(), reference).unwrap();
-        prop_assert_eq!(same_results(&rows, &general), Ok(()));
-        // and the held steps' scalar accounting, and AVX2's without AVX-512's registers, what
-        // the processor's vectors give
-        use super::model::{Vectors, VECTORS};
-        for vectors in [Vectors::Scalar, Vectors::Avx2] {
-            VECTORS.with(|v| v.set(vectors));
-            let other = run(&s, &mut trace.source(), Options::default());
-            VECTORS.with(|v| v.set(Vectors::Any));
-            prop_assert_eq!(same_results(&rows, &other.unwrap()), Ok(()), "{:?}", vectors);
-        }
+        prop_assert_eq!(dense_steps_agree(&c).map(|_| ()), Ok(()));
     }
+}
+
+/// Whether case `c` read from memory at once gives what its rows read one by one give, as
+/// the general node-major step (`Options::reference`), the held steps' scalar accounting and
+/// AVX2's without AVX-512's registers do; the rows' run, or what differs first.
+fn dense_steps_agree(c: &Case) -> Result<RunResult, String> {
+    let s = c.scenario();
+    let rows = run(&s, &mut c.source(), Options::default()).unwrap();
+    let trace = c.in_memory();
+    let memory = run(&s, &mut trace.source(), Options::default()).unwrap();
+    same_results(&rows, &memory).map_err(|e| format!("in memory: {e}"))?;
+    let reference = Options {
+        reference: true,
+        ..Options::default()
+    };
+    let general = run(&s, &mut trace.source(), reference).unwrap();
+    same_results(&rows, &general).map_err(|e| format!("general step: {e}"))?;
+    use super::model::{Vectors, VECTORS};
+    for vectors in [Vectors::Scalar, Vectors::Avx2] {
+        VECTORS.with(|v| v.set(vectors));
+        let other = run(&s, &mut trace.source(), Options::default());
+        VECTORS.with(|v| v.set(Vectors::Any));
+        same_results(&rows, &other.unwrap()).map_err(|e| format!("{vectors:?}: {e}"))?;
+    }
+    Ok(rows)
 }
 
 #[test]
@@ -1118,22 +1127,9 @@ fill_target = 1.0
         scenario: scenario.into(),
         rows,
     };
-    let s = c.scenario();
-    let trace = c.in_memory();
-    let fast = run(&s, &mut trace.source(), Options::default()).unwrap();
+    let run = dense_steps_agree(&c).unwrap();
     // two nodes a model, four tenants on each, in index order
-    for m in &fast.models {
+    for m in &run.models {
         assert_eq!(m.nodes.len(), 2, "{}", m.name);
     }
-    let reference = Options {
-        reference: true,
-        ..Options::default()
-    };
-    let general = run(&s, &mut trace.source(), reference).unwrap();
-    assert_eq!(same_results(&fast, &general), Ok(()));
-    use super::model::{Vectors, VECTORS};
-    VECTORS.with(|v| v.set(Vectors::Avx2));
-    let avx2 = run(&s, &mut trace.source(), Options::default());
-    VECTORS.with(|v| v.set(Vectors::Any));
-    assert_eq!(same_results(&avx2.unwrap(), &general), Ok(()));
 }

@@ -586,29 +586,6 @@ impl ModelRun {
         let r = w.get();
         let bt = &mut self.by_tenant;
         let colsum = &mut bt.colsum[..];
-        // one tenant's entries, `nodes` with their shares and caps `share_cap`
-        let mut tenant = |dem: &[f64], nodes: &[u32], share_cap: &[[f64; 2]]| {
-            if ALIKE {
-                // (one row of shares and caps for all its entries)
-                let mut x = [0.0f64; MAX_R];
-                for q in 0..r {
-                    x[q] = admitted_demand(dem[q], share_cap[q][0], share_cap[q][1]);
-                }
-                for &n in nodes {
-                    let sums = w.row_mut(colsum, n as usize);
-                    for q in 0..r {
-                        sums[q] += x[q];
-                    }
-                }
-            } else {
-                for (&n, sc) in nodes.iter().zip(w.rows(share_cap)) {
-                    let sums = w.row_mut(colsum, n as usize);
-                    for q in 0..r {
-                        sums[q] += admitted_demand(dem[q], sc[q][0], sc[q][1]);
-                    }
-                }
-            }
-        };
         let tenants = w.rows(t_demand);
         if K > 0 {
             // (the nodes' sums in registers while consecutive tenants share them)
@@ -616,23 +593,9 @@ impl ModelRun {
             let nodes = bt.node.as_chunks::<K>().0.iter();
             let share_cap = bt.share_cap.chunks_exact(if ALIKE { r } else { K * r });
             for (dem, (nodes, sc)) in tenants.zip(nodes.zip(share_cap)) {
-                if ALIKE {
-                    let mut x = [0.0f64; MAX_R];
-                    for q in 0..r {
-                        x[q] = admitted_demand(dem[q], sc[q][0], sc[q][1]);
-                    }
-                    for (k, &n) in nodes.iter().enumerate() {
-                        runs.add(colsum, w, k, n, &x);
-                    }
-                } else {
-                    for (k, (&n, sc)) in nodes.iter().zip(w.rows(sc)).enumerate() {
-                        let mut x = [0.0f64; MAX_R];
-                        for q in 0..r {
-                            x[q] = admitted_demand(dem[q], sc[q][0], sc[q][1]);
-                        }
-                        runs.add(colsum, w, k, n, &x);
-                    }
-                }
+                admitted_entries::<ALIKE>(w, dem, nodes, sc, |k, n, x| {
+                    runs.add(colsum, w, k, n, x)
+                });
             }
             runs.finish(colsum, w);
         } else {
@@ -641,12 +604,48 @@ impl ModelRun {
                 let end = start + count as usize;
                 let rows = share_cap_rows(ALIKE, u, start..end);
                 let share_cap = &bt.share_cap[rows.start * r..rows.end * r];
-                tenant(dem, &bt.node[start..end], share_cap);
+                admitted_entries::<ALIKE>(w, dem, &bt.node[start..end], share_cap, |_, n, x| {
+                    let sums = w.row_mut(colsum, n as usize);
+                    for q in 0..r {
+                        sums[q] += x[q];
+                    }
+                });
                 start = end;
             }
         }
         let len = slot_len(bt.count.len(), r);
         put_held(w, slot, len, &mut bt.dem, t_demand);
+    }
+}
+
+/// A tenant's entries' admitted demand, entry by entry: `add(k, node, x)` for its entry `k` on
+/// `node`, `x` its `min(d * share, cap)` per resource of demand `dem`, from its row of
+/// `share_cap` (one row for all its entries when they are `ALIKE`, computed once).
+#[inline(always)]
+fn admitted_entries<const ALIKE: bool>(
+    w: impl Width,
+    dem: &[f64],
+    nodes: &[u32],
+    share_cap: &[[f64; 2]],
+    mut add: impl FnMut(usize, u32, &[f64; MAX_R]),
+) {
+    let r = w.get();
+    let admitted = |sc: &[[f64; 2]]| {
+        let mut x = [0.0f64; MAX_R];
+        for q in 0..r {
+            x[q] = admitted_demand(dem[q], sc[q][0], sc[q][1]);
+        }
+        x
+    };
+    if ALIKE {
+        let x = admitted(share_cap);
+        for (k, &n) in nodes.iter().enumerate() {
+            add(k, n, &x);
+        }
+    } else {
+        for (k, (&n, sc)) in nodes.iter().zip(w.rows(share_cap)).enumerate() {
+            add(k, n, &admitted(sc));
+        }
     }
 }
 
