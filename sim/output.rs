@@ -69,6 +69,10 @@ pub struct ModelFigures {
     pub cost_per_tenant: f64,
     /// Violating tenant-steps over tenant-steps.
     pub violation_rate: f64,
+    /// The violation rate by cause: interference loss, latency inflation, neighbour outage
+    /// ([`CAUSES`]); a tenant-step with several causes counts under each, so these may add up
+    /// to more than the violation rate.
+    pub violation_by_cause: [f64; 3],
     /// Interference loss over alone allotment, per resource.
     pub loss: Vec<f64>,
     /// Delivered over capacity, per resource.
@@ -78,6 +82,10 @@ pub struct ModelFigures {
     /// 1 - cost / dedicated-equivalent cost.
     pub savings: f64,
 }
+
+/// The causes a violation is split by, in [`ModelFigures::violation_by_cause`]'s order, as
+/// the outputs name them.
+pub const CAUSES: [&str; 3] = ["loss", "latency", "neighbour_outage"];
 
 /// Computes a model's aggregate figures.
 pub fn figures(s: &Scenario, run: &RunResult, m: &ModelResult) -> ModelFigures {
@@ -99,6 +107,12 @@ pub fn figures(s: &Scenario, run: &RunResult, m: &ModelResult) -> ModelFigures {
             m.totals.violating_steps as f64,
             m.totals.tenant_steps as f64,
         ),
+        violation_by_cause: [
+            m.totals.loss_violation_steps,
+            m.totals.latency_violation_steps,
+            m.totals.outage_violation_steps,
+        ]
+        .map(|k| ratio(k as f64, m.totals.tenant_steps as f64)),
         loss: (0..nres)
             .map(|r| {
                 ratio(
@@ -180,6 +194,7 @@ fn model_summary(s: &Scenario, run: &RunResult, m: &ModelResult) -> Value {
         "savings_vs_dedicated": f.savings,
         "tenant_steps": m.totals.tenant_steps,
         "violation_rate": f.violation_rate,
+        "violation_rate_by_cause": by_cause(&f.violation_by_cause),
         "violation_minutes": m.totals.violating_steps as f64 * s.step as f64 / 60.0,
         "violation_rate_p99_over_tenants": p99,
         "worst_tenant": worst.map(|(rate, u)| json!({"tenant": run.tenants.ids[u], "violation_rate": rate})),
@@ -188,14 +203,24 @@ fn model_summary(s: &Scenario, run: &RunResult, m: &ModelResult) -> Value {
             sum_tenants(m, r, |t| &t.throttled),
             sum_tenants(m, r, |t| &t.demand),
         )),
-        "harm_suffered": per_resource(s, |r| sum_tenants(m, r, |t| &t.loss)),
-        "harm_caused": per_resource(s, |r| sum_tenants(m, r, |t| &t.caused)),
+        "harm_suffered": per_resource(s, |r| sum_tenants(m, r, |t| &t.suffered_from_others)),
+        "harm_caused": per_resource(s, |r| sum_tenants(m, r, |t| &t.caused_to_others)),
+        "self_harm": per_resource(s, |r| sum_tenants(m, r, |t| &t.self_harm)),
         "latency_inflation_mean": ratio(m.totals.latency_sum, m.totals.tenant_steps as f64),
         "latency_inflation_max": m.totals.latency_max.max(if m.totals.tenant_steps > 0 { 1.0 } else { 0.0 }),
         "oom_kills": m.totals.oom_kills,
         "forced_placements": m.totals.forced_placements,
         "resources_compared": nres,
     })
+}
+
+/// A JSON object of one value per violation cause ([`CAUSES`]).
+fn by_cause(values: &[f64; 3]) -> Value {
+    let mut o = serde_json::Map::new();
+    for (name, &v) in CAUSES.iter().zip(values) {
+        o.insert(name.to_string(), json!(v));
+    }
+    Value::Object(o)
 }
 
 /// `summary.json`.
@@ -254,6 +279,8 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
         "loss",
         "throttled",
         "harm_caused",
+        "harm_suffered",
+        "self_harm",
     ] {
         header.extend(names.iter().map(|n| format!("{prefix}_{n}")));
     }
@@ -262,6 +289,9 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
             "violation_steps",
             "violation_rate",
             "violation_minutes",
+            "violation_steps_loss",
+            "violation_steps_latency",
+            "violation_steps_neighbour_outage",
             "outage_steps",
             "latency_inflation_mean",
             "latency_inflation_max",
@@ -294,13 +324,18 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
                 &t.delivered,
                 &t.loss,
                 &t.throttled,
-                &t.caused,
+                &t.caused_to_others,
+                &t.suffered_from_others,
+                &t.self_harm,
             ] {
                 row.extend(v.iter().map(|&x| num(x)));
             }
             row.push(t.violation_steps.to_string());
             row.push(num(ratio(t.violation_steps as f64, t.steps as f64)));
             row.push(num(t.violation_steps as f64 * s.step as f64 / 60.0));
+            row.push(t.loss_violation_steps.to_string());
+            row.push(t.latency_violation_steps.to_string());
+            row.push(t.outage_steps.to_string());
             row.push(t.outage_steps.to_string());
             row.push(num(ratio(t.latency_sum, t.steps as f64)));
             row.push(num(t.latency_max));
@@ -379,8 +414,19 @@ pub fn table(s: &Scenario, run: &RunResult) -> String {
         .collect();
     let _ = write!(
         out,
-        "{:<14} {:<13} {:>5} {:>10} {:>10} {:>9} {:>8} {:>7} {:>8}",
-        "model", "kind", "nodes", "node-hours", "cost", "$/tenant", "violate", "loss", "savings"
+        "{:<14} {:<13} {:>5} {:>10} {:>10} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}",
+        "model",
+        "kind",
+        "nodes",
+        "node-hours",
+        "cost",
+        "$/tenant",
+        "violate",
+        "by-loss",
+        "by-lat",
+        "by-out",
+        "loss",
+        "savings"
     );
     for h in &util_head {
         let _ = write!(out, " {h:>w$}", w = h.len().max(6));
@@ -391,7 +437,7 @@ pub fn table(s: &Scenario, run: &RunResult) -> String {
         let loss = f.loss.iter().copied().fold(0.0, f64::max);
         let _ = write!(
             out,
-            "{:<14} {:<13} {:>5} {:>10.1} {:>10.2} {:>9.2} {:>7.2}% {:>6.2}% {:>7.1}%",
+            "{:<14} {:<13} {:>5} {:>10.1} {:>10.2} {:>9.2} {:>7.2}% {:>7.2}% {:>7.2}% {:>7.2}% {:>6.2}% {:>7.1}%",
             m.name,
             m.kind.name(),
             f.nodes_peak,
@@ -399,6 +445,9 @@ pub fn table(s: &Scenario, run: &RunResult) -> String {
             f.cost_total,
             f.cost_per_tenant,
             100.0 * f.violation_rate,
+            100.0 * f.violation_by_cause[0],
+            100.0 * f.violation_by_cause[1],
+            100.0 * f.violation_by_cause[2],
             100.0 * loss,
             100.0 * f.savings
         );
@@ -855,7 +904,7 @@ pub fn write_timeseries(run: &RunResult, sink: impl std::io::Write) -> std::io::
             idx.truncate(2);
             idx
         };
-        let mut chosen = top(&|t| t.caused.first().copied().unwrap_or(0.0));
+        let mut chosen = top(&|t| t.caused_to_others.first().copied().unwrap_or(0.0));
         for u in top(&|t| t.loss.first().copied().unwrap_or(0.0)) {
             if !chosen.contains(&u) {
                 chosen.push(u);

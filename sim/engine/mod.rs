@@ -113,6 +113,7 @@ impl Width for Any {
     }
 }
 
+mod harm;
 mod memory;
 
 pub use memory::push_history;
@@ -124,6 +125,7 @@ use std::collections::{BinaryHeap, HashMap};
 use overbook_models::catalog::cheapest_cover;
 use rayon::prelude::*;
 
+pub use harm::HarmPair;
 pub use model::{ModelResult, ModelTotals, NodeStats, TenantStats, SERIES_BUCKETS};
 
 use crate::error::InputError;

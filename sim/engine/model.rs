@@ -18,6 +18,7 @@ use overbook_models::predictor::Predictor;
 use overbook_models::resource::{Isolation, Resource, ResourceKind};
 use overbook_models::sharing;
 
+use super::harm::{self, HarmPair, HarmPairs};
 use super::memory::Memory;
 
 mod by_tenant;
@@ -43,11 +44,26 @@ pub struct TenantStats {
     pub loss: Vec<f64>,
     /// Contract throttling `d - s`.
     pub throttled: Vec<f64>,
-    /// Harm caused to others (and to itself) by exceeding its fair share.
+    /// Harm caused by exceeding its fair share, to others and to itself.
     pub caused: Vec<f64>,
-    /// Steps that violated the tenant's SLO class.
+    /// Of `caused`, the harm caused to other tenants ([`ModelResult::harm`] summed over its
+    /// victims but itself).
+    pub caused_to_others: Vec<f64>,
+    /// Of `loss`, the harm suffered from other tenants (summed over its harmers but itself).
+    pub suffered_from_others: Vec<f64>,
+    /// The part of `loss` (and of `caused`) it did to itself.
+    pub self_harm: Vec<f64>,
+    /// Steps that violated the tenant's SLO class, whatever the cause (a step with several
+    /// causes counts once here and once under each cause).
     pub violation_steps: u64,
-    /// Steps in an outage caused by a neighbour.
+    /// Of those, steps whose interference loss exceeded the class's `max_loss` on some
+    /// resource (the loss cause).
+    pub loss_violation_steps: u64,
+    /// Of those, steps whose latency inflation exceeded the class's `max_latency_inflation`
+    /// (the latency cause).
+    pub latency_violation_steps: u64,
+    /// Steps in an outage caused by a neighbour (an OOM kill): each violates the SLO (the
+    /// neighbour-outage cause).
     pub outage_steps: u64,
     /// Sum of latency inflation over steps.
     pub latency_sum: f64,
@@ -112,8 +128,14 @@ pub struct ModelTotals {
     pub oom_kills: u64,
     /// Tenant-steps.
     pub tenant_steps: u64,
-    /// Tenant-steps that violated their SLO.
+    /// Tenant-steps that violated their SLO, whatever the cause.
     pub violating_steps: u64,
+    /// Of those, tenant-steps with the loss cause ([`TenantStats::loss_violation_steps`]).
+    pub loss_violation_steps: u64,
+    /// Of those, tenant-steps with the latency cause.
+    pub latency_violation_steps: u64,
+    /// Of those, tenant-steps in an outage caused by a neighbour.
+    pub outage_violation_steps: u64,
     /// Sum of latency inflation over tenant-steps.
     pub latency_sum: f64,
     /// Largest latency inflation.
@@ -147,6 +169,9 @@ pub struct ModelResult {
     /// Hours per bucket of the series: 1, doubled each time a run outgrows
     /// [`SERIES_BUCKETS`] buckets, so the series' memory does not grow with the run.
     pub bucket_hours: usize,
+    /// Who harmed whom: per (harmer, victim) pair that occurred, in that order, the victim's
+    /// loss attributed to the harmer (DESIGN.md 4.6), self-harm included (harmer = victim).
+    pub harm: Vec<HarmPair>,
 }
 
 /// Buckets a series keeps, allocated up front so that a series' memory does not depend on the
@@ -428,6 +453,12 @@ impl Default for TenantAcc {
 #[derive(Debug, Clone, Copy, Default)]
 struct TenantBooks {
     outage_steps: u64,
+    /// Steps that violated the SLO by their loss.
+    loss_violations: u64,
+    /// Steps that violated the SLO by their loss or an outage but not by their latency: the
+    /// latency cause's count is the violations less these (the fast paths count violations
+    /// only, as an admitted step can violate by its latency alone).
+    violations_without_latency: u64,
     cost: f64,
     revenue: f64,
     dedicated_cost: f64,
@@ -595,6 +626,8 @@ pub struct ModelRun {
     by_tenant: ByTenant,
     /// [`Tally::inflation_limit`]: the classes' common latency limit, if they have one.
     inflation_limit: Option<f64>,
+    /// Who harmed whom, per pair of tenants (contended and outage steps only).
+    harm: HarmPairs,
 }
 
 impl ModelRun {
@@ -684,6 +717,7 @@ impl ModelRun {
             check,
             fast,
             violations: vec![],
+            harm: HarmPairs::new(r),
             by_tenant: ByTenant::default(),
             inflation_limit: match &scenario.slo[..] {
                 [first, rest @ ..]
@@ -1382,6 +1416,11 @@ impl ModelRun {
             // the general step reads the admitted demand column by column
             columns(w, &sc.sxr[..m * r], &mut sc.sx[..m * r]);
         }
+        // a node-step is contended when the admitted demand of the entries that are up exceeds
+        // capacity on some resource, whatever follows (an OOM kill that brings it back within
+        // capacity included)
+        let mut contended =
+            !admitted && (0..r).any(|q| sc.colsum[q] > sc.ncap[q] * (1.0 + 1e-12));
         // containers: OOM kills on incompressible resources over capacity
         if !admitted && kind == ModelKind::Containerized {
             let restart_steps = (self.spec.restart_seconds + self.step - 1) / self.step;
@@ -1429,6 +1468,7 @@ impl ModelRun {
                     }
                     sc.down[i] = true;
                     any_down = true;
+                    contended = true;
                     self.nodes.stats[n].oom_kills += 1;
                     self.totals.oom_kills += 1;
                 }
@@ -1445,7 +1485,6 @@ impl ModelRun {
         }
         // share each resource
         let track_peak = self.cost.allocation == Allocation::Peak;
-        let mut contended = false;
         if admitted {
             self.deliver_admitted(n, ents, eu, ctx, w);
         } else {
@@ -1493,13 +1532,21 @@ impl ModelRun {
                     _ => sharing::proportional(&sc.col_x, c, &mut sc.col_a),
                 }
                 if total_x > c * (1.0 + 1e-12) {
-                    contended = true;
+                    debug_assert!(contended, "a column over capacity makes the step contended");
                     sc.caused.clear();
                     sc.caused.resize(m, 0.0);
-                    interference::attribute(&sc.col_x, &sc.col_a, &sc.col_w, c, &mut sc.caused);
+                    let loss = interference::attribute(
+                        &sc.col_x,
+                        &sc.col_a,
+                        &sc.col_w,
+                        c,
+                        &mut sc.caused,
+                    );
                     for i in 0..m {
                         self.rare[eu[i] as usize * r + q][CAUSED] += sc.caused[i];
                     }
+                    self.harm
+                        .attribute(q, eu, &sc.col_x, &sc.col_a, &sc.caused, loss);
                 }
                 let mut sum = 0.0;
                 for i in 0..m {
@@ -1521,8 +1568,10 @@ impl ModelRun {
                     sc.sa[q * m + i] = a;
                     sum += a;
                     if sc.down[i] && s > 0.0 {
+                        // an outage's loss goes to those blamed for it
                         for &(v, f) in &self.ents.blame[j] {
                             self.rare[v as usize * r + q][CAUSED] += s * f;
+                            self.harm.add(v, eu[i], q, s * f);
                         }
                     }
                 }
@@ -1811,6 +1860,8 @@ impl ModelRun {
     ) {
         let e = &mut self.ents;
         let ncap = w.row(&self.nodes.cap, n);
+        let request_ratio =
+            (self.spec.kind == ModelKind::Containerized).then_some(self.spec.request_ratio);
         let caps = w.rows_mut(&mut local.cap);
         for ((&j, &u), caps) in local.slot.iter().zip(&local.tenant).zip(caps) {
             let j = j as usize;
@@ -1820,6 +1871,14 @@ impl ModelRun {
                 *cap = entry_cap(spec[q], sold[q], capmul, ncap[q]);
             }
             w.row_mut(&mut e.cap, j).copy_from_slice(caps);
+            if let Some(ratio) = request_ratio {
+                // a container's request follows its limit, the container's share of the
+                // current spec (DESIGN.md 4.2): `q = request_ratio * l`
+                let request = w.row_mut(&mut e.request, j);
+                for q in 0..request.len() {
+                    request[q] = ratio * spec[q] * sold[q];
+                }
+            }
         }
         self.nodes.acc[n].cap_epoch = tenants.spec_epoch;
     }
@@ -2108,16 +2167,22 @@ impl ModelRun {
         self.acc.resize(nt, TenantAcc::default());
         // the model's sums over tenant-steps, from the tenants' own (in tenant order, so they do
         // not depend on which pass accounted a tenant)
-        for a in self.acc.iter().filter(|a| a.steps > 0) {
+        self.books.resize(nt, TenantBooks::default());
+        for (a, b) in self.acc.iter().zip(&self.books).filter(|(a, _)| a.steps > 0) {
             self.totals.tenant_steps += u64::from(a.steps);
             self.totals.violating_steps += u64::from(a.violation_steps);
+            self.totals.loss_violation_steps += b.loss_violations;
+            self.totals.latency_violation_steps +=
+                u64::from(a.violation_steps) - b.violations_without_latency;
+            self.totals.outage_violation_steps += b.outage_steps;
             self.totals.latency_sum += a.latency_sum;
             self.totals.latency_max = at_least(self.totals.latency_max, a.latency_max);
         }
-        self.books.resize(nt, TenantBooks::default());
         self.racc.resize(nt * r, [0.0; 3]);
         self.rare.resize(nt * r, [0.0; 3]);
         self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
+        let pairs = std::mem::take(&mut self.harm).into_sorted(dt);
+        let mut by_tenant = harm::per_tenant(&pairs, nt, r).into_iter();
         let stats = self
             .acc
             .iter()
@@ -2125,6 +2190,7 @@ impl ModelRun {
             .zip(self.racc.chunks_exact(r.max(1)))
             .zip(self.rare.chunks_exact(r.max(1)))
             .map(|(((a, b), res), rare)| {
+                let [to_others, from_others, own] = by_tenant.next().expect("one per tenant");
                 let field = |f: usize| res.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
                 let rare = |f: usize| rare.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
                 TenantStats {
@@ -2135,7 +2201,13 @@ impl ModelRun {
                     loss: rare(LOSS),
                     throttled: rare(THROTTLED),
                     caused: rare(CAUSED),
+                    caused_to_others: to_others,
+                    suffered_from_others: from_others,
+                    self_harm: own,
                     violation_steps: a.violation_steps.into(),
+                    loss_violation_steps: b.loss_violations,
+                    latency_violation_steps: u64::from(a.violation_steps)
+                        - b.violations_without_latency,
                     outage_steps: b.outage_steps,
                     latency_sum: a.latency_sum,
                     latency_max: a.latency_max,
@@ -2162,6 +2234,7 @@ impl ModelRun {
             invariant_violations: self.violations,
             tenant_hourly,
             bucket_hours: self.bucket_hours,
+            harm: pairs,
         }
     }
 }
@@ -2234,10 +2307,11 @@ impl<W: Width> Tally<'_, W> {
         if let Some((violations, t)) = &mut self.check {
             check_steps(violations, *t, u, dem, steps);
         }
-        let mut violated = std::mem::replace(&mut self.outage[u], false);
-        if violated {
+        let outage = std::mem::replace(&mut self.outage[u], false);
+        if outage {
             self.books[u].outage_steps += 1;
         }
+        let mut loss_violated = false;
         // the utilization the tenant's own allotment puts on its spec, as the latency
         // factor takes it
         let mut alone_rho = 0.0;
@@ -2255,7 +2329,7 @@ impl<W: Width> Tally<'_, W> {
                 let rare = &mut self.rare[u * r + q];
                 rare[LOSS] += loss;
                 rare[THROTTLED] += at_least(0.0, throttled);
-                violated |= loss > self.slo[self.class[u]].max_loss * s + 1e-9 * (1.0 + s);
+                loss_violated |= loss > self.slo[self.class[u]].max_loss * s + 1e-9 * (1.0 + s);
             }
             // s / spec as s times 1 / spec (0 for a spec of 0: no utilization)
             if self.compressible[q] {
@@ -2263,7 +2337,13 @@ impl<W: Width> Tally<'_, W> {
             }
         }
         let busiest = std::mem::replace(busiest, 0.0);
-        self.close(u, st, alone_rho, busiest, violated, dem[0], delivered0);
+        let other_cause = outage || loss_violated;
+        let latency_violated = self.close(u, st, alone_rho, busiest, other_cause, dem[0], delivered0);
+        if other_cause {
+            let books = &mut self.books[u];
+            books.loss_violations += u64::from(loss_violated);
+            books.violations_without_latency += u64::from(!latency_violated);
+        }
     }
 
     /// [`Self::tenant`] for a tenant whose step delivered it its admitted demand `x` (so
@@ -2323,7 +2403,8 @@ impl<W: Width> Tally<'_, W> {
     /// What [`Self::tenant`] and [`Self::admitted`] end with: the step counted, the latency
     /// inflation of a tenant whose allotment puts `alone_rho` on its spec and whose busiest
     /// node is at `busiest`, the SLO (already `violated` or not), the series bucket (demand
-    /// `dem0` and delivered `delivered0` of the first resource).
+    /// `dem0` and delivered `delivered0` of the first resource). Returns whether the latency
+    /// inflation broke the tenant's class.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn close(
@@ -2332,10 +2413,10 @@ impl<W: Width> Tally<'_, W> {
         st: &mut TenantAcc,
         alone_rho: f64,
         busiest: f64,
-        mut violated: bool,
+        violated: bool,
         dem0: f64,
         delivered0: f64,
-    ) {
+    ) -> bool {
         st.steps += 1;
         // no node busier than the tenant alone: no inflation, and no factor to divide out
         let inflation = if busiest > alone_rho {
@@ -2345,14 +2426,13 @@ impl<W: Width> Tally<'_, W> {
         };
         // a class allows an inflation of at least 1 (the scenario checks it): only an inflated
         // step can break it
-        if inflation > 1.0 {
-            violated |= inflation > self.limit(u);
-        }
+        let latency_violated = inflation > 1.0 && inflation > self.limit(u);
         st.latency_sum += inflation;
         st.latency_max = at_least(st.latency_max, inflation);
-        st.violation_steps += u32::from(violated);
+        st.violation_steps += u32::from(violated | latency_violated);
         st.bucket.0 += dem0 as f32;
         st.bucket.1 += delivered0 as f32;
+        latency_violated
     }
 }
 

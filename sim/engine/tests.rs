@@ -66,8 +66,20 @@ fn shared_broker_proportional_by_hand() {
     assert!(close(a.loss[0] + b.loss[0], 4.0 * 300.0));
     // fair shares 5 and 5 (equal specs): excess 3 and 1, so blame 3 x 300 and 1 x 300
     assert!(close(a.caused[0], 900.0) && close(b.caused[0], 300.0));
-    // both lose more than 1% of their alone allotment: every tenant-step violates
+    // both lose more than 1% of their alone allotment: every tenant-step violates, by loss;
+    // rho = 10 / 10 and alone 8 / 5 and 6 / 5 are all clamped at 0.99: no inflation
     assert_eq!(m.totals.violating_steps, 2);
+    assert_eq!(m.totals.loss_violation_steps, 2);
+    assert_eq!(m.totals.latency_violation_steps, 0);
+    assert_eq!(m.totals.outage_violation_steps, 0);
+    // who harms whom: a lost 16/7 per step and b 12/7; blame 3 : 1, so a took 3/4 of b's
+    // (9/7 x 300) and b 1/4 of a's (4/7 x 300); the rest each did to itself
+    assert!(close(a.caused_to_others[0], 9.0 / 7.0 * 300.0));
+    assert!(close(b.caused_to_others[0], 4.0 / 7.0 * 300.0));
+    assert!(close(a.suffered_from_others[0], 4.0 / 7.0 * 300.0));
+    assert!(close(a.self_harm[0], 12.0 / 7.0 * 300.0) && close(b.self_harm[0], 3.0 / 7.0 * 300.0));
+    let pairs: Vec<(u32, u32)> = m.harm.iter().map(|p| (p.harmer, p.victim)).collect();
+    assert_eq!(pairs, [(0, 0), (0, 1), (1, 0), (1, 1)]);
     // cost: 1.2 $/h x 300 s = $0.10, split by spec 5 : 5
     assert!(close(a.cost, 0.05) && close(b.cost, 0.05));
 }
@@ -153,6 +165,36 @@ restart_seconds = 60
     assert!(close(a.caused[1], 2000.0) && close(b.caused[1], 1000.0));
     assert!(close(a.caused[0], 200.0) && close(b.caused[0], 100.0));
     assert_eq!(a.violation_steps, 1);
+    // the kill's step is contended (19 > 16 admitted), though the survivors fit
+    assert_eq!(m.nodes[0].contended_steps, 1);
+    // a's outage (10 GiB and 1 core for 300 s) is blamed 2/3 on a itself and 1/3 on b: b
+    // harmed a by 10 x 300 / 3 = 1000 GiB-s of memory and 100 core-s of cpu
+    assert!(close(b.caused_to_others[1], 1000.0) && close(b.caused_to_others[0], 100.0));
+    assert!(close(a.suffered_from_others[1], 1000.0) && close(a.self_harm[1], 2000.0));
+    assert_eq!(a.caused_to_others[1], 0.0);
+    assert_eq!(a.outage_steps, 1);
+    assert_eq!(a.violation_steps, a.outage_steps);
+    assert_eq!(m.totals.outage_violation_steps, 1);
+}
+
+#[test]
+fn a_container_s_request_follows_its_spec() {
+    // one 10-core host, request_ratio 0.5. Step 0: specs 10 and 10, requests 5 and 5, demands
+    // 8 and 6: both guaranteed 5, the host is full: 5 and 5. Step 1: b's spec rises to 16, so
+    // its limit to 16 and its request to 8 (placement is not revisited: the host keeps both).
+    // Demands 8 and 8: guarantees min(8, 5) = 5 and min(8, 8) = 8, 13 > 10, scaled by 10/13:
+    // 50/13 and 80/13.
+    let sc = format!("{CPU_ONLY}[models.containerized]\nrequest_ratio = 0.5\n");
+    let trace = "time,tenant,cpu,spec_cpu\n0,a,8,10\n0,b,6,10\n300,a,8,\n300,b,8,16\n";
+    let (_, run) = run_text(&sc, trace);
+    let m = model(&run, "containerized");
+    assert_eq!(m.nodes.len(), 1);
+    let (a, b) = (&m.tenants[0], &m.tenants[1]);
+    assert!(close(a.delivered[0], 1500.0 + 50.0 / 13.0 * 300.0), "{}", a.delivered[0]);
+    assert!(close(b.delivered[0], 1500.0 + 80.0 / 13.0 * 300.0), "{}", b.delivered[0]);
+    // step 1's blame by the new requests: fair shares 10 x 5/13 and 10 x 8/13, admitted 8
+    // and 8, excess 8 - 50/13 = 54/13 and 8 - 80/13 = 24/13 of a loss of 6: a is blamed 54/13
+    assert!(close(a.caused[0], 900.0 + 54.0 / 13.0 * 300.0), "{}", a.caused[0]);
 }
 
 #[test]
@@ -200,6 +242,9 @@ fn latency_inflation_by_hand() {
         m.tenants[0].latency_max
     );
     assert_eq!(m.totals.violating_steps, 2);
+    assert_eq!(m.totals.latency_violation_steps, 2);
+    assert_eq!(m.totals.loss_violation_steps, 0);
+    assert_eq!(m.tenants[0].latency_violation_steps, 1);
     assert_eq!(m.tenants[0].loss[0], 0.0);
 }
 
@@ -590,9 +635,31 @@ proptest! {
                     prop_assert_eq!(suffered, 0.0);
                     prop_assert_eq!(caused, 0.0);
                 }
+                // harm caused to others is harm suffered from others; each tenant's loss is
+                // what others did to it plus what it did to itself, and so is what it caused
+                let to_others: f64 = m.tenants.iter().map(|t| t.caused_to_others[r]).sum();
+                let from_others: f64 = m.tenants.iter().map(|t| t.suffered_from_others[r]).sum();
+                prop_assert!((to_others - from_others).abs() <= 1e-6 * (1.0 + from_others),
+                    "{} r{r}: to others {to_others} from others {from_others}", m.name);
+                for t in &m.tenants {
+                    let (own, lost) = (t.self_harm[r], t.loss[r]);
+                    prop_assert!((t.suffered_from_others[r] + own - lost).abs() <= 1e-6 * (1.0 + lost),
+                        "{} r{r}: from others {} + self {own} != loss {lost}", m.name, t.suffered_from_others[r]);
+                    let caused = t.caused[r];
+                    prop_assert!((t.caused_to_others[r] + own - caused).abs() <= 1e-6 * (1.0 + caused),
+                        "{} r{r}: to others {} + self {own} != caused {caused}", m.name, t.caused_to_others[r]);
+                }
+                let pairs: f64 = m.harm.iter().map(|p| p.amount[r]).sum();
+                prop_assert!((pairs - suffered).abs() <= 1e-6 * (1.0 + suffered));
                 for t in &m.tenants {
                     prop_assert!(t.delivered[r] <= t.alone[r] + 1e-6 && t.alone[r] <= t.demand[r] + 1e-6);
                 }
+            }
+            // every violation has a cause, each cause's count is within the total
+            for t in &m.tenants {
+                let causes = [t.loss_violation_steps, t.latency_violation_steps, t.outage_steps];
+                prop_assert!(causes.iter().all(|&k| k <= t.violation_steps), "{causes:?} {}", t.violation_steps);
+                prop_assert!(t.violation_steps <= causes.iter().sum::<u64>(), "{causes:?} {}", t.violation_steps);
             }
             let total: f64 = m.nodes.iter().map(|n| n.cost).sum();
             let tenants: f64 = m.tenants.iter().map(|t| t.cost).sum();
@@ -821,6 +888,9 @@ fn same_results(a: &RunResult, b: &RunResult) -> Result<(), String> {
         }
         if x.tenant_hourly != y.tenant_hourly {
             return Err(format!("{}: series differ", x.name));
+        }
+        if x.harm != y.harm {
+            return Err(format!("{}: who harmed whom differs", x.name));
         }
     }
     Ok(())
