@@ -360,7 +360,7 @@ fn run(cli: Cli) -> Result<()> {
                 .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
             let printed = (!quiet).then(|| {
                 format!(
-                    "{}{}{} tenants, {} steps of {} s; wrote summary.json, tenants.csv, nodes.csv, pricing.csv, timeseries.csv, report.html to {}",
+                    "{}{}{} tenants, {} steps of {} s; wrote summary.json, tenants.csv, nodes.csv, harm.csv, pricing.csv, timeseries.csv, report.html to {}",
                     output::table(&s, &result),
                     output::pricing(&s, &result).1,
                     result.tenants.len(),

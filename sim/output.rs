@@ -354,6 +354,33 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
     String::from_utf8(w.into_inner().expect("in memory")).expect("UTF-8 fields")
 }
 
+/// `harm.csv`: who harmed whom (DESIGN.md 4.6), one row per model, harmer, victim and
+/// resource with some harm, in model order, then harmer and victim in tenant order, then
+/// resource order; self-harm rows have the harmer as victim. The amounts are the victim's
+/// interference loss attributed to the harmer, in unit-seconds.
+pub fn harm_csv(s: &Scenario, run: &RunResult) -> String {
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(["model", "harmer", "victim", "resource", "amount"])
+        .expect("in memory");
+    for m in &run.models {
+        for p in &m.harm {
+            for (res, &amount) in s.resources.iter().zip(&p.amount) {
+                if amount > 0.0 {
+                    w.write_record([
+                        m.name.as_str(),
+                        run.tenants.ids[p.harmer as usize].as_str(),
+                        run.tenants.ids[p.victim as usize].as_str(),
+                        res.name.as_str(),
+                        &num(amount),
+                    ])
+                    .expect("in memory");
+                }
+            }
+        }
+    }
+    String::from_utf8(w.into_inner().expect("in memory")).expect("UTF-8 fields")
+}
+
 /// `nodes.csv`: one row per model and node.
 pub fn nodes_csv(s: &Scenario, run: &RunResult) -> String {
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
@@ -618,11 +645,15 @@ pub fn sweep_csv(
             "violation_rate",
             "violation_rate_low",
             "violation_rate_high",
-            "cost_per_tenant",
-            "savings_vs_dedicated",
         ]
         .iter()
         .map(|x| x.to_string()),
+    );
+    header.extend(CAUSES.iter().map(|c| format!("violation_rate_{c}")));
+    header.extend(
+        ["cost_per_tenant", "savings_vs_dedicated"]
+            .iter()
+            .map(|x| x.to_string()),
     );
     let mut w = csv::Writer::from_writer(vec![]);
     w.write_record(&header).expect("in memory");
@@ -647,6 +678,9 @@ pub fn sweep_csv(
             row.push(num(m));
             row.push(num(lo.max(0.0)));
             row.push(num(hi));
+            for c in 0..CAUSES.len() {
+                row.push(num(mean(&|f| f.violation_by_cause[c])));
+            }
             row.push(num(mean(&|f| f.cost_per_tenant)));
             row.push(num(mean(&|f| f.savings)));
             w.write_record(&row).expect("in memory");
@@ -673,12 +707,12 @@ pub fn plan_outputs(s: &Scenario, plans: &[crate::plan::ModelPlan]) -> (String, 
             "violation_rate",
             "violation_rate_low",
             "violation_rate_high",
-            "feasible",
-            "recommended",
         ]
         .iter()
         .map(|x| x.to_string()),
     );
+    header.extend(CAUSES.iter().map(|c| format!("violation_rate_{c}")));
+    header.extend(["feasible", "recommended"].iter().map(|x| x.to_string()));
     let mut w = csv::Writer::from_writer(vec![]);
     w.write_record(&header).expect("in memory");
     let mut text = format!(
@@ -703,6 +737,7 @@ pub fn plan_outputs(s: &Scenario, plans: &[crate::plan::ModelPlan]) -> (String, 
             row.push(num(p.rate.0));
             row.push(num(p.rate.1.max(0.0)));
             row.push(num(p.rate.2));
+            row.extend((0..CAUSES.len()).map(|c| num(p.mean(|f| f.violation_by_cause[c]))));
             row.push(p.feasible.to_string());
             row.push((plan.recommended == Some(i)).to_string());
             w.write_record(&row).expect("in memory");
@@ -710,7 +745,7 @@ pub fn plan_outputs(s: &Scenario, plans: &[crate::plan::ModelPlan]) -> (String, 
         let _ = match plan.recommended.map(|i| &plan.points[i]) {
             Some(p) => writeln!(
                 text,
-                "{}: {} = {} -> oversubscription {:.2} ({}), violation rate {:.3}% (upper bound {:.3}%), {:.2} per tenant, {:.1}% saved vs dedicated [{}; {} values evaluated]",
+                "{}: {} = {} -> oversubscription {:.2} ({}), violation rate {:.3}% (upper bound {:.3}%; by loss {:.3}%, latency {:.3}%, neighbour outage {:.3}%), {:.2} per tenant, {:.1}% saved vs dedicated [{}; {} values evaluated]",
                 plan.model,
                 planner.knob,
                 p.value,
@@ -718,6 +753,9 @@ pub fn plan_outputs(s: &Scenario, plans: &[crate::plan::ModelPlan]) -> (String, 
                 names[planner.resource],
                 100.0 * p.rate.0,
                 100.0 * p.rate.2,
+                100.0 * p.mean(|f| f.violation_by_cause[0]),
+                100.0 * p.mean(|f| f.violation_by_cause[1]),
+                100.0 * p.mean(|f| f.violation_by_cause[2]),
                 p.mean(|f| f.cost_per_tenant),
                 100.0 * p.mean(|f| f.savings),
                 plan.method,
@@ -951,10 +989,11 @@ pub fn write_all(dir: &Path, s: &Scenario, run: &RunResult) -> std::io::Result<V
         streamed
     };
     type Build<'a> = (&'static str, &'a (dyn Fn() -> String + Sync));
-    let builders: [Build; 5] = [
+    let builders: [Build; 6] = [
         ("summary.json", &|| summary(s, run)),
         ("tenants.csv", &|| tenants_csv(s, run)),
         ("nodes.csv", &|| nodes_csv(s, run)),
+        ("harm.csv", &|| harm_csv(s, run)),
         ("pricing.csv", &|| pricing(s, run).0),
         ("scenario.toml", &|| {
             std::fs::read_to_string(&s.path).unwrap_or_default()

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::engine::{self, Options};
 use crate::error::InputError;
 use crate::input;
-use crate::output::figures;
+use crate::output::{figures, CAUSES};
 use crate::scenario::Scenario;
 
 /// A scorecard metric: how it is judged.
@@ -30,7 +30,7 @@ pub struct Metric {
 }
 
 /// The metrics, in scorecard order.
-pub const METRICS: [Metric; 5] = [
+pub const METRICS: [Metric; 8] = [
     Metric {
         name: "nodes",
         lower_is_better: true,
@@ -45,6 +45,24 @@ pub const METRICS: [Metric; 5] = [
     },
     Metric {
         name: "violation_rate",
+        lower_is_better: true,
+        relative: false,
+        tolerance: 0.005,
+    },
+    Metric {
+        name: "violation_rate_loss",
+        lower_is_better: true,
+        relative: false,
+        tolerance: 0.005,
+    },
+    Metric {
+        name: "violation_rate_latency",
+        lower_is_better: true,
+        relative: false,
+        tolerance: 0.005,
+    },
+    Metric {
+        name: "violation_rate_neighbour_outage",
         lower_is_better: true,
         relative: false,
         tolerance: 0.005,
@@ -109,6 +127,9 @@ pub fn run_suite(dir: &Path) -> Result<Scorecard, InputError> {
                 values.insert("nodes".to_string(), f.nodes_peak as f64);
                 values.insert("utilization".to_string(), f.utilization[0]);
                 values.insert("violation_rate".to_string(), f.violation_rate);
+                for (cause, &rate) in CAUSES.iter().zip(&f.violation_by_cause) {
+                    values.insert(format!("violation_rate_{cause}"), rate);
+                }
                 values.insert(
                     "interference_loss".to_string(),
                     f.loss.iter().copied().fold(0.0, f64::max),

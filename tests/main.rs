@@ -75,6 +75,7 @@ fn quickstart_runs_and_compares_the_three_models() {
     assert_eq!(
         names,
         [
+            "harm.csv",
             "nodes.csv",
             "plots",
             "pricing.csv",
@@ -85,6 +86,40 @@ fn quickstart_runs_and_compares_the_three_models() {
             "timeseries.csv"
         ],
         "{names:?}"
+    );
+
+    // who harms whom: the pairs other than self-harm add up to each model's harm caused and
+    // suffered, the self-harm rows to its self-harm
+    let harm = std::fs::read_to_string(outdir.join("harm.csv")).unwrap();
+    assert!(harm.starts_with("model,harmer,victim,resource,amount\n"), "{harm}");
+    for (i, name) in ["shared", "containerized", "dedicated"].iter().enumerate() {
+        for res in ["cpu", "memory", "disk"] {
+            let (mut others, mut own) = (0.0, 0.0);
+            for line in harm.lines().skip(1) {
+                let f: Vec<&str> = line.split(',').collect();
+                if f[0] == *name && f[3] == res {
+                    let x: f64 = f[4].parse().unwrap();
+                    if f[1] == f[2] {
+                        own += x;
+                    } else {
+                        others += x;
+                    }
+                }
+            }
+            let m = &models[i];
+            let near = |a: f64, b: f64| (a - b).abs() <= 1e-6 * (1.0 + b.abs());
+            assert!(near(others, m["harm_caused"][res].as_f64().unwrap()), "{name} {res}");
+            assert!(near(others, m["harm_suffered"][res].as_f64().unwrap()), "{name} {res}");
+            assert!(near(own, m["self_harm"][res].as_f64().unwrap()), "{name} {res}");
+        }
+    }
+    // the quick-start's noisy tenant, OOM-killed on containers when it bursts, has its outage
+    // blamed on the neighbours above their fair shares of the host's memory
+    assert!(
+        harm.lines().any(|l| l.starts_with("containerized,tail-")
+            && l.contains(",tail-07-noisy,memory,")
+            && !l.starts_with("containerized,tail-07-noisy,")),
+        "{harm}"
     );
 
     // pricing: all tenants and each class, per model

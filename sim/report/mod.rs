@@ -481,7 +481,7 @@ fn page(
                     .collect()
             })
             .unwrap_or_default();
-        h.push_str("<section><h2>Placement models side by side</h2><div class=\"scroll\"><table><thead><tr><th>model</th><th>kind</th><th>nodes (peak)</th><th>node-hours</th><th>cost</th><th>cost / tenant</th><th>violation rate</th><th>worst tenant</th><th>interference loss</th><th>savings vs dedicated</th>");
+        h.push_str("<section><h2>Placement models side by side</h2><div class=\"scroll\"><table><thead><tr><th>model</th><th>kind</th><th>nodes (peak)</th><th>node-hours</th><th>cost</th><th>cost / tenant</th><th>violation rate</th><th>by loss</th><th>by latency</th><th>by neighbour outage</th><th>worst tenant</th><th>interference loss</th><th>savings vs dedicated</th>");
         for r in &resources {
             let _ = write!(
                 h,
@@ -497,9 +497,10 @@ fn page(
                 .map(|r| m["interference_loss"][r].as_f64().unwrap_or(0.0))
                 .fold(0.0, f64::max);
             let worst = m["worst_tenant"]["tenant"].as_str().unwrap_or("-");
+            let cause = |c: &str| m["violation_rate_by_cause"][c].as_f64().unwrap_or(0.0);
             let _ = write!(
                 h,
-                "<tr><td><b>{}</b></td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}%</td><td>{}</td><td>{:.2}%</td><td>{:.1}%</td>",
+                "<tr><td><b>{}</b></td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}%</td><td>{:.2}%</td><td>{:.2}%</td><td>{:.2}%</td><td>{}</td><td>{:.2}%</td><td>{:.1}%</td>",
                 escape(m["name"].as_str().unwrap_or("")),
                 escape(m["kind"].as_str().unwrap_or("")),
                 m["nodes_peak"],
@@ -507,6 +508,9 @@ fn page(
                 m["cost_total"].as_f64().unwrap_or(0.0),
                 m["cost_per_tenant"].as_f64().unwrap_or(0.0),
                 100.0 * m["violation_rate"].as_f64().unwrap_or(0.0),
+                100.0 * cause("loss"),
+                100.0 * cause("latency"),
+                100.0 * cause("neighbour_outage"),
                 escape(worst),
                 100.0 * loss,
                 100.0 * m["savings_vs_dedicated"].as_f64().unwrap_or(0.0)
@@ -521,7 +525,7 @@ fn page(
             }
             h.push_str("</tr>");
         }
-        h.push_str("</tbody></table></div><p class=\"note\">Violation: a tenant-step losing more than its SLO class allows to neighbours, or with latency inflated beyond its limit, or in an outage a neighbour caused. Loss: the largest over resources of interference loss over alone allotment. Every column is defined in docs/outputs.md.</p></section>");
+        h.push_str("</tbody></table></div><p class=\"note\">Violation: a tenant-step losing more than its SLO class allows to neighbours, or with latency inflated beyond its limit, or in an outage a neighbour caused; a tenant-step with several causes counts once in the violation rate and once under each cause. Loss: the largest over resources of interference loss over alone allotment. Every column is defined in docs/outputs.md.</p></section>");
     }
     if !figs.is_empty() {
         h.push_str("<section><h2>Figures</h2><div class=\"figs\">");
