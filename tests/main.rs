@@ -91,7 +91,10 @@ fn quickstart_runs_and_compares_the_three_models() {
     // who harms whom: the pairs other than self-harm add up to each model's harm caused and
     // suffered, the self-harm rows to its self-harm
     let harm = std::fs::read_to_string(outdir.join("harm.csv")).unwrap();
-    assert!(harm.starts_with("model,harmer,victim,resource,amount\n"), "{harm}");
+    assert!(
+        harm.starts_with("model,harmer,victim,resource,amount\n"),
+        "{harm}"
+    );
     for (i, name) in ["shared", "containerized", "dedicated"].iter().enumerate() {
         for res in ["cpu", "memory", "disk"] {
             let (mut others, mut own) = (0.0, 0.0);
@@ -108,9 +111,18 @@ fn quickstart_runs_and_compares_the_three_models() {
             }
             let m = &models[i];
             let near = |a: f64, b: f64| (a - b).abs() <= 1e-6 * (1.0 + b.abs());
-            assert!(near(others, m["harm_caused"][res].as_f64().unwrap()), "{name} {res}");
-            assert!(near(others, m["harm_suffered"][res].as_f64().unwrap()), "{name} {res}");
-            assert!(near(own, m["self_harm"][res].as_f64().unwrap()), "{name} {res}");
+            assert!(
+                near(others, m["harm_caused"][res].as_f64().unwrap()),
+                "{name} {res}"
+            );
+            assert!(
+                near(others, m["harm_suffered"][res].as_f64().unwrap()),
+                "{name} {res}"
+            );
+            assert!(
+                near(own, m["self_harm"][res].as_f64().unwrap()),
+                "{name} {res}"
+            );
         }
     }
     // the quick-start's noisy tenant, OOM-killed on containers when it bursts, has its outage

@@ -20,33 +20,66 @@ pub struct Cover {
     pub price_per_hour: f64,
 }
 
-/// The cheapest multiset of catalog nodes whose summed capacity covers `size` on every
-/// resource; `None` when no combination can (some resource has no capacity in any type).
+/// Why [`cheapest_cover`] found no cover.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NoCover {
+    /// No combination covers the size: some resource has no capacity in any type.
+    Impossible,
+    /// Every cover takes more than the nodes allowed; at least `at_least` nodes (the size over
+    /// the largest capacity of each resource, the largest over resources).
+    TooMany {
+        /// A lower bound of the nodes a cover takes.
+        at_least: f64,
+    },
+}
+
+/// The cheapest multiset of at most `max_nodes` catalog nodes whose summed capacity covers
+/// `size` on every resource.
 ///
 /// Branch and bound over the types in catalog order, with the lower bound
 /// `max_r remaining_r * min_t price_t / capacity_tr`. Ties keep the first combination found,
-/// which prefers more nodes of earlier types; the result is deterministic.
-pub fn cheapest_cover(size: &[f64], catalog: &[NodeType]) -> Option<Cover> {
+/// which prefers more nodes of earlier types; the result is deterministic. A size that needs
+/// more than `max_nodes` even of the largest types is refused before any search, so the
+/// search's work is bounded by `max_nodes` whatever the size.
+pub fn cheapest_cover(
+    size: &[f64],
+    catalog: &[NodeType],
+    max_nodes: usize,
+) -> Result<Cover, NoCover> {
     if size.iter().all(|&s| s <= 0.0) {
-        return Some(Cover {
+        return Ok(Cover {
             nodes: vec![],
             price_per_hour: 0.0,
         });
+    }
+    let mut at_least: f64 = 0.0;
+    for (r, &need) in size.iter().enumerate() {
+        let largest = catalog.iter().map(|t| t.capacity[r]).fold(0.0, f64::max);
+        if need > 0.0 {
+            if largest <= 0.0 {
+                return Err(NoCover::Impossible);
+            }
+            at_least = at_least.max((need / largest - 1e-12).ceil());
+        }
+    }
+    if at_least > max_nodes as f64 {
+        return Err(NoCover::TooMany { at_least });
     }
     let mut search = Search {
         catalog,
         counts: vec![0; catalog.len()],
         best: None,
         best_price: f64::INFINITY,
+        max_nodes,
     };
-    search.go(0, size.to_vec(), 0.0);
-    let counts = search.best?;
+    search.go(0, size.to_vec(), 0.0, 0);
+    let counts = search.best.ok_or(NoCover::TooMany { at_least })?;
     let nodes: Vec<usize> = counts
         .iter()
         .enumerate()
         .flat_map(|(t, &c)| std::iter::repeat_n(t, c))
         .collect();
-    Some(Cover {
+    Ok(Cover {
         price_per_hour: nodes.iter().map(|&t| catalog[t].price_per_hour).sum(),
         nodes,
     })
@@ -57,6 +90,7 @@ struct Search<'a> {
     counts: Vec<usize>,
     best: Option<Vec<usize>>,
     best_price: f64,
+    max_nodes: usize,
 }
 
 impl Search<'_> {
@@ -81,7 +115,9 @@ impl Search<'_> {
         bound
     }
 
-    fn go(&mut self, i: usize, remaining: Vec<f64>, price: f64) {
+    /// Explores the counts of types `i..`, with `remaining` to cover, at `price` so far with
+    /// `used` nodes.
+    fn go(&mut self, i: usize, remaining: Vec<f64>, price: f64, used: usize) {
         if Self::covered(&remaining) {
             if price < self.best_price {
                 self.best_price = price;
@@ -99,7 +135,8 @@ impl Search<'_> {
             .filter(|(_, &c)| c > 0.0)
             .map(|(&need, &c)| (need.max(0.0) / c - 1e-12).ceil() as usize)
             .max()
-            .unwrap_or(0);
+            .unwrap_or(0)
+            .min(self.max_nodes - used);
         for count in (0..=most).rev() {
             let rest: Vec<f64> = remaining
                 .iter()
@@ -107,7 +144,12 @@ impl Search<'_> {
                 .map(|(&need, &c)| need - count as f64 * c)
                 .collect();
             self.counts[i] = count;
-            self.go(i + 1, rest, price + count as f64 * t.price_per_hour);
+            self.go(
+                i + 1,
+                rest,
+                price + count as f64 * t.price_per_hour,
+                used + count,
+            );
         }
         self.counts[i] = 0;
     }
@@ -134,7 +176,7 @@ mod tests {
     fn mixes_types_when_cheaper() {
         // 20 cores, 40 GiB: large+small = 0.97; 2 large = 1.54; medium*2+small = 0.96;
         // small*5 = 1.00; medium*3 = 1.14 -> medium, medium, small at 0.96
-        let c = cheapest_cover(&[20.0, 40.0], &catalog()).unwrap();
+        let c = cheapest_cover(&[20.0, 40.0], &catalog(), 100).unwrap();
         assert_eq!(c.nodes, vec![0, 1, 1]);
         assert!((c.price_per_hour - 0.96).abs() < 1e-12);
     }
@@ -142,10 +184,10 @@ mod tests {
     #[test]
     fn small_sizes_take_the_smallest_type() {
         // 1 core, 2 GiB: one small at 0.2
-        let c = cheapest_cover(&[1.0, 2.0], &catalog()).unwrap();
+        let c = cheapest_cover(&[1.0, 2.0], &catalog(), 100).unwrap();
         assert_eq!((c.nodes, c.price_per_hour), (vec![0], 0.2));
         // exactly 8 cores and 32 GiB: medium 0.38 beats two smalls 0.40
-        let c = cheapest_cover(&[8.0, 32.0], &catalog()).unwrap();
+        let c = cheapest_cover(&[8.0, 32.0], &catalog(), 100).unwrap();
         assert_eq!(c.nodes, vec![1]);
     }
 
@@ -153,7 +195,7 @@ mod tests {
     fn memory_can_drive_the_size() {
         // 2 cores but 60 GiB: 2 medium (64 GiB) 0.76 beats large 0.77, medium+2 small 0.78
         // and 4 small 0.80
-        let c = cheapest_cover(&[2.0, 60.0], &catalog()).unwrap();
+        let c = cheapest_cover(&[2.0, 60.0], &catalog(), 100).unwrap();
         assert_eq!(c.nodes, vec![1, 1]);
         assert!((c.price_per_hour - 0.76).abs() < 1e-12);
     }
@@ -161,7 +203,7 @@ mod tests {
     #[test]
     fn nothing_to_cover_and_impossible() {
         assert_eq!(
-            cheapest_cover(&[0.0, 0.0], &catalog()).unwrap().nodes,
+            cheapest_cover(&[0.0, 0.0], &catalog(), 100).unwrap().nodes,
             vec![]
         );
         let no_mem = vec![NodeType {
@@ -169,6 +211,30 @@ mod tests {
             capacity: vec![4.0, 0.0],
             price_per_hour: 1.0,
         }];
-        assert!(cheapest_cover(&[1.0, 1.0], &no_mem).is_none());
+        assert_eq!(
+            cheapest_cover(&[1.0, 1.0], &no_mem, 100),
+            Err(NoCover::Impossible)
+        );
+    }
+
+    #[test]
+    fn a_cover_has_at_most_the_nodes_allowed() {
+        // 40 cores need at least 40 / 16 = 2.5 -> 3 large nodes: refused with 2 allowed
+        assert_eq!(
+            cheapest_cover(&[40.0, 1.0], &catalog(), 2),
+            Err(NoCover::TooMany { at_least: 3.0 })
+        );
+        // with 3 allowed: medium + 2 large (8 + 32 cores, 0.38 + 1.54 = 1.92) beats 3 large
+        // (2.31); with 5 allowed, 5 medium (1.90) wins
+        let c = cheapest_cover(&[40.0, 1.0], &catalog(), 3).unwrap();
+        assert_eq!(c.nodes, vec![1, 2, 2]);
+        assert!((c.price_per_hour - 1.92).abs() < 1e-12);
+        let c = cheapest_cover(&[40.0, 1.0], &catalog(), 5).unwrap();
+        assert_eq!(c.nodes, vec![1, 1, 1, 1, 1]);
+        // a size of 1e300 is refused at once instead of searching 1e300 counts
+        assert!(matches!(
+            cheapest_cover(&[1e300, 1.0], &catalog(), 10_000),
+            Err(NoCover::TooMany { .. })
+        ));
     }
 }

@@ -164,7 +164,14 @@ mod tests {
     fn entries_of_one_tenant_add_to_one_pair() {
         // two entries of tenant 5 and one of tenant 2; only tenant 2 has excess
         let mut h = HarmPairs::new(2);
-        h.attribute(1, &[5, 2, 5], &[2.0, 4.0, 2.0], &[1.0, 3.0, 1.5], &[0.0, 2.5, 0.0], 2.5);
+        h.attribute(
+            1,
+            &[5, 2, 5],
+            &[2.0, 4.0, 2.0],
+            &[1.0, 3.0, 1.5],
+            &[0.0, 2.5, 0.0],
+            2.5,
+        );
         let pairs = h.into_sorted(1.0);
         assert_eq!(pairs.len(), 2);
         // (2, 2): its own loss 1; (2, 5): 1 + 0.5

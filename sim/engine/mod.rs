@@ -122,7 +122,7 @@ mod model;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
-use overbook_models::catalog::cheapest_cover;
+use overbook_models::catalog::{cheapest_cover, NoCover};
 use rayon::prelude::*;
 
 pub use harm::HarmPair;
@@ -553,6 +553,10 @@ pub fn run_observed<S: Source + ?Sized>(
         } else {
             models.par_iter_mut().for_each(|m| m.step(&ctx));
         }
+        // the first model in scenario order that passed a limit stops the run
+        if let Some(e) = models.iter_mut().find_map(|m| m.take_error()) {
+            return Err(limit_error(source.path(), &tenants, e));
+        }
         observe(&ctx)?;
         k += 1;
     }
@@ -730,6 +734,21 @@ fn set_node(tenants: &mut Tenants, u: usize, name: &[u8]) {
     tenants.node[u] = id;
 }
 
+/// The located error of a placement past a limit: at the first row of the tenant it was for.
+fn limit_error(path: &std::path::Path, tenants: &Tenants, e: model::LimitError) -> InputError {
+    match e.tenant {
+        Some(u) => {
+            let u = u as usize;
+            let message = format!("tenant `{}` {}", tenants.ids[u], e.message);
+            match tenants.first_line[u] {
+                0 => InputError::file(path, message),
+                line => InputError::at(path, line as usize, 1, message),
+            }
+        }
+        None => InputError::file(path, format!("the fixed cluster {}", e.message)),
+    }
+}
+
 /// Registers the tenant of the current row; checks its class and that it has a spec.
 fn add_tenant<S: Source + ?Sized>(
     scenario: &Scenario,
@@ -779,7 +798,23 @@ fn add_tenant<S: Source + ?Sized>(
             row.spec[r]
         });
     }
-    let price = cheapest_cover(&spec, &scenario.catalog).map_or(0.0, |c| c.price_per_hour);
+    let max_nodes = scenario.limits.max_nodes_per_tenant;
+    let price = match cheapest_cover(&spec, &scenario.catalog, max_nodes as usize) {
+        Ok(cover) => cover.price_per_hour,
+        Err(NoCover::Impossible) => 0.0,
+        Err(NoCover::TooMany { at_least }) => {
+            return Err(InputError::at(
+                source.path(),
+                row.line as usize,
+                1,
+                format!(
+                    "tenant `{}`: its spec needs at least {} nodes of the catalog, more than {max_nodes} ([limits] max_nodes_per_tenant)",
+                    String::from_utf8_lossy(&row.tenant),
+                    model::count_text(at_least),
+                ),
+            ))
+        }
+    };
     tenants
         .ids
         .push(String::from_utf8_lossy(&row.tenant).into_owned());

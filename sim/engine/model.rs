@@ -9,7 +9,7 @@
 // four or five of them at once would hide that.
 #![allow(clippy::needless_range_loop)]
 
-use overbook_models::catalog::{cheapest_cover, NodeType};
+use overbook_models::catalog::{cheapest_cover, NoCover, NodeType};
 use overbook_models::cost::{self, Allocation};
 use overbook_models::interference;
 use overbook_models::latency;
@@ -27,7 +27,17 @@ use by_tenant::ByTenant;
 pub(crate) use by_tenant::{Vectors, VECTORS};
 
 use super::{EventKind, StepCtx, Tenants, Time, Width};
-use crate::scenario::{CostSettings, ModelKind, ModelSpec, Scenario, SloClass};
+use crate::scenario::{CostSettings, Limits, ModelKind, ModelSpec, Scenario, SloClass};
+
+/// A placement past a `[limits]` bound: the tenant it was for (none for a fixed cluster's
+/// brokers) and what was passed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitError {
+    /// The tenant being placed.
+    pub tenant: Option<u32>,
+    /// What it needed and which limit it passed.
+    pub message: String,
+}
 
 /// What one tenant went through under one model. Amounts are unit-seconds per resource.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -628,6 +638,10 @@ pub struct ModelRun {
     inflation_limit: Option<f64>,
     /// Who harmed whom, per pair of tenants (contended and outage steps only).
     harm: HarmPairs,
+    /// Bounds on what placement may open.
+    limits: Limits,
+    /// The error that stopped the model ([`Self::step`]).
+    error: Option<LimitError>,
 }
 
 impl ModelRun {
@@ -718,6 +732,8 @@ impl ModelRun {
             fast,
             violations: vec![],
             harm: HarmPairs::new(r),
+            limits: scenario.limits,
+            error: None,
             by_tenant: ByTenant::default(),
             inflation_limit: match &scenario.slo[..] {
                 [first, rest @ ..]
@@ -808,8 +824,24 @@ impl ModelRun {
         }
     }
 
-    /// Applies the step's events, shares every node and accounts every present tenant.
+    /// Applies the step's events, shares every node and accounts every present tenant. A
+    /// placement past a `[limits]` bound stops the model: the error is kept for the driver
+    /// ([`Self::take_error`]), and the model is not stepped again.
     pub fn step(&mut self, ctx: &StepCtx<'_>) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Err(e) = self.step_checked(ctx) {
+            self.error = Some(e);
+        }
+    }
+
+    /// The error that stopped the model, if any.
+    pub fn take_error(&mut self) -> Option<LimitError> {
+        self.error.take()
+    }
+
+    fn step_checked(&mut self, ctx: &StepCtx<'_>) -> Result<(), LimitError> {
         let r = self.r();
         let nt = ctx.tenants.len();
         if self.acc.len() < nt {
@@ -838,14 +870,14 @@ impl ModelRun {
         if !warming && self.nodes.open.is_empty() {
             if let (ModelKind::Shared, Some(b)) = (self.spec.kind, self.spec.brokers) {
                 for _ in 0..b {
-                    self.open_node(self.spec.node_type, ctx.t);
+                    self.open_node(self.spec.node_type, ctx.t)?;
                 }
             }
         }
         for &(_, event) in ctx.events {
             match event {
                 EventKind::Arrive(u) if warming => self.pending.push(u),
-                EventKind::Arrive(u) => self.place(u as usize, ctx),
+                EventKind::Arrive(u) => self.place(u as usize, ctx)?,
                 EventKind::Depart(u) => {
                     // a tenant still waiting for the warm-up's batch (during the warm-up, or
                     // at the step that ends it) is not placed at all; a placed one is removed
@@ -859,10 +891,10 @@ impl ModelRun {
             if let Some(m) = &mut self.memory {
                 m.record(ctx);
             }
-            return;
+            return Ok(());
         }
         if !self.pending.is_empty() {
-            self.place_batch(ctx);
+            self.place_batch(ctx)?;
         }
         self.bucket = self.bucket_of(ctx.t);
         if self.nodes.open_capacity_stale {
@@ -895,7 +927,7 @@ impl ModelRun {
             if let Some(m) = &mut self.memory {
                 m.record(ctx);
             }
-            return;
+            return Ok(());
         }
         // runs of nodes that need no sharing take the short step; the others the general one,
         // in node order either way
@@ -916,11 +948,12 @@ impl ModelRun {
         if let Some(m) = &mut self.memory {
             m.record(ctx);
         }
+        Ok(())
     }
 
     /// Places the tenants that arrived during the warm-up, in the placer's batch order (by
     /// their sizes; first-fit-decreasing sorts them), all sized before any is placed.
-    fn place_batch(&mut self, ctx: &StepCtx<'_>) {
+    fn place_batch(&mut self, ctx: &StepCtx<'_>) -> Result<(), LimitError> {
         let r = self.r();
         let batch = std::mem::take(&mut self.pending);
         let sizes: Vec<Vec<f64>> = batch
@@ -933,8 +966,9 @@ impl ModelRun {
             .collect();
         let capacity = self.catalog[self.spec.node_type].capacity.clone();
         for i in self.placer.batch_order(&sizes, &capacity) {
-            self.place(batch[i] as usize, ctx);
+            self.place(batch[i] as usize, ctx)?;
         }
+        Ok(())
     }
 
     /// The size tenant `u` is placed with: its limit when the model keeps no memory or the
@@ -947,7 +981,19 @@ impl ModelRun {
         }
     }
 
-    fn open_node(&mut self, node_type: usize, t: Time) -> usize {
+    /// Opens a node of `node_type` at `t`, unless the model has opened its
+    /// `max_nodes_per_model` already.
+    fn open_node(&mut self, node_type: usize, t: Time) -> Result<usize, LimitError> {
+        let limit = self.limits.max_nodes_per_model;
+        if self.nodes.open.len() as u64 >= limit {
+            return Err(LimitError {
+                tenant: None,
+                message: format!(
+                    "needs a node, but model `{}` has opened {limit}, the most allowed ([limits] max_nodes_per_model)",
+                    self.spec.name
+                ),
+            });
+        }
         let r = self.r();
         let cap = &self.catalog[node_type].capacity;
         let n = self.nodes.open.len();
@@ -992,7 +1038,7 @@ impl ModelRun {
             peak_log: vec![],
         });
         self.nodes.open_count += 1;
-        n
+        Ok(n)
     }
 
     fn close_node(&mut self, n: usize, t: Time) {
@@ -1103,7 +1149,7 @@ impl ModelRun {
         self.by_tenant.stale = true;
     }
 
-    fn place(&mut self, u: usize, ctx: &StepCtx<'_>) {
+    fn place(&mut self, u: usize, ctx: &StepCtx<'_>) -> Result<(), LimitError> {
         // Sizes use only samples recorded before this step: a tenant arriving now is cold and
         // sized by its limit; one placed after the warm-up by the predictor on its history.
         let mut size = std::mem::take(&mut self.sc.size);
@@ -1114,14 +1160,40 @@ impl ModelRun {
                 m.profile(u, spec, &mut self.sc.profile);
             }
         }
-        match self.spec.kind {
+        let placed = match self.spec.kind {
             ModelKind::Dedicated => self.place_dedicated(u, &size, ctx.t),
             ModelKind::Containerized => self.place_containers(u, &size, ctx.t),
             ModelKind::Shared => self.place_shards(u, &size, ctx.t),
-        }
+        };
         self.sc.size = size;
+        placed.map_err(|mut e| {
+            e.tenant.get_or_insert(u as u32);
+            e
+        })?;
         self.books[u].placements = self.tenant_entries[u].len() as u32;
         self.set_solo(u, self.fast && self.tenant_entries[u].len() == 1);
+        Ok(())
+    }
+
+    /// The error of tenant `u` of size `size` needing at least `needed` nodes, containers or
+    /// shards (`what`), past `max_nodes_per_tenant`.
+    fn too_many(&self, u: usize, size: &[f64], needed: f64, what: &str) -> LimitError {
+        let size: Vec<String> = self
+            .resources
+            .iter()
+            .zip(size)
+            .map(|(res, s)| format!("{} {s}", res.name))
+            .collect();
+        LimitError {
+            tenant: Some(u as u32),
+            message: format!(
+                "of size {} needs at least {} {what} under model `{}`, more than {} ([limits] max_nodes_per_tenant)",
+                size.join(", "),
+                count_text(needed),
+                self.spec.name,
+                self.limits.max_nodes_per_tenant
+            ),
+        }
     }
 
     /// Marks tenant `u` as [`Self::solo`] or not.
@@ -1136,9 +1208,16 @@ impl ModelRun {
         }
     }
 
-    fn place_dedicated(&mut self, u: usize, size: &[f64], t: Time) {
+    fn place_dedicated(&mut self, u: usize, size: &[f64], t: Time) -> Result<(), LimitError> {
         let need: Vec<f64> = size.iter().map(|s| s * self.spec.headroom).collect();
-        let cover = cheapest_cover(&need, &self.catalog)
+        let max = self.limits.max_nodes_per_tenant as usize;
+        let cover = match cheapest_cover(&need, &self.catalog, max) {
+            Err(NoCover::TooMany { at_least }) => {
+                return Err(self.too_many(u, &need, at_least, "dedicated nodes"))
+            }
+            found => found.ok(),
+        };
+        let cover = cover
             .filter(|c| !c.nodes.is_empty())
             .map(|c| c.nodes)
             .unwrap_or_else(|| {
@@ -1167,12 +1246,13 @@ impl ModelRun {
                 .zip(&total)
                 .map(|(&c, &tot)| if tot > 0.0 { c / tot } else { 1.0 / count })
                 .collect();
-            let n = self.open_node(ty, t);
+            let n = self.open_node(ty, t)?;
             self.add_entry(u, n, &share, &share, f64::INFINITY, &vec![0.0; r], &cap);
         }
+        Ok(())
     }
 
-    fn place_containers(&mut self, u: usize, size: &[f64], t: Time) {
+    fn place_containers(&mut self, u: usize, size: &[f64], t: Time) -> Result<(), LimitError> {
         let r = self.r();
         let ty = self.spec.node_type;
         let (fill, ratio) = (self.spec.fill_target, self.spec.request_ratio);
@@ -1182,24 +1262,29 @@ impl ModelRun {
             .iter()
             .zip(&cap)
             .filter(|(_, &c)| c > 0.0)
-            .map(|(&s, &c)| (ratio * s / (fill * c) - 1e-9).ceil() as usize)
-            .max()
-            .unwrap_or(1);
-        let k = self.spec.containers.max(needed).max(1);
+            .map(|(&s, &c)| (ratio * s / (fill * c) - 1e-9).ceil())
+            .fold(1.0, f64::max);
+        let k = (self.spec.containers as f64).max(needed);
+        if k.is_nan() || k > self.limits.max_nodes_per_tenant as f64 {
+            return Err(self.too_many(u, size, k, "containers"));
+        }
+        let k = k as usize;
         let frac = vec![1.0 / k as f64; r];
         let request: Vec<f64> = size.iter().map(|&s| ratio * s / k as f64).collect();
         for _ in 0..k {
-            let n = self.choose(u, &request, &frac, ty, t);
+            let n = self.choose(u, &request, &frac, ty, t)?;
             self.add_entry(u, n, &frac, &frac, 1.0, &request, &request);
         }
+        Ok(())
     }
 
-    fn place_shards(&mut self, u: usize, size: &[f64], t: Time) {
+    fn place_shards(&mut self, u: usize, size: &[f64], t: Time) -> Result<(), LimitError> {
         let r = self.r();
         let ty = self.spec.node_type;
         let fill = self.spec.fill_target;
         let cap = self.catalog[ty].capacity.clone();
-        let limit = self.spec.brokers.unwrap_or(1024).max(1);
+        let limit = (self.spec.brokers.unwrap_or(1024).max(1) as u64)
+            .min(self.limits.max_nodes_per_tenant) as usize;
         let mut k = self.spec.shards.min(limit).max(1);
         // more shards until the largest fits an empty broker (or the cluster is exhausted)
         while k < limit {
@@ -1219,14 +1304,22 @@ impl ModelRun {
             let share = zipf_share(j, k, self.spec.skew);
             let shard: Vec<f64> = size.iter().map(|&s| s * share).collect();
             let shares = vec![share; r];
-            let n = self.choose(u, &shard, &shares, ty, t);
+            let n = self.choose(u, &shard, &shares, ty, t)?;
             self.add_entry(u, n, &shares, &sold, self.spec.quota_factor, &zero, &shard);
         }
+        Ok(())
     }
 
     /// Asks the placer for a node for one of tenant `u`'s entries, opening one if it says so
     /// (or, on a fixed cluster, forcing the least loaded broker).
-    fn choose(&mut self, u: usize, size: &[f64], share: &[f64], ty: usize, t: Time) -> usize {
+    fn choose(
+        &mut self,
+        u: usize,
+        size: &[f64],
+        share: &[f64],
+        ty: usize,
+        t: Time,
+    ) -> Result<usize, LimitError> {
         let mut avoid = std::mem::take(&mut self.sc.avoid);
         avoid.clear();
         avoid.extend(
@@ -1259,19 +1352,24 @@ impl ModelRun {
                 self.totals.forced_placements += 1;
                 self.least_loaded(size, &avoid)
             }
-            Decision::Node(_) | Decision::Open => {
-                let n = self.open_node(ty, t);
-                if !request.fits(&self.nodes, n) {
-                    self.totals.forced_placements += 1;
+            Decision::Node(_) | Decision::Open => match self.open_node(ty, t) {
+                Ok(n) => {
+                    if !request.fits(&self.nodes, n) {
+                        self.totals.forced_placements += 1;
+                    }
+                    n
                 }
-                n
-            }
+                Err(e) => {
+                    self.sc.avoid = avoid;
+                    return Err(e);
+                }
+            },
         };
         self.sc.avoid = avoid;
         if let Some(p) = profile {
             self.sc.entry_profile = p;
         }
-        n
+        Ok(n)
     }
 
     fn least_loaded(&self, size: &[f64], avoid: &[usize]) -> usize {
@@ -1419,8 +1517,7 @@ impl ModelRun {
         // a node-step is contended when the admitted demand of the entries that are up exceeds
         // capacity on some resource, whatever follows (an OOM kill that brings it back within
         // capacity included)
-        let mut contended =
-            !admitted && (0..r).any(|q| sc.colsum[q] > sc.ncap[q] * (1.0 + 1e-12));
+        let mut contended = !admitted && (0..r).any(|q| sc.colsum[q] > sc.ncap[q] * (1.0 + 1e-12));
         // containers: OOM kills on incompressible resources over capacity
         if !admitted && kind == ModelKind::Containerized {
             let restart_steps = (self.spec.restart_seconds + self.step - 1) / self.step;
@@ -1535,13 +1632,8 @@ impl ModelRun {
                     debug_assert!(contended, "a column over capacity makes the step contended");
                     sc.caused.clear();
                     sc.caused.resize(m, 0.0);
-                    let loss = interference::attribute(
-                        &sc.col_x,
-                        &sc.col_a,
-                        &sc.col_w,
-                        c,
-                        &mut sc.caused,
-                    );
+                    let loss =
+                        interference::attribute(&sc.col_x, &sc.col_a, &sc.col_w, c, &mut sc.caused);
                     for i in 0..m {
                         self.rare[eu[i] as usize * r + q][CAUSED] += sc.caused[i];
                     }
@@ -2168,7 +2260,12 @@ impl ModelRun {
         // the model's sums over tenant-steps, from the tenants' own (in tenant order, so they do
         // not depend on which pass accounted a tenant)
         self.books.resize(nt, TenantBooks::default());
-        for (a, b) in self.acc.iter().zip(&self.books).filter(|(a, _)| a.steps > 0) {
+        for (a, b) in self
+            .acc
+            .iter()
+            .zip(&self.books)
+            .filter(|(a, _)| a.steps > 0)
+        {
             self.totals.tenant_steps += u64::from(a.steps);
             self.totals.violating_steps += u64::from(a.violation_steps);
             self.totals.loss_violation_steps += b.loss_violations;
@@ -2338,7 +2435,8 @@ impl<W: Width> Tally<'_, W> {
         }
         let busiest = std::mem::replace(busiest, 0.0);
         let other_cause = outage || loss_violated;
-        let latency_violated = self.close(u, st, alone_rho, busiest, other_cause, dem[0], delivered0);
+        let latency_violated =
+            self.close(u, st, alone_rho, busiest, other_cause, dem[0], delivered0);
         if other_cause {
             let books = &mut self.books[u];
             books.loss_violations += u64::from(loss_violated);
@@ -2541,6 +2639,15 @@ fn entry_cap(spec: f64, sold: f64, capmul: f64, ncap: f64) -> f64 {
         ncap
     } else {
         spec * sold * capmul
+    }
+}
+
+/// A count held as a float, as an integer while it is one exactly, else in scientific notation.
+pub(crate) fn count_text(x: f64) -> String {
+    if x.abs() < 1e15 {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
     }
 }
 

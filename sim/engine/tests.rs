@@ -190,11 +190,23 @@ fn a_container_s_request_follows_its_spec() {
     let m = model(&run, "containerized");
     assert_eq!(m.nodes.len(), 1);
     let (a, b) = (&m.tenants[0], &m.tenants[1]);
-    assert!(close(a.delivered[0], 1500.0 + 50.0 / 13.0 * 300.0), "{}", a.delivered[0]);
-    assert!(close(b.delivered[0], 1500.0 + 80.0 / 13.0 * 300.0), "{}", b.delivered[0]);
+    assert!(
+        close(a.delivered[0], 1500.0 + 50.0 / 13.0 * 300.0),
+        "{}",
+        a.delivered[0]
+    );
+    assert!(
+        close(b.delivered[0], 1500.0 + 80.0 / 13.0 * 300.0),
+        "{}",
+        b.delivered[0]
+    );
     // step 1's blame by the new requests: fair shares 10 x 5/13 and 10 x 8/13, admitted 8
     // and 8, excess 8 - 50/13 = 54/13 and 8 - 80/13 = 24/13 of a loss of 6: a is blamed 54/13
-    assert!(close(a.caused[0], 900.0 + 54.0 / 13.0 * 300.0), "{}", a.caused[0]);
+    assert!(
+        close(a.caused[0], 900.0 + 54.0 / 13.0 * 300.0),
+        "{}",
+        a.caused[0]
+    );
 }
 
 #[test]
@@ -1202,4 +1214,51 @@ fill_target = 1.0
     for m in &run.models {
         assert_eq!(m.nodes.len(), 2, "{}", m.name);
     }
+}
+
+#[test]
+fn placements_past_the_limits_are_located_errors() {
+    // 10-core nodes: a dedicated spec of 1e300 cores needs 1e299 nodes, refused at its row
+    // (for its dedicated-equivalent cost) instead of searching covers
+    let sc = format!("{CPU_ONLY}[models.dedicated]\n");
+    let e = trace_error(&sc, "time,tenant,cpu,spec_cpu\n0,a,1,2\n0,huge,1,1e300\n");
+    assert!(
+        e.starts_with("t.csv:3:1: tenant `huge`: its spec needs at least 1e299 nodes"),
+        "{e}"
+    );
+    assert!(e.contains("max_nodes_per_tenant"), "{e}");
+    // 35 cores need 4 dedicated nodes of 10: past a limit of 3, an error naming the tenant, its
+    // size, the model and the limit
+    let limited = format!("{sc}[limits]\nmax_nodes_per_tenant = 3\n");
+    let e = trace_error(&limited, "time,tenant,cpu,spec_cpu\n0,a,1,2\n0,b,1,35\n");
+    assert!(
+        e.starts_with("t.csv:3:1: tenant `b`: its spec needs at least 4 nodes"),
+        "{e}"
+    );
+    // containers: spec 35 at request ratio 1 needs ceil(35 / 10) = 4 containers; the
+    // dedicated-equivalent cover is within 5
+    let sc = format!(
+        "{CPU_ONLY}[models.containerized]\nrequest_ratio = 1.0\n[limits]\nmax_nodes_per_tenant = 5\n"
+    );
+    let (_, run) = run_text(&sc, "time,tenant,cpu,spec_cpu\n0,b,1,35\n");
+    assert_eq!(model(&run, "containerized").tenants[0].placements, 4);
+    // under a fill target of 0.5, ceil(35 / (0.5 x 10)) = 7 containers: past 5
+    let sc = sc.replace(
+        "request_ratio = 1.0",
+        "request_ratio = 1.0\nfill_target = 0.5",
+    );
+    let e = trace_error(&sc, "time,tenant,cpu,spec_cpu\n0,b,1,35\n");
+    assert_eq!(
+        e,
+        "t.csv:2:1: tenant `b` of size cpu 35 needs at least 7 containers under model \
+         `containerized`, more than 5 ([limits] max_nodes_per_tenant)"
+    );
+    // a model may open at most max_nodes_per_model nodes: three dedicated tenants, two nodes
+    let sc = format!("{CPU_ONLY}[models.dedicated]\n[limits]\nmax_nodes_per_model = 2\n");
+    let e = trace_error(&sc, "time,tenant,cpu,spec_cpu\n0,a,1,2\n0,b,1,2\n0,c,1,2\n");
+    assert_eq!(
+        e,
+        "t.csv:4:1: tenant `c` needs a node, but model `dedicated` has opened 2, the most allowed \
+         ([limits] max_nodes_per_model)"
+    );
 }

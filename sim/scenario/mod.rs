@@ -48,6 +48,14 @@ struct Raw {
     planner: Option<RawPlanner>,
     pricing: Option<RawPricing>,
     output: Option<RawOutput>,
+    limits: Option<RawLimits>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    max_nodes_per_tenant: Option<S<i64>>,
+    max_nodes_per_model: Option<S<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -191,6 +199,27 @@ pub struct Scenario {
     pub planner: Option<Planner>,
     /// Margin the pricing analysis prices for (`[pricing] target_margin`, default 0.3).
     pub target_margin: f64,
+    /// Bounds on what a run may open (`[limits]`).
+    pub limits: Limits,
+}
+
+/// Bounds on what a run may open (`[limits]`): passing one is an error naming the tenant and
+/// its size, never a loop that runs out of time or memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most nodes, containers or shards one tenant may take in one model (default 10,000).
+    pub max_nodes_per_tenant: u64,
+    /// Most nodes one model may open over a run (default 10,000,000).
+    pub max_nodes_per_model: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_nodes_per_tenant: 10_000,
+            max_nodes_per_model: 10_000_000,
+        }
+    }
 }
 
 /// What the planner optimizes.
@@ -599,6 +628,7 @@ impl Checker<'_> {
             .as_ref()
             .map(|p| self.planner(p, &resources, &models))
             .transpose()?;
+        let limits = self.limits(raw.limits.as_ref())?;
         let target_margin = match raw.pricing.as_ref().and_then(|p| p.target_margin.as_ref()) {
             Some(v) => {
                 let m = *v.get_ref();
@@ -630,7 +660,22 @@ impl Checker<'_> {
             compare,
             planner,
             target_margin,
+            limits,
         })
+    }
+
+    fn limits(&self, raw: Option<&RawLimits>) -> Result<Limits, InputError> {
+        let mut limits = Limits::default();
+        let Some(raw) = raw else {
+            return Ok(limits);
+        };
+        if let Some(v) = &raw.max_nodes_per_tenant {
+            limits.max_nodes_per_tenant = self.count(v, "max_nodes_per_tenant", 1)? as u64;
+        }
+        if let Some(v) = &raw.max_nodes_per_model {
+            limits.max_nodes_per_model = self.count(v, "max_nodes_per_model", 1)? as u64;
+        }
+        Ok(limits)
     }
 
     fn resources(&self, raw: &S<Vec<S<RawResource>>>) -> Result<Vec<Resource>, InputError> {
