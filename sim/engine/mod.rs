@@ -324,6 +324,9 @@ pub struct Options {
     /// Take the general node step everywhere, without fast paths or cached cost splits: the
     /// reference that tests compare the fast paths against (results must be identical).
     pub reference: bool,
+    /// Walk stretches with no tenant present step by step instead of jumping over them in one
+    /// go (tests: the jump's closed form against the walk).
+    pub walk_idle: bool,
 }
 
 /// Runs every model of `scenario` over `source`.
@@ -400,18 +403,31 @@ pub fn run_observed<S: Source + ?Sized>(
         return Err(InputError::file(source.path(), "the trace has no rows"));
     }
     let start = source.time();
+    if start.abs() > MAX_TIME_SECONDS {
+        return Err(InputError::at(
+            source.path(),
+            source.row().line as usize,
+            1,
+            format!("time {start} is out of range: times are within +-{MAX_TIME_SECONDS} s (about 285 million years)"),
+        ));
+    }
     let mut k = 0u64;
+    // steps walked one by one (a stretch with no tenant present is jumped over)
+    let mut walked = 0u64;
     loop {
-        // the models count a tenant's steps in 32 bits
-        if k == u64::from(u32::MAX) {
+        walked += 1;
+        if walked > scenario.limits.max_steps {
             return Err(InputError::file(
                 source.path(),
                 format!(
-                    "the run is longer than {} steps; use a longer step",
-                    u32::MAX
+                    "the run walks more than {} steps of {step} s ([limits] max_steps); use a longer step or raise the limit",
+                    scenario.limits.max_steps
                 ),
             ));
         }
+        // within MAX_STEPS of a start within MAX_TIME_SECONDS, by steps of at most
+        // MAX_STEP_SECONDS: no overflow
+        debug_assert!(k < MAX_STEPS && step <= crate::scenario::MAX_STEP_SECONDS);
         let t = start + k as i64 * step;
         let end = t + step;
         // 1. the step's rows: at once when they are one sample of every tenant, each present,
@@ -513,7 +529,7 @@ pub fn run_observed<S: Source + ?Sized>(
         while tenants.sampled < present.len() && i < present.len() {
             let u = present[i];
             let seen = tenants.seen_of(u as usize);
-            let gone = seen.last_sample + hold;
+            let gone = seen.last_sample.saturating_add(hold);
             if seen.step != k + 1 && gone < end {
                 tenants.seen[u as usize].present = false;
                 heap.push(Reverse((gone, seq, EventKind::Depart(u))));
@@ -559,6 +575,39 @@ pub fn run_observed<S: Source + ?Sized>(
         }
         observe(&ctx)?;
         k += 1;
+        if present.is_empty() && more && !options.walk_idle {
+            // nothing is present until the next row: jump to its step in one go
+            let next = step_of(source.time(), start, step).ok_or_else(|| {
+                InputError::at(
+                    source.path(),
+                    source.row().line as usize,
+                    1,
+                    format!(
+                        "time {} is more than {} steps of {step} s after the trace's first row ({start}); use a longer step",
+                        source.time(),
+                        MAX_STEPS - 1
+                    ),
+                )
+            })?;
+            if next > k {
+                let t_first = start + k as i64 * step;
+                for m in &mut models {
+                    m.idle(t_first, next - k, step as f64, &tenants);
+                }
+                if let Some(e) = models.iter_mut().find_map(|m| m.take_error()) {
+                    return Err(limit_error(source.path(), &tenants, e));
+                }
+                k = next;
+            }
+        } else if k >= MAX_STEPS {
+            return Err(InputError::file(
+                source.path(),
+                format!(
+                    "the run is longer than {} steps; use a longer step",
+                    MAX_STEPS - 1
+                ),
+            ));
+        }
     }
     let end = start + k as i64 * step;
     let models = models
@@ -747,6 +796,20 @@ fn limit_error(path: &std::path::Path, tenants: &Tenants, e: model::LimitError) 
         }
         None => InputError::file(path, format!("the fixed cluster {}", e.message)),
     }
+}
+
+/// Times a trace may give, in seconds either side of 0 (2^53: about 285 million years, and
+/// every such time is exact as a float).
+pub const MAX_TIME_SECONDS: Time = 1 << 53;
+
+/// Steps a run may span, jumped stretches included: the models count steps in 32 bits.
+pub const MAX_STEPS: u64 = u32::MAX as u64;
+
+/// The step of a run starting at `start` with steps of `step` seconds that contains `time`
+/// (not before `start`), or `None` past [`MAX_STEPS`].
+fn step_of(time: Time, start: Time, step: i64) -> Option<u64> {
+    let k = (i128::from(time) - i128::from(start)) / i128::from(step);
+    u64::try_from(k).ok().filter(|&k| k < MAX_STEPS)
 }
 
 /// Registers the tenant of the current row; checks its class and that it has a spec.

@@ -862,7 +862,7 @@ impl ModelRun {
         }
         let warm_end = *self
             .warm_end
-            .get_or_insert(ctx.t + self.spec.warmup_seconds);
+            .get_or_insert(ctx.t.saturating_add(self.spec.warmup_seconds));
         if self.nodes.profiles.is_none() && self.placer.wants_profiles() {
             self.nodes.profiles = Some(vec![]);
         }
@@ -897,18 +897,7 @@ impl ModelRun {
             self.place_batch(ctx)?;
         }
         self.bucket = self.bucket_of(ctx.t);
-        if self.nodes.open_capacity_stale {
-            self.nodes.open_capacity_stale = false;
-            let r = self.r();
-            self.nodes.open_capacity.fill(0.0);
-            for (n, cap) in self.nodes.cap.chunks_exact(r.max(1)).enumerate() {
-                if self.nodes.open[n] {
-                    for (sum, &c) in self.nodes.open_capacity.iter_mut().zip(cap) {
-                        *sum += c;
-                    }
-                }
-            }
-        }
+        self.refresh_open_capacity();
         for (c, &cap) in self
             .totals
             .capacity_seconds
@@ -948,6 +937,103 @@ impl ModelRun {
         if let Some(m) = &mut self.memory {
             m.record(ctx);
         }
+        Ok(())
+    }
+
+    /// Brings [`Nodes::open_capacity`] up to date after nodes opened or closed.
+    fn refresh_open_capacity(&mut self) {
+        if self.nodes.open_capacity_stale {
+            self.nodes.open_capacity_stale = false;
+            let r = self.r();
+            self.nodes.open_capacity.fill(0.0);
+            for (n, cap) in self.nodes.cap.chunks_exact(r.max(1)).enumerate() {
+                if self.nodes.open[n] {
+                    for (sum, &c) in self.nodes.open_capacity.iter_mut().zip(cap) {
+                        *sum += c;
+                    }
+                }
+            }
+        }
+    }
+
+    /// What [`Self::step`] does over `steps` steps of `dt` seconds from `t_first` at which no
+    /// tenant is present and nothing happens (the driver jumps over such a stretch in one go),
+    /// in closed form: the nodes held over them are held (their cost counted in steps), the
+    /// capacity held is added `steps` times over at once, the series move on; a fixed cluster
+    /// that the warm-up's end opens, opens. Nothing else changes in a step without tenants.
+    pub fn idle(&mut self, t_first: Time, steps: u64, dt: f64, tenants: &Tenants) {
+        if self.error.is_some() || steps == 0 {
+            return;
+        }
+        if let Err(e) = self.idle_checked(t_first, steps, dt, tenants) {
+            self.error = Some(e);
+        }
+    }
+
+    fn idle_checked(
+        &mut self,
+        t_first: Time,
+        steps: u64,
+        dt: f64,
+        tenants: &Tenants,
+    ) -> Result<(), LimitError> {
+        debug_assert!(
+            self.pending.is_empty(),
+            "no tenant waits for the warm-up's batch"
+        );
+        self.dt = dt;
+        if self.by_tenant.held > 0 {
+            self.flush_held(tenants);
+        }
+        let warm_end = *self
+            .warm_end
+            .get_or_insert(t_first.saturating_add(self.spec.warmup_seconds));
+        // the steps of the warm-up profile the present tenants only: there are none
+        let warming = if t_first >= warm_end {
+            0
+        } else {
+            ((warm_end - t_first) as u64).div_ceil(self.step as u64)
+        };
+        if warming >= steps {
+            return Ok(());
+        }
+        let live = steps - warming;
+        let t_live = t_first + warming as i64 * self.step;
+        let t_last = t_first + (steps - 1) as i64 * self.step;
+        if self.nodes.open.is_empty() {
+            if let (ModelKind::Shared, Some(b)) = (self.spec.kind, self.spec.brokers) {
+                for _ in 0..b {
+                    self.open_node(self.spec.node_type, t_live)?;
+                }
+            }
+        }
+        // the buckets the series would have moved through, merged as they would have been
+        self.bucket = self.bucket_of(t_last);
+        self.refresh_open_capacity();
+        for (c, &cap) in self
+            .totals
+            .capacity_seconds
+            .iter_mut()
+            .zip(&self.nodes.open_capacity)
+        {
+            *c += cap * dt * live as f64;
+        }
+        let live = u32::try_from(live).expect("the driver keeps runs under 2^32 steps");
+        for (acc, (open, entries)) in self
+            .nodes
+            .acc
+            .iter_mut()
+            .zip(self.nodes.open.iter().zip(&self.nodes.entries))
+        {
+            debug_assert!(
+                !*open || entries.is_empty(),
+                "no entry without a tenant present"
+            );
+            if *open {
+                acc.steps += live;
+            }
+        }
+        self.totals.nodes_peak = self.totals.nodes_peak.max(self.nodes.open_count);
         Ok(())
     }
 
@@ -1520,7 +1606,8 @@ impl ModelRun {
         let mut contended = !admitted && (0..r).any(|q| sc.colsum[q] > sc.ncap[q] * (1.0 + 1e-12));
         // containers: OOM kills on incompressible resources over capacity
         if !admitted && kind == ModelKind::Containerized {
-            let restart_steps = (self.spec.restart_seconds + self.step - 1) / self.step;
+            let restart_steps =
+                (self.spec.restart_seconds.max(0) as u64).div_ceil(self.step as u64) as i64;
             for q in 0..r {
                 let c = sc.ncap[q];
                 if self.compressible[q] || sc.colsum[q] <= c {
@@ -1548,7 +1635,8 @@ impl ModelRun {
                     }
                     let j = ents[i] as usize;
                     let alone_too_big = sc.col_x[i] > c;
-                    self.ents.down_until[j] = t + restart_steps.max(1) * self.step;
+                    self.ents.down_until[j] =
+                        t.saturating_add(restart_steps.max(1).saturating_mul(self.step));
                     down_until = down_until.max(self.ents.down_until[j]);
                     self.ents.self_outage[j] = alone_too_big;
                     let blame = &mut self.ents.blame[j];

@@ -1262,3 +1262,100 @@ fn placements_past_the_limits_are_located_errors() {
          ([limits] max_nodes_per_model)"
     );
 }
+
+/// Runs `scenario` on `trace`, jumping over stretches with no tenant present or walking them.
+fn run_idle(scenario: &str, trace: &str, walk_idle: bool) -> RunResult {
+    let s = Scenario::parse(Path::new("s.toml"), scenario).expect("valid scenario");
+    let mut src = CsvTrace::new(Path::new("t.csv"), trace.as_bytes(), &s.workload.columns).unwrap();
+    let options = Options {
+        check_invariants: true,
+        walk_idle,
+        ..Options::default()
+    };
+    run(&s, &mut src, options).expect("valid trace")
+}
+
+#[test]
+fn a_stretch_with_no_tenant_is_jumped_as_if_walked() {
+    // a fixed cluster of 2 brokers (held through the gap), containers released when empty,
+    // dedicated nodes; a warm-up of 2 hours that ends inside the gap; a leaves after 2 steps,
+    // b arrives 2,000 steps later (about a week), c with it: the series doubles its buckets
+    let sc = format!(
+        "{CPU_ONLY}[models.shared]\nbrokers = 2\nwarmup_seconds = 7200\n\
+         [models.containerized]\nrelease_empty = true\n[models.dedicated]\n"
+    );
+    let trace =
+        "time,tenant,cpu,spec_cpu\n0,a,3,4\n300,a,5,4\n600300,b,2,4\n600300,c,7,8\n600600,b,2,\n";
+    let jumped = run_idle(&sc, trace, false);
+    let walked = run_idle(&sc, trace, true);
+    assert_eq!(jumped.steps, walked.steps);
+    // 2,003 steps: 0 to 2002 (600600 / 300), the last row's; b's hold ends with it
+    assert_eq!(jumped.steps, 2003);
+    for (j, w) in jumped.models.iter().zip(&walked.models) {
+        assert_eq!(j.tenants, w.tenants, "{}", j.name);
+        assert_eq!(j.tenant_hourly, w.tenant_hourly, "{}", j.name);
+        assert_eq!(j.bucket_hours, w.bucket_hours, "{}", j.name);
+        assert_eq!(j.nodes, w.nodes, "{}", j.name);
+        let (jt, wt) = (&j.totals, &w.totals);
+        assert!(
+            close(jt.capacity_seconds[0], wt.capacity_seconds[0]),
+            "{}",
+            j.name
+        );
+        assert_eq!(
+            (jt.nodes_peak, jt.overhead),
+            (wt.nodes_peak, wt.overhead),
+            "{}",
+            j.name
+        );
+    }
+    // the brokers open when the warm-up ends, at 7200 s, in the gap, and are held to the end:
+    // 2 brokers x (2003 - 24) steps
+    let shared = model(&jumped, "shared");
+    assert_eq!(
+        shared.nodes.iter().map(|n| n.steps).sum::<u64>(),
+        2 * (2003 - 24)
+    );
+    assert!(close(
+        shared.totals.capacity_seconds[0],
+        2.0 * 10.0 * 300.0 * (2003.0 - 24.0)
+    ));
+}
+
+#[test]
+fn a_gap_of_two_billion_steps_takes_no_time_and_one_past_the_step_count_is_an_error() {
+    // one-second steps: 2e9 steps without a tenant, jumped in one go (walking them would take
+    // an hour); the fixed cluster's broker is held over them: 2e9 + 1 steps
+    let sc = format!("step_seconds = 1\n{CPU_ONLY}[models.shared]\nbrokers = 1\n");
+    let (_, run) = run_text(&sc, "time,tenant,cpu,spec_cpu\n0,a,1,2\n2000000000,b,1,2\n");
+    assert_eq!(run.steps, 2_000_000_001);
+    assert_eq!(model(&run, "shared").nodes[0].steps, 2_000_000_001);
+    // 2^32 steps after the first row: past the 32-bit step counts, at the row's line
+    let e = trace_error(&sc, "time,tenant,cpu,spec_cpu\n0,a,1,2\n4294967296,b,1,2\n");
+    assert!(
+        e.starts_with("t.csv:3:1: time 4294967296 is more than 4294967294 steps of 1 s"),
+        "{e}"
+    );
+    // times near the integer limits: refused at the first row, or at the far row
+    let e = trace_error(&sc, "time,tenant,cpu,spec_cpu\n9223372036854775807,a,1,2\n");
+    assert!(
+        e.starts_with("t.csv:2:1: time 9223372036854775807 is out of range"),
+        "{e}"
+    );
+    let e = trace_error(
+        &sc,
+        "time,tenant,cpu,spec_cpu\n-9007199254740992,a,1,2\n9223372036854775807,b,1,2\n",
+    );
+    assert!(
+        e.starts_with("t.csv:3:1: time 9223372036854775807 is more than"),
+        "{e}"
+    );
+    // a run that walks more steps than [limits] max_steps: a tenant held for 1e9 s
+    let sc = sc.replace("[workload]", "[workload]\nhold_seconds = 1000000000");
+    let limited = format!("{sc}[limits]\nmax_steps = 1000\n");
+    let e = trace_error(&limited, "time,tenant,cpu,spec_cpu\n0,a,1,2\n");
+    assert!(
+        e.contains("walks more than 1000 steps of 1 s ([limits] max_steps)"),
+        "{e}"
+    );
+}

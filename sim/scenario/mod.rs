@@ -56,6 +56,7 @@ struct Raw {
 struct RawLimits {
     max_nodes_per_tenant: Option<S<i64>>,
     max_nodes_per_model: Option<S<i64>>,
+    max_steps: Option<S<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +163,9 @@ struct RawOutput {
 // ---------------------------------------------------------------------------------------------
 // Validated form.
 
+/// The longest step a scenario may set: 366 days.
+pub const MAX_STEP_SECONDS: i64 = 366 * 86_400;
+
 /// A validated scenario: everything the simulator needs, with defaults applied.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -211,6 +215,9 @@ pub struct Limits {
     pub max_nodes_per_tenant: u64,
     /// Most nodes one model may open over a run (default 10,000,000).
     pub max_nodes_per_model: u64,
+    /// Most steps a run may walk (default 100,000,000); stretches with no tenant present are
+    /// jumped over and do not count.
+    pub max_steps: u64,
 }
 
 impl Default for Limits {
@@ -218,6 +225,7 @@ impl Default for Limits {
         Limits {
             max_nodes_per_tenant: 10_000,
             max_nodes_per_model: 10_000_000,
+            max_steps: 100_000_000,
         }
     }
 }
@@ -602,7 +610,16 @@ impl Checker<'_> {
             None => 0,
         };
         let step = match &raw.step_seconds {
-            Some(s) => self.count(s, "step_seconds", 1)?,
+            Some(s) => {
+                let step = self.count(s, "step_seconds", 1)?;
+                if step > MAX_STEP_SECONDS {
+                    return Err(self.err(
+                        s.span(),
+                        format!("`step_seconds` must be at most {MAX_STEP_SECONDS} (366 days), got {step}"),
+                    ));
+                }
+                step
+            }
             None => 300,
         };
         let resources = self.resources(&raw.resources)?;
@@ -674,6 +691,9 @@ impl Checker<'_> {
         }
         if let Some(v) = &raw.max_nodes_per_model {
             limits.max_nodes_per_model = self.count(v, "max_nodes_per_model", 1)? as u64;
+        }
+        if let Some(v) = &raw.max_steps {
+            limits.max_steps = self.count(v, "max_steps", 1)? as u64;
         }
         Ok(limits)
     }
