@@ -1,4 +1,4 @@
-//! The built-in predictors.
+//! The built-in predictors, each named after the reference simulator's counterpart.
 
 use super::{percentile_sorted, NodeSample, Predictor, TenantHistory};
 
@@ -10,11 +10,21 @@ fn sorted(values: impl Iterator<Item = f64>) -> Vec<f64> {
     v
 }
 
-fn warm_limits(node: &NodeSample<'_>) -> f64 {
+/// The warm tenants' current limits.
+pub(super) fn warm_limits(node: &NodeSample<'_>) -> f64 {
     node.warm.iter().map(|t| t.limit).sum()
 }
 
-/// `limit`: the sum of limits (no overcommitment).
+/// `use / limit`, 0 where the limit is 0 (the reference divides by zero there).
+fn ratio(used: f64, limit: f64) -> f64 {
+    if limit > 0.0 {
+        used / limit
+    } else {
+        0.0
+    }
+}
+
+/// `limit`: the sum of current limits (no overcommitment); the reference's limit predictor.
 #[derive(Debug, Clone, Copy)]
 pub struct Limit;
 
@@ -24,22 +34,20 @@ impl Predictor for Limit {
     }
 }
 
-/// `peak`: the sum of each warm tenant's peak use over its history.
+/// `peak`: the sum of each warm tenant's largest use since it arrived; the reference's max
+/// predictor, which keeps a running maximum rather than a window.
 #[derive(Debug, Clone, Copy)]
 pub struct Peak;
 
 impl Predictor for Peak {
     fn predict(&self, node: &NodeSample<'_>) -> f64 {
-        let peaks: f64 = node
-            .warm
-            .iter()
-            .map(|t| t.uses.iter().copied().fold(0.0, f64::max))
-            .sum();
+        let peaks: f64 = node.warm.iter().map(|t| t.peak_used).sum();
         peaks + node.cold_limits
     }
 }
 
-/// `percentile(p)`: the sum of each warm tenant's `p`-th percentile of use over its history.
+/// `percentile(p)`: the sum of each warm tenant's `p`-th percentile of use over its window
+/// (Overbook's own; the reference has no counterpart).
 #[derive(Debug, Clone, Copy)]
 pub struct Percentile(pub f64);
 
@@ -48,14 +56,15 @@ impl Predictor for Percentile {
         let sum: f64 = node
             .warm
             .iter()
-            .map(|t| percentile_sorted(&sorted(t.uses.iter().copied()), self.0))
+            .map(|t| percentile_sorted(&sorted(t.samples.iter().map(|s| s.used)), self.0))
             .sum();
         sum + node.cold_limits
     }
 }
 
-/// `rc_like(p)`: per warm tenant, the `p`-th percentile of its use/limit history times its
-/// current limit, summed (as Borg's resource reclamation does).
+/// `rc_like(p)`: per warm tenant, the `p`-th percentile over its window of each sample's use
+/// divided by that sample's own limit, times its current limit, summed (as Borg's resource
+/// reclamation does); the reference's per-VM percentile predictor.
 #[derive(Debug, Clone, Copy)]
 pub struct RcLike(pub f64);
 
@@ -65,10 +74,7 @@ impl Predictor for RcLike {
             .warm
             .iter()
             .map(|t| {
-                if t.limit <= 0.0 {
-                    return 0.0;
-                }
-                let ratios = sorted(t.uses.iter().map(|u| u / t.limit));
+                let ratios = sorted(t.samples.iter().map(|s| ratio(s.used, s.limit)));
                 percentile_sorted(&ratios, self.0) * t.limit
             })
             .sum();
@@ -76,26 +82,30 @@ impl Predictor for RcLike {
     }
 }
 
-/// The node's ratio series: for each history index `k` (k-th most recent sample), over the
-/// warm tenants that have one, `sum(use) / sum(limit)`.
+/// The node's ratio series: for each history index `k` (the k-th most recent sample), over the
+/// warm tenants whose window reaches it, the sum of their uses at `k` over the sum of their
+/// limits at `k` (0 when those limits sum to 0: the index still counts).
 pub(super) fn ratio_series(warm: &[TenantHistory<'_>]) -> Vec<f64> {
-    let depth = warm.iter().map(|t| t.uses.len()).max().unwrap_or(0);
+    let depth = warm.iter().map(|t| t.samples.len()).max().unwrap_or(0);
     (0..depth)
-        .filter_map(|k| {
+        .map(|k| {
             let (mut used, mut limit) = (0.0, 0.0);
             for t in warm {
-                if k < t.uses.len() {
-                    used += t.uses[t.uses.len() - 1 - k];
-                    limit += t.limit;
+                if k < t.samples.len() {
+                    let s = t.samples[t.samples.len() - 1 - k];
+                    used += s.used;
+                    limit += s.limit;
                 }
             }
-            (limit > 0.0).then_some(used / limit)
+            ratio(used, limit)
         })
         .collect()
 }
 
-/// `n_sigma(n)`: `min(1, mean + n x sd) x` the warm tenants' limits, over the node's ratio
-/// series, with the sample standard deviation (n - 1 denominator; 0 for a single ratio).
+/// `n_sigma(n)`: `min(1, mean + n x sd) x` the warm tenants' current limits, over the node's
+/// ratio series, with the sample standard deviation (n - 1 denominator); the reference's
+/// n-sigma predictor. A single ratio (only with a window of one sample, where the reference
+/// fails) has deviation 0.
 #[derive(Debug, Clone, Copy)]
 pub struct NSigma(pub f64);
 
@@ -117,7 +127,7 @@ impl Predictor for NSigma {
 }
 
 /// `per_node_percentile(p)`: `min(1, p-th percentile of the ratio series) x` the warm
-/// tenants' limits.
+/// tenants' current limits; the reference's per-machine percentile predictor.
 #[derive(Debug, Clone, Copy)]
 pub struct PerNodePercentile(pub f64);
 
@@ -128,29 +138,5 @@ impl Predictor for PerNodePercentile {
             return node.cold_limits;
         }
         percentile_sorted(&r, self.0).min(1.0) * warm_limits(node) + node.cold_limits
-    }
-}
-
-/// `oracle(horizon)`: the node's largest total use (capped at limits) over the following
-/// `horizon` seconds, the current step excluded; when the run ends within the step, the
-/// current total. A bound, not deployable.
-#[derive(Debug, Clone, Copy)]
-pub struct Oracle(pub f64);
-
-impl Predictor for Oracle {
-    fn predict(&self, node: &NodeSample<'_>) -> f64 {
-        if node.future_totals.is_empty() {
-            return node.total_use;
-        }
-        node.future_totals
-            .iter()
-            .copied()
-            .fold(f64::NEG_INFINITY, f64::max)
-    }
-    fn is_bound(&self) -> bool {
-        true
-    }
-    fn horizon_seconds(&self) -> f64 {
-        self.0
     }
 }

@@ -1,28 +1,44 @@
 //! Peak predictors (DESIGN.md 6.2), with the semantics of the open-source simulator of
 //! Bashir et al., "Take it to the limit: peak prediction-driven resource overcommitment in
-//! datacenters" (EuroSys 2021), so results can be compared with it.
+//! datacenters" (EuroSys 2021), so results can be compared with it number for number.
 //!
 //! A predictor estimates the peak total use of one node (one resource) from the tenants on it.
-//! Each tenant keeps a history of its last `history` samples, the current one included, with
-//! use capped at its limit (its spec). A tenant with fewer than `min_samples` samples is
-//! *cold*: it contributes its full limit, and the predictor sees only the *warm* tenants. The
-//! node's predicted peak is the predictor's value plus the cold tenants' limits.
+//! Each tenant keeps a window of its last `history` samples, the current one included; a
+//! sample is the tenant's use, capped at the limit then in force, and that limit: limits change
+//! over a trace, and the predictors read them sample by sample. A tenant with too few samples
+//! is *cold*: it contributes its current limit, and the predictor sees only the *warm* tenants.
+//! The node's predicted peak is the predictor's value plus the cold tenants' limits.
 //!
 //! `oracle(horizon)` looks at the future; it is a bound to compare with, never deployable, and
-//! [`Predictor::is_bound`] says so wherever it appears.
+//! [`Predictor::is_bound`] says so wherever it appears. [`oracle::OracleWindow`] replays the
+//! reference simulator's bookkeeping of what the oracle sees.
 
 mod builtin;
+pub mod oracle;
 
-pub use builtin::{Limit, NSigma, Oracle, Peak, PerNodePercentile, Percentile, RcLike};
+pub use builtin::{Limit, NSigma, Peak, PerNodePercentile, Percentile, RcLike};
+pub use oracle::Oracle;
 
 use crate::expr::{unknown, Arg, Call};
+
+/// One sample of a tenant's history.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    /// Its use, capped at `limit`.
+    pub used: f64,
+    /// The limit (spec) in force at this sample.
+    pub limit: f64,
+}
 
 /// One warm tenant on a node.
 #[derive(Debug, Clone, Copy)]
 pub struct TenantHistory<'a> {
-    /// Use capped at the limit, oldest first, the current step's sample last.
-    pub uses: &'a [f64],
-    /// The tenant's current limit (spec).
+    /// The window: its last samples, oldest first, the current one last.
+    pub samples: &'a [Sample],
+    /// The largest use of all its samples since it arrived, not only the window's (the
+    /// reference's max predictor keeps no window).
+    pub peak_used: f64,
+    /// Its current limit: the current sample's (at placement, the spec in force now).
     pub limit: f64,
 }
 
@@ -31,13 +47,11 @@ pub struct TenantHistory<'a> {
 pub struct NodeSample<'a> {
     /// The warm tenants.
     pub warm: &'a [TenantHistory<'a>],
-    /// Sum of the cold tenants' limits.
+    /// Sum of the cold tenants' current limits.
     pub cold_limits: f64,
-    /// The node's total use (capped at limits) over the following steps of the oracle's
-    /// horizon, current step excluded; empty when the run ends now. Only `oracle` reads it.
+    /// Only `oracle` reads it: per future step the oracle sees, the summed use of the tenants
+    /// present now, each capped at its current limit; empty when it sees no future step.
     pub future_totals: &'a [f64],
-    /// The node's total use now (all tenants, capped at limits).
-    pub total_use: f64,
 }
 
 /// A node peak predictor.
