@@ -867,12 +867,8 @@ impl ModelRun {
             self.nodes.profiles = Some(vec![]);
         }
         let warming = ctx.t < warm_end;
-        if !warming && self.nodes.open.is_empty() {
-            if let (ModelKind::Shared, Some(b)) = (self.spec.kind, self.spec.brokers) {
-                for _ in 0..b {
-                    self.open_node(self.spec.node_type, ctx.t)?;
-                }
-            }
+        if !warming {
+            self.open_fixed_cluster(ctx.t)?;
         }
         for &(_, event) in ctx.events {
             match event {
@@ -897,15 +893,7 @@ impl ModelRun {
             self.place_batch(ctx)?;
         }
         self.bucket = self.bucket_of(ctx.t);
-        self.refresh_open_capacity();
-        for (c, &cap) in self
-            .totals
-            .capacity_seconds
-            .iter_mut()
-            .zip(&self.nodes.open_capacity)
-        {
-            *c += cap * ctx.dt;
-        }
+        self.hold_capacity(ctx.dt);
         // the node steps account their solo tenants, which reads `1 / spec`
         if !self.rates_current(ctx.tenants) {
             self.update_rates(ctx);
@@ -938,6 +926,32 @@ impl ModelRun {
             m.record(ctx);
         }
         Ok(())
+    }
+
+    /// Opens a fixed cluster's brokers at `t`, the first step after the warm-up, unless
+    /// nodes are open already.
+    fn open_fixed_cluster(&mut self, t: Time) -> Result<(), LimitError> {
+        if self.nodes.open.is_empty() {
+            if let (ModelKind::Shared, Some(b)) = (self.spec.kind, self.spec.brokers) {
+                for _ in 0..b {
+                    self.open_node(self.spec.node_type, t)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the open nodes' capacity held for `seconds` to the totals.
+    fn hold_capacity(&mut self, seconds: f64) {
+        self.refresh_open_capacity();
+        for (c, &cap) in self
+            .totals
+            .capacity_seconds
+            .iter_mut()
+            .zip(&self.nodes.open_capacity)
+        {
+            *c += cap * seconds;
+        }
     }
 
     /// Brings [`Nodes::open_capacity`] up to date after nodes opened or closed.
@@ -1000,24 +1014,10 @@ impl ModelRun {
         let live = steps - warming;
         let t_live = t_first + warming as i64 * self.step;
         let t_last = t_first + (steps - 1) as i64 * self.step;
-        if self.nodes.open.is_empty() {
-            if let (ModelKind::Shared, Some(b)) = (self.spec.kind, self.spec.brokers) {
-                for _ in 0..b {
-                    self.open_node(self.spec.node_type, t_live)?;
-                }
-            }
-        }
+        self.open_fixed_cluster(t_live)?;
         // the buckets the series would have moved through, merged as they would have been
         self.bucket = self.bucket_of(t_last);
-        self.refresh_open_capacity();
-        for (c, &cap) in self
-            .totals
-            .capacity_seconds
-            .iter_mut()
-            .zip(&self.nodes.open_capacity)
-        {
-            *c += cap * dt * live as f64;
-        }
+        self.hold_capacity(dt * live as f64);
         let live = u32::try_from(live).expect("the driver keeps runs under 2^32 steps");
         for (acc, (open, entries)) in self
             .nodes
