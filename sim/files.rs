@@ -365,6 +365,18 @@ fn remove(path: &Path) -> io::Result<()> {
     .map_err(|e| failed(path, "cannot remove", e))
 }
 
+/// Removes the marked (`new` or `old`) directory `path`, a temporary of target `name` in
+/// `parent`: renamed a `tmp` first, so that a removal cut short leaves a name the next
+/// recovery removes, never a part of a directory taken for a whole one.
+fn discard(parent: &Path, name: &OsStr, path: &Path) -> io::Result<()> {
+    let unmarked = parent.join(temp_name(name, Kind::Tmp));
+    match fs::rename(path, &unmarked) {
+        Ok(()) => remove(&unmarked),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(failed(path, "cannot remove", e)),
+    }
+}
+
 /// Makes the entries of directory `dir` durable (errors are ignored: not every file system
 /// syncs a directory).
 fn sync_dir(dir: &Path) {
@@ -547,7 +559,7 @@ fn recover_in(target: &Path, parent: &Path, name: &OsStr) -> io::Result<()> {
         }
     }
     for p in new.iter().chain(&old) {
-        remove(p)?;
+        discard(parent, name, p)?;
     }
     sync_dir(parent);
     Ok(())
@@ -704,7 +716,7 @@ impl OutputDir {
         self.swap_in(old.as_deref())?;
         if let Some(old) = old {
             // a failure here leaves a stale directory that the next command removes
-            let _ = remove(&old);
+            let _ = discard(&self.parent, &self.name, &old);
         }
         Ok(())
     }
@@ -754,7 +766,8 @@ fn remove_created(created: &[PathBuf]) {
 impl Drop for OutputDir {
     fn drop(&mut self) {
         if !self.done {
-            let _ = remove(&self.stage);
+            // the stage may be marked complete already (an error after the commit point)
+            let _ = discard(&self.parent, &self.name, &self.stage);
             remove_created(&self.created);
         }
     }
