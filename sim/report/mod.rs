@@ -1,6 +1,7 @@
 //! `report.html`: one self-contained page (figures inline as SVG, no external resources) built
 //! only from the files in an output directory, so `overbook report DIR` rebuilds exactly what
-//! `run`, `plan` and `sweep` write. The figures are also written as PNG and SVG in `plots/`.
+//! `run`, `plan` and `sweep` write. Those commands also write the figures as PNG and SVG in
+//! `plots/`; `overbook report DIR` replaces `report.html` alone.
 
 pub mod plots;
 
