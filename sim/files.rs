@@ -525,6 +525,17 @@ pub fn recover(target: &Path) -> io::Result<()> {
     recover_in(&target, &parent, &name)
 }
 
+/// [`recover`] for a command that writes into the directory `dir` without replacing it
+/// (`overbook report DIR`): a directory that [`OutputDir`] refuses to replace (`.`, one that
+/// holds the current directory) is written in place, with nothing to recover.
+pub fn recover_in_place(dir: &Path) -> io::Result<()> {
+    match resolve(dir) {
+        Ok((target, parent, name)) => recover_in(&target, &parent, &name),
+        Err(e) if e.kind() == io::ErrorKind::InvalidInput => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 fn recover_in(target: &Path, parent: &Path, name: &OsStr) -> io::Result<()> {
     let found = stale(parent, name)?;
     if found.is_empty() {

@@ -545,7 +545,8 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Report { dir } => {
-            recover(&dir)?;
+            files::recover_in_place(&dir)
+                .with_context(|| format!("cannot write the report in {}", dir.display()))?;
             let path = report::build(&dir).map_err(anyhow::Error::msg)?;
             sayln!("wrote {}", path.display());
             Ok(())

@@ -1,6 +1,8 @@
 //! Robustness: output directories complete or untouched (kills, a full disk), inputs that
 //! are not regular files, messages on one short line, a closed stderr.
 
+#![cfg(unix)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -625,6 +627,13 @@ fn report_replaces_report_html_alone() {
         }
     }
     assert_eq!(named(&out, "."), Vec::<String>::new());
+    // from inside the directory, as `report .`
+    let o = overbook(&out, &["report", "."]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        std::fs::read(out.join("report.html")).unwrap(),
+        before["report.html"]
+    );
 }
 
 #[test]
