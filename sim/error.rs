@@ -82,7 +82,8 @@ fn escaped(c: char) -> bool {
 }
 
 /// `text` with its control characters written out: `\n`, `\r`, `\t`, and `\u{..}` for the
-/// others (see [`escaped`]), so that it prints on one line as it reads.
+/// others (also the Unicode line and paragraph separators and the bidirectional controls), so
+/// that it prints on one line as it reads.
 pub fn escape(text: &str) -> String {
     if !text.chars().any(escaped) {
         return text.to_string();
