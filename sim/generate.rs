@@ -85,6 +85,10 @@ pub struct Generator {
     steps: u64,
     columns: usize,
     label: PathBuf,
+    /// The scenario file, where an empty population is reported.
+    scenario: PathBuf,
+    /// Whether a row was generated.
+    any: bool,
     tenants: Vec<Tenant>,
     churn: Vec<Option<ChurnState>>,
     groups: Vec<Vec<ChaCha8Rng>>,
@@ -157,6 +161,8 @@ impl Generator {
             steps,
             columns,
             label: PathBuf::from(format!("{} [workload.generator]", scenario.display())),
+            scenario: scenario.to_path_buf(),
+            any: false,
             tenants: vec![],
             k: 0,
             cursor: 0,
@@ -341,12 +347,26 @@ impl Source for Generator {
         }
         loop {
             if self.k >= self.steps {
+                if !self.any {
+                    // only churn could bring tenants in, and it drew none
+                    let (line, column) = self.spec.count_at;
+                    return Err(InputError::at(
+                        &self.scenario,
+                        line,
+                        column,
+                        format!(
+                            "the generated population is empty: no tenant at the start, and churn brought none in {} days; expected a count of at least 1 or more arrivals",
+                            self.spec.days
+                        ),
+                    ));
+                }
                 return Ok(false);
             }
             if self.cursor < self.tenants.len() {
                 let i = self.cursor;
                 self.cursor += 1;
                 self.sample(i);
+                self.any = true;
                 return Ok(true);
             }
             self.k += 1;

@@ -9,6 +9,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod files;
 pub mod generate;
 pub mod import;
 pub mod input;

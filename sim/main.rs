@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use overbook::engine::{self, RunResult};
+use overbook::files::{self, OutputDir};
 use overbook::scenario::{Input, Scenario};
 use overbook::{import, input, output, plan, predict, regress, report, sweep, trace};
 
@@ -117,7 +118,7 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
-    /// Rebuild report.html (and plots/) from the outputs already in a directory.
+    /// Rebuild report.html from the outputs already in a directory (replacing that file alone).
     Report {
         /// An output directory written by run, plan or sweep.
         dir: PathBuf,
@@ -235,13 +236,42 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
-            for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
+            report_error(&e);
             ExitCode::from(error_code)
         }
     }
+}
+
+/// Prints `e` and its causes as one line on stderr (control characters escaped, echoed input
+/// cut short: `error::one_line`). A stderr that cannot be written (closed, a pipe nobody
+/// reads, a full device) is ignored: the exit code still tells.
+fn report_error(e: &anyhow::Error) {
+    use std::io::Write as _;
+    let mut line = format!("error: {e}");
+    for cause in e.chain().skip(1) {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+    }
+    let line = overbook::error::one_line(&line);
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// Stages the output directory `dir` (recovering what a killed command left there), runs
+/// `write` on the stage and swaps it into place; errors name the files as they will be in
+/// `dir`. Every command that writes a directory writes it through here.
+fn write_dir(dir: &Path, write: impl FnOnce(&OutputDir) -> Result<()>) -> Result<()> {
+    let context = || format!("cannot write the outputs to {}", dir.display());
+    let stage = OutputDir::begin(dir).with_context(context)?;
+    let named = |e: anyhow::Error| anyhow::anyhow!(stage.explain(&format!("{e:#}")));
+    // what the command writes names its files, and its input errors name theirs
+    write(&stage).map_err(named)?;
+    stage.commit().with_context(context)
+}
+
+/// Finishes or undoes what a killed command left at the output directory `dir`, before a
+/// command that writes there does anything else (see `files::recover`).
+fn recover(dir: &Path) -> Result<()> {
+    files::recover(dir).with_context(|| format!("cannot write the outputs to {}", dir.display()))
 }
 
 fn regress(
@@ -316,6 +346,13 @@ fn simulate_on(s: &Scenario, threads: Option<usize>) -> Result<RunResult> {
     pool(threads)?.install(|| simulate(s, false))
 }
 
+/// Builds the report and its figures (`plots/`, made anew) in the staged output directory.
+fn build_report(stage: &OutputDir) -> Result<()> {
+    stage.fresh("plots")?;
+    report::build_with_plots(stage.path(), stage.target()).map_err(anyhow::Error::msg)?;
+    Ok(())
+}
+
 /// `--out`, else the scenario's `output.dir`, else `output/<scenario name>`.
 fn output_dir(s: &Scenario, out: Option<PathBuf>) -> PathBuf {
     out.or_else(|| s.output_dir.clone())
@@ -354,10 +391,9 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(seed) = seed {
                 s.seed = seed;
             }
-            let result = simulate_on(&s, threads)?;
             let dir = output_dir(&s, out);
-            output::write_all(&dir, &s, &result)
-                .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
+            recover(&dir)?;
+            let result = simulate_on(&s, threads)?;
             let printed = (!quiet).then(|| {
                 format!(
                     "{}{}{} tenants, {} steps of {} s; wrote summary.json, tenants.csv, nodes.csv, harm.csv, pricing.csv, timeseries.csv, report.html to {}",
@@ -369,9 +405,12 @@ fn run(cli: Cli) -> Result<()> {
                     dir.display()
                 )
             });
-            // the report reads the files alone: the run's results need not stay in memory
-            drop(result);
-            report::build(&dir).map_err(anyhow::Error::msg)?;
+            write_dir(&dir, |stage| {
+                output::write_all(stage.path(), &s, &result)?;
+                // the report reads the files alone: the run's results need not stay in memory
+                drop(result);
+                build_report(stage)
+            })?;
             if let Some(text) = printed {
                 sayln!("{text}");
             }
@@ -400,21 +439,18 @@ fn run(cli: Cli) -> Result<()> {
         Command::Predict { scenario, out } => {
             let s = Scenario::load(&scenario)?;
             let dir = output_dir(&s, out);
+            recover(&dir)?;
             let mut source = input::open(&s)?;
-            // stage the rows outside the output directory, which is created only on success
-            let staged = std::env::temp_dir()
-                .join(format!("overbook-predictions-{}.csv", std::process::id()));
-            let result = predict::run(&s, source.as_mut(), &staged)?;
-            let moved = (|| -> std::io::Result<()> {
-                std::fs::create_dir_all(&dir)?;
-                let tmp = dir.join(format!(".predictions.csv.{}.tmp", std::process::id()));
-                std::fs::copy(&staged, &tmp)?;
-                std::fs::rename(&tmp, dir.join("predictions.csv"))
-            })();
-            let _ = std::fs::remove_file(&staged);
-            moved.with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
-            output::merge_predictions(&dir, &s, output::predictions_json(&s, &result))
-                .with_context(|| format!("cannot write {}", dir.display()))?;
+            // the rows are written into the staged directory as they are replayed: a bad row
+            // leaves the output directory as it was
+            let mut result = None;
+            write_dir(&dir, |stage| {
+                let r = predict::run(&s, source.as_mut(), &stage.path().join("predictions.csv"))?;
+                output::merge_predictions(stage.path(), &s, output::predictions_json(&s, &r))?;
+                result = Some(r);
+                Ok(())
+            })?;
+            let result = result.expect("written");
             say!("{}", output::predictions_table(&result));
             sayln!(
                 "{} nodes, {} steps; wrote predictions.csv ({} rows) and summary.json to {}",
@@ -433,12 +469,16 @@ fn run(cli: Cli) -> Result<()> {
             let mut s = Scenario::load(&scenario)?;
             let variants = s.compare_variants();
             s.models = variants;
-            let result = simulate_on(&s, threads)?;
             let dir = output_dir(&s, out);
+            recover(&dir)?;
+            let result = simulate_on(&s, threads)?;
             let (csv, table) = output::compare_outputs(&s, &result);
-            std::fs::create_dir_all(&dir)
-                .and_then(|_| output::write_atomic(&dir.join("placers.csv"), csv.as_bytes()))
-                .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
+            write_dir(&dir, |stage| {
+                Ok(output::write_atomic(
+                    &stage.path().join("placers.csv"),
+                    csv.as_bytes(),
+                )?)
+            })?;
             say!("{table}");
             sayln!(
                 "{} variants; wrote placers.csv to {}",
@@ -460,9 +500,10 @@ fn run(cli: Cli) -> Result<()> {
                 confidence > 0.0 && confidence < 1.0,
                 "--confidence must be in (0, 1)"
             );
-            let text = std::fs::read_to_string(&scenario)
-                .with_context(|| format!("{}: cannot read the scenario", scenario.display()))?;
+            let text = Scenario::read(&scenario)?;
             let base = Scenario::parse(&scenario, &text)?;
+            let dir = output_dir(&base, out);
+            recover(&dir)?;
             let axes = set
                 .iter()
                 .map(|a| sweep::Axis::parse(a))
@@ -471,12 +512,11 @@ fn run(cli: Cli) -> Result<()> {
             let keys: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
             let pool = pool(threads)?;
             let points = pool.install(|| sweep::sweep(&scenario, &text, &axes, replications))?;
-            let dir = output_dir(&base, out);
             let csv = output::sweep_csv(&base, &keys, &points, confidence);
-            std::fs::create_dir_all(&dir)
-                .and_then(|_| output::write_atomic(&dir.join("sweep.csv"), csv.as_bytes()))
-                .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
-            report::build(&dir).map_err(anyhow::Error::msg)?;
+            write_dir(&dir, |stage| {
+                output::write_atomic(&stage.path().join("sweep.csv"), csv.as_bytes())?;
+                build_report(stage)
+            })?;
             sayln!(
                 "{} points x {} replications; wrote sweep.csv to {}",
                 points.len(),
@@ -490,21 +530,23 @@ fn run(cli: Cli) -> Result<()> {
             out,
             threads,
         } => {
-            let text = std::fs::read_to_string(&scenario)
-                .with_context(|| format!("{}: cannot read the scenario", scenario.display()))?;
+            let text = Scenario::read(&scenario)?;
             let s = Scenario::parse(&scenario, &text)?;
+            let dir = output_dir(&s, out);
+            recover(&dir)?;
             let plans = pool(threads)?.install(|| plan::plan(&scenario, &text, &s))?;
             let (csv, summary) = output::plan_outputs(&s, &plans);
-            let dir = output_dir(&s, out);
-            std::fs::create_dir_all(&dir)
-                .and_then(|_| output::write_atomic(&dir.join("plan.csv"), csv.as_bytes()))
-                .with_context(|| format!("cannot write the outputs to {}", dir.display()))?;
-            report::build(&dir).map_err(anyhow::Error::msg)?;
+            write_dir(&dir, |stage| {
+                output::write_atomic(&stage.path().join("plan.csv"), csv.as_bytes())?;
+                build_report(stage)
+            })?;
             say!("{summary}");
             sayln!("wrote plan.csv to {}", dir.display());
             Ok(())
         }
         Command::Report { dir } => {
+            files::recover_in_place(&dir)
+                .with_context(|| format!("cannot write the report in {}", dir.display()))?;
             let path = report::build(&dir).map_err(anyhow::Error::msg)?;
             sayln!("wrote {}", path.display());
             Ok(())

@@ -3,11 +3,10 @@
 //!
 //! Architecture invariant: outputs hold no wall-clock time and iterate nothing in hash order,
 //! so the same scenario and seed give byte-identical files. Files are written to a temporary
-//! name and renamed into place.
+//! name and renamed into place, inside a directory staged whole ([`crate::files`]).
 
 use rayon::prelude::*;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
@@ -15,25 +14,7 @@ use serde_json::{json, Map, Value};
 use crate::engine::{ModelResult, RunResult, TenantStats};
 use crate::scenario::Scenario;
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees a half-written file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map_or("out".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
+pub use crate::files::write_atomic;
 
 /// `a / b`, or 0 when `b` is 0.
 fn ratio(a: f64, b: f64) -> f64 {
@@ -973,20 +954,17 @@ pub fn write_timeseries(run: &RunResult, sink: impl std::io::Write) -> std::io::
 }
 
 /// Writes every output of a run into `dir` (created if needed); returns the files written.
+/// Errors name the file.
 pub fn write_all(dir: &Path, s: &Scenario, run: &RunResult) -> std::io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| crate::files::failed(dir, "cannot create the directory", e))?;
     // the longest file is streamed to disk rather than built in memory, while the others are
     // built on the other threads
     let series = dir.join("timeseries.csv");
     let write_series = || {
-        let tmp = dir.join(format!(".timeseries.csv.{}.tmp", std::process::id()));
-        let streamed = std::fs::File::create(&tmp)
-            .and_then(|f| write_timeseries(run, std::io::BufWriter::new(f)))
-            .and_then(|_| std::fs::rename(&tmp, &series));
-        if streamed.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        streamed
+        let mut file = crate::files::AtomicFile::create(&series)?;
+        write_timeseries(run, &mut file)?;
+        file.commit()
     };
     type Build<'a> = (&'static str, &'a (dyn Fn() -> String + Sync));
     let builders: [Build; 6] = [
@@ -1058,15 +1036,5 @@ target_margin = 0.2
         assert_eq!(percentile(&mut v, 99.0), 10.0);
         assert_eq!(percentile(&mut v, 50.0), 5.0);
         assert_eq!(percentile(&mut [], 99.0), 0.0);
-    }
-
-    #[test]
-    fn atomic_write_leaves_no_temporary() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("a.txt");
-        write_atomic(&p, b"one").unwrap();
-        write_atomic(&p, b"two").unwrap();
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), "two");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

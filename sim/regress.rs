@@ -158,8 +158,11 @@ pub fn to_json(card: &Scorecard) -> String {
 
 /// Reads a baseline file.
 pub fn read_baseline(path: &Path) -> Result<Scorecard, InputError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::file(path, format!("cannot read the baseline: {e}")))?;
+    let text = crate::files::read_text(
+        path,
+        "cannot read the baseline",
+        crate::files::MAX_TEXT_BYTES,
+    )?;
     let v: Value = serde_json::from_str(&text).map_err(|e| {
         InputError::at(
             path,

@@ -4,14 +4,14 @@
 //! with the length of the trace. [`CsvTrace`] reads the CSV format; [`VecSource`] replays rows
 //! held in memory (tests, generators).
 
-use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
 use csv::{ByteRecord, ReaderBuilder};
 
-use crate::error::InputError;
+use crate::error::{shown, shown_bytes, InputError};
+use crate::files::{self, LineLimit};
 
 /// One trace row. Buffers are reused between rows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -125,22 +125,21 @@ pub struct CsvTrace<R: Read> {
 }
 
 impl CsvTrace<Box<dyn Read + Send>> {
-    /// Opens a trace file and checks its header against the scenario's resources.
     /// Opens a trace file (gzip-compressed when it ends in `.gz`) and checks its header against
-    /// the demand `columns` (the scenario's resources, or its traffic features).
+    /// the demand `columns` (the scenario's resources, or its traffic features). Only a
+    /// regular file is read, and its lines are at most [`files::MAX_LINE_BYTES`] long.
     pub fn open(
         path: &Path,
         columns: &[String],
     ) -> Result<CsvTrace<Box<dyn Read + Send>>, InputError> {
-        let file = File::open(path)
-            .map_err(|e| InputError::file(path, format!("cannot open the trace: {e}")))?;
+        let file = files::open_input(path, "cannot open the trace")?;
         let input: Box<dyn Read + Send> = if path.extension().is_some_and(|e| e == "gz") {
             Box::new(BufReader::with_capacity(
                 1 << 16,
-                flate2::read::MultiGzDecoder::new(file),
+                LineLimit::new(flate2::read::MultiGzDecoder::new(file)),
             ))
         } else {
-            Box::new(BufReader::with_capacity(1 << 16, file))
+            Box::new(BufReader::with_capacity(1 << 16, LineLimit::new(file)))
         };
         CsvTrace::new(path, input, columns)
     }
@@ -153,7 +152,7 @@ impl<R: Read> CsvTrace<R> {
         let mut header = ByteRecord::new();
         let ok = reader
             .read_byte_record(&mut header)
-            .map_err(|e| csv_error(path, e))?;
+            .map_err(|e| csv_error(path, e, 1))?;
         if !ok {
             return Err(InputError::at(
                 path,
@@ -166,6 +165,7 @@ impl<R: Read> CsvTrace<R> {
             .iter()
             .map(|f| String::from_utf8_lossy(f.trim_ascii()).into_owned())
             .collect();
+        let shown_names: Vec<String> = names.iter().map(|n| shown(n)).collect();
         let column = |i: usize| header.range(i).map_or(1, |r| r.start + i + 1);
         let expected = || {
             let mut all = vec!["time".to_string(), "tenant".to_string()];
@@ -187,7 +187,7 @@ impl<R: Read> CsvTrace<R> {
                     path,
                     1,
                     column(i),
-                    format!("column `{n}` appears twice"),
+                    format!("column `{}` appears twice", shown_names[i]),
                 ));
             }
             let known = matches!(n.as_str(), "time" | "tenant" | "node" | "class")
@@ -199,7 +199,11 @@ impl<R: Read> CsvTrace<R> {
                     path,
                     1,
                     column(i),
-                    format!("unknown column `{n}`; expected {}", expected()),
+                    format!(
+                        "unknown column `{}`; expected {}",
+                        shown_names[i],
+                        expected()
+                    ),
                 ));
             }
         }
@@ -260,13 +264,10 @@ impl<R: Read> CsvTrace<R> {
         let v: f64 = fast_float2::parse(raw).map_err(|_| {
             self.field_error(
                 col,
-                format!(
-                    "{what}: expected a number, found `{}`",
-                    String::from_utf8_lossy(raw)
-                ),
+                format!("{what}: expected a number, found `{}`", shown_bytes(raw)),
             )
         })?;
-        let text = || String::from_utf8_lossy(raw);
+        let text = || shown_bytes(raw);
         if !v.is_finite() {
             return Err(self.field_error(
                 col,
@@ -297,7 +298,7 @@ impl<R: Read> CsvTrace<R> {
                 self.time_col,
                 format!(
                     "time: expected integer seconds or an RFC 3339 timestamp, found `{}`",
-                    String::from_utf8_lossy(raw)
+                    shown_bytes(raw)
                 ),
             ));
         };
@@ -349,9 +350,14 @@ fn integer(raw: &[u8]) -> Option<i64> {
     Some(v)
 }
 
-fn csv_error(path: &Path, e: csv::Error) -> InputError {
+/// A CSV reader's error as a located one; `next_line` is the line being read when the error is
+/// the input's (a line too long).
+fn csv_error(path: &Path, e: csv::Error, next_line: u64) -> InputError {
     let line = e.position().map_or(0, |p| p.line() as usize);
     match e.kind() {
+        csv::ErrorKind::Io(io) if files::is_long_line(io) => {
+            InputError::at(path, next_line as usize, 1, files::long_line_message())
+        }
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => InputError::at(
@@ -370,7 +376,7 @@ impl<R: Read> Source for CsvTrace<R> {
         if !self
             .reader
             .read_byte_record(&mut self.record)
-            .map_err(|e| csv_error(&self.path, e))?
+            .map_err(|e| csv_error(&self.path, e, self.row.line.max(1) + 1))?
         {
             return Ok(false);
         }
@@ -493,76 +499,56 @@ pub fn io_error(path: &Path, e: io::Error) -> InputError {
 }
 
 /// Writes every row of `source` as a trace CSV with demand `columns`, spec columns, a class
-/// column and, with `node`, a node column, to `path` through a temporary file and a rename. Floats are written in
-/// their shortest exact form, so replaying the file reads back the same values. Returns the
-/// rows written.
+/// column and, with `node`, a node column, to `path` through an [`files::AtomicFile`] (a
+/// temporary file and a rename). Floats are written in their shortest exact form, so
+/// replaying the file reads back the same values. Returns the rows written.
 pub fn write_csv(
     path: &Path,
     columns: &[String],
     node: bool,
     source: &mut dyn Source,
 ) -> Result<u64, InputError> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map_or("trace".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> Result<u64, InputError> {
-        let file = File::create(&tmp).map_err(|e| io_error(path, e))?;
-        let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 16, file));
-        let mut header = vec!["time".to_string(), "tenant".to_string()];
-        header.extend(columns.iter().cloned());
-        header.extend(columns.iter().map(|c| format!("spec_{c}")));
-        header.push("class".into());
-        if node {
-            header.push("node".into());
-        }
-        w.write_record(&header)
-            .map_err(|e| InputError::file(path, e.to_string()))?;
-        let mut fields: Vec<String> = vec![String::new(); header.len()];
-        let mut rows = 0u64;
-        while source.advance()? {
-            let row = source.row();
-            let n = columns.len();
-            fields[0] = row.time.to_string();
-            fields[1] = String::from_utf8_lossy(&row.tenant).into_owned();
-            for c in 0..n {
-                fields[2 + c] = format!("{}", row.demand[c]);
-                fields[2 + n + c] = if row.spec[c].is_nan() {
-                    String::new()
-                } else {
-                    format!("{}", row.spec[c])
-                };
-            }
-            fields[2 + 2 * n] = String::from_utf8_lossy(&row.class).into_owned();
-            if node {
-                fields[3 + 2 * n] = String::from_utf8_lossy(&row.node).into_owned();
-            }
-            w.write_record(&fields)
-                .map_err(|e| InputError::file(path, e.to_string()))?;
-            rows += 1;
-        }
-        let mut inner = w
-            .into_inner()
-            .map_err(|e| InputError::file(path, e.to_string()))?;
-        inner.flush().map_err(|e| io_error(path, e))?;
-        inner.get_ref().sync_all().map_err(|e| io_error(path, e))?;
-        Ok(rows)
-    })();
-    match result {
-        Ok(rows) => {
-            std::fs::rename(&tmp, path).map_err(|e| io_error(path, e))?;
-            Ok(rows)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
+    let written =
+        |e: io::Error| InputError::file(path, format!("cannot write: {}", files::reason(&e)));
+    let csv_written = |e: csv::Error| match e.kind() {
+        csv::ErrorKind::Io(io) => written(io::Error::new(io.kind(), files::reason(io))),
+        _ => InputError::file(path, format!("cannot write: {e}")),
+    };
+    let file = files::AtomicFile::create(path).map_err(written)?;
+    let mut w = csv::Writer::from_writer(file);
+    let mut header = vec!["time".to_string(), "tenant".to_string()];
+    header.extend(columns.iter().cloned());
+    header.extend(columns.iter().map(|c| format!("spec_{c}")));
+    header.push("class".into());
+    if node {
+        header.push("node".into());
     }
+    w.write_record(&header).map_err(csv_written)?;
+    let mut fields: Vec<String> = vec![String::new(); header.len()];
+    let mut rows = 0u64;
+    while source.advance()? {
+        let row = source.row();
+        let n = columns.len();
+        fields[0] = row.time.to_string();
+        fields[1] = String::from_utf8_lossy(&row.tenant).into_owned();
+        for c in 0..n {
+            fields[2 + c] = format!("{}", row.demand[c]);
+            fields[2 + n + c] = if row.spec[c].is_nan() {
+                String::new()
+            } else {
+                format!("{}", row.spec[c])
+            };
+        }
+        fields[2 + 2 * n] = String::from_utf8_lossy(&row.class).into_owned();
+        if node {
+            fields[3 + 2 * n] = String::from_utf8_lossy(&row.node).into_owned();
+        }
+        w.write_record(&fields).map_err(csv_written)?;
+        rows += 1;
+    }
+    let file = w.into_inner().map_err(|e| written(e.into_error()))?;
+    file.commit().map_err(written)?;
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod predictors;
+mod robustness;
 
 /// The repository root (where `scenarios/` lives).
 fn root() -> PathBuf {

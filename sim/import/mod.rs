@@ -15,11 +15,11 @@ mod google;
 mod planetlab;
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use crate::error::InputError;
+use crate::error::{shown, InputError};
+use crate::files::{self, LineLimit};
 use crate::trace::{write_csv, Row, Source};
 
 /// The formats `overbook import` reads.
@@ -131,7 +131,7 @@ fn select(
                 available.iter().position(|a| a == n).ok_or_else(|| {
                     InputError::file(
                         source,
-                        format!("--resources names `{n}`, which this format does not provide; it provides {}", available.join(", ")),
+                        format!("--resources names `{}`, which this format does not provide; it provides {}", shown(n), available.join(", ")),
                     )
                 })
             })
@@ -139,17 +139,38 @@ fn select(
     }
 }
 
-/// Opens a file, through gzip when its name ends in `.gz`.
+/// Opens a regular file, through gzip when its name ends in `.gz`, with its lines bounded
+/// ([`files::MAX_LINE_BYTES`]).
 pub(crate) fn open(path: &Path) -> Result<Box<dyn Read>, InputError> {
-    let file = File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
+    let file = files::open_input(path, "cannot open")?;
     Ok(if path.extension().is_some_and(|e| e == "gz") {
         Box::new(BufReader::with_capacity(
             1 << 16,
-            flate2::read::MultiGzDecoder::new(file),
+            LineLimit::new(flate2::read::MultiGzDecoder::new(file)),
         ))
     } else {
-        Box::new(BufReader::with_capacity(1 << 16, file))
+        Box::new(BufReader::with_capacity(1 << 16, LineLimit::new(file)))
     })
+}
+
+/// That `source` holds no sample: located after its last line when it is one file (a
+/// directory has no line to name).
+pub(crate) fn no_samples(source: &Path, what: &str) -> InputError {
+    if source.is_file() {
+        if let Ok((mut lines, _)) = reader(source, b'\n', false) {
+            let last = records(&mut lines)
+                .map_while(Result::ok)
+                .last()
+                .map_or(0, |(line, _)| line);
+            return InputError::at(
+                source,
+                last as usize + 1,
+                1,
+                format!("{what}: expected a sample row, found the end of the file"),
+            );
+        }
+    }
+    InputError::file(source, what)
 }
 
 /// The files of a directory, in natural order (`file-2` before `file-10`).
@@ -199,7 +220,7 @@ pub(crate) fn number(
             path,
             line as usize,
             column,
-            format!("{what}: expected a number, found `{text}`"),
+            format!("{what}: expected a number, found `{}`", shown(text)),
         )
     })?;
     if !v.is_finite() || v < 0.0 {
@@ -207,7 +228,10 @@ pub(crate) fn number(
             path,
             line as usize,
             column,
-            format!("{what}: expected a finite number >= 0, found `{text}`"),
+            format!(
+                "{what}: expected a finite number >= 0, found `{}`",
+                shown(text)
+            ),
         ));
     }
     Ok(v)
@@ -261,7 +285,9 @@ impl Lines {
         loop {
             self.buf.clear();
             let n = self.input.read_line(&mut self.buf).map_err(|e| {
-                let what = if e.kind() == std::io::ErrorKind::InvalidData {
+                let what = if files::is_long_line(&e) {
+                    files::long_line_message()
+                } else if e.kind() == std::io::ErrorKind::InvalidData {
                     "expected UTF-8 text".to_string()
                 } else {
                     e.to_string()
@@ -378,7 +404,7 @@ impl Table {
         out: &Path,
     ) -> Result<Summary, InputError> {
         if self.records.is_empty() {
-            return Err(InputError::file(source, "no samples found"));
+            return Err(no_samples(source, "no samples found"));
         }
         let keep = select(&self.columns, options, source)?;
         self.records.sort_by_key(|r| r.time);

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{files_in, number, open, records};
+use super::{files_in, number, records};
 use crate::error::InputError;
 use crate::trace::{Row, Source};
 
@@ -106,35 +106,49 @@ pub(super) fn read(source: &Path) -> Result<Vec<Day>, InputError> {
         }
     }
     if days.is_empty() {
-        return Err(InputError::file(source, "no VM-days found"));
+        return Err(super::no_samples(source, "no VM-days found"));
     }
     // date order; within a day, input order
     days.sort_by(|a, b| a.day.cmp(&b.day));
     Ok(days)
 }
 
-/// One VM file: 288 lines of one number each.
+/// One VM file: 288 lines of one number each. Too few is an error at the line after the
+/// last; too many, at the first one over.
 fn read_column(path: &Path) -> Result<Vec<f32>, InputError> {
-    let mut text = String::new();
-    open(path)?
-        .read_to_string(&mut text)
-        .map_err(|e| InputError::file(path, format!("cannot read: {e}")))?;
-    let values: Vec<f32> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| number(path, i as u64 + 1, 1, "cpu percent", l).map(|v| v as f32))
-        .collect::<Result<_, _>>()?;
+    // no field delimiter: a line is one field
+    let (mut lines, _) = super::reader(path, b'\n', false)?;
+    let mut values = Vec::with_capacity(SAMPLES);
+    let mut last = 0;
+    for item in records(&mut lines) {
+        let (line, r) = item?;
+        if values.len() == SAMPLES {
+            return Err(InputError::at(
+                path,
+                line as usize,
+                1,
+                format!(
+                    "expected {SAMPLES} samples, found more: this is sample {}",
+                    SAMPLES + 1
+                ),
+            ));
+        }
+        values.push(number(path, line, 1, "cpu percent", r.get(0).unwrap_or(""))? as f32);
+        last = line;
+    }
     if values.len() != SAMPLES {
-        return Err(InputError::file(
+        return Err(InputError::at(
             path,
-            format!("expected {SAMPLES} samples, found {}", values.len()),
+            last as usize + 1,
+            1,
+            format!(
+                "expected {SAMPLES} samples, found {} before the end of the file",
+                values.len()
+            ),
         ));
     }
     Ok(values)
 }
-
-use std::io::Read as _;
 
 /// VM-days expanded into rows in time order: day by day, step by step, VM by VM.
 pub(super) struct Expand {

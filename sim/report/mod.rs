@@ -1,6 +1,7 @@
 //! `report.html`: one self-contained page (figures inline as SVG, no external resources) built
 //! only from the files in an output directory, so `overbook report DIR` rebuilds exactly what
-//! `run`, `plan` and `sweep` write. The figures are also written as PNG and SVG in `plots/`.
+//! `run`, `plan` and `sweep` write. Those commands also write the figures as PNG and SVG in
+//! `plots/`; `overbook report DIR` replaces `report.html` alone.
 
 pub mod plots;
 
@@ -137,41 +138,44 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Renders one figure to SVG and PNG with the same drawing code.
+/// Renders one figure to SVG and, when `$plots` names a directory, writes it there as SVG and
+/// PNG, drawn by the same code.
 macro_rules! figure {
-    ($figs:expr, $dir:expr, $id:expr, $title:expr, $caption:expr, ($w:expr, $h:expr), |$area:ident| $body:expr) => {{
+    ($figs:expr, $plots:expr, $id:expr, $title:expr, $caption:expr, ($w:expr, $h:expr), |$area:ident| $body:expr) => {{
         let id: String = $id;
-        let png = $dir.join("plots").join(format!("{id}.png"));
-        let tmp = $dir
-            .join("plots")
-            .join(format!(".{id}.{}.png", std::process::id()));
+        let plots: Option<&Path> = $plots;
         // the SVG and the PNG are drawn at the same time
-        let (svg, drawn) = rayon::join(
+        let (svg, png) = rayon::join(
             || -> Result<String, String> {
                 let mut svg = String::new();
                 {
                     let root = SVGBackend::with_string(&mut svg, ($w, $h)).into_drawing_area();
                     let $area = &root;
                     $body?;
-                    root.present().map_err(|e| format!("{e:?}"))?;
+                    root.present().map_err(|e| e.to_string())?;
                 }
                 Ok(svg)
             },
-            || -> Result<(), String> {
-                let root = BitMapBackend::new(&tmp, ($w, $h)).into_drawing_area();
-                let $area = &root;
-                $body?;
-                root.present().map_err(|e| format!("{e:?}"))
+            || -> Result<Option<Vec<u8>>, String> {
+                if plots.is_none() {
+                    return Ok(None);
+                }
+                let mut rgb = vec![0u8; $w as usize * $h as usize * 3];
+                {
+                    let root = BitMapBackend::with_buffer(&mut rgb, ($w, $h)).into_drawing_area();
+                    let $area = &root;
+                    $body?;
+                    root.present().map_err(|e| e.to_string())?;
+                }
+                png(rgb, $w, $h).map(Some)
             },
         );
         let svg = svg?;
-        drawn?;
-        std::fs::rename(&tmp, &png).map_err(|e| format!("{}: {e}", png.display()))?;
-        write_atomic(
-            &$dir.join("plots").join(format!("{id}.svg")),
-            svg.as_bytes(),
-        )
-        .map_err(|e| e.to_string())?;
+        if let (Some(plots), Some(png)) = (plots, png?) {
+            write_atomic(&plots.join(format!("{id}.png")), &png).map_err(|e| e.to_string())?;
+            write_atomic(&plots.join(format!("{id}.svg")), svg.as_bytes())
+                .map_err(|e| e.to_string())?;
+        }
         let svg = svg.replacen("<svg ", &format!("<svg viewBox=\"0 0 {} {}\" ", $w, $h), 1);
         $figs.push(Figure {
             id,
@@ -182,8 +186,31 @@ macro_rules! figure {
     }};
 }
 
-/// Builds `dir/report.html` (and `dir/plots/`) from the outputs in `dir`.
+/// `rgb` pixels (`w` x `h`, 3 bytes each) encoded as PNG, as the bitmap backend saves them.
+fn png(rgb: Vec<u8>, w: u32, h: u32) -> Result<Vec<u8>, String> {
+    let image = image::RgbImage::from_raw(w, h, rgb).ok_or("a figure of the wrong size")?;
+    let mut bytes = std::io::Cursor::new(vec![]);
+    image
+        .write_to(&mut bytes, image::ImageOutputFormat::Png)
+        .map_err(|e| e.to_string())?;
+    Ok(bytes.into_inner())
+}
+
+/// Rebuilds `dir/report.html` from the outputs in `dir`, replacing that file alone (atomically;
+/// the figures are in the page: `plots/` is left as it is). This is `overbook report DIR`.
 pub fn build(dir: &Path) -> Result<PathBuf, String> {
+    write(dir, dir, false)
+}
+
+/// Builds `dir/report.html` and `dir/plots/` (made anew) from the outputs in `dir`, a staged
+/// directory to be swapped into `target`, whose name titles a page without a summary.
+pub fn build_with_plots(dir: &Path, target: &Path) -> Result<PathBuf, String> {
+    write(dir, target, true)
+}
+
+/// Builds `dir/report.html`, and with `with_plots` the figures in `dir/plots/`; `named` is the
+/// directory whose name titles a page without a summary.
+fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> {
     plots::register_font();
     let summary: Option<Value> = std::fs::read(dir.join("summary.json"))
         .ok()
@@ -200,7 +227,11 @@ pub fn build(dir: &Path) -> Result<PathBuf, String> {
             dir.display()
         ));
     }
-    std::fs::create_dir_all(dir.join("plots")).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let plots_dir = dir.join("plots");
+    let plots_dir = with_plots.then_some(plots_dir.as_path());
+    if let Some(p) = plots_dir {
+        std::fs::create_dir_all(p).map_err(|e| format!("{}: cannot write: {e}", p.display()))?;
+    }
     let resource = summary
         .as_ref()
         .and_then(|s| s["resources"][0]["name"].as_str())
@@ -249,11 +280,11 @@ pub fn build(dir: &Path) -> Result<PathBuf, String> {
         .into_iter()
         .map(|(m, v)| (m, v.into_iter().map(|p| p.0).collect()))
         .collect();
-        figure!(figs, dir, "loss_cdf".into(), "Interference loss per tenant",
+        figure!(figs, plots_dir, "loss_cdf".into(), "Interference loss per tenant",
             format!("Share of tenants whose {resource} interference loss (as a fraction of their alone allotment) is at most x, per model. Lines further left are better; dedicated sits at 0."),
             (800, 420), |a| plots::cdf(a, "Interference loss per tenant (CDF)", &format!("{resource} loss / alone allotment"), &losses));
         let cost = by_model(&|r| Some((t.num(r, "dedicated_cost"), t.num(r, "cost"))));
-        figure!(figs, dir, "cost_vs_dedicated".into(), "Cost per tenant against dedicated",
+        figure!(figs, plots_dir, "cost_vs_dedicated".into(), "Cost per tenant against dedicated",
             "Each point is a tenant: its allocated cost (y) against what its own cheapest machines would cost (x). Below the diagonal, sharing saves money.",
             (800, 460), |a| plots::scatter(a, "Cost per tenant vs dedicated-equivalent", "dedicated-equivalent cost", "allocated cost", &cost, true, &[]));
         let harm_col = format!("harm_caused_{resource}");
@@ -290,7 +321,7 @@ pub fn build(dir: &Path) -> Result<PathBuf, String> {
             }
         }
         if !harm.is_empty() {
-            figure!(figs, dir, "harm".into(), "Who harms whom",
+            figure!(figs, plots_dir, "harm".into(), "Who harms whom",
                 format!("Each point is a tenant: {resource} harm it caused (y) against harm it suffered (x), unit-seconds. Noisy neighbours stand high and to the left; the worst per model is labelled."),
                 (800, 460), |a| plots::scatter(a, "Harm caused vs harm suffered", &format!("harm suffered ({resource}-seconds)"), &format!("harm caused ({resource}-seconds)"), &harm, false, &labels));
         }
@@ -327,7 +358,7 @@ pub fn build(dir: &Path) -> Result<PathBuf, String> {
             let (grid, per) = plots::group_columns(grid, 48);
             let width = width * per as f64;
             let height = (120 + 14 * grid.len()).clamp(260, 720) as u32;
-            figure!(figs, dir, format!("heatmap_{}", m.replace(['/', ' '], "_")), format!("Node utilization: {m}"),
+            figure!(figs, plots_dir, format!("heatmap_{}", m.replace(['/', ' '], "_")), format!("Node utilization: {m}"),
                 format!("Hourly mean {resource} utilization of every node of model {m}; blank where the node was not held."),
                 (800, height), |a| plots::heatmap(a, &format!("{m}: {resource} utilization per node and hour"), &resource, &grid, width));
         }
@@ -354,7 +385,7 @@ pub fn build(dir: &Path) -> Result<PathBuf, String> {
         }
         if !picked.is_empty() {
             let height = (picked.len() * 170).max(300) as u32;
-            figure!(figs, dir, "tenant_series".into(), "Demand and delivered of chosen tenants",
+            figure!(figs, plots_dir, "tenant_series".into(), "Demand and delivered of chosen tenants",
                 format!("Hourly mean {resource} demand and delivered for the tenants that caused and suffered the most harm; a gap between the lines is throttling or interference."),
                 (800, height), |a| plots::series(a, &resource, &picked));
         }
@@ -390,13 +421,13 @@ pub fn build(dir: &Path) -> Result<PathBuf, String> {
         for (_, pts) in &mut per_model {
             pts.sort_by(|a, b| a.ratio.total_cmp(&b.ratio));
         }
-        figure!(figs, dir, "frontier".into(), "Planner frontier",
+        figure!(figs, plots_dir, "frontier".into(), "Planner frontier",
             "Violation rate (line, with its confidence band) against the oversubscription ratio for every value the planner evaluated; cost per tenant dashed on the right axis.",
             (800, 460), |a| plots::frontier(a, "Planner frontier", None, &per_model));
     }
 
     let html = page(
-        dir,
+        named,
         summary.as_ref(),
         pricing.as_ref(),
         plan.as_ref(),
@@ -405,7 +436,7 @@ pub fn build(dir: &Path) -> Result<PathBuf, String> {
         figs,
     );
     let path = dir.join("report.html");
-    write_atomic(&path, html.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    write_atomic(&path, html.as_bytes()).map_err(|e| e.to_string())?;
     Ok(path)
 }
 

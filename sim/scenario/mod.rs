@@ -467,9 +467,16 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, InputError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError::file(path, format!("cannot read the scenario: {e}")))?;
-        Self::parse(path, &text)
+        Self::parse(path, &Self::read(path)?)
+    }
+
+    /// Reads a scenario file's text: a regular file of at most [`crate::files::MAX_TEXT_BYTES`].
+    pub fn read(path: &Path) -> Result<String, InputError> {
+        crate::files::read_text(
+            path,
+            "cannot read the scenario",
+            crate::files::MAX_TEXT_BYTES,
+        )
     }
 
     /// Validates scenario `text`, read from `path` (which names errors and anchors the trace).

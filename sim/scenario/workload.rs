@@ -241,6 +241,9 @@ pub struct GeneratorSpec {
     pub days: f64,
     /// Tenant classes.
     pub populations: Vec<Population>,
+    /// Line and column of the first population's `count`, where an empty population is
+    /// reported.
+    pub count_at: (usize, usize),
 }
 
 /// A linear map from message-queue traffic features to resource demand (DESIGN.md 3.3).
@@ -682,6 +685,20 @@ impl Checker<'_> {
                 name,
             });
         }
-        Ok(GeneratorSpec { days, populations })
+        let first = &g.tenants[0].count;
+        if populations
+            .iter()
+            .all(|p| p.count == 0 && p.churn.is_none())
+        {
+            return Err(self.err(
+                first.span(),
+                "the generated population is empty: every `count` is 0 and no population has `churn`; expected a count of at least 1",
+            ));
+        }
+        Ok(GeneratorSpec {
+            days,
+            populations,
+            count_at: crate::error::line_column(self.text, first.span().start),
+        })
     }
 }
