@@ -337,8 +337,9 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
 
 /// `harm.csv`: who harmed whom (DESIGN.md 4.6), one row per model, harmer, victim and
 /// resource with some harm, in model order, then harmer and victim in tenant order, then
-/// resource order; self-harm rows have the harmer as victim. The amounts are the victim's
-/// interference loss attributed to the harmer, in unit-seconds.
+/// resource order; self-harm rows have the harmer as victim, and a victim's row of harmers
+/// not listed (past `[limits] max_harm_pairs`) has harmer `*` and comes last. The amounts are
+/// the victim's interference loss attributed to the harmer, in unit-seconds.
 pub fn harm_csv(s: &Scenario, run: &RunResult) -> String {
     let mut w = csv::Writer::from_writer(vec![]);
     w.write_record(["model", "harmer", "victim", "resource", "amount"])
@@ -347,9 +348,13 @@ pub fn harm_csv(s: &Scenario, run: &RunResult) -> String {
         for p in &m.harm {
             for (res, &amount) in s.resources.iter().zip(&p.amount) {
                 if amount > 0.0 {
+                    let harmer = match p.harmer {
+                        crate::engine::HARM_OTHERS => "*",
+                        h => run.tenants.ids[h as usize].as_str(),
+                    };
                     w.write_record([
                         m.name.as_str(),
-                        run.tenants.ids[p.harmer as usize].as_str(),
+                        harmer,
                         run.tenants.ids[p.victim as usize].as_str(),
                         res.name.as_str(),
                         &num(amount),

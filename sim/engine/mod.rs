@@ -125,7 +125,7 @@ use std::collections::{BinaryHeap, HashMap};
 use overbook_models::catalog::{cheapest_cover, NoCover};
 use rayon::prelude::*;
 
-pub use harm::HarmPair;
+pub use harm::{HarmPair, OTHERS as HARM_OTHERS};
 pub use model::{ModelResult, ModelTotals, NodeStats, TenantStats, SERIES_BUCKETS};
 
 use crate::error::InputError;
@@ -403,7 +403,7 @@ pub fn run_observed<S: Source + ?Sized>(
         return Err(InputError::file(source.path(), "the trace has no rows"));
     }
     let start = source.time();
-    if start.abs() > MAX_TIME_SECONDS {
+    if start.unsigned_abs() > MAX_TIME_SECONDS as u64 {
         return Err(InputError::at(
             source.path(),
             source.row().line as usize,
@@ -415,16 +415,6 @@ pub fn run_observed<S: Source + ?Sized>(
     // steps walked one by one (a stretch with no tenant present is jumped over)
     let mut walked = 0u64;
     loop {
-        walked += 1;
-        if walked > scenario.limits.max_steps {
-            return Err(InputError::file(
-                source.path(),
-                format!(
-                    "the run walks more than {} steps of {step} s ([limits] max_steps); use a longer step or raise the limit",
-                    scenario.limits.max_steps
-                ),
-            ));
-        }
         // within MAX_STEPS of a start within MAX_TIME_SECONDS, by steps of at most
         // MAX_STEP_SECONDS: no overflow
         debug_assert!(k < MAX_STEPS && step <= crate::scenario::MAX_STEP_SECONDS);
@@ -554,6 +544,16 @@ pub fn run_observed<S: Source + ?Sized>(
             // the departures left: nothing is held past the last tenant
             break;
         }
+        walked += 1;
+        if walked > scenario.limits.max_steps {
+            return Err(InputError::file(
+                source.path(),
+                format!(
+                    "the run walks more than {} steps of {step} s ([limits] max_steps); use a longer step or raise the limit",
+                    scenario.limits.max_steps
+                ),
+            ));
+        }
         let ctx = StepCtx {
             k,
             t,
@@ -599,7 +599,7 @@ pub fn run_observed<S: Source + ?Sized>(
                 }
                 k = next;
             }
-        } else if k >= MAX_STEPS {
+        } else if k >= MAX_STEPS && (more || !present.is_empty()) {
             return Err(InputError::file(
                 source.path(),
                 format!(

@@ -18,7 +18,7 @@ use overbook_models::predictor::Predictor;
 use overbook_models::resource::{Isolation, Resource, ResourceKind};
 use overbook_models::sharing;
 
-use super::harm::{self, HarmPair, HarmPairs};
+use super::harm::{HarmPair, HarmPairs};
 use super::memory::Memory;
 
 mod by_tenant;
@@ -180,7 +180,9 @@ pub struct ModelResult {
     /// [`SERIES_BUCKETS`] buckets, so the series' memory does not grow with the run.
     pub bucket_hours: usize,
     /// Who harmed whom: per (harmer, victim) pair that occurred, in that order, the victim's
-    /// loss attributed to the harmer (DESIGN.md 4.6), self-harm included (harmer = victim).
+    /// loss attributed to the harmer (DESIGN.md 4.6), self-harm included (harmer = victim),
+    /// and past `[limits] max_harm_pairs` pairs, each victim's harm from the harmers not
+    /// listed (harmer [`super::harm::OTHERS`], last).
     pub harm: Vec<HarmPair>,
 }
 
@@ -423,10 +425,12 @@ const ALONE: usize = 1;
 const DELIVERED: usize = 2;
 /// Per tenant and resource, the sums that are zero in most steps, kept apart so that the step
 /// loop's working set stays small (a zero is not added: the sums are the same).
-type RareAcc = [f64; 3];
+type RareAcc = [f64; 4];
 const LOSS: usize = 0;
 const THROTTLED: usize = 1;
 const CAUSED: usize = 2;
+/// The part of its loss a tenant's own excess caused (in `LOSS` and in `CAUSED` both).
+const SELF: usize = 3;
 
 /// Per tenant, the scalar [`TenantStats`] sums that every accounted step changes or may
 /// change, and nothing else: the accounting walks this every step, so it is kept small (32
@@ -582,6 +586,10 @@ pub struct ModelRun {
     /// Per tenant, whether an entry of it is down this step because of a neighbour (set by the
     /// node step, read and cleared by the accounting).
     outage: Vec<bool>,
+    /// Per tenant and resource, `u * r + q`: the alone allotment of its entries that are down
+    /// this step because of a neighbour (the outage's part of its loss, which is not the loss
+    /// cause's), set with `outage` and cleared with it.
+    outage_loss: Vec<f64>,
     /// Per tenant, whether it has exactly one entry (kept only with the fast paths): such a
     /// tenant is accounted by its node's step, right after the node has shared its capacity,
     /// and the tenant pass skips it ([`ModelRun::account_tenants`]).
@@ -702,6 +710,7 @@ impl ModelRun {
             acc: vec![],
             books: vec![],
             outage: vec![],
+            outage_loss: vec![],
             solo: vec![],
             solo_count: 0,
             racc: vec![],
@@ -731,7 +740,7 @@ impl ModelRun {
             check,
             fast,
             violations: vec![],
-            harm: HarmPairs::new(r),
+            harm: HarmPairs::new(r, scenario.limits.max_harm_pairs as usize),
             limits: scenario.limits,
             error: None,
             by_tenant: ByTenant::default(),
@@ -848,9 +857,10 @@ impl ModelRun {
             self.acc.resize(nt, TenantAcc::default());
             self.books.resize(nt, TenantBooks::default());
             self.outage.resize(nt, false);
+            self.outage_loss.resize(nt * r, 0.0);
             self.solo.resize(nt, false);
             self.racc.resize(nt * r, [0.0; 3]);
-            self.rare.resize(nt * r, [0.0; 3]);
+            self.rare.resize(nt * r, [0.0; 4]);
             self.step_sa.resize(nt * r, [0.0; 2]);
             self.node_rho.resize(nt, 0.0);
             self.tenant_entries.resize(nt, vec![]);
@@ -1185,6 +1195,7 @@ impl ModelRun {
         e.peak[j * r..(j + 1) * r].fill(0.0);
         // the new entry's caps are computed at the node's next step
         self.nodes.acc[n].cap_epoch = UNKNOWN;
+        self.harm.forget(n);
         for (a, &s) in self.nodes.alloc[n * r..(n + 1) * r].iter_mut().zip(size) {
             *a += s;
         }
@@ -1498,6 +1509,7 @@ impl ModelRun {
                 .position(|&x| x as usize == j)
             {
                 self.flush_cost(n);
+                self.harm.forget(n);
                 let local = &mut self.nodes.entries[n];
                 local.slot.remove(p);
                 local.tenant.remove(p);
@@ -1725,8 +1737,18 @@ impl ModelRun {
                     for i in 0..m {
                         self.rare[eu[i] as usize * r + q][CAUSED] += sc.caused[i];
                     }
+                    self_harm(
+                        &mut self.rare,
+                        r,
+                        q,
+                        eu,
+                        &sc.col_x,
+                        &sc.col_a,
+                        &sc.caused,
+                        loss,
+                    );
                     self.harm
-                        .attribute(q, eu, &sc.col_x, &sc.col_a, &sc.caused, loss);
+                        .attribute(n, q, eu, &sc.col_x, &sc.col_a, &sc.caused, loss);
                 }
                 let mut sum = 0.0;
                 for i in 0..m {
@@ -1751,7 +1773,11 @@ impl ModelRun {
                         // an outage's loss goes to those blamed for it
                         for &(v, f) in &self.ents.blame[j] {
                             self.rare[v as usize * r + q][CAUSED] += s * f;
-                            self.harm.add(v, eu[i], q, s * f);
+                            if v == eu[i] {
+                                self.rare[u * r + q][SELF] += s * f;
+                            } else {
+                                self.harm.add(v, eu[i], q, s * f);
+                            }
                         }
                     }
                 }
@@ -1793,7 +1819,12 @@ impl ModelRun {
             let sc = &self.sc;
             for i in 0..m {
                 if sc.down[i] && !self.ents.self_outage[ents[i] as usize] {
-                    self.outage[eu[i] as usize] = true;
+                    let u = eu[i] as usize;
+                    self.outage[u] = true;
+                    // what the entry would have had: the outage's part of the tenant's loss
+                    for q in 0..r {
+                        self.outage_loss[u * r + q] += sc.sx[q * m + i];
+                    }
                 }
             }
         }
@@ -2364,20 +2395,27 @@ impl ModelRun {
             self.totals.latency_max = at_least(self.totals.latency_max, a.latency_max);
         }
         self.racc.resize(nt * r, [0.0; 3]);
-        self.rare.resize(nt * r, [0.0; 3]);
+        self.rare.resize(nt * r, [0.0; 4]);
         self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
-        let pairs = std::mem::take(&mut self.harm).into_sorted(dt);
-        let mut by_tenant = harm::per_tenant(&pairs, nt, r).into_iter();
-        let stats = self
+        let mut pairs = std::mem::take(&mut self.harm).into_sorted(dt);
+        let stats: Vec<TenantStats> = self
             .acc
             .iter()
             .zip(&self.books)
             .zip(self.racc.chunks_exact(r.max(1)))
             .zip(self.rare.chunks_exact(r.max(1)))
             .map(|(((a, b), res), rare)| {
-                let [to_others, from_others, own] = by_tenant.next().expect("one per tenant");
                 let field = |f: usize| res.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
                 let rare = |f: usize| rare.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
+                let own = rare(SELF);
+                // what is not its own doing was others' (at least 0 where sums round apart)
+                let others = |f: usize| {
+                    let all = rare(f);
+                    all.iter()
+                        .zip(&own)
+                        .map(|(&x, &o)| (x - o).max(0.0))
+                        .collect::<Vec<f64>>()
+                };
                 TenantStats {
                     steps: a.steps.into(),
                     demand: field(DEMAND),
@@ -2386,8 +2424,8 @@ impl ModelRun {
                     loss: rare(LOSS),
                     throttled: rare(THROTTLED),
                     caused: rare(CAUSED),
-                    caused_to_others: to_others,
-                    suffered_from_others: from_others,
+                    caused_to_others: others(CAUSED),
+                    suffered_from_others: others(LOSS),
                     self_harm: own,
                     violation_steps: a.violation_steps.into(),
                     loss_violation_steps: b.loss_violations,
@@ -2403,6 +2441,18 @@ impl ModelRun {
                 }
             })
             .collect();
+        // the pairs of tenants with themselves, from their self-harm, in (harmer, victim) order
+        // with the others
+        for (u, t) in stats.iter().enumerate() {
+            if t.self_harm.iter().any(|&x| x > 0.0) {
+                pairs.push(HarmPair {
+                    harmer: u as u32,
+                    victim: u as u32,
+                    amount: t.self_harm.clone(),
+                });
+            }
+        }
+        pairs.sort_by_key(|p| (p.harmer, p.victim));
         let tenant_hourly = self
             .series
             .chunks_exact(SERIES_BUCKETS)
@@ -2431,6 +2481,7 @@ struct Tally<'a, W> {
     rare: &'a mut [RareAcc],
     books: &'a mut [TenantBooks],
     outage: &'a mut [bool],
+    outage_loss: &'a mut [f64],
     slo: &'a [SloClass],
     /// Each tenant's SLO class, looked up only for a step that loses something or is
     /// inflated.
@@ -2457,6 +2508,7 @@ macro_rules! tally {
             rare: &mut $model.rare[..],
             books: &mut $model.books[..],
             outage: &mut $model.outage[..],
+            outage_loss: &mut $model.outage_loss[..],
             slo: &$model.slo[..],
             class: &$tenants.class[..],
             // sliced to the width, so that the per-resource loops check no bound
@@ -2514,7 +2566,17 @@ impl<W: Width> Tally<'_, W> {
                 let rare = &mut self.rare[u * r + q];
                 rare[LOSS] += loss;
                 rare[THROTTLED] += at_least(0.0, throttled);
-                loss_violated |= loss > self.slo[self.class[u]].max_loss * s + 1e-9 * (1.0 + s);
+                // the loss of the entries that are up: an outage is a cause of its own
+                let contention = if outage {
+                    loss - std::mem::replace(&mut self.outage_loss[u * r + q], 0.0)
+                } else {
+                    loss
+                };
+                loss_violated |=
+                    contention > self.slo[self.class[u]].max_loss * s + 1e-9 * (1.0 + s);
+            }
+            if outage {
+                self.outage_loss[u * r + q] = 0.0;
             }
             // s / spec as s times 1 / spec (0 for a spec of 0: no utilization)
             if self.compressible[q] {
@@ -2727,6 +2789,39 @@ fn entry_cap(spec: f64, sold: f64, capmul: f64, ncap: f64) -> f64 {
         ncap
     } else {
         spec * sold * capmul
+    }
+}
+
+/// Adds the self-harm of one contended node-resource-step (resource `q` of `r`) to each
+/// tenant's sums `rare`: a tenant whose entries (`tenant`, in tenant order, as a node keeps
+/// them) lost `sum (x_v - a_v)` and were blamed for `sum caused_h` of the step's loss `loss`
+/// did `lost * caused / loss` of it to itself (DESIGN.md 4.6's pairs with harmer = victim).
+#[allow(clippy::too_many_arguments)]
+fn self_harm(
+    rare: &mut [RareAcc],
+    r: usize,
+    q: usize,
+    tenant: &[u32],
+    x: &[f64],
+    a: &[f64],
+    caused: &[f64],
+    loss: f64,
+) {
+    if loss <= 0.0 {
+        return;
+    }
+    let mut i = 0;
+    while i < tenant.len() {
+        let u = tenant[i];
+        let (mut lost, mut blamed) = (0.0, 0.0);
+        while i < tenant.len() && tenant[i] == u {
+            lost += (x[i] - a[i]).max(0.0);
+            blamed += caused[i];
+            i += 1;
+        }
+        if lost > 0.0 && blamed > 0.0 {
+            rare[u as usize * r + q][SELF] += lost * (blamed / loss);
+        }
     }
 }
 

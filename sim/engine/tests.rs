@@ -175,6 +175,12 @@ restart_seconds = 60
     assert_eq!(a.outage_steps, 1);
     assert_eq!(a.violation_steps, a.outage_steps);
     assert_eq!(m.totals.outage_violation_steps, 1);
+    // the outage's loss is its own cause, not the loss cause: b lost nothing, a only by its
+    // outage
+    assert_eq!(
+        (a.loss_violation_steps, m.totals.loss_violation_steps),
+        (0, 0)
+    );
 }
 
 #[test]
@@ -1356,6 +1362,21 @@ fn a_gap_of_two_billion_steps_takes_no_time_and_one_past_the_step_count_is_an_er
     let e = trace_error(&limited, "time,tenant,cpu,spec_cpu\n0,a,1,2\n");
     assert!(
         e.contains("walks more than 1000 steps of 1 s ([limits] max_steps)"),
+        "{e}"
+    );
+    // a run of exactly max_steps steps is within it: rows at 0 and 1 with a hold of 1 s
+    // make 2 steps
+    let sc = sc.replace("hold_seconds = 1000000000", "hold_seconds = 1");
+    let two = format!("{sc}[limits]\nmax_steps = 2\n");
+    let (_, run) = run_text(&two, "time,tenant,cpu,spec_cpu\n0,a,1,2\n1,a,1,2\n");
+    assert_eq!(run.steps, 2);
+    // the smallest time: out of range, not a wrapped absolute value
+    let e = trace_error(
+        &two,
+        "time,tenant,cpu,spec_cpu\n-9223372036854775808,a,1,2\n",
+    );
+    assert!(
+        e.starts_with("t.csv:2:1: time -9223372036854775808 is out of range"),
         "{e}"
     );
 }

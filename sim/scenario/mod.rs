@@ -57,6 +57,7 @@ struct RawLimits {
     max_nodes_per_tenant: Option<S<i64>>,
     max_nodes_per_model: Option<S<i64>>,
     max_steps: Option<S<i64>>,
+    max_harm_pairs: Option<S<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -218,6 +219,9 @@ pub struct Limits {
     /// Most steps a run may walk (default 100,000,000); stretches with no tenant present are
     /// jumped over and do not count.
     pub max_steps: u64,
+    /// Most (harmer, victim) pairs of different tenants harm.csv lists per model (default
+    /// 1,000,000); past it, each victim's harm from the harmers not listed is one row.
+    pub max_harm_pairs: u64,
 }
 
 impl Default for Limits {
@@ -226,6 +230,7 @@ impl Default for Limits {
             max_nodes_per_tenant: 10_000,
             max_nodes_per_model: 10_000_000,
             max_steps: 100_000_000,
+            max_harm_pairs: 1_000_000,
         }
     }
 }
@@ -701,6 +706,9 @@ impl Checker<'_> {
         }
         if let Some(v) = &raw.max_steps {
             limits.max_steps = self.count(v, "max_steps", 1)? as u64;
+        }
+        if let Some(v) = &raw.max_harm_pairs {
+            limits.max_harm_pairs = self.count(v, "max_harm_pairs", 0)? as u64;
         }
         Ok(limits)
     }
