@@ -173,8 +173,10 @@ pub fn run_once(s: &Scenario, seed: u64, rep: usize) -> Result<RunResult, InputE
 
 /// A block bootstrap of whole days: the trace's days drawn with replacement (as many as it
 /// has) and laid end to end; tenants keep their ids, so a tenant present on consecutive drawn
-/// days stays one tenant. Each tenant's first row in a day carries its spec and class, so any
-/// day can stand first. Holds the trace in memory.
+/// days stays one tenant. Each tenant's first row in a day carries its spec (per resource,
+/// the latest value its rows gave up to there; a resource they never give stays empty, for
+/// the scenario's `default_spec`) and class, so any day can stand first. Holds the trace in
+/// memory.
 pub fn bootstrap_days(source: &mut dyn Source, seed: u64) -> Result<VecSource, InputError> {
     use rand::Rng;
     use std::collections::HashMap;
@@ -193,16 +195,21 @@ pub fn bootstrap_days(source: &mut dyn Source, seed: u64) -> Result<VecSource, I
             by_day.resize(day + 1, vec![]);
             seen_today.clear();
         }
-        if !row.spec.iter().any(|x| x.is_nan()) {
-            spec.insert(row.tenant.clone(), row.spec.clone());
+        // what the tenant's rows have given so far, resource by resource (NaN: nothing yet,
+        // so the scenario's `default_spec` applies there, as on the trace's own first row)
+        let known = spec
+            .entry(row.tenant.clone())
+            .or_insert_with(|| vec![f64::NAN; row.spec.len()]);
+        for (k, &s) in known.iter_mut().zip(&row.spec) {
+            if !s.is_nan() {
+                *k = s;
+            }
         }
         if !row.class.is_empty() {
             class.insert(row.tenant.clone(), row.class.clone());
         }
         if seen_today.insert(row.tenant.clone(), ()).is_none() {
-            if let Some(s) = spec.get(&row.tenant) {
-                row.spec.clone_from(s);
-            }
+            row.spec.clone_from(known);
             if let Some(c) = class.get(&row.tenant) {
                 row.class.clone_from(c);
             }
@@ -360,6 +367,34 @@ mod tests {
                 (slot as i64 * 86400, slot as i64 * 86400 + 43200)
             );
         }
+    }
+
+    #[test]
+    fn bootstrap_carries_a_partial_spec_to_every_day() {
+        // six days of one tenant, one row a day, with spec_cpu on its first row only and no
+        // spec_disk at all (the scenario's default_spec gives it): every day's first row must
+        // carry cpu 4 and leave disk empty, whichever day is drawn first
+        let rows: Vec<Row> = (0..6)
+            .map(|d| Row {
+                time: d * 86400,
+                tenant: b"a".to_vec(),
+                demand: vec![d as f64, 1.0],
+                spec: vec![if d == 0 { 4.0 } else { f64::NAN }, f64::NAN],
+                line: d as u64 + 2,
+                ..Row::default()
+            })
+            .collect();
+        let mut src = VecSource::new("t.csv", rows, vec![true, false]);
+        let mut boot = bootstrap_days(&mut src, 9).unwrap();
+        let mut later_day_first = false;
+        while boot.advance().unwrap() {
+            let row = boot.row();
+            assert_eq!(row.spec[0], 4.0, "line {}", row.line);
+            assert!(row.spec[1].is_nan());
+            later_day_first |= row.line > 2;
+        }
+        // the draw put a day other than the first somewhere (else the test proves nothing)
+        assert!(later_day_first);
     }
 
     #[test]
