@@ -741,7 +741,8 @@ pub fn plan_outputs(s: &Scenario, plans: &[crate::plan::ModelPlan]) -> (String, 
                 100.0 * p.mean(|f| f.savings),
                 plan.method,
                 plan.points.len()
-            ),
+            )
+            .and_then(|()| writeln!(text, "  why: {}", plan.reason)),
             None => writeln!(
                 text,
                 "{}: no value of {} meets the target [{}; {} values evaluated]",
