@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use crate::engine::{ModelResult, RunResult, TenantStats};
-use crate::scenario::Scenario;
+use crate::scenario::{ModelKind, ModelSpec, Scenario};
 
 pub use crate::files::write_atomic;
 
@@ -544,8 +544,55 @@ pub fn predictions_table(p: &crate::predict::PredictResult) -> String {
     out
 }
 
+/// What `overbook compare` warns about, one line each, for the scenario `s` as the scenario
+/// file gives it (before its models become variants, which keep their model's warm-up):
+/// predictors that cannot differ because a model has no warm-up (every tenant is cold when
+/// it is first placed, and a cold tenant is sized by its limit whatever the predictor), and
+/// models accounted over different windows (a warm-up is not accounted; the window starts at
+/// the first step at or after it).
+pub fn compare_warnings(s: &Scenario) -> Vec<String> {
+    let mut out = vec![];
+    let by_limit = |q: &&overbook_models::expr::Call| matches!(q.name.as_str(), "limit" | "spec");
+    let other: Vec<String> = s
+        .compare
+        .1
+        .iter()
+        .filter(|q| !by_limit(q))
+        .map(|q| q.to_string())
+        .collect();
+    let cold: Vec<&str> = s
+        .models
+        .iter()
+        .filter(|m| m.warmup_seconds == 0)
+        .map(|m| m.name.as_str())
+        .collect();
+    if !other.is_empty() && !cold.is_empty() {
+        out.push(format!(
+            "predictors cannot differ in {}: with no warm-up (warmup_seconds = 0) every tenant is cold when it is placed, so {} sizes it by its limit as `limit` does (only a tenant that comes back after leaving has a history); set warmup_seconds to profile tenants first",
+            cold.join(", "),
+            other.join(", ")
+        ));
+    }
+    // warm-ups and steps are not negative; the first step at or after the warm-up
+    let from = |m: &ModelSpec| (m.warmup_seconds + s.step - 1) / s.step * s.step;
+    if s.models.iter().any(|m| from(m) != from(&s.models[0])) {
+        let windows: Vec<String> = s
+            .models
+            .iter()
+            .map(|m| format!("{} from {} s", m.name, from(m)))
+            .collect();
+        out.push(format!(
+            "models are accounted over different windows ({}, after their warm-ups): their figures cover different steps",
+            windows.join(", ")
+        ));
+    }
+    out
+}
+
 /// `placers.csv` and the table of `overbook compare`: one row per model variant
-/// (`model`, `placer`, `predictor`, from the variant's name `model/placer/predictor`).
+/// (`model`, `placer`, `predictor`, from the variant's name `model/placer/predictor`). A
+/// dedicated model places nothing on shared nodes: its rows name no placer (an empty cell,
+/// a dash in the table).
 pub fn compare_outputs(s: &Scenario, run: &RunResult) -> (String, String) {
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
     let mut header: Vec<String> = ["model", "placer", "predictor", "nodes", "node_hours"]
@@ -573,9 +620,14 @@ pub fn compare_outputs(s: &Scenario, run: &RunResult) -> (String, String) {
     for m in &run.models {
         let f = figures(s, run, m);
         let model = m.name.split('/').next().unwrap_or(&m.name);
+        let placer = if m.kind == ModelKind::Dedicated {
+            ""
+        } else {
+            m.placer.as_str()
+        };
         let mut row = vec![
             model.to_string(),
-            m.placer.clone(),
+            placer.to_string(),
             m.predictor.clone(),
             f.nodes_peak.to_string(),
             num(f.node_hours),
@@ -591,7 +643,7 @@ pub fn compare_outputs(s: &Scenario, run: &RunResult) -> (String, String) {
             table,
             "{:<14} {:<22} {:<24} {:>5} {:>7.1}% {:>7.2}% {:>7.2}% {:>9.2}",
             model,
-            m.placer,
+            if placer.is_empty() { "-" } else { placer },
             m.predictor,
             f.nodes_peak,
             100.0 * f.utilization[0],
@@ -1028,6 +1080,25 @@ target_margin = 0.2
         // cpu 6 x 0.75 / 100 = 0.045, memory 6 x 0.25 / 400 = 0.00375
         let p = prices(&s, 6.0, 0.0, &[100.0, 400.0]);
         assert!((p[0].0 - 0.045).abs() < 1e-12 && (p[1].0 - 0.00375).abs() < 1e-12);
+    }
+
+    #[test]
+    fn compare_warns_of_windows_from_the_first_accounted_step() {
+        // steps of 300 s: a warm-up of 100 s or 300 s is accounted from the step at 300 s,
+        // one of 0 s from 0 s; 100 and 200 s share the window (from 300 s) and are not warned
+        let scenario = |warmups: [i64; 2]| {
+            let text = format!(
+                "step_seconds = 300\n[[resources]]\nname = \"cpu\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1\ncapacity = {{ cpu = 4 }}\n[workload]\ntrace = \"t.csv\"\n[models.shared]\nwarmup_seconds = {}\n[models.dedicated]\nwarmup_seconds = {}\n",
+                warmups[0], warmups[1]
+            );
+            Scenario::parse(Path::new("s.toml"), &text).unwrap()
+        };
+        assert_eq!(
+            compare_warnings(&scenario([0, 100])),
+            ["models are accounted over different windows (shared from 0 s, dedicated from 300 s, after their warm-ups): their figures cover different steps"]
+        );
+        assert!(compare_warnings(&scenario([100, 200])).is_empty());
+        assert!(compare_warnings(&scenario([300, 100])).is_empty());
     }
 
     #[test]

@@ -78,3 +78,67 @@ fn plan_does_not_oversell_for_a_gain_within_the_noise() {
         "{csv}"
     );
 }
+
+#[test]
+fn compare_warns_when_predictors_cannot_differ_and_windows_differ() {
+    let dir = super::quickstart_dir();
+    append(
+        dir.path(),
+        "quickstart.toml",
+        "\n[compare]\nplacers = [\"first-fit\"]\npredictors = [\"limit\", \"peak\"]\n",
+    );
+    let o = overbook(dir.path(), &["compare", "quickstart.toml", "--out", "c"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning: ")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].starts_with(
+            "warning: predictors cannot differ in shared, containerized, dedicated: with no warm-up"
+        ),
+        "{err}"
+    );
+    // no placer for the dedicated rows: a dash in the table, an empty cell in placers.csv
+    let stdout = text(&o.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("dedicated      -       ")),
+        "{stdout}"
+    );
+    let csv = std::fs::read_to_string(dir.path().join("c/placers.csv")).unwrap();
+    let dedicated: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.starts_with("dedicated,"))
+        .collect();
+    assert_eq!(dedicated.len(), 2, "{csv}");
+    assert!(
+        dedicated[0].starts_with("dedicated,,limit,")
+            && dedicated[1].starts_with("dedicated,,peak,")
+    );
+    assert!(csv.contains("\nshared,first-fit,peak,"), "{csv}");
+
+    // a warm-up of an hour in the shared model: its tenants can be sized by their history,
+    // and it is accounted from 3600 s while the others are from 0 s
+    let path = dir.path().join("quickstart.toml");
+    let s = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        s.replace(
+            "[models.shared]\n",
+            "[models.shared]\nwarmup_seconds = 3600\n",
+        ),
+    )
+    .unwrap();
+    let o = overbook(dir.path(), &["compare", "quickstart.toml", "--out", "c"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("warning: predictors cannot differ in containerized, dedicated: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: models are accounted over different windows (shared from 3600 s, containerized from 0 s, dedicated from 0 s, after their warm-ups)"),
+        "{err}"
+    );
+}
