@@ -832,6 +832,18 @@ fn prices(s: &Scenario, cost: f64, revenue: f64, spec_hours: &[f64]) -> Vec<(f64
         .collect()
 }
 
+/// The printed margin of tenants that brought `revenue` at margin `rate`: a percentage, or
+/// why there is none (no list prices set, or no revenue at them) rather than "0.0%".
+fn margin_words(revenue: f64, rate: f64, listed: bool) -> String {
+    if !listed {
+        "no list prices set ([cost] price), so no revenue or margin".to_string()
+    } else if revenue <= 0.0 {
+        "margin: no revenue at the list prices".to_string()
+    } else {
+        format!("margin {:.1}%", 100.0 * rate)
+    }
+}
+
 /// `pricing.csv` (per model: all tenants, then each SLO class) and the printed pricing lines.
 pub fn pricing(s: &Scenario, run: &RunResult) -> (String, String) {
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
@@ -852,6 +864,8 @@ pub fn pricing(s: &Scenario, run: &RunResult) -> (String, String) {
     let mut w = csv::Writer::from_writer(vec![]);
     w.write_record(&header).expect("in memory");
     let nres = names.len();
+    // whether `[cost] price` sets any list price: without, there is no revenue and no margin
+    let listed = s.cost.price.iter().any(|&p| p > 0.0);
     let mut text = format!("pricing (target margin {:.0}%):\n", 100.0 * s.target_margin);
     for m in &run.models {
         let node_cost: f64 = m.nodes.iter().map(|n| n.cost).sum();
@@ -914,13 +928,15 @@ pub fn pricing(s: &Scenario, run: &RunResult) -> (String, String) {
                     .collect();
                 let _ = write!(
                     text,
-                    "  {:<14} break-even per unit of spec-hour: {}; margin {:.1}%",
+                    "  {:<14} break-even per unit of spec-hour: {}; {}",
                     m.name,
                     list.join(", "),
-                    100.0 * rate
+                    margin_words(revenue, rate, listed)
                 );
-            } else {
+            } else if listed && revenue > 0.0 {
                 class_margins.push(format!("{name} {:.1}%", 100.0 * rate));
+            } else if listed {
+                class_margins.push(format!("{name} without revenue"));
             }
         }
         if !class_margins.is_empty() {
@@ -1099,6 +1115,22 @@ target_margin = 0.2
         );
         assert!(compare_warnings(&scenario([100, 200])).is_empty());
         assert!(compare_warnings(&scenario([300, 100])).is_empty());
+    }
+
+    #[test]
+    fn margins_without_list_prices_are_not_zero_percent() {
+        // no list price: no revenue, so no margin rate (not "0.0%"); with prices, a cost of 6
+        // against a revenue of 8 is a margin of 2 / 8 = 25.0%
+        let none = margin_words(0.0, 0.0, false);
+        assert_eq!(
+            none,
+            "no list prices set ([cost] price), so no revenue or margin"
+        );
+        assert_eq!(
+            margin_words(0.0, 0.0, true),
+            "margin: no revenue at the list prices"
+        );
+        assert_eq!(margin_words(8.0, (8.0 - 6.0) / 8.0, true), "margin 25.0%");
     }
 
     #[test]

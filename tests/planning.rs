@@ -142,3 +142,32 @@ fn compare_warns_when_predictors_cannot_differ_and_windows_differ() {
         "{err}"
     );
 }
+
+#[test]
+fn pricing_without_list_prices_says_so() {
+    // the PlanetLab example sets no [cost] price: the printed pricing says so instead of
+    // "margin 0.0%"
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["planetlab.toml", "planetlab-trace.csv.gz"] {
+        std::fs::copy(
+            root().join("scenarios/examples").join(f),
+            dir.path().join(f),
+        )
+        .unwrap();
+    }
+    let o = overbook(dir.path(), &["run", "planetlab.toml", "--out", "o"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("break-even"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    for l in lines {
+        assert!(
+            l.ends_with("; no list prices set ([cost] price), so no revenue or margin"),
+            "{l}"
+        );
+    }
+    assert!(!stdout.contains("margin 0.0%"), "{stdout}");
+}
