@@ -171,3 +171,66 @@ fn pricing_without_list_prices_says_so() {
     }
     assert!(!stdout.contains("margin 0.0%"), "{stdout}");
 }
+
+#[test]
+fn readme_describes_the_quickstart_noisy_tenant_as_its_trace_has_it() {
+    // the trace: tail-07-noisy (spec 6 cores, 24 GiB) never bursts: its cpu stays at or
+    // under 45% of spec (peak 2.675 cores), about 15% on average, its memory 51 to 61%
+    let trace = std::fs::read_to_string(root().join("scenarios/quickstart/trace.csv")).unwrap();
+    let rows: Vec<Vec<f64>> = trace
+        .lines()
+        .filter(|l| l.split(',').nth(1) == Some("tail-07-noisy"))
+        .map(|l| {
+            l.split(',')
+                .skip(2)
+                .take(2)
+                .map(|x| x.parse().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), 864);
+    let cpu_max = rows.iter().map(|r| r[0]).fold(0.0, f64::max) / 6.0;
+    let cpu_mean = rows.iter().map(|r| r[0]).sum::<f64>() / 864.0 / 6.0;
+    let mem_min = rows.iter().map(|r| r[1]).fold(f64::MAX, f64::min) / 24.0;
+    let mem_max = rows.iter().map(|r| r[1]).fold(0.0, f64::max) / 24.0;
+    assert!(
+        cpu_max < 0.45 && (0.14..0.16).contains(&cpu_mean),
+        "{cpu_max} {cpu_mean}"
+    );
+    assert!(mem_min > 0.51 && mem_max < 0.62, "{mem_min} {mem_max}");
+    // the run: in the containerized model it is the only tenant with outage steps (321)
+    let dir = super::quickstart_dir();
+    let o = overbook(dir.path(), &["run", "quickstart.toml", "-q", "--out", "o"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let tenants = std::fs::read_to_string(dir.path().join("o/tenants.csv")).unwrap();
+    let header: Vec<&str> = tenants.lines().next().unwrap().split(',').collect();
+    let outage = header.iter().position(|&h| h == "outage_steps").unwrap();
+    let out: Vec<(String, String)> = tenants
+        .lines()
+        .filter(|l| l.starts_with("containerized,"))
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[1].to_string(), c[outage].to_string())
+        })
+        .filter(|(_, steps)| steps != "0")
+        .collect();
+    assert_eq!(out, [("tail-07-noisy".to_string(), "321".to_string())]);
+    // its loss from others: tail-05, tail-08 and tail-11 cause the most, more than half
+    let harm = std::fs::read_to_string(dir.path().join("o/harm.csv")).unwrap();
+    let mut by_harmer: std::collections::BTreeMap<String, f64> = Default::default();
+    for l in harm.lines().filter(|l| l.starts_with("containerized,")) {
+        let c: Vec<&str> = l.split(',').collect();
+        if c[2] == "tail-07-noisy" && c[1] != c[2] {
+            *by_harmer.entry(c[1].to_string()).or_default() += c[4].parse::<f64>().unwrap();
+        }
+    }
+    let total: f64 = by_harmer.values().sum();
+    let mut ranked: Vec<(&String, &f64)> = by_harmer.iter().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(a.1));
+    let top: Vec<&str> = ranked[..3].iter().map(|(h, _)| h.as_str()).collect();
+    assert_eq!(top, ["tail-05", "tail-08", "tail-11"]);
+    assert!(ranked[..3].iter().map(|(_, &v)| v).sum::<f64>() > total / 2.0);
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.contains("never fires: it\nidles at about 15% of its CPU spec, never above 45%"));
+    assert!(readme.contains("chief victim, out for 321 of its steps"));
+}
