@@ -234,3 +234,72 @@ fn readme_describes_the_quickstart_noisy_tenant_as_its_trace_has_it() {
     assert!(readme.contains("never fires: it\nidles at about 15% of its CPU spec, never above 45%"));
     assert!(readme.contains("chief victim, out for 321 of its steps"));
 }
+
+/// A scenario of the dedicated model alone over `trace` (cpu and memory, spec from the trace),
+/// with `hold` added to its `[workload]`.
+fn dedicated_scenario(trace: &str, hold: &str) -> String {
+    format!(
+        "[[resources]]\nname = \"cpu\"\n[[resources]]\nname = \"memory\"\nkind = \"incompressible\"\n\
+         [[nodes]]\nname = \"server-16\"\nprice_per_hour = 0.8\ncapacity = {{ cpu = 16, memory = 128 }}\n\
+         [workload]\ntrace = \"{trace}\"\n{hold}\n[models.dedicated]\n"
+    )
+}
+
+#[test]
+fn jittered_samples_are_not_churn() {
+    // 7 Bitbrains VMs over 12 hours, sampled every ~300 s (gaps of 299, 301 and 307 s among
+    // them): in each VM one gap of 301 s moves its samples across a step boundary, leaving
+    // a step without a sample; six lose 3 or 4 samples (gaps of 600 s), and VM 23 is silent
+    // for 900 s once. With a one-step hold every such gap was a departure and a new arrival
+    // on new machines: 35 dedicated covers (1 + 5, 1 + 5, 4 x (1 + 4), 1 + 2). The default hold
+    // follows each VM's sampling: jittered, it holds a VM for two intervals (600 s), so
+    // each VM keeps one cover, and VM 23, silent for three intervals, comes back on a second
+    let dir = tempfile::tempdir().unwrap();
+    let o = overbook(
+        dir.path(),
+        &[
+            "import",
+            "bitbrains",
+            root()
+                .join("tests/fixtures/bitbrains/jittered.csv.gz")
+                .to_str()
+                .unwrap(),
+            "--out",
+            "t.csv",
+            "--resources",
+            "cpu,memory",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let covers = |name: &str, hold: &str| -> (usize, Vec<String>) {
+        std::fs::write(dir.path().join(name), dedicated_scenario("t.csv", hold)).unwrap();
+        let out = dir.path().join(name.replace(".toml", ""));
+        let o = overbook(
+            dir.path(),
+            &["run", name, "-q", "--out", out.to_str().unwrap()],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let nodes = std::fs::read_to_string(out.join("nodes.csv")).unwrap();
+        let tenants = std::fs::read_to_string(out.join("tenants.csv")).unwrap();
+        let steps = tenants
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let c: Vec<&str> = l.split(',').collect();
+                format!("{} {}", c[1], c[4])
+            })
+            .collect();
+        (nodes.lines().count() - 1, steps)
+    };
+    let (default, steps) = covers("default.toml", "");
+    assert_eq!(default, 8);
+    // 12 hours are 144 steps; a jittered VM is held one more step after its last sample
+    // (600 s after it); VM 23 is held through the first step of its 900 s silence and is
+    // absent from the second, departed, so it has one step fewer
+    assert_eq!(
+        steps,
+        ["20 145", "193 145", "91 145", "88 145", "83 145", "69 145", "23 144"]
+    );
+    let (one_step, _) = covers("one-step.toml", "hold_seconds = 300");
+    assert_eq!(one_step, 35);
+}
