@@ -467,6 +467,9 @@ fn run(cli: Cli) -> Result<()> {
             threads,
         } => {
             let mut s = Scenario::load(&scenario)?;
+            for warning in output::compare_warnings(&s) {
+                eprintln!("warning: {warning}");
+            }
             let variants = s.compare_variants();
             s.models = variants;
             let dir = output_dir(&s, out);

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use crate::engine::{ModelResult, RunResult, TenantStats};
-use crate::scenario::Scenario;
+use crate::scenario::{ModelKind, ModelSpec, Scenario};
 
 pub use crate::files::write_atomic;
 
@@ -549,8 +549,55 @@ pub fn predictions_table(p: &crate::predict::PredictResult) -> String {
     out
 }
 
+/// What `overbook compare` warns about, one line each, for the scenario `s` as the scenario
+/// file gives it (before its models become variants, which keep their model's warm-up):
+/// predictors that cannot differ because a model has no warm-up (every tenant is cold when
+/// it is first placed, and a cold tenant is sized by its limit whatever the predictor), and
+/// models accounted over different windows (a warm-up is not accounted; the window starts at
+/// the first step at or after it).
+pub fn compare_warnings(s: &Scenario) -> Vec<String> {
+    let mut out = vec![];
+    let by_limit = |q: &&overbook_models::expr::Call| matches!(q.name.as_str(), "limit" | "spec");
+    let other: Vec<String> = s
+        .compare
+        .1
+        .iter()
+        .filter(|q| !by_limit(q))
+        .map(|q| q.to_string())
+        .collect();
+    let cold: Vec<&str> = s
+        .models
+        .iter()
+        .filter(|m| m.warmup_seconds == 0)
+        .map(|m| m.name.as_str())
+        .collect();
+    if !other.is_empty() && !cold.is_empty() {
+        out.push(format!(
+            "predictors cannot differ in {}: with no warm-up (warmup_seconds = 0) every tenant is cold when it is placed, so {} sizes it by its limit as `limit` does (only a tenant that comes back after leaving has a history); set warmup_seconds to profile tenants first",
+            cold.join(", "),
+            other.join(", ")
+        ));
+    }
+    // warm-ups and steps are not negative; the first step at or after the warm-up
+    let from = |m: &ModelSpec| (m.warmup_seconds + s.step - 1) / s.step * s.step;
+    if s.models.iter().any(|m| from(m) != from(&s.models[0])) {
+        let windows: Vec<String> = s
+            .models
+            .iter()
+            .map(|m| format!("{} from {} s", m.name, from(m)))
+            .collect();
+        out.push(format!(
+            "models are accounted over different windows ({}, after their warm-ups): their figures cover different steps",
+            windows.join(", ")
+        ));
+    }
+    out
+}
+
 /// `placers.csv` and the table of `overbook compare`: one row per model variant
-/// (`model`, `placer`, `predictor`, from the variant's name `model/placer/predictor`).
+/// (`model`, `placer`, `predictor`, from the variant's name `model/placer/predictor`). A
+/// dedicated model places nothing on shared nodes: its rows name no placer (an empty cell,
+/// a dash in the table).
 pub fn compare_outputs(s: &Scenario, run: &RunResult) -> (String, String) {
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
     let mut header: Vec<String> = ["model", "placer", "predictor", "nodes", "node_hours"]
@@ -578,9 +625,14 @@ pub fn compare_outputs(s: &Scenario, run: &RunResult) -> (String, String) {
     for m in &run.models {
         let f = figures(s, run, m);
         let model = m.name.split('/').next().unwrap_or(&m.name);
+        let placer = if m.kind == ModelKind::Dedicated {
+            ""
+        } else {
+            m.placer.as_str()
+        };
         let mut row = vec![
             model.to_string(),
-            m.placer.clone(),
+            placer.to_string(),
             m.predictor.clone(),
             f.nodes_peak.to_string(),
             num(f.node_hours),
@@ -596,7 +648,7 @@ pub fn compare_outputs(s: &Scenario, run: &RunResult) -> (String, String) {
             table,
             "{:<14} {:<22} {:<24} {:>5} {:>7.1}% {:>7.2}% {:>7.2}% {:>9.2}",
             model,
-            m.placer,
+            if placer.is_empty() { "-" } else { placer },
             m.predictor,
             f.nodes_peak,
             100.0 * f.utilization[0],
@@ -746,7 +798,8 @@ pub fn plan_outputs(s: &Scenario, plans: &[crate::plan::ModelPlan]) -> (String, 
                 100.0 * p.mean(|f| f.savings),
                 plan.method,
                 plan.points.len()
-            ),
+            )
+            .and_then(|()| writeln!(text, "  why: {}", plan.reason)),
             None => writeln!(
                 text,
                 "{}: no value of {} meets the target [{}; {} values evaluated]",
@@ -784,6 +837,18 @@ fn prices(s: &Scenario, cost: f64, revenue: f64, spec_hours: &[f64]) -> Vec<(f64
         .collect()
 }
 
+/// The printed margin of tenants that brought `revenue` at margin `rate`: a percentage, or
+/// why there is none (no list prices set, or no revenue at them) rather than "0.0%".
+fn margin_words(revenue: f64, rate: f64, listed: bool) -> String {
+    if !listed {
+        "no list prices set ([cost] price), so no revenue or margin".to_string()
+    } else if revenue <= 0.0 {
+        "margin: no revenue at the list prices".to_string()
+    } else {
+        format!("margin {:.1}%", 100.0 * rate)
+    }
+}
+
 /// `pricing.csv` (per model: all tenants, then each SLO class) and the printed pricing lines.
 pub fn pricing(s: &Scenario, run: &RunResult) -> (String, String) {
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
@@ -804,6 +869,8 @@ pub fn pricing(s: &Scenario, run: &RunResult) -> (String, String) {
     let mut w = csv::Writer::from_writer(vec![]);
     w.write_record(&header).expect("in memory");
     let nres = names.len();
+    // whether `[cost] price` sets any list price: without, there is no revenue and no margin
+    let listed = s.cost.price.iter().any(|&p| p > 0.0);
     let mut text = format!("pricing (target margin {:.0}%):\n", 100.0 * s.target_margin);
     for m in &run.models {
         let node_cost: f64 = m.nodes.iter().map(|n| n.cost).sum();
@@ -866,13 +933,15 @@ pub fn pricing(s: &Scenario, run: &RunResult) -> (String, String) {
                     .collect();
                 let _ = write!(
                     text,
-                    "  {:<14} break-even per unit of spec-hour: {}; margin {:.1}%",
+                    "  {:<14} break-even per unit of spec-hour: {}; {}",
                     m.name,
                     list.join(", "),
-                    100.0 * rate
+                    margin_words(revenue, rate, listed)
                 );
-            } else {
+            } else if listed && revenue > 0.0 {
                 class_margins.push(format!("{name} {:.1}%", 100.0 * rate));
+            } else if listed {
+                class_margins.push(format!("{name} without revenue"));
             }
         }
         if !class_margins.is_empty() {
@@ -1032,6 +1101,41 @@ target_margin = 0.2
         // cpu 6 x 0.75 / 100 = 0.045, memory 6 x 0.25 / 400 = 0.00375
         let p = prices(&s, 6.0, 0.0, &[100.0, 400.0]);
         assert!((p[0].0 - 0.045).abs() < 1e-12 && (p[1].0 - 0.00375).abs() < 1e-12);
+    }
+
+    #[test]
+    fn compare_warns_of_windows_from_the_first_accounted_step() {
+        // steps of 300 s: a warm-up of 100 s or 300 s is accounted from the step at 300 s,
+        // one of 0 s from 0 s; 100 and 200 s share the window (from 300 s) and are not warned
+        let scenario = |warmups: [i64; 2]| {
+            let text = format!(
+                "step_seconds = 300\n[[resources]]\nname = \"cpu\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1\ncapacity = {{ cpu = 4 }}\n[workload]\ntrace = \"t.csv\"\n[models.shared]\nwarmup_seconds = {}\n[models.dedicated]\nwarmup_seconds = {}\n",
+                warmups[0], warmups[1]
+            );
+            Scenario::parse(Path::new("s.toml"), &text).unwrap()
+        };
+        assert_eq!(
+            compare_warnings(&scenario([0, 100])),
+            ["models are accounted over different windows (shared from 0 s, dedicated from 300 s, after their warm-ups): their figures cover different steps"]
+        );
+        assert!(compare_warnings(&scenario([100, 200])).is_empty());
+        assert!(compare_warnings(&scenario([300, 100])).is_empty());
+    }
+
+    #[test]
+    fn margins_without_list_prices_are_not_zero_percent() {
+        // no list price: no revenue, so no margin rate (not "0.0%"); with prices, a cost of 6
+        // against a revenue of 8 is a margin of 2 / 8 = 25.0%
+        let none = margin_words(0.0, 0.0, false);
+        assert_eq!(
+            none,
+            "no list prices set ([cost] price), so no revenue or margin"
+        );
+        assert_eq!(
+            margin_words(0.0, 0.0, true),
+            "margin: no revenue at the list prices"
+        );
+        assert_eq!(margin_words(8.0, (8.0 - 6.0) / 8.0, true), "margin 25.0%");
     }
 
     #[test]

@@ -6,6 +6,10 @@
 //! The search assumes risk grows monotonically toward the grid end with more overselling and
 //! bisects; the points it evaluated are then checked, and if they contradict monotonicity the
 //! whole grid is evaluated instead, and the plan says so.
+//!
+//! Among the feasible values, more overselling is taken only for a gain in the objective
+//! beyond the noise of the replications (the Welch interval of the gain excludes 0), or for
+//! any gain that does not raise the violation rate: [`choose`]. The plan says why it chose.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,7 +19,7 @@ use rayon::prelude::*;
 use crate::error::InputError;
 use crate::output::ModelFigures;
 use crate::scenario::{Objective, Planner, Scenario};
-use crate::sweep::{patched, replication_seed, run_once, t_interval};
+use crate::sweep::{patched, replication_seed, run_once, t_interval, welch_half_width};
 
 /// One evaluated knob value of one model.
 #[derive(Clone)]
@@ -49,12 +53,131 @@ pub struct ModelPlan {
     pub method: String,
     /// Index into `points` of the recommendation, if any value is feasible.
     pub recommended: Option<usize>,
+    /// Why that value (or none) was chosen, in words.
+    pub reason: String,
+}
+
+/// A replication's objective, larger is better: its oversubscription of the planner's
+/// resource, or minus its cost per tenant.
+fn objective(f: &ModelFigures, planner: &Planner) -> f64 {
+    match planner.objective {
+        Objective::Oversubscription => f.oversubscription[planner.resource],
+        Objective::Cost => -f.cost_per_tenant,
+    }
 }
 
 fn score(p: &PlanPoint, planner: &Planner) -> f64 {
-    match planner.objective {
-        Objective::Oversubscription => p.mean(|f| f.oversubscription[planner.resource]),
-        Objective::Cost => -p.mean(|f| f.cost_per_tenant),
+    p.mean(|f| objective(f, planner))
+}
+
+/// Half-width of the noise of `b`'s gain over `a` (see [`welch_half_width`]).
+fn noise(a: &PlanPoint, b: &PlanPoint, planner: &Planner) -> f64 {
+    let values = |p: &PlanPoint| -> Vec<f64> {
+        p.replications
+            .iter()
+            .map(|f| objective(f, planner))
+            .collect()
+    };
+    welch_half_width(&values(a), &values(b), planner.confidence)
+}
+
+/// The recommendation among evaluated `points` (in knob order; `safe_first`: the first is
+/// the safe end) and why. From the safest feasible value toward more overselling, a feasible
+/// value replaces the current choice when its gain in the objective is beyond the noise of
+/// the replications, or when it gains anything without raising the mean violation rate; a
+/// gain within the noise that raises the violation rate does not buy more overselling.
+pub fn choose(
+    points: &[PlanPoint],
+    planner: &Planner,
+    safe_first: bool,
+) -> (Option<usize>, String) {
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    if !safe_first {
+        order.reverse();
+    }
+    let feasible: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| points[i].feasible)
+        .collect();
+    let Some(&first) = feasible.first() else {
+        return (
+            None,
+            format!(
+                "no value meets the target (violation rate's upper bound under {})",
+                planner.target
+            ),
+        );
+    };
+    let mut chosen = first;
+    // the most tempting value passed over: (index, gain, noise)
+    let mut passed: Option<(usize, f64, f64)> = None;
+    for &i in &feasible[1..] {
+        let (c, p) = (&points[chosen], &points[i]);
+        let gain = score(p, planner) - score(c, planner);
+        let noise = noise(c, p, planner);
+        if gain > noise || (gain > 0.0 && p.rate.0 <= c.rate.0) {
+            chosen = i;
+            passed = None;
+        } else if gain > 0.0 && passed.is_none_or(|(_, g, _)| gain > g) {
+            passed = Some((i, gain, noise));
+        }
+    }
+    (
+        Some(chosen),
+        reason(points, planner, &order, chosen, passed),
+    )
+}
+
+/// The words of [`choose`]'s answer (the value itself is printed beside them).
+fn reason(
+    points: &[PlanPoint],
+    planner: &Planner,
+    order: &[usize],
+    chosen: usize,
+    passed: Option<(usize, f64, f64)>,
+) -> String {
+    let c = &points[chosen];
+    let what = match planner.objective {
+        Objective::Oversubscription => "oversubscription",
+        Objective::Cost => "cost per tenant",
+    };
+    let pct = |x: f64| format!("{:.2}%", 100.0 * x);
+    if let Some((i, gain, noise)) = passed {
+        let p = &points[i];
+        return format!(
+            "the safer value; {} {} gains {gain:.4} in {what}, within the noise of the replications (+-{noise:.4}), for violations {} -> {}",
+            planner.knob,
+            p.value,
+            pct(c.rate.0),
+            pct(p.rate.0)
+        );
+    }
+    let at = order
+        .iter()
+        .position(|&i| i == chosen)
+        .expect("chosen is a point");
+    let best = points
+        .iter()
+        .filter(|p| p.feasible)
+        .all(|p| score(p, planner) <= score(c, planner));
+    let head = if best {
+        format!("the best feasible {what}")
+    } else {
+        format!("the best feasible {what} beyond the noise of the replications")
+    };
+    match order.get(at + 1).map(|&i| &points[i]) {
+        None => format!("{head}, at the end of the grid"),
+        Some(n) if !n.feasible => format!(
+            "{head}; {} {} misses the target (upper bound {})",
+            planner.knob,
+            n.value,
+            pct(n.rate.2)
+        ),
+        Some(n) => format!(
+            "{head}; {} {} gains nothing in {what}",
+            planner.knob, n.value
+        ),
     }
 }
 
@@ -179,21 +302,13 @@ fn plan_model(
         evaluate(&all, &mut done)?;
     }
     let points: Vec<PlanPoint> = done.into_values().collect();
-    let recommended = points
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.feasible)
-        .max_by(|a, b| {
-            score(a.1, planner)
-                .total_cmp(&score(b.1, planner))
-                .then(b.0.cmp(&a.0))
-        })
-        .map(|(i, _)| i);
+    let (recommended, reason) = choose(&points, planner, safe == 0);
     Ok(ModelPlan {
         model: model.to_string(),
         points,
         method,
         recommended,
+        reason,
     })
 }
 
@@ -266,6 +381,130 @@ replications = 4
             "confidence 0.6: {less_sure} vs 0.95: {strict}"
         );
         assert!((1.0..=2.0).contains(&strict), "{strict}");
+    }
+
+    /// A point of hand-made replications: (oversubscription, violation rate) each.
+    fn point(index: usize, value: f64, reps: &[(f64, f64)], feasible: bool) -> PlanPoint {
+        let replications: Vec<ModelFigures> = reps
+            .iter()
+            .map(|&(over, rate)| ModelFigures {
+                nodes_peak: 1,
+                node_hours: 1.0,
+                cost_total: 1.0,
+                cost_per_tenant: 1.0 / over,
+                violation_rate: rate,
+                violation_by_cause: [0.0, rate, 0.0],
+                loss: vec![0.0],
+                utilization: vec![0.5],
+                oversubscription: vec![over],
+                savings: 0.0,
+            })
+            .collect();
+        let rates: Vec<f64> = reps.iter().map(|r| r.1).collect();
+        PlanPoint {
+            index,
+            value,
+            replications,
+            rate: t_interval(&rates, 0.95),
+            feasible,
+        }
+    }
+
+    fn planner() -> Planner {
+        Planner {
+            knob: "fill_target".into(),
+            values: vec![1.0, 1.25, 1.5],
+            target: 0.05,
+            confidence: 0.95,
+            replications: 3,
+            objective: Objective::Oversubscription,
+            resource: 0,
+        }
+    }
+
+    #[test]
+    fn a_gain_within_the_noise_does_not_buy_more_violations() {
+        // 1.0: oversubscription 0.830, 0.832, 0.834 (mean 0.832, sd 0.002), violations 0.43%
+        // 1.25: 0.831, 0.833, 0.835 (mean 0.833, sd 0.002), violations 2.96%: a gain of 0.001
+        //   whose noise is t(0.975, 4) x sqrt(0.002^2 / 3 + 0.002^2 / 3) = 2.7764 x 0.0016330
+        //   = 0.0045 (Welch: equal variances and sizes, 4 degrees of freedom)
+        // 1.5: infeasible
+        let points = vec![
+            point(
+                0,
+                1.0,
+                &[(0.830, 0.0040), (0.832, 0.0043), (0.834, 0.0046)],
+                true,
+            ),
+            point(
+                1,
+                1.25,
+                &[(0.831, 0.0290), (0.833, 0.0296), (0.835, 0.0302)],
+                true,
+            ),
+            point(2, 1.5, &[(0.9, 0.2), (0.9, 0.2), (0.9, 0.2)], false),
+        ];
+        let p = planner();
+        // the best objective among the feasible values is 1.25's: taking it was the old rule
+        assert!(score(&points[1], &p) > score(&points[0], &p));
+        let (chosen, why) = choose(&points, &p, true);
+        assert_eq!(chosen, Some(0), "{why}");
+        assert_eq!(
+            why,
+            "the safer value; fill_target 1.25 gains 0.0010 in oversubscription, within the noise \
+             of the replications (+-0.0045), for violations 0.43% -> 2.96%"
+        );
+        // the same from the other end of the grid (the knob oversells as it falls)
+        let mut reversed = points.clone();
+        reversed.reverse();
+        let (chosen, _) = choose(&reversed, &p, false);
+        assert_eq!(chosen, Some(2));
+    }
+
+    #[test]
+    fn a_gain_beyond_the_noise_or_without_more_violations_is_taken() {
+        // 1.0 -> 1.25: a gain of 0.170 against a noise of 0.0045 (as above) is taken though
+        // violations rise; 1.25 -> 1.5: a gain of 0.001, within the noise, with violations
+        // falling (1.0% -> 0.9%), is taken too; 1.75 misses the target; a tie goes to the
+        // safer value
+        let points = vec![
+            point(
+                0,
+                1.0,
+                &[(0.830, 0.004), (0.832, 0.004), (0.834, 0.004)],
+                true,
+            ),
+            point(
+                1,
+                1.25,
+                &[(1.000, 0.010), (1.002, 0.010), (1.004, 0.010)],
+                true,
+            ),
+            point(
+                2,
+                1.5,
+                &[(1.001, 0.009), (1.003, 0.009), (1.005, 0.009)],
+                true,
+            ),
+            point(3, 1.75, &[(1.2, 0.2), (1.2, 0.21), (1.2, 0.22)], false),
+        ];
+        let (chosen, why) = choose(&points, &planner(), true);
+        assert_eq!(chosen, Some(2), "{why}");
+        // the upper bound of 1.75: mean 0.21, sd 0.01, 0.21 + 4.3027 x 0.01 / sqrt 3 = 23.48%
+        assert_eq!(
+            why,
+            "the best feasible oversubscription; fill_target 1.75 misses the target (upper \
+             bound 23.48%)"
+        );
+        let tie = vec![
+            points[0].clone(),
+            point(1, 1.25, &[(0.830, 0.0), (0.832, 0.0), (0.834, 0.0)], true),
+        ];
+        let (chosen, why) = choose(&tie, &planner(), true);
+        assert_eq!(chosen, Some(0));
+        assert_eq!(why, "the best feasible oversubscription; fill_target 1.25 gains nothing in oversubscription");
+        let none = vec![point(0, 1.0, &[(1.0, 0.5), (1.0, 0.5)], false)];
+        assert_eq!(choose(&none, &planner(), true).0, None);
     }
 
     #[test]

@@ -173,8 +173,10 @@ pub fn run_once(s: &Scenario, seed: u64, rep: usize) -> Result<RunResult, InputE
 
 /// A block bootstrap of whole days: the trace's days drawn with replacement (as many as it
 /// has) and laid end to end; tenants keep their ids, so a tenant present on consecutive drawn
-/// days stays one tenant. Each tenant's first row in a day carries its spec and class, so any
-/// day can stand first. Holds the trace in memory.
+/// days stays one tenant. Each tenant's first row in a day carries its spec (per resource,
+/// the latest value its rows gave up to there; a resource they never give stays empty, for
+/// the scenario's `default_spec`) and class, so any day can stand first. Holds the trace in
+/// memory.
 pub fn bootstrap_days(source: &mut dyn Source, seed: u64) -> Result<VecSource, InputError> {
     use rand::Rng;
     use std::collections::HashMap;
@@ -193,16 +195,21 @@ pub fn bootstrap_days(source: &mut dyn Source, seed: u64) -> Result<VecSource, I
             by_day.resize(day + 1, vec![]);
             seen_today.clear();
         }
-        if !row.spec.iter().any(|x| x.is_nan()) {
-            spec.insert(row.tenant.clone(), row.spec.clone());
+        // what the tenant's rows have given so far, resource by resource (NaN: nothing yet,
+        // so the scenario's `default_spec` applies there, as on the trace's own first row)
+        let known = spec
+            .entry(row.tenant.clone())
+            .or_insert_with(|| vec![f64::NAN; row.spec.len()]);
+        for (k, &s) in known.iter_mut().zip(&row.spec) {
+            if !s.is_nan() {
+                *k = s;
+            }
         }
         if !row.class.is_empty() {
             class.insert(row.tenant.clone(), row.class.clone());
         }
         if seen_today.insert(row.tenant.clone(), ()).is_none() {
-            if let Some(s) = spec.get(&row.tenant) {
-                row.spec.clone_from(s);
-            }
+            row.spec.clone_from(known);
             if let Some(c) = class.get(&row.tenant) {
                 row.class.clone_from(c);
             }
@@ -237,6 +244,37 @@ pub fn t_interval(xs: &[f64], confidence: f64) -> (f64, f64, f64) {
         .inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
     let half = t * sd / n.sqrt();
     (mean, mean - half, mean + half)
+}
+
+/// Half-width at `confidence` of the two-sided Welch interval of `mean(b) - mean(a)`, for two
+/// independent sets of replications (their seeds differ): `t * sqrt(va / na + vb / nb)` with
+/// the Welch-Satterthwaite degrees of freedom. Zero when both sets are constant (or a set has
+/// fewer than two values, whose variance is taken as zero).
+pub fn welch_half_width(a: &[f64], b: &[f64], confidence: f64) -> f64 {
+    let var_of_mean = |xs: &[f64]| {
+        let n = xs.len() as f64;
+        if xs.len() < 2 {
+            return (0.0, 0.0);
+        }
+        let mean = xs.iter().sum::<f64>() / n;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        (var / n, n - 1.0)
+    };
+    let ((ua, da), (ub, db)) = (var_of_mean(a), var_of_mean(b));
+    let se2 = ua + ub;
+    if se2 <= 0.0 {
+        return 0.0;
+    }
+    let df = se2 * se2
+        / ([(ua, da), (ub, db)]
+            .iter()
+            .filter(|(_, d)| *d > 0.0)
+            .map(|(u, d)| u * u / d)
+            .sum::<f64>());
+    let t = StudentsT::new(0.0, 1.0, df)
+        .expect("df > 0")
+        .inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
+    t * se2.sqrt()
 }
 
 /// The outcome of one point: per model, the replications' figures.
@@ -363,6 +401,34 @@ mod tests {
     }
 
     #[test]
+    fn bootstrap_carries_a_partial_spec_to_every_day() {
+        // six days of one tenant, one row a day, with spec_cpu on its first row only and no
+        // spec_disk at all (the scenario's default_spec gives it): every day's first row must
+        // carry cpu 4 and leave disk empty, whichever day is drawn first
+        let rows: Vec<Row> = (0..6)
+            .map(|d| Row {
+                time: d * 86400,
+                tenant: b"a".to_vec(),
+                demand: vec![d as f64, 1.0],
+                spec: vec![if d == 0 { 4.0 } else { f64::NAN }, f64::NAN],
+                line: d as u64 + 2,
+                ..Row::default()
+            })
+            .collect();
+        let mut src = VecSource::new("t.csv", rows, vec![true, false]);
+        let mut boot = bootstrap_days(&mut src, 9).unwrap();
+        let mut later_day_first = false;
+        while boot.advance().unwrap() {
+            let row = boot.row();
+            assert_eq!(row.spec[0], 4.0, "line {}", row.line);
+            assert!(row.spec[1].is_nan());
+            later_day_first |= row.line > 2;
+        }
+        // the draw put a day other than the first somewhere (else the test proves nothing)
+        assert!(later_day_first);
+    }
+
+    #[test]
     fn t_interval_by_hand() {
         // 1, 2, 3: mean 2, sd 1, t(0.975, 2 df) = 4.3027; half width 4.3027 / sqrt(3) = 2.4841
         let (m, lo, hi) = t_interval(&[1.0, 2.0, 3.0], 0.95);
@@ -372,6 +438,22 @@ mod tests {
                 && (m - lo - 2.4841).abs() < 1e-3
         );
         assert_eq!(t_interval(&[5.0], 0.95), (5.0, 5.0, 5.0));
+    }
+
+    #[test]
+    fn welch_half_width_by_hand() {
+        // 1, 2, 3 against 3, 4, 5: both variances 1, so the variance of the difference of
+        // the means is 1/3 + 1/3 = 2/3 and the Welch degrees of freedom are
+        // (2/3)^2 / ((1/3)^2 / 2 + (1/3)^2 / 2) = 4; t(0.975, 4) = 2.7764, and
+        // 2.7764 x sqrt(2/3) = 2.2670
+        let h = welch_half_width(&[1.0, 2.0, 3.0], &[3.0, 4.0, 5.0], 0.95);
+        assert!((h - 2.2670).abs() < 1e-3, "{h}");
+        // constant sets have no noise
+        assert_eq!(welch_half_width(&[2.0, 2.0], &[3.0, 3.0], 0.95), 0.0);
+        // one constant set: the other's variance alone, with its n - 1 = 2 degrees of
+        // freedom: t(0.975, 2) = 4.3027, sqrt(1/3) = 0.57735, half-width 2.4841
+        let h = welch_half_width(&[2.0, 2.0, 2.0], &[3.0, 4.0, 5.0], 0.95);
+        assert!((h - 2.4841).abs() < 1e-3, "{h}");
     }
 
     #[test]

@@ -7,8 +7,10 @@
   and a per-tenant amplitude, plus AR(1) noise;
 - memory steady at 40-70% of spec, disk bandwidth following produce traffic;
 - churn: tail-19 arrives on day 2, tail-20 leaves after day 2;
-- one noisy tenant, `tail-07-noisy`, idles at ~15% of its spec and bursts to its whole spec
-  (cpu, memory and disk) for one to two hours at random times each day.
+- one noisy tenant, `tail-07-noisy`, idles at ~15% of its spec and may burst to its whole spec
+  (cpu, memory and disk) for one to two hours, a burst starting with probability 1/250 a step;
+  with this seed no burst starts in the 864 steps, so in trace.csv it only idles (peak 45% of
+  its cpu spec).
 
 Spec and class are written on a tenant's first row only; later rows leave them empty
 (the trace format keeps the previous value).

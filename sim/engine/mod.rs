@@ -113,9 +113,11 @@ impl Width for Any {
     }
 }
 
+mod cadence;
 mod harm;
 mod memory;
 
+use cadence::Cadence;
 pub use memory::push_history;
 mod model;
 
@@ -184,6 +186,12 @@ pub struct Tenants {
     dense_time: Vec<Time>,
     /// Tenants with a sample in the current step.
     sampled: usize,
+    /// Steps taken at once ([`take_dense`]) so far: each gave every tenant one gap.
+    dense_steps: u64,
+    /// The gap of every tenant in the latest step taken at once, when it was the same for all:
+    /// every tenant's [`Cadence`] then records it (as its gap, or as jittered), so a step taken
+    /// at once right after it with the same gap (no row read between) changes none.
+    settled: Option<Time>,
 }
 
 /// What the driver keeps of a tenant's samples, together: a sample touches all of it.
@@ -195,6 +203,8 @@ struct Seen {
     step: u64,
     /// Whether the tenant exists now.
     present: bool,
+    /// Its sampling, for the default hold.
+    cadence: Cadence,
 }
 
 /// A step in which every tenant had one sample ([`take_dense`]): a tenant's [`Seen`] record
@@ -217,6 +227,10 @@ struct Taker<'a> {
     seen: &'a mut [Seen],
     spec_epoch: u64,
     sampled: usize,
+    /// The latest step taken at once and its times, for a tenant's latest sample.
+    dense: Option<DenseStep>,
+    dense_time: &'a [Time],
+    dense_steps: u64,
 }
 
 impl Tenants {
@@ -229,6 +243,9 @@ impl Tenants {
             seen: &mut self.seen,
             spec_epoch: self.spec_epoch,
             sampled: self.sampled,
+            dense: self.dense,
+            dense_time: &self.dense_time,
+            dense_steps: self.dense_steps,
         };
         let out = f(&mut taker);
         let (epoch, sampled) = (taker.spec_epoch, taker.sampled);
@@ -245,7 +262,7 @@ impl Tenants {
             Some(d) if seen.step < d.step => Seen {
                 last_sample: d.time.unwrap_or_else(|| self.dense_time[u]),
                 step: d.step,
-                present: seen.present,
+                ..seen
             },
             _ => seen,
         }
@@ -380,6 +397,7 @@ pub fn run_observed<S: Source + ?Sized>(
         ..Tenants::default()
     };
     let step = scenario.step;
+    // `hold_seconds`, else each tenant's own ([`Cadence::hold`])
     let hold = scenario.workload.hold;
     let mut heap: BinaryHeap<Reverse<(Time, u64, EventKind)>> = BinaryHeap::new();
     let mut seq = 0u64;
@@ -519,8 +537,15 @@ pub fn run_observed<S: Source + ?Sized>(
         while tenants.sampled < present.len() && i < present.len() {
             let u = present[i];
             let seen = tenants.seen_of(u as usize);
-            let gone = seen.last_sample.saturating_add(hold);
-            if seen.step != k + 1 && gone < end {
+            // when its hold runs out, for a tenant without a sample in this step
+            let gone = (seen.step != k + 1).then(|| {
+                let held = hold.unwrap_or_else(|| {
+                    seen.cadence
+                        .hold(seen.last_sample, tenants.dense_steps, step)
+                });
+                seen.last_sample.saturating_add(held)
+            });
+            if let Some(gone) = gone.filter(|&gone| gone < end) {
                 tenants.seen[u as usize].present = false;
                 heap.push(Reverse((gone, seq, EventKind::Depart(u))));
                 seq += 1;
@@ -710,6 +735,19 @@ fn take_dense(tenants: &mut Tenants, block: &Rows<'_>, end: Time, k: u64, w: imp
     // each tenant's latest sample is its row: kept once for all of them when the rows have
     // one time (in time order, the first and the last have it), not written per tenant
     let one_time = (time[0] == time[n - 1]).then_some(time[0]);
+    // every tenant's gap since its latest sample, for the default hold: the same for all when
+    // the step before was taken at once too and both steps have one time each, and then
+    // nothing to write once every tenant's record holds it
+    let before = tenants.dense.filter(|d| d.step == k).and_then(|d| d.time);
+    let uniform = before.zip(one_time).map(|(before, now)| now - before);
+    if uniform.is_none() || tenants.settled != uniform {
+        for (u, &t) in time.iter().enumerate() {
+            let last = tenants.seen_of(u).last_sample;
+            tenants.seen[u].cadence.observe(t - last);
+        }
+        tenants.settled = uniform;
+    }
+    tenants.dense_steps += 1;
     if one_time.is_none() {
         tenants.dense_time.clear();
         tenants.dense_time.extend_from_slice(time);
@@ -753,11 +791,18 @@ impl Taker<'_> {
         let first = seen.step != k + 1;
         self.sampled += usize::from(first);
         let arrives = !seen.present;
-        *seen = Seen {
-            last_sample: time,
-            step: k + 1,
-            present: true,
-        };
+        if arrives {
+            seen.cadence.arrive(time, self.dense_steps);
+        } else {
+            let last = match self.dense {
+                Some(d) if seen.step < d.step => d.time.unwrap_or_else(|| self.dense_time[u]),
+                _ => seen.last_sample,
+            };
+            seen.cadence.sample(time - last, self.dense_steps);
+        }
+        seen.last_sample = time;
+        seen.step = k + 1;
+        seen.present = true;
         arrives
     }
 }
@@ -894,6 +939,7 @@ fn add_tenant<S: Source + ?Sized>(
         last_sample: row.time,
         step: 0,
         present: false,
+        cadence: Cadence::default(),
     });
     Ok(u)
 }

@@ -992,12 +992,15 @@ fn dense_case() -> impl Strategy<Value = Case> {
         // hold half a step shorter: when a tenant that misses samples departs depends on the
         // time of its last row, not only on its step
         let jitter = any::<bool>();
+        // no hold_seconds: the default hold, which follows each tenant's sampling; with
+        // jitter, rows also wobble by a few seconds, so that tenants' gaps differ
+        let default_hold = any::<bool>();
         (
             Just((n, steps)),
             sizes,
             cells,
             (0usize..3, batch, small, quiet, long_restart, fits),
-            (holds, minute, jitter),
+            (holds, minute, jitter, default_hold),
         )
             .prop_map(
                 |(
@@ -1005,7 +1008,7 @@ fn dense_case() -> impl Strategy<Value = Case> {
                     sizes,
                     cells,
                     (rule, batch, small, quiet, long_restart, fits),
-                    (hold, minute, jitter),
+                    (hold, minute, jitter, default_hold),
                 )| {
                     let mut rows = vec![];
                     let step = if minute { 60 } else { 300 };
@@ -1033,7 +1036,12 @@ fn dense_case() -> impl Strategy<Value = Case> {
                             };
                             rows.push(Row {
                                 time: k as i64 * step
-                                    + if jitter { u as i64 * step / 10 } else { 0 },
+                                    + if jitter { u as i64 * step / 10 } else { 0 }
+                                    + if jitter && default_hold {
+                                        ((k * 7 + u) % 5) as i64
+                                    } else {
+                                        0
+                                    },
                                 tenant: format!("t{u}").into_bytes(),
                                 demand: vec![cpu, mem],
                                 spec,
@@ -1043,6 +1051,11 @@ fn dense_case() -> impl Strategy<Value = Case> {
                     }
                     let (rule, hold) = (["spec", "usage", "peak"][rule], hold * step);
                     let hold = if jitter { hold - step / 2 } else { hold };
+                    let hold = if default_hold {
+                        String::new()
+                    } else {
+                        format!("hold_seconds = {hold}")
+                    };
                     let placed = if batch {
                         format!("placer = \"first-fit-decreasing\"\nwarmup_seconds = {step}")
                     } else {
@@ -1071,7 +1084,7 @@ price_per_hour = 0.3
 capacity = {{ cpu = 4, memory = 16 }}
 [workload]
 trace = "t.csv"
-hold_seconds = {hold}
+{hold}
 [cost]
 allocation = "{rule}"
 [models.shared]

@@ -637,7 +637,7 @@ impl Checker<'_> {
         let resources = self.resources(&raw.resources)?;
         let catalog = self.catalog(&raw.nodes, &resources)?;
         let slo = self.slo(raw.slo.as_ref())?;
-        let workload = self.workload(&raw.workload, &resources, &slo, step)?;
+        let workload = self.workload(&raw.workload, &resources, &slo)?;
         let rho_max = match raw.latency.as_ref().and_then(|l| l.rho_max.as_ref()) {
             Some(v) => {
                 let x = self.positive(v, "latency.rho_max")?;
@@ -1270,7 +1270,7 @@ request_ratio = 0.5
     fn defaults_apply() {
         let s = parse(MINIMAL).unwrap();
         assert_eq!((s.name.as_str(), s.step, s.seed), ("s", 300, 0));
-        assert_eq!(s.workload.hold, 300);
+        assert_eq!(s.workload.hold, None);
         assert_eq!(s.slo[0].max_loss, 0.01);
         assert_eq!(s.models.len(), 3);
         assert_eq!(s.models[1].kind, ModelKind::Containerized);

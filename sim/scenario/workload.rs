@@ -117,8 +117,9 @@ pub struct Workload {
     pub columns: Vec<String>,
     /// Message-queue traffic map from `columns` to resources, if any.
     pub traffic: Option<Traffic>,
-    /// A tenant exists until this long after its last sample (defaults to one step).
-    pub hold: i64,
+    /// A tenant exists until this long after its last sample: `hold_seconds`, or `None` for
+    /// the default, which follows each tenant's own sampling (`engine/cadence.rs`).
+    pub hold: Option<i64>,
     /// Class of tenants whose trace rows name none.
     pub default_class: usize,
     /// Spec of tenants whose trace has no `spec_<resource>` value.
@@ -307,7 +308,6 @@ impl Checker<'_> {
         w: &RawWorkload,
         resources: &[Resource],
         slo: &[SloClass],
-        step: i64,
     ) -> Result<Workload, InputError> {
         let traffic = match &w.traffic {
             Some(t) => Some(self.traffic(t, resources)?),
@@ -355,8 +355,8 @@ impl Checker<'_> {
             }
         };
         let hold = match &w.hold_seconds {
-            Some(h) => self.count(h, "hold_seconds", 1)?,
-            None => step,
+            Some(h) => Some(self.count(h, "hold_seconds", 1)?),
+            None => None,
         };
         let default_class = match &w.default_class {
             Some(c) => class_index(c)?,
