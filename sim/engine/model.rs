@@ -1380,8 +1380,13 @@ impl ModelRun {
         let ty = self.spec.node_type;
         let fill = self.spec.fill_target;
         let cap = self.catalog[ty].capacity.clone();
-        let limit = (self.spec.brokers.unwrap_or(1024).max(1) as u64)
-            .min(self.limits.max_nodes_per_tenant) as usize;
+        let most = self.limits.max_nodes_per_tenant;
+        if self.spec.shards as u64 > most {
+            return Err(self.too_many(u, size, self.spec.shards as f64, "shards"));
+        }
+        // more shards than brokers, or than a tenant may take, are never used: a shard that
+        // does not fit an empty broker then is placed over the fill target (forced)
+        let limit = (self.spec.brokers.unwrap_or(1024).max(1) as u64).min(most) as usize;
         let mut k = self.spec.shards.min(limit).max(1);
         // more shards until the largest fits an empty broker (or the cluster is exhausted)
         while k < limit {

@@ -1272,6 +1272,13 @@ fn placements_past_the_limits_are_located_errors() {
         "t.csv:2:1: tenant `b` of size cpu 35 needs at least 7 containers under model \
          `containerized`, more than 5 ([limits] max_nodes_per_tenant)"
     );
+    // shards: more configured than a tenant may take
+    let sc = format!("{CPU_ONLY}[models.shared]\nshards = 4\n[limits]\nmax_nodes_per_tenant = 3\n");
+    let e = trace_error(&sc, "time,tenant,cpu,spec_cpu\n0,b,1,2\n");
+    assert!(
+        e.starts_with("t.csv:2:1: tenant `b` of size cpu 2 needs at least 4 shards"),
+        "{e}"
+    );
     // a model may open at most max_nodes_per_model nodes: three dedicated tenants, two nodes
     let sc = format!("{CPU_ONLY}[models.dedicated]\n[limits]\nmax_nodes_per_model = 2\n");
     let e = trace_error(&sc, "time,tenant,cpu,spec_cpu\n0,a,1,2\n0,b,1,2\n0,c,1,2\n");
@@ -1315,9 +1322,17 @@ fn a_stretch_with_no_tenant_is_jumped_as_if_walked() {
         assert_eq!(j.tenant_hourly, w.tenant_hourly, "{}", j.name);
         assert_eq!(j.bucket_hours, w.bucket_hours, "{}", j.name);
         assert_eq!(j.nodes, w.nodes, "{}", j.name);
+        assert_eq!(j.harm, w.harm, "{}", j.name);
         let (jt, wt) = (&j.totals, &w.totals);
         assert!(
             close(jt.capacity_seconds[0], wt.capacity_seconds[0]),
+            "{}",
+            j.name
+        );
+        assert!(close(jt.sold_seconds[0], wt.sold_seconds[0]), "{}", j.name);
+        assert_eq!(
+            (jt.tenant_steps, jt.violating_steps, jt.forced_placements),
+            (wt.tenant_steps, wt.violating_steps, wt.forced_placements),
             "{}",
             j.name
         );

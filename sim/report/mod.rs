@@ -288,18 +288,28 @@ fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> 
             "Each point is a tenant: its allocated cost (y) against what its own cheapest machines would cost (x). Below the diagonal, sharing saves money.",
             (800, 460), |a| plots::scatter(a, "Cost per tenant vs dedicated-equivalent", "dedicated-equivalent cost", "allocated cost", &cost, true, &[]));
         let harm_col = format!("harm_caused_{resource}");
+        // harm suffered from others: the loss less self-harm (older outputs: the loss)
+        let suffered_col = if t
+            .header
+            .iter()
+            .any(|c| *c == format!("harm_suffered_{resource}"))
+        {
+            format!("harm_suffered_{resource}")
+        } else {
+            loss_col.clone()
+        };
         let shared_models: Vec<String> = models
             .iter()
             .filter(|m| {
                 t.rows.iter().any(|r| {
                     t.str(r, "model") == m.as_str()
-                        && (t.num(r, &harm_col) > 0.0 || t.num(r, &loss_col) > 0.0)
+                        && (t.num(r, &harm_col) > 0.0 || t.num(r, &suffered_col) > 0.0)
                 })
             })
             .cloned()
             .collect();
         let harm: Vec<(String, Vec<(f64, f64)>)> =
-            by_model(&|r| Some((t.num(r, &loss_col), t.num(r, &harm_col))))
+            by_model(&|r| Some((t.num(r, &suffered_col), t.num(r, &harm_col))))
                 .into_iter()
                 .filter(|(m, _)| shared_models.contains(m))
                 .collect();
@@ -313,7 +323,7 @@ fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> 
             {
                 if t.num(r, &harm_col) > 0.0 {
                     labels.push((
-                        t.num(r, &loss_col),
+                        t.num(r, &suffered_col),
                         t.num(r, &harm_col),
                         format!(" {} ({m})", t.str(r, "tenant")),
                     ));
@@ -322,7 +332,7 @@ fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> 
         }
         if !harm.is_empty() {
             figure!(figs, plots_dir, "harm".into(), "Who harms whom",
-                format!("Each point is a tenant: {resource} harm it caused (y) against harm it suffered (x), unit-seconds. Noisy neighbours stand high and to the left; the worst per model is labelled."),
+                format!("Each point is a tenant: {resource} harm it caused other tenants (y) against harm it suffered from them (x), unit-seconds; what a tenant did to itself is in neither (harm.csv lists every pair). Noisy neighbours stand high and to the left; the worst per model is labelled."),
                 (800, 460), |a| plots::scatter(a, "Harm caused vs harm suffered", &format!("harm suffered ({resource}-seconds)"), &format!("harm caused ({resource}-seconds)"), &harm, false, &labels));
         }
     }
@@ -528,10 +538,14 @@ fn page(
                 .map(|r| m["interference_loss"][r].as_f64().unwrap_or(0.0))
                 .fold(0.0, f64::max);
             let worst = m["worst_tenant"]["tenant"].as_str().unwrap_or("-");
-            let cause = |c: &str| m["violation_rate_by_cause"][c].as_f64().unwrap_or(0.0);
+            // outputs written before violations were split by cause have none: a dash
+            let cause = |c: &str| match m["violation_rate_by_cause"][c].as_f64() {
+                Some(x) => format!("{:.2}%", 100.0 * x),
+                None => "-".to_string(),
+            };
             let _ = write!(
                 h,
-                "<tr><td><b>{}</b></td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}%</td><td>{:.2}%</td><td>{:.2}%</td><td>{:.2}%</td><td>{}</td><td>{:.2}%</td><td>{:.1}%</td>",
+                "<tr><td><b>{}</b></td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}%</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}%</td><td>{:.1}%</td>",
                 escape(m["name"].as_str().unwrap_or("")),
                 escape(m["kind"].as_str().unwrap_or("")),
                 m["nodes_peak"],
@@ -539,9 +553,9 @@ fn page(
                 m["cost_total"].as_f64().unwrap_or(0.0),
                 m["cost_per_tenant"].as_f64().unwrap_or(0.0),
                 100.0 * m["violation_rate"].as_f64().unwrap_or(0.0),
-                100.0 * cause("loss"),
-                100.0 * cause("latency"),
-                100.0 * cause("neighbour_outage"),
+                cause("loss"),
+                cause("latency"),
+                cause("neighbour_outage"),
                 escape(worst),
                 100.0 * loss,
                 100.0 * m["savings_vs_dedicated"].as_f64().unwrap_or(0.0)
