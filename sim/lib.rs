@@ -12,6 +12,7 @@ pub mod error;
 pub mod generate;
 pub mod import;
 pub mod input;
+pub mod limits;
 pub mod memtrace;
 pub mod output;
 pub mod pipeline;

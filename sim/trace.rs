@@ -12,6 +12,7 @@ use chrono::DateTime;
 use csv::{ByteRecord, ReaderBuilder};
 
 use crate::error::InputError;
+use crate::limits::{MAX_AMOUNT, MAX_TIME_SECONDS};
 
 /// One trace row. Buffers are reused between rows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -279,12 +280,29 @@ impl<R: Read> CsvTrace<R> {
                 format!("{what}: expected a number >= 0, found {}", text()),
             ));
         }
+        if v > MAX_AMOUNT {
+            return Err(self.field_error(
+                col,
+                format!(
+                    "{what}: expected a number at most {MAX_AMOUNT:e} (the largest amount), found {}",
+                    text()
+                ),
+            ));
+        }
         Ok(v)
     }
 
     fn time(&mut self) -> Result<i64, InputError> {
         let raw = self.field(self.time_col);
         let parsed = if let Some(secs) = integer(raw) {
+            if secs.unsigned_abs() > MAX_TIME_SECONDS.unsigned_abs() {
+                return Err(self.field_error(
+                    self.time_col,
+                    format!(
+                        "time: expected at most {MAX_TIME_SECONDS:.0e} seconds either side of 0, found {secs}"
+                    ),
+                ));
+            }
             Some((TimeFormat::Seconds, secs))
         } else {
             let text = std::str::from_utf8(raw).unwrap_or("");
@@ -513,44 +531,10 @@ pub fn write_csv(
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| -> Result<u64, InputError> {
         let file = File::create(&tmp).map_err(|e| io_error(path, e))?;
-        let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 16, file));
-        let mut header = vec!["time".to_string(), "tenant".to_string()];
-        header.extend(columns.iter().cloned());
-        header.extend(columns.iter().map(|c| format!("spec_{c}")));
-        header.push("class".into());
-        if node {
-            header.push("node".into());
-        }
-        w.write_record(&header)
-            .map_err(|e| InputError::file(path, e.to_string()))?;
-        let mut fields: Vec<String> = vec![String::new(); header.len()];
-        let mut rows = 0u64;
-        while source.advance()? {
-            let row = source.row();
-            let n = columns.len();
-            fields[0] = row.time.to_string();
-            fields[1] = String::from_utf8_lossy(&row.tenant).into_owned();
-            for c in 0..n {
-                fields[2 + c] = format!("{}", row.demand[c]);
-                fields[2 + n + c] = if row.spec[c].is_nan() {
-                    String::new()
-                } else {
-                    format!("{}", row.spec[c])
-                };
-            }
-            fields[2 + 2 * n] = String::from_utf8_lossy(&row.class).into_owned();
-            if node {
-                fields[3 + 2 * n] = String::from_utf8_lossy(&row.node).into_owned();
-            }
-            w.write_record(&fields)
-                .map_err(|e| InputError::file(path, e.to_string()))?;
-            rows += 1;
-        }
-        let mut inner = w
-            .into_inner()
-            .map_err(|e| InputError::file(path, e.to_string()))?;
-        inner.flush().map_err(|e| io_error(path, e))?;
-        inner.get_ref().sync_all().map_err(|e| io_error(path, e))?;
+        let mut sink = std::io::BufWriter::with_capacity(1 << 16, file);
+        let rows = write_rows(&mut sink, path, columns, node, source)?;
+        sink.flush().map_err(|e| io_error(path, e))?;
+        sink.get_ref().sync_all().map_err(|e| io_error(path, e))?;
         Ok(rows)
     })();
     match result {
@@ -563,6 +547,52 @@ pub fn write_csv(
             Err(e)
         }
     }
+}
+
+/// Writes every row of `source` as [`write_csv`] does, into `sink`; `path` names it in
+/// errors. Returns the rows written.
+pub fn write_rows(
+    sink: impl io::Write,
+    path: &Path,
+    columns: &[String],
+    node: bool,
+    source: &mut dyn Source,
+) -> Result<u64, InputError> {
+    let mut w = csv::Writer::from_writer(sink);
+    let mut header = vec!["time".to_string(), "tenant".to_string()];
+    header.extend(columns.iter().cloned());
+    header.extend(columns.iter().map(|c| format!("spec_{c}")));
+    header.push("class".into());
+    if node {
+        header.push("node".into());
+    }
+    w.write_record(&header)
+        .map_err(|e| InputError::file(path, e.to_string()))?;
+    let mut fields: Vec<String> = vec![String::new(); header.len()];
+    let mut rows = 0u64;
+    while source.advance()? {
+        let row = source.row();
+        let n = columns.len();
+        fields[0] = row.time.to_string();
+        fields[1] = String::from_utf8_lossy(&row.tenant).into_owned();
+        for c in 0..n {
+            fields[2 + c] = format!("{}", row.demand[c]);
+            fields[2 + n + c] = if row.spec[c].is_nan() {
+                String::new()
+            } else {
+                format!("{}", row.spec[c])
+            };
+        }
+        fields[2 + 2 * n] = String::from_utf8_lossy(&row.class).into_owned();
+        if node {
+            fields[3 + 2 * n] = String::from_utf8_lossy(&row.node).into_owned();
+        }
+        w.write_record(&fields)
+            .map_err(|e| InputError::file(path, e.to_string()))?;
+        rows += 1;
+    }
+    w.flush().map_err(|e| io_error(path, e))?;
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -673,6 +703,31 @@ mod tests {
         assert_eq!(e, "t.csv:3:5: demand: expected a number, found `x`");
         let e = read("time,tenant,cpu,memory\n0,a,1,-2\n").unwrap_err();
         assert_eq!(e, "t.csv:2:7: demand: expected a number >= 0, found -2");
+        let e = read("time,tenant,cpu,memory\n0,a,1e300,1\n").unwrap_err();
+        assert_eq!(
+            e,
+            "t.csv:2:5: demand: expected a number at most 1e15 (the largest amount), found 1e300"
+        );
+        let e = read("time,tenant,cpu,memory,spec_cpu\n0,a,1,1,1e308\n").unwrap_err();
+        assert!(
+            e.starts_with("t.csv:2:9: spec: expected a number at most 1e15"),
+            "{e}"
+        );
+        // 10^15 itself is an amount; 10^15 seconds is a time, one more is not
+        assert_eq!(
+            read("time,tenant,cpu,memory\n1000000000000000,a,1e15,1\n").unwrap()[0].demand[0],
+            1e15
+        );
+        let e = read("time,tenant,cpu,memory\n-9223372036854775808,a,1,1\n").unwrap_err();
+        assert!(
+            e.starts_with("t.csv:2:1: time: expected at most 1e15 seconds"),
+            "{e}"
+        );
+        let e = read("time,tenant,cpu,memory\n-1000000000000001,a,1,1\n").unwrap_err();
+        assert_eq!(
+            e,
+            "t.csv:2:1: time: expected at most 1e15 seconds either side of 0, found -1000000000000001"
+        );
         let e = read("time,tenant,cpu,memory\n0,a,NaN,1\n").unwrap_err();
         assert!(
             e.starts_with("t.csv:2:5: demand: expected a finite number"),

@@ -1,5 +1,9 @@
 //! The node catalog and the cheapest combination of nodes that covers a size (DESIGN.md 4.1).
 
+/// The most nodes a cover may take: 10^4. A size that needs more is no cover
+/// ([`cheapest_cover`] answers `None`).
+pub const MAX_COVER_NODES: usize = 10_000;
+
 /// A machine type one can rent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeType {
