@@ -562,10 +562,6 @@ fn run(cli: Cli) -> Result<()> {
             cpu_scale,
             memory_scale,
         } => {
-            anyhow::ensure!(
-                cores > 0.0 && cpu_scale > 0.0 && memory_scale > 0.0,
-                "--cores, --cpu-scale and --memory-scale must be positive"
-            );
             let options = import::Options {
                 resources,
                 cores,
@@ -573,6 +569,7 @@ fn run(cli: Cli) -> Result<()> {
                 cpu_scale,
                 memory_scale,
             };
+            options.check().map_err(anyhow::Error::msg)?;
             let s = import::import(format, &source, &out, &options)?;
             sayln!(
                 "wrote {} rows of {} tenants to {} (columns {}; spec for {}); time 0 is {} in the source",

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::{files_in, number, records, Table};
+use super::{amount, files_in, number, records, Table};
 use crate::error::InputError;
 
 fn bucket(path: &Path, line: u64, column: usize, text: &str) -> Result<f64, InputError> {
@@ -80,13 +80,8 @@ pub(super) fn read(source: &Path, vm_table: &Path) -> Result<Table, InputError> 
                 )
             })?;
             let avg = number(&file, line, 5, "avg cpu", r.get(4).unwrap_or(""))?;
-            table.push(
-                time,
-                vm,
-                "",
-                &[avg / 100.0 * cores, memory],
-                &[cores, memory],
-            );
+            let cpu = amount(&file, line, 5, "avg cpu", avg / 100.0 * cores)?;
+            table.push(time, vm, "", &[cpu, memory], &[cores, memory]);
         }
     }
     Ok(table)

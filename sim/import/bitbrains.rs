@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use super::{files_in, number, records, Table};
+use super::{amount, files_in, number, records, Table};
 use crate::error::InputError;
 
 const COLUMNS: [&str; 4] = ["cpu", "memory", "disk", "network"];
@@ -102,7 +102,13 @@ fn read_file(
         let capacity = field(2)?;
         let usage = field(3)?;
         let cpu = if capacity > 0.0 && cores > 0.0 {
-            usage / (capacity / cores)
+            amount(
+                path,
+                line,
+                3 + offset + 1,
+                FIELDS[3],
+                usage / (capacity / cores),
+            )?
         } else {
             0.0
         };

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::{number, records, Options, Table};
+use super::{amount, number, records, Options, Table};
 use crate::error::InputError;
 
 pub(super) fn read(source: &Path, options: &Options) -> Result<Table, InputError> {
@@ -74,16 +74,20 @@ pub(super) fn read(source: &Path, options: &Options) -> Result<Table, InputError
         );
         let mut demand = [0.0; 2];
         let mut spec = [f64::NAN; 2];
+        // a field times its scale, refused above the largest amount
+        let scaled = |c: usize, what: &str, k: usize| {
+            amount(source, line, c + 1, what, get(c, what)? * scale[k])
+        };
         for k in 0..2 {
-            demand[k] = get(avg[k], "average usage")? * scale[k];
+            demand[k] = scaled(avg[k], "average usage", k)?;
             let peak = match max[k] {
-                Some(c) => get(c, "maximum usage")? * scale[k],
+                Some(c) => scaled(c, "maximum usage", k)?,
                 None => demand[k],
             };
             let p = peaks.entry(tenant.clone()).or_insert([0.0; 2]);
             p[k] = p[k].max(peak);
             if let Some(c) = request[k] {
-                spec[k] = get(c, "resource request")? * scale[k];
+                spec[k] = scaled(c, "resource request", k)?;
             }
         }
         let node = machine.map_or("", |c| r.get(c).unwrap_or(""));

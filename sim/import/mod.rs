@@ -20,6 +20,7 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::InputError;
+use crate::limits::MAX_AMOUNT;
 use crate::trace::{write_csv, Row, Source};
 
 /// The formats `overbook import` reads.
@@ -79,13 +80,41 @@ pub struct Summary {
     pub origin: i64,
 }
 
-/// Imports `source` in `format` into the trace file `out`.
-pub fn import(
-    format: Format,
-    source: &Path,
-    out: &Path,
-    options: &Options,
-) -> Result<Summary, InputError> {
+/// An import parsed and checked, before anything is written: its rows in time order (times
+/// from the first sample) and what they hold.
+pub struct Imported {
+    /// The rows, in time order.
+    pub rows: Box<dyn Source>,
+    /// Demand columns of the rows.
+    pub columns: Vec<String>,
+    /// Columns with a spec.
+    pub spec_columns: Vec<String>,
+    /// Distinct tenants.
+    pub tenants: usize,
+    /// Source time of the first sample (trace time 0), as the dataset counts it.
+    pub origin: i64,
+    /// Whether the rows name a production node.
+    pub node: bool,
+}
+
+impl Options {
+    /// Checks the numeric options: `--cores`, `--cpu-scale` and `--memory-scale` must be
+    /// positive and at most [`MAX_AMOUNT`].
+    pub fn check(&self) -> Result<(), String> {
+        let valid = |x: f64| x > 0.0 && x <= MAX_AMOUNT;
+        if valid(self.cores) && valid(self.cpu_scale) && valid(self.memory_scale) {
+            Ok(())
+        } else {
+            Err(format!(
+                "--cores, --cpu-scale and --memory-scale must be positive and at most {MAX_AMOUNT:e}"
+            ))
+        }
+    }
+}
+
+/// Reads and checks `source` in `format`: the whole input is parsed before this returns.
+pub fn read(format: Format, source: &Path, options: &Options) -> Result<Imported, InputError> {
+    options.check().map_err(|m| InputError::file(source, m))?;
     let table = match format {
         Format::Bitbrains => bitbrains::read(source)?,
         Format::Google => google::read(source, options)?,
@@ -99,22 +128,45 @@ pub fn import(
             azure::read(source, table)?
         }
         Format::Planetlab => {
-            let days = planetlab::read(source)?;
-            let mut src = planetlab::Expand::new(days, options.cores, source);
+            let days = planetlab::read(source, options.cores)?;
             let columns = vec!["cpu".to_string()];
             // only cpu exists; this checks that --resources asks for nothing else
             select(&columns, options, source)?;
-            let rows = write_csv(out, &columns, false, &mut src)?;
-            return Ok(Summary {
-                rows,
-                tenants: src.tenants(),
+            let rows = planetlab::Expand::new(days, options.cores, source);
+            return Ok(Imported {
+                tenants: rows.tenants(),
+                rows: Box::new(rows),
                 columns,
                 spec_columns: vec!["cpu".into()],
                 origin: 0,
+                node: false,
             });
         }
     };
-    table.finish(options, source, out)
+    table.finish(options, source)
+}
+
+/// Imports `source` in `format` into the trace file `out`.
+pub fn import(
+    format: Format,
+    source: &Path,
+    out: &Path,
+    options: &Options,
+) -> Result<Summary, InputError> {
+    let mut imported = read(format, source, options)?;
+    let rows = write_csv(
+        out,
+        &imported.columns,
+        imported.node,
+        imported.rows.as_mut(),
+    )?;
+    Ok(Summary {
+        rows,
+        tenants: imported.tenants,
+        columns: imported.columns,
+        spec_columns: imported.spec_columns,
+        origin: imported.origin,
+    })
 }
 
 /// Indices of the kept columns among `available`.
@@ -210,7 +262,38 @@ pub(crate) fn number(
             format!("{what}: expected a finite number >= 0, found `{text}`"),
         ));
     }
+    if v > MAX_AMOUNT {
+        return Err(InputError::at(
+            path,
+            line as usize,
+            column,
+            format!("{what}: expected a number at most {MAX_AMOUNT:e}, found `{text}`"),
+        ));
+    }
     Ok(v)
+}
+
+/// An amount computed from the field at `line:column` (a demand or spec in the trace's units):
+/// refused when above [`MAX_AMOUNT`], as the trace reader would refuse it.
+pub(crate) fn amount(
+    path: &Path,
+    line: u64,
+    column: usize,
+    what: &str,
+    v: f64,
+) -> Result<f64, InputError> {
+    if v <= MAX_AMOUNT {
+        Ok(v)
+    } else {
+        Err(InputError::at(
+            path,
+            line as usize,
+            column,
+            format!(
+                "{what}: this sample converts to {v:e}, above the largest amount, {MAX_AMOUNT:e}"
+            ),
+        ))
+    }
 }
 
 /// A line reader for the importers' delimited formats (none of them quotes a delimiter or a
@@ -370,13 +453,8 @@ impl Table {
         self.records.push(r);
     }
 
-    /// Sorts by time (stable: ties keep input order) and writes the kept columns.
-    fn finish(
-        mut self,
-        options: &Options,
-        source: &Path,
-        out: &Path,
-    ) -> Result<Summary, InputError> {
+    /// Sorts by time (stable: ties keep input order) and keeps the selected columns.
+    fn finish(mut self, options: &Options, source: &Path) -> Result<Imported, InputError> {
         if self.records.is_empty() {
             return Err(InputError::file(source, "no samples found"));
         }
@@ -391,7 +469,7 @@ impl Table {
             .collect();
         let node = !self.nodes.is_empty();
         let tenants = self.tenants.len();
-        let mut src = TableSource {
+        let rows = TableSource {
             row: Row {
                 demand: vec![0.0; keep.len()],
                 spec: vec![f64::NAN; keep.len()],
@@ -404,13 +482,13 @@ impl Table {
             next: 0,
             path: source.to_path_buf(),
         };
-        let rows = write_csv(out, &columns, node, &mut src)?;
-        Ok(Summary {
-            rows,
-            tenants,
+        Ok(Imported {
+            rows: Box::new(rows),
             columns,
             spec_columns,
+            tenants,
             origin,
+            node,
         })
     }
 }
