@@ -54,6 +54,12 @@ pub const MAX_GROUPS: i64 = 10_000;
 /// The most shards or containers per tenant, and brokers in a fixed cluster: 10^4.
 pub const MAX_PARTS: i64 = 10_000;
 
+/// The most containers a tenant is split into so that each request fits an empty host: 1024,
+/// as many as the shards of a growing shared cluster. A tenant whose first spec needs more is
+/// an error at its first row; one whose spec grows past it later runs in 1024 containers, each
+/// placed although it does not fit (a forced placement).
+pub const MAX_SPLIT: usize = 1024;
+
 /// The most nodes a cheapest cover (a dedicated tenant's machines) may take: 10^4.
 pub use overbook_models::catalog::MAX_COVER_NODES;
 

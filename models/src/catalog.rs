@@ -24,12 +24,19 @@ pub struct Cover {
     pub price_per_hour: f64,
 }
 
-/// The cheapest multiset of catalog nodes whose summed capacity covers `size` on every
-/// resource; `None` when no combination can (some resource has no capacity in any type).
+/// The most partial combinations [`cheapest_cover`] tries once it has found a cover: 100,000.
+/// Past it, the cheapest cover found so far is the answer.
+pub const COVER_SEARCH_BUDGET: usize = 100_000;
+
+/// The cheapest multiset of at most [`MAX_COVER_NODES`] catalog nodes whose summed capacity
+/// covers `size` on every resource; `None` when no such combination exists (some resource has
+/// no capacity in any type, or the size needs more nodes).
 ///
 /// Branch and bound over the types in catalog order, with the lower bound
-/// `max_r remaining_r * min_t price_t / capacity_tr`. Ties keep the first combination found,
-/// which prefers more nodes of earlier types; the result is deterministic.
+/// `max_r remaining_r * min_t price_t / capacity_tr`, a branch cut as soon as the nodes left
+/// cannot cover what remains, and at most [`COVER_SEARCH_BUDGET`] partial combinations tried
+/// after the first cover (sizes of a few nodes take a few dozen). Ties keep the first
+/// combination found, which prefers more nodes of earlier types; the result is deterministic.
 pub fn cheapest_cover(size: &[f64], catalog: &[NodeType]) -> Option<Cover> {
     if size.iter().all(|&s| s <= 0.0) {
         return Some(Cover {
@@ -42,6 +49,8 @@ pub fn cheapest_cover(size: &[f64], catalog: &[NodeType]) -> Option<Cover> {
         counts: vec![0; catalog.len()],
         best: None,
         best_price: f64::INFINITY,
+        nodes: 0,
+        tried: 0,
     };
     search.go(0, size.to_vec(), 0.0);
     let counts = search.best?;
@@ -61,6 +70,10 @@ struct Search<'a> {
     counts: Vec<usize>,
     best: Option<Vec<usize>>,
     best_price: f64,
+    /// Nodes in `counts`.
+    nodes: usize,
+    /// Partial combinations tried since the first cover.
+    tried: usize,
 }
 
 impl Search<'_> {
@@ -85,6 +98,19 @@ impl Search<'_> {
         bound
     }
 
+    /// Whether the nodes left under [`MAX_COVER_NODES`], of types `from..`, can cover
+    /// `remaining`.
+    fn reachable(&self, from: usize, remaining: &[f64]) -> bool {
+        let room = (MAX_COVER_NODES - self.nodes) as f64;
+        remaining.iter().enumerate().all(|(r, &need)| {
+            let most = self.catalog[from..]
+                .iter()
+                .map(|t| t.capacity[r])
+                .fold(0.0, f64::max);
+            need <= 1e-9 || need <= room * most
+        })
+    }
+
     fn go(&mut self, i: usize, remaining: Vec<f64>, price: f64) {
         if Self::covered(&remaining) {
             if price < self.best_price {
@@ -93,7 +119,14 @@ impl Search<'_> {
             }
             return;
         }
-        if i == self.catalog.len() || price + self.bound(i, &remaining) >= self.best_price {
+        if self.best.is_some() {
+            self.tried += 1;
+        }
+        if i == self.catalog.len()
+            || self.tried > COVER_SEARCH_BUDGET
+            || !self.reachable(i, &remaining)
+            || price + self.bound(i, &remaining) >= self.best_price
+        {
             return;
         }
         let t = &self.catalog[i];
@@ -101,9 +134,9 @@ impl Search<'_> {
             .iter()
             .zip(&t.capacity)
             .filter(|(_, &c)| c > 0.0)
-            .map(|(&need, &c)| (need.max(0.0) / c - 1e-12).ceil() as usize)
-            .max()
-            .unwrap_or(0);
+            .map(|(&need, &c)| (need.max(0.0) / c - 1e-12).ceil())
+            .fold(0.0, f64::max)
+            .min((MAX_COVER_NODES - self.nodes) as f64) as usize;
         for count in (0..=most).rev() {
             let rest: Vec<f64> = remaining
                 .iter()
@@ -111,7 +144,9 @@ impl Search<'_> {
                 .map(|(&need, &c)| need - count as f64 * c)
                 .collect();
             self.counts[i] = count;
+            self.nodes += count;
             self.go(i + 1, rest, price + count as f64 * t.price_per_hour);
+            self.nodes -= count;
         }
         self.counts[i] = 0;
     }
@@ -174,5 +209,27 @@ mod tests {
             price_per_hour: 1.0,
         }];
         assert!(cheapest_cover(&[1.0, 1.0], &no_mem).is_none());
+    }
+
+    #[test]
+    fn huge_sizes_end_quickly() {
+        // 16 GiB on nodes of 1e-9 GiB needed 1.6e10 nodes: the search counted down from
+        // 1.6e10 (a hang). Beyond 10,000 nodes there is no cover
+        let mut tiny = catalog();
+        tiny[0].capacity[1] = 1e-9;
+        let started = std::time::Instant::now();
+        let c = cheapest_cover(&[4.0, 16.0], &tiny).unwrap();
+        // the small type cannot hold memory: one medium (8 cores, 32 GiB) at 0.38
+        assert_eq!(c.nodes, vec![1]);
+        assert!(cheapest_cover(&[4.0, 16.0], &tiny[..1]).is_none());
+        // 10,000 large nodes hold 160,000 cores: covered; 160,001 cores need one more
+        let c = cheapest_cover(&[160_000.0, 0.0], &catalog()[2..]).unwrap();
+        assert_eq!(c.nodes.len(), MAX_COVER_NODES);
+        assert!(cheapest_cover(&[160_001.0, 0.0], &catalog()[2..]).is_none());
+        // three types and 100,000 cores: the search stops within its budget
+        let c = cheapest_cover(&[100_000.0, 1.0], &catalog()).unwrap();
+        let cores: f64 = c.nodes.iter().map(|&t| catalog()[t].capacity[0]).sum();
+        assert!(cores >= 100_000.0 && c.nodes.len() <= MAX_COVER_NODES);
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
     }
 }

@@ -121,13 +121,14 @@ mod model;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
-use overbook_models::catalog::cheapest_cover;
+use overbook_models::catalog::{cheapest_cover, MAX_COVER_NODES};
 use rayon::prelude::*;
 
 pub use model::{ModelResult, ModelTotals, NodeStats, TenantStats, SERIES_BUCKETS};
 
 use crate::error::InputError;
-use crate::scenario::Scenario;
+use crate::limits::{MAX_SPLIT, MAX_STEPS};
+use crate::scenario::{ModelKind, Scenario};
 use crate::trace::{Rows, Source};
 
 /// Simulation time in seconds.
@@ -400,15 +401,8 @@ pub fn run_observed<S: Source + ?Sized>(
     let start = source.time();
     let mut k = 0u64;
     loop {
-        // the models count a tenant's steps in 32 bits
-        if k == u64::from(u32::MAX) {
-            return Err(InputError::file(
-                source.path(),
-                format!(
-                    "the run is longer than {} steps; use a longer step",
-                    u32::MAX
-                ),
-            ));
+        if k == MAX_STEPS || (more && source.time() - start >= MAX_STEPS as i64 * step) {
+            return Err(too_long(source, more, start, step));
         }
         let t = start + k as i64 * step;
         let end = t + step;
@@ -777,7 +771,31 @@ fn add_tenant<S: Source + ?Sized>(
             row.spec[r]
         });
     }
-    let price = cheapest_cover(&spec, &scenario.catalog).map_or(0.0, |c| c.price_per_hour);
+    let too_large = |what: String| {
+        InputError::at(
+            source.path(),
+            row.line as usize,
+            1,
+            format!(
+                "tenant `{}`: its spec needs more than {what}",
+                String::from_utf8_lossy(&row.tenant)
+            ),
+        )
+    };
+    let price = dedicated_price(scenario, &spec).ok_or_else(|| {
+        too_large(format!(
+            "{MAX_COVER_NODES} nodes of the catalog on its own (dedicated)"
+        ))
+    })?;
+    for m in &scenario.models {
+        let capacity = &scenario.catalog[m.node_type].capacity;
+        if m.kind == ModelKind::Containerized && m.containers_needed(&spec, capacity) > MAX_SPLIT {
+            return Err(too_large(format!(
+                "{MAX_SPLIT} containers of node type `{}` (model `{}`)",
+                scenario.catalog[m.node_type].name, m.name
+            )));
+        }
+    }
     tenants
         .ids
         .push(String::from_utf8_lossy(&row.tenant).into_owned());
@@ -796,6 +814,44 @@ fn add_tenant<S: Source + ?Sized>(
         present: false,
     });
     Ok(u)
+}
+
+/// The error of a run longer than [`MAX_STEPS`]: at the first row beyond them, if any.
+fn too_long<S: Source + ?Sized>(source: &S, more: bool, start: Time, step: Time) -> InputError {
+    let limit = format!("more than {MAX_STEPS} steps of {step} s (the limit of a run)");
+    if more {
+        InputError::at(
+            source.path(),
+            source.row().line as usize,
+            1,
+            format!(
+                "time {} is {limit} after the first row's {start}; use a longer step",
+                source.time()
+            ),
+        )
+    } else {
+        InputError::file(
+            source.path(),
+            format!("the run lasts {limit}; use a longer step"),
+        )
+    }
+}
+
+/// The price per hour of the cheapest dedicated cover of `spec`; `None` when it, or the
+/// headroom of a dedicated model, needs more than [`MAX_COVER_NODES`] nodes.
+fn dedicated_price(scenario: &Scenario, spec: &[f64]) -> Option<f64> {
+    let price = cheapest_cover(spec, &scenario.catalog)?.price_per_hour;
+    let headroom = scenario
+        .models
+        .iter()
+        .filter(|m| m.kind == ModelKind::Dedicated)
+        .map(|m| m.headroom)
+        .fold(1.0, f64::max);
+    if headroom > 1.0 {
+        let need: Vec<f64> = spec.iter().map(|s| s * headroom).collect();
+        cheapest_cover(&need, &scenario.catalog)?;
+    }
+    Some(price)
 }
 
 #[cfg(test)]

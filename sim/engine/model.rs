@@ -1141,16 +1141,11 @@ impl ModelRun {
     fn place_containers(&mut self, u: usize, size: &[f64], t: Time) {
         let r = self.r();
         let ty = self.spec.node_type;
-        let (fill, ratio) = (self.spec.fill_target, self.spec.request_ratio);
-        let cap = self.catalog[ty].capacity.clone();
+        let ratio = self.spec.request_ratio;
         // enough containers that each request fits an empty host under the fill target
-        let needed = size
-            .iter()
-            .zip(&cap)
-            .filter(|(_, &c)| c > 0.0)
-            .map(|(&s, &c)| (ratio * s / (fill * c) - 1e-9).ceil() as usize)
-            .max()
-            .unwrap_or(1);
+        let needed = (self.spec)
+            .containers_needed(size, &self.catalog[ty].capacity)
+            .min(crate::limits::MAX_SPLIT);
         let k = self.spec.containers.max(needed).max(1);
         let frac = vec![1.0 / k as f64; r];
         let request: Vec<f64> = size.iter().map(|&s| ratio * s / k as f64).collect();

@@ -411,6 +411,20 @@ pub struct ModelSpec {
 }
 
 impl ModelSpec {
+    /// Containerized: the containers a tenant of `size` needs so that each request fits an
+    /// empty host of `capacity` under the fill target (at least 1; at most
+    /// [`MAX_SPLIT`](crate::limits::MAX_SPLIT) + 1, past which the size needs too many).
+    pub fn containers_needed(&self, size: &[f64], capacity: &[f64]) -> usize {
+        let (fill, ratio) = (self.fill_target, self.request_ratio);
+        size.iter()
+            .zip(capacity)
+            .filter(|(_, &c)| c > 0.0)
+            .map(|(&s, &c)| (ratio * s / (fill * c) - 1e-9).ceil() as usize)
+            .max()
+            .unwrap_or(1)
+            .min(crate::limits::MAX_SPLIT + 1)
+    }
+
     /// Builds the model's placer; `random` without a seed draws from the run's seed mixed
     /// with the model's name.
     pub fn build_placer(&self, seed: u64) -> Box<dyn placer::Placer> {
@@ -691,7 +705,7 @@ impl Checker<'_> {
             None => DEFAULT_RHO_MAX,
         };
         let cost = self.cost(raw.cost.as_ref(), &resources)?;
-        let models = self.models(&raw.models, &catalog)?;
+        let models = self.models(&raw.models, &catalog, &resources)?;
         let predict = self.predict(raw.predict.as_ref(), &resources)?;
         let compare = self.compare(raw.compare.as_ref())?;
         let planner = raw
@@ -1086,6 +1100,7 @@ impl Checker<'_> {
         &self,
         raw: &IndexMap<String, RawModel>,
         catalog: &[NodeType],
+        resources: &[Resource],
     ) -> Result<Vec<ModelSpec>, InputError> {
         if raw.is_empty() {
             return Err(self.err(0..0, "expected at least one `[models.NAME]`"));
@@ -1094,7 +1109,7 @@ impl Checker<'_> {
             .map(|(name, m)| {
                 // implicit tables carry no span: point at the `[models.NAME]` header
                 let at = self.text.find(&format!("[models.{name}]")).unwrap_or(0);
-                self.model(name, m, at..at, catalog)
+                self.model(name, m, at..at, catalog, resources)
             })
             .collect()
     }
@@ -1105,6 +1120,7 @@ impl Checker<'_> {
         m: &RawModel,
         span: Range<usize>,
         catalog: &[NodeType],
+        resources: &[Resource],
     ) -> Result<ModelSpec, InputError> {
         let kind = match &m.kind {
             Some(k) => ModelKind::by_name(k.get_ref()).ok_or_else(|| {
@@ -1166,6 +1182,22 @@ impl Checker<'_> {
                 })?,
             None => 0,
         };
+        // shards and containers share their hosts' capacity: a host without some resource
+        // can never hold an entry (a shard split until it fits would split forever)
+        if kind != ModelKind::Dedicated {
+            if let Some(r) = catalog[node_type].capacity.iter().position(|&c| c == 0.0) {
+                let at = m.node_type.as_ref().map_or(span.clone(), |t| t.span());
+                return Err(self.err(
+                    at,
+                    format!(
+                        "node type `{}` has no capacity for `{}`: a {} model's node type needs capacity for every resource",
+                        catalog[node_type].name,
+                        resources[r].name,
+                        kind.name()
+                    ),
+                ));
+            }
+        }
         let placer = match &m.placer {
             Some(p) => self.expression(p, "placer", |c| placer::build(c, 0).map(|_| ()))?,
             None => Call::parse("first-fit").expect("valid"),
@@ -1426,6 +1458,16 @@ request_ratio = 0.5
             "[models.shared]\nskew = 1e7",
             "`skew` must be a number in [0, 1000000], got 10000000",
         );
+        // found by the fuzzer: a shared model on hosts without cpu split every tenant into
+        // 1024 shards, none of which fit
+        let two = MINIMAL.replace(
+            "[workload]",
+            "[[nodes]]\nname = \"mem\"\nprice_per_hour = 1.0\ncapacity = { cpu = 0, memory = 32 }\n[workload]",
+        );
+        let e = parse(&two.replace("[models.shared]", "[models.shared]\nnode_type = \"mem\""))
+            .unwrap_err();
+        assert!(e.contains("s.toml:21:13: node type `mem` has no capacity for `cpu`: a shared model's node type needs capacity for every resource"), "{e}");
+        assert!(parse(&two).is_ok());
         // at the limits themselves, accepted
         let text = MINIMAL
             .replace("cpu = 10,", "cpu = 1e15,")
