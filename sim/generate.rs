@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Distribution, Exp, LogNormal, Normal, Pareto, StandardNormal};
 
 use crate::error::InputError;
-use crate::limits::MAX_AMOUNT;
+use crate::limits::{MAX_AMOUNT, MIN_DIVISOR};
 use crate::scenario::{fnv1a, Dist, GeneratorSpec, Mode, Population, Scenario};
 use crate::trace::{Row, Source};
 
@@ -192,7 +192,16 @@ impl Generator {
         let pop: &Population = &self.spec.populations[p];
         let mut rng = stream(self.seed, &id);
         let size = bounded(pop.size.sample(&mut rng));
-        let spec = pop.shape.iter().map(|s| bounded(s * size)).collect();
+        // a spec divides: below the least divisor it is none at all
+        let spec = pop
+            .shape
+            .iter()
+            .map(|s| {
+                Some(bounded(s * size))
+                    .filter(|&v| v >= MIN_DIVISOR)
+                    .unwrap_or(0.0)
+            })
+            .collect();
         let mean = bounded(pop.mean_use.sample(&mut rng));
         let daily = Dist::Uniform(pop.daily_amplitude.0, pop.daily_amplitude.1).sample(&mut rng);
         let weekly = Dist::Uniform(pop.weekly_amplitude.0, pop.weekly_amplitude.1).sample(&mut rng);
@@ -788,6 +797,18 @@ churn = {{ arrivals_per_day = 3, lifetime_days = {{ dist = "exponential", mean =
             "[[workload.generator.tenants]]\nname = \"u\"\ncount = 5\nsize = { dist = \"uniform\", low = 0, high = 1e308 }\nshape = { cpu = 2 }\n",
         );
         assert!(first_specs(&r).iter().all(|&s| s == MAX_AMOUNT));
+    }
+
+    #[test]
+    fn specs_below_the_least_divisor_are_zero() {
+        // found by the fuzzer: a median size of 1e-320 drew subnormal specs, and a margin
+        // over their revenue was -inf
+        let r = bounded_rows(
+            0.01,
+            "[[workload.generator.tenants]]\nname = \"t\"\ncount = 3\nsize = { dist = \"lognormal\", median = 1e-320, sigma = 0.6 }\nshape = { cpu = 1 }\n",
+        );
+        assert_eq!(first_specs(&r), vec![0.0; 3]);
+        assert!(r.iter().all(|row| row.demand[0] == 0.0));
     }
 
     #[test]

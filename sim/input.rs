@@ -10,7 +10,7 @@ use overbook_models::resource::Resource;
 
 use crate::error::InputError;
 use crate::generate::Generator;
-use crate::limits::MAX_AMOUNT;
+use crate::limits::{MAX_AMOUNT, MIN_DIVISOR};
 use crate::scenario::{Input, Scenario, Traffic};
 use crate::trace::{CsvTrace, Row, Source};
 
@@ -85,20 +85,24 @@ impl Mapped {
     /// [`MAX_AMOUNT`] of a resource is an error at its line.
     fn check(&self) -> Result<(), InputError> {
         let row = &self.row;
-        let over = (0..self.names.len()).find_map(|r| {
-            [("demand", row.demand[r]), ("spec", row.spec[r])]
-                .into_iter()
-                .find(|&(_, v)| v > MAX_AMOUNT)
-                .map(|(what, v)| (r, what, v))
+        let spec = |v: f64| v == 0.0 || v.is_nan() || (MIN_DIVISOR..=MAX_AMOUNT).contains(&v);
+        let bad = (0..self.names.len()).find_map(|r| {
+            if !(row.demand[r] <= MAX_AMOUNT) {
+                Some((r, "a demand", row.demand[r]))
+            } else if !spec(row.spec[r]) {
+                Some((r, "a spec", row.spec[r]))
+            } else {
+                None
+            }
         });
-        match over {
+        match bad {
             None => Ok(()),
             Some((r, what, v)) => Err(InputError::at(
                 self.inner.path(),
                 row.line as usize,
                 1,
                 format!(
-                    "the traffic map turns this row into a {what} of {v:e} of `{}`, above the largest amount, {MAX_AMOUNT:e}",
+                    "the traffic map turns this row into {what} of {v:e} of `{}`; amounts are at most {MAX_AMOUNT:e}, specs 0 or from {MIN_DIVISOR:e}",
                     self.names[r]
                 ),
             )),
@@ -234,7 +238,7 @@ replication = 3
             &s.resources,
         );
         let e = m.advance().unwrap_err().to_string();
-        assert_eq!(e, "t.csv:7:1: the traffic map turns this row into a demand of 1.2e15 of `network_in`, above the largest amount, 1e15");
+        assert_eq!(e, "t.csv:7:1: the traffic map turns this row into a demand of 1.2e15 of `network_in`; amounts are at most 1e15, specs 0 or from 1e-9");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use chrono::DateTime;
 use csv::{ByteRecord, ReaderBuilder};
 
 use crate::error::InputError;
-use crate::limits::{MAX_AMOUNT, MAX_TIME_SECONDS};
+use crate::limits::{MAX_AMOUNT, MAX_TIME_SECONDS, MIN_DIVISOR};
 
 /// One trace row. Buffers are reused between rows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -292,6 +292,21 @@ impl<R: Read> CsvTrace<R> {
         Ok(v)
     }
 
+    /// A spec: a number, and 0 or at least [`MIN_DIVISOR`] (specs divide).
+    fn spec_number(&self, col: usize) -> Result<f64, InputError> {
+        let v = self.number(col, "spec")?;
+        if v > 0.0 && v < MIN_DIVISOR {
+            return Err(self.field_error(
+                col,
+                format!(
+                    "spec: expected 0 or a number from {MIN_DIVISOR:e}, found {}",
+                    String::from_utf8_lossy(self.field(col))
+                ),
+            ));
+        }
+        Ok(v)
+    }
+
     fn time(&mut self) -> Result<i64, InputError> {
         let raw = self.field(self.time_col);
         let parsed = if let Some(secs) = integer(raw) {
@@ -422,7 +437,7 @@ impl<R: Read> Source for CsvTrace<R> {
             let col = self.demand_cols[r];
             self.row.demand[r] = self.number(col, "demand")?;
             self.row.spec[r] = match self.spec_cols[r] {
-                Some(c) if !self.field(c).is_empty() => self.number(c, "spec")?,
+                Some(c) if !self.field(c).is_empty() => self.spec_number(c)?,
                 _ => f64::NAN,
             };
         }
@@ -707,6 +722,11 @@ mod tests {
         assert_eq!(
             e,
             "t.csv:2:5: demand: expected a number at most 1e15 (the largest amount), found 1e300"
+        );
+        let e = read("time,tenant,cpu,memory,spec_cpu\n0,a,1,1,1e-320\n").unwrap_err();
+        assert_eq!(
+            e,
+            "t.csv:2:9: spec: expected 0 or a number from 1e-9, found 1e-320"
         );
         let e = read("time,tenant,cpu,memory,spec_cpu\n0,a,1,1,1e308\n").unwrap_err();
         assert!(
