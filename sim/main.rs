@@ -455,7 +455,6 @@ fn run(cli: Cli) -> Result<()> {
             out,
             threads,
         } => {
-            anyhow::ensure!(replications >= 1, "--replications must be at least 1");
             anyhow::ensure!(
                 confidence > 0.0 && confidence < 1.0,
                 "--confidence must be in (0, 1)"
@@ -468,6 +467,7 @@ fn run(cli: Cli) -> Result<()> {
                 .map(|a| sweep::Axis::parse(a))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(anyhow::Error::msg)?;
+            sweep::check_size(&axes, replications).map_err(anyhow::Error::msg)?;
             let keys: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
             let pool = pool(threads)?;
             let points = pool.install(|| sweep::sweep(&scenario, &text, &axes, replications))?;
