@@ -33,10 +33,10 @@ impl InputError {
     /// An error at `line:column` of `file`.
     pub fn at(file: &Path, line: usize, column: usize, message: impl Into<String>) -> Self {
         InputError::At {
-            file: file.display().to_string(),
+            file: one_line(&file.display().to_string()),
             line,
             column,
-            message: message.into(),
+            message: one_line(&message.into()),
         }
     }
 
@@ -49,9 +49,37 @@ impl InputError {
     /// An error about the whole of `file`.
     pub fn file(file: &Path, message: impl Into<String>) -> Self {
         InputError::File {
-            file: file.display().to_string(),
-            message: message.into(),
+            file: one_line(&file.display().to_string()),
+            message: one_line(&message.into()),
         }
+    }
+}
+
+/// `text` on one line: control characters (a newline in a quoted CSV field or a TOML string,
+/// a carriage return, an escape sequence) written as escapes, so that an error quoting the
+/// input stays one line.
+pub fn one_line(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// At most the first 60 characters of `text`, with `...` and the full length after a cut:
+/// enough of a field to recognize it in an error.
+pub fn excerpt(text: &str) -> String {
+    const MOST: usize = 60;
+    match text.char_indices().nth(MOST) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}... ({} bytes)", &text[..cut], text.len()),
     }
 }
 
@@ -74,6 +102,24 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_are_one_line_and_quote_an_excerpt() {
+        // found by the fuzzer: a quoted CSV field holding newlines made a message of many lines
+        let e = InputError::at(Path::new("t.csv"), 1, 5, "unknown column `a\nb\r\u{1b}`");
+        assert_eq!(e.to_string(), "t.csv:1:5: unknown column `a\\nb\\r\\u{1b}`");
+        let e = InputError::file(Path::new("a\nb.csv"), "x\ty");
+        assert_eq!(e.to_string(), "a\\nb.csv: x\\ty");
+        assert_eq!(excerpt("short"), "short");
+        assert_eq!(
+            excerpt(&"x".repeat(5000)),
+            format!("{}... (5000 bytes)", "x".repeat(60))
+        );
+        assert_eq!(
+            excerpt(&"é".repeat(61)),
+            format!("{}... (122 bytes)", "é".repeat(60))
+        );
+    }
 
     #[test]
     fn lines_and_columns_are_one_based() {

@@ -235,9 +235,13 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            // every error is one line, whatever input it quotes
+            eprintln!("error: {}", overbook::error::one_line(&e.to_string()));
             for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                eprintln!(
+                    "  caused by: {}",
+                    overbook::error::one_line(&cause.to_string())
+                );
             }
             ExitCode::from(error_code)
         }

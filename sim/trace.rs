@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::DateTime;
 use csv::{ByteRecord, ReaderBuilder};
 
-use crate::error::InputError;
+use crate::error::{excerpt, InputError};
 use crate::limits::{MAX_AMOUNT, MAX_TIME_SECONDS, MIN_DIVISOR};
 
 /// One trace row. Buffers are reused between rows.
@@ -188,7 +188,7 @@ impl<R: Read> CsvTrace<R> {
                     path,
                     1,
                     column(i),
-                    format!("column `{n}` appears twice"),
+                    format!("column `{}` appears twice", excerpt(n)),
                 ));
             }
             let known = matches!(n.as_str(), "time" | "tenant" | "node" | "class")
@@ -200,7 +200,7 @@ impl<R: Read> CsvTrace<R> {
                     path,
                     1,
                     column(i),
-                    format!("unknown column `{n}`; expected {}", expected()),
+                    format!("unknown column `{}`; expected {}", excerpt(n), expected()),
                 ));
             }
         }
@@ -263,11 +263,11 @@ impl<R: Read> CsvTrace<R> {
                 col,
                 format!(
                     "{what}: expected a number, found `{}`",
-                    String::from_utf8_lossy(raw)
+                    excerpt(&String::from_utf8_lossy(raw))
                 ),
             )
         })?;
-        let text = || String::from_utf8_lossy(raw);
+        let text = || excerpt(&String::from_utf8_lossy(raw));
         if !v.is_finite() {
             return Err(self.field_error(
                 col,
@@ -300,7 +300,7 @@ impl<R: Read> CsvTrace<R> {
                 col,
                 format!(
                     "spec: expected 0 or a number from {MIN_DIVISOR:e}, found {}",
-                    String::from_utf8_lossy(self.field(col))
+                    excerpt(&String::from_utf8_lossy(self.field(col)))
                 ),
             ));
         }
@@ -330,7 +330,7 @@ impl<R: Read> CsvTrace<R> {
                 self.time_col,
                 format!(
                     "time: expected integer seconds or an RFC 3339 timestamp, found `{}`",
-                    String::from_utf8_lossy(raw)
+                    excerpt(&String::from_utf8_lossy(raw))
                 ),
             ));
         };
@@ -773,5 +773,17 @@ mod tests {
         assert!(e.contains("mixes integer seconds and RFC 3339"), "{e}");
         let e = read("").unwrap_err();
         assert!(e.contains("the trace is empty"), "{e}");
+        // found by the fuzzer: a quoted field holding a newline made an error of two lines
+        let e = read("time,tenant,cpu,memory\n\"0\n1\",a,1,1\n").unwrap_err();
+        assert_eq!(
+            e,
+            "t.csv:2:1: time: expected integer seconds or an RFC 3339 timestamp, found `0\\n1`"
+        );
+        let e = read(&format!(
+            "time,tenant,cpu,memory\n0,a,{},1\n",
+            "9".repeat(500)
+        ))
+        .unwrap_err();
+        assert!(e.ends_with("99... (500 bytes)`"), "{e}");
     }
 }

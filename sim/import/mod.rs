@@ -19,7 +19,7 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use crate::error::InputError;
+use crate::error::{excerpt, InputError};
 use crate::limits::{MAX_AMOUNT, MIN_DIVISOR};
 use crate::trace::{write_csv, Row, Source};
 
@@ -251,7 +251,7 @@ pub(crate) fn number(
             path,
             line as usize,
             column,
-            format!("{what}: expected a number, found `{text}`"),
+            format!("{what}: expected a number, found `{}`", excerpt(text)),
         )
     })?;
     if !v.is_finite() || v < 0.0 {
@@ -259,7 +259,10 @@ pub(crate) fn number(
             path,
             line as usize,
             column,
-            format!("{what}: expected a finite number >= 0, found `{text}`"),
+            format!(
+                "{what}: expected a finite number >= 0, found `{}`",
+                excerpt(text)
+            ),
         ));
     }
     if v > MAX_AMOUNT {
