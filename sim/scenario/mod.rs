@@ -1458,6 +1458,12 @@ request_ratio = 0.5
             "[models.shared]\nskew = 1e7",
             "`skew` must be a number in [0, 1000000], got 10000000",
         );
+        // a hold of 10^7 + 1 steps would outlast a run
+        refused(
+            "[workload]",
+            "[workload]\nhold_seconds = 3000000300",
+            "`hold_seconds` lasts more than 10000000 steps of 300 s, the limit of a run",
+        );
         // found by the fuzzer: a shared model on hosts without cpu split every tenant into
         // 1024 shards, none of which fit
         let two = MINIMAL.replace(

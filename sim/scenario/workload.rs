@@ -356,20 +356,18 @@ impl Checker<'_> {
             }
         };
         let hold = match &w.hold_seconds {
-            Some(h) => self.seconds(h, "hold_seconds", 1)?,
+            Some(h) => {
+                let hold = self.seconds(h, "hold_seconds", 1)?;
+                if hold / step > MAX_STEPS as i64 {
+                    return Err(self.err(
+                        h.span(),
+                        format!("`hold_seconds` lasts more than {MAX_STEPS} steps of {step} s, the limit of a run"),
+                    ));
+                }
+                hold
+            }
             None => step,
         };
-        if hold / step > MAX_STEPS as i64 {
-            let at = w
-                .hold_seconds
-                .as_ref()
-                .expect("a hold longer than a step")
-                .span();
-            return Err(self.err(
-                at,
-                format!("`hold_seconds` lasts more than {MAX_STEPS} steps of {step} s, the limit of a run"),
-            ));
-        }
         let default_class = match &w.default_class {
             Some(c) => class_index(c)?,
             None => 0,
