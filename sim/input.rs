@@ -87,7 +87,8 @@ impl Mapped {
         let row = &self.row;
         let spec = |v: f64| v == 0.0 || v.is_nan() || (MIN_DIVISOR..=MAX_AMOUNT).contains(&v);
         let bad = (0..self.names.len()).find_map(|r| {
-            if !(row.demand[r] <= MAX_AMOUNT) {
+            // NaN is no amount either
+            if row.demand[r].is_nan() || row.demand[r] > MAX_AMOUNT {
                 Some((r, "a demand", row.demand[r]))
             } else if !spec(row.spec[r]) {
                 Some((r, "a spec", row.spec[r]))

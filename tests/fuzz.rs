@@ -226,7 +226,7 @@ fn head(rel: &str, n: usize) -> Vec<u8> {
     out
 }
 
-fn show_bytes(v: &Vec<u8>) -> String {
+fn show_bytes(v: &[u8]) -> String {
     mutate::escape(v)
 }
 
@@ -274,7 +274,7 @@ fn small_generator(s: &Scenario) -> bool {
     tenants <= 2000 && arrivals <= 2000.0
 }
 
-fn check_scenario(bytes: &Vec<u8>) -> Result<Verdict, String> {
+fn check_scenario(bytes: &[u8]) -> Result<Verdict, String> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         // not text: loading the file refuses it, naming the file
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -306,8 +306,8 @@ fn fuzz_scenario_toml() {
         "scenario",
         3000,
         |rng| mutate_toml(rng, &seeds),
-        check_scenario,
-        show_bytes,
+        |v| check_scenario(v),
+        |v| show_bytes(v),
     );
     assert!(tally.accepted > 0 && tally.rejected > 0, "{tally:?}");
 }
@@ -655,7 +655,7 @@ const EXPRESSIONS: &[&str] = &[
     "oracle(3600)",
 ];
 
-fn check_expression(bytes: &Vec<u8>) -> Result<Verdict, String> {
+fn check_expression(bytes: &[u8]) -> Result<Verdict, String> {
     use overbook::models::predictor::{NodeSample, TenantHistory};
     let text = String::from_utf8_lossy(bytes);
     let call = match Call::parse(&text) {
@@ -717,8 +717,8 @@ fn fuzz_expressions() {
             });
             v
         },
-        check_expression,
-        show_bytes,
+        |v| check_expression(v),
+        |v| show_bytes(v),
     );
 }
 
@@ -735,7 +735,7 @@ const ARGUMENTS: &[&str] = &[
     "nodes=0.1",
 ];
 
-fn check_argument(bytes: &Vec<u8>) -> Result<Verdict, String> {
+fn check_argument(bytes: &[u8]) -> Result<Verdict, String> {
     let text = String::from_utf8_lossy(bytes);
     let mut accepted = false;
     if let Ok(axis) = sweep::Axis::parse(&text) {
@@ -775,12 +775,12 @@ fn fuzz_command_line_values() {
             });
             v
         },
-        check_argument,
-        show_bytes,
+        |v| check_argument(v),
+        |v| show_bytes(v),
     );
 }
 
-fn check_baseline(bytes: &Vec<u8>) -> Result<Verdict, String> {
+fn check_baseline(bytes: &[u8]) -> Result<Verdict, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let path = dir.path().join("baseline.json");
     std::fs::write(&path, bytes).map_err(|e| e.to_string())?;
@@ -816,8 +816,8 @@ fn fuzz_regression_baseline() {
             });
             v
         },
-        check_baseline,
-        show_bytes,
+        |v| check_baseline(v),
+        |v| show_bytes(v),
     );
 }
 

@@ -519,6 +519,9 @@ mod tests {
         assert_eq!((same, per), (vec![vec![Some(1.0), None]], 1));
     }
 
+    /// A figure drawn on an SVG area.
+    type Draw<'a> = &'a dyn Fn(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>;
+
     /// Draws every figure on an SVG string with `values` wherever a figure takes numbers, on a
     /// thread of its own: the drawing must end within 20 s and draw something.
     fn draws_quickly(values: &[f64]) {
@@ -528,16 +531,14 @@ mod tests {
             register_font();
             let mut svgs = vec![];
             let pairs: Vec<(f64, f64)> = values.iter().map(|&v| (v, v * 0.5)).collect();
-            let mut figure =
-                |draw: &dyn Fn(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>| {
-                    let mut text = String::new();
-                    {
-                        let area =
-                            SVGBackend::with_string(&mut text, (400, 300)).into_drawing_area();
-                        draw(&area).expect("the figure draws");
-                    }
-                    svgs.push(text);
-                };
+            let mut figure = |draw: Draw| {
+                let mut text = String::new();
+                {
+                    let area = SVGBackend::with_string(&mut text, (400, 300)).into_drawing_area();
+                    draw(&area).expect("the figure draws");
+                }
+                svgs.push(text);
+            };
             let named = vec![("m".to_string(), values.clone())];
             figure(&|a| cdf(a, "cdf", "x", &named));
             let points = vec![("m".to_string(), pairs.clone())];
