@@ -40,8 +40,9 @@ pub const MAX_STEP_SECONDS: i64 = 100_000_000;
 /// `warmup_seconds`), in seconds: the same 10^15 as a time.
 pub const MAX_DURATION_SECONDS: i64 = MAX_TIME_SECONDS;
 
-/// The most steps of one run: 10^7 (95 years of 5-minute steps, 115 days of 1-second steps).
-/// A trace whose rows span more, or a generator asked for more, is an error before the run.
+/// The most steps of one run: 10^7 (95 years of 5-minute steps, 115 days of 1-second steps;
+/// the models count a tenant's steps in 32 bits). A trace whose rows span more, or a
+/// generator asked for more, is an error before the run.
 pub const MAX_STEPS: u64 = 10_000_000;
 
 /// The most tenants a generated population may hold: the initial tenants of all populations

@@ -771,7 +771,7 @@ fn add_tenant<S: Source + ?Sized>(
             row.spec[r]
         });
     }
-    let too_large = |what: String| {
+    let price = price_within_limits(scenario, &spec).map_err(|what| {
         InputError::at(
             source.path(),
             row.line as usize,
@@ -781,21 +781,7 @@ fn add_tenant<S: Source + ?Sized>(
                 String::from_utf8_lossy(&row.tenant)
             ),
         )
-    };
-    let price = dedicated_price(scenario, &spec).ok_or_else(|| {
-        too_large(format!(
-            "{MAX_COVER_NODES} nodes of the catalog on its own (dedicated)"
-        ))
     })?;
-    for m in &scenario.models {
-        let capacity = &scenario.catalog[m.node_type].capacity;
-        if m.kind == ModelKind::Containerized && m.containers_needed(&spec, capacity) > MAX_SPLIT {
-            return Err(too_large(format!(
-                "{MAX_SPLIT} containers of node type `{}` (model `{}`)",
-                scenario.catalog[m.node_type].name, m.name
-            )));
-        }
-    }
     tenants
         .ids
         .push(String::from_utf8_lossy(&row.tenant).into_owned());
@@ -837,10 +823,14 @@ fn too_long<S: Source + ?Sized>(source: &S, more: bool, start: Time, step: Time)
     }
 }
 
-/// The price per hour of the cheapest dedicated cover of `spec`; `None` when it, or the
-/// headroom of a dedicated model, needs more than [`MAX_COVER_NODES`] nodes.
-fn dedicated_price(scenario: &Scenario, spec: &[f64]) -> Option<f64> {
-    let price = cheapest_cover(spec, &scenario.catalog)?.price_per_hour;
+/// The price per hour of the cheapest dedicated cover of `spec`; or what `spec` needs more
+/// of than the limits allow: [`MAX_COVER_NODES`] nodes for its cover (with the largest
+/// headroom of a dedicated model), or [`MAX_SPLIT`] containers in a containerized model.
+fn price_within_limits(scenario: &Scenario, spec: &[f64]) -> Result<f64, String> {
+    let nodes = || format!("{MAX_COVER_NODES} nodes of the catalog on its own (dedicated)");
+    let price = cheapest_cover(spec, &scenario.catalog)
+        .ok_or_else(nodes)?
+        .price_per_hour;
     let headroom = scenario
         .models
         .iter()
@@ -849,9 +839,19 @@ fn dedicated_price(scenario: &Scenario, spec: &[f64]) -> Option<f64> {
         .fold(1.0, f64::max);
     if headroom > 1.0 {
         let need: Vec<f64> = spec.iter().map(|s| s * headroom).collect();
-        cheapest_cover(&need, &scenario.catalog)?;
+        cheapest_cover(&need, &scenario.catalog).ok_or_else(nodes)?;
     }
-    Some(price)
+    for m in &scenario.models {
+        let ty = &scenario.catalog[m.node_type];
+        if m.kind == ModelKind::Containerized && m.containers_needed(spec, &ty.capacity) > MAX_SPLIT
+        {
+            return Err(format!(
+                "{MAX_SPLIT} containers of node type `{}` (model `{}`)",
+                ty.name, m.name
+            ));
+        }
+    }
+    Ok(price)
 }
 
 #[cfg(test)]
