@@ -175,6 +175,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn errors_are_one_line_and_quote_an_excerpt() {
+        // found by the fuzzer: a quoted CSV field holding newlines made a message of many lines
+        let e = InputError::at(Path::new("t.csv"), 1, 5, "unknown column `a\nb\r\u{1b}`");
+        assert_eq!(e.to_string(), "t.csv:1:5: unknown column `a\\nb\\r\\u{1b}`");
+        let e = InputError::file(Path::new("a\nb.csv"), "x\ty");
+        assert_eq!(e.to_string(), "a\\nb.csv: x\\ty");
+        // a long field is cut to 200 characters, the last an ellipsis
+        assert_eq!(shown("short"), "short");
+        assert_eq!(shown(&"x".repeat(5000)), format!("{}…", "x".repeat(199)));
+        assert_eq!(shown(&"é".repeat(201)), format!("{}…", "é".repeat(199)));
+    }
+
+    #[test]
     fn lines_and_columns_are_one_based() {
         let text = "a = 1\nbb = 2\n";
         assert_eq!(line_column(text, 0), (1, 1));

@@ -15,8 +15,14 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Distribution, Exp, LogNormal, Normal, Pareto, StandardNormal};
 
 use crate::error::InputError;
+use crate::limits::{MAX_AMOUNT, MIN_DIVISOR};
 use crate::scenario::{fnv1a, Dist, GeneratorSpec, Mode, Population, Scenario};
 use crate::trace::{Row, Source};
+
+/// The steps a generator of `days` days draws at `step` seconds: at least one.
+pub fn steps(days: f64, step: i64) -> f64 {
+    ((days * 86400.0) / step as f64).round().max(1.0)
+}
 
 /// The random stream of `key` under `seed`: ChaCha8 seeded from a SplitMix64 mix of the two.
 pub fn stream(seed: u64, key: &str) -> ChaCha8Rng {
@@ -124,7 +130,7 @@ impl Generator {
         step: i64,
         scenario: &Path,
     ) -> Generator {
-        let steps = ((spec.days * 86400.0) / step as f64).round().max(1.0) as u64;
+        let steps = steps(spec.days, step) as u64;
         let mut g = Generator {
             churn: spec
                 .populations
@@ -191,16 +197,25 @@ impl Generator {
     fn add_tenant(&mut self, p: usize, id: String, index: usize, start: u64, initial: bool) {
         let pop: &Population = &self.spec.populations[p];
         let mut rng = stream(self.seed, &id);
-        let size = pop.size.sample(&mut rng).max(0.0);
-        let spec = pop.shape.iter().map(|s| s * size).collect();
-        let mean = pop.mean_use.sample(&mut rng).max(0.0);
+        let size = bounded(pop.size.sample(&mut rng));
+        // a spec divides: below the least divisor it is none at all
+        let spec = pop
+            .shape
+            .iter()
+            .map(|s| {
+                Some(bounded(s * size))
+                    .filter(|&v| v >= MIN_DIVISOR)
+                    .unwrap_or(0.0)
+            })
+            .collect();
+        let mean = bounded(pop.mean_use.sample(&mut rng));
         let daily = Dist::Uniform(pop.daily_amplitude.0, pop.daily_amplitude.1).sample(&mut rng);
         let weekly = Dist::Uniform(pop.weekly_amplitude.0, pop.weekly_amplitude.1).sample(&mut rng);
         let tz = pop.timezones[rng.random_range(0..pop.timezones.len())];
         let z: f64 = rng.sample(StandardNormal);
         let lifetime = match pop.churn {
             Some(c) => {
-                let days = c.lifetime_days.sample(&mut rng).max(0.0);
+                let days = bounded(c.lifetime_days.sample(&mut rng));
                 ((days * 86400.0 / self.step as f64).round() as u64).max(1)
             }
             None => u64::MAX,
@@ -288,8 +303,8 @@ impl Generator {
                     let start =
                         tenant.rng.random::<f64>() < 1.0 - (-b.per_day * step / 86400.0).exp();
                     if tenant.burst_left == 0 && start {
-                        tenant.burst_height = b.height.sample(&mut tenant.rng).max(0.0);
-                        let minutes = b.minutes.sample(&mut tenant.rng).max(0.0);
+                        tenant.burst_height = bounded(b.height.sample(&mut tenant.rng));
+                        let minutes = bounded(b.minutes.sample(&mut tenant.rng));
                         tenant.burst_left = ((minutes * 60.0 / step).round() as u64).max(1);
                     }
                     if tenant.burst_left > 0 {
@@ -297,7 +312,10 @@ impl Generator {
                         burst = tenant.burst_height;
                     }
                 }
-                let growth = (1.0 + pop.growth_per_day).powf(t_seconds / 86400.0);
+                // finite, so that a factor of 0 elsewhere gives 0, not NaN
+                let growth = (1.0 + pop.growth_per_day)
+                    .powf(t_seconds / 86400.0)
+                    .min(f64::MAX);
                 tenant.mean
                     * (1.0 + tenant.daily * daily)
                     * (1.0 + tenant.weekly * weekly)
@@ -313,7 +331,7 @@ impl Generator {
         row.tenant.extend_from_slice(&tenant.id);
         for c in 0..self.columns {
             let f = pop.flat[c];
-            row.demand[c] = tenant.spec[c] * (f * tenant.mean + (1.0 - f) * use_);
+            row.demand[c] = bounded(tenant.spec[c] * (f * tenant.mean + (1.0 - f) * use_));
             row.spec[c] = if tenant.first {
                 tenant.spec[c]
             } else {
@@ -326,6 +344,17 @@ impl Generator {
                 .extend_from_slice(self.class_names[pop.class].as_bytes());
         }
         tenant.first = false;
+    }
+}
+
+/// A drawn amount, size, share, height or length as the generator uses it: in
+/// `[0, MAX_AMOUNT]` (a heavy tail's draw beyond is clamped to it; NaN, which a distribution
+/// with subnormal parameters may draw, counts as 0).
+fn bounded(x: f64) -> f64 {
+    if x.is_nan() {
+        0.0
+    } else {
+        x.clamp(0.0, MAX_AMOUNT)
     }
 }
 
@@ -756,5 +785,62 @@ churn = {{ arrivals_per_day = 3, lifetime_days = {{ dist = "exponential", mean =
         assert_eq!(a, stream(1, "x").random::<u64>());
         assert_ne!(a, stream(2, "x").random::<u64>());
         assert_ne!(a, stream(1, "y").random::<u64>());
+    }
+
+    /// One population's rows: every demand and spec finite, within [0, 10^15].
+    fn bounded_rows(days: f64, population: &str) -> Vec<Row> {
+        let r = rows(&scenario(days, population));
+        for row in &r {
+            let amount = |v: f64| (0.0..=MAX_AMOUNT).contains(&v);
+            assert!(row.demand.iter().all(|&d| amount(d)), "{row:?}");
+            assert!(row.spec.iter().all(|&s| s.is_nan() || amount(s)), "{row:?}");
+        }
+        r
+    }
+
+    #[test]
+    fn heavy_tails_are_clamped_to_the_largest_amount() {
+        // a lognormal of sigma 10^15 draws exp(+-10^15 z): infinity or 0, nearly always;
+        // the draws beyond 10^15 are clamped to it (they were infinite specs and demands)
+        let r = bounded_rows(
+            0.01,
+            "[[workload.generator.tenants]]\nname = \"ln\"\ncount = 20\nsize = { dist = \"lognormal\", median = 1.5, sigma = 1e15 }\nshape = { cpu = 1 }\n",
+        );
+        assert!(
+            first_specs(&r).contains(&MAX_AMOUNT),
+            "{:?}",
+            first_specs(&r)
+        );
+        // uniform on [0, 1e308): sizes near 1e307 (a spec of 2e307, a demand of 1e307 x use)
+        let r = bounded_rows(
+            0.01,
+            "[[workload.generator.tenants]]\nname = \"u\"\ncount = 5\nsize = { dist = \"uniform\", low = 0, high = 1e308 }\nshape = { cpu = 2 }\n",
+        );
+        assert!(first_specs(&r).iter().all(|&s| s == MAX_AMOUNT));
+    }
+
+    #[test]
+    fn specs_below_the_least_divisor_are_zero() {
+        // found by the fuzzer: a median size of 1e-320 drew subnormal specs, and a margin
+        // over their revenue was -inf
+        let r = bounded_rows(
+            0.01,
+            "[[workload.generator.tenants]]\nname = \"t\"\ncount = 3\nsize = { dist = \"lognormal\", median = 1e-320, sigma = 0.6 }\nshape = { cpu = 1 }\n",
+        );
+        assert_eq!(first_specs(&r), vec![0.0; 3]);
+        assert!(r.iter().all(|row| row.demand[0] == 0.0));
+    }
+
+    #[test]
+    fn growth_stays_finite_where_use_is_zero() {
+        // 1e6 a day for 60 daily steps: (1 + 1e6)^52 overflowed to infinity, and a mean use of
+        // 0 times infinity was a NaN demand; the factor now stops at f64::MAX, so 0 stays 0
+        let r = rows(&Scenario::parse(
+            Path::new("g.toml"),
+            "step_seconds = 86400\n[[resources]]\nname = \"cpu\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1\ncapacity = { cpu = 16 }\n[workload.generator]\ndays = 60\n[[workload.generator.tenants]]\nname = \"g\"\ncount = 1\nmean_use = { dist = \"constant\", value = 0 }\ngrowth_per_day = 1e6\nshape = { cpu = 1 }\n[models.shared]\n",
+        )
+        .unwrap());
+        assert_eq!(r.len(), 60);
+        assert!(r.iter().all(|row| row.demand[0] == 0.0), "{:?}", r[59]);
     }
 }

@@ -6,8 +6,11 @@ use std::path::Path;
 use ndarray::linalg::general_mat_vec_mul;
 use ndarray::{Array1, Array2};
 
+use overbook_models::resource::Resource;
+
 use crate::error::InputError;
 use crate::generate::Generator;
+use crate::limits::{MAX_AMOUNT, MIN_DIVISOR};
 use crate::scenario::{Input, Scenario, Traffic};
 use crate::trace::{CsvTrace, Row, Source};
 
@@ -15,7 +18,7 @@ use crate::trace::{CsvTrace, Row, Source};
 pub fn open(scenario: &Scenario) -> Result<Box<dyn Source + Send>, InputError> {
     let raw = open_raw(scenario)?;
     Ok(match &scenario.workload.traffic {
-        Some(t) => Box::new(Mapped::new(raw, t, scenario.resources.len())),
+        Some(t) => Box::new(Mapped::new(raw, t, &scenario.resources)),
         None => raw,
     })
 }
@@ -31,6 +34,7 @@ pub fn open_raw(scenario: &Scenario) -> Result<Box<dyn Source + Send>, InputErro
 /// Rows of traffic features turned into resource demand by a linear map.
 pub struct Mapped {
     inner: Box<dyn Source + Send>,
+    names: Vec<String>,
     matrix: Array2<f64>,
     x: Array1<f64>,
     y: Array1<f64>,
@@ -38,11 +42,14 @@ pub struct Mapped {
 }
 
 impl Mapped {
-    /// Maps `inner`'s feature rows through `traffic` into `resources` columns.
-    pub fn new(inner: Box<dyn Source + Send>, traffic: &Traffic, resources: usize) -> Mapped {
+    /// Maps `inner`'s feature rows through `traffic` into demand of `resources`.
+    pub fn new(inner: Box<dyn Source + Send>, traffic: &Traffic, resources: &[Resource]) -> Mapped {
         let nf = traffic.features.len();
+        let names: Vec<String> = resources.iter().map(|r| r.name.clone()).collect();
+        let resources = names.len();
         Mapped {
             inner,
+            names,
             matrix: Array2::from_shape_vec((resources, nf), traffic.matrix.clone())
                 .expect("a resources x features matrix"),
             x: Array1::zeros(nf),
@@ -70,6 +77,37 @@ fn apply(
     general_mat_vec_mul(1.0, m, x, 0.0, y);
     for (o, &yi) in out.iter_mut().zip(y.iter()) {
         *o = yi;
+    }
+}
+
+impl Mapped {
+    /// The mapped amounts must stay amounts: a row whose features map to more than
+    /// [`MAX_AMOUNT`] of a resource is an error at its line.
+    fn check(&self) -> Result<(), InputError> {
+        let row = &self.row;
+        let spec = |v: f64| v == 0.0 || v.is_nan() || (MIN_DIVISOR..=MAX_AMOUNT).contains(&v);
+        let bad = (0..self.names.len()).find_map(|r| {
+            // NaN is no amount either
+            if row.demand[r].is_nan() || row.demand[r] > MAX_AMOUNT {
+                Some((r, "a demand", row.demand[r]))
+            } else if !spec(row.spec[r]) {
+                Some((r, "a spec", row.spec[r]))
+            } else {
+                None
+            }
+        });
+        match bad {
+            None => Ok(()),
+            Some((r, what, v)) => Err(InputError::at(
+                self.inner.path(),
+                row.line as usize,
+                1,
+                format!(
+                    "the traffic map turns this row into {what} of {v:e} of `{}`; amounts are at most {MAX_AMOUNT:e}, specs 0 or from {MIN_DIVISOR:e}",
+                    self.names[r]
+                ),
+            )),
+        }
     }
 }
 
@@ -103,6 +141,7 @@ impl Source for Mapped {
                 &mut row.spec,
             );
         }
+        self.check()?;
         Ok(true)
     }
 
@@ -167,7 +206,7 @@ replication = 3
             ..Row::default()
         };
         let inner = VecSource::new("t.csv", vec![row], vec![false; 5]);
-        let mut m = Mapped::new(Box::new(inner), t, 5);
+        let mut m = Mapped::new(Box::new(inner), t, &s.resources);
         assert!(m.advance().unwrap());
         let d = &m.row().demand;
         // cpu = 0.00002 x 1000 + 0.015 x 10 + 0.008 x 20 + 0.001 x 6 = 0.02 + 0.15 + 0.16 + 0.006
@@ -178,6 +217,29 @@ replication = 3
         assert_eq!((d[2], d[3], d[4]), (30.0, 40.0, 300.0));
         assert!(m.row().spec.iter().all(|v| v.is_nan()));
         assert!(!m.advance().unwrap());
+    }
+
+    #[test]
+    fn a_row_mapped_beyond_the_largest_amount_is_located() {
+        let text = "[[resources]]\nname = \"network_in\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1\ncapacity = { network_in = 1000 }\n[workload]\ntrace = \"t.csv\"\n[workload.traffic]\nfeatures = [\"produce\"]\nreplication = 3\n[models.shared]\n";
+        let s = Scenario::parse(Path::new("s.toml"), text).unwrap();
+        // produce 4e14 MB/s at replication 3 is 1.2e15 MB/s in: above 1e15
+        let row = Row {
+            time: 0,
+            tenant: b"a".to_vec(),
+            demand: vec![4e14],
+            spec: vec![f64::NAN],
+            line: 7,
+            ..Row::default()
+        };
+        let inner = VecSource::new("t.csv", vec![row], vec![false]);
+        let mut m = Mapped::new(
+            Box::new(inner),
+            s.workload.traffic.as_ref().unwrap(),
+            &s.resources,
+        );
+        let e = m.advance().unwrap_err().to_string();
+        assert_eq!(e, "t.csv:7:1: the traffic map turns this row into a demand of 1.2e15 of `network_in`; amounts are at most 1e15, specs 0 or from 1e-9");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod files;
 pub mod generate;
 pub mod import;
 pub mod input;
+pub mod limits;
 pub mod memtrace;
 pub mod output;
 pub mod pipeline;

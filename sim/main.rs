@@ -498,7 +498,6 @@ fn run(cli: Cli) -> Result<()> {
             out,
             threads,
         } => {
-            anyhow::ensure!(replications >= 1, "--replications must be at least 1");
             anyhow::ensure!(
                 confidence > 0.0 && confidence < 1.0,
                 "--confidence must be in (0, 1)"
@@ -512,6 +511,7 @@ fn run(cli: Cli) -> Result<()> {
                 .map(|a| sweep::Axis::parse(a))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(anyhow::Error::msg)?;
+            sweep::check_size(&axes, replications).map_err(anyhow::Error::msg)?;
             let keys: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
             let pool = pool(threads)?;
             let points = pool.install(|| sweep::sweep(&scenario, &text, &axes, replications))?;
@@ -607,10 +607,6 @@ fn run(cli: Cli) -> Result<()> {
             cpu_scale,
             memory_scale,
         } => {
-            anyhow::ensure!(
-                cores > 0.0 && cpu_scale > 0.0 && memory_scale > 0.0,
-                "--cores, --cpu-scale and --memory-scale must be positive"
-            );
             let options = import::Options {
                 resources,
                 cores,
@@ -618,6 +614,7 @@ fn run(cli: Cli) -> Result<()> {
                 cpu_scale,
                 memory_scale,
             };
+            options.check().map_err(anyhow::Error::msg)?;
             let s = import::import(format, &source, &out, &options)?;
             sayln!(
                 "wrote {} rows of {} tenants to {} (columns {}; spec for {}); time 0 is {} in the source",

@@ -164,11 +164,14 @@ pub fn read_baseline(path: &Path) -> Result<Scorecard, InputError> {
         crate::files::MAX_TEXT_BYTES,
     )?;
     let v: Value = serde_json::from_str(&text).map_err(|e| {
+        // serde_json counts columns from 0 at a line's end, and repeats the place in its text
+        let what = e.to_string();
+        let what = what.rsplit_once(" at line ").map_or(what.as_str(), |w| w.0);
         InputError::at(
             path,
-            e.line(),
-            e.column(),
-            format!("expected a baseline written by `overbook regress --bless`: {e}"),
+            e.line().max(1),
+            e.column().max(1),
+            format!("expected a baseline written by `overbook regress --bless`: {what}"),
         )
     })?;
     serde_json::from_value(v["scorecard"].clone()).map_err(|e| {
@@ -421,5 +424,21 @@ mod tests {
         assert!(parse_tolerance("speed=1")
             .unwrap_err()
             .contains("metrics: nodes"));
+    }
+
+    #[test]
+    fn a_malformed_baseline_is_located_from_column_one() {
+        // serde_json puts an error at a line's end at column 0 and repeats the place
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.json");
+        std::fs::write(&path, "{\n  \"scorecard\": {\n").unwrap();
+        let e = read_baseline(&path).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}:3:1: expected a baseline written by `overbook regress --bless`: EOF while parsing an object",
+                path.display()
+            )
+        );
     }
 }

@@ -15,6 +15,7 @@ use crate::engine::{self, Options, RunResult};
 use crate::error::InputError;
 use crate::generate::stream;
 use crate::input;
+use crate::limits::{MAX_GRID_POINTS, MAX_REPLICATIONS, MAX_RUNS, MAX_STEPS};
 use crate::output::figures;
 use crate::scenario::{Input, Scenario};
 use crate::trace::{Row, Source, VecSource};
@@ -57,8 +58,8 @@ impl Axis {
                 return Err(format!("--set `{arg}`: a range needs A <= B and STEP > 0"));
             }
             let n = ((b - a) / step + 1e-9).floor() as usize;
-            if n > 10_000 {
-                return Err(format!("--set `{arg}`: more than 10000 values"));
+            if n >= MAX_GRID_POINTS {
+                return Err(format!("--set `{arg}`: more than {MAX_GRID_POINTS} values"));
             }
             // computed from the index, so 0.1 steps do not drift
             (0..=n).map(|i| a + i as f64 * step).collect()
@@ -156,7 +157,7 @@ pub fn run_once(s: &Scenario, seed: u64, rep: usize) -> Result<RunResult, InputE
     let mut source: Box<dyn Source> = match (&s.workload.input, rep) {
         (Input::Trace(_), r) if r > 0 => {
             let mut raw = input::open(&s)?;
-            Box::new(bootstrap_days(raw.as_mut(), seed)?)
+            Box::new(bootstrap_days(raw.as_mut(), seed, s.step)?)
         }
         _ => {
             s.seed = seed;
@@ -176,8 +177,13 @@ pub fn run_once(s: &Scenario, seed: u64, rep: usize) -> Result<RunResult, InputE
 /// days stays one tenant. Each tenant's first row in a day carries its spec (per resource,
 /// the latest value its rows gave up to there; a resource they never give stays empty, for
 /// the scenario's `default_spec`) and class, so any day can stand first. Holds the trace in
-/// memory.
-pub fn bootstrap_days(source: &mut dyn Source, seed: u64) -> Result<VecSource, InputError> {
+/// memory; a trace longer than a run may be (more than [`MAX_STEPS`] steps of `step`
+/// seconds) is refused at its first row beyond.
+pub fn bootstrap_days(
+    source: &mut dyn Source,
+    seed: u64,
+    step: i64,
+) -> Result<VecSource, InputError> {
     use rand::Rng;
     use std::collections::HashMap;
     let path = source.path().display().to_string();
@@ -190,6 +196,17 @@ pub fn bootstrap_days(source: &mut dyn Source, seed: u64) -> Result<VecSource, I
     while source.advance()? {
         let mut row = source.row().clone();
         let t0 = *start.get_or_insert(row.time);
+        if row.time - t0 >= MAX_STEPS as i64 * step {
+            return Err(InputError::at(
+                source.path(),
+                row.line as usize,
+                1,
+                format!(
+                    "time {} is more than {MAX_STEPS} steps of {step} s (the limit of a run) after the first row's {t0}",
+                    row.time
+                ),
+            ));
+        }
         let day = ((row.time - t0) / 86400) as usize;
         if day >= by_day.len() {
             by_day.resize(day + 1, vec![]);
@@ -304,6 +321,34 @@ pub fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
     bar
 }
 
+/// Checks a sweep's size: at most [`MAX_REPLICATIONS`] replications, [`MAX_GRID_POINTS`]
+/// points (the product of the axes' value counts, computed without building the grid) and
+/// [`MAX_RUNS`] runs.
+pub fn check_size(axes: &[Axis], replications: usize) -> Result<(), String> {
+    if replications == 0 || replications > MAX_REPLICATIONS {
+        return Err(format!(
+            "--replications must be in [1, {MAX_REPLICATIONS}], got {replications}"
+        ));
+    }
+    let points = axes
+        .iter()
+        .try_fold(1usize, |n, a| n.checked_mul(a.values.len()))
+        .filter(|&n| n <= MAX_GRID_POINTS)
+        .ok_or_else(|| {
+            let counts: Vec<String> = axes.iter().map(|a| a.values.len().to_string()).collect();
+            format!(
+                "--set: a grid of {} values has more than {MAX_GRID_POINTS} points",
+                counts.join(" x ")
+            )
+        })?;
+    if points * replications > MAX_RUNS {
+        return Err(format!(
+            "{points} points x {replications} replications is more than {MAX_RUNS} runs"
+        ));
+    }
+    Ok(())
+}
+
 /// Runs every point x replication in parallel; results in point order.
 pub fn sweep(
     path: &Path,
@@ -311,6 +356,7 @@ pub fn sweep(
     axes: &[Axis],
     replications: usize,
 ) -> Result<Vec<PointResult>, InputError> {
+    check_size(axes, replications).map_err(|m| InputError::file(path, m))?;
     let keys: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
     let points = grid(axes);
     let scenarios: Vec<Scenario> = points
@@ -381,7 +427,7 @@ mod tests {
             })
             .collect();
         let mut src = VecSource::new("t.csv", rows, vec![true]);
-        let mut boot = bootstrap_days(&mut src, 9).unwrap();
+        let mut boot = bootstrap_days(&mut src, 9, 300).unwrap();
         let mut out = vec![];
         while boot.advance().unwrap() {
             out.push(boot.row().clone());
@@ -416,7 +462,7 @@ mod tests {
             })
             .collect();
         let mut src = VecSource::new("t.csv", rows, vec![true, false]);
-        let mut boot = bootstrap_days(&mut src, 9).unwrap();
+        let mut boot = bootstrap_days(&mut src, 9, 300).unwrap();
         let mut later_day_first = false;
         while boot.advance().unwrap() {
             let row = boot.row();
@@ -426,6 +472,55 @@ mod tests {
         }
         // the draw put a day other than the first somewhere (else the test proves nothing)
         assert!(later_day_first);
+    }
+
+    #[test]
+    fn replications_and_grids_have_limits() {
+        let axis = |n: usize| Axis {
+            key: "x".into(),
+            values: vec![1.0; n],
+        };
+        assert!(check_size(&[axis(100), axis(100)], 100).is_ok());
+        assert_eq!(
+            check_size(&[axis(1)], 10_001).unwrap_err(),
+            "--replications must be in [1, 10000], got 10001"
+        );
+        assert_eq!(
+            check_size(&[axis(1)], 0).unwrap_err(),
+            "--replications must be in [1, 10000], got 0"
+        );
+        // three axes of 10,000 values: 10^12 points (the grid was built before anything ran)
+        assert_eq!(
+            check_size(&[axis(10_000), axis(10_000), axis(10_000)], 1).unwrap_err(),
+            "--set: a grid of 10000 x 10000 x 10000 values has more than 10000 points"
+        );
+        assert_eq!(
+            check_size(&[axis(10_000)], 101).unwrap_err(),
+            "10000 points x 101 replications is more than 1000000 runs"
+        );
+        assert!(Axis::parse("x=0:9999:1").is_ok());
+        assert!(Axis::parse("x=0:10000:1").is_err());
+    }
+
+    #[test]
+    fn a_bootstrap_of_a_trace_longer_than_a_run_is_refused() {
+        // 10^7 steps of 300 s after the first row: the bootstrap held one vector per day
+        // (34,722 here; 10^10 for a row 10^15 s on) before the run refused it
+        let rows: Vec<Row> = [0, 3_000_000_000]
+            .iter()
+            .enumerate()
+            .map(|(i, &time)| Row {
+                time,
+                tenant: b"a".to_vec(),
+                demand: vec![1.0],
+                spec: vec![1.0],
+                line: i as u64 + 2,
+                ..Row::default()
+            })
+            .collect();
+        let mut src = VecSource::new("t.csv", rows, vec![true]);
+        let e = bootstrap_days(&mut src, 9, 300).err().unwrap().to_string();
+        assert_eq!(e, "t.csv:3:1: time 3000000000 is more than 10000000 steps of 300 s (the limit of a run) after the first row's 0");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use csv::{ByteRecord, ReaderBuilder};
 
 use crate::error::{shown, shown_bytes, InputError};
 use crate::files::{self, LineLimit};
+use crate::limits::{MAX_AMOUNT, MAX_TIME_SECONDS, MIN_DIVISOR};
 
 /// One trace row. Buffers are reused between rows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -280,12 +281,44 @@ impl<R: Read> CsvTrace<R> {
                 format!("{what}: expected a number >= 0, found {}", text()),
             ));
         }
+        if v > MAX_AMOUNT {
+            return Err(self.field_error(
+                col,
+                format!(
+                    "{what}: expected a number at most {MAX_AMOUNT:e} (the largest amount), found {}",
+                    text()
+                ),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// A spec: a number, and 0 or at least [`MIN_DIVISOR`] (specs divide).
+    fn spec_number(&self, col: usize) -> Result<f64, InputError> {
+        let v = self.number(col, "spec")?;
+        if v > 0.0 && v < MIN_DIVISOR {
+            return Err(self.field_error(
+                col,
+                format!(
+                    "spec: expected 0 or a number from {MIN_DIVISOR:e}, found {}",
+                    shown_bytes(self.field(col))
+                ),
+            ));
+        }
         Ok(v)
     }
 
     fn time(&mut self) -> Result<i64, InputError> {
         let raw = self.field(self.time_col);
         let parsed = if let Some(secs) = integer(raw) {
+            if secs.unsigned_abs() > MAX_TIME_SECONDS.unsigned_abs() {
+                return Err(self.field_error(
+                    self.time_col,
+                    format!(
+                        "time: expected at most {MAX_TIME_SECONDS:.0e} seconds either side of 0, found {secs}"
+                    ),
+                ));
+            }
             Some((TimeFormat::Seconds, secs))
         } else {
             let text = std::str::from_utf8(raw).unwrap_or("");
@@ -410,7 +443,7 @@ impl<R: Read> Source for CsvTrace<R> {
             let col = self.demand_cols[r];
             self.row.demand[r] = self.number(col, "demand")?;
             self.row.spec[r] = match self.spec_cols[r] {
-                Some(c) if !self.field(c).is_empty() => self.number(c, "spec")?,
+                Some(c) if !self.field(c).is_empty() => self.spec_number(c)?,
                 _ => f64::NAN,
             };
         }
@@ -510,12 +543,22 @@ pub fn write_csv(
 ) -> Result<u64, InputError> {
     let written =
         |e: io::Error| InputError::file(path, format!("cannot write: {}", files::reason(&e)));
-    let csv_written = |e: csv::Error| match e.kind() {
-        csv::ErrorKind::Io(io) => written(io::Error::new(io.kind(), files::reason(io))),
-        _ => InputError::file(path, format!("cannot write: {e}")),
-    };
-    let file = files::AtomicFile::create(path).map_err(written)?;
-    let mut w = csv::Writer::from_writer(file);
+    let mut file = files::AtomicFile::create(path).map_err(written)?;
+    let rows = write_rows(&mut file, path, columns, node, source)?;
+    file.commit().map_err(written)?;
+    Ok(rows)
+}
+
+/// Writes every row of `source` as [`write_csv`] does, into `sink`; `path` names it in
+/// errors. Returns the rows written.
+pub fn write_rows(
+    sink: impl io::Write,
+    path: &Path,
+    columns: &[String],
+    node: bool,
+    source: &mut dyn Source,
+) -> Result<u64, InputError> {
+    let mut w = csv::Writer::from_writer(sink);
     let mut header = vec!["time".to_string(), "tenant".to_string()];
     header.extend(columns.iter().cloned());
     header.extend(columns.iter().map(|c| format!("spec_{c}")));
@@ -523,6 +566,12 @@ pub fn write_csv(
     if node {
         header.push("node".into());
     }
+    let written =
+        |e: io::Error| InputError::file(path, format!("cannot write: {}", files::reason(&e)));
+    let csv_written = |e: csv::Error| match e.kind() {
+        csv::ErrorKind::Io(io) => written(io::Error::new(io.kind(), files::reason(io))),
+        _ => InputError::file(path, format!("cannot write: {e}")),
+    };
     w.write_record(&header).map_err(csv_written)?;
     let mut fields: Vec<String> = vec![String::new(); header.len()];
     let mut rows = 0u64;
@@ -546,8 +595,7 @@ pub fn write_csv(
         w.write_record(&fields).map_err(csv_written)?;
         rows += 1;
     }
-    let file = w.into_inner().map_err(|e| written(e.into_error()))?;
-    file.commit().map_err(written)?;
+    w.flush().map_err(written)?;
     Ok(rows)
 }
 
@@ -659,6 +707,36 @@ mod tests {
         assert_eq!(e, "t.csv:3:5: demand: expected a number, found `x`");
         let e = read("time,tenant,cpu,memory\n0,a,1,-2\n").unwrap_err();
         assert_eq!(e, "t.csv:2:7: demand: expected a number >= 0, found -2");
+        let e = read("time,tenant,cpu,memory\n0,a,1e300,1\n").unwrap_err();
+        assert_eq!(
+            e,
+            "t.csv:2:5: demand: expected a number at most 1e15 (the largest amount), found 1e300"
+        );
+        let e = read("time,tenant,cpu,memory,spec_cpu\n0,a,1,1,1e-320\n").unwrap_err();
+        assert_eq!(
+            e,
+            "t.csv:2:9: spec: expected 0 or a number from 1e-9, found 1e-320"
+        );
+        let e = read("time,tenant,cpu,memory,spec_cpu\n0,a,1,1,1e308\n").unwrap_err();
+        assert!(
+            e.starts_with("t.csv:2:9: spec: expected a number at most 1e15"),
+            "{e}"
+        );
+        // 10^15 itself is an amount; 10^15 seconds is a time, one more is not
+        assert_eq!(
+            read("time,tenant,cpu,memory\n1000000000000000,a,1e15,1\n").unwrap()[0].demand[0],
+            1e15
+        );
+        let e = read("time,tenant,cpu,memory\n-9223372036854775808,a,1,1\n").unwrap_err();
+        assert!(
+            e.starts_with("t.csv:2:1: time: expected at most 1e15 seconds"),
+            "{e}"
+        );
+        let e = read("time,tenant,cpu,memory\n-1000000000000001,a,1,1\n").unwrap_err();
+        assert_eq!(
+            e,
+            "t.csv:2:1: time: expected at most 1e15 seconds either side of 0, found -1000000000000001"
+        );
         let e = read("time,tenant,cpu,memory\n0,a,NaN,1\n").unwrap_err();
         assert!(
             e.starts_with("t.csv:2:5: demand: expected a finite number"),
@@ -684,5 +762,18 @@ mod tests {
         assert!(e.contains("mixes integer seconds and RFC 3339"), "{e}");
         let e = read("").unwrap_err();
         assert!(e.contains("the trace is empty"), "{e}");
+        // found by the fuzzer: a quoted field holding a newline made an error of two lines
+        let e = read("time,tenant,cpu,memory\n\"0\n1\",a,1,1\n").unwrap_err();
+        assert_eq!(
+            e,
+            "t.csv:2:1: time: expected integer seconds or an RFC 3339 timestamp, found `0\\n1`"
+        );
+        let e = read(&format!(
+            "time,tenant,cpu,memory\n0,a,{},1\n",
+            "9".repeat(500)
+        ))
+        .unwrap_err();
+        // a long field is cut to 200 characters, the last an ellipsis
+        assert!(e.ends_with(&format!("{}…`", "9".repeat(199))), "{e}");
     }
 }

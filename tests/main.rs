@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod fuzz;
 mod planning;
 mod predictors;
 mod robustness;

@@ -1,5 +1,8 @@
 //! The node catalog and the cheapest combination of nodes that covers a size (DESIGN.md 4.1).
 
+/// The most nodes a cover may take by default (`[limits] max_nodes_per_tenant`): 10^4.
+pub const MAX_COVER_NODES: usize = 10_000;
+
 /// A machine type one can rent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeType {
@@ -170,6 +173,19 @@ impl Search<'_> {
         bound
     }
 
+    /// Whether the nodes left under `max_nodes` (`used` taken), of types `from..`, can cover
+    /// `remaining`.
+    fn reachable(&self, from: usize, remaining: &[f64], used: usize) -> bool {
+        let room = (self.max_nodes - used) as f64;
+        remaining.iter().enumerate().all(|(r, &need)| {
+            let most = self.catalog[from..]
+                .iter()
+                .map(|t| t.capacity[r])
+                .fold(0.0, f64::max);
+            need <= 1e-9 || need <= room * most
+        })
+    }
+
     /// Explores the counts of types `i..`, with `remaining` to cover, at `price` so far with
     /// `used` nodes.
     fn go(&mut self, i: usize, remaining: Vec<f64>, price: f64, used: usize) {
@@ -184,7 +200,10 @@ impl Search<'_> {
             }
             return;
         }
-        if i == self.catalog.len() || price + self.bound(i, &remaining) >= self.best_price {
+        if i == self.catalog.len()
+            || !self.reachable(i, &remaining, used)
+            || price + self.bound(i, &remaining) >= self.best_price
+        {
             return;
         }
         let t = &self.catalog[i];
@@ -192,10 +211,9 @@ impl Search<'_> {
             .iter()
             .zip(&t.capacity)
             .filter(|(_, &c)| c > 0.0)
-            .map(|(&need, &c)| (need.max(0.0) / c - 1e-12).ceil() as usize)
-            .max()
-            .unwrap_or(0)
-            .min(self.max_nodes - used);
+            .map(|(&need, &c)| (need.max(0.0) / c - 1e-12).ceil())
+            .fold(0.0, f64::max)
+            .min((self.max_nodes - used) as f64) as usize;
         for count in (0..=most).rev() {
             let rest: Vec<f64> = remaining
                 .iter()
@@ -327,5 +345,28 @@ mod tests {
         let mem: f64 = c.nodes.iter().map(|&t| catalog()[t].capacity[1]).sum();
         assert!(cpu >= 40_000.0 && mem >= 160_000.0);
         // the budget leaves small sizes' exact optimum: the hand-checked cases above
+    }
+
+    #[test]
+    fn huge_sizes_end_quickly() {
+        // 16 GiB on nodes of 1e-9 GiB needed 1.6e10 nodes: the search counted down from
+        // 1.6e10 (a hang). Beyond 10,000 nodes there is no cover
+        let mut tiny = catalog();
+        tiny[0].capacity[1] = 1e-9;
+        let started = std::time::Instant::now();
+        let most = MAX_COVER_NODES;
+        let c = cheapest_cover(&[4.0, 16.0], &tiny, most).unwrap();
+        // the small type cannot hold memory: one medium (8 cores, 32 GiB) at 0.38
+        assert_eq!(c.nodes, vec![1]);
+        assert!(cheapest_cover(&[4.0, 16.0], &tiny[..1], most).is_err());
+        // 10,000 large nodes hold 160,000 cores: covered; 160,001 cores need one more
+        let c = cheapest_cover(&[160_000.0, 0.0], &catalog()[2..], most).unwrap();
+        assert_eq!(c.nodes.len(), MAX_COVER_NODES);
+        assert!(cheapest_cover(&[160_001.0, 0.0], &catalog()[2..], most).is_err());
+        // three types and 100,000 cores: the search stops within its budget
+        let c = cheapest_cover(&[100_000.0, 1.0], &catalog(), most).unwrap();
+        let cores: f64 = c.nodes.iter().map(|&t| catalog()[t].capacity[0]).sum();
+        assert!(cores >= 100_000.0 && c.nodes.len() <= MAX_COVER_NODES);
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
     }
 }

@@ -3,6 +3,11 @@
 
 use std::fmt;
 
+/// The deepest nesting of calls an expression may have (`max(max(peak))` has depth 3): 32.
+/// The parser recurses once per level, so a limit keeps a hostile expression from
+/// overflowing the stack.
+pub const MAX_DEPTH: usize = 32;
+
 /// One argument of a call.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
@@ -39,6 +44,7 @@ impl Call {
         let mut p = Parser {
             s: text.as_bytes(),
             i: 0,
+            depth: 0,
         };
         let call = p.call()?;
         p.ws();
@@ -89,6 +95,8 @@ impl fmt::Display for Call {
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
+    /// Calls open around the current position.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -140,6 +148,16 @@ impl Parser<'_> {
     }
 
     fn call(&mut self) -> Result<Call, ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err(&format!("expected at most {MAX_DEPTH} nested calls")));
+        }
+        let call = self.call_inner()?;
+        self.depth -= 1;
+        Ok(call)
+    }
+
+    fn call_inner(&mut self) -> Result<Call, ParseError> {
         let name = self.name()?;
         let mut args = vec![];
         self.ws();
@@ -210,6 +228,18 @@ mod tests {
         assert_eq!(c.named("seed"), Some(7.0));
         let c = Call::parse("max(peak, n_sigma(3), rc_like(99.5))").unwrap();
         assert_eq!(c.to_string(), "max(peak, n_sigma(3), rc_like(99.5))");
+    }
+
+    #[test]
+    fn nesting_is_limited_not_a_stack_overflow() {
+        // depth 32 (31 `max(` around `peak`) parses; 33 is refused at the 33rd name, offset
+        // 4 x 32 = 128; 100,000 levels (which overflowed the stack) are refused the same way
+        let nest = |n: usize| format!("{}peak{}", "max(".repeat(n - 1), ")".repeat(n - 1));
+        assert!(Call::parse(&nest(MAX_DEPTH)).is_ok());
+        let e = Call::parse(&nest(MAX_DEPTH + 1)).unwrap_err();
+        assert_eq!(e.offset, 128);
+        assert_eq!(e.message, "expected at most 32 nested calls");
+        assert_eq!(Call::parse(&nest(100_000)).unwrap_err().offset, 128);
     }
 
     #[test]

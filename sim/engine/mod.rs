@@ -131,7 +131,8 @@ pub use harm::{HarmPair, OTHERS as HARM_OTHERS};
 pub use model::{ModelResult, ModelTotals, NodeStats, TenantStats, SERIES_BUCKETS};
 
 use crate::error::InputError;
-use crate::scenario::Scenario;
+use crate::limits::{MAX_SPLIT, MAX_STEPS, MAX_TIME_SECONDS};
+use crate::scenario::{ModelKind, Scenario};
 use crate::trace::{Rows, Source};
 
 /// Simulation time in seconds.
@@ -426,16 +427,14 @@ pub fn run_observed<S: Source + ?Sized>(
             source.path(),
             source.row().line as usize,
             1,
-            format!("time {start} is out of range: times are within +-{MAX_TIME_SECONDS} s (about 285 million years)"),
+            format!("time {start} is out of range: times are within +-{MAX_TIME_SECONDS} s of 0"),
         ));
     }
     let mut k = 0u64;
-    // steps walked one by one (a stretch with no tenant present is jumped over)
-    let mut walked = 0u64;
     loop {
-        // within MAX_STEPS of a start within MAX_TIME_SECONDS, by steps of at most
-        // MAX_STEP_SECONDS: no overflow
-        debug_assert!(k < MAX_STEPS && step <= crate::scenario::MAX_STEP_SECONDS);
+        if more && source.time() - start >= MAX_STEPS as i64 * step {
+            return Err(too_long(source, more, start, step));
+        }
         let t = start + k as i64 * step;
         let end = t + step;
         // 1. the step's rows: at once when they are one sample of every tenant, each present,
@@ -569,15 +568,9 @@ pub fn run_observed<S: Source + ?Sized>(
             // the departures left: nothing is held past the last tenant
             break;
         }
-        walked += 1;
-        if walked > scenario.limits.max_steps {
-            return Err(InputError::file(
-                source.path(),
-                format!(
-                    "the run walks more than {} steps of {step} s ([limits] max_steps); use a longer step or raise the limit",
-                    scenario.limits.max_steps
-                ),
-            ));
+        // the models count steps in 32 bits; a run takes at most MAX_STEPS of them
+        if k == MAX_STEPS {
+            return Err(too_long(source, more, start, step));
         }
         let ctx = StepCtx {
             k,
@@ -602,18 +595,8 @@ pub fn run_observed<S: Source + ?Sized>(
         k += 1;
         if present.is_empty() && more && !options.walk_idle {
             // nothing is present until the next row: jump to its step in one go
-            let next = step_of(source.time(), start, step).ok_or_else(|| {
-                InputError::at(
-                    source.path(),
-                    source.row().line as usize,
-                    1,
-                    format!(
-                        "time {} is more than {} steps of {step} s after the trace's first row ({start}); use a longer step",
-                        source.time(),
-                        MAX_STEPS - 1
-                    ),
-                )
-            })?;
+            let next = step_of(source.time(), start, step)
+                .ok_or_else(|| too_long(source, more, start, step))?;
             if next > k {
                 let t_first = start + k as i64 * step;
                 for m in &mut models {
@@ -624,14 +607,6 @@ pub fn run_observed<S: Source + ?Sized>(
                 }
                 k = next;
             }
-        } else if k >= MAX_STEPS && (more || !present.is_empty()) {
-            return Err(InputError::file(
-                source.path(),
-                format!(
-                    "the run is longer than {} steps; use a longer step",
-                    MAX_STEPS - 1
-                ),
-            ));
         }
     }
     let end = start + k as i64 * step;
@@ -843,13 +818,6 @@ fn limit_error(path: &std::path::Path, tenants: &Tenants, e: model::LimitError) 
     }
 }
 
-/// Times a trace may give, in seconds either side of 0 (2^53: about 285 million years, and
-/// every such time is exact as a float).
-pub const MAX_TIME_SECONDS: Time = 1 << 53;
-
-/// Steps a run may span, jumped stretches included: the models count steps in 32 bits.
-pub const MAX_STEPS: u64 = u32::MAX as u64;
-
 /// The step of a run starting at `start` with steps of `step` seconds that contains `time`
 /// (not before `start`), or `None` past [`MAX_STEPS`].
 fn step_of(time: Time, start: Time, step: i64) -> Option<u64> {
@@ -906,23 +874,17 @@ fn add_tenant<S: Source + ?Sized>(
             row.spec[r]
         });
     }
-    let max_nodes = scenario.limits.max_nodes_per_tenant;
-    let price = match cheapest_cover(&spec, &scenario.catalog, max_nodes as usize) {
-        Ok(cover) => cover.price_per_hour,
-        Err(NoCover::Impossible) => 0.0,
-        Err(NoCover::TooMany { at_least }) => {
-            return Err(InputError::at(
-                source.path(),
-                row.line as usize,
-                1,
-                format!(
-                    "tenant `{}`: its spec needs at least {} nodes of the catalog, more than {max_nodes} ([limits] max_nodes_per_tenant)",
-                    String::from_utf8_lossy(&row.tenant),
-                    model::count_text(at_least),
-                ),
-            ))
-        }
-    };
+    let price = price_within_limits(scenario, &spec).map_err(|what| {
+        InputError::at(
+            source.path(),
+            row.line as usize,
+            1,
+            format!(
+                "tenant `{}`: its spec needs more than {what}",
+                String::from_utf8_lossy(&row.tenant)
+            ),
+        )
+    })?;
     tenants
         .ids
         .push(String::from_utf8_lossy(&row.tenant).into_owned());
@@ -942,6 +904,69 @@ fn add_tenant<S: Source + ?Sized>(
         cadence: Cadence::default(),
     });
     Ok(u)
+}
+
+/// The error of a run longer than [`MAX_STEPS`]: at the first row beyond them, if any.
+fn too_long<S: Source + ?Sized>(source: &S, more: bool, start: Time, step: Time) -> InputError {
+    let limit = format!("more than {MAX_STEPS} steps of {step} s (the limit of a run)");
+    if more {
+        InputError::at(
+            source.path(),
+            source.row().line as usize,
+            1,
+            format!(
+                "time {} is {limit} after the first row's {start}; use a longer step",
+                source.time()
+            ),
+        )
+    } else {
+        InputError::file(
+            source.path(),
+            format!("the run lasts {limit}; use a longer step"),
+        )
+    }
+}
+
+/// The price per hour of the cheapest dedicated cover of `spec`; or what `spec` needs more
+/// of than the limits allow: `[limits] max_nodes_per_tenant` nodes for its cover (with the
+/// largest headroom of a dedicated model), or [`MAX_SPLIT`] containers in a containerized
+/// model.
+fn price_within_limits(scenario: &Scenario, spec: &[f64]) -> Result<f64, String> {
+    let most = scenario.limits.max_nodes_per_tenant;
+    let cover = |size: &[f64]| {
+        match cheapest_cover(size, &scenario.catalog, most as usize) {
+        Ok(c) => Ok(c.price_per_hour),
+        // no type has some resource: no dedicated-equivalent price
+        Err(NoCover::Impossible) => Ok(0.0),
+        Err(NoCover::TooMany { at_least }) => Err(format!(
+            "{} nodes of the catalog on its own (dedicated-equivalent cover: at least {}; [limits] max_nodes_per_tenant)",
+            most,
+            model::count_text(at_least)
+        )),
+    }
+    };
+    let price = cover(spec)?;
+    let headroom = scenario
+        .models
+        .iter()
+        .filter(|m| m.kind == ModelKind::Dedicated)
+        .map(|m| m.headroom)
+        .fold(1.0, f64::max);
+    if headroom > 1.0 {
+        let need: Vec<f64> = spec.iter().map(|s| s * headroom).collect();
+        cover(&need)?;
+    }
+    for m in &scenario.models {
+        let ty = &scenario.catalog[m.node_type];
+        if m.kind == ModelKind::Containerized && m.containers_needed(spec, &ty.capacity) > MAX_SPLIT
+        {
+            return Err(format!(
+                "{MAX_SPLIT} containers of node type `{}` (model `{}`)",
+                ty.name, m.name
+            ));
+        }
+    }
+    Ok(price)
 }
 
 #[cfg(test)]

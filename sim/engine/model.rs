@@ -1352,20 +1352,15 @@ impl ModelRun {
     fn place_containers(&mut self, u: usize, size: &[f64], t: Time) -> Result<(), LimitError> {
         let r = self.r();
         let ty = self.spec.node_type;
-        let (fill, ratio) = (self.spec.fill_target, self.spec.request_ratio);
-        let cap = self.catalog[ty].capacity.clone();
+        let ratio = self.spec.request_ratio;
         // enough containers that each request fits an empty host under the fill target
-        let needed = size
-            .iter()
-            .zip(&cap)
-            .filter(|(_, &c)| c > 0.0)
-            .map(|(&s, &c)| (ratio * s / (fill * c) - 1e-9).ceil())
-            .fold(1.0, f64::max);
-        let k = (self.spec.containers as f64).max(needed);
-        if k.is_nan() || k > self.limits.max_nodes_per_tenant as f64 {
-            return Err(self.too_many(u, size, k, "containers"));
+        let needed = (self.spec)
+            .containers_needed(size, &self.catalog[ty].capacity)
+            .min(crate::limits::MAX_SPLIT);
+        let k = self.spec.containers.max(needed).max(1);
+        if k as u64 > self.limits.max_nodes_per_tenant {
+            return Err(self.too_many(u, size, k as f64, "containers"));
         }
-        let k = k as usize;
         let frac = vec![1.0 / k as f64; r];
         let request: Vec<f64> = size.iter().map(|&s| ratio * s / k as f64).collect();
         for _ in 0..k {

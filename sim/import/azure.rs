@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::{files_in, number, records, Table};
+use super::{amount, files_in, number, records, spec, Table};
 use crate::error::InputError;
 
 fn bucket(path: &Path, line: u64, column: usize, text: &str) -> Result<f64, InputError> {
@@ -43,6 +43,9 @@ pub(super) fn read(source: &Path, vm_table: &Path) -> Result<Table, InputError> 
         }
         let cores = bucket(vm_table, line, 10, r.get(9).unwrap_or(""))?;
         let memory = bucket(vm_table, line, 11, r.get(10).unwrap_or(""))?;
+        // both are specs
+        spec(vm_table, line, 10, "cores", cores)?;
+        spec(vm_table, line, 11, "memory", memory)?;
         vms.insert(r.get(0).unwrap_or("").to_string(), (cores, memory));
     }
     let files = if source.is_dir() {
@@ -80,13 +83,8 @@ pub(super) fn read(source: &Path, vm_table: &Path) -> Result<Table, InputError> 
                 )
             })?;
             let avg = number(&file, line, 5, "avg cpu", r.get(4).unwrap_or(""))?;
-            table.push(
-                time,
-                vm,
-                "",
-                &[avg / 100.0 * cores, memory],
-                &[cores, memory],
-            );
+            let cpu = amount(&file, line, 5, "avg cpu", avg / 100.0 * cores)?;
+            table.push(time, vm, "", &[cpu, memory], &[cores, memory]);
         }
     }
     Ok(table)

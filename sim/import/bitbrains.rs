@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use super::{files_in, number, records, Table};
+use super::{amount, files_in, number, records, spec, Table};
 use crate::error::InputError;
 
 const COLUMNS: [&str; 4] = ["cpu", "memory", "disk", "network"];
@@ -102,7 +102,13 @@ fn read_file(
         let capacity = field(2)?;
         let usage = field(3)?;
         let cpu = if capacity > 0.0 && cores > 0.0 {
-            usage / (capacity / cores)
+            amount(
+                path,
+                line,
+                3 + offset + 1,
+                FIELDS[3],
+                usage / (capacity / cores),
+            )?
         } else {
             0.0
         };
@@ -113,7 +119,18 @@ fn read_file(
             (field(7)? + field(8)?) / 1024.0,
             (field(9)? + field(10)?) / 1024.0,
         ];
-        let spec = [cores, field(5)? / KB_PER_GIB, f64::NAN, f64::NAN];
+        let spec = [
+            spec(path, line, 1 + offset + 1, FIELDS[1], cores)?,
+            spec(
+                path,
+                line,
+                5 + offset + 1,
+                FIELDS[5],
+                field(5)? / KB_PER_GIB,
+            )?,
+            f64::NAN,
+            f64::NAN,
+        ];
         let tenant = match vm {
             Some(v) => v.to_string(),
             None => {

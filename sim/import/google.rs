@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::{number, records, Options, Table};
+use super::{amount, number, records, Options, Table};
 use crate::error::InputError;
 
 pub(super) fn read(source: &Path, options: &Options) -> Result<Table, InputError> {
@@ -50,7 +50,8 @@ pub(super) fn read(source: &Path, options: &Options) -> Result<Table, InputError
     let machine = find("machine_id");
     let scale = [options.cpu_scale, options.memory_scale];
     let mut table = Table::new(&["cpu", "memory"]);
-    let mut peaks: HashMap<String, [f64; 2]> = HashMap::new();
+    // per instance and resource, the peak usage and where it was read
+    let mut peaks: HashMap<String, [(f64, u64, usize); 2]> = HashMap::new();
     for item in records(&mut reader) {
         let (line, r) = item?;
         if r.len() != headers.len() {
@@ -74,27 +75,35 @@ pub(super) fn read(source: &Path, options: &Options) -> Result<Table, InputError
         );
         let mut demand = [0.0; 2];
         let mut spec = [f64::NAN; 2];
+        // a field times its scale, refused above the largest amount
+        let scaled = |c: usize, what: &str, k: usize| {
+            amount(source, line, c + 1, what, get(c, what)? * scale[k])
+        };
         for k in 0..2 {
-            demand[k] = get(avg[k], "average usage")? * scale[k];
-            let peak = match max[k] {
-                Some(c) => get(c, "maximum usage")? * scale[k],
-                None => demand[k],
+            demand[k] = scaled(avg[k], "average usage", k)?;
+            let (peak, column) = match max[k] {
+                Some(c) => (scaled(c, "maximum usage", k)?, c + 1),
+                None => (demand[k], avg[k] + 1),
             };
-            let p = peaks.entry(tenant.clone()).or_insert([0.0; 2]);
-            p[k] = p[k].max(peak);
+            let p = peaks.entry(tenant.clone()).or_insert([(0.0, line, 1); 2]);
+            if peak > p[k].0 {
+                p[k] = (peak, line, column);
+            }
             if let Some(c) = request[k] {
-                spec[k] = get(c, "resource request")? * scale[k];
+                let request = scaled(c, "resource request", k)?;
+                spec[k] = super::spec(source, line, c + 1, "resource request", request)?;
             }
         }
         let node = machine.map_or("", |c| r.get(c).unwrap_or(""));
         table.push(time, &tenant, node, &demand, &spec);
     }
-    // without requests, an instance's spec is its peak usage
+    // without requests, an instance's spec is its peak usage (checked in input order)
     for rec in &mut table.records {
         let peak = peaks[&table.tenants[rec.tenant as usize]];
         for k in 0..2 {
             if request[k].is_none() {
-                rec.spec[k] = peak[k];
+                let (v, line, column) = peak[k];
+                rec.spec[k] = super::spec(source, line, column, "peak usage (the spec)", v)?;
             }
         }
     }

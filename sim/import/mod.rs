@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{shown, InputError};
 use crate::files::{self, LineLimit};
+use crate::limits::{MAX_AMOUNT, MIN_DIVISOR};
 use crate::trace::{write_csv, Row, Source};
 
 /// The formats `overbook import` reads.
@@ -79,13 +80,41 @@ pub struct Summary {
     pub origin: i64,
 }
 
-/// Imports `source` in `format` into the trace file `out`.
-pub fn import(
-    format: Format,
-    source: &Path,
-    out: &Path,
-    options: &Options,
-) -> Result<Summary, InputError> {
+/// An import parsed and checked, before anything is written: its rows in time order (times
+/// from the first sample) and what they hold.
+pub struct Imported {
+    /// The rows, in time order.
+    pub rows: Box<dyn Source>,
+    /// Demand columns of the rows.
+    pub columns: Vec<String>,
+    /// Columns with a spec.
+    pub spec_columns: Vec<String>,
+    /// Distinct tenants.
+    pub tenants: usize,
+    /// Source time of the first sample (trace time 0), as the dataset counts it.
+    pub origin: i64,
+    /// Whether the rows name a production node.
+    pub node: bool,
+}
+
+impl Options {
+    /// Checks the numeric options: `--cores`, `--cpu-scale` and `--memory-scale` must be
+    /// positive and at most [`MAX_AMOUNT`].
+    pub fn check(&self) -> Result<(), String> {
+        let valid = |x: f64| (MIN_DIVISOR..=MAX_AMOUNT).contains(&x);
+        if valid(self.cores) && valid(self.cpu_scale) && valid(self.memory_scale) {
+            Ok(())
+        } else {
+            Err(format!(
+                "--cores, --cpu-scale and --memory-scale must be numbers in [{MIN_DIVISOR:e}, {MAX_AMOUNT:e}]"
+            ))
+        }
+    }
+}
+
+/// Reads and checks `source` in `format`: the whole input is parsed before this returns.
+pub fn read(format: Format, source: &Path, options: &Options) -> Result<Imported, InputError> {
+    options.check().map_err(|m| InputError::file(source, m))?;
     let table = match format {
         Format::Bitbrains => bitbrains::read(source)?,
         Format::Google => google::read(source, options)?,
@@ -99,22 +128,45 @@ pub fn import(
             azure::read(source, table)?
         }
         Format::Planetlab => {
-            let days = planetlab::read(source)?;
-            let mut src = planetlab::Expand::new(days, options.cores, source);
+            let days = planetlab::read(source, options.cores)?;
             let columns = vec!["cpu".to_string()];
             // only cpu exists; this checks that --resources asks for nothing else
             select(&columns, options, source)?;
-            let rows = write_csv(out, &columns, false, &mut src)?;
-            return Ok(Summary {
-                rows,
-                tenants: src.tenants(),
+            let rows = planetlab::Expand::new(days, options.cores, source);
+            return Ok(Imported {
+                tenants: rows.tenants(),
+                rows: Box::new(rows),
                 columns,
                 spec_columns: vec!["cpu".into()],
                 origin: 0,
+                node: false,
             });
         }
     };
-    table.finish(options, source, out)
+    table.finish(options, source)
+}
+
+/// Imports `source` in `format` into the trace file `out`.
+pub fn import(
+    format: Format,
+    source: &Path,
+    out: &Path,
+    options: &Options,
+) -> Result<Summary, InputError> {
+    let mut imported = read(format, source, options)?;
+    let rows = write_csv(
+        out,
+        &imported.columns,
+        imported.node,
+        imported.rows.as_mut(),
+    )?;
+    Ok(Summary {
+        rows,
+        tenants: imported.tenants,
+        columns: imported.columns,
+        spec_columns: imported.spec_columns,
+        origin: imported.origin,
+    })
 }
 
 /// Indices of the kept columns among `available`.
@@ -234,7 +286,59 @@ pub(crate) fn number(
             ),
         ));
     }
+    if v > MAX_AMOUNT {
+        return Err(InputError::at(
+            path,
+            line as usize,
+            column,
+            format!("{what}: expected a number at most {MAX_AMOUNT:e}, found `{text}`"),
+        ));
+    }
     Ok(v)
+}
+
+/// A spec read or computed from the field at `line:column`: an [`amount`], and 0 or at least
+/// [`MIN_DIVISOR`], as the trace reader requires.
+pub(crate) fn spec(
+    path: &Path,
+    line: u64,
+    column: usize,
+    what: &str,
+    v: f64,
+) -> Result<f64, InputError> {
+    let v = amount(path, line, column, what, v)?;
+    if v > 0.0 && v < MIN_DIVISOR {
+        return Err(InputError::at(
+            path,
+            line as usize,
+            column,
+            format!("{what}: this spec converts to {v:e}; a spec is 0 or from {MIN_DIVISOR:e}"),
+        ));
+    }
+    Ok(v)
+}
+
+/// An amount computed from the field at `line:column` (a demand or spec in the trace's units):
+/// refused when above [`MAX_AMOUNT`], as the trace reader would refuse it.
+pub(crate) fn amount(
+    path: &Path,
+    line: u64,
+    column: usize,
+    what: &str,
+    v: f64,
+) -> Result<f64, InputError> {
+    if v <= MAX_AMOUNT {
+        Ok(v)
+    } else {
+        Err(InputError::at(
+            path,
+            line as usize,
+            column,
+            format!(
+                "{what}: this sample converts to {v:e}, above the largest amount, {MAX_AMOUNT:e}"
+            ),
+        ))
+    }
 }
 
 /// A line reader for the importers' delimited formats (none of them quotes a delimiter or a
@@ -396,13 +500,8 @@ impl Table {
         self.records.push(r);
     }
 
-    /// Sorts by time (stable: ties keep input order) and writes the kept columns.
-    fn finish(
-        mut self,
-        options: &Options,
-        source: &Path,
-        out: &Path,
-    ) -> Result<Summary, InputError> {
+    /// Sorts by time (stable: ties keep input order) and keeps the selected columns.
+    fn finish(mut self, options: &Options, source: &Path) -> Result<Imported, InputError> {
         if self.records.is_empty() {
             return Err(no_samples(source, "no samples found"));
         }
@@ -417,7 +516,7 @@ impl Table {
             .collect();
         let node = !self.nodes.is_empty();
         let tenants = self.tenants.len();
-        let mut src = TableSource {
+        let rows = TableSource {
             row: Row {
                 demand: vec![0.0; keep.len()],
                 spec: vec![f64::NAN; keep.len()],
@@ -430,13 +529,13 @@ impl Table {
             next: 0,
             path: source.to_path_buf(),
         };
-        let rows = write_csv(out, &columns, node, &mut src)?;
-        Ok(Summary {
-            rows,
-            tenants,
+        Ok(Imported {
+            rows: Box::new(rows),
             columns,
             spec_columns,
+            tenants,
             origin,
+            node,
         })
     }
 }
@@ -500,6 +599,162 @@ impl Source for TableSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Imports `files` (name, contents) written to a temporary directory from `source`;
+    /// the error with the directory's path removed.
+    fn import_error(
+        format: Format,
+        files: &[(&str, &str)],
+        source: &str,
+        options: Options,
+    ) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let options = Options {
+            vm_table: options.vm_table.map(|t| dir.path().join(t)),
+            ..options
+        };
+        let e = match read(format, &dir.path().join(source), &options) {
+            Ok(mut imported) => {
+                // the rows are read lazily for PlanetLab: every value was checked before
+                while imported.rows.advance().unwrap() {
+                    let row = imported.rows.row();
+                    assert!(row.demand.iter().all(|d| d.is_finite()), "{row:?}");
+                }
+                return "imported".into();
+            }
+            Err(e) => e.to_string(),
+        };
+        e.replace(&format!("{}/", dir.path().display()), "")
+    }
+
+    #[test]
+    fn amounts_beyond_the_limits_are_located_errors() {
+        // found by the fuzzer: a PlanetLab percentage of 1e300 was an infinite demand (as f32)
+        let mut wide = format!(
+            "day,vm,{}\n20110303,vm1",
+            (0..288)
+                .map(|i| format!("t{i:03}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        for i in 0..288 {
+            wide.push_str(if i == 5 { ",1e300" } else { ",20" });
+        }
+        wide.push('\n');
+        let e = import_error(
+            Format::Planetlab,
+            &[("w.csv", &wide)],
+            "w.csv",
+            Options::default(),
+        );
+        assert_eq!(
+            e,
+            "w.csv:2:8: cpu percent: expected a number at most 1e15, found `1e300`"
+        );
+        // 1e13 percent (9999999827968 as f32) of 1e3 cores is about 1e14 cores; of 1e5 cores,
+        // about 1e16: above the limit
+        let e = import_error(
+            Format::Planetlab,
+            &[("w.csv", &wide.replace("1e300", "1e13"))],
+            "w.csv",
+            Options {
+                cores: 1e3,
+                ..Options::default()
+            },
+        );
+        assert_eq!(e, "imported");
+        let e = import_error(
+            Format::Planetlab,
+            &[("w.csv", &wide.replace("1e300", "1e13"))],
+            "w.csv",
+            Options {
+                cores: 1e5,
+                ..Options::default()
+            },
+        );
+        assert_eq!(e, "w.csv:2:8: cpu percent: this sample converts to 9.999999827968e15, above the largest amount, 1e15");
+        // Bitbrains: usage over a capacity of 1e-300 MHz per core; a subnormal core count
+        let head = "vm_id,timestamp_s,cpu_cores,cpu_capacity_mhz,cpu_usage_mhz,cpu_usage_pct,mem_capacity_kb,mem_usage_kb,disk_read_kbps,disk_write_kbps,net_rx_kbps,net_tx_kbps\n";
+        let concat =
+            format!("{head}1,0,2,1e-300,87.78,1.5,8218624,1034592,160.87,21.73,0.267,1.467\n");
+        let e = import_error(
+            Format::Bitbrains,
+            &[("b.csv", &concat)],
+            "b.csv",
+            Options::default(),
+        );
+        assert!(
+            e.starts_with("b.csv:2:5: cpu_usage_mhz: this sample converts to 1.7556e302"),
+            "{e}"
+        );
+        let concat =
+            format!("{head}1,0,1e-320,5852,87.78,1.5,8218624,1034592,160.87,21.73,0.267,1.467\n");
+        let e = import_error(
+            Format::Bitbrains,
+            &[("b.csv", &concat)],
+            "b.csv",
+            Options::default(),
+        );
+        assert!(
+            e.starts_with("b.csv:2:3: cpu_cores: this spec converts to 1e-320"),
+            "{e}"
+        );
+        // Google: usage times --cpu-scale; a peak usage (the spec without requests) of 1e-12
+        let google = "start_time,end_time,collection_id,instance_index,average_usage.cpus,average_usage.memory\n0,300000000,1,0,1e9,1e-12\n";
+        let e = import_error(
+            Format::Google,
+            &[("g.csv", google)],
+            "g.csv",
+            Options {
+                cpu_scale: 1e7,
+                ..Options::default()
+            },
+        );
+        assert_eq!(e, "g.csv:2:5: average usage: this sample converts to 1e16, above the largest amount, 1e15");
+        let e = import_error(
+            Format::Google,
+            &[("g.csv", google)],
+            "g.csv",
+            Options::default(),
+        );
+        assert_eq!(e, "g.csv:2:6: peak usage (the spec): this spec converts to 1e-12; a spec is 0 or from 1e-9");
+        // Azure: a core bucket of 1e300
+        let e = import_error(
+            Format::Azure,
+            &[
+                ("r.csv", "0,vmA,1,20,10\n"),
+                ("t.csv", "vmA,s,d,0,1,99,15,80,x,1e300,4\n"),
+            ],
+            "r.csv",
+            Options {
+                vm_table: Some("t.csv".into()),
+                ..Options::default()
+            },
+        );
+        assert_eq!(
+            e,
+            "t.csv:1:10: bucket: expected a number at most 1e15, found `1e300`"
+        );
+        // the options themselves
+        let e = import_error(
+            Format::Google,
+            &[("g.csv", google)],
+            "g.csv",
+            Options {
+                cores: 1e300,
+                ..Options::default()
+            },
+        );
+        assert_eq!(
+            e,
+            "g.csv: --cores, --cpu-scale and --memory-scale must be numbers in [1e-9, 1e15]"
+        );
+    }
 
     #[test]
     fn natural_order() {

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{files_in, number, records};
+use super::{amount, files_in, number, records};
 use crate::error::InputError;
 use crate::trace::{Row, Source};
 
@@ -22,8 +22,9 @@ pub(super) struct Day {
     values: Vec<f32>,
 }
 
-/// Reads the wide CSV, or a directory of day subdirectories (or of VM files for one day).
-pub(super) fn read(source: &Path) -> Result<Vec<Day>, InputError> {
+/// Reads the wide CSV, or a directory of day subdirectories (or of VM files for one day), for
+/// machines of `cores` cores.
+pub(super) fn read(source: &Path, cores: f64) -> Result<Vec<Day>, InputError> {
     let mut days = vec![];
     if source.is_dir() {
         let subdirs: Vec<PathBuf> = {
@@ -56,7 +57,7 @@ pub(super) fn read(source: &Path) -> Result<Vec<Day>, InputError> {
                 days.push(Day {
                     day: day.clone(),
                     vm,
-                    values: read_column(&file)?,
+                    values: read_column(&file, cores)?,
                 });
             }
         }
@@ -90,13 +91,8 @@ pub(super) fn read(source: &Path) -> Result<Vec<Day>, InputError> {
             }
             let mut values = Vec::with_capacity(SAMPLES);
             for i in 0..SAMPLES {
-                values.push(number(
-                    source,
-                    line,
-                    i + 3,
-                    "cpu percent",
-                    r.get(i + 2).unwrap_or(""),
-                )? as f32);
+                let text = r.get(i + 2).unwrap_or("");
+                values.push(percent(source, line, i + 3, text, cores)?);
             }
             days.push(Day {
                 day: r.get(0).unwrap_or("").to_string(),
@@ -113,9 +109,28 @@ pub(super) fn read(source: &Path) -> Result<Vec<Day>, InputError> {
     Ok(days)
 }
 
+/// A CPU percentage at `line:column`, kept as `f32`; its demand in cores (as [`Expand`]
+/// computes it) must be an amount.
+fn percent(
+    path: &Path,
+    line: u64,
+    column: usize,
+    text: &str,
+    cores: f64,
+) -> Result<f32, InputError> {
+    let v = number(path, line, column, "cpu percent", text)? as f32;
+    amount(path, line, column, "cpu percent", cpu(v, cores))?;
+    Ok(v)
+}
+
+/// Cores used at `percent` of `cores`.
+fn cpu(percent: f32, cores: f64) -> f64 {
+    percent as f64 / 100.0 * cores
+}
+
 /// One VM file: 288 lines of one number each. Too few is an error at the line after the
 /// last; too many, at the first one over.
-fn read_column(path: &Path) -> Result<Vec<f32>, InputError> {
+fn read_column(path: &Path, cores: f64) -> Result<Vec<f32>, InputError> {
     // no field delimiter: a line is one field
     let (mut lines, _) = super::reader(path, b'\n', false)?;
     let mut values = Vec::with_capacity(SAMPLES);
@@ -133,7 +148,7 @@ fn read_column(path: &Path) -> Result<Vec<f32>, InputError> {
                 ),
             ));
         }
-        values.push(number(path, line, 1, "cpu percent", r.get(0).unwrap_or(""))? as f32);
+        values.push(percent(path, line, 1, r.get(0).unwrap_or(""), cores)?);
         last = line;
     }
     if values.len() != SAMPLES {
@@ -218,7 +233,7 @@ impl Source for Expand {
             row.tenant.extend_from_slice(d.day.as_bytes());
             row.tenant.push(b'-');
             row.tenant.extend_from_slice(d.vm.as_bytes());
-            row.demand[0] = d.values[self.step] as f64 / 100.0 * self.cores;
+            row.demand[0] = cpu(d.values[self.step], self.cores);
             row.spec[0] = if self.step == 0 { self.cores } else { f64::NAN };
             return Ok(true);
         }

@@ -37,10 +37,52 @@ fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
         .map_err(err)
 }
 
-/// Axis labels without needless decimals: 180000, 2.5, 0.125.
+/// The largest magnitude an axis reaches: 1e30. Values beyond (and infinities) are drawn at
+/// its end, NaN at 0.
+pub const AXIS_LIMIT: f64 = 1e30;
+
+/// `v` as an axis takes it: finite, within `[-AXIS_LIMIT, AXIS_LIMIT]`.
+fn finite(v: f64) -> f64 {
+    if v.is_nan() {
+        0.0
+    } else {
+        v.clamp(-AXIS_LIMIT, AXIS_LIMIT)
+    }
+}
+
+/// An axis from `low` to `high` that plotters can draw: finite ends within [`AXIS_LIMIT`]
+/// (in order), at least 1e-6 wide and a millionth of its magnitude, so that ticks a tenth of
+/// its width apart always advance (key points over an infinite or NaN range never end).
+/// A range that is already so is returned unchanged.
+pub fn axis(low: f64, high: f64) -> std::ops::Range<f64> {
+    let (a, b) = (finite(low), finite(high));
+    let (low, high) = if a <= b { (a, b) } else { (b, a) };
+    let span = 1e-6f64.max(1e-6 * low.abs().max(high.abs()));
+    if high - low >= span {
+        low..high
+    } else if low + span <= AXIS_LIMIT {
+        low..low + span
+    } else {
+        high - span..high
+    }
+}
+
+/// `v` pinned into `range` (NaN at its start): every point drawn lies on the figure, so no
+/// line or polygon reaches a pixel beyond `i32`.
+fn pin(v: f64, range: &std::ops::Range<f64>) -> f64 {
+    if v.is_nan() {
+        range.start
+    } else {
+        v.clamp(range.start, range.end)
+    }
+}
+
+/// Axis labels without needless decimals: 180000, 2.5, 0.125; an exponent from 1e7.
 fn tick(v: &f64) -> String {
     let a = v.abs();
-    if a >= 100.0 || *v == v.round() {
+    if a >= 1e7 {
+        format!("{v:.1e}")
+    } else if a >= 100.0 || *v == v.round() {
         format!("{v:.0}")
     } else if a >= 1.0 {
         format!("{v:.1}")
@@ -133,12 +175,13 @@ pub fn heatmap<DB: DrawingBackend>(
     area.fill(&WHITE).map_err(err)?;
     let hours = nodes.iter().map(Vec::len).max().unwrap_or(1).max(1) as f64 * width;
     let n = nodes.len().max(1);
+    let (xs, ys) = (axis(0.0, hours), axis(0.0, n as f64));
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 18))
         .margin(10)
         .x_label_area_size(35)
         .y_label_area_size(45)
-        .build_cartesian_2d(0f64..hours, 0f64..n as f64)
+        .build_cartesian_2d(xs.clone(), ys)
         .map_err(err)?;
     chart
         .configure_mesh()
@@ -156,11 +199,12 @@ pub fn heatmap<DB: DrawingBackend>(
         .map_err(err)?;
     chart
         .draw_series(nodes.iter().enumerate().flat_map(|(i, hours)| {
+            let xs = &xs;
             hours.iter().enumerate().filter_map(move |(h, u)| {
                 u.map(|u| {
                     let x = h as f64 * width;
                     Rectangle::new(
-                        [(x, i as f64), (x + width, i as f64 + 1.0)],
+                        [(pin(x, xs), i as f64), (pin(x + width, xs), i as f64 + 1.0)],
                         heat(u).filled(),
                     )
                 })
@@ -189,12 +233,13 @@ pub fn cdf<DB: DrawingBackend>(
         .flat_map(|(_, v)| v.iter().copied())
         .fold(0.0, f64::max)
         .max(1e-6);
+    let xs = axis(0.0, finite(max) * 1.05);
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 18))
         .margin(10)
         .x_label_area_size(35)
         .y_label_area_size(45)
-        .build_cartesian_2d(0f64..max * 1.05, 0f64..1.0)
+        .build_cartesian_2d(xs.clone(), 0f64..1.0)
         .map_err(err)?;
     chart
         .configure_mesh()
@@ -212,7 +257,7 @@ pub fn cdf<DB: DrawingBackend>(
         let points: Vec<(f64, f64)> = v
             .iter()
             .enumerate()
-            .map(|(k, &x)| (x, (k + 1) as f64 / n))
+            .map(|(k, &x)| (pin(x, &xs), (k + 1) as f64 / n))
             .collect();
         let c = colour(i);
         chart
@@ -239,6 +284,7 @@ pub fn scatter<DB: DrawingBackend>(
     area.fill(&WHITE).map_err(err)?;
     let pts = series.iter().flat_map(|(_, v)| v.iter());
     let (mx, my) = pts.fold((0.0f64, 0.0f64), |(a, b), &(x, y)| (a.max(x), b.max(y)));
+    let (mx, my) = (finite(mx), finite(my));
     let (mx, my) = if diagonal {
         let m = mx.max(my).max(1e-6);
         (m, m)
@@ -247,12 +293,14 @@ pub fn scatter<DB: DrawingBackend>(
         let room = if labels.is_empty() { 1.0 } else { 1.3 };
         (mx.max(1e-6) * room, my.max(1e-6))
     };
+    let (xs, ys) = (axis(0.0, mx * 1.08), axis(0.0, my * 1.08));
+    let at = |x: f64, y: f64| (pin(x, &xs), pin(y, &ys));
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 18))
         .margin(10)
         .x_label_area_size(35)
         .y_label_area_size(55)
-        .build_cartesian_2d(0f64..mx * 1.08, 0f64..my * 1.08)
+        .build_cartesian_2d(xs.clone(), ys.clone())
         .map_err(err)?;
     chart
         .configure_mesh()
@@ -266,7 +314,7 @@ pub fn scatter<DB: DrawingBackend>(
     if diagonal {
         chart
             .draw_series(LineSeries::new(
-                vec![(0.0, 0.0), (mx * 1.08, mx * 1.08)],
+                vec![(0.0, 0.0), at(mx * 1.08, mx * 1.08)],
                 BLACK.mix(0.4),
             ))
             .map_err(err)?;
@@ -277,7 +325,7 @@ pub fn scatter<DB: DrawingBackend>(
             .draw_series(
                 points
                     .iter()
-                    .map(|&(x, y)| Circle::new((x, y), 4, c.mix(0.7).filled())),
+                    .map(|&(x, y)| Circle::new(at(x, y), 4, c.mix(0.7).filled())),
             )
             .map_err(err)?
             .label(name.clone())
@@ -287,7 +335,7 @@ pub fn scatter<DB: DrawingBackend>(
         chart
             .draw_series(std::iter::once(Text::new(
                 text.clone(),
-                (*x, *y),
+                at(*x, *y),
                 ("sans-serif", 12),
             )))
             .map_err(err)?;
@@ -326,17 +374,21 @@ pub fn frontier<DB: DrawingBackend>(
     if !x0.is_finite() {
         x0 = 0.0;
     }
-    let y1 = y1.max(target.unwrap_or(0.0)).max(1e-6) * 1.1;
+    let (x0, x1) = (finite(x0), finite(x1));
+    let y1 = finite(y1.max(target.unwrap_or(0.0))).max(1e-6) * 1.1;
     let pad = ((x1 - x0) * 0.05).max(1e-3);
+    let xs = axis(x0 - pad, x1 + pad);
+    let (ys, cs) = (axis(0.0, y1), axis(0.0, finite(c1).max(1e-6) * 1.1));
+    let at = |x: f64, y: f64| (pin(x, &xs), pin(y, &ys));
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 18))
         .margin(10)
         .x_label_area_size(35)
         .y_label_area_size(55)
         .right_y_label_area_size(55)
-        .build_cartesian_2d(x0 - pad..x1 + pad, 0f64..y1)
+        .build_cartesian_2d(xs.clone(), ys.clone())
         .map_err(err)?
-        .set_secondary_coord(x0 - pad..x1 + pad, 0f64..c1.max(1e-6) * 1.1);
+        .set_secondary_coord(xs.clone(), cs.clone());
     chart
         .configure_mesh()
         .x_desc("oversubscription ratio")
@@ -357,21 +409,21 @@ pub fn frontier<DB: DrawingBackend>(
     if let Some(t) = target {
         chart
             .draw_series(LineSeries::new(
-                vec![(x0 - pad, t), (x1 + pad, t)],
+                vec![at(xs.start, t), at(xs.end, t)],
                 BLACK.mix(0.5),
             ))
             .map_err(err)?;
     }
     for (i, (name, points)) in series.iter().enumerate() {
         let c = colour(i);
-        let mut band: Vec<(f64, f64)> = points.iter().map(|p| (p.ratio, p.rate.2)).collect();
-        band.extend(points.iter().rev().map(|p| (p.ratio, p.rate.1.max(0.0))));
+        let mut band: Vec<(f64, f64)> = points.iter().map(|p| at(p.ratio, p.rate.2)).collect();
+        band.extend(points.iter().rev().map(|p| at(p.ratio, p.rate.1.max(0.0))));
         chart
             .draw_series(std::iter::once(Polygon::new(band, c.mix(0.15))))
             .map_err(err)?;
         chart
             .draw_series(LineSeries::new(
-                points.iter().map(|p| (p.ratio, p.rate.0)),
+                points.iter().map(|p| at(p.ratio, p.rate.0)),
                 c.stroke_width(2),
             ))
             .map_err(err)?
@@ -379,7 +431,7 @@ pub fn frontier<DB: DrawingBackend>(
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
         chart
             .draw_secondary_series(DashedLineSeries::new(
-                points.iter().map(|p| (p.ratio, p.cost)),
+                points.iter().map(|p| (pin(p.ratio, &xs), pin(p.cost, &cs))),
                 6,
                 4,
                 c.into(),
@@ -400,18 +452,14 @@ pub fn series<DB: DrawingBackend>(
     let panels = area.split_evenly((tenants.len().max(1), 1));
     for ((name, points), panel) in tenants.iter().zip(panels) {
         let hours = points.len().max(1) as f64;
-        let top = points
-            .iter()
-            .map(|&(d, a)| d.max(a))
-            .fold(0.0, f64::max)
-            .max(1e-6)
-            * 1.1;
+        let top = finite(points.iter().map(|&(d, a)| d.max(a)).fold(0.0, f64::max)).max(1e-6) * 1.1;
+        let ys = axis(0.0, top);
         let mut chart = ChartBuilder::on(&panel)
             .caption(name, ("sans-serif", 14))
             .margin(6)
             .x_label_area_size(25)
             .y_label_area_size(50)
-            .build_cartesian_2d(0f64..hours, 0f64..top)
+            .build_cartesian_2d(axis(0.0, hours), ys.clone())
             .map_err(err)?;
         chart
             .configure_mesh()
@@ -425,7 +473,10 @@ pub fn series<DB: DrawingBackend>(
             let value = |p: &(f64, f64)| if i == 0 { p.0 } else { p.1 };
             chart
                 .draw_series(LineSeries::new(
-                    points.iter().enumerate().map(|(h, p)| (h as f64, value(p))),
+                    points
+                        .iter()
+                        .enumerate()
+                        .map(|(h, p)| (h as f64, pin(value(p), &ys))),
                     colour(i).stroke_width(2),
                 ))
                 .map_err(err)?
@@ -466,6 +517,87 @@ mod tests {
         // already narrow enough: unchanged
         let (same, per) = group_columns(vec![vec![Some(1.0), None]], 2);
         assert_eq!((same, per), (vec![vec![Some(1.0), None]], 1));
+    }
+
+    /// A figure drawn on an SVG area.
+    type Draw<'a> = &'a dyn Fn(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>;
+
+    /// Draws every figure on an SVG string with `values` wherever a figure takes numbers, on a
+    /// thread of its own: the drawing must end within 20 s and draw something.
+    fn draws_quickly(values: &[f64]) {
+        let values = values.to_vec();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            register_font();
+            let mut svgs = vec![];
+            let pairs: Vec<(f64, f64)> = values.iter().map(|&v| (v, v * 0.5)).collect();
+            let mut figure = |draw: Draw| {
+                let mut text = String::new();
+                {
+                    let area = SVGBackend::with_string(&mut text, (400, 300)).into_drawing_area();
+                    draw(&area).expect("the figure draws");
+                }
+                svgs.push(text);
+            };
+            let named = vec![("m".to_string(), values.clone())];
+            figure(&|a| cdf(a, "cdf", "x", &named));
+            let points = vec![("m".to_string(), pairs.clone())];
+            figure(&|a| scatter(a, "s", "x", "y", &points, true, &[]));
+            let labels: Vec<(f64, f64, String)> =
+                pairs.iter().map(|&(x, y)| (x, y, "t".into())).collect();
+            figure(&|a| scatter(a, "s", "x", "y", &points, false, &labels));
+            let frontier_points: Vec<FrontierPoint> = values
+                .iter()
+                .map(|&v| FrontierPoint {
+                    ratio: v,
+                    rate: (v, -v, v),
+                    cost: v,
+                })
+                .collect();
+            let fronts = vec![("m".to_string(), frontier_points)];
+            figure(&|a| frontier(a, "f", Some(0.01), &fronts));
+            figure(&|a| series(a, "cpu", &[("t".to_string(), pairs.clone())]));
+            let grid = vec![values.iter().map(|&v| Some(v)).collect::<Vec<_>>()];
+            figure(&|a| heatmap(a, "h", "cpu", &grid, 1.0));
+            let _ = done.send(svgs);
+        });
+        let svgs = finished
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the figures were drawn in time (an axis spun)");
+        for svg in svgs {
+            assert!(svg.starts_with("<svg") && svg.contains("<text"), "{svg}");
+        }
+    }
+
+    #[test]
+    fn figures_of_extreme_values_draw_quickly() {
+        // 1e308 times the axis margin overflowed to infinity, and plotters' key points over an
+        // infinite range never end; subnormal and zero values give empty ranges
+        draws_quickly(&[1e308, 5e-324, 0.0]);
+        draws_quickly(&[f64::INFINITY, f64::NAN, -1e300, 1e300]);
+        draws_quickly(&[1e-300, 2e-300]);
+        draws_quickly(&[1e15, 1e15 + 0.125]);
+        draws_quickly(&[]);
+    }
+
+    #[test]
+    fn axes_are_finite_wide_enough_and_unchanged_when_fine() {
+        assert_eq!(axis(0.0, 2.5), 0.0..2.5);
+        assert_eq!(axis(-1e-3, 1.5e-3), -1e-3..1.5e-3);
+        assert_eq!(
+            axis(f64::NEG_INFINITY, f64::INFINITY),
+            -AXIS_LIMIT..AXIS_LIMIT
+        );
+        assert_eq!(axis(f64::NAN, 1.0), 0.0..1.0);
+        // at least 1e-6 wide, and a millionth of 1e15: 1e9
+        assert_eq!(axis(0.0, 0.0), 0.0..1e-6);
+        assert_eq!(axis(1e15, 1e15), 1e15..1e15 + 1e9);
+        assert_eq!(axis(AXIS_LIMIT, AXIS_LIMIT), AXIS_LIMIT - 1e24..AXIS_LIMIT);
+        assert_eq!(axis(3.0, 1.0), 1.0..3.0);
+        assert_eq!(pin(f64::INFINITY, &(0.0..2.0)), 2.0);
+        assert_eq!(pin(f64::NAN, &(1.0..2.0)), 1.0);
+        assert_eq!(tick(&1.5e300), "1.5e300");
+        assert_eq!(tick(&180000.0), "180000");
     }
 
     #[test]

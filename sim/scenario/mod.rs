@@ -18,6 +18,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::InputError;
+use crate::limits::{
+    show, MAX_AMOUNT, MAX_DURATION_SECONDS, MAX_FACTOR, MAX_PARTS, MAX_PRICE, MAX_REPLICATIONS,
+    MAX_STEPS, MAX_STEP_SECONDS, MIN_DIVISOR, MIN_PRICE,
+};
 
 mod workload;
 
@@ -56,7 +60,6 @@ struct Raw {
 struct RawLimits {
     max_nodes_per_tenant: Option<S<i64>>,
     max_nodes_per_model: Option<S<i64>>,
-    max_steps: Option<S<i64>>,
     max_harm_pairs: Option<S<i64>>,
 }
 
@@ -164,9 +167,6 @@ struct RawOutput {
 // ---------------------------------------------------------------------------------------------
 // Validated form.
 
-/// The longest step a scenario may set: 366 days.
-pub const MAX_STEP_SECONDS: i64 = 366 * 86_400;
-
 /// A validated scenario: everything the simulator needs, with defaults applied.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -216,9 +216,6 @@ pub struct Limits {
     pub max_nodes_per_tenant: u64,
     /// Most nodes one model may open over a run (default 10,000,000).
     pub max_nodes_per_model: u64,
-    /// Most steps a run may walk (default 100,000,000); stretches with no tenant present are
-    /// jumped over and do not count.
-    pub max_steps: u64,
     /// Most (harmer, victim) pairs of different tenants harm.csv lists per model (default
     /// 1,000,000); past it, each victim's harm from the harmers not listed is one row.
     pub max_harm_pairs: u64,
@@ -229,7 +226,6 @@ impl Default for Limits {
         Limits {
             max_nodes_per_tenant: 10_000,
             max_nodes_per_model: 10_000_000,
-            max_steps: 100_000_000,
             max_harm_pairs: 1_000_000,
         }
     }
@@ -449,6 +445,20 @@ pub struct ModelSpec {
 }
 
 impl ModelSpec {
+    /// Containerized: the containers a tenant of `size` needs so that each request fits an
+    /// empty host of `capacity` under the fill target (at least 1; at most
+    /// [`MAX_SPLIT`](crate::limits::MAX_SPLIT) + 1, past which the size needs too many).
+    pub fn containers_needed(&self, size: &[f64], capacity: &[f64]) -> usize {
+        let (fill, ratio) = (self.fill_target, self.request_ratio);
+        size.iter()
+            .zip(capacity)
+            .filter(|(_, &c)| c > 0.0)
+            .map(|(&s, &c)| (ratio * s / (fill * c) - 1e-9).ceil() as usize)
+            .max()
+            .unwrap_or(1)
+            .min(crate::limits::MAX_SPLIT + 1)
+    }
+
     /// Builds the model's placer; `random` without a seed draws from the run's seed mixed
     /// with the model's name.
     pub fn build_placer(&self, seed: u64) -> Box<dyn placer::Placer> {
@@ -498,6 +508,19 @@ fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> InputError {
         return InputError::file(path, message);
     };
     let start = span.start.min(text.len());
+    // the parser names no reason for some characters (controls in a comment): name the
+    // character
+    let message = if message.is_empty() {
+        let found = text[start..]
+            .chars()
+            .next()
+            .map_or("the end of the file".to_string(), |c| {
+                format!("character {:?}", c)
+            });
+        format!("unexpected {found}; expected TOML")
+    } else {
+        message
+    };
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let before = text[line_start..start].trim_end();
     let key = before
@@ -510,6 +533,9 @@ fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> InputError {
     };
     InputError::at_offset(path, text, start, message)
 }
+
+/// How a table's values are checked: the value and its dotted key.
+type Rule<'a> = &'a dyn Fn(&S<f64>, &str) -> Result<f64, InputError>;
 
 pub(crate) struct Checker<'a> {
     path: &'a Path,
@@ -528,7 +554,7 @@ impl Checker<'_> {
         } else {
             Err(self.err(
                 v.span(),
-                format!("`{key}` must be a positive number, got {x}"),
+                format!("`{key}` must be a positive number, got {}", show(x)),
             ))
         }
     }
@@ -538,40 +564,120 @@ impl Checker<'_> {
         if x.is_finite() && x >= 0.0 {
             Ok(x)
         } else {
-            Err(self.err(v.span(), format!("`{key}` must be a number >= 0, got {x}")))
-        }
-    }
-
-    fn count(&self, v: &S<i64>, key: &str, min: i64) -> Result<i64, InputError> {
-        let x = *v.get_ref();
-        if x >= min {
-            Ok(x)
-        } else {
             Err(self.err(
                 v.span(),
-                format!("`{key}` must be an integer >= {min}, got {x}"),
+                format!("`{key}` must be a number >= 0, got {}", show(x)),
             ))
         }
     }
 
-    /// A per-resource table: keys must be resource names.
+    /// A number in `[low, high]`.
+    fn within(&self, v: &S<f64>, key: &str, low: f64, high: f64) -> Result<f64, InputError> {
+        let x = *v.get_ref();
+        if (low..=high).contains(&x) {
+            Ok(x)
+        } else {
+            Err(self.err(
+                v.span(),
+                format!(
+                    "`{key}` must be a number in [{}, {}], got {}",
+                    show(low),
+                    show(high),
+                    show(x)
+                ),
+            ))
+        }
+    }
+
+    /// 0, or a number in `[low, high]`: an amount that divides (a capacity, a spec, a
+    /// weight), or a price, which must not be subnormal.
+    fn zero_or(&self, v: &S<f64>, key: &str, low: f64, high: f64) -> Result<f64, InputError> {
+        let x = *v.get_ref();
+        if x == 0.0 || (low..=high).contains(&x) {
+            Ok(x.abs())
+        } else {
+            Err(self.err(
+                v.span(),
+                format!(
+                    "`{key}` must be 0 or a number in [{}, {}], got {}",
+                    show(low),
+                    show(high),
+                    show(x)
+                ),
+            ))
+        }
+    }
+
+    /// An amount that divides: 0 or in `[MIN_DIVISOR, MAX_AMOUNT]`.
+    fn divisor(&self, v: &S<f64>, key: &str) -> Result<f64, InputError> {
+        self.zero_or(v, key, MIN_DIVISOR, MAX_AMOUNT)
+    }
+
+    /// A price: 0 or in `[MIN_PRICE, MAX_PRICE]`.
+    fn price(&self, v: &S<f64>, key: &str) -> Result<f64, InputError> {
+        self.zero_or(v, key, MIN_PRICE, MAX_PRICE)
+    }
+
+    /// A multiplier of amounts (headroom, fill target, quota factor): positive, at most
+    /// [`MAX_FACTOR`].
+    fn factor(&self, v: &S<f64>, key: &str) -> Result<f64, InputError> {
+        let x = self.positive(v, key)?;
+        if x <= MAX_FACTOR {
+            Ok(x)
+        } else {
+            Err(self.err(
+                v.span(),
+                format!(
+                    "`{key}` must be a number in (0, {}], got {}",
+                    show(MAX_FACTOR),
+                    show(x)
+                ),
+            ))
+        }
+    }
+
+    fn count(&self, v: &S<i64>, key: &str, min: i64, max: i64) -> Result<i64, InputError> {
+        let x = *v.get_ref();
+        if (min..=max).contains(&x) {
+            Ok(x)
+        } else if max == i64::MAX {
+            Err(self.err(
+                v.span(),
+                format!("`{key}` must be an integer >= {min}, got {x}"),
+            ))
+        } else {
+            Err(self.err(
+                v.span(),
+                format!("`{key}` must be an integer in [{min}, {max}], got {x}"),
+            ))
+        }
+    }
+
+    /// A duration in seconds: in `[min, MAX_DURATION_SECONDS]`.
+    fn seconds(&self, v: &S<i64>, key: &str, min: i64) -> Result<i64, InputError> {
+        self.count(v, key, min, MAX_DURATION_SECONDS)
+    }
+
+    /// A per-resource table: keys must be resource names, values pass `rule`.
     fn per_resource(
         &self,
         table: &S<IndexMap<String, S<f64>>>,
         resources: &[Resource],
         key: &str,
+        rule: Rule<'_>,
     ) -> Result<Vec<Option<f64>>, InputError> {
         let names: Vec<String> = resources.iter().map(|r| r.name.clone()).collect();
-        self.per_name(table, &names, key, "resource")
+        self.per_name(table, &names, key, "resource", rule)
     }
 
-    /// A table keyed by `names` (resources or traffic features), values >= 0.
+    /// A table keyed by `names` (resources or traffic features), values passing `rule`.
     fn per_name(
         &self,
         table: &S<IndexMap<String, S<f64>>>,
         names: &[String],
         key: &str,
         what: &str,
+        rule: Rule<'_>,
     ) -> Result<Vec<Option<f64>>, InputError> {
         let mut out = vec![None; names.len()];
         for (name, v) in table.get_ref() {
@@ -584,7 +690,7 @@ impl Checker<'_> {
                     ),
                 ));
             };
-            out[r] = Some(self.non_negative(v, &format!("{key}.{name}"))?);
+            out[r] = Some(rule(v, &format!("{key}.{name}"))?);
         }
         Ok(out)
     }
@@ -618,26 +724,17 @@ impl Checker<'_> {
                 .map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
         };
         let seed = match &raw.seed {
-            Some(s) => self.count(s, "seed", 0)? as u64,
+            Some(s) => self.count(s, "seed", 0, i64::MAX)? as u64,
             None => 0,
         };
         let step = match &raw.step_seconds {
-            Some(s) => {
-                let step = self.count(s, "step_seconds", 1)?;
-                if step > MAX_STEP_SECONDS {
-                    return Err(self.err(
-                        s.span(),
-                        format!("`step_seconds` must be at most {MAX_STEP_SECONDS} (366 days), got {step}"),
-                    ));
-                }
-                step
-            }
+            Some(s) => self.count(s, "step_seconds", 1, MAX_STEP_SECONDS)?,
             None => 300,
         };
         let resources = self.resources(&raw.resources)?;
         let catalog = self.catalog(&raw.nodes, &resources)?;
         let slo = self.slo(raw.slo.as_ref())?;
-        let workload = self.workload(&raw.workload, &resources, &slo)?;
+        let workload = self.workload(&raw.workload, &resources, &slo, step)?;
         let rho_max = match raw.latency.as_ref().and_then(|l| l.rho_max.as_ref()) {
             Some(v) => {
                 let x = self.positive(v, "latency.rho_max")?;
@@ -649,7 +746,7 @@ impl Checker<'_> {
             None => DEFAULT_RHO_MAX,
         };
         let cost = self.cost(raw.cost.as_ref(), &resources)?;
-        let models = self.models(&raw.models, &catalog)?;
+        let models = self.models(&raw.models, &catalog, &resources)?;
         let predict = self.predict(raw.predict.as_ref(), &resources)?;
         let compare = self.compare(raw.compare.as_ref())?;
         let planner = raw
@@ -699,16 +796,15 @@ impl Checker<'_> {
             return Ok(limits);
         };
         if let Some(v) = &raw.max_nodes_per_tenant {
-            limits.max_nodes_per_tenant = self.count(v, "max_nodes_per_tenant", 1)? as u64;
+            limits.max_nodes_per_tenant =
+                self.count(v, "max_nodes_per_tenant", 1, 1_000_000)? as u64;
         }
         if let Some(v) = &raw.max_nodes_per_model {
-            limits.max_nodes_per_model = self.count(v, "max_nodes_per_model", 1)? as u64;
-        }
-        if let Some(v) = &raw.max_steps {
-            limits.max_steps = self.count(v, "max_steps", 1)? as u64;
+            limits.max_nodes_per_model =
+                self.count(v, "max_nodes_per_model", 1, 1_000_000_000)? as u64;
         }
         if let Some(v) = &raw.max_harm_pairs {
-            limits.max_harm_pairs = self.count(v, "max_harm_pairs", 0)? as u64;
+            limits.max_harm_pairs = self.count(v, "max_harm_pairs", 0, 1_000_000_000)? as u64;
         }
         Ok(limits)
     }
@@ -787,7 +883,9 @@ impl Checker<'_> {
                     format!("node type `{}` is defined twice", n.name.get_ref()),
                 ));
             }
-            let cap = self.per_resource(&n.capacity, resources, "capacity")?;
+            let cap = self.per_resource(&n.capacity, resources, "capacity", &|v, k| {
+                self.divisor(v, k)
+            })?;
             let mut capacity = vec![];
             for (r, c) in cap.iter().enumerate() {
                 match c {
@@ -810,7 +908,7 @@ impl Checker<'_> {
             out.push(NodeType {
                 name: n.name.get_ref().clone(),
                 capacity,
-                price_per_hour: self.non_negative(&n.price_per_hour, "price_per_hour")?,
+                price_per_hour: self.price(&n.price_per_hour, "price_per_hour")?,
             });
         }
         for (r, res) in resources.iter().enumerate() {
@@ -883,14 +981,14 @@ impl Checker<'_> {
             })?;
         }
         if let Some(w) = &raw.weights {
-            let given = self.per_resource(w, resources, "weights")?;
+            let given = self.per_resource(w, resources, "weights", &|v, k| self.divisor(v, k))?;
             out.weights = given.iter().map(|g| g.unwrap_or(0.0)).collect();
             if out.weights.iter().all(|&x| x == 0.0) {
                 return Err(self.err(w.span(), "cost `weights` must not all be zero"));
             }
         }
         if let Some(p) = &raw.price {
-            let given = self.per_resource(p, resources, "price")?;
+            let given = self.per_resource(p, resources, "price", &|v, k| self.price(v, k))?;
             out.price = given.iter().map(|g| g.unwrap_or(0.0)).collect();
         }
         Ok(out)
@@ -935,7 +1033,7 @@ impl Checker<'_> {
             target: fraction(&p.target, "target", 0.01)?,
             confidence: fraction(&p.confidence, "confidence", 0.95)?,
             replications: match &p.replications {
-                Some(r) => self.count(r, "replications", 2)? as usize,
+                Some(r) => self.count(r, "replications", 2, MAX_REPLICATIONS as i64)? as usize,
                 None => 5,
             },
             objective: match p.objective.as_ref().map(|o| o.get_ref().as_str()) {
@@ -1022,11 +1120,11 @@ impl Checker<'_> {
             None => 0,
         };
         let history = match raw.and_then(|p| p.history.as_ref()) {
-            Some(h) => self.count(h, "history", 1)? as usize,
+            Some(h) => self.count(h, "history", 1, MAX_STEPS as i64)? as usize,
             None => 288,
         };
         let min_samples = match raw.and_then(|p| p.min_samples.as_ref()) {
-            Some(h) => self.count(h, "min_samples", 1)? as usize,
+            Some(h) => self.count(h, "min_samples", 1, MAX_STEPS as i64)? as usize,
             None => 12,
         };
         if min_samples > history {
@@ -1064,6 +1162,7 @@ impl Checker<'_> {
         &self,
         raw: &IndexMap<String, RawModel>,
         catalog: &[NodeType],
+        resources: &[Resource],
     ) -> Result<Vec<ModelSpec>, InputError> {
         if raw.is_empty() {
             return Err(self.err(0..0, "expected at least one `[models.NAME]`"));
@@ -1072,7 +1171,7 @@ impl Checker<'_> {
             .map(|(name, m)| {
                 // implicit tables carry no span: point at the `[models.NAME]` header
                 let at = self.text.find(&format!("[models.{name}]")).unwrap_or(0);
-                self.model(name, m, at..at, catalog)
+                self.model(name, m, at..at, catalog, resources)
             })
             .collect()
     }
@@ -1083,6 +1182,7 @@ impl Checker<'_> {
         m: &RawModel,
         span: Range<usize>,
         catalog: &[NodeType],
+        resources: &[Resource],
     ) -> Result<ModelSpec, InputError> {
         let kind = match &m.kind {
             Some(k) => ModelKind::by_name(k.get_ref()).ok_or_else(|| {
@@ -1144,6 +1244,22 @@ impl Checker<'_> {
                 })?,
             None => 0,
         };
+        // shards and containers share their hosts' capacity: a host without some resource
+        // can never hold an entry (a shard split until it fits would split forever)
+        if kind != ModelKind::Dedicated {
+            if let Some(r) = catalog[node_type].capacity.iter().position(|&c| c == 0.0) {
+                let at = m.node_type.as_ref().map_or(span.clone(), |t| t.span());
+                return Err(self.err(
+                    at,
+                    format!(
+                        "node type `{}` has no capacity for `{}`: a {} model's node type needs capacity for every resource",
+                        catalog[node_type].name,
+                        resources[r].name,
+                        kind.name()
+                    ),
+                ));
+            }
+        }
         let placer = match &m.placer {
             Some(p) => self.expression(p, "placer", |c| placer::build(c, 0).map(|_| ()))?,
             None => Call::parse("first-fit").expect("valid"),
@@ -1195,43 +1311,44 @@ impl Checker<'_> {
             headroom: m
                 .headroom
                 .as_ref()
-                .map_or(Ok(1.0), |v| self.positive(v, "headroom"))?,
+                .map_or(Ok(1.0), |v| self.factor(v, "headroom"))?,
             fill_target: m
                 .fill_target
                 .as_ref()
-                .map_or(Ok(1.0), |v| self.positive(v, "fill_target"))?,
+                .map_or(Ok(1.0), |v| self.factor(v, "fill_target"))?,
             request_ratio,
             containers: m
                 .containers
                 .as_ref()
-                .map_or(Ok(1), |v| self.count(v, "containers", 1))?
+                .map_or(Ok(1), |v| self.count(v, "containers", 1, MAX_PARTS))?
                 as usize,
             restart_seconds: m
                 .restart_seconds
                 .as_ref()
-                .map_or(Ok(60), |v| self.count(v, "restart_seconds", 0))?,
+                .map_or(Ok(60), |v| self.seconds(v, "restart_seconds", 0))?,
             release_empty: m.release_empty.as_ref().is_none_or(|v| *v.get_ref()),
             shards: m
                 .shards
                 .as_ref()
-                .map_or(Ok(1), |v| self.count(v, "shards", 1))? as usize,
+                .map_or(Ok(1), |v| self.count(v, "shards", 1, MAX_PARTS))?
+                as usize,
             skew: m
                 .skew
                 .as_ref()
-                .map_or(Ok(0.0), |v| self.non_negative(v, "skew"))?,
+                .map_or(Ok(0.0), |v| self.within(v, "skew", 0.0, MAX_FACTOR))?,
             brokers: m
                 .brokers
                 .as_ref()
-                .map(|v| self.count(v, "brokers", 1).map(|b| b as usize))
+                .map(|v| self.count(v, "brokers", 1, MAX_PARTS).map(|b| b as usize))
                 .transpose()?,
             warmup_seconds: m
                 .warmup_seconds
                 .as_ref()
-                .map_or(Ok(0), |v| self.count(v, "warmup_seconds", 0))?,
+                .map_or(Ok(0), |v| self.seconds(v, "warmup_seconds", 0))?,
             quota_factor: m
                 .quota_factor
                 .as_ref()
-                .map_or(Ok(1.0), |v| self.positive(v, "quota_factor"))?,
+                .map_or(Ok(1.0), |v| self.factor(v, "quota_factor"))?,
             fair: isolation,
         })
     }
@@ -1334,7 +1451,7 @@ request_ratio = 0.5
         let text = MINIMAL.replace("cpu = 10,", "cpu = -1,");
         assert!(parse(&text)
             .unwrap_err()
-            .contains("`capacity.cpu` must be a number >= 0"));
+            .contains("`capacity.cpu` must be 0 or a number in [1e-9, 1000000000000000], got -1"));
         let text = MINIMAL.replace("memory = 32", "mem = 32");
         assert!(parse(&text).unwrap_err().contains("unknown resource `mem`"));
         let text = MINIMAL.replace("[workload]", "step_seconds = 0\n[workload]");
@@ -1342,9 +1459,171 @@ request_ratio = 0.5
     }
 
     #[test]
+    fn amounts_prices_counts_and_durations_have_limits() {
+        let refused = |from: &str, to: &str, expected: &str| {
+            let text = MINIMAL.replace(from, to);
+            assert_ne!(text, MINIMAL, "{from}");
+            let e = parse(&text).unwrap_err();
+            assert!(e.contains(expected), "{to}: {e}");
+        };
+        // the three: a spec of 1e308 and a subnormal price are refused where written
+        refused("[workload]", "[workload]\ndefault_spec = { cpu = 1e308 }", "s.toml:14:24: `default_spec.cpu` must be 0 or a number in [1e-9, 1000000000000000], got 1e308");
+        refused("price_per_hour = 1.0", "price_per_hour = 1e-320", "s.toml:10:18: `price_per_hour` must be 0 or a number in [1e-9, 1000000000], got 1e-320");
+        refused(
+            "cpu = 10,",
+            "cpu = 1e300,",
+            "`capacity.cpu` must be 0 or a number in [1e-9, 1000000000000000], got 1e300",
+        );
+        refused("cpu = 10,", "cpu = 5e-324,", "got 5e-324");
+        refused(
+            "[models.shared]",
+            "[cost]\nprice = { cpu = 1e10 }\n[models.shared]",
+            "`price.cpu` must be 0 or a number in [1e-9, 1000000000], got 10000000000",
+        );
+        refused(
+            "[models.shared]",
+            "[cost]\nweights = { cpu = inf }\n[models.shared]",
+            "`weights.cpu` must be 0 or",
+        );
+        refused(
+            "[[resources]]\nname = \"cpu\"",
+            "step_seconds = 100000001\n[[resources]]\nname = \"cpu\"",
+            "`step_seconds` must be an integer in [1, 100000000]",
+        );
+        refused(
+            "[workload]",
+            "[workload]\nhold_seconds = 9223372036854775807",
+            "`hold_seconds` must be an integer in [1, 1000000000000000]",
+        );
+        refused(
+            "[models.shared]",
+            "[models.shared]\nshards = 10001",
+            "`shards` must be an integer in [1, 10000]",
+        );
+        refused(
+            "[models.shared]",
+            "[models.shared]\nbrokers = 9223372036854775807",
+            "`brokers` must be an integer in [1, 10000]",
+        );
+        refused(
+            "request_ratio = 0.5",
+            "request_ratio = 0.5\ncontainers = 100000",
+            "`containers` must be an integer in [1, 10000]",
+        );
+        refused(
+            "[models.dedicated]",
+            "[models.dedicated]\nheadroom = 1e300",
+            "`headroom` must be a number in (0, 1000000], got 1e300",
+        );
+        refused(
+            "[models.shared]",
+            "[models.shared]\nskew = 1e7",
+            "`skew` must be a number in [0, 1000000], got 10000000",
+        );
+        // a hold of 10^7 + 1 steps would outlast a run
+        refused(
+            "[workload]",
+            "[workload]\nhold_seconds = 3000000300",
+            "`hold_seconds` lasts more than 10000000 steps of 300 s, the limit of a run",
+        );
+        // found by the fuzzer: a shared model on hosts without cpu split every tenant into
+        // 1024 shards, none of which fit
+        let two = MINIMAL.replace(
+            "[workload]",
+            "[[nodes]]\nname = \"mem\"\nprice_per_hour = 1.0\ncapacity = { cpu = 0, memory = 32 }\n[workload]",
+        );
+        let e = parse(&two.replace("[models.shared]", "[models.shared]\nnode_type = \"mem\""))
+            .unwrap_err();
+        assert!(e.contains("s.toml:21:13: node type `mem` has no capacity for `cpu`: a shared model's node type needs capacity for every resource"), "{e}");
+        assert!(parse(&two).is_ok());
+        // at the limits themselves, accepted
+        let text = MINIMAL
+            .replace("cpu = 10,", "cpu = 1e15,")
+            .replace("price_per_hour = 1.0", "price_per_hour = 1e-9")
+            .replace(
+                "[[resources]]\nname = \"cpu\"",
+                "step_seconds = 100000000\n[[resources]]\nname = \"cpu\"",
+            )
+            .replace("[models.shared]", "[models.shared]\nshards = 10000");
+        assert!(parse(&text).is_ok(), "{:?}", parse(&text).err());
+        // -0 is 0
+        let s = parse(&MINIMAL.replace("price_per_hour = 1.0", "price_per_hour = -0.0")).unwrap();
+        assert!(s.catalog[0].price_per_hour.is_sign_positive());
+    }
+
+    /// MINIMAL with a generated population instead of its trace.
+    fn generated(population: &str) -> Result<Scenario, String> {
+        let text = MINIMAL.replace(
+            "[workload]\ntrace = \"t.csv\"",
+            &format!("[workload.generator]\ndays = 1\n[[workload.generator.tenants]]\nname = \"p\"\nshape = {{ cpu = 1 }}\n{population}"),
+        );
+        parse(&text)
+    }
+
+    #[test]
+    fn generator_values_have_limits() {
+        let refused = |population: &str, expected: &str| {
+            let e = generated(population).unwrap_err();
+            assert!(e.contains(expected), "{population}: {e}");
+        };
+        assert!(generated("count = 3").is_ok());
+        // found by the fuzzer: these panicked (groups: a capacity overflow) or drew NaN
+        refused(
+            "count = 3\ngroups = 9223372036854775807",
+            "`groups` must be an integer in [1, 10000]",
+        );
+        refused(
+            "count = 3\ntimezones = [1.7976931348623157e308]",
+            "`timezones` must be offsets in hours, each in [-24, 24]",
+        );
+        refused(
+            "count = 3\ngrowth_per_day = -2",
+            "`growth_per_day` must be a number in [-1, 1000000], got -2",
+        );
+        refused("count = 3\ngrowth_per_day = nan", "got NaN");
+        refused(
+            "count = 3\ndaily_amplitude = [0, inf]",
+            "`daily_amplitude` must be [low, high]",
+        );
+        refused(
+            "count = 3\nar1_sigma = 1e300",
+            "`ar1_sigma` must be a number in [0, 1000000], got 1e300",
+        );
+        refused(
+            "count = 1000001",
+            "`count` must be an integer in [0, 1000000]",
+        );
+        refused(
+            "count = 3\nchurn = { arrivals_per_day = 1e300, lifetime_days = { dist = \"constant\", value = 1 } }",
+            "`churn.arrivals_per_day` x `days` expects",
+        );
+        // one day of 5-minute steps is 288 steps; 10^7 steps is the limit
+        let text = MINIMAL.replace(
+            "[workload]\ntrace = \"t.csv\"",
+            "[workload.generator]\ndays = 1e300\n[[workload.generator.tenants]]\nname = \"p\"\ncount = 1\nshape = { cpu = 1 }",
+        );
+        let e = parse(&text).unwrap_err();
+        assert!(e.contains("`days` = 1e300 gives"), "{e}");
+        assert!(
+            e.contains("more than the limit of 10000000 steps a run"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn malformed_toml_is_located() {
         let e = parse("[[resources]\nname = 1").unwrap_err();
         assert!(e.starts_with("s.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn a_toml_error_without_a_reason_names_the_character() {
+        // the parser gives an empty message for a control character in a comment
+        let e = parse("# a comment with \u{1b} inside\nname = \"x\"\n").unwrap_err();
+        assert_eq!(
+            e,
+            "s.toml:1:18: unexpected character '\\u{1b}'; expected TOML"
+        );
     }
 
     #[test]

@@ -10,6 +10,10 @@ use toml::Spanned;
 
 use super::{Checker, SloClass};
 use crate::error::InputError;
+use crate::limits::{
+    show, MAX_AMOUNT, MAX_FACTOR, MAX_GENERATED_TENANTS, MAX_GROUPS, MAX_REPLICATION_FACTOR,
+    MAX_STEPS,
+};
 
 type S<T> = Spanned<T>;
 /// A table of numbers keyed by name, with spans.
@@ -308,6 +312,7 @@ impl Checker<'_> {
         w: &RawWorkload,
         resources: &[Resource],
         slo: &[SloClass],
+        step: i64,
     ) -> Result<Workload, InputError> {
         let traffic = match &w.traffic {
             Some(t) => Some(self.traffic(t, resources)?),
@@ -340,7 +345,7 @@ impl Checker<'_> {
                 let base = self.path.parent().unwrap_or(Path::new(""));
                 Input::Trace(base.join(t.get_ref()))
             }
-            (None, Some(g)) => Input::Generator(self.generator(g, &columns, &class_index)?),
+            (None, Some(g)) => Input::Generator(self.generator(g, &columns, &class_index, step)?),
             (Some(t), Some(_)) => {
                 return Err(self.err(
                     t.span(),
@@ -355,7 +360,16 @@ impl Checker<'_> {
             }
         };
         let hold = match &w.hold_seconds {
-            Some(h) => Some(self.count(h, "hold_seconds", 1)?),
+            Some(h) => {
+                let hold = self.seconds(h, "hold_seconds", 1)?;
+                if hold / step > MAX_STEPS as i64 {
+                    return Err(self.err(
+                        h.span(),
+                        format!("`hold_seconds` lasts more than {MAX_STEPS} steps of {step} s, the limit of a run"),
+                    ));
+                }
+                Some(hold)
+            }
             None => None,
         };
         let default_class = match &w.default_class {
@@ -363,7 +377,9 @@ impl Checker<'_> {
             None => 0,
         };
         let default_spec = match &w.default_spec {
-            Some(t) => self.per_resource(t, resources, "default_spec")?,
+            Some(t) => {
+                self.per_resource(t, resources, "default_spec", &|v, k| self.divisor(v, k))?
+            }
             None => vec![None; resources.len()],
         };
         Ok(Workload {
@@ -387,7 +403,7 @@ impl Checker<'_> {
             None => DEFAULT_FEATURES.iter().map(|s| s.to_string()).collect(),
         };
         let rf = match &t.replication {
-            Some(v) => self.positive(v, "replication")?,
+            Some(v) => self.within(v, "replication", 1.0, MAX_REPLICATION_FACTOR)?,
             None => 3.0,
         };
         let defaults = kafka_default(rf);
@@ -396,8 +412,10 @@ impl Checker<'_> {
         for (r, res) in resources.iter().enumerate() {
             let row = &mut matrix[r * nf..(r + 1) * nf];
             if let Some(given) = t.map.as_ref().and_then(|m| m.get(&res.name)) {
-                let coef =
-                    self.per_name(given, &features, &format!("map.{}", res.name), "feature")?;
+                let key = format!("map.{}", res.name);
+                let coef = self.per_name(given, &features, &key, "feature", &|v, k| {
+                    self.within(v, k, 0.0, MAX_AMOUNT)
+                })?;
                 for (x, c) in row.iter_mut().zip(coef) {
                     *x = c.unwrap_or(0.0);
                 }
@@ -514,14 +532,66 @@ impl Checker<'_> {
         default: (f64, f64),
     ) -> Result<(f64, f64), InputError> {
         let Some(v) = v else { return Ok(default) };
+        let ok = |x: f64| (0.0..=MAX_FACTOR).contains(&x);
         match v.get_ref().as_slice() {
-            [x] if *x >= 0.0 => Ok((*x, *x)),
-            [lo, hi] if *lo >= 0.0 && hi >= lo => Ok((*lo, *hi)),
+            [x] if ok(*x) => Ok((*x, *x)),
+            [lo, hi] if ok(*lo) && ok(*hi) && hi >= lo => Ok((*lo, *hi)),
             _ => Err(self.err(
                 v.span(),
-                format!("`{key}` must be [low, high] with 0 <= low <= high"),
+                format!(
+                    "`{key}` must be [low, high] with 0 <= low <= high <= {}",
+                    show(MAX_FACTOR)
+                ),
             )),
         }
+    }
+
+    /// The steps `days` make: as many as the generator draws, at most [`MAX_STEPS`].
+    fn days(&self, v: &S<f64>, step: i64) -> Result<f64, InputError> {
+        let days = self.positive(v, "days")?;
+        let steps = crate::generate::steps(days, step);
+        if steps > MAX_STEPS as f64 {
+            return Err(self.err(
+                v.span(),
+                format!(
+                    "`days` = {} gives {} steps of {step} s, more than the limit of {MAX_STEPS} steps a run",
+                    show(days),
+                    show(steps)
+                ),
+            ));
+        }
+        Ok(days)
+    }
+
+    /// Every population's count and the expected churn arrivals, against
+    /// [`MAX_GENERATED_TENANTS`].
+    fn population_sizes(&self, g: &RawGenerator, days: f64) -> Result<(), InputError> {
+        let mut total: u64 = 0;
+        for p in &g.tenants {
+            let count = self.count(&p.count, "count", 0, MAX_GENERATED_TENANTS as i64)?;
+            total += count as u64;
+            if total > MAX_GENERATED_TENANTS {
+                return Err(self.err(
+                    p.count.span(),
+                    format!(
+                        "the populations hold more than {MAX_GENERATED_TENANTS} tenants together"
+                    ),
+                ));
+            }
+            if let Some(c) = &p.churn {
+                let per_day = self.non_negative(&c.arrivals_per_day, "churn.arrivals_per_day")?;
+                if per_day * days > MAX_GENERATED_TENANTS as f64 {
+                    return Err(self.err(
+                        c.arrivals_per_day.span(),
+                        format!(
+                            "`churn.arrivals_per_day` x `days` expects {} arrivals, more than {MAX_GENERATED_TENANTS}",
+                            show((per_day * days).round())
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn generator(
@@ -529,8 +599,10 @@ impl Checker<'_> {
         g: &RawGenerator,
         columns: &[String],
         class_index: &dyn Fn(&S<String>) -> Result<usize, InputError>,
+        step: i64,
     ) -> Result<GeneratorSpec, InputError> {
-        let days = self.positive(&g.days, "days")?;
+        let days = self.days(&g.days, step)?;
+        self.population_sizes(g, days)?;
         if g.tenants.is_empty() {
             return Err(self.err(
                 self.section("[workload.generator"),
@@ -552,14 +624,16 @@ impl Checker<'_> {
                     ),
                 ));
             }
-            let shape = self.per_name(&p.shape, columns, "shape", "column")?;
+            let shape = self.per_name(&p.shape, columns, "shape", "column", &|v, k| {
+                self.within(v, k, 0.0, MAX_AMOUNT)
+            })?;
             let shape: Vec<f64> = shape.iter().map(|s| s.unwrap_or(0.0)).collect();
             let mode = match p.mode.as_ref().map(|m| m.get_ref().as_str()) {
                 None | Some("seasonal") => Mode::Seasonal,
                 Some("constant") => Mode::Constant,
                 Some("gaussian") => Mode::Gaussian {
                     sd: match &p.sd {
-                        Some(v) => self.non_negative(v, "sd")?,
+                        Some(v) => self.within(v, "sd", 0.0, MAX_FACTOR)?,
                         None => {
                             return Err(self.err(
                                 p.name.span(),
@@ -601,12 +675,10 @@ impl Checker<'_> {
             }
             let flat = match &p.flat {
                 Some(f) => {
-                    let v = self.per_name(f, columns, "flat", "column")?;
-                    let v: Vec<f64> = v.iter().map(|x| x.unwrap_or(0.0)).collect();
-                    if v.iter().any(|&x| x > 1.0) {
-                        return Err(self.err(f.span(), "`flat` values must be in [0, 1]"));
-                    }
-                    v
+                    let v = self.per_name(f, columns, "flat", "column", &|v, k| {
+                        self.within(v, k, 0.0, 1.0)
+                    })?;
+                    v.iter().map(|x| x.unwrap_or(0.0)).collect()
                 }
                 None => vec![0.0; columns.len()],
             };
@@ -617,11 +689,17 @@ impl Checker<'_> {
                         "`timezones` must list at least one offset in hours",
                     ))
                 }
+                Some(t) if t.get_ref().iter().any(|h| !(-24.0..=24.0).contains(h)) => {
+                    return Err(self.err(
+                        t.span(),
+                        "`timezones` must be offsets in hours, each in [-24, 24]",
+                    ))
+                }
                 Some(t) => t.get_ref().clone(),
                 None => vec![0.0],
             };
             populations.push(Population {
-                count: self.count(&p.count, "count", 0)? as usize,
+                count: *p.count.get_ref() as usize,
                 class: match &p.class {
                     Some(c) => class_index(c)?,
                     None => 0,
@@ -644,12 +722,12 @@ impl Checker<'_> {
                 )?,
                 timezones,
                 peak_hour: match &p.peak_hour {
-                    Some(v) => self.non_negative(v, "peak_hour")?,
+                    Some(v) => self.within(v, "peak_hour", 0.0, 24.0)?,
                     None => 14.0,
                 },
                 ar1_phi,
                 ar1_sigma: match &p.ar1_sigma {
-                    Some(v) => self.non_negative(v, "ar1_sigma")?,
+                    Some(v) => self.within(v, "ar1_sigma", 0.0, MAX_FACTOR)?,
                     None => 0.1,
                 },
                 bursts: match &p.bursts {
@@ -661,11 +739,11 @@ impl Checker<'_> {
                     None => None,
                 },
                 growth_per_day: match &p.growth_per_day {
-                    Some(v) => *v.get_ref(),
+                    Some(v) => self.within(v, "growth_per_day", -1.0, MAX_FACTOR)?,
                     None => 0.0,
                 },
                 groups: match &p.groups {
-                    Some(v) => self.count(v, "groups", 1)? as usize,
+                    Some(v) => self.count(v, "groups", 1, MAX_GROUPS)? as usize,
                     None => 1,
                 },
                 group_correlation: fraction(&p.group_correlation, "group_correlation", 0.0)?,
@@ -679,7 +757,7 @@ impl Checker<'_> {
                 },
                 flat,
                 max_use: match &p.max_use {
-                    Some(v) => self.positive(v, "max_use")?,
+                    Some(v) => self.factor(v, "max_use")?,
                     None => 2.0,
                 },
                 name,

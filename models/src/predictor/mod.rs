@@ -91,6 +91,10 @@ impl Predictor for Max {
     }
 }
 
+/// The longest horizon `oracle` may look ahead: 10^15 seconds (a trace's longest time), so
+/// that the horizon in steps times the step stays a time.
+pub const MAX_HORIZON_SECONDS: f64 = 1e15;
+
 /// Names of the built-in predictors (`spec` is an alias of `limit`).
 pub const KNOWN: &[&str] = &[
     "limit",
@@ -142,9 +146,11 @@ pub fn build(call: &Call) -> Result<Box<dyn Predictor>, String> {
         "rc_like" => Box::new(RcLike(percent(call)?)),
         "per_node_percentile" => Box::new(PerNodePercentile(percent(call)?)),
         "n_sigma" => Box::new(NSigma(one_number(call, "n >= 0", |n| n >= 0.0)?)),
-        "oracle" => Box::new(Oracle(one_number(call, "a horizon in seconds > 0", |h| {
-            h > 0.0
-        })?)),
+        "oracle" => Box::new(Oracle(one_number(
+            call,
+            "a horizon in seconds in (0, 1e15]",
+            |h| h > 0.0 && h <= MAX_HORIZON_SECONDS,
+        )?)),
         "max" => {
             let mut parts = vec![];
             for a in &call.args {
