@@ -668,3 +668,19 @@ fn every_command_writes_its_directory_whole() {
     assert!(err.contains("name a directory of its own"), "{err}");
     assert_eq!(snapshot(&d.join("out")), with_placers);
 }
+
+#[test]
+fn a_series_row_far_beyond_the_run_is_left_out_of_the_report() {
+    // found by the report's fuzzer: a tenant row of timeseries.csv at hour 1e30 made the
+    // figure's points a vector of 1e30 (a capacity overflow panic)
+    let dir = super::quickstart_dir();
+    let out = super::overbook(dir.path(), &["run", "quickstart.toml", "--out", "o", "-q"]);
+    assert!(out.status.success(), "{}", super::text(&out.stderr));
+    let series = dir.path().join("o/timeseries.csv");
+    let mut text = std::fs::read_to_string(&series).unwrap();
+    text.push_str("tenant,shared,head-01,1e30,1,2,1\ntenant,shared,head-01,-5,1,2,1\n");
+    std::fs::write(&series, text).unwrap();
+    let out = super::overbook(dir.path(), &["report", "o"]);
+    assert!(out.status.success(), "{}", super::text(&out.stderr));
+    assert!(dir.path().join("o/report.html").is_file());
+}

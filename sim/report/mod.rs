@@ -385,7 +385,13 @@ fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> 
             let mut pts: Vec<(f64, f64)> = vec![];
             for (_, _, hour, hours, a, b) in ts.tenants.iter().filter(|r| r.0 == *mi && &r.1 == id)
             {
-                let k = (*hour / hours.max(1.0)) as usize;
+                // a run's series keeps SERIES_BUCKETS buckets: a row beyond them (or before
+                // the first) is no bucket of ours, and is left out
+                let k = *hour / hours.max(1.0);
+                if !(0.0..crate::engine::SERIES_BUCKETS as f32).contains(&k) {
+                    continue;
+                }
+                let k = k as usize;
                 if pts.len() <= k {
                     pts.resize(k + 1, (0.0, 0.0));
                 }
