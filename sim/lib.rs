@@ -2,13 +2,15 @@
 //!
 //! This crate holds time and I/O: scenario files ([`scenario`]), traces ([`trace`]), generated
 //! populations ([`generate`]), the sources a scenario reads ([`input`]), the event loop and the
-//! placement models' state ([`engine`]), and the output files ([`output`]). The
+//! placement models' state ([`engine`]), a model's aggregate figures ([`figures`]), the
+//! statistics over replications ([`stats`]), and the output files ([`output`]). The
 //! domain formulas live in the `overbook-models` crate, re-exported as [`models`].
 
 #![warn(missing_docs)]
 
 pub mod engine;
 pub mod error;
+pub mod figures;
 pub mod files;
 pub mod generate;
 pub mod import;
@@ -22,6 +24,7 @@ pub mod predict;
 pub mod regress;
 pub mod report;
 pub mod scenario;
+pub mod stats;
 pub mod sweep;
 pub mod trace;
 

@@ -10,6 +10,8 @@ use overbook::files::{self, OutputDir};
 use overbook::scenario::{Input, Scenario};
 use overbook::{import, input, output, plan, predict, regress, report, sweep, trace};
 
+mod alloc;
+
 /// Prints to stdout. A closed pipe (`overbook run ... | head`) ends the program quietly
 /// with success instead of a panic: everything was written before anything is printed.
 macro_rules! say {
@@ -190,32 +192,8 @@ enum Command {
     },
 }
 
-/// Fixes glibc's threshold above which a block is mapped on its own (and unmapped when freed)
-/// at its initial 128 KiB. glibc otherwise raises the threshold each time such a block is
-/// freed, after which large blocks come from the heap and stay resident once freed, so a run's
-/// resident memory depends on the order of its allocations: a seven-day run of the bench
-/// population kept 3 to 4 MB more than a one-day run whose heap peak is the same. With the
-/// threshold fixed, both peak at the same resident memory, and the 10,000-tenant bench run at
-/// 90 MB instead of 97, in the same time.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn fix_mmap_threshold() {
-    use std::ffi::c_int;
-    const M_MMAP_THRESHOLD: c_int = -3;
-    unsafe extern "C" {
-        fn mallopt(param: c_int, value: c_int) -> c_int;
-    }
-    // SAFETY: `mallopt` sets a parameter of the C allocator and takes no pointers; it runs
-    // before any other thread starts.
-    unsafe {
-        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn fix_mmap_threshold() {}
-
 fn main() -> ExitCode {
-    fix_mmap_threshold();
+    alloc::fix_mmap_threshold();
     let cli = Cli::parse();
     // `regress` keeps 1 for "regression found", so its errors exit 2
     let error_code = if matches!(cli.command, Command::Regress { .. }) {

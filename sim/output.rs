@@ -14,16 +14,11 @@ use serde_json::{json, Map, Value};
 use crate::engine::{ModelResult, RunResult, TenantStats};
 use crate::scenario::{ModelKind, ModelSpec, Scenario};
 
+// the figures lived here before `figures.rs`; their paths under `output` still work
+pub use crate::figures::{figures, ModelFigures, CAUSES};
 pub use crate::files::write_atomic;
 
-/// `a / b`, or 0 when `b` is 0.
-fn ratio(a: f64, b: f64) -> f64 {
-    if b == 0.0 {
-        0.0
-    } else {
-        a / b
-    }
-}
+use crate::figures::{ratio, sum_tenants, tidy};
 
 fn per_resource(s: &Scenario, values: impl Fn(usize) -> f64) -> Value {
     let mut m = Map::new();
@@ -31,99 +26,6 @@ fn per_resource(s: &Scenario, values: impl Fn(usize) -> f64) -> Value {
         m.insert(res.name.clone(), json!(values(r)));
     }
     Value::Object(m)
-}
-
-fn sum_tenants(m: &ModelResult, r: usize, field: impl Fn(&TenantStats) -> &Vec<f64>) -> f64 {
-    m.tenants.iter().map(|t| field(t)[r]).sum()
-}
-
-/// The aggregate figures of one model, as in `summary.json`.
-#[derive(Debug, Clone)]
-pub struct ModelFigures {
-    /// Most nodes open at once.
-    pub nodes_peak: usize,
-    /// Node-hours held.
-    pub node_hours: f64,
-    /// Total node cost.
-    pub cost_total: f64,
-    /// Mean cost per tenant.
-    pub cost_per_tenant: f64,
-    /// Violating tenant-steps over tenant-steps.
-    pub violation_rate: f64,
-    /// The violation rate by cause: interference loss, latency inflation, neighbour outage
-    /// ([`CAUSES`]); a tenant-step with several causes counts under each, so these may add up
-    /// to more than the violation rate.
-    pub violation_by_cause: [f64; 3],
-    /// Interference loss over alone allotment, per resource.
-    pub loss: Vec<f64>,
-    /// Delivered over capacity, per resource.
-    pub utilization: Vec<f64>,
-    /// Sold spec over capacity, per resource.
-    pub oversubscription: Vec<f64>,
-    /// 1 - cost / dedicated-equivalent cost.
-    pub savings: f64,
-}
-
-/// The causes a violation is split by, in [`ModelFigures::violation_by_cause`]'s order, as
-/// the outputs name them.
-pub const CAUSES: [&str; 3] = ["loss", "latency", "neighbour_outage"];
-
-/// Computes a model's aggregate figures.
-pub fn figures(s: &Scenario, run: &RunResult, m: &ModelResult) -> ModelFigures {
-    let nres = s.resources.len();
-    let delivered: Vec<f64> = (0..nres)
-        .map(|r| m.nodes.iter().map(|n| n.delivered[r]).sum())
-        .collect();
-    let cost_total: f64 = m.nodes.iter().map(|n| n.cost).sum();
-    let dedicated: f64 = m.tenants.iter().map(|t| t.dedicated_cost).sum();
-    ModelFigures {
-        nodes_peak: m.totals.nodes_peak,
-        node_hours: m.nodes.iter().map(|n| n.steps as f64).sum::<f64>() * s.step as f64 / 3600.0,
-        cost_total,
-        cost_per_tenant: ratio(
-            m.tenants.iter().map(|t| t.cost).sum(),
-            run.tenants.len() as f64,
-        ),
-        violation_rate: ratio(
-            m.totals.violating_steps as f64,
-            m.totals.tenant_steps as f64,
-        ),
-        violation_by_cause: [
-            m.totals.loss_violation_steps,
-            m.totals.latency_violation_steps,
-            m.totals.outage_violation_steps,
-        ]
-        .map(|k| ratio(k as f64, m.totals.tenant_steps as f64)),
-        loss: (0..nres)
-            .map(|r| {
-                ratio(
-                    sum_tenants(m, r, |t| &t.loss),
-                    sum_tenants(m, r, |t| &t.alone),
-                )
-            })
-            .collect(),
-        utilization: (0..nres)
-            .map(|r| ratio(delivered[r], m.totals.capacity_seconds[r]))
-            .collect(),
-        oversubscription: (0..nres)
-            .map(|r| ratio(m.totals.sold_seconds[r], m.totals.capacity_seconds[r]))
-            .collect(),
-        savings: if dedicated > 0.0 {
-            tidy(1.0 - cost_total / dedicated)
-        } else {
-            0.0
-        },
-    }
-}
-
-/// Rounds away float noise around zero (sums taken in different orders), so that equal
-/// costs report a saving of exactly 0.
-fn tidy(x: f64) -> f64 {
-    if x.abs() < 1e-12 {
-        0.0
-    } else {
-        x
-    }
 }
 
 /// Nearest-rank percentile `p` (0..100) of `values` (sorted in place).
@@ -712,7 +614,7 @@ pub fn sweep_csv(
                 row.push(num(mean(&|f| f.oversubscription[r])));
             }
             let rates: Vec<f64> = reps.iter().map(|f| f.violation_rate).collect();
-            let (m, lo, hi) = crate::sweep::t_interval(&rates, confidence);
+            let (m, lo, hi) = crate::stats::t_interval(&rates, confidence);
             row.push(num(m));
             row.push(num(lo.max(0.0)));
             row.push(num(hi));

@@ -17,9 +17,10 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::error::InputError;
-use crate::output::ModelFigures;
+use crate::figures::{figures, ModelFigures};
 use crate::scenario::{Objective, Planner, Scenario};
-use crate::sweep::{patched, replication_seed, run_once, t_interval, welch_half_width};
+use crate::stats::{t_interval, welch_half_width};
+use crate::sweep::{patched, replication_seed, run_once};
 
 /// One evaluated knob value of one model.
 #[derive(Clone)]
@@ -239,7 +240,7 @@ fn plan_model(
                     replication_seed(s.seed, i, r)
                 };
                 let run = run_once(s, seed, r)?;
-                Ok((i, crate::output::figures(s, &run, &run.models[0])))
+                Ok((i, figures(s, &run, &run.models[0])))
             })
             .collect();
         bar.finish_and_clear();

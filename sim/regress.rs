@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 
 use crate::engine::{self, Options};
 use crate::error::InputError;
+use crate::figures::{figures, CAUSES};
 use crate::input;
-use crate::output::{figures, CAUSES};
 use crate::scenario::Scenario;
 
 /// A scorecard metric: how it is judged.

@@ -9,14 +9,13 @@
 use std::path::Path;
 
 use rayon::prelude::*;
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::engine::{self, Options, RunResult};
 use crate::error::InputError;
+use crate::figures::{figures, ModelFigures};
 use crate::generate::stream;
 use crate::input;
 use crate::limits::{MAX_GRID_POINTS, MAX_REPLICATIONS, MAX_RUNS, MAX_STEPS};
-use crate::output::figures;
 use crate::scenario::{Input, Scenario};
 use crate::trace::{Row, Source, VecSource};
 
@@ -247,59 +246,12 @@ pub fn bootstrap_days(
     Ok(VecSource::new(&path, out, has_spec))
 }
 
-/// Mean and two-sided Student-t interval at `confidence` of `xs` (a single value has a
-/// zero-width interval).
-pub fn t_interval(xs: &[f64], confidence: f64) -> (f64, f64, f64) {
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    if xs.len() < 2 {
-        return (mean, mean, mean);
-    }
-    let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    let t = StudentsT::new(0.0, 1.0, n - 1.0)
-        .expect("n > 1")
-        .inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
-    let half = t * sd / n.sqrt();
-    (mean, mean - half, mean + half)
-}
-
-/// Half-width at `confidence` of the two-sided Welch interval of `mean(b) - mean(a)`, for two
-/// independent sets of replications (their seeds differ): `t * sqrt(va / na + vb / nb)` with
-/// the Welch-Satterthwaite degrees of freedom. Zero when both sets are constant (or a set has
-/// fewer than two values, whose variance is taken as zero).
-pub fn welch_half_width(a: &[f64], b: &[f64], confidence: f64) -> f64 {
-    let var_of_mean = |xs: &[f64]| {
-        let n = xs.len() as f64;
-        if xs.len() < 2 {
-            return (0.0, 0.0);
-        }
-        let mean = xs.iter().sum::<f64>() / n;
-        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-        (var / n, n - 1.0)
-    };
-    let ((ua, da), (ub, db)) = (var_of_mean(a), var_of_mean(b));
-    let se2 = ua + ub;
-    if se2 <= 0.0 {
-        return 0.0;
-    }
-    let df = se2 * se2
-        / ([(ua, da), (ub, db)]
-            .iter()
-            .filter(|(_, d)| *d > 0.0)
-            .map(|(u, d)| u * u / d)
-            .sum::<f64>());
-    let t = StudentsT::new(0.0, 1.0, df)
-        .expect("df > 0")
-        .inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
-    t * se2.sqrt()
-}
-
 /// The outcome of one point: per model, the replications' figures.
 pub struct PointResult {
     /// The point's values, one per axis.
     pub values: Vec<f64>,
     /// Per model (scenario order), per replication.
-    pub models: Vec<(String, Vec<crate::output::ModelFigures>)>,
+    pub models: Vec<(String, Vec<ModelFigures>)>,
 }
 
 /// A progress bar of `len` runs on stderr when it is a terminal; hidden otherwise, so logs
@@ -521,34 +473,6 @@ mod tests {
         let mut src = VecSource::new("t.csv", rows, vec![true]);
         let e = bootstrap_days(&mut src, 9, 300).err().unwrap().to_string();
         assert_eq!(e, "t.csv:3:1: time 3000000000 is more than 10000000 steps of 300 s (the limit of a run) after the first row's 0");
-    }
-
-    #[test]
-    fn t_interval_by_hand() {
-        // 1, 2, 3: mean 2, sd 1, t(0.975, 2 df) = 4.3027; half width 4.3027 / sqrt(3) = 2.4841
-        let (m, lo, hi) = t_interval(&[1.0, 2.0, 3.0], 0.95);
-        assert!(
-            (m - 2.0).abs() < 1e-12
-                && (hi - 2.0 - 2.4841).abs() < 1e-3
-                && (m - lo - 2.4841).abs() < 1e-3
-        );
-        assert_eq!(t_interval(&[5.0], 0.95), (5.0, 5.0, 5.0));
-    }
-
-    #[test]
-    fn welch_half_width_by_hand() {
-        // 1, 2, 3 against 3, 4, 5: both variances 1, so the variance of the difference of
-        // the means is 1/3 + 1/3 = 2/3 and the Welch degrees of freedom are
-        // (2/3)^2 / ((1/3)^2 / 2 + (1/3)^2 / 2) = 4; t(0.975, 4) = 2.7764, and
-        // 2.7764 x sqrt(2/3) = 2.2670
-        let h = welch_half_width(&[1.0, 2.0, 3.0], &[3.0, 4.0, 5.0], 0.95);
-        assert!((h - 2.2670).abs() < 1e-3, "{h}");
-        // constant sets have no noise
-        assert_eq!(welch_half_width(&[2.0, 2.0], &[3.0, 3.0], 0.95), 0.0);
-        // one constant set: the other's variance alone, with its n - 1 = 2 degrees of
-        // freedom: t(0.975, 2) = 4.3027, sqrt(1/3) = 0.57735, half-width 2.4841
-        let h = welch_half_width(&[2.0, 2.0, 2.0], &[3.0, 4.0, 5.0], 0.95);
-        assert!((h - 2.4841).abs() < 1e-3, "{h}");
     }
 
     #[test]
