@@ -14,8 +14,7 @@ use serde_json::{json, Map, Value};
 use crate::engine::{ModelResult, RunResult, TenantStats};
 use crate::scenario::{ModelKind, ModelSpec, Scenario};
 
-// the figures lived here before `figures.rs`; their paths under `output` still work
-pub use crate::figures::{figures, ModelFigures, CAUSES};
+use crate::figures::{figures, ModelFigures, CAUSES};
 pub use crate::files::write_atomic;
 
 use crate::figures::{ratio, sum_tenants, tidy};

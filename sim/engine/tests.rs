@@ -826,7 +826,7 @@ fn summary_figures_by_hand() {
         &sc,
         "time,tenant,cpu,spec_cpu\n0,a,4,10\n0,b,2,10\n300,a,4,\n300,b,2,\n",
     );
-    let f = crate::output::figures(&s, &run, model(&run, "shared"));
+    let f = crate::figures::figures(&s, &run, model(&run, "shared"));
     // capacity held 10 x 600 = 6000 core-s; sold 20 x 600 = 12000: oversubscription 2
     assert!(close(f.oversubscription[0], 2.0));
     // delivered (4 + 2) x 600 = 3600 of 6000: utilization 0.6
