@@ -9,22 +9,24 @@
 // four or five of them at once would hide that.
 #![allow(clippy::needless_range_loop)]
 
-use overbook_models::catalog::{cheapest_cover, NoCover, NodeType};
+use overbook_models::catalog::NodeType;
 use overbook_models::cost::{self, Allocation};
 use overbook_models::interference;
 use overbook_models::latency;
 use overbook_models::placer::{Decision, FlatNodes, NodeView, Placer, Request, PROFILE_BINS};
 use overbook_models::predictor::Predictor;
-use overbook_models::resource::{Isolation, Resource, ResourceKind};
+use overbook_models::resource::{Resource, ResourceKind};
 use overbook_models::sharing;
 
 use super::harm::{HarmPair, HarmPairs};
 use super::memory::Memory;
 
 mod by_tenant;
+mod kinds;
 use by_tenant::ByTenant;
 #[cfg(test)]
 pub(crate) use by_tenant::{Vectors, VECTORS};
+use kinds::{Kind, Policy};
 
 use super::{EventKind, StepCtx, Tenants, Time, Width};
 use crate::scenario::{CostSettings, Limits, ModelKind, ModelSpec, Scenario, SloClass};
@@ -650,6 +652,8 @@ pub struct ModelRun {
     limits: Limits,
     /// The error that stopped the model ([`Self::step`]).
     error: Option<LimitError>,
+    /// The placement model: what differs between shared, containerized and dedicated.
+    kind: Kind,
 }
 
 impl ModelRun {
@@ -743,6 +747,7 @@ impl ModelRun {
             harm: HarmPairs::new(r, scenario.limits.max_harm_pairs as usize),
             limits: scenario.limits,
             error: None,
+            kind: Kind::of(spec.kind),
             by_tenant: ByTenant::default(),
             inflation_limit: match &scenario.slo[..] {
                 [first, rest @ ..]
@@ -942,7 +947,7 @@ impl ModelRun {
     /// nodes are open already.
     fn open_fixed_cluster(&mut self, t: Time) -> Result<(), LimitError> {
         if self.nodes.open.is_empty() {
-            if let (ModelKind::Shared, Some(b)) = (self.spec.kind, self.spec.brokers) {
+            if let Some(b) = self.kind.fixed_cluster(&self.spec) {
                 for _ in 0..b {
                     self.open_node(self.spec.node_type, t)?;
                 }
@@ -1257,11 +1262,8 @@ impl ModelRun {
                 m.profile(u, spec, &mut self.sc.profile);
             }
         }
-        let placed = match self.spec.kind {
-            ModelKind::Dedicated => self.place_dedicated(u, &size, ctx.t),
-            ModelKind::Containerized => self.place_containers(u, &size, ctx.t),
-            ModelKind::Shared => self.place_shards(u, &size, ctx.t),
-        };
+        let kind = self.kind;
+        let placed = kind.place(self, u, &size, ctx.t);
         self.sc.size = size;
         placed.map_err(|mut e| {
             e.tenant.get_or_insert(u as u32);
@@ -1305,108 +1307,6 @@ impl ModelRun {
         }
     }
 
-    fn place_dedicated(&mut self, u: usize, size: &[f64], t: Time) -> Result<(), LimitError> {
-        let need: Vec<f64> = size.iter().map(|s| s * self.spec.headroom).collect();
-        let max = self.limits.max_nodes_per_tenant as usize;
-        let cover = match cheapest_cover(&need, &self.catalog, max) {
-            Err(NoCover::TooMany { at_least }) => {
-                return Err(self.too_many(u, &need, at_least, "dedicated nodes"))
-            }
-            found => found.ok(),
-        };
-        let cover = cover
-            .filter(|c| !c.nodes.is_empty())
-            .map(|c| c.nodes)
-            .unwrap_or_else(|| {
-                let cheapest = (0..self.catalog.len())
-                    .min_by(|&a, &b| {
-                        self.catalog[a]
-                            .price_per_hour
-                            .total_cmp(&self.catalog[b].price_per_hour)
-                            .then(a.cmp(&b))
-                    })
-                    .unwrap_or(0);
-                vec![cheapest]
-            });
-        let r = self.r();
-        let mut total = vec![0.0; r];
-        for &ty in &cover {
-            for (tot, c) in total.iter_mut().zip(&self.catalog[ty].capacity) {
-                *tot += c;
-            }
-        }
-        let count = cover.len() as f64;
-        for &ty in &cover {
-            let cap = self.catalog[ty].capacity.clone();
-            let share: Vec<f64> = cap
-                .iter()
-                .zip(&total)
-                .map(|(&c, &tot)| if tot > 0.0 { c / tot } else { 1.0 / count })
-                .collect();
-            let n = self.open_node(ty, t)?;
-            self.add_entry(u, n, &share, &share, f64::INFINITY, &vec![0.0; r], &cap);
-        }
-        Ok(())
-    }
-
-    fn place_containers(&mut self, u: usize, size: &[f64], t: Time) -> Result<(), LimitError> {
-        let r = self.r();
-        let ty = self.spec.node_type;
-        let ratio = self.spec.request_ratio;
-        // enough containers that each request fits an empty host under the fill target
-        let needed = (self.spec)
-            .containers_needed(size, &self.catalog[ty].capacity)
-            .min(crate::limits::MAX_SPLIT);
-        let k = self.spec.containers.max(needed).max(1);
-        if k as u64 > self.limits.max_nodes_per_tenant {
-            return Err(self.too_many(u, size, k as f64, "containers"));
-        }
-        let frac = vec![1.0 / k as f64; r];
-        let request: Vec<f64> = size.iter().map(|&s| ratio * s / k as f64).collect();
-        for _ in 0..k {
-            let n = self.choose(u, &request, &frac, ty, t)?;
-            self.add_entry(u, n, &frac, &frac, 1.0, &request, &request);
-        }
-        Ok(())
-    }
-
-    fn place_shards(&mut self, u: usize, size: &[f64], t: Time) -> Result<(), LimitError> {
-        let r = self.r();
-        let ty = self.spec.node_type;
-        let fill = self.spec.fill_target;
-        let cap = self.catalog[ty].capacity.clone();
-        let most = self.limits.max_nodes_per_tenant;
-        if self.spec.shards as u64 > most {
-            return Err(self.too_many(u, size, self.spec.shards as f64, "shards"));
-        }
-        // more shards than brokers, or than a tenant may take, are never used: a shard that
-        // does not fit an empty broker then is placed over the fill target (forced)
-        let limit = (self.spec.brokers.unwrap_or(1024).max(1) as u64).min(most) as usize;
-        let mut k = self.spec.shards.min(limit).max(1);
-        // more shards until the largest fits an empty broker (or the cluster is exhausted)
-        while k < limit {
-            let largest = zipf_share(0, k, self.spec.skew);
-            let fits = size
-                .iter()
-                .zip(&cap)
-                .all(|(&s, &c)| s * largest <= fill * c * (1.0 + 1e-12));
-            if fits {
-                break;
-            }
-            k += 1;
-        }
-        let sold = vec![1.0 / k as f64; r];
-        let zero = vec![0.0; r];
-        for j in 0..k {
-            let share = zipf_share(j, k, self.spec.skew);
-            let shard: Vec<f64> = size.iter().map(|&s| s * share).collect();
-            let shares = vec![share; r];
-            let n = self.choose(u, &shard, &shares, ty, t)?;
-            self.add_entry(u, n, &shares, &sold, self.spec.quota_factor, &zero, &shard);
-        }
-        Ok(())
-    }
-
     /// Asks the placer for a node for one of tenant `u`'s entries, opening one if it says so
     /// (or, on a fixed cluster, forcing the least loaded broker).
     fn choose(
@@ -1442,7 +1342,7 @@ impl ModelRun {
             profile: profile.as_deref(),
         };
         let decision = self.placer.place(&request, &self.nodes);
-        let fixed = self.spec.kind == ModelKind::Shared && self.spec.brokers.is_some();
+        let fixed = self.kind.fixed_cluster(&self.spec).is_some();
         let n = match decision {
             Decision::Node(n) if self.nodes.is_open(n) => n,
             Decision::Node(_) | Decision::Open if fixed => {
@@ -1535,12 +1435,7 @@ impl ModelRun {
                 self.nodes.stats[n].peak_log.push((u as u32, w));
             }
             self.ents.free.push(j as u32);
-            let release = match self.spec.kind {
-                ModelKind::Dedicated => true,
-                ModelKind::Containerized => self.spec.release_empty,
-                ModelKind::Shared => false,
-            };
-            if release && self.nodes.entries[n].is_empty() {
+            if self.kind.releases_empty(&self.spec) && self.nodes.entries[n].is_empty() {
                 self.close_node(n, t);
             }
         }
@@ -1563,7 +1458,7 @@ impl ModelRun {
         let r = w.get();
         let t = ctx.t;
         let tenants: &Tenants = ctx.tenants;
-        let kind = self.spec.kind;
+        let kind = self.kind;
         let mut local = std::mem::take(&mut self.nodes.entries[n]);
         let m = local.len();
         {
@@ -1617,7 +1512,7 @@ impl ModelRun {
         // capacity included)
         let mut contended = !admitted && (0..r).any(|q| sc.colsum[q] > sc.ncap[q] * (1.0 + 1e-12));
         // containers: OOM kills on incompressible resources over capacity
-        if !admitted && kind == ModelKind::Containerized {
+        if !admitted && kind.oom_kills() {
             let restart_steps =
                 (self.spec.restart_seconds.max(0) as u64).div_ceil(self.step as u64) as i64;
             for q in 0..r {
@@ -1700,7 +1595,7 @@ impl ModelRun {
                     let j = j as usize;
                     let request = self.ents.request[j * r + q];
                     sc.col_q.push(request);
-                    sc.col_w.push(if kind == ModelKind::Containerized {
+                    sc.col_w.push(if kind.weighs_by_request() {
                         request
                     } else {
                         tenants.spec(eu[i] as usize)[q] * self.ents.sold[j * r + q]
@@ -1709,13 +1604,8 @@ impl ModelRun {
                 sc.col_a.clear();
                 sc.col_a.resize(m, 0.0);
                 let res = &self.resources[q];
-                match (kind, res.kind, res.isolation, self.spec.fair) {
-                    (
-                        ModelKind::Containerized,
-                        ResourceKind::Compressible,
-                        Isolation::Cgroup,
-                        _,
-                    ) => sharing::cgroup(
+                match kind.policy(res, self.spec.fair) {
+                    Policy::Cgroup => sharing::cgroup(
                         &sc.col_x,
                         &sc.col_q,
                         c,
@@ -1723,10 +1613,10 @@ impl ModelRun {
                         &mut sc.room,
                         &mut sc.order,
                     ),
-                    (ModelKind::Shared, _, _, true) => {
+                    Policy::Fair => {
                         sharing::fair(&sc.col_x, &sc.col_w, c, &mut sc.col_a, &mut sc.order)
                     }
-                    _ => sharing::proportional(&sc.col_x, c, &mut sc.col_a),
+                    Policy::Proportional => sharing::proportional(&sc.col_x, c, &mut sc.col_a),
                 }
                 if total_x > c * (1.0 + 1e-12) {
                     debug_assert!(contended, "a column over capacity makes the step contended");
@@ -2071,8 +1961,7 @@ impl ModelRun {
     ) {
         let e = &mut self.ents;
         let ncap = w.row(&self.nodes.cap, n);
-        let request_ratio =
-            (self.spec.kind == ModelKind::Containerized).then_some(self.spec.request_ratio);
+        let request_ratio = self.kind.request_ratio(&self.spec);
         let caps = w.rows_mut(&mut local.cap);
         for ((&j, &u), caps) in local.slot.iter().zip(&local.tenant).zip(caps) {
             let j = j as usize;
@@ -2872,27 +2761,4 @@ fn columns(w: impl Width, rows: &[f64], cols: &mut [f64]) {
 fn column(col: &[f64], zero: &[bool], out: &mut Vec<f64>) {
     out.clear();
     out.extend(col.iter().zip(zero).map(|(&x, &z)| if z { 0.0 } else { x }));
-}
-
-/// Share of a tenant's load on shard `j` of `k` under a Zipf split with exponent `skew`:
-/// `(j+1)^-skew / sum_i (i+1)^-skew`. Skew 0 is an equal split.
-pub fn zipf_share(j: usize, k: usize, skew: f64) -> f64 {
-    if skew == 0.0 {
-        return 1.0 / k as f64;
-    }
-    let total: f64 = (1..=k).map(|i| (i as f64).powf(-skew)).sum();
-    ((j + 1) as f64).powf(-skew) / total
-}
-
-#[cfg(test)]
-mod tests {
-    use super::zipf_share;
-
-    #[test]
-    fn zipf_split_by_hand() {
-        // skew 1 over 3 shards: 1, 1/2, 1/3 over 11/6 -> 6/11, 3/11, 2/11
-        assert!((zipf_share(0, 3, 1.0) - 6.0 / 11.0).abs() < 1e-12);
-        assert!((zipf_share(2, 3, 1.0) - 2.0 / 11.0).abs() < 1e-12);
-        assert_eq!(zipf_share(1, 4, 0.0), 0.25);
-    }
 }

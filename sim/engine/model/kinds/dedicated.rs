@@ -1,0 +1,104 @@
+//! A tenant's own nodes (DESIGN.md 4.1): the cheapest cover of its size (times `headroom`)
+//! from the catalog, its demand split over them by capacity; nothing is shared, so what it is
+//! admitted is what it gets.
+
+use overbook_models::catalog::{cheapest_cover, NoCover};
+use overbook_models::resource::Resource;
+
+use super::Policy;
+use crate::engine::model::{LimitError, ModelRun, Time};
+use crate::scenario::ModelSpec;
+
+/// The dedicated model.
+#[derive(Debug, Clone, Copy)]
+pub struct Dedicated;
+
+impl Dedicated {
+    /// The cheapest cover of `size x headroom` of at most `max_nodes_per_tenant` nodes (when
+    /// no cover exists, the cheapest type alone), each node the tenant's alone, its part of the
+    /// demand its part of the cover's capacity, resource by resource.
+    pub(super) fn place(
+        self,
+        run: &mut ModelRun,
+        u: usize,
+        size: &[f64],
+        t: Time,
+    ) -> Result<(), LimitError> {
+        let need: Vec<f64> = size.iter().map(|s| s * run.spec.headroom).collect();
+        let max = run.limits.max_nodes_per_tenant as usize;
+        let cover = match cheapest_cover(&need, &run.catalog, max) {
+            Err(NoCover::TooMany { at_least }) => {
+                return Err(run.too_many(u, &need, at_least, "dedicated nodes"))
+            }
+            found => found.ok(),
+        };
+        let catalog = &run.catalog;
+        let cover = cover
+            .filter(|c| !c.nodes.is_empty())
+            .map(|c| c.nodes)
+            .unwrap_or_else(|| {
+                let cheapest = (0..catalog.len())
+                    .min_by(|&a, &b| {
+                        catalog[a]
+                            .price_per_hour
+                            .total_cmp(&catalog[b].price_per_hour)
+                            .then(a.cmp(&b))
+                    })
+                    .unwrap_or(0);
+                vec![cheapest]
+            });
+        let r = run.r();
+        let mut total = vec![0.0; r];
+        for &ty in &cover {
+            for (tot, c) in total.iter_mut().zip(&run.catalog[ty].capacity) {
+                *tot += c;
+            }
+        }
+        let count = cover.len() as f64;
+        for &ty in &cover {
+            let cap = run.catalog[ty].capacity.clone();
+            let share: Vec<f64> = cap
+                .iter()
+                .zip(&total)
+                .map(|(&c, &tot)| if tot > 0.0 { c / tot } else { 1.0 / count })
+                .collect();
+            let n = run.open_node(ty, t)?;
+            run.add_entry(u, n, &share, &share, f64::INFINITY, &vec![0.0; r], &cap);
+        }
+        Ok(())
+    }
+
+    /// One entry a node: it is never over capacity, so the policy never has to decide
+    /// anything (in proportion, as a node alone).
+    #[inline(always)]
+    pub(super) fn policy(self, _res: &Resource, _fair: bool) -> Policy {
+        Policy::Proportional
+    }
+
+    /// By spec share (there are no neighbours to weigh against).
+    #[inline(always)]
+    pub(super) fn weighs_by_request(self) -> bool {
+        false
+    }
+
+    /// A tenant alone on its node is never killed by a neighbour.
+    #[inline(always)]
+    pub(super) fn oom_kills(self) -> bool {
+        false
+    }
+
+    /// A tenant's nodes go with it.
+    pub(super) fn releases_empty(self, _spec: &ModelSpec) -> bool {
+        true
+    }
+
+    /// Nodes are opened per tenant.
+    pub(super) fn fixed_cluster(self, _spec: &ModelSpec) -> Option<usize> {
+        None
+    }
+
+    /// Dedicated nodes have no requests.
+    pub(super) fn request_ratio(self, _spec: &ModelSpec) -> Option<f64> {
+        None
+    }
+}
