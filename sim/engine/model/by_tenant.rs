@@ -34,7 +34,6 @@ use super::{
     Tally, TenantAcc, CLOSED, EMPTY,
 };
 use crate::engine::{StepCtx, Tenants, Time, Width};
-use crate::scenario::ModelKind;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
@@ -185,8 +184,8 @@ impl ModelRun {
             self.lone_step(ctx, w);
             return true;
         }
-        if self.spec.kind == ModelKind::Dedicated {
-            // (nothing is held: the held steps of a dedicated model are lone)
+        if self.kind.node_major_unless_lone() {
+            // (nothing is held: the held steps of such a model are lone)
             return false;
         }
         let bt = &mut self.by_tenant;

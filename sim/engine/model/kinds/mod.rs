@@ -124,6 +124,13 @@ impl Kind {
         }
     }
 
+    /// Whether the model's steps take the node-major step unless its plan is lone (a speed
+    /// choice, not a semantic one: both steps give the same bits). True of a model whose
+    /// every node holds one tenant, which the node-major step walks in one pass.
+    pub(super) fn node_major_unless_lone(self) -> bool {
+        matches!(self, Kind::Dedicated(_))
+    }
+
     /// The ratio of an entry's request to its share of its tenant's current spec, when its
     /// request follows the spec (DESIGN.md 4.2); `None` for a model without requests.
     pub(super) fn request_ratio(self, spec: &ModelSpec) -> Option<f64> {
