@@ -24,11 +24,16 @@ use super::memory::Memory;
 mod accounting;
 mod by_tenant;
 mod kinds;
+mod nodes;
 use accounting::{check_step, inflation_limit, tally, Tally};
 use by_tenant::ByTenant;
 #[cfg(test)]
 pub(crate) use by_tenant::{Vectors, VECTORS};
 use kinds::{Kind, Policy};
+use nodes::{
+    node_delivered, node_resource_step, CostCache, NodeAcc, NodeBooks, NodeEntries, Nodes, CLOSED,
+    EMPTY, SEVERAL, UNKNOWN,
+};
 
 use super::{EventKind, StepCtx, Tenants, Time, Width};
 use crate::scenario::{CostSettings, Limits, ModelKind, ModelSpec, Scenario, SloClass};
@@ -210,186 +215,6 @@ fn halve<T: Copy + Default>(v: &mut [T], add: impl Fn(T, T) -> T) {
     }
 }
 
-struct Nodes {
-    r: usize,
-    cap: Vec<f64>,
-    alloc: Vec<f64>,
-    open: Vec<bool>,
-    entries: Vec<NodeEntries>,
-    /// Per node, what the lone-entry run needs to know of it without following the pointer to
-    /// its entries: its only entry, or [`CLOSED`], [`EMPTY`] or [`SEVERAL`].
-    occupancy: Vec<u32>,
-    /// What is counted once a run ends; the per-step sums are in `acc` and `racc` until then.
-    stats: Vec<NodeStats>,
-    /// Price of each node per step (price per hour times the step's hours).
-    price_step: Vec<f64>,
-    acc: Vec<NodeAcc>,
-    books: Vec<NodeBooks>,
-    /// Per node and resource, `n * r + q`: delivered units summed over steps (times the step
-    /// length when the run ends) and peak utilization.
-    racc: Vec<[f64; 2]>,
-    cost_cache: Vec<CostCache>,
-    open_count: usize,
-    /// Per resource, the summed capacity of the open nodes (in node order), recomputed at the
-    /// first step after a node opens or closes.
-    open_capacity: Vec<f64>,
-    open_capacity_stale: bool,
-    /// Summed daily profiles (node x bin x resource), kept when the placer wants them.
-    profiles: Option<Vec<f64>>,
-}
-
-/// A node's entries, in placement order, with what its step reads of each: the step walks
-/// this one block per node instead of reaching into the entry arrays slot by slot.
-#[derive(Debug, Default)]
-struct NodeEntries {
-    /// Entry slots.
-    slot: Vec<u32>,
-    /// Each entry's tenant.
-    tenant: Vec<u32>,
-    /// Each entry's share of its tenant's demand, per resource (`i * r + q`).
-    share: Vec<f64>,
-    /// Each entry's cap per resource (`i * r + q`) for the spec epoch of the node's
-    /// [`NodeAcc::cap_epoch`]: spec x sold x limit or quota, or the node's capacity. What its
-    /// admitted demand `min(d * share, cap)` is bounded by ([`ModelRun::refresh_caps`]).
-    cap: Vec<f64>,
-    /// The latest time any of its entries was put down until ([`Time::MIN`]: never): none is
-    /// down at a later time.
-    down_until: Time,
-}
-
-impl NodeEntries {
-    fn len(&self) -> usize {
-        self.slot.len()
-    }
-    fn is_empty(&self) -> bool {
-        self.slot.is_empty()
-    }
-}
-
-/// [`Nodes::occupancy`] of a closed node.
-const CLOSED: u32 = u32::MAX;
-/// [`Nodes::occupancy`] of an open node without entries.
-const EMPTY: u32 = u32::MAX - 1;
-/// [`Nodes::occupancy`] of a node with two or more entries.
-const SEVERAL: u32 = u32::MAX - 2;
-
-impl Nodes {
-    /// Brings node `n`'s occupancy up to date after it opened, closed or its entries changed.
-    fn update_occupancy(&mut self, n: usize) {
-        self.occupancy[n] = match (self.open[n], &self.entries[n].slot[..]) {
-            (false, _) => CLOSED,
-            (true, []) => EMPTY,
-            (true, &[j]) => j,
-            (true, _) => SEVERAL,
-        };
-    }
-
-    /// [`node_delivered`] for node `n`, which delivered `delivered`.
-    #[inline(always)]
-    fn delivered_step(
-        &mut self,
-        n: usize,
-        delivered: &[f64],
-        compressible: &[bool],
-        rho_max: f64,
-    ) -> f64 {
-        let rows = n * self.r..(n + 1) * self.r;
-        let (nr, ncap) = (&mut self.racc[rows.clone()], &self.cap[rows]);
-        node_delivered(nr, &mut self.acc[n], ncap, delivered, compressible, rho_max)
-    }
-
-    /// Adds `delivered` of resource `q` on node `n` to the node's sums (delivered, peak
-    /// utilization, the first resource's series); returns the node's utilization clamped for
-    /// the latency factor ([`latency::clamp_rho`]) when the resource is `compressible` and the
-    /// node has some of it.
-    fn resource_step(
-        &mut self,
-        n: usize,
-        q: usize,
-        delivered: f64,
-        compressible: bool,
-        rho_max: f64,
-    ) -> Option<f64> {
-        let (c, nr) = (self.cap[n * self.r + q], &mut self.racc[n * self.r + q]);
-        let rho = node_resource_step(nr, &mut self.acc[n], q, c, delivered)?;
-        compressible.then(|| latency::clamp_rho(rho, rho_max))
-    }
-}
-
-/// [`node_resource_step`] for every resource of a node (its sums `nr`, step counts `st`,
-/// capacity `ncap`) that delivered `delivered`; returns the utilization of its busiest
-/// compressible resource as the latency factor takes it ([`latency::clamp_rho`]; 0 for none).
-#[inline(always)]
-fn node_delivered(
-    nr: &mut [[f64; 2]],
-    st: &mut NodeAcc,
-    ncap: &[f64],
-    delivered: &[f64],
-    compressible: &[bool],
-    rho_max: f64,
-) -> f64 {
-    let mut busiest = 0.0;
-    for (q, (&d, &c)) in delivered.iter().zip(compressible).enumerate() {
-        if let Some(rho) = node_resource_step(&mut nr[q], st, q, ncap[q], d) {
-            if c {
-                busiest = at_least(busiest, latency::clamp_rho(rho, rho_max));
-            }
-        }
-    }
-    busiest
-}
-
-/// Adds `delivered` of resource `q` to a node's sums `nr` (delivered units summed over steps,
-/// peak utilization) and, for the first resource, to its series bucket in `st`; returns the node's
-/// utilization when it has some of the resource (capacity `c`).
-#[inline(always)]
-fn node_resource_step(
-    nr: &mut [f64; 2],
-    st: &mut NodeAcc,
-    q: usize,
-    c: f64,
-    delivered: f64,
-) -> Option<f64> {
-    nr[0] += delivered;
-    if c <= 0.0 {
-        return None;
-    }
-    let rho = delivered / c;
-    nr[1] = at_least(nr[1], rho);
-    if q == 0 {
-        st.bucket_sum += rho as f32;
-        st.bucket_steps += 1;
-    }
-    Some(rho)
-}
-
-impl NodeView for Nodes {
-    fn len(&self) -> usize {
-        self.open.len()
-    }
-    fn is_open(&self, node: usize) -> bool {
-        self.open[node]
-    }
-    fn capacity(&self, node: usize) -> &[f64] {
-        &self.cap[node * self.r..(node + 1) * self.r]
-    }
-    fn allocated(&self, node: usize) -> &[f64] {
-        &self.alloc[node * self.r..(node + 1) * self.r]
-    }
-    fn profile(&self, node: usize) -> Option<&[f64]> {
-        let w = PROFILE_BINS * self.r;
-        self.profiles.as_ref().map(|p| &p[node * w..(node + 1) * w])
-    }
-    fn flat(&self) -> Option<FlatNodes<'_>> {
-        Some(FlatNodes {
-            resources: self.r,
-            open: &self.open,
-            capacity: &self.cap,
-            allocated: &self.alloc,
-        })
-    }
-}
-
 /// Shards, containers or dedicated nodes: slots in flat arrays, reused after departures.
 #[derive(Default)]
 struct Entries {
@@ -485,56 +310,6 @@ struct TenantBooks {
     placements: u32,
     /// [`TenantAcc::steps`] when the current series bucket began.
     bucket_base: u32,
-}
-
-/// Per node, what every step reads or counts: the per-step counts of [`NodeStats`], the
-/// current series bucket's utilization sum and steps, and the epochs its caches hold for.
-/// 32 bytes, aligned, so that a node step touches one half cache line of it; what changes
-/// seldom is in [`NodeBooks`]. A node's price per step is the same every step, so its cost is
-/// counted in steps and multiplied out when the run ends. Step counts are 32-bit: a run has
-/// fewer than 2^32 steps (the driver checks).
-#[derive(Debug, Clone, Copy, Default)]
-#[repr(align(32))]
-struct NodeAcc {
-    steps: u32,
-    /// Steps held with at least one entry.
-    steps_with_tenants: u32,
-    bucket_sum: f32,
-    bucket_steps: u32,
-    /// The tenants' spec epoch the node's cost split ([`CostCache`]) holds for, or
-    /// [`UNKNOWN`]. Here, beside the node's step counts, so that a step that keeps the split
-    /// touches nothing else of the node.
-    split_epoch: u64,
-    /// The tenants' spec epoch the node's entries' caps ([`NodeEntries::cap`]) were computed
-    /// for, or [`UNKNOWN`].
-    cap_epoch: u64,
-}
-
-/// Per node, the [`NodeStats`] sums that change seldom (a cost split added, a contended step).
-#[derive(Debug, Clone, Copy, Default)]
-struct NodeBooks {
-    /// Cost the splits left unallocated (empty steps are counted in steps).
-    overhead: f64,
-    contended_steps: u64,
-    /// [`NodeAcc::steps_with_tenants`] when the split was last added to the tenants' costs:
-    /// the steps since are the split's pending steps.
-    split_base: u64,
-}
-
-/// [`NodeAcc::split_epoch`] of a node whose cost split is not known, [`NodeAcc::cap_epoch`]
-/// of one whose entries' caps are not.
-const UNKNOWN: u64 = u64::MAX;
-
-/// A node's cost split of the last step: per entry (in the node's order) the part, and the
-/// overhead; valid while the node's entries and the tenants' spec epoch
-/// ([`NodeAcc::split_epoch`]) stay the same (a node's price never changes). The split is the
-/// same step after step, so it is counted (the node's steps with tenants since
-/// [`NodeBooks::split_base`]) and added to the tenants' costs, multiplied out, when it changes or
-/// the entries do.
-#[derive(Debug, Clone, Default)]
-struct CostCache {
-    parts: Vec<f64>,
-    left: f64,
 }
 
 /// Scratch buffers of a node step. The `m x r` matrices are column-major (`q * m + i` for
