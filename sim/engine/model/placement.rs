@@ -1,0 +1,401 @@
+//! Placement: where a model's tenants go when they arrive (one by one, or the warm-up's batch
+//! in the placer's order), sized by the predictor on their history or by their limit; the
+//! placer's choice of a node (or a new one, within the limits), entries added and removed,
+//! nodes opened and closed. What a model's placement of a tenant is, is its `Kind`'s.
+
+#![allow(clippy::needless_range_loop)]
+
+use super::*;
+
+impl ModelRun {
+    /// Places the tenants that arrived during the warm-up, in the placer's batch order (by
+    /// their sizes; first-fit-decreasing sorts them), all sized before any is placed.
+    pub(super) fn place_batch(&mut self, ctx: &StepCtx<'_>) -> Result<(), LimitError> {
+        let r = self.r();
+        let batch = std::mem::take(&mut self.pending);
+        let sizes: Vec<Vec<f64>> = batch
+            .iter()
+            .map(|&u| {
+                let mut s = vec![0.0; r];
+                self.size_of(u as usize, ctx, &mut s);
+                s
+            })
+            .collect();
+        let capacity = self.catalog[self.spec.node_type].capacity.clone();
+        for i in self.placer.batch_order(&sizes, &capacity) {
+            self.place(batch[i] as usize, ctx)?;
+        }
+        Ok(())
+    }
+
+    /// The size tenant `u` is placed with: its limit when the model keeps no memory or the
+    /// tenant is cold (no samples before the decision), else the predictor on its history.
+    pub(super) fn size_of(&mut self, u: usize, ctx: &StepCtx<'_>, out: &mut [f64]) {
+        let spec = ctx.tenants.spec(u);
+        match &mut self.memory {
+            Some(m) => m.size(u, spec, self.predictor.as_ref(), out),
+            None => out.copy_from_slice(spec),
+        }
+    }
+
+    /// Opens a node of `node_type` at `t`, unless the model has opened its
+    /// `max_nodes_per_model` already.
+    pub(super) fn open_node(&mut self, node_type: usize, t: Time) -> Result<usize, LimitError> {
+        let limit = self.limits.max_nodes_per_model;
+        if self.nodes.open.len() as u64 >= limit {
+            return Err(LimitError {
+                tenant: None,
+                message: format!(
+                    "needs a node, but model `{}` has opened {limit}, the most allowed ([limits] max_nodes_per_model)",
+                    self.spec.name
+                ),
+            });
+        }
+        let r = self.r();
+        let cap = &self.catalog[node_type].capacity;
+        let n = self.nodes.open.len();
+        if let Some(p) = &mut self.nodes.profiles {
+            p.extend(std::iter::repeat_n(0.0, PROFILE_BINS * r));
+        }
+        self.nodes.cap.extend_from_slice(cap);
+        self.nodes.alloc.extend(std::iter::repeat_n(0.0, r));
+        self.nodes.open.push(true);
+        self.nodes.entries.push(NodeEntries {
+            down_until: Time::MIN,
+            ..NodeEntries::default()
+        });
+        self.nodes.occupancy.push(EMPTY);
+        self.nodes
+            .price_step
+            .push(self.catalog[node_type].price_per_hour * self.step as f64 / 3600.0);
+        self.nodes.open_capacity_stale = true;
+        self.nodes.books.push(NodeBooks::default());
+        self.nodes.acc.push(NodeAcc {
+            split_epoch: UNKNOWN,
+            cap_epoch: UNKNOWN,
+            ..NodeAcc::default()
+        });
+        self.nodes.racc.extend(std::iter::repeat_n([0.0; 2], r));
+        self.nodes.cost_cache.push(CostCache::default());
+        self.nodes.stats.push(NodeStats {
+            node_type,
+            opened: t,
+            closed: t,
+            steps: 0,
+            capacity: cap.clone(),
+            delivered: vec![0.0; r],
+            peak_utilization: vec![0.0; r],
+            hourly: vec![],
+            contended_steps: 0,
+            oom_kills: 0,
+            cost: 0.0,
+            overhead: 0.0,
+            entries_max: 0,
+            cost_with_tenants: 0.0,
+            peak_log: vec![],
+        });
+        self.nodes.open_count += 1;
+        Ok(n)
+    }
+
+    pub(super) fn close_node(&mut self, n: usize, t: Time) {
+        self.nodes.open[n] = false;
+        self.nodes.update_occupancy(n);
+        self.nodes.open_capacity_stale = true;
+        self.nodes.stats[n].closed = t;
+        self.nodes.open_count -= 1;
+    }
+
+    /// Adds an entry on node `n` and returns its slot.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn add_entry(
+        &mut self,
+        u: usize,
+        n: usize,
+        share: &[f64],
+        sold: &[f64],
+        capmul: f64,
+        request: &[f64],
+        size: &[f64],
+    ) {
+        let r = self.r();
+        let e = &mut self.ents;
+        let j = match e.free.pop() {
+            Some(j) => j as usize,
+            None => {
+                let j = e.tenant.len();
+                e.tenant.push(0);
+                e.node.push(0);
+                e.capmul.push(0.0);
+                e.down_until.push(Time::MIN);
+                e.self_outage.push(false);
+                e.blame.push(vec![]);
+                for v in [
+                    &mut e.share,
+                    &mut e.sold,
+                    &mut e.cap,
+                    &mut e.request,
+                    &mut e.size,
+                    &mut e.peak,
+                ] {
+                    v.extend(std::iter::repeat_n(0.0, r));
+                }
+                j
+            }
+        };
+        e.tenant[j] = u as u32;
+        e.node[j] = n as u32;
+        e.capmul[j] = capmul;
+        e.down_until[j] = Time::MIN;
+        e.self_outage[j] = false;
+        e.blame[j].clear();
+        e.share[j * r..(j + 1) * r].copy_from_slice(share);
+        e.sold[j * r..(j + 1) * r].copy_from_slice(sold);
+        e.request[j * r..(j + 1) * r].copy_from_slice(request);
+        e.size[j * r..(j + 1) * r].copy_from_slice(size);
+        e.peak[j * r..(j + 1) * r].fill(0.0);
+        // the new entry's caps are computed at the node's next step
+        self.nodes.acc[n].cap_epoch = UNKNOWN;
+        self.harm.forget(n);
+        for (a, &s) in self.nodes.alloc[n * r..(n + 1) * r].iter_mut().zip(size) {
+            *a += s;
+        }
+        if let Some(p) = &mut self.nodes.profiles {
+            // the entry's part of its tenant's profile, as computed by `place`
+            let w = PROFILE_BINS * r;
+            if e.profile.len() < (j + 1) * w {
+                e.profile.resize((j + 1) * w, 0.0);
+            }
+            for b in 0..PROFILE_BINS {
+                for q in 0..r {
+                    let v = self.sc.profile[b * r + q] * share[q];
+                    e.profile[j * w + b * r + q] = v;
+                    p[n * w + b * r + q] += v;
+                }
+            }
+        }
+        self.flush_cost(n);
+        // a node's entries in tenant order (then slot), so that summing them in the node's
+        // order or tenant by tenant adds the same amounts in the same order
+        let local = &mut self.nodes.entries[n];
+        let key = (u as u32, j as u32);
+        let p = local
+            .tenant
+            .iter()
+            .zip(&local.slot)
+            .position(|(&v, &k)| (v, k) > key)
+            .unwrap_or(local.len());
+        local.slot.insert(p, j as u32);
+        local.tenant.insert(p, u as u32);
+        local.share.splice(p * r..p * r, share.iter().copied());
+        // the caps, computed at the node's next step (its cap epoch is unknown)
+        local
+            .cap
+            .splice(p * r..p * r, std::iter::repeat_n(f64::NAN, r));
+        self.nodes.update_occupancy(n);
+        let st = &mut self.nodes.stats[n];
+        st.entries_max = st.entries_max.max(self.nodes.entries[n].len());
+        // a tenant's entries in node order (then slot): the order the node steps reach them
+        let node = &self.ents.node;
+        let list = &self.tenant_entries[u];
+        let key = (n as u32, j as u32);
+        let p = list
+            .iter()
+            .position(|&k| (node[k as usize], k) > key)
+            .unwrap_or(list.len());
+        self.tenant_entries[u].insert(p, j as u32);
+        self.by_tenant.stale = true;
+    }
+
+    pub(super) fn place(&mut self, u: usize, ctx: &StepCtx<'_>) -> Result<(), LimitError> {
+        // Sizes use only samples recorded before this step: a tenant arriving now is cold and
+        // sized by its limit; one placed after the warm-up by the predictor on its history.
+        let mut size = std::mem::take(&mut self.sc.size);
+        self.size_of(u, ctx, &mut size);
+        if self.nodes.profiles.is_some() {
+            let spec = ctx.tenants.spec(u);
+            if let Some(m) = &mut self.memory {
+                m.profile(u, spec, &mut self.sc.profile);
+            }
+        }
+        let kind = self.kind;
+        let placed = kind.place(self, u, &size, ctx.t);
+        self.sc.size = size;
+        placed.map_err(|mut e| {
+            e.tenant.get_or_insert(u as u32);
+            e
+        })?;
+        self.books[u].placements = self.tenant_entries[u].len() as u32;
+        self.set_solo(u, self.fast && self.tenant_entries[u].len() == 1);
+        Ok(())
+    }
+
+    /// The error of tenant `u` of size `size` needing at least `needed` nodes, containers or
+    /// shards (`what`), past `max_nodes_per_tenant`.
+    pub(super) fn too_many(&self, u: usize, size: &[f64], needed: f64, what: &str) -> LimitError {
+        let size: Vec<String> = self
+            .resources
+            .iter()
+            .zip(size)
+            .map(|(res, s)| format!("{} {s}", res.name))
+            .collect();
+        LimitError {
+            tenant: Some(u as u32),
+            message: format!(
+                "of size {} needs at least {} {what} under model `{}`, more than {} ([limits] max_nodes_per_tenant)",
+                size.join(", "),
+                count_text(needed),
+                self.spec.name,
+                self.limits.max_nodes_per_tenant
+            ),
+        }
+    }
+
+    /// Marks tenant `u` as [`Self::solo`] or not.
+    pub(super) fn set_solo(&mut self, u: usize, solo: bool) {
+        if self.solo[u] != solo {
+            self.solo[u] = solo;
+            if solo {
+                self.solo_count += 1;
+            } else {
+                self.solo_count -= 1;
+            }
+        }
+    }
+
+    /// Asks the placer for a node for one of tenant `u`'s entries, opening one if it says so
+    /// (or, on a fixed cluster, forcing the least loaded broker).
+    pub(super) fn choose(
+        &mut self,
+        u: usize,
+        size: &[f64],
+        share: &[f64],
+        ty: usize,
+        t: Time,
+    ) -> Result<usize, LimitError> {
+        let mut avoid = std::mem::take(&mut self.sc.avoid);
+        avoid.clear();
+        avoid.extend(
+            self.tenant_entries[u]
+                .iter()
+                .map(|&j| self.ents.node[j as usize] as usize),
+        );
+        let profile = self.nodes.profiles.is_some().then(|| {
+            // the entry's profile: the tenant's, times the entry's share of its demand
+            let r = self.resources.len();
+            let mut p = std::mem::take(&mut self.sc.entry_profile);
+            for b in 0..PROFILE_BINS {
+                for q in 0..r {
+                    p[b * r + q] = self.sc.profile[b * r + q] * share[q];
+                }
+            }
+            p
+        });
+        let request = Request {
+            size,
+            fill_target: self.spec.fill_target,
+            avoid: &avoid,
+            profile: profile.as_deref(),
+        };
+        let decision = self.placer.place(&request, &self.nodes);
+        let fixed = self.kind.fixed_cluster(&self.spec).is_some();
+        let n = match decision {
+            Decision::Node(n) if self.nodes.is_open(n) => n,
+            Decision::Node(_) | Decision::Open if fixed => {
+                self.totals.forced_placements += 1;
+                self.least_loaded(size, &avoid)
+            }
+            Decision::Node(_) | Decision::Open => match self.open_node(ty, t) {
+                Ok(n) => {
+                    if !request.fits(&self.nodes, n) {
+                        self.totals.forced_placements += 1;
+                    }
+                    n
+                }
+                Err(e) => {
+                    self.sc.avoid = avoid;
+                    return Err(e);
+                }
+            },
+        };
+        self.sc.avoid = avoid;
+        if let Some(p) = profile {
+            self.sc.entry_profile = p;
+        }
+        Ok(n)
+    }
+
+    pub(super) fn least_loaded(&self, size: &[f64], avoid: &[usize]) -> usize {
+        let load = |n: usize| {
+            let (cap, alloc) = (self.nodes.capacity(n), self.nodes.allocated(n));
+            (0..size.len())
+                .filter(|&r| cap[r] > 0.0)
+                .map(|r| (alloc[r] + size[r]) / cap[r])
+                .fold(0.0, f64::max)
+        };
+        let candidates = |skip: bool| {
+            (0..self.nodes.len())
+                .filter(move |&n| self.nodes.is_open(n) && !(skip && avoid.contains(&n)))
+        };
+        let pick = |skip: bool| {
+            candidates(skip).min_by(|&a, &b| load(a).total_cmp(&load(b)).then(a.cmp(&b)))
+        };
+        pick(true)
+            .or_else(|| pick(false))
+            .expect("a fixed cluster has brokers")
+    }
+
+    pub(super) fn remove(&mut self, u: usize, t: Time) {
+        let r = self.r();
+        self.set_solo(u, false);
+        let entries = std::mem::take(&mut self.tenant_entries[u]);
+        self.by_tenant.stale = true;
+        for &j in &entries {
+            let j = j as usize;
+            let n = self.ents.node[j] as usize;
+            for (a, &s) in self.nodes.alloc[n * r..(n + 1) * r]
+                .iter_mut()
+                .zip(&self.ents.size[j * r..(j + 1) * r])
+            {
+                *a = (*a - s).max(0.0);
+            }
+            if let Some(p) = self.nodes.entries[n]
+                .slot
+                .iter()
+                .position(|&x| x as usize == j)
+            {
+                self.flush_cost(n);
+                self.harm.forget(n);
+                let local = &mut self.nodes.entries[n];
+                local.slot.remove(p);
+                local.tenant.remove(p);
+                local.share.drain(p * r..(p + 1) * r);
+                local.cap.drain(p * r..(p + 1) * r);
+                self.nodes.update_occupancy(n);
+            }
+            if let Some(p) = &mut self.nodes.profiles {
+                let w = PROFILE_BINS * r;
+                for (node, entry) in p[n * w..(n + 1) * w]
+                    .iter_mut()
+                    .zip(&self.ents.profile[j * w..(j + 1) * w])
+                {
+                    *node = (*node - entry).max(0.0);
+                }
+            }
+            if self.cost.allocation == Allocation::Peak {
+                let w = cost::share_weight(
+                    &self.ents.peak[j * r..(j + 1) * r],
+                    self.nodes.capacity(n),
+                    &self.cost.weights,
+                );
+                self.nodes.stats[n].peak_log.push((u as u32, w));
+            }
+            self.ents.free.push(j as u32);
+            if self.kind.releases_empty(&self.spec) && self.nodes.entries[n].is_empty() {
+                self.close_node(n, t);
+            }
+        }
+        self.tenant_entries[u] = entries;
+        self.tenant_entries[u].clear();
+    }
+}
