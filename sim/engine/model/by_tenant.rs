@@ -814,7 +814,7 @@ fn vectors() -> Option<avx2::Isa> {
     #[cfg(test)]
     return match VECTORS.with(|v| v.get()) {
         Vectors::Any => isa,
-        Vectors::Avx2 => isa.map(|_| avx2::Isa::Avx2),
+        Vectors::Avx2 => isa.map(avx2::Isa::without_avx512),
         Vectors::Scalar => None,
     };
     #[cfg(not(test))]
@@ -900,10 +900,7 @@ impl Held<'_> {
         #[cfg(target_arch = "x86_64")]
         if let (true, Some(isa)) = (K > 0, vectors()) {
             let nodes = &node.as_chunks::<K>().0[..nt];
-            // SAFETY: the processor has `isa`'s instructions (detected)
-            unsafe {
-                avx2::account_groups::<K, W>(isa, self, tally, spec_inverse, racc, acc, nodes)
-            };
+            avx2::account_groups::<K, W>(isa, self, tally, spec_inverse, racc, acc, nodes);
             first = nt / LANES * LANES;
         }
         let mut start = 0;
@@ -939,8 +936,7 @@ impl Held<'_> {
         #[cfg(target_arch = "x86_64")]
         if let Some(isa) = vectors() {
             let nodes = &mut nodes;
-            // SAFETY: the processor has `isa`'s instructions (detected)
-            unsafe { avx2::account_lone_groups(isa, self, tally, spec_inverse, racc, acc, nodes) };
+            avx2::account_lone_groups(isa, self, tally, spec_inverse, racc, acc, nodes);
             first = nt / LANES * LANES;
         }
         for u in first..nt {

@@ -82,21 +82,38 @@ fn slot_demand(slot: &[f64], u0: usize, r: usize) -> [__m256d; MAX_R] {
 /// The vector instructions the held accounting takes: AVX2's, on 256-bit vectors, with
 /// AVX-512's 32 vector registers where the processor has them (the group's sums then stay in
 /// registers over the held steps). The operations are the same either way.
+///
+/// A value of it is a proof that the processor has its instructions: it is made only by
+/// detection ([`isa`], [`Isa::without_avx512`]), its field private to this module, so the
+/// functions that take one are safe to call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Isa {
+pub(super) struct Isa(Level);
+
+/// The instructions an [`Isa`] proves the processor has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
     Avx2,
     Avx512,
 }
 
 /// The vector instructions this processor has for the held accounting, if any (detected
-/// once, then cached by the standard library).
+/// once, then cached by the standard library). The one place the engine asks the processor.
 pub(super) fn isa() -> Option<Isa> {
-    if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vl") {
-        Some(Isa::Avx512)
-    } else if is_x86_feature_detected!("avx2") {
-        Some(Isa::Avx2)
+    let avx2 = is_x86_feature_detected!("avx2");
+    if avx2 && is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vl") {
+        Some(Isa(Level::Avx512))
+    } else if avx2 {
+        Some(Isa(Level::Avx2))
     } else {
         None
+    }
+}
+
+impl Isa {
+    /// AVX2's instructions without AVX-512's registers (every detected `Isa` has AVX2).
+    #[cfg(test)]
+    pub(super) fn without_avx512(self) -> Isa {
+        Isa(Level::Avx2)
     }
 }
 
@@ -108,11 +125,10 @@ macro_rules! dispatch {
         ($($arg:ident: $ty:ty),*) => $body:ident) => {
         $(#[$doc])*
         ///
-        /// # Safety
-        ///
-        /// The processor has `isa`'s instructions ([`isa`]).
+        /// Safe: `isa` proves the processor has its instructions (an [`Isa`] is made only by
+        /// detection).
         #[allow(clippy::too_many_arguments)]
-        pub(super) unsafe fn $name<$(const $c: usize,)* $($g: $b),*>(isa: Isa, $($arg: $ty),*) {
+        pub(super) fn $name<$(const $c: usize,)* $($g: $b),*>(isa: Isa, $($arg: $ty),*) {
             #[target_feature(enable = "avx2")]
             #[allow(clippy::too_many_arguments)]
             fn avx2<$(const $c: usize,)* $($g: $b),*>($($arg: $ty),*) {
@@ -125,11 +141,12 @@ macro_rules! dispatch {
                 // SAFETY: the processor has AVX2 and AVX-512 (this function's features)
                 unsafe { $body::<$($c,)* $($g),*>($($arg),*) }
             }
-            // SAFETY: the caller's
+            // SAFETY: `isa` was made by `isa()`, which detected its instructions on this
+            // processor: AVX2 for `Level::Avx2`, AVX2 and AVX-512 for `Level::Avx512`
             unsafe {
-                match isa {
-                    Isa::Avx2 => avx2::<$($c,)* $($g),*>($($arg),*),
-                    Isa::Avx512 => avx512::<$($c,)* $($g),*>($($arg),*),
+                match isa.0 {
+                    Level::Avx2 => avx2::<$($c,)* $($g),*>($($arg),*),
+                    Level::Avx512 => avx512::<$($c,)* $($g),*>($($arg),*),
                 }
             }
         }
