@@ -22,17 +22,17 @@ use super::harm::{HarmPair, HarmPairs};
 use super::memory::Memory;
 
 mod accounting;
-mod by_tenant;
 mod cost_split;
+mod kernels;
 mod kinds;
 mod nodes;
 mod placement;
 mod step;
 use accounting::{check_step, inflation_limit, tally, Tally};
-use by_tenant::ByTenant;
-#[cfg(test)]
-pub(crate) use by_tenant::{Vectors, VECTORS};
 use cost_split::split_holds;
+use kernels::by_tenant::ByTenant;
+#[cfg(test)]
+pub(crate) use kernels::by_tenant::{Vectors, VECTORS};
 use kinds::{Kind, Policy};
 use nodes::{
     node_delivered, node_resource_step, CostCache, NodeAcc, NodeBooks, NodeEntries, Nodes, CLOSED,

@@ -5,7 +5,7 @@
 //! are stepped the same way, four at a time beside their tenants.
 //!
 //! Each lane takes the operations [`super::Tally::admitted`] (and, for a lone entry's node,
-//! [`super::super::node_delivered`]) takes on a tenant, in the same order: IEEE additions,
+//! [`crate::engine::model::node_delivered`]) takes on a tenant, in the same order: IEEE additions,
 //! multiplications, divisions and conversions give the same bits on a vector as on a scalar,
 //! and each comparison and choice is the scalar one's (the NaN and signed zero cases included:
 //! `v > acc ? v : acc` is `maxpd(v, acc)`, `v < limit ? v : limit` is `minpd(v, limit)`). So
@@ -14,9 +14,9 @@
 
 use std::arch::x86_64::*;
 
-use super::super::{check_step, NodeAcc, ResourceAcc, Tally, TenantAcc};
-use super::super::{ALONE, DELIVERED, DEMAND, THROTTLED};
 use super::{share_cap_rows, Held, LoneNodes, LANES, MAX_R};
+use crate::engine::model::{check_step, NodeAcc, ResourceAcc, Tally, TenantAcc};
+use crate::engine::model::{ALONE, DELIVERED, DEMAND, THROTTLED};
 use crate::engine::{Time, Width};
 
 /// Four lanes' values, from a slice of at least four.

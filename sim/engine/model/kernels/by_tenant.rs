@@ -23,13 +23,13 @@
 //! [`ModelRun::add_entry`]), so the node totals of 1 add the same amounts in the same order as
 //! the node-major gather does, and the tenant sums of 3 as the node-major step's per-tenant
 //! sums: the results are the node-major step's, bit for bit (a property test compares the
-//! two with [`super::super::Options::reference`]).
+//! two with [`crate::engine::Options::reference`]).
 
 use overbook_models::cost::Allocation;
 
 use std::ops::Range;
 
-use super::{
+use crate::engine::model::{
     admitted_demand, at_least, node_delivered, split_holds, tally, ModelRun, NodeAcc, ResourceAcc,
     Tally, TenantAcc, CLOSED, EMPTY,
 };
@@ -52,7 +52,7 @@ const LONE_HOLD: usize = 32;
 /// entries in tenant order, then each tenant's in node order, with what the gather reads of
 /// them, rebuilt when an entry is added or removed or the tenants' specs (so the caps) change.
 #[derive(Debug, Default)]
-pub(super) struct ByTenant {
+pub(in crate::engine::model) struct ByTenant {
     /// Per node and resource (`n * r + q`), the admitted demand of its entries that are up,
     /// summed in the node's order.
     colsum: Vec<f64>,
@@ -63,18 +63,18 @@ pub(super) struct ByTenant {
     busy: Vec<f64>,
     /// Per entry slot and resource, the alone allotment and the delivered amount the general
     /// step gave it.
-    pub(super) sa: Vec<[f64; 2]>,
+    pub(in crate::engine::model) sa: Vec<[f64; 2]>,
     /// Per entry slot, the utilization of its node as the latency factor takes it, from the
     /// general step (0 for an entry that is down).
-    pub(super) rho: Vec<f64>,
+    pub(in crate::engine::model) rho: Vec<f64>,
     /// Whether the plan must be rebuilt (an entry was added or removed).
-    pub(super) stale: bool,
+    pub(in crate::engine::model) stale: bool,
     /// The tenants' spec epoch the plan's caps are for; every entry's caps are current for it
     /// while the plan is not `stale` (the plan is built after they are made current, and only
     /// an added entry makes them stale again).
     epoch: Option<u64>,
     /// The latest time an entry is down until (an OOM kill's restart), if any ever was.
-    pub(super) down_until: Option<Time>,
+    pub(in crate::engine::model) down_until: Option<Time>,
     /// Per tenant, how many entries it has (the plan's entries are tenant by tenant).
     count: Vec<u32>,
     /// The number of entries of every tenant, when they all have the same.
@@ -95,7 +95,7 @@ pub(super) struct ByTenant {
     /// ([`ModelRun::account_held`]); their demands, node utilizations and times wait in slots
     /// `0..held` (the admitted sums are recomputed from the demands). Anything else that reads
     /// or changes a tenant's sums, or the plan, first accounts them ([`ModelRun::flush_held`]).
-    pub(super) held: usize,
+    pub(in crate::engine::model) held: usize,
     /// Per held step slot, tenant and resource (at [`held_at`]), the tenant's demand.
     dem: Vec<f64>,
     /// Per held step slot, its time.
@@ -121,14 +121,14 @@ impl ModelRun {
     /// when its plan is [`ByTenant::lone`]: it gives the same results through the three passes,
     /// with fewer instructions, but is slower on the bench trace, its node pass over one node
     /// a tenant taking what the held accounting saves.)
-    pub(super) fn by_tenant_applies(&self, ctx: &StepCtx<'_>) -> bool {
+    pub(in crate::engine::model) fn by_tenant_applies(&self, ctx: &StepCtx<'_>) -> bool {
         self.fast && ctx.dense && self.cost.allocation != Allocation::Usage && self.r() <= MAX_R
     }
 
     /// Shares every node and accounts every tenant, tenant by tenant (module documentation),
     /// unless an entry may be down (an OOM kill's restart): then it returns false having
     /// changed nothing but the entries' caps, and the node-major step is to be taken.
-    pub(super) fn step_by_tenant(&mut self, ctx: &StepCtx<'_>) -> bool {
+    pub(in crate::engine::model) fn step_by_tenant(&mut self, ctx: &StepCtx<'_>) -> bool {
         by_resource_count!(self.r(), |r| self.step_by_tenant_with(ctx, r))
     }
 
@@ -341,7 +341,7 @@ impl ModelRun {
     }
 
     /// Accounts the held steps ([`ByTenant::held`]), if any.
-    pub(super) fn flush_held(&mut self, tenants: &Tenants) {
+    pub(in crate::engine::model) fn flush_held(&mut self, tenants: &Tenants) {
         if self.by_tenant.held == 0 {
             return;
         }
@@ -870,7 +870,7 @@ struct Books<'a> {
 /// The nodes of a [`ByTenant::lone`] plan as the held lone steps account them: their
 /// capacities, sums and step counts (all nodes), each tenant's node and entry slot, and the
 /// entries' peaks when the cost rule is `peak` (else `None`).
-pub(super) struct LoneNodes<'a> {
+pub(in crate::engine::model) struct LoneNodes<'a> {
     cap: &'a [f64],
     racc: &'a mut [[f64; 2]],
     acc: &'a mut [NodeAcc],
