@@ -389,7 +389,11 @@ pub fn run_observed<S: Source + ?Sized>(
             .models
             .iter()
             .map(|m| {
-                model::ModelRun::new(scenario, m, options.check_invariants, !options.reference)
+                let how = model::ModelOptions {
+                    check_invariants: options.check_invariants,
+                    kernels: !options.reference,
+                };
+                model::ModelRun::new(scenario, m, how)
             })
             .collect()
     };

@@ -43,6 +43,27 @@ use step::admitted_demand;
 use super::{EventKind, StepCtx, Tenants, Time, Width};
 use crate::scenario::{CostSettings, Limits, ModelKind, ModelSpec, Scenario, SloClass};
 
+/// How a model runs ([`ModelRun::new`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ModelOptions {
+    /// Every step verifies `0 <= a <= s <= d` per tenant and resource and `sum a <= C` per
+    /// node and resource, and records what fails ([`ModelResult::invariant_violations`]).
+    pub check_invariants: bool,
+    /// Take the fast kernels and caches (`engine/model/kernels/`); without, every node takes
+    /// the general step and no cost split is cached: the reference the kernels are tested
+    /// against.
+    pub kernels: bool,
+}
+
+/// How a node step leaves what each entry got ([`ModelRun::step_node`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sums {
+    /// Summed per tenant, and the node's solo tenants accounted (the node-major step).
+    PerTenant,
+    /// Left per entry, nothing accounted (the tenant-major step accounts in tenant order).
+    PerEntry,
+}
+
 /// A placement past a `[limits]` bound: the tenant it was for (none for a fixed cluster's
 /// brokers) and what was passed.
 #[derive(Debug, Clone, PartialEq)]
@@ -439,13 +460,12 @@ pub struct ModelRun {
 }
 
 impl ModelRun {
-    /// A model with no tenants yet.
-    /// With `check`, every step verifies `0 <= a <= s <= d` per tenant and resource and
-    /// `sum a <= C` per node and resource, and records what fails.
-    ///
-    /// Without `fast`, every node takes the general step and no cost split is cached: the
-    /// reference the fast paths are tested against.
-    pub fn new(scenario: &Scenario, spec: &ModelSpec, check: bool, fast: bool) -> Self {
+    /// A model with no tenants yet, run as `how` says.
+    pub fn new(scenario: &Scenario, spec: &ModelSpec, how: ModelOptions) -> Self {
+        let ModelOptions {
+            check_invariants: check,
+            kernels: fast,
+        } = how;
         let r = scenario.resources.len();
         let placer = spec.build_placer(scenario.seed);
         let predictor = overbook_models::predictor::build(&spec.predictor).expect("validated");
@@ -712,7 +732,7 @@ impl ModelRun {
             }
             if n < self.nodes.open.len() {
                 if self.nodes.open[n] {
-                    self.step_node(n, ctx, false);
+                    self.step_node(n, ctx, Sums::PerTenant);
                 }
                 n += 1;
             }

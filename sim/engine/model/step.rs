@@ -13,10 +13,11 @@ impl ModelRun {
     /// Shares node `n`'s resources for the step and accounts what it delivered, with the
     /// resource count a constant where it is small (so the per-resource loops unroll).
     ///
-    /// With `per_entry` (the tenant-major step, [`Self::step_by_tenant`]), what each entry got
+    /// With [`Sums::PerEntry`] (the tenant-major step, [`Self::step_by_tenant`]), what each entry got
     /// is left per entry ([`ByTenant`]) rather than summed per tenant, and no tenant is
     /// accounted here.
-    pub(super) fn step_node(&mut self, n: usize, ctx: &StepCtx<'_>, per_entry: bool) {
+    pub(super) fn step_node(&mut self, n: usize, ctx: &StepCtx<'_>, sums: Sums) {
+        let per_entry = sums == Sums::PerEntry;
         by_resource_count!(self.r(), |r| self.step_node_with(n, ctx, per_entry, r))
     }
 

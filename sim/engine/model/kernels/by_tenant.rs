@@ -243,7 +243,7 @@ impl ModelRun {
                         self.flush_held(tenants);
                     }
                     self.by_tenant.busy[slot * nn + at] = -1.0;
-                    self.step_node(at, ctx, true);
+                    self.step_node(at, ctx, crate::engine::model::Sums::PerEntry);
                     n = at + 1;
                 }
             }
