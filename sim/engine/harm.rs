@@ -57,6 +57,37 @@ pub struct HarmPair {
     pub amount: Vec<f64>,
 }
 
+/// The self-harm of one contended node-resource-step, tenant by tenant: a tenant whose entries
+/// (`tenant`, in tenant order, as a node keeps them) lost `sum (x_v - a_v)` and were blamed for
+/// `sum caused_h` of the step's loss `loss` did `lost * caused / loss` of it to itself
+/// (DESIGN.md 4.6's pairs with harmer = victim, which [`HarmPairs`] does not keep); `add` gets
+/// each tenant and its amount.
+pub fn self_harm(
+    tenant: &[u32],
+    x: &[f64],
+    a: &[f64],
+    caused: &[f64],
+    loss: f64,
+    mut add: impl FnMut(u32, f64),
+) {
+    if loss <= 0.0 {
+        return;
+    }
+    let mut i = 0;
+    while i < tenant.len() {
+        let u = tenant[i];
+        let (mut lost, mut blamed) = (0.0, 0.0);
+        while i < tenant.len() && tenant[i] == u {
+            lost += (x[i] - a[i]).max(0.0);
+            blamed += caused[i];
+            i += 1;
+        }
+        if lost > 0.0 && blamed > 0.0 {
+            add(u, lost * (blamed / loss));
+        }
+    }
+}
+
 impl HarmPairs {
     /// No pairs yet, for `resources` resources, keeping at most `max_pairs` pairs (besides each
     /// victim's row of harmers not listed).
@@ -206,6 +237,28 @@ mod tests {
         assert!((got[0].2 - 9.0 / 7.0 * 300.0).abs() < 1e-9, "{got:?}");
         assert_eq!((got[1].0, got[1].1), (1, 0));
         assert!((got[1].2 - 4.0 / 7.0 * 300.0).abs() < 1e-9, "{got:?}");
+    }
+
+    #[test]
+    fn self_harm_by_hand() {
+        // the step of the first test: tenant 0 lost 16/7 and is blamed 3 of the loss of 4,
+        // so 16/7 x 3/4 = 12/7 is its own doing; tenant 1: 12/7 x 1/4 = 3/7. Two entries of
+        // one tenant add up: lost 1 + 0.5 = 1.5, blamed 2.5 of 2.5: all 1.5 its own
+        let mut got = vec![];
+        let (x, a) = ([8.0, 6.0], [80.0 / 14.0, 60.0 / 14.0]);
+        self_harm(&[0, 1], &x, &a, &[3.0, 1.0], 4.0, |u, v| got.push((u, v)));
+        assert_eq!(got.len(), 2);
+        assert!((got[0].1 - 12.0 / 7.0).abs() < 1e-12 && (got[1].1 - 3.0 / 7.0).abs() < 1e-12);
+        got.clear();
+        self_harm(
+            &[5, 5],
+            &[2.0, 2.0],
+            &[1.0, 1.5],
+            &[2.5, 0.0],
+            2.5,
+            |u, v| got.push((u, v)),
+        );
+        assert_eq!(got, [(5, 1.5)]);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use overbook_models::predictor::Predictor;
 use overbook_models::resource::{Resource, ResourceKind};
 use overbook_models::sharing;
 
-use super::harm::{HarmPair, HarmPairs};
+use super::harm::{self, HarmPair, HarmPairs};
 use super::memory::Memory;
 
 mod accounting;

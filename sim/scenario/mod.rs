@@ -224,7 +224,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_nodes_per_tenant: 10_000,
+            max_nodes_per_tenant: overbook_models::catalog::MAX_COVER_NODES as u64,
             max_nodes_per_model: 10_000_000,
             max_harm_pairs: 1_000_000,
         }

@@ -201,16 +201,10 @@ impl ModelRun {
                     for i in 0..m {
                         self.rare[eu[i] as usize * r + q][CAUSED] += sc.caused[i];
                     }
-                    self_harm(
-                        &mut self.rare,
-                        r,
-                        q,
-                        eu,
-                        &sc.col_x,
-                        &sc.col_a,
-                        &sc.caused,
-                        loss,
-                    );
+                    let rare = &mut self.rare;
+                    harm::self_harm(eu, &sc.col_x, &sc.col_a, &sc.caused, loss, |u, own| {
+                        rare[u as usize * r + q][SELF] += own;
+                    });
                     self.harm
                         .attribute(n, q, eu, &sc.col_x, &sc.col_a, &sc.caused, loss);
                 }
@@ -432,37 +426,4 @@ pub(super) fn columns(w: impl Width, rows: &[f64], cols: &mut [f64]) {
 pub(super) fn column(col: &[f64], zero: &[bool], out: &mut Vec<f64>) {
     out.clear();
     out.extend(col.iter().zip(zero).map(|(&x, &z)| if z { 0.0 } else { x }));
-}
-
-/// Adds the self-harm of one contended node-resource-step (resource `q` of `r`) to each
-/// tenant's sums `rare`: a tenant whose entries (`tenant`, in tenant order, as a node keeps
-/// them) lost `sum (x_v - a_v)` and were blamed for `sum caused_h` of the step's loss `loss`
-/// did `lost * caused / loss` of it to itself (DESIGN.md 4.6's pairs with harmer = victim).
-#[allow(clippy::too_many_arguments)]
-pub(super) fn self_harm(
-    rare: &mut [RareAcc],
-    r: usize,
-    q: usize,
-    tenant: &[u32],
-    x: &[f64],
-    a: &[f64],
-    caused: &[f64],
-    loss: f64,
-) {
-    if loss <= 0.0 {
-        return;
-    }
-    let mut i = 0;
-    while i < tenant.len() {
-        let u = tenant[i];
-        let (mut lost, mut blamed) = (0.0, 0.0);
-        while i < tenant.len() && tenant[i] == u {
-            lost += (x[i] - a[i]).max(0.0);
-            blamed += caused[i];
-            i += 1;
-        }
-        if lost > 0.0 && blamed > 0.0 {
-            rare[u as usize * r + q][SELF] += lost * (blamed / loss);
-        }
-    }
 }
