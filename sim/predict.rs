@@ -14,8 +14,7 @@
 //! evaluates get rows for the predictors without it only.
 
 use std::collections::VecDeque;
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use overbook_models::expr::{Arg, Call};
@@ -24,6 +23,7 @@ use overbook_models::predictor::{self, NodeSample, Predictor, Sample, TenantHist
 
 use crate::engine::{self, push_history, Options, StepCtx, Tenants};
 use crate::error::InputError;
+use crate::files;
 use crate::scenario::Scenario;
 use crate::trace::{io_error, Source};
 
@@ -179,27 +179,20 @@ pub fn run(
     source: &mut dyn Source,
     out: &Path,
 ) -> Result<PredictResult, InputError> {
-    let tmp = out.with_extension(format!("csv.{}.tmp", std::process::id()));
-    let file = File::create(&tmp).map_err(|e| io_error(out, e))?;
-    let w = BufWriter::with_capacity(1 << 16, file);
-    let result = replay(scenario, source, out, w);
-    match result {
-        Ok(r) => {
-            std::fs::rename(&tmp, out).map_err(|e| io_error(out, e))?;
-            Ok(r)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+    // a temporary beside it that a killed run's successor recognises and cleans (files.rs)
+    let written =
+        |e: std::io::Error| InputError::file(out, format!("cannot write: {}", files::reason(&e)));
+    let mut file = files::AtomicFile::create(out).map_err(written)?;
+    let result = replay(scenario, source, out, &mut file)?;
+    file.commit().map_err(written)?;
+    Ok(result)
 }
 
 fn replay(
     scenario: &Scenario,
     source: &mut dyn Source,
     out: &Path,
-    w: BufWriter<File>,
+    w: &mut files::AtomicFile,
 ) -> Result<PredictResult, InputError> {
     let mut replay = Replay::new(scenario, out, w)?;
     let path = source.path().to_path_buf();
@@ -213,7 +206,7 @@ fn replay(
         replay.step(ctx, &path)
     })?;
     replay.finish(&run.tenants)?;
-    let mut w = replay.w;
+    let w = replay.w;
     w.flush().map_err(|e| io_error(out, e))?;
     Ok(PredictResult {
         predictors: replay.stats,

@@ -464,6 +464,9 @@ proptest! {
         let n = node(&warm, cold);
         let limit = p("limit").predict(&n);
         prop_assert!(used <= limit + 1e-9);
+        // `limit` is the current limits summed, the cold ones included
+        let current: f64 = windows.iter().map(|w| w[w.len() - 1].limit).sum::<f64>() + cold;
+        prop_assert!((limit - current).abs() <= 1e-9 * (1.0 + current), "{limit} {current}");
         // the ratio-based predictors stay within [cold, limit], whatever the past limits were
         for name in ["rc_like(95)", "n_sigma(2)", "per_node_percentile(95)"] {
             let v = p(name).predict(&n);
@@ -475,5 +478,8 @@ proptest! {
     fn oracle_is_never_below_a_future_total(future in prop::collection::vec(0.0f64..50.0, 1..10), limits in 0.0f64..50.0) {
         let realized = future.iter().copied().fold(0.0, f64::max);
         prop_assert!(Oracle::peak(&future, limits) >= realized);
+        // and exactly the largest future total, the current limits only with no future step
+        prop_assert_eq!(Oracle::peak(&future, limits), realized);
+        prop_assert_eq!(Oracle::peak(&[], limits), limits);
     }
 }
