@@ -132,7 +132,7 @@ impl Tenants {
         let seen = self.seen[u];
         match self.dense {
             Some(d) if seen.step < d.step => Seen {
-                last_sample: d.time.unwrap_or_else(|| self.dense_time[u]),
+                last_sample: latest_sample(&seen, self.dense, &self.dense_time, u),
                 step: d.step,
                 ..seen
             },
@@ -197,16 +197,23 @@ impl Taker<'_> {
         if arrives {
             seen.cadence.arrive(time, self.dense_steps);
         } else {
-            let last = match self.dense {
-                Some(d) if seen.step < d.step => d.time.unwrap_or_else(|| self.dense_time[u]),
-                _ => seen.last_sample,
-            };
+            let last = latest_sample(seen, self.dense, self.dense_time, u);
             seen.cadence.sample(time - last, self.dense_steps);
         }
         seen.last_sample = time;
         seen.step = k + 1;
         seen.present = true;
         arrives
+    }
+}
+
+/// The time of tenant `u`'s latest sample: its record's (`seen`), or the latest dense step's
+/// (`dense`, its rows' times in `dense_time` when they differ) where that step is newer.
+#[inline(always)]
+fn latest_sample(seen: &Seen, dense: Option<DenseStep>, dense_time: &[Time], u: usize) -> Time {
+    match dense {
+        Some(d) if seen.step < d.step => d.time.unwrap_or_else(|| dense_time[u]),
+        _ => seen.last_sample,
     }
 }
 
