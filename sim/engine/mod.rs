@@ -195,7 +195,7 @@ pub struct Options {
     /// Step the models one after the other (for runs that are themselves run in parallel,
     /// where a join per step would only add overhead).
     pub sequential_models: bool,
-    /// Take the general node step everywhere, without fast paths or cached cost splits: the
+    /// Take the reference step everywhere, without fast paths or cached cost splits: the
     /// reference that tests compare the fast paths against (results must be identical).
     pub reference: bool,
     /// Walk stretches with no tenant present step by step instead of jumping over them in one

@@ -27,6 +27,7 @@ mod kernels;
 mod kinds;
 mod nodes;
 mod placement;
+mod reference;
 mod step;
 use accounting::{check_step, inflation_limit, tally, Tally};
 use cost_split::split_holds;
@@ -50,7 +51,7 @@ pub struct ModelOptions {
     /// node and resource, and records what fails ([`ModelResult::invariant_violations`]).
     pub check_invariants: bool,
     /// Take the fast kernels and caches (`engine/model/kernels/`); without, every node takes
-    /// the general step and no cost split is cached: the reference the kernels are tested
+    /// the reference step and no cost split is cached: the reference the kernels are tested
     /// against.
     pub kernels: bool,
 }
@@ -247,7 +248,7 @@ struct Entries {
     tenant: Vec<u32>,
     node: Vec<u32>,
     /// Fraction of the tenant's demand, per resource; also in its node's [`NodeEntries`],
-    /// which the general node step reads (this copy serves the lone-entry run, which walks
+    /// which the reference step reads (this copy serves the lone-entry run, which walks
     /// the slots in order).
     share: Vec<f64>,
     /// Fraction of the tenant's spec sold here, per resource.
@@ -347,10 +348,15 @@ struct Scratch {
     /// Admitted demand `x = min(d, cap)` per entry and resource (down entries included), row
     /// by row (`i * r + q`), as gathered.
     sxr: Vec<f64>,
-    /// The same, column-major, for the general step.
+    /// The same, column-major, for the reference step.
     sx: Vec<f64>,
+    /// Alone allotment per entry and resource (the reference step).
+    ss: Vec<f64>,
     /// Delivered per entry and resource.
     sa: Vec<f64>,
+    /// Per resource, the node's utilization as the latency factor takes it (the reference
+    /// step; none for a resource that does not count).
+    rho: Vec<Option<f64>>,
     /// Per resource, the admitted demand of the entries that are up.
     colsum: Vec<f64>,
     down: Vec<bool>,
@@ -431,7 +437,7 @@ pub struct ModelRun {
     totals: ModelTotals,
     sc: Scratch,
     check: bool,
-    /// Take the fast paths and caches (false: the general step everywhere, for tests).
+    /// Take the fast paths and caches (false: the reference step everywhere, for tests).
     fast: bool,
     violations: Vec<String>,
     predictor: Box<dyn Predictor>,
@@ -957,7 +963,7 @@ impl ModelRun {
 
     /// Accounts the step of each tenant of `listed` that is [`Self::solo`] or not, as `solo`
     /// says, from its step sums. Out of line: the node step calls it only for a node that needs
-    /// the general step, and it would crowd the node step's registers.
+    /// the reference step, and it would crowd the node step's registers.
     #[inline(never)]
     fn account_listed(&mut self, ctx: &StepCtx<'_>, listed: &[u32], solo: bool, w: impl Width) {
         let (t_inverse, t_demand) = (&self.spec_inverse[..], &ctx.tenants.demand[..]);

@@ -1,305 +1,137 @@
-//! The general node step (DESIGN.md section 4): a node's entries' admitted demand gathered,
-//! OOM kills where the model has them, each resource shared by the model's policy, loss
-//! blamed and attributed, the node's sums and cost split; its shortcuts for a node with
-//! nothing down or contended (`deliver_admitted`) and for runs of single-entry nodes
-//! (`step_alone_run`), which repeat its arithmetic; and the entries' caps and requests for
-//! the tenants' specs.
+//! A node's step: the choice between the uncontended-node kernel (`kernels/node.rs`) and the
+//! reference step (`reference.rs`), and where the reference's amounts go (summed per tenant or
+//! kept per entry); the entries' caps and requests for the tenants' specs; the admitted demand
+//! `min(d * share, cap)` and the caps every step computes the same way.
 
 #![allow(clippy::needless_range_loop)]
 
 use super::*;
 
 impl ModelRun {
-    /// Shares node `n`'s resources for the step and accounts what it delivered, with the
-    /// resource count a constant where it is small (so the per-resource loops unroll).
-    ///
-    /// With [`Sums::PerEntry`] (the tenant-major step, [`Self::step_by_tenant`]), what each entry got
-    /// is left per entry ([`ByTenant`]) rather than summed per tenant, and no tenant is
-    /// accounted here.
+    /// Steps node `n` (DESIGN.md section 4): an uncontended node with nothing down takes the
+    /// kernel that delivers the admitted demand ([`Self::deliver_admitted`]) when the kernels
+    /// are on and the sums are per tenant; every other node takes the reference step
+    /// ([`Self::reference_node_step`]), whose amounts are then summed per tenant (and the
+    /// node's solo tenants accounted) or left per entry, as `sums` says.
     pub(super) fn step_node(&mut self, n: usize, ctx: &StepCtx<'_>, sums: Sums) {
-        let per_entry = sums == Sums::PerEntry;
-        by_resource_count!(self.r(), |r| self.step_node_with(n, ctx, per_entry, r))
+        let st = &mut self.nodes.acc[n];
+        st.steps += 1;
+        if self.nodes.entries[n].is_empty() {
+            return;
+        }
+        st.steps_with_tenants += 1;
+        let mut local = std::mem::take(&mut self.nodes.entries[n]);
+        // the reference computes the caps every step; the kernels when a spec changed
+        if !self.fast || self.nodes.acc[n].cap_epoch != ctx.tenants.spec_epoch {
+            by_resource_count!(self.r(), |r| self.refresh_caps(
+                n,
+                &mut local,
+                ctx.tenants,
+                r
+            ));
+        }
+        let admitted = self.fast
+            && sums == Sums::PerTenant
+            && by_resource_count!(self.r(), |r| self.try_admitted(n, &local, ctx, r));
+        if admitted {
+            self.split_cost(n, &local.slot, ctx.tenants);
+        } else {
+            self.reference_node_step(n, &mut local, ctx);
+            match sums {
+                Sums::PerTenant => {
+                    self.sum_per_tenant(&local.tenant);
+                    if self.solo_count > 0 {
+                        // tenants whose only entry is here: their step is complete
+                        by_resource_count!(self.r(), |r| self.account_listed(
+                            ctx,
+                            &local.tenant,
+                            true,
+                            r
+                        ));
+                    }
+                }
+                Sums::PerEntry => self.keep_per_entry(&local.slot),
+            }
+            if local.down_until > ctx.t {
+                let latest = &mut self.by_tenant.down_until;
+                *latest = Some(latest.map_or(local.down_until, |d| d.max(local.down_until)));
+            }
+        }
+        self.nodes.entries[n] = local;
     }
 
+    /// The uncontended-node kernel's test and step: gathers node `n`'s admitted demand (row
+    /// by row, `sc.sxr`) and, when no entry is down and every resource is within capacity,
+    /// delivers it ([`Self::deliver_admitted`]: every policy would) and returns true; else
+    /// changes nothing the reference step reads and returns false.
     #[inline(always)]
-    pub(super) fn step_node_with(
+    fn try_admitted(
         &mut self,
         n: usize,
+        local: &NodeEntries,
         ctx: &StepCtx<'_>,
-        per_entry: bool,
         w: impl Width,
-    ) {
-        let r = w.get();
-        let t = ctx.t;
-        let tenants: &Tenants = ctx.tenants;
-        let kind = self.kind;
-        let mut local = std::mem::take(&mut self.nodes.entries[n]);
-        let m = local.len();
-        {
-            let st = &mut self.nodes.acc[n];
-            st.steps += 1;
-            if m == 0 {
-                self.nodes.entries[n] = local;
-                return;
-            }
-            st.steps_with_tenants += 1;
-        }
-        // the reference computes the caps every step
-        if !self.fast || self.nodes.acc[n].cap_epoch != tenants.spec_epoch {
-            self.refresh_caps(n, &mut local, tenants, w);
-        }
-        let (ents, eu) = (&local.slot[..], &local.tenant[..]);
-        let mut down_until = local.down_until;
+    ) -> bool {
+        let (r, m) = (w.get(), local.len());
         let sc = &mut self.sc;
         sc.ncap.copy_from_slice(&self.nodes.cap[n * r..(n + 1) * r]);
         sc.sxr.resize(m * r, 0.0);
-        sc.sx.resize(m * r, 0.0);
         sc.sa.resize(m * r, 0.0);
         sc.colsum.fill(0.0);
         sc.down.resize(m, false);
-        let mut any_down = gather_admitted(
+        let any_down = gather_admitted(
             w,
-            t,
-            &local,
+            ctx.t,
+            local,
             &self.ents.down_until,
-            &tenants.demand,
+            &ctx.tenants.demand,
             &mut sc.sxr[..m * r],
             &mut sc.colsum[..r],
             &mut sc.down[..m],
         );
-        // nothing down and nothing contended: every policy delivers the admitted demand, and
-        // `deliver_admitted` accounts the solo tenants itself (no OOM kill either: every
-        // resource is within capacity)
-        let admitted =
-            self.fast && !per_entry && !any_down && (0..r).all(|q| sc.colsum[q] <= sc.ncap[q]);
-        if per_entry {
-            for &j in ents {
-                self.by_tenant.rho[j as usize] = 0.0;
-            }
+        if any_down || (0..r).any(|q| sc.colsum[q] > sc.ncap[q]) {
+            return false;
         }
-        if !admitted {
-            // the general step reads the admitted demand column by column
-            columns(w, &sc.sxr[..m * r], &mut sc.sx[..m * r]);
-        }
-        // a node-step is contended when the admitted demand of the entries that are up exceeds
-        // capacity on some resource, whatever follows (an OOM kill that brings it back within
-        // capacity included)
-        let mut contended = !admitted && (0..r).any(|q| sc.colsum[q] > sc.ncap[q] * (1.0 + 1e-12));
-        // containers: OOM kills on incompressible resources over capacity
-        if !admitted && kind.oom_kills() {
-            let restart_steps =
-                (self.spec.restart_seconds.max(0) as u64).div_ceil(self.step as u64) as i64;
+        self.deliver_admitted(n, &local.slot, &local.tenant, ctx, w);
+        true
+    }
+
+    /// The reference step's amounts (`sc.ss`, `sc.sa`) added to the step sums of the node's
+    /// entries' tenants `eu`, and its utilization (`sc.rho`) to their busiest node's, for the
+    /// tenants that are up.
+    fn sum_per_tenant(&mut self, eu: &[u32]) {
+        let (r, m) = (self.r(), eu.len());
+        let sc = &self.sc;
+        for (i, &u) in eu.iter().enumerate() {
+            let u = u as usize;
             for q in 0..r {
-                let c = sc.ncap[q];
-                if self.compressible[q] || sc.colsum[q] <= c {
-                    continue;
-                }
-                column(&sc.sx[q * m..(q + 1) * m], &sc.down, &mut sc.col_x);
-                sc.col_q.clear();
-                sc.col_q
-                    .extend(ents.iter().map(|&j| self.ents.request[j as usize * r + q]));
-                sc.killed.clear();
-                sc.killed.extend_from_slice(&sc.down);
-                if sharing::oom_evict(&sc.col_x, &sc.col_q, c, &mut sc.killed, &mut sc.order) == 0 {
-                    continue;
-                }
-                sc.caused.clear();
-                sc.caused.resize(m, 0.0);
-                let mut total = interference::excess(&sc.col_x, &sc.col_q, c, &mut sc.caused);
-                if total <= 0.0 {
-                    sc.caused.copy_from_slice(&sc.col_x);
-                    total = sc.col_x.iter().sum();
-                }
-                for i in 0..m {
-                    if !sc.killed[i] || sc.down[i] {
-                        continue;
-                    }
-                    let j = ents[i] as usize;
-                    let alone_too_big = sc.col_x[i] > c;
-                    self.ents.down_until[j] =
-                        t.saturating_add(restart_steps.max(1).saturating_mul(self.step));
-                    down_until = down_until.max(self.ents.down_until[j]);
-                    self.ents.self_outage[j] = alone_too_big;
-                    let blame = &mut self.ents.blame[j];
-                    blame.clear();
-                    if !alone_too_big && total > 0.0 {
-                        for (p, &e) in sc.caused.iter().enumerate() {
-                            if e > 0.0 {
-                                blame.push((eu[p], e / total));
-                            }
-                        }
-                    }
-                    if blame.is_empty() && !alone_too_big {
-                        blame.push((eu[i], 1.0));
-                    }
-                    sc.down[i] = true;
-                    any_down = true;
-                    contended = true;
-                    self.nodes.stats[n].oom_kills += 1;
-                    self.totals.oom_kills += 1;
-                }
-                // the victims no longer count in any resource's total
-                for (p, sum) in sc.colsum.iter_mut().enumerate() {
-                    let col = &sc.sx[p * m..(p + 1) * m];
-                    *sum = col
-                        .iter()
-                        .zip(&sc.down)
-                        .map(|(&x, &down)| if down { 0.0 } else { x })
-                        .sum();
-                }
+                let step = &mut self.step_sa[u * r + q];
+                step[0] += sc.ss[q * m + i];
+                step[1] += sc.sa[q * m + i];
+            }
+            if !sc.down[i] {
+                let busiest = &mut self.node_rho[u];
+                *busiest = busier(*busiest, &sc.rho);
             }
         }
-        // share each resource
-        let track_peak = self.cost.allocation == Allocation::Peak;
-        if admitted {
-            self.deliver_admitted(n, ents, eu, ctx, w);
-        } else {
+    }
+
+    /// The reference step's amounts left per entry slot of `ents`, for the tenant-major step
+    /// (kernels/by_tenant.rs), which accounts them in tenant order.
+    fn keep_per_entry(&mut self, ents: &[u32]) {
+        let (r, m) = (self.r(), ents.len());
+        let (sc, bt) = (&self.sc, &mut self.by_tenant);
+        for (i, &j) in ents.iter().enumerate() {
+            let j = j as usize;
             for q in 0..r {
-                let sc = &mut self.sc;
-                let c = sc.ncap[q];
-                let total_x = sc.colsum[q];
-                let xs = &sc.sx[q * m..(q + 1) * m];
-                // a column within capacity takes the policy's own shortcut (every policy
-                // delivers the admitted demand then); a whole node within capacity took
-                // `deliver_admitted`
-                column(xs, &sc.down, &mut sc.col_x);
-                sc.col_w.clear();
-                sc.col_q.clear();
-                for (i, &j) in ents.iter().enumerate() {
-                    let j = j as usize;
-                    let request = self.ents.request[j * r + q];
-                    sc.col_q.push(request);
-                    sc.col_w.push(if kind.weighs_by_request() {
-                        request
-                    } else {
-                        tenants.spec(eu[i] as usize)[q] * self.ents.sold[j * r + q]
-                    });
-                }
-                sc.col_a.clear();
-                sc.col_a.resize(m, 0.0);
-                let res = &self.resources[q];
-                match kind.policy(res, self.spec.fair) {
-                    Policy::Cgroup => sharing::cgroup(
-                        &sc.col_x,
-                        &sc.col_q,
-                        c,
-                        &mut sc.col_a,
-                        &mut sc.room,
-                        &mut sc.order,
-                    ),
-                    Policy::Fair => {
-                        sharing::fair(&sc.col_x, &sc.col_w, c, &mut sc.col_a, &mut sc.order)
-                    }
-                    Policy::Proportional => sharing::proportional(&sc.col_x, c, &mut sc.col_a),
-                }
-                if total_x > c * (1.0 + 1e-12) {
-                    debug_assert!(contended, "a column over capacity makes the step contended");
-                    sc.caused.clear();
-                    sc.caused.resize(m, 0.0);
-                    let loss =
-                        interference::attribute(&sc.col_x, &sc.col_a, &sc.col_w, c, &mut sc.caused);
-                    for i in 0..m {
-                        self.rare[eu[i] as usize * r + q][CAUSED] += sc.caused[i];
-                    }
-                    let rare = &mut self.rare;
-                    harm::self_harm(eu, &sc.col_x, &sc.col_a, &sc.caused, loss, |u, own| {
-                        rare[u as usize * r + q][SELF] += own;
-                    });
-                    self.harm
-                        .attribute(n, q, eu, &sc.col_x, &sc.col_a, &sc.caused, loss);
-                }
-                let mut sum = 0.0;
-                for i in 0..m {
-                    let j = ents[i] as usize;
-                    let u = eu[i] as usize;
-                    let a = sc.col_a[i];
-                    let s = if sc.down[i] && self.ents.self_outage[j] {
-                        0.0
-                    } else {
-                        xs[i]
-                    };
-                    if per_entry {
-                        self.by_tenant.sa[j * r + q] = [s, a];
-                    } else {
-                        let step = &mut self.step_sa[u * r + q];
-                        step[0] += s;
-                        step[1] += a;
-                    }
-                    sc.sa[q * m + i] = a;
-                    sum += a;
-                    if sc.down[i] && s > 0.0 {
-                        // an outage's loss goes to those blamed for it
-                        for &(v, f) in &self.ents.blame[j] {
-                            self.rare[v as usize * r + q][CAUSED] += s * f;
-                            if v == eu[i] {
-                                self.rare[u * r + q][SELF] += s * f;
-                            } else {
-                                self.harm.add(v, eu[i], q, s * f);
-                            }
-                        }
-                    }
-                }
-                let sum_a = sum;
-                if self.check && sum_a > c * (1.0 + 1e-9) + 1e-9 {
-                    let msg =
-                        format!("t={t} node {n} resource {q}: delivered {sum_a} > capacity {c}");
-                    if self.violations.len() < 10 {
-                        self.violations.push(msg);
-                    }
-                }
-                if track_peak {
-                    for (i, &j) in ents.iter().enumerate() {
-                        let pk = &mut self.ents.peak[j as usize * r + q];
-                        *pk = at_least(*pk, sc.sa[q * m + i]);
-                    }
-                }
-                let compressible = self.compressible[q];
-                if let Some(rho) = self
-                    .nodes
-                    .resource_step(n, q, sum_a, compressible, self.rho_max)
-                {
-                    // per entry or per tenant, the busiest node it is up on
-                    let (busiest, by): (&mut [f64], &[u32]) = if per_entry {
-                        (&mut self.by_tenant.rho[..], ents)
-                    } else {
-                        (&mut self.node_rho[..], eu)
-                    };
-                    for (&k, &down) in by.iter().zip(&sc.down) {
-                        let b = &mut busiest[k as usize];
-                        if !down && rho > *b {
-                            *b = rho;
-                        }
-                    }
-                }
+                bt.sa[j * r + q] = [sc.ss[q * m + i], sc.sa[q * m + i]];
             }
+            bt.rho[j] = if sc.down[i] {
+                0.0
+            } else {
+                busier(0.0, &sc.rho)
+            };
         }
-        if any_down {
-            let sc = &self.sc;
-            for i in 0..m {
-                if sc.down[i] && !self.ents.self_outage[ents[i] as usize] {
-                    let u = eu[i] as usize;
-                    self.outage[u] = true;
-                    // what the entry would have had: the outage's part of the tenant's loss
-                    for q in 0..r {
-                        self.outage_loss[u * r + q] += sc.sx[q * m + i];
-                    }
-                }
-            }
-        }
-        if contended {
-            self.nodes.books[n].contended_steps += 1;
-        }
-        self.split_cost(n, ents, tenants);
-        if self.solo_count > 0 && !admitted && !per_entry {
-            // tenants whose only entry is here: their step is complete
-            self.account_listed(ctx, eu, true, w);
-        }
-        local.down_until = down_until;
-        if down_until > t {
-            let latest = &mut self.by_tenant.down_until;
-            *latest = Some(latest.map_or(down_until, |d| d.max(down_until)));
-        }
-        self.nodes.entries[n] = local;
     }
 
     /// Computes the caps of node `n`'s entries `local` ([`NodeEntries::cap`]) for the tenants'
@@ -334,6 +166,17 @@ impl ModelRun {
         }
         self.nodes.acc[n].cap_epoch = tenants.spec_epoch;
     }
+}
+
+/// The largest of `busiest` and the node utilizations `rho` (one per resource, none where it
+/// does not count for the latency factor).
+fn busier(mut busiest: f64, rho: &[Option<f64>]) -> f64 {
+    for &rho in rho.iter().flatten() {
+        if rho > busiest {
+            busiest = rho;
+        }
+    }
+    busiest
 }
 
 /// Gathers the admitted demand `x = min(d * share, cap)` of a node's entries `local` (row
@@ -411,7 +254,7 @@ pub(super) fn entry_cap(spec: f64, sold: f64, capmul: f64, ncap: f64) -> f64 {
 }
 
 /// The rows of `rows` (width `w`) into `cols`, column-major (`q * m + i` for row `i` of `m`).
-/// Out of line: only a node that needs the general step, or a split by use, takes it.
+/// Out of line: only a node that needs the reference step, or a split by use, takes it.
 #[inline(never)]
 pub(super) fn columns(w: impl Width, rows: &[f64], cols: &mut [f64]) {
     let m = rows.len() / w.get().max(1);

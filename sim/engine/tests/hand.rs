@@ -326,7 +326,7 @@ fn a_quota_follows_its_spec() {
     // one tenant alone on a broker, quota 1 x spec: demand 6 on spec 4 admits 4 (2 throttled),
     // then the spec rises to 8 and the same demand is admitted whole; demand 3 on spec 2 at the
     // third step admits 2 (1 throttled). Delivered (4 + 6 + 2) x 300 = 3600, throttled
-    // (2 + 0 + 1) x 300 = 900, in the lone-entry run and in the general step alike, whatever
+    // (2 + 0 + 1) x 300 = 900, in the lone-entry run and in the reference step alike, whatever
     // the cost rule (the `spec` rule's split also follows the spec; `peak`'s does not).
     let trace = "time,tenant,cpu,spec_cpu\n0,a,6,4\n300,a,6,8\n600,a,3,2\n";
     for (rule, reference) in [("spec", false), ("peak", false), ("peak", true)] {

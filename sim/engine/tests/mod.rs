@@ -355,7 +355,7 @@ pub(super) fn dense_steps_agree(c: &Case) -> Result<RunResult, String> {
         ..Options::default()
     };
     let general = run(&s, &mut trace.source(), reference).unwrap();
-    same_results(&rows, &general).map_err(|e| format!("general step: {e}"))?;
+    same_results(&rows, &general).map_err(|e| format!("reference step: {e}"))?;
     use super::model::{Vectors, VECTORS};
     for vectors in [Vectors::Scalar, Vectors::Avx2] {
         VECTORS.with(|v| v.set(vectors));

@@ -63,7 +63,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
 
     /// The fast paths (uncontended columns, single-entry nodes, cached cost splits) repeat the
-    /// general step's arithmetic: results are identical, not merely close. So are the results
+    /// reference step's arithmetic: results are identical, not merely close. So are the results
     /// of the same rows read from memory, through the reader thread, or in another order
     /// within a step (which defeats the driver's positional tenant guess).
     #[test]

@@ -107,7 +107,7 @@ fn a_tenant_leaving_as_the_warm_up_ends_is_not_placed() {
 
 /// Held steps of groups of four tenants whose entries are on one node, a node for each group
 /// (tenants 0 to 3 on the first, 4 to 7 on the second, the second busier): the vector
-/// accounting reads each group's node's utilization, as the general step does.
+/// accounting reads each group's node's utilization, as the reference step does.
 #[test]
 fn held_groups_on_one_node_read_their_node() {
     let scenario = r#"

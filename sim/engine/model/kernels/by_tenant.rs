@@ -6,7 +6,7 @@
 //! 1. Gather, tenant by tenant: each entry's admitted demand `x = min(d * share, cap)`, summed
 //!    into its node's totals.
 //! 2. The nodes, in node order: a node with no resource over capacity delivers the admitted
-//!    demand (its sums are the totals of 1); another takes the general step, which leaves
+//!    demand (its sums are the totals of 1); another takes the reference step, which leaves
 //!    what each of its entries got per entry. (A step with an entry down is taken node by
 //!    node.)
 //! 3. Account, tenant by tenant: from its entries' admitted demand summed in their order
@@ -58,14 +58,14 @@ pub(in crate::engine::model) struct ByTenant {
     colsum: Vec<f64>,
     /// Per held step slot and node (`b * nodes + n`), the node's busiest compressible
     /// resource's utilization as the latency factor takes it, when its entries got their
-    /// admitted demand; negative when the node took the general step, whose amounts are per
+    /// admitted demand; negative when the node took the reference step, whose amounts are per
     /// entry (`sa`, `rho`).
     busy: Vec<f64>,
     /// Per entry slot and resource, the alone allotment and the delivered amount the general
     /// step gave it.
     pub(in crate::engine::model) sa: Vec<[f64; 2]>,
     /// Per entry slot, the utilization of its node as the latency factor takes it, from the
-    /// general step (0 for an entry that is down).
+    /// reference step (0 for an entry that is down).
     pub(in crate::engine::model) rho: Vec<f64>,
     /// Whether the plan must be rebuilt (an entry was added or removed).
     pub(in crate::engine::model) stale: bool,
@@ -111,7 +111,7 @@ pub(in crate::engine::model) struct ByTenant {
     /// Whether the plan is `lone` and every entry's node keeps its cost split for the spec
     /// epoch: the steps are then the lone step ([`ModelRun::lone_step`]), and the held steps
     /// are lone ones, whose nodes' sums are held too. (Checked each step until it holds, since
-    /// the general step makes the splits; the steps held before are accounted first.)
+    /// the reference step makes the splits; the steps held before are accounted first.)
     lone_ready: bool,
 }
 
@@ -223,7 +223,7 @@ impl ModelRun {
         }
 
         // 2. the nodes, in node order. This step's accounting is held while every entry gets its
-        // admitted demand (and no peak is tracked); a contended node's general step changes
+        // admitted demand (and no peak is tracked); a contended node's reference step changes
         // the tenants' books (an OOM kill's outage, blame), so the held steps are accounted
         // before it, and this step at the end
         let mut hold = self.cost.allocation != Allocation::Peak;
@@ -284,7 +284,7 @@ impl ModelRun {
     }
 
     /// Whether every entry's node of a [`ByTenant::lone`] plan keeps its cost split for the
-    /// spec epoch `epoch` (the general step makes them; the caps are current while the plan
+    /// spec epoch `epoch` (the reference step makes them; the caps are current while the plan
     /// is, [`ByTenant::epoch`]).
     fn lone_splits_hold(&self, epoch: u64) -> bool {
         let rule = self.cost.allocation;
@@ -782,7 +782,7 @@ enum Stop {
     End,
     /// After this node, whose cost split is to be redone.
     Split(usize),
-    /// At this node, over capacity, which is to take the general step.
+    /// At this node, over capacity, which is to take the reference step.
     Contended(usize),
 }
 

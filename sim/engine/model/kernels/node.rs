@@ -11,7 +11,7 @@ impl ModelRun {
     /// The step of node `n`, with entries `ents` of tenants `eu`, when no entry is down and no resource is
     /// contended: every policy delivers the admitted demand (`sc.sxr`, row by row), so the entries are
     /// accounted in one pass over all resources. The same sums, in the same order per tenant
-    /// and resource, as the general step's uncontended columns.
+    /// and resource, as the reference step's uncontended columns.
     #[inline(always)]
     pub(in crate::engine::model) fn deliver_admitted(
         &mut self,
@@ -97,8 +97,8 @@ impl ModelRun {
     /// containers or shards) whose cap and cost split hold for the tenants' specs (the general
     /// step computes them when a spec or the node's entries change): such an entry gets its
     /// admitted demand, nothing is contended, and it carries the node's cost alone. Returns the
-    /// first node that needs the general step (having changed nothing for it), or the node
-    /// count. The arithmetic is the general step's, operation for operation, so results do not
+    /// first node that needs the reference step (having changed nothing for it), or the node
+    /// count. The arithmetic is the reference step's, operation for operation, so results do not
     /// depend on which ran; the arrays are borrowed once for the whole run of nodes.
     pub(in crate::engine::model) fn step_alone_run(
         &mut self,
@@ -125,7 +125,7 @@ impl ModelRun {
         let r = w.get();
         let rule = self.cost.allocation;
         if r > MAX_R || rule == Allocation::Usage {
-            // a split by use needs the general step's delivered matrix
+            // a split by use needs the reference step's delivered matrix
             return from;
         }
         let track_peak = TRACK_PEAK;
