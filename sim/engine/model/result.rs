@@ -1,0 +1,323 @@
+//! What a model run gives: per tenant ([`TenantStats`]), per node ([`NodeStats`]) and summed
+//! ([`ModelTotals`]), made by [`ModelRun::finish`] from the run's accumulators in units per
+//! step (multiplied by the step length here).
+
+#![allow(clippy::needless_range_loop)]
+
+use super::*;
+
+/// What one tenant went through under one model. Amounts are unit-seconds per resource.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TenantStats {
+    /// Steps present.
+    pub steps: u64,
+    /// Demand.
+    pub demand: Vec<f64>,
+    /// Alone allotment `s`.
+    pub alone: Vec<f64>,
+    /// Delivered `a`.
+    pub delivered: Vec<f64>,
+    /// Interference loss `s - a`: harm suffered.
+    pub loss: Vec<f64>,
+    /// Contract throttling `d - s`.
+    pub throttled: Vec<f64>,
+    /// Harm caused by exceeding its fair share, to others and to itself.
+    pub caused: Vec<f64>,
+    /// Of `caused`, the harm caused to other tenants ([`ModelResult::harm`] summed over its
+    /// victims but itself).
+    pub caused_to_others: Vec<f64>,
+    /// Of `loss`, the harm suffered from other tenants (summed over its harmers but itself).
+    pub suffered_from_others: Vec<f64>,
+    /// The part of `loss` (and of `caused`) it did to itself.
+    pub self_harm: Vec<f64>,
+    /// Steps that violated the tenant's SLO class, whatever the cause (a step with several
+    /// causes counts once here and once under each cause).
+    pub violation_steps: u64,
+    /// Of those, steps whose interference loss exceeded the class's `max_loss` on some
+    /// resource (the loss cause).
+    pub loss_violation_steps: u64,
+    /// Of those, steps whose latency inflation exceeded the class's `max_latency_inflation`
+    /// (the latency cause).
+    pub latency_violation_steps: u64,
+    /// Steps in an outage caused by a neighbour (an OOM kill): each violates the SLO (the
+    /// neighbour-outage cause).
+    pub outage_steps: u64,
+    /// Sum of latency inflation over steps.
+    pub latency_sum: f64,
+    /// Largest latency inflation.
+    pub latency_max: f64,
+    /// Allocated node cost.
+    pub cost: f64,
+    /// Revenue from its spec.
+    pub revenue: f64,
+    /// Cost of the cheapest dedicated nodes for its spec over its lifetime.
+    pub dedicated_cost: f64,
+    /// Nodes, containers or shards at its latest placement.
+    pub placements: u32,
+}
+
+/// What one node went through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeStats {
+    /// Catalog index.
+    pub node_type: usize,
+    /// Start of its first step.
+    pub opened: Time,
+    /// Start of the first step it was no longer held (end of run if still open).
+    pub closed: Time,
+    /// Steps held.
+    pub steps: u64,
+    /// Capacity per resource.
+    pub capacity: Vec<f64>,
+    /// Delivered unit-seconds per resource.
+    pub delivered: Vec<f64>,
+    /// Largest utilization per resource over its steps.
+    pub peak_utilization: Vec<f64>,
+    /// Per bucket of [`ModelResult::bucket_hours`] hours of the accounted run, the summed
+    /// utilization of the first resource and the steps summed: the mean is their ratio.
+    pub hourly: Vec<(f32, u32)>,
+    /// Steps with demand above capacity on some resource.
+    pub contended_steps: u64,
+    /// Containers OOM-killed on it.
+    pub oom_kills: u64,
+    /// Its cost (time held times price).
+    pub cost: f64,
+    /// The part of its cost no tenant carries.
+    pub overhead: f64,
+    /// Most shards or containers at once.
+    pub entries_max: usize,
+    pub(super) cost_with_tenants: f64,
+    pub(super) peak_log: Vec<(u32, f64)>,
+}
+
+/// Model-wide sums.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelTotals {
+    /// Sum over steps of the present tenants' spec, unit-seconds.
+    pub sold_seconds: Vec<f64>,
+    /// Sum over steps of open nodes' capacity, unit-seconds.
+    pub capacity_seconds: Vec<f64>,
+    /// Most nodes open at once.
+    pub nodes_peak: usize,
+    /// Shards placed above the fill target because a fixed cluster had no room.
+    pub forced_placements: u64,
+    /// Containers OOM-killed.
+    pub oom_kills: u64,
+    /// Tenant-steps.
+    pub tenant_steps: u64,
+    /// Tenant-steps that violated their SLO, whatever the cause.
+    pub violating_steps: u64,
+    /// Of those, tenant-steps with the loss cause ([`TenantStats::loss_violation_steps`]).
+    pub loss_violation_steps: u64,
+    /// Of those, tenant-steps with the latency cause.
+    pub latency_violation_steps: u64,
+    /// Of those, tenant-steps in an outage caused by a neighbour.
+    pub outage_violation_steps: u64,
+    /// Sum of latency inflation over tenant-steps.
+    pub latency_sum: f64,
+    /// Largest latency inflation.
+    pub latency_max: f64,
+    /// Cost of node-steps without tenants, and of peak-rule nodes never used.
+    pub overhead: f64,
+}
+
+/// One model's result.
+#[derive(Debug, Clone)]
+pub struct ModelResult {
+    /// Scenario name of the model.
+    pub name: String,
+    /// Its kind.
+    pub kind: ModelKind,
+    /// Placer expression.
+    pub placer: String,
+    /// Predictor expression.
+    pub predictor: String,
+    /// Per tenant, indexed like [`Tenants::ids`].
+    pub tenants: Vec<TenantStats>,
+    /// Per node, in id order.
+    pub nodes: Vec<NodeStats>,
+    /// Sums.
+    pub totals: ModelTotals,
+    /// Per-step invariant violations found when the run checked them (first few only).
+    pub invariant_violations: Vec<String>,
+    /// Per tenant, per bucket: summed demand and delivered of the first resource and the
+    /// steps summed.
+    pub tenant_hourly: Vec<Vec<(f32, f32, u32)>>,
+    /// Hours per bucket of the series: 1, doubled each time a run outgrows
+    /// [`SERIES_BUCKETS`] buckets, so the series' memory does not grow with the run.
+    pub bucket_hours: usize,
+    /// Who harmed whom: per (harmer, victim) pair that occurred, in that order, the victim's
+    /// loss attributed to the harmer (DESIGN.md 4.6), self-harm included (harmer = victim),
+    /// and past `[limits] max_harm_pairs` pairs, each victim's harm from the harmers not
+    /// listed (harmer [`super::harm::OTHERS`], last).
+    pub harm: Vec<HarmPair>,
+}
+
+/// Buckets a series keeps, allocated up front so that a series' memory does not depend on the
+/// run's length (4 days of hours; a week is kept in 2-hour buckets).
+pub const SERIES_BUCKETS: usize = 96;
+
+/// A count held as a float, as an integer while it is one exactly, else in scientific notation.
+pub(crate) fn count_text(x: f64) -> String {
+    if x.abs() < 1e15 {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
+impl ModelRun {
+    /// Closes the run at `end`: open nodes are held until then; the `peak` rule splits each
+    /// node's cost now that every tenant's peak is known.
+    pub fn finish(mut self, end: Time, tenants: &Tenants) -> ModelResult {
+        self.flush_held(tenants);
+        let r = self.r();
+        let dt = self.dt;
+        self.flush_series();
+        self.settle_rates();
+        for n in 0..self.nodes.open.len() {
+            self.flush_cost(n);
+        }
+        let nodes = self.nodes.acc.iter().zip(&self.nodes.books);
+        for (n, (st, (acc, books))) in self.nodes.stats.iter_mut().zip(nodes).enumerate() {
+            let price = self.nodes.price_step[n];
+            st.steps = acc.steps.into();
+            st.cost = f64::from(acc.steps) * price;
+            st.cost_with_tenants = f64::from(acc.steps_with_tenants) * price;
+            st.overhead = f64::from(acc.steps - acc.steps_with_tenants) * price + books.overhead;
+            self.totals.overhead += st.overhead;
+            st.contended_steps = books.contended_steps;
+            for q in 0..r {
+                st.delivered[q] = self.nodes.racc[n * r + q][0] * dt;
+                st.peak_utilization[q] = self.nodes.racc[n * r + q][1];
+            }
+        }
+        let peak_rule = self.cost.allocation == Allocation::Peak;
+        for n in 0..self.nodes.open.len() {
+            if self.nodes.open[n] {
+                self.nodes.stats[n].closed = end;
+                if !peak_rule {
+                    continue;
+                }
+                for &j in &self.nodes.entries[n].slot {
+                    let j = j as usize;
+                    let w = cost::share_weight(
+                        &self.ents.peak[j * r..(j + 1) * r],
+                        &self.nodes.cap[n * r..(n + 1) * r],
+                        &self.cost.weights,
+                    );
+                    self.nodes.stats[n].peak_log.push((self.ents.tenant[j], w));
+                }
+            }
+        }
+        if peak_rule {
+            for st in &mut self.nodes.stats {
+                let weights: Vec<f64> = st.peak_log.iter().map(|&(_, w)| w).collect();
+                let mut parts = vec![0.0; weights.len()];
+                let left = cost::split(st.cost_with_tenants, &weights, &mut parts);
+                st.overhead += left;
+                self.totals.overhead += left;
+                for (&(u, _), p) in st.peak_log.iter().zip(parts) {
+                    self.books[u as usize].cost += p;
+                }
+            }
+        }
+        let nt = tenants.len();
+        self.acc.resize(nt, TenantAcc::default());
+        // the model's sums over tenant-steps, from the tenants' own (in tenant order, so they do
+        // not depend on which pass accounted a tenant)
+        self.books.resize(nt, TenantBooks::default());
+        for (a, b) in self
+            .acc
+            .iter()
+            .zip(&self.books)
+            .filter(|(a, _)| a.steps > 0)
+        {
+            self.totals.tenant_steps += u64::from(a.steps);
+            self.totals.violating_steps += u64::from(a.violation_steps);
+            self.totals.loss_violation_steps += b.loss_violations;
+            self.totals.latency_violation_steps +=
+                u64::from(a.violation_steps) - b.violations_without_latency;
+            self.totals.outage_violation_steps += b.outage_steps;
+            self.totals.latency_sum += a.latency_sum;
+            self.totals.latency_max = at_least(self.totals.latency_max, a.latency_max);
+        }
+        self.racc.resize(nt * r, [0.0; 3]);
+        self.rare.resize(nt * r, [0.0; 4]);
+        self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
+        let mut pairs = std::mem::take(&mut self.harm).into_sorted(dt);
+        let stats: Vec<TenantStats> = self
+            .acc
+            .iter()
+            .zip(&self.books)
+            .zip(self.racc.chunks_exact(r.max(1)))
+            .zip(self.rare.chunks_exact(r.max(1)))
+            .map(|(((a, b), res), rare)| {
+                let field = |f: usize| res.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
+                let rare = |f: usize| rare.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
+                let own = rare(SELF);
+                // what is not its own doing was others' (at least 0 where sums round apart)
+                let others = |f: usize| {
+                    let all = rare(f);
+                    all.iter()
+                        .zip(&own)
+                        .map(|(&x, &o)| (x - o).max(0.0))
+                        .collect::<Vec<f64>>()
+                };
+                TenantStats {
+                    steps: a.steps.into(),
+                    demand: field(DEMAND),
+                    alone: field(ALONE),
+                    delivered: field(DELIVERED),
+                    loss: rare(LOSS),
+                    throttled: rare(THROTTLED),
+                    caused: rare(CAUSED),
+                    caused_to_others: others(CAUSED),
+                    suffered_from_others: others(LOSS),
+                    self_harm: own,
+                    violation_steps: a.violation_steps.into(),
+                    loss_violation_steps: b.loss_violations,
+                    latency_violation_steps: u64::from(a.violation_steps)
+                        - b.violations_without_latency,
+                    outage_steps: b.outage_steps,
+                    latency_sum: a.latency_sum,
+                    latency_max: a.latency_max,
+                    cost: b.cost,
+                    revenue: b.revenue,
+                    dedicated_cost: b.dedicated_cost,
+                    placements: b.placements,
+                }
+            })
+            .collect();
+        // the pairs of tenants with themselves, from their self-harm, in (harmer, victim) order
+        // with the others
+        for (u, t) in stats.iter().enumerate() {
+            if t.self_harm.iter().any(|&x| x > 0.0) {
+                pairs.push(HarmPair {
+                    harmer: u as u32,
+                    victim: u as u32,
+                    amount: t.self_harm.clone(),
+                });
+            }
+        }
+        pairs.sort_by_key(|p| (p.harmer, p.victim));
+        let tenant_hourly = self
+            .series
+            .chunks_exact(SERIES_BUCKETS)
+            .map(|v| v.to_vec())
+            .collect();
+        ModelResult {
+            name: self.spec.name.clone(),
+            kind: self.spec.kind,
+            placer: self.spec.placer.to_string(),
+            predictor: self.spec.predictor.to_string(),
+            tenants: stats,
+            nodes: self.nodes.stats,
+            totals: self.totals,
+            invariant_violations: self.violations,
+            tenant_hourly,
+            bucket_hours: self.bucket_hours,
+            harm: pairs,
+        }
+    }
+}
