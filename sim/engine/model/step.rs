@@ -117,7 +117,7 @@ impl ModelRun {
     }
 
     /// The reference step's amounts left per entry slot of `ents`, for the tenant-major step
-    /// (kernels/by_tenant.rs), which accounts them in tenant order.
+    /// (kernels/by_tenant/), which accounts them in tenant order.
     fn keep_per_entry(&mut self, ents: &[u32]) {
         let (r, m) = (self.r(), ents.len());
         let (sc, bt) = (&self.sc, &mut self.by_tenant);

@@ -17,9 +17,9 @@
 //! | --- | --- | --- |
 //! | uncontended node (`deliver_admitted`) | a node with nothing down and every resource within capacity | `node.rs` |
 //! | lone-entry run (`step_alone_run`) | runs of nodes each closed, empty or holding one entry within capacity, its cap and cost split current | `node.rs` |
-//! | tenant-major step (`by_tenant`) | a dense step (every tenant present, in order) with no event, nothing down, no split by use, at most 4 resources; a contended node inside it takes the reference step | `by_tenant.rs` |
-//! | held accounting (`ByTenant::held`) | up to 8 tenant-major steps where every entry got its admitted demand, accounted together | `by_tenant.rs` |
-//! | lone plan (`ByTenant::lone`) | every tenant one entry, alone on its node, within its capacity (dedicated tenants that fit one node), 32 steps held | `by_tenant.rs` |
+//! | tenant-major step (`by_tenant`) | a dense step (every tenant present, in order) with no event, nothing down, no split by use, at most 4 resources; a contended node inside it takes the reference step | `by_tenant/mod.rs`, `by_tenant/plan.rs` |
+//! | held accounting (`ByTenant::held`) | up to 8 tenant-major steps where every entry got its admitted demand, accounted together | `by_tenant/held.rs` |
+//! | lone plan (`ByTenant::lone`) | every tenant one entry, alone on its node, within its capacity (dedicated tenants that fit one node), 32 steps held | `by_tenant/held.rs` |
 //! | vector accounting | the held steps of whole groups of four tenants with the same entry count, on AVX2 (or AVX-512's registers) | `by_tenant/avx2.rs`, the only `unsafe` of the engine |
 //!
 //! Architecture invariant: a kernel holds no semantic of its own: a rule of DESIGN.md section
