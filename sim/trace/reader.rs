@@ -1,107 +1,17 @@
-//! Trace input (DESIGN.md 3.2): rows of `time,tenant,<resource>...` in time order, streamed.
-//!
-//! A [`Source`] yields one [`Row`] at a time into a buffer it reuses, so memory does not grow
-//! with the length of the trace. [`CsvTrace`] reads the CSV format; [`VecSource`] replays rows
-//! held in memory (tests, generators).
+//! The trace's CSV format read as a stream ([`CsvTrace`]): the header checked against the
+//! demand columns, each row's fields parsed in place from one reused record, and every bad
+//! field a located error. Knows nothing of what the rows are used for.
 
-use std::io::{self, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
 use csv::{ByteRecord, ReaderBuilder};
 
+use super::{Row, Source};
 use crate::error::{shown, shown_bytes, InputError};
 use crate::files::{self, LineLimit};
 use crate::limits::{MAX_AMOUNT, MAX_TIME_SECONDS, MIN_DIVISOR};
-
-/// One trace row. Buffers are reused between rows.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Row {
-    /// Seconds: as written for integer times; since the first row for RFC 3339 times.
-    pub time: i64,
-    /// Tenant id bytes.
-    pub tenant: Vec<u8>,
-    /// Demand per resource (finite, >= 0).
-    pub demand: Vec<f64>,
-    /// Spec per resource; NaN where the row gives none (the tenant keeps its previous spec).
-    pub spec: Vec<f64>,
-    /// SLO class name, empty when the row gives none.
-    pub class: Vec<u8>,
-    /// Production node, empty when the row gives none.
-    pub node: Vec<u8>,
-    /// 1-based line of the row in its file (0 for rows not from a file).
-    pub line: u64,
-}
-
-/// A stream of trace rows in time order.
-pub trait Source {
-    /// Moves to the next row. `Ok(false)` at the end of the trace.
-    fn advance(&mut self) -> Result<bool, InputError>;
-    /// The current row (valid after `advance` returned true).
-    fn row(&self) -> &Row;
-    /// The file rows come from, for error messages.
-    fn path(&self) -> &Path;
-    /// Whether the trace has a `spec_<resource>` column for each resource.
-    fn has_spec(&self) -> Vec<bool>;
-    /// A number the source gives the current row's tenant, the same for every row of that
-    /// tenant and different between tenants, when it has one (an in-memory trace numbers its
-    /// tenants); the engine then finds the tenant without looking at its id.
-    fn key(&self) -> Option<u32> {
-        None
-    }
-    /// The current row's time; a source may answer without building the whole [`Row`].
-    fn time(&self) -> i64 {
-        self.row().time
-    }
-    /// The current row's tenant id.
-    fn tenant(&self) -> &[u8] {
-        &self.row().tenant
-    }
-    /// The current row's demand.
-    fn demand(&self) -> &[f64] {
-        &self.row().demand
-    }
-    /// The current row's spec (NaN where it gives none).
-    fn spec(&self) -> &[f64] {
-        &self.row().spec
-    }
-    /// The current row's production node (empty when it names none).
-    fn node(&self) -> &[u8] {
-        &self.row().node
-    }
-    /// The rows from the current one on, column by column, when the source holds them that
-    /// way and they name no production node (an in-memory trace): the engine reads a step's
-    /// rows in place, then moves past them with [`Source::skip`].
-    fn rows(&self) -> Option<Rows<'_>> {
-        None
-    }
-    /// Moves `n` rows on, as `n` calls of [`Source::advance`] would; returns the last call's
-    /// answer.
-    fn skip(&mut self, n: usize) -> Result<bool, InputError> {
-        let mut more = true;
-        for _ in 0..n {
-            more = self.advance()?;
-        }
-        Ok(more)
-    }
-}
-
-/// Rows of a trace held in memory column by column (see [`Source::rows`]); row `i` has
-/// `demand[i * r..(i + 1) * r]` for `r` resources.
-#[derive(Debug, Clone, Copy)]
-pub struct Rows<'a> {
-    /// Time of each row.
-    pub time: &'a [i64],
-    /// Each row's tenant key (see [`Source::key`]).
-    pub key: &'a [u32],
-    /// Demand, row by row.
-    pub demand: &'a [f64],
-    /// Spec, row by row, NaN where a row gives none; empty when the trace has no spec column.
-    pub spec: &'a [f64],
-    /// How many of the rows, from the first, give no spec at all (every row when none does),
-    /// so that a reader need not look at their spec.
-    pub without_spec: usize,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum TimeFormat {
@@ -166,48 +76,7 @@ impl<R: Read> CsvTrace<R> {
             .iter()
             .map(|f| String::from_utf8_lossy(f.trim_ascii()).into_owned())
             .collect();
-        let shown_names: Vec<String> = names.iter().map(|n| shown(n)).collect();
-        let column = |i: usize| header.range(i).map_or(1, |r| r.start + i + 1);
-        let expected = || {
-            let mut all = vec!["time".to_string(), "tenant".to_string()];
-            all.extend(columns.iter().cloned());
-            let optional: Vec<String> = ["node", "class"]
-                .iter()
-                .map(|s| s.to_string())
-                .chain(columns.iter().map(|c| format!("spec_{c}")))
-                .collect();
-            format!(
-                "columns {}; optional {}",
-                all.join(", "),
-                optional.join(", ")
-            )
-        };
-        for (i, n) in names.iter().enumerate() {
-            if names[..i].contains(n) {
-                return Err(InputError::at(
-                    path,
-                    1,
-                    column(i),
-                    format!("column `{}` appears twice", shown_names[i]),
-                ));
-            }
-            let known = matches!(n.as_str(), "time" | "tenant" | "node" | "class")
-                || columns.contains(n)
-                || n.strip_prefix("spec_")
-                    .is_some_and(|r| columns.iter().any(|c| c == r));
-            if !known {
-                return Err(InputError::at(
-                    path,
-                    1,
-                    column(i),
-                    format!(
-                        "unknown column `{}`; expected {}",
-                        shown_names[i],
-                        expected()
-                    ),
-                ));
-            }
-        }
+        check_names(path, &header, &names, columns)?;
         let find = |name: &str| names.iter().position(|n| n == name);
         let required = |name: &str| {
             find(name).ok_or_else(|| {
@@ -215,7 +84,7 @@ impl<R: Read> CsvTrace<R> {
                     path,
                     1,
                     1,
-                    format!("missing column `{name}`; expected {}", expected()),
+                    format!("missing column `{name}`; expected {}", expected(columns)),
                 )
             })
         };
@@ -356,6 +225,62 @@ impl<R: Read> CsvTrace<R> {
     }
 }
 
+/// The columns a trace with the demand `columns` may have, for messages: the required ones,
+/// then the optional.
+fn expected(columns: &[String]) -> String {
+    let mut all = vec!["time".to_string(), "tenant".to_string()];
+    all.extend(columns.iter().cloned());
+    let optional: Vec<String> = ["node", "class"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(columns.iter().map(|c| format!("spec_{c}")))
+        .collect();
+    format!(
+        "columns {}; optional {}",
+        all.join(", "),
+        optional.join(", ")
+    )
+}
+
+/// Checks the header's column `names` (trimmed, of the record `header`): none twice, each a
+/// column of a trace with the demand `columns`. An error names the column's place on line 1.
+fn check_names(
+    path: &Path,
+    header: &ByteRecord,
+    names: &[String],
+    columns: &[String],
+) -> Result<(), InputError> {
+    let shown_names: Vec<String> = names.iter().map(|n| shown(n)).collect();
+    let column = |i: usize| header.range(i).map_or(1, |r| r.start + i + 1);
+    for (i, n) in names.iter().enumerate() {
+        if names[..i].contains(n) {
+            return Err(InputError::at(
+                path,
+                1,
+                column(i),
+                format!("column `{}` appears twice", shown_names[i]),
+            ));
+        }
+        let known = matches!(n.as_str(), "time" | "tenant" | "node" | "class")
+            || columns.contains(n)
+            || n.strip_prefix("spec_")
+                .is_some_and(|r| columns.iter().any(|c| c == r));
+        if !known {
+            return Err(InputError::at(
+                path,
+                1,
+                column(i),
+                format!(
+                    "unknown column `{}`; expected {}",
+                    shown_names[i],
+                    expected(columns)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A decimal integer with an optional sign, as `str::parse::<i64>` reads it, straight from
 /// the bytes; `None` for anything else (or an overflow).
 fn integer(raw: &[u8]) -> Option<i64> {
@@ -471,132 +396,6 @@ impl<R: Read> Source for CsvTrace<R> {
     fn has_spec(&self) -> Vec<bool> {
         self.spec_cols.iter().map(Option::is_some).collect()
     }
-}
-
-/// Rows held in memory, replayed in order. Rows must already be in time order.
-pub struct VecSource {
-    path: PathBuf,
-    rows: Vec<Row>,
-    next: usize,
-    has_spec: Vec<bool>,
-}
-
-impl VecSource {
-    /// A source over `rows`; `label` names it in errors.
-    pub fn new(label: &str, rows: Vec<Row>, has_spec: Vec<bool>) -> Self {
-        VecSource {
-            path: PathBuf::from(label),
-            rows,
-            next: 0,
-            has_spec,
-        }
-    }
-}
-
-impl Source for VecSource {
-    fn advance(&mut self) -> Result<bool, InputError> {
-        if self.next < self.rows.len() {
-            self.next += 1;
-            Ok(true)
-        } else {
-            Ok(false)
-        }
-    }
-
-    fn row(&self) -> &Row {
-        &self.rows[self.next - 1]
-    }
-
-    fn path(&self) -> &Path {
-        &self.path
-    }
-
-    fn has_spec(&self) -> Vec<bool> {
-        self.has_spec.clone()
-    }
-}
-
-/// Reads a whole CSV trace into memory (for tests and small traces).
-pub fn read_all(path: &Path, columns: &[String]) -> Result<Vec<Row>, InputError> {
-    let mut t = CsvTrace::open(path, columns)?;
-    let mut rows = vec![];
-    while t.advance()? {
-        rows.push(t.row().clone());
-    }
-    Ok(rows)
-}
-
-/// An `io::Error` for paths, used by writers.
-pub fn io_error(path: &Path, e: io::Error) -> InputError {
-    InputError::file(path, e.to_string())
-}
-
-/// Writes every row of `source` as a trace CSV with demand `columns`, spec columns, a class
-/// column and, with `node`, a node column, to `path` through an [`files::AtomicFile`] (a
-/// temporary file and a rename). Floats are written in their shortest exact form, so
-/// replaying the file reads back the same values. Returns the rows written.
-pub fn write_csv(
-    path: &Path,
-    columns: &[String],
-    node: bool,
-    source: &mut dyn Source,
-) -> Result<u64, InputError> {
-    let written =
-        |e: io::Error| InputError::file(path, format!("cannot write: {}", files::reason(&e)));
-    let mut file = files::AtomicFile::create(path).map_err(written)?;
-    let rows = write_rows(&mut file, path, columns, node, source)?;
-    file.commit().map_err(written)?;
-    Ok(rows)
-}
-
-/// Writes every row of `source` as [`write_csv`] does, into `sink`; `path` names it in
-/// errors. Returns the rows written.
-pub fn write_rows(
-    sink: impl io::Write,
-    path: &Path,
-    columns: &[String],
-    node: bool,
-    source: &mut dyn Source,
-) -> Result<u64, InputError> {
-    let mut w = csv::Writer::from_writer(sink);
-    let mut header = vec!["time".to_string(), "tenant".to_string()];
-    header.extend(columns.iter().cloned());
-    header.extend(columns.iter().map(|c| format!("spec_{c}")));
-    header.push("class".into());
-    if node {
-        header.push("node".into());
-    }
-    let written =
-        |e: io::Error| InputError::file(path, format!("cannot write: {}", files::reason(&e)));
-    let csv_written = |e: csv::Error| match e.kind() {
-        csv::ErrorKind::Io(io) => written(io::Error::new(io.kind(), files::reason(io))),
-        _ => InputError::file(path, format!("cannot write: {e}")),
-    };
-    w.write_record(&header).map_err(csv_written)?;
-    let mut fields: Vec<String> = vec![String::new(); header.len()];
-    let mut rows = 0u64;
-    while source.advance()? {
-        let row = source.row();
-        let n = columns.len();
-        fields[0] = row.time.to_string();
-        fields[1] = String::from_utf8_lossy(&row.tenant).into_owned();
-        for c in 0..n {
-            fields[2 + c] = format!("{}", row.demand[c]);
-            fields[2 + n + c] = if row.spec[c].is_nan() {
-                String::new()
-            } else {
-                format!("{}", row.spec[c])
-            };
-        }
-        fields[2 + 2 * n] = String::from_utf8_lossy(&row.class).into_owned();
-        if node {
-            fields[3 + 2 * n] = String::from_utf8_lossy(&row.node).into_owned();
-        }
-        w.write_record(&fields).map_err(csv_written)?;
-        rows += 1;
-    }
-    w.flush().map_err(written)?;
-    Ok(rows)
 }
 
 #[cfg(test)]
