@@ -236,8 +236,11 @@ mod tests {
         e.replace(&format!("{}/", dir.path().display()), "")
     }
 
+    /// A Google `instance_usage` export of one window: 1e9 CPU units, 1e-12 memory units.
+    const GOOGLE: &str = "start_time,end_time,collection_id,instance_index,average_usage.cpus,average_usage.memory\n0,300000000,1,0,1e9,1e-12\n";
+
     #[test]
-    fn amounts_beyond_the_limits_are_located_errors() {
+    fn planetlab_amounts_beyond_the_limits_are_located_errors() {
         // found by the fuzzer: a PlanetLab percentage of 1e300 was an infinite demand (as f32)
         let mut wide = format!(
             "day,vm,{}\n20110303,vm1",
@@ -282,7 +285,11 @@ mod tests {
             },
         );
         assert_eq!(e, "w.csv:2:8: cpu percent: this sample converts to 9.999999827968e15, above the largest amount, 1e15");
-        // Bitbrains: usage over a capacity of 1e-300 MHz per core; a subnormal core count
+    }
+
+    #[test]
+    fn bitbrains_amounts_beyond_the_limits_are_located_errors() {
+        // usage over a capacity of 1e-300 MHz per core; a subnormal core count
         let head = "vm_id,timestamp_s,cpu_cores,cpu_capacity_mhz,cpu_usage_mhz,cpu_usage_pct,mem_capacity_kb,mem_usage_kb,disk_read_kbps,disk_write_kbps,net_rx_kbps,net_tx_kbps\n";
         let concat =
             format!("{head}1,0,2,1e-300,87.78,1.5,8218624,1034592,160.87,21.73,0.267,1.467\n");
@@ -308,11 +315,14 @@ mod tests {
             e.starts_with("b.csv:2:3: cpu_cores: this spec converts to 1e-320"),
             "{e}"
         );
-        // Google: usage times --cpu-scale; a peak usage (the spec without requests) of 1e-12
-        let google = "start_time,end_time,collection_id,instance_index,average_usage.cpus,average_usage.memory\n0,300000000,1,0,1e9,1e-12\n";
+    }
+
+    #[test]
+    fn google_amounts_beyond_the_limits_are_located_errors() {
+        // usage times --cpu-scale; a peak usage (the spec without requests) of 1e-12
         let e = import_error(
             Format::Google,
-            &[("g.csv", google)],
+            &[("g.csv", GOOGLE)],
             "g.csv",
             Options {
                 cpu_scale: 1e7,
@@ -322,12 +332,16 @@ mod tests {
         assert_eq!(e, "g.csv:2:5: average usage: this sample converts to 1e16, above the largest amount, 1e15");
         let e = import_error(
             Format::Google,
-            &[("g.csv", google)],
+            &[("g.csv", GOOGLE)],
             "g.csv",
             Options::default(),
         );
         assert_eq!(e, "g.csv:2:6: peak usage (the spec): this spec converts to 1e-12; a spec is 0 or from 1e-9");
-        // Azure: a core bucket of 1e300
+    }
+
+    #[test]
+    fn azure_amounts_beyond_the_limits_are_located_errors() {
+        // a core bucket of 1e300
         let e = import_error(
             Format::Azure,
             &[
@@ -344,10 +358,13 @@ mod tests {
             e,
             "t.csv:1:10: bucket: expected a number at most 1e15, found `1e300`"
         );
-        // the options themselves
+    }
+
+    #[test]
+    fn options_beyond_the_limits_are_refused() {
         let e = import_error(
             Format::Google,
-            &[("g.csv", google)],
+            &[("g.csv", GOOGLE)],
             "g.csv",
             Options {
                 cores: 1e300,

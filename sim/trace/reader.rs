@@ -501,7 +501,7 @@ mod tests {
     }
 
     #[test]
-    fn bad_rows_name_line_and_column() {
+    fn bad_numbers_name_line_and_column() {
         let e = read("time,tenant,cpu,memory\n0,a,1,1\n0,b,x,1\n").unwrap_err();
         assert_eq!(e, "t.csv:3:5: demand: expected a number, found `x`");
         let e = read("time,tenant,cpu,memory\n0,a,1,-2\n").unwrap_err();
@@ -521,11 +521,28 @@ mod tests {
             e.starts_with("t.csv:2:9: spec: expected a number at most 1e15"),
             "{e}"
         );
-        // 10^15 itself is an amount; 10^15 seconds is a time, one more is not
+        // 10^15 itself is an amount (and 10^15 seconds a time)
         assert_eq!(
             read("time,tenant,cpu,memory\n1000000000000000,a,1e15,1\n").unwrap()[0].demand[0],
             1e15
         );
+        let e = read("time,tenant,cpu,memory\n0,a,NaN,1\n").unwrap_err();
+        assert!(
+            e.starts_with("t.csv:2:5: demand: expected a finite number"),
+            "{e}"
+        );
+        let e = read(&format!(
+            "time,tenant,cpu,memory\n0,a,{},1\n",
+            "9".repeat(500)
+        ))
+        .unwrap_err();
+        // a long field is cut to 200 characters, the last an ellipsis
+        assert!(e.ends_with(&format!("{}…`", "9".repeat(199))), "{e}");
+    }
+
+    #[test]
+    fn bad_times_name_line_and_column() {
+        // one second past 10^15 either side of 0 is not a time
         let e = read("time,tenant,cpu,memory\n-9223372036854775808,a,1,1\n").unwrap_err();
         assert!(
             e.starts_with("t.csv:2:1: time: expected at most 1e15 seconds"),
@@ -536,22 +553,11 @@ mod tests {
             e,
             "t.csv:2:1: time: expected at most 1e15 seconds either side of 0, found -1000000000000001"
         );
-        let e = read("time,tenant,cpu,memory\n0,a,NaN,1\n").unwrap_err();
-        assert!(
-            e.starts_with("t.csv:2:5: demand: expected a finite number"),
-            "{e}"
-        );
         let e = read("time,tenant,cpu,memory\n300,a,1,1\n0,a,1,1\n").unwrap_err();
         assert!(
             e.starts_with("t.csv:3:1: row out of time order: time 0 is before 300 on line 2"),
             "{e}"
         );
-        let e = read("time,tenant,cpu\n0,a,1\n").unwrap_err();
-        assert!(e.starts_with("t.csv:1:1: missing column `memory`"), "{e}");
-        let e = read("time,tenant,cpu,memory,gpu\n").unwrap_err();
-        assert!(e.starts_with("t.csv:1:24: unknown column `gpu`"), "{e}");
-        let e = read("time,tenant,cpu,memory\n0,a,1\n").unwrap_err();
-        assert_eq!(e, "t.csv:2:1: expected 4 fields as in the header, found 3");
         let e = read("time,tenant,cpu,memory\nyesterday,a,1,1\n").unwrap_err();
         assert!(
             e.starts_with("t.csv:2:1: time: expected integer seconds or an RFC 3339"),
@@ -559,20 +565,29 @@ mod tests {
         );
         let e = read("time,tenant,cpu,memory\n0,a,1,1\n2013-07-01T00:00:00Z,a,1,1\n").unwrap_err();
         assert!(e.contains("mixes integer seconds and RFC 3339"), "{e}");
-        let e = read("").unwrap_err();
-        assert!(e.contains("the trace is empty"), "{e}");
         // found by the fuzzer: a quoted field holding a newline made an error of two lines
         let e = read("time,tenant,cpu,memory\n\"0\n1\",a,1,1\n").unwrap_err();
         assert_eq!(
             e,
             "t.csv:2:1: time: expected integer seconds or an RFC 3339 timestamp, found `0\\n1`"
         );
-        let e = read(&format!(
-            "time,tenant,cpu,memory\n0,a,{},1\n",
-            "9".repeat(500)
-        ))
-        .unwrap_err();
-        // a long field is cut to 200 characters, the last an ellipsis
-        assert!(e.ends_with(&format!("{}…`", "9".repeat(199))), "{e}");
+    }
+
+    #[test]
+    fn bad_headers_and_rows_name_line_and_column() {
+        // a header's message names what a trace with these columns may hold
+        let may = "expected columns time, tenant, cpu, memory; optional node, class, spec_cpu, spec_memory";
+        let e = read("time,tenant,cpu\n0,a,1\n").unwrap_err();
+        assert_eq!(e, format!("t.csv:1:1: missing column `memory`; {may}"));
+        // `gpu` starts at character 4 + 1 + 6 + 1 + 3 + 1 + 6 + 1 + 1 = 24 of the line
+        let e = read("time,tenant,cpu,memory,gpu\n").unwrap_err();
+        assert_eq!(e, format!("t.csv:1:24: unknown column `gpu`; {may}"));
+        // the second `cpu` at character 4 + 1 + 6 + 1 + 3 + 1 + 1 = 17
+        let e = read("time,tenant,cpu,cpu,memory\n").unwrap_err();
+        assert_eq!(e, "t.csv:1:17: column `cpu` appears twice");
+        let e = read("time,tenant,cpu,memory\n0,a,1\n").unwrap_err();
+        assert_eq!(e, "t.csv:2:1: expected 4 fields as in the header, found 3");
+        let e = read("").unwrap_err();
+        assert!(e.contains("the trace is empty"), "{e}");
     }
 }
