@@ -162,8 +162,8 @@ fn carry(from: &Path, to: &Path) -> io::Result<()> {
 /// error on the way), the stage is removed, with the directories [`OutputDir::begin`] made.
 ///
 /// Files in the stage must be written under new names (a temporary, then a rename, as
-/// [`write_atomic`] does) or after [`OutputDir::fresh`], never in place: a carried file is a
-/// link to the target's own.
+/// [`write_atomic`](super::write_atomic) does) or after [`OutputDir::fresh`], never in
+/// place: a carried file is a link to the target's own.
 pub struct OutputDir {
     /// The target, a final symbolic link followed.
     resolved: PathBuf,
