@@ -179,7 +179,7 @@ pub fn run(
     source: &mut dyn Source,
     out: &Path,
 ) -> Result<PredictResult, InputError> {
-    // a temporary beside it that a killed run's successor recognises and cleans (files.rs)
+    // a temporary beside it that a killed run's successor recognises and cleans (files/temp.rs)
     let written =
         |e: std::io::Error| InputError::file(out, format!("cannot write: {}", files::reason(&e)));
     let mut file = files::AtomicFile::create(out).map_err(written)?;

@@ -1,6 +1,12 @@
+//! The writing protocol's tests: files and directories replaced whole, and what the
+//! recovery makes of a command killed at each of its crash points.
+
 use super::*;
 
 use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
 
 /// A pid no process has (Linux's `pid_max` is at most 2^22).
 const GONE: u32 = 4_000_000_000;
@@ -48,33 +54,6 @@ fn files(pairs: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
         .iter()
         .map(|(n, t)| (n.to_string(), t.as_bytes().to_vec()))
         .collect()
-}
-
-#[test]
-fn temporary_names_are_recognised_exactly() {
-    let n = |s: &str| parse_temp(OsStr::new(s)).map(|(t, k, p)| (t.to_vec(), k, p));
-    assert_eq!(n(".out.tmp-12-3"), Some((b"out".to_vec(), Kind::Tmp, 12)));
-    assert_eq!(n(".a.b.new-1-0"), Some((b"a.b".to_vec(), Kind::New, 1)));
-    assert_eq!(
-        n(".x.tmp-1-2.old-5-0"),
-        Some((b"x.tmp-1-2".to_vec(), Kind::Old, 5))
-    );
-    for other in [
-        "out.tmp-1-0",
-        "..tmp-1-0",
-        ".out.tmp-1",
-        ".out.tmp--0",
-        ".out.tmp-a-0",
-        ".out.tmp-1-0x",
-        ".out.bak-1-0",
-        ".out.tmp-99999999999-0",
-        ".summary.json.123.tmp",
-    ] {
-        assert_eq!(n(other), None, "{other}");
-    }
-    let made = temp_name(OsStr::new("out"), Kind::Old);
-    let (t, k, p) = parse_temp(&made).unwrap();
-    assert_eq!((t, k, p), (&b"out"[..], Kind::Old, std::process::id()));
 }
 
 #[test]
@@ -319,114 +298,4 @@ fn atomic_files_replace_whole_and_clean_stale_temporaries() {
     drop(f);
     assert_eq!(fs::read_to_string(&p).unwrap(), "two");
     assert_eq!(names(tmp.path()), [".b.txt.tmp-4000000000-0", "a.txt"]);
-}
-
-#[test]
-fn a_full_device_is_one_message_naming_the_file() {
-    // the error of a write names the target and says why, on one line
-    let e = failed(
-        Path::new("out/tenants.csv"),
-        "cannot write",
-        io::Error::from_raw_os_error(28),
-    );
-    assert_eq!(
-        e.to_string(),
-        "out/tenants.csv: cannot write: No space left on device (os error 28)"
-    );
-    assert_eq!(e.kind(), io::ErrorKind::StorageFull);
-    assert_eq!(reason(&e), "No space left on device (os error 28)");
-    // an error naming its file already keeps its name
-    let again = failed(Path::new("elsewhere"), "cannot write", e);
-    assert!(again.to_string().starts_with("out/tenants.csv: "));
-}
-
-#[test]
-fn inputs_that_are_not_regular_files_are_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let e = open_input(tmp.path(), "cannot open the trace").unwrap_err();
-    assert!(
-        e.to_string()
-            .ends_with("cannot open the trace: it is a directory; expected a regular file"),
-        "{e}"
-    );
-    #[cfg(unix)]
-    {
-        let e = open_input(Path::new("/dev/zero"), "cannot open the trace").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "/dev/zero: cannot open the trace: it is a character device; expected a regular file"
-        );
-        let fifo = tmp.path().join("fifo");
-        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-        if made.is_ok_and(|s| s.success()) {
-            // refused at once, without waiting for a writer
-            let e = open_input(&fifo, "cannot read the scenario").unwrap_err();
-            assert!(e.to_string().contains("it is a FIFO (named pipe)"), "{e}");
-        }
-        // a link to a regular file is followed
-        fs::write(tmp.path().join("real.csv"), "x").unwrap();
-        std::os::unix::fs::symlink(tmp.path().join("real.csv"), tmp.path().join("l.csv")).unwrap();
-        assert!(open_input(&tmp.path().join("l.csv"), "x").is_ok());
-    }
-}
-
-#[test]
-fn text_files_are_read_within_their_limit() {
-    let tmp = tempfile::tempdir().unwrap();
-    let p = tmp.path().join("s.toml");
-    fs::write(&p, "a = 1\n").unwrap();
-    assert_eq!(
-        read_text(&p, "cannot read the scenario", 6).unwrap(),
-        "a = 1\n"
-    );
-    let e = read_text(&p, "cannot read the scenario", 5).unwrap_err();
-    assert!(e.to_string().contains("larger than"), "{e}");
-    // invalid UTF-8 is located: line 2, column 3
-    fs::write(&p, b"a = 1\nb \xff= 2\n").unwrap();
-    let e = read_text(&p, "cannot read the scenario", 100).unwrap_err();
-    assert!(
-        e.to_string()
-            .ends_with(":2:3: cannot read the scenario: expected UTF-8 text"),
-        "{e}"
-    );
-}
-
-#[test]
-fn lines_longer_than_the_limit_are_refused() {
-    let read = |bytes: Vec<u8>, chunk: usize| -> io::Result<usize> {
-        // reads in chunks of `chunk` bytes, as a buffered reader above would
-        let mut r = LineLimit::new(io::Cursor::new(bytes));
-        let mut buf = vec![0u8; chunk];
-        let mut total = 0;
-        loop {
-            match r.read(&mut buf)? {
-                0 => return Ok(total),
-                n => total += n,
-            }
-        }
-    };
-    let line = |len: usize| {
-        let mut v = vec![b'x'; len];
-        v.push(b'\n');
-        v
-    };
-    // a line of exactly the limit passes, one byte more does not, whatever the chunks
-    for chunk in [4096, 1 << 16, 3 << 20] {
-        assert_eq!(
-            read(line(MAX_LINE_BYTES), chunk).unwrap(),
-            MAX_LINE_BYTES + 1
-        );
-        let e = read(line(MAX_LINE_BYTES + 1), chunk).unwrap_err();
-        assert!(is_long_line(&e), "{chunk}: {e}");
-        // a long line ended by a break within a later chunk, between short lines
-        let mut v = line(10);
-        v.extend(line(MAX_LINE_BYTES + 5));
-        v.extend(line(10));
-        assert!(read(v, chunk).is_err_and(|e| is_long_line(&e)), "{chunk}");
-        // and with no break at all (/dev/zero)
-        assert!(read(vec![0; 2 * MAX_LINE_BYTES], chunk).is_err_and(|e| is_long_line(&e)));
-    }
-    // many short lines are fine
-    let many: Vec<u8> = (0..200_000).flat_map(|_| line(20)).collect();
-    assert_eq!(read(many, 1 << 16).unwrap(), 200_000 * 21);
 }

@@ -1,0 +1,54 @@
+//! `nodes.csv` (DESIGN.md 8): one row per model and node, its life, cost and use. Knows no
+//! other output file.
+
+use crate::engine::RunResult;
+use crate::figures::ratio;
+use crate::scenario::Scenario;
+
+use super::csv_text::{columns, into_text, num, resource_columns, writer};
+
+/// `nodes.csv`: one row per model and node.
+pub fn nodes_csv(s: &Scenario, run: &RunResult) -> String {
+    let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
+    let mut header = columns(&[
+        "model",
+        "node",
+        "type",
+        "opened",
+        "closed",
+        "hours",
+        "cost",
+        "overhead",
+        "entries_max",
+        "contended_steps",
+        "oom_kills",
+    ]);
+    for prefix in ["capacity", "delivered", "utilization", "peak_utilization"] {
+        header.extend(resource_columns(prefix, &names));
+    }
+    let mut w = writer(&header);
+    let mut row: Vec<String> = vec![];
+    for m in &run.models {
+        for (id, n) in m.nodes.iter().enumerate() {
+            row.clear();
+            row.push(m.name.clone());
+            row.push(id.to_string());
+            row.push(s.catalog[n.node_type].name.clone());
+            row.push(n.opened.to_string());
+            row.push(n.closed.to_string());
+            row.push(num(n.steps as f64 * s.step as f64 / 3600.0));
+            row.push(num(n.cost));
+            row.push(num(n.overhead));
+            row.push(n.entries_max.to_string());
+            row.push(n.contended_steps.to_string());
+            row.push(n.oom_kills.to_string());
+            row.extend(n.capacity.iter().map(|&x| num(x)));
+            row.extend(n.delivered.iter().map(|&x| num(x)));
+            let held = n.steps as f64 * s.step as f64;
+            row.extend((0..names.len()).map(|r| num(ratio(n.delivered[r], n.capacity[r] * held))));
+            row.extend(n.peak_utilization.iter().map(|&x| num(x)));
+            w.write_record(&row).expect("in memory");
+        }
+    }
+    into_text(w)
+}

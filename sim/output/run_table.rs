@@ -1,0 +1,68 @@
+//! The short comparison table `overbook run` prints, one line per model. Knows no output
+//! file: it reads each model's figures ([`crate::figures`]).
+
+use std::fmt::Write as _;
+
+use crate::engine::RunResult;
+use crate::figures::figures;
+use crate::scenario::Scenario;
+
+/// The short comparison table printed after a run.
+pub fn table(s: &Scenario, run: &RunResult) -> String {
+    let mut out = String::new();
+    let util_head: Vec<String> = s
+        .resources
+        .iter()
+        .map(|r| format!("util {}", r.name))
+        .collect();
+    let _ = write!(
+        out,
+        "{:<14} {:<13} {:>5} {:>10} {:>10} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}",
+        "model",
+        "kind",
+        "nodes",
+        "node-hours",
+        "cost",
+        "$/tenant",
+        "violate",
+        "by-loss",
+        "by-lat",
+        "by-out",
+        "loss",
+        "savings"
+    );
+    for h in &util_head {
+        let _ = write!(out, " {h:>w$}", w = h.len().max(6));
+    }
+    out.push('\n');
+    for m in &run.models {
+        let f = figures(s, run, m);
+        let loss = f.loss.iter().copied().fold(0.0, f64::max);
+        let _ = write!(
+            out,
+            "{:<14} {:<13} {:>5} {:>10.1} {:>10.2} {:>9.2} {:>7.2}% {:>7.2}% {:>7.2}% {:>7.2}% {:>6.2}% {:>7.1}%",
+            m.name,
+            m.kind.name(),
+            f.nodes_peak,
+            f.node_hours,
+            f.cost_total,
+            f.cost_per_tenant,
+            100.0 * f.violation_rate,
+            100.0 * f.violation_by_cause[0],
+            100.0 * f.violation_by_cause[1],
+            100.0 * f.violation_by_cause[2],
+            100.0 * loss,
+            100.0 * f.savings
+        );
+        for (h, u) in util_head.iter().zip(&f.utilization) {
+            let _ = write!(
+                out,
+                " {:>w$}",
+                format!("{:.1}%", 100.0 * u),
+                w = h.len().max(6)
+            );
+        }
+        out.push('\n');
+    }
+    out
+}

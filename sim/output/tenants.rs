@@ -1,0 +1,107 @@
+//! `tenants.csv` (DESIGN.md 8): one row per model and tenant, what it asked for, got, lost,
+//! caused, paid and brought. Knows no other output file.
+
+use crate::engine::{RunResult, TenantStats};
+use crate::figures::{ratio, tidy};
+use crate::scenario::Scenario;
+
+use super::csv_text::{columns, into_text, num, resource_columns, writer};
+
+/// `tenants.csv`: one row per model and tenant.
+pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
+    let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
+    let mut w = writer(header(&names));
+    let mut row: Vec<String> = vec![];
+    for m in &run.models {
+        for (u, t) in m.tenants.iter().enumerate() {
+            row.clear();
+            row.push(m.name.clone());
+            row.push(run.tenants.ids[u].clone());
+            row.push(s.slo[run.tenants.class[u]].name.clone());
+            row.push(run.tenants.first_seen[u].to_string());
+            row.push(t.steps.to_string());
+            row.push(t.placements.to_string());
+            let nres = names.len();
+            row.extend((0..nres).map(|r| num(run.tenants.first_spec[u * nres + r])));
+            push_figures(&mut row, s, t);
+            w.write_record(&row).expect("in memory");
+        }
+    }
+    into_text(w)
+}
+
+/// The columns of `tenants.csv` for the resources `names`.
+fn header(names: &[&str]) -> Vec<String> {
+    let mut header = columns(&[
+        "model",
+        "tenant",
+        "class",
+        "first_seen",
+        "steps",
+        "placements",
+    ]);
+    for prefix in [
+        "spec",
+        "demand",
+        "alone",
+        "delivered",
+        "loss",
+        "throttled",
+        "harm_caused",
+        "harm_suffered",
+        "self_harm",
+    ] {
+        header.extend(resource_columns(prefix, names));
+    }
+    header.extend(columns(&[
+        "violation_steps",
+        "violation_rate",
+        "violation_minutes",
+        "violation_steps_loss",
+        "violation_steps_latency",
+        "violation_steps_neighbour_outage",
+        "outage_steps",
+        "latency_inflation_mean",
+        "latency_inflation_max",
+        "cost",
+        "revenue",
+        "margin",
+        "dedicated_cost",
+        "savings_vs_dedicated",
+    ]));
+    header
+}
+
+/// Pushes a tenant's row from its demand on (the columns after its spec).
+fn push_figures(row: &mut Vec<String>, s: &Scenario, t: &TenantStats) {
+    for v in [
+        &t.demand,
+        &t.alone,
+        &t.delivered,
+        &t.loss,
+        &t.throttled,
+        &t.caused_to_others,
+        &t.suffered_from_others,
+        &t.self_harm,
+    ] {
+        row.extend(v.iter().map(|&x| num(x)));
+    }
+    row.push(t.violation_steps.to_string());
+    row.push(num(ratio(t.violation_steps as f64, t.steps as f64)));
+    row.push(num(t.violation_steps as f64 * s.step as f64 / 60.0));
+    row.push(t.loss_violation_steps.to_string());
+    row.push(t.latency_violation_steps.to_string());
+    row.push(t.outage_steps.to_string());
+    row.push(t.outage_steps.to_string());
+    row.push(num(ratio(t.latency_sum, t.steps as f64)));
+    row.push(num(t.latency_max));
+    row.push(num(t.cost));
+    row.push(num(t.revenue));
+    row.push(num(t.revenue - t.cost));
+    row.push(num(t.dedicated_cost));
+    row.push(num(if t.dedicated_cost > 0.0 {
+        tidy(1.0 - t.cost / t.dedicated_cost)
+    } else {
+        0.0
+    }));
+}
