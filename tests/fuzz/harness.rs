@@ -66,23 +66,56 @@ pub struct Tally {
     pub skipped: usize,
 }
 
-/// Runs target `name`: `default_cases` cases (or as the environment says), each input drawn
-/// by `generate` from its case's stream and checked by `check` on the worker thread; `show`
-/// prints an input for a reproducer. Panics (fails the test) on any panic, hang or failed
-/// check, after printing every reproducer (at most five).
-pub fn run<T: Clone + Send + 'static>(
+impl Tally {
+    /// Counts a case's verdict.
+    fn count(&mut self, verdict: Verdict) {
+        match verdict {
+            Verdict::Accepted => self.accepted += 1,
+            Verdict::Rejected => self.rejected += 1,
+            Verdict::Skipped => self.skipped += 1,
+        }
+    }
+}
+
+/// What the environment sets of a run (see the module's doc), read in this order.
+struct Settings {
+    seed: u64,
+    cases: usize,
+    seconds: Option<f64>,
+    only: Option<usize>,
+    limit: Duration,
+    show_all: bool,
+}
+
+impl Settings {
+    fn from_env(default_cases: usize) -> Settings {
+        Settings {
+            seed: env("OVERBOOK_FUZZ_SEED").unwrap_or(0x0B00C),
+            cases: env("OVERBOOK_FUZZ_CASES").unwrap_or(default_cases),
+            seconds: env("OVERBOOK_FUZZ_SECONDS"),
+            only: env("OVERBOOK_FUZZ_CASE"),
+            limit: Duration::from_secs_f64(env("OVERBOOK_FUZZ_TIMEOUT").unwrap_or(10.0)),
+            show_all: std::env::var_os("OVERBOOK_FUZZ_SHOW").is_some(),
+        }
+    }
+
+    /// Whether case `i` runs, in a run that started at `started`: the one case asked for,
+    /// else every case until the seconds pass, else the first `cases`.
+    fn runs(&self, i: usize, started: Instant) -> bool {
+        match (self.only, self.seconds) {
+            (Some(o), _) => i == o,
+            (None, Some(s)) => started.elapsed().as_secs_f64() < s,
+            (None, None) => i < self.cases,
+        }
+    }
+}
+
+/// Starts target `name`'s worker thread (8 MiB of stack): it checks each input it receives
+/// with `check` under `catch_unwind` and sends back the outcome, until either side is gone.
+fn spawn_worker<T: Send + 'static>(
     name: &str,
-    default_cases: usize,
-    mut generate: impl FnMut(&mut ChaCha8Rng) -> T,
     check: fn(&T) -> Result<Verdict, String>,
-    show: fn(&T) -> String,
-) -> Tally {
-    let seed: u64 = env("OVERBOOK_FUZZ_SEED").unwrap_or(0x0B00C);
-    let cases: usize = env("OVERBOOK_FUZZ_CASES").unwrap_or(default_cases);
-    let seconds: Option<f64> = env("OVERBOOK_FUZZ_SECONDS");
-    let only: Option<usize> = env("OVERBOOK_FUZZ_CASE");
-    let limit = Duration::from_secs_f64(env("OVERBOOK_FUZZ_TIMEOUT").unwrap_or(10.0));
-    let show_all = std::env::var_os("OVERBOOK_FUZZ_SHOW").is_some();
+) -> (mpsc::Sender<T>, mpsc::Receiver<Outcome>) {
     let (to_worker, inbox) = mpsc::channel::<T>();
     let (to_runner, results) = mpsc::channel::<Outcome>();
     std::thread::Builder::new()
@@ -101,20 +134,49 @@ pub fn run<T: Clone + Send + 'static>(
             }
         })
         .expect("the worker starts");
+    (to_worker, results)
+}
+
+/// Prints case `i` of target `name`: how long it took (`ms`), its verdict and its input.
+fn print_case(
+    name: &str,
+    i: usize,
+    answer: &Result<Outcome, mpsc::RecvTimeoutError>,
+    ms: f64,
+    input: &str,
+) {
+    let verdict = match answer {
+        Ok(Outcome::Done(v)) => format!("{v:?}"),
+        Ok(Outcome::Bad(m)) => format!("failed: {m}"),
+        Ok(Outcome::Panicked(m)) => format!("panicked: {m}"),
+        Err(_) => "hung".into(),
+    };
+    println!("fuzz {name}: case {i} ({ms:.1} ms): {verdict}\ninput: {input}");
+}
+
+/// Runs target `name`: `default_cases` cases (or as the environment says), each input drawn
+/// by `generate` from its case's stream and checked by `check` on the worker thread; `show`
+/// prints an input for a reproducer. Panics (fails the test) on any panic, hang or failed
+/// check, after printing every reproducer (at most five).
+pub fn run<T: Clone + Send + 'static>(
+    name: &str,
+    default_cases: usize,
+    mut generate: impl FnMut(&mut ChaCha8Rng) -> T,
+    check: fn(&T) -> Result<Verdict, String>,
+    show: fn(&T) -> String,
+) -> Tally {
+    let settings = Settings::from_env(default_cases);
+    let (seed, limit) = (settings.seed, settings.limit);
+    let (to_worker, results) = spawn_worker(name, check);
     // the test's own thread is named after it: the reproducer reruns that test alone
     let test = std::thread::current().name().unwrap_or("fuzz").to_string();
     let started = Instant::now();
     let mut tally = Tally::default();
     let mut failures: Vec<String> = vec![];
     let (mut panics, mut hangs, mut bad) = (0, 0, 0);
-    let mut i = only.unwrap_or(0);
+    let mut i = settings.only.unwrap_or(0);
     loop {
-        let more = match (only, seconds) {
-            (Some(o), _) => i == o,
-            (None, Some(s)) => started.elapsed().as_secs_f64() < s,
-            (None, None) => i < cases,
-        };
-        if !more || failures.len() >= 5 {
+        if !settings.runs(i, started) || failures.len() >= 5 {
             break;
         }
         let mut rng = overbook::generate::stream(seed, &format!("fuzz {name} case {i}"));
@@ -129,23 +191,12 @@ pub fn run<T: Clone + Send + 'static>(
             )
         };
         let answer = results.recv_timeout(limit);
-        if show_all {
-            let verdict = match &answer {
-                Ok(Outcome::Done(v)) => format!("{v:?}"),
-                Ok(Outcome::Bad(m)) => format!("failed: {m}"),
-                Ok(Outcome::Panicked(m)) => format!("panicked: {m}"),
-                Err(_) => "hung".into(),
-            };
+        if settings.show_all {
             let ms = sent.elapsed().as_secs_f64() * 1e3;
-            println!(
-                "fuzz {name}: case {i} ({ms:.1} ms): {verdict}\ninput: {}",
-                show(&input)
-            );
+            print_case(name, i, &answer, ms, &show(&input));
         }
         match answer {
-            Ok(Outcome::Done(Verdict::Accepted)) => tally.accepted += 1,
-            Ok(Outcome::Done(Verdict::Rejected)) => tally.rejected += 1,
-            Ok(Outcome::Done(Verdict::Skipped)) => tally.skipped += 1,
+            Ok(Outcome::Done(verdict)) => tally.count(verdict),
             Ok(Outcome::Bad(m)) => {
                 bad += 1;
                 failures.push(format!("fuzz {name}: case {i}: {m}\n{}", reproduce()));
@@ -169,13 +220,10 @@ pub fn run<T: Clone + Send + 'static>(
         }
         i += 1;
     }
+    let seconds = started.elapsed().as_secs_f64();
     println!(
-        "fuzz {name}: {} cases (seed {seed:#x}) in {:.1} s: {} accepted, {} rejected, {} skipped; {panics} panics, {hangs} hangs, {bad} failed checks",
-        tally.cases,
-        started.elapsed().as_secs_f64(),
-        tally.accepted,
-        tally.rejected,
-        tally.skipped,
+        "fuzz {name}: {} cases (seed {seed:#x}) in {seconds:.1} s: {} accepted, {} rejected, {} skipped; {panics} panics, {hangs} hangs, {bad} failed checks",
+        tally.cases, tally.accepted, tally.rejected, tally.skipped,
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     tally

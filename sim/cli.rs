@@ -1,0 +1,167 @@
+//! The binary's own module (not the library's): the command line as clap reads it, `Cli` and
+//! its `Command`s with their arguments and help. Knows nothing of what a command does
+//! (`commands.rs`).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use overbook::import;
+
+/// Multi-tenant capacity simulator and oversubscription planner.
+#[derive(Parser)]
+#[command(name = "overbook", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Replay a scenario on its placement models and write summary.json, tenants.csv, nodes.csv.
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a scenario and its whole trace without simulating.
+    Validate {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+    },
+    /// Replay the trace's own placement (its `node` column) and score every peak predictor:
+    /// writes predictions.csv and a `predictions` section in summary.json.
+    Predict {
+        /// The scenario file (TOML); its `[predict]` section sets the predictors.
+        scenario: PathBuf,
+        /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run every model under every placer and predictor of the scenario's `[compare]`
+    /// section; prints one table and writes placers.csv.
+    Compare {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Run the scenario over a grid of values of one or more keys, each point replicated with
+    /// its own seed, all in parallel; writes sweep.csv.
+    Sweep {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// A key and its values: KEY=A:B:STEP (inclusive) or KEY=v1,v2,...; repeat for a grid.
+        #[arg(long = "set", required = true)]
+        set: Vec<String>,
+        /// Replications per point (new generator seeds, or day bootstraps of a trace).
+        #[arg(long, default_value_t = 1)]
+        replications: usize,
+        /// Confidence of the violation-rate interval.
+        #[arg(long, default_value_t = 0.95)]
+        confidence: f64,
+        /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Find, per model, the knob value of [planner] with the highest oversubscription (or
+    /// lowest cost) whose violation rate meets the target with the configured confidence;
+    /// writes plan.csv.
+    Plan {
+        /// The scenario file (TOML) with a [planner] section.
+        scenario: PathBuf,
+        /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Rebuild report.html from the outputs already in a directory (replacing that file alone).
+    Report {
+        /// An output directory written by run, plan or sweep.
+        dir: PathBuf,
+    },
+    /// Run a suite of scenarios into a scorecard and compare it with a baseline: exit 0 (no
+    /// regression), 1 (regression) or 2 (error).
+    Regress {
+        /// A directory of scenarios (*.toml), e.g. scenarios/regression.
+        suite: PathBuf,
+        /// The baseline scorecard (JSON).
+        #[arg(long)]
+        baseline: PathBuf,
+        /// Allowed worsening of a metric: METRIC=X, relative for nodes and cost_per_tenant,
+        /// absolute for utilization, violation_rate and interference_loss. Repeatable.
+        #[arg(long)]
+        tolerance: Vec<String>,
+        /// Also write JUnit XML here.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Rewrite the baseline with this run's scorecard instead of comparing.
+        #[arg(long)]
+        bless: bool,
+    },
+    /// Benchmark: read the scenario's input into memory (timed), then replay it from memory
+    /// column by column, once per model (the best of three runs); prints one JSON object.
+    /// Used by benches/bench.sh.
+    Bench {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+    },
+    /// Convert a public utilization trace (Bitbrains, PlanetLab, Google 2019, Azure V2) into
+    /// Overbook's trace format.
+    Import {
+        /// The source format.
+        #[arg(value_enum)]
+        format: import::Format,
+        /// The file or directory to read (`.gz` files are read directly).
+        source: PathBuf,
+        /// The trace file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Keep only these demand columns, comma-separated (default: all the format has).
+        #[arg(long, value_delimiter = ',')]
+        resources: Option<Vec<String>>,
+        /// PlanetLab: cores of the machine the percentages refer to.
+        #[arg(long, default_value_t = 1.0)]
+        cores: f64,
+        /// Azure: the VM table (vmtable.csv), for core counts and memory.
+        #[arg(long)]
+        vm_table: Option<PathBuf>,
+        /// Google: multiplier from normalized CPU units to cores.
+        #[arg(long, default_value_t = 1.0)]
+        cpu_scale: f64,
+        /// Google: multiplier from normalized memory units to GiB.
+        #[arg(long, default_value_t = 1.0)]
+        memory_scale: f64,
+    },
+    /// Write a scenario's generated population as a trace CSV (replaying it gives the same
+    /// results as running the scenario).
+    Gen {
+        /// A scenario with a `[workload.generator]`.
+        scenario: PathBuf,
+        /// The trace file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+}

@@ -1,0 +1,486 @@
+//! The binary's own module (not the library's): what each command does, from its parsed
+//! arguments to its outputs and what it prints; `run` dispatches a `Command` to its handler.
+//! Every output directory is written through `write_dir`. Knows nothing of how the arguments
+//! are spelt on the command line (`cli.rs`) or of exit codes (`main.rs`), except `regress`'s.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use overbook::engine::{self, RunResult};
+use overbook::files::{self, OutputDir};
+use overbook::regress::Scorecard;
+use overbook::scenario::{Input, Scenario};
+use overbook::{import, input, output, plan, predict, regress, report, sweep, trace};
+
+use crate::cli::Command;
+
+/// Runs `command`, any but `regress` (which has exit codes of its own: [`regress`]).
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Run {
+            scenario,
+            out,
+            seed,
+            threads,
+            quiet,
+        } => run_models(&scenario, out, seed, threads, quiet),
+        Command::Validate { scenario } => validate(&scenario),
+        Command::Predict { scenario, out } => replay_placement(&scenario, out),
+        Command::Compare {
+            scenario,
+            out,
+            threads,
+        } => compare_variants(&scenario, out, threads),
+        Command::Sweep {
+            scenario,
+            set,
+            replications,
+            confidence,
+            out,
+            threads,
+        } => sweep_grid(&scenario, &set, replications, confidence, out, threads),
+        Command::Plan {
+            scenario,
+            out,
+            threads,
+        } => plan_knobs(&scenario, out, threads),
+        Command::Report { dir } => rebuild_report(&dir),
+        Command::Regress { .. } => unreachable!("handled in main"),
+        Command::Bench { scenario } => bench(&scenario),
+        Command::Import {
+            format,
+            source,
+            out,
+            resources,
+            cores,
+            vm_table,
+            cpu_scale,
+            memory_scale,
+        } => {
+            let options = import::Options {
+                resources,
+                cores,
+                vm_table,
+                cpu_scale,
+                memory_scale,
+            };
+            import_trace(format, &source, &out, &options)
+        }
+        Command::Gen {
+            scenario,
+            out,
+            seed,
+        } => generate(&scenario, &out, seed),
+    }
+}
+
+/// Stages the output directory `dir` (recovering what a killed command left there), runs
+/// `write` on the stage and swaps it into place; errors name the files as they will be in
+/// `dir`. Every command that writes a directory writes it through here.
+fn write_dir(dir: &Path, write: impl FnOnce(&OutputDir) -> Result<()>) -> Result<()> {
+    let context = || format!("cannot write the outputs to {}", dir.display());
+    let stage = OutputDir::begin(dir).with_context(context)?;
+    let named = |e: anyhow::Error| anyhow::anyhow!(stage.explain(&format!("{e:#}")));
+    // what the command writes names its files, and its input errors name theirs
+    write(&stage).map_err(named)?;
+    stage.commit().with_context(context)
+}
+
+/// Finishes or undoes what a killed command left at the output directory `dir`, before a
+/// command that writes there does anything else (see `files::recover`).
+fn recover(dir: &Path) -> Result<()> {
+    files::recover(dir).with_context(|| format!("cannot write the outputs to {}", dir.display()))
+}
+
+/// `overbook regress`: runs the suite into a scorecard, then blesses it as the baseline or
+/// compares it with the baseline; exit 0 (no regression) or 1 (regression).
+pub fn regress(
+    suite: &Path,
+    baseline: &Path,
+    tolerance: &[String],
+    junit: Option<&Path>,
+    bless: bool,
+) -> Result<ExitCode> {
+    let tolerance: std::collections::BTreeMap<String, f64> = tolerance
+        .iter()
+        .map(|t| regress::parse_tolerance(t))
+        .collect::<Result<_, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let card = regress::run_suite(suite)?;
+    if bless {
+        return bless_baseline(baseline, &card);
+    }
+    compare_with_baseline(baseline, &card, &tolerance, junit)
+}
+
+/// Writes `card` as the baseline `baseline`.
+fn bless_baseline(baseline: &Path, card: &Scorecard) -> Result<ExitCode> {
+    let entries: usize = card.values().map(|v| v.len()).sum();
+    output::write_atomic(baseline, regress::to_json(card).as_bytes())
+        .with_context(|| format!("cannot write {}", baseline.display()))?;
+    sayln!(
+        "blessed {}: {} scenarios, {entries} entries",
+        baseline.display(),
+        card.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Compares `card` with the baseline `baseline` within `tolerance`, prints every regression,
+/// missing and new entry, and writes the JUnit XML to `junit` if given.
+fn compare_with_baseline(
+    baseline: &Path,
+    card: &Scorecard,
+    tolerance: &std::collections::BTreeMap<String, f64>,
+    junit: Option<&Path>,
+) -> Result<ExitCode> {
+    let base = regress::read_baseline(baseline)?;
+    let cmp = regress::compare(&base, card, tolerance);
+    if let Some(path) = junit {
+        output::write_atomic(path, regress::junit(card, &cmp).as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    for f in &cmp.regressions {
+        sayln!("{}", regress::describe(f));
+    }
+    for m in &cmp.missing {
+        sayln!("MISSING {m}: in the baseline but not in this run");
+    }
+    for n in &cmp.new {
+        sayln!("new {n}: not in the baseline (bless to add it)");
+    }
+    if cmp.regressions.is_empty() && cmp.missing.is_empty() {
+        sayln!(
+            "no regression: {} entries within tolerance of {}",
+            cmp.compared,
+            baseline.display()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        sayln!(
+            "{} regressions, {} missing, of {} entries compared",
+            cmp.regressions.len(),
+            cmp.missing.len(),
+            cmp.compared
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// A pool of `threads` worker threads (default: all cores).
+fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        anyhow::ensure!(n >= 1, "--threads must be at least 1");
+        pool = pool.num_threads(n);
+    }
+    pool.build().context("cannot start the worker threads")
+}
+
+/// Runs the scenario's models on `threads` worker threads (default: all cores).
+fn simulate_on(s: &Scenario, threads: Option<usize>) -> Result<RunResult> {
+    pool(threads)?.install(|| simulate(s))
+}
+
+/// Builds the report and its figures (`plots/`, made anew) in the staged output directory.
+fn build_report(stage: &OutputDir) -> Result<()> {
+    stage.fresh("plots")?;
+    report::build_with_plots(stage.path(), stage.target()).map_err(anyhow::Error::msg)?;
+    Ok(())
+}
+
+/// `--out`, else the scenario's `output.dir`, else `output/<scenario name>`.
+fn output_dir(s: &Scenario, out: Option<PathBuf>) -> PathBuf {
+    out.or_else(|| s.output_dir.clone())
+        .unwrap_or_else(|| Path::new("output").join(&s.name))
+}
+
+/// Runs the scenario's models, reading its input on its own thread while the models step (and
+/// the engine reads the blocks without a virtual call per field).
+fn simulate(scenario: &Scenario) -> Result<RunResult> {
+    let source = input::open(scenario)?;
+    let options = engine::Options::default();
+    Ok(engine::run(
+        scenario,
+        &mut overbook::pipeline::Pipelined::new(source),
+        options,
+    )?)
+}
+
+/// Reads the scenario's whole input on one thread and checks it, without simulating
+/// (validation is the reading alone).
+fn read_checked(scenario: &Scenario) -> Result<RunResult> {
+    let mut source = input::open(scenario)?;
+    let options = engine::Options {
+        validate_only: true,
+        ..engine::Options::default()
+    };
+    Ok(engine::run(scenario, source.as_mut(), options)?)
+}
+
+/// `overbook run`: the scenario's models into summary.json, tenants.csv, ... and the report.
+fn run_models(
+    scenario: &Path,
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+    threads: Option<usize>,
+    quiet: bool,
+) -> Result<()> {
+    let mut s = Scenario::load(scenario)?;
+    if let Some(seed) = seed {
+        s.seed = seed;
+    }
+    let dir = output_dir(&s, out);
+    recover(&dir)?;
+    let result = simulate_on(&s, threads)?;
+    let printed = (!quiet).then(|| {
+        format!(
+            "{}{}{} tenants, {} steps of {} s; wrote summary.json, tenants.csv, nodes.csv, harm.csv, pricing.csv, timeseries.csv, report.html to {}",
+            output::table(&s, &result),
+            output::pricing(&s, &result).1,
+            result.tenants.len(),
+            result.steps,
+            s.step,
+            dir.display()
+        )
+    });
+    write_dir(&dir, |stage| {
+        output::write_all(stage.path(), &s, &result)?;
+        // the report reads the files alone: the run's results need not stay in memory
+        drop(result);
+        build_report(stage)
+    })?;
+    if let Some(text) = printed {
+        sayln!("{text}");
+    }
+    Ok(())
+}
+
+/// `overbook validate`: the scenario and its whole input checked.
+fn validate(scenario: &Path) -> Result<()> {
+    let s = Scenario::load(scenario)?;
+    let result = read_checked(&s)?;
+    let input = match &s.workload.input {
+        Input::Trace(path) => format!("trace {}", path.display()),
+        Input::Generator(_) => "generator".to_string(),
+    };
+    sayln!(
+        "{}: ok: {} resources, {} node types, {} models; {input}: {} rows, {} tenants, {} steps of {} s",
+        scenario.display(),
+        s.resources.len(),
+        s.catalog.len(),
+        s.models.len(),
+        result.rows,
+        result.tenants.len(),
+        result.steps,
+        s.step
+    );
+    Ok(())
+}
+
+/// `overbook predict`: the trace's own placement replayed into predictions.csv and summary.json.
+fn replay_placement(scenario: &Path, out: Option<PathBuf>) -> Result<()> {
+    let s = Scenario::load(scenario)?;
+    let dir = output_dir(&s, out);
+    recover(&dir)?;
+    let mut source = input::open(&s)?;
+    // the rows are written into the staged directory as they are replayed: a bad row
+    // leaves the output directory as it was
+    let mut result = None;
+    write_dir(&dir, |stage| {
+        let r = predict::run(&s, source.as_mut(), &stage.path().join("predictions.csv"))?;
+        output::merge_predictions(stage.path(), &s, output::predictions_json(&s, &r))?;
+        result = Some(r);
+        Ok(())
+    })?;
+    let result = result.expect("written");
+    say!("{}", output::predictions_table(&result));
+    sayln!(
+        "{} nodes, {} steps; wrote predictions.csv ({} rows) and summary.json to {}",
+        result.nodes,
+        result.steps,
+        result.rows,
+        dir.display()
+    );
+    Ok(())
+}
+
+/// `overbook compare`: every model under every placer and predictor of `[compare]`.
+fn compare_variants(scenario: &Path, out: Option<PathBuf>, threads: Option<usize>) -> Result<()> {
+    let mut s = Scenario::load(scenario)?;
+    for warning in output::compare_warnings(&s) {
+        eprintln!("warning: {warning}");
+    }
+    let variants = s.compare_variants();
+    s.models = variants;
+    let dir = output_dir(&s, out);
+    recover(&dir)?;
+    let result = simulate_on(&s, threads)?;
+    let (csv, table) = output::compare_outputs(&s, &result);
+    write_dir(&dir, |stage| {
+        Ok(output::write_atomic(
+            &stage.path().join("placers.csv"),
+            csv.as_bytes(),
+        )?)
+    })?;
+    say!("{table}");
+    sayln!(
+        "{} variants; wrote placers.csv to {}",
+        s.models.len(),
+        dir.display()
+    );
+    Ok(())
+}
+
+/// `overbook sweep`: the scenario over the grid of `set`, each point replicated.
+fn sweep_grid(
+    scenario: &Path,
+    set: &[String],
+    replications: usize,
+    confidence: f64,
+    out: Option<PathBuf>,
+    threads: Option<usize>,
+) -> Result<()> {
+    anyhow::ensure!(
+        confidence > 0.0 && confidence < 1.0,
+        "--confidence must be in (0, 1)"
+    );
+    let text = Scenario::read(scenario)?;
+    let base = Scenario::parse(scenario, &text)?;
+    let dir = output_dir(&base, out);
+    recover(&dir)?;
+    let axes = set
+        .iter()
+        .map(|a| sweep::Axis::parse(a))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    sweep::check_size(&axes, replications).map_err(anyhow::Error::msg)?;
+    let keys: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
+    let pool = pool(threads)?;
+    let points = pool.install(|| sweep::sweep(scenario, &text, &axes, replications))?;
+    let csv = output::sweep_csv(&base, &keys, &points, confidence);
+    write_dir(&dir, |stage| {
+        output::write_atomic(&stage.path().join("sweep.csv"), csv.as_bytes())?;
+        build_report(stage)
+    })?;
+    sayln!(
+        "{} points x {} replications; wrote sweep.csv to {}",
+        points.len(),
+        replications,
+        dir.display()
+    );
+    Ok(())
+}
+
+/// `overbook plan`: per model, the knob value of `[planner]` that meets the target.
+fn plan_knobs(scenario: &Path, out: Option<PathBuf>, threads: Option<usize>) -> Result<()> {
+    let text = Scenario::read(scenario)?;
+    let s = Scenario::parse(scenario, &text)?;
+    let dir = output_dir(&s, out);
+    recover(&dir)?;
+    let plans = pool(threads)?.install(|| plan::plan(scenario, &text, &s))?;
+    let (csv, summary) = output::plan_outputs(&s, &plans);
+    write_dir(&dir, |stage| {
+        output::write_atomic(&stage.path().join("plan.csv"), csv.as_bytes())?;
+        build_report(stage)
+    })?;
+    say!("{summary}");
+    sayln!("wrote plan.csv to {}", dir.display());
+    Ok(())
+}
+
+/// `overbook report`: report.html rebuilt from the outputs in `dir`.
+fn rebuild_report(dir: &Path) -> Result<()> {
+    files::recover_in_place(dir)
+        .with_context(|| format!("cannot write the report in {}", dir.display()))?;
+    let path = report::build(dir).map_err(anyhow::Error::msg)?;
+    sayln!("wrote {}", path.display());
+    Ok(())
+}
+
+/// `overbook bench`: the input read into memory (timed), then replayed once per model.
+fn bench(scenario: &Path) -> Result<()> {
+    let s = Scenario::load(scenario)?;
+    let started = std::time::Instant::now();
+    let trace = overbook::memtrace::MemTrace::read(input::open(&s)?.as_mut())?;
+    let ingest = started.elapsed().as_secs_f64();
+    let rows = trace.len() as f64;
+    // rows per second of the best of three replays from the first row (results are
+    // dropped inside the timing, as a run would)
+    let rate = |s: &Scenario, options: engine::Options| -> Result<f64> {
+        let mut best = f64::INFINITY;
+        for _ in 0..3 {
+            let t = std::time::Instant::now();
+            drop(engine::run(s, &mut trace.source(), options)?);
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        Ok((rows / best).round())
+    };
+    // the event loop alone: rows to tenants, arrivals and departures, no model
+    let driver = rate(
+        &s,
+        engine::Options {
+            validate_only: true,
+            ..engine::Options::default()
+        },
+    )?;
+    let mut replay = serde_json::Map::new();
+    for m in &s.models {
+        let mut one = s.clone();
+        one.models.retain(|x| x.name == m.name);
+        let r = rate(&one, engine::Options::default())?;
+        replay.insert(m.name.clone(), serde_json::json!(r));
+    }
+    let out = serde_json::json!({
+        "rows": trace.len(),
+        "tenants": trace.tenants(),
+        "read_into_memory_rows_per_second": (rows / ingest).round(),
+        "event_loop_alone_rows_per_second": driver,
+        "replay_from_memory_tenant_samples_per_second": replay,
+    });
+    sayln!("{out}");
+    Ok(())
+}
+
+/// `overbook import`: a public trace converted into the trace format at `out`.
+fn import_trace(
+    format: import::Format,
+    source: &Path,
+    out: &Path,
+    options: &import::Options,
+) -> Result<()> {
+    options.check().map_err(anyhow::Error::msg)?;
+    let s = import::import(format, source, out, options)?;
+    sayln!(
+        "wrote {} rows of {} tenants to {} (columns {}; spec for {}); time 0 is {} in the source",
+        s.rows,
+        s.tenants,
+        out.display(),
+        s.columns.join(", "),
+        if s.spec_columns.is_empty() {
+            "none".to_string()
+        } else {
+            s.spec_columns.join(", ")
+        },
+        s.origin
+    );
+    Ok(())
+}
+
+/// `overbook gen`: the scenario's generated population written as a trace at `out`.
+fn generate(scenario: &Path, out: &Path, seed: Option<u64>) -> Result<()> {
+    let mut s = Scenario::load(scenario)?;
+    if let Some(seed) = seed {
+        s.seed = seed;
+    }
+    anyhow::ensure!(
+        matches!(s.workload.input, Input::Generator(_)),
+        "{}: the scenario has no [workload.generator] to generate from",
+        scenario.display()
+    );
+    let mut source = input::open_raw(&s)?;
+    let rows = trace::write_csv(out, &s.workload.columns, false, source.as_mut())?;
+    sayln!("wrote {rows} rows to {}", out.display());
+    Ok(())
+}

@@ -1,0 +1,345 @@
+//! The report's figures, each drawn from the files of an output directory (as `read.rs` reads
+//! them) through `plots`, kept as SVG for the page and, when `plots/` is given, also written
+//! there as PNG and SVG. Knows nothing of the page around them (`page.rs`).
+
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use super::plots;
+use super::read::{Series, Table};
+use super::Figure;
+use crate::output::write_atomic;
+
+/// Named point sets, one per model.
+type PerModel = Vec<(String, Vec<(f64, f64)>)>;
+/// Maps a `tenants.csv` row to a point, or skips it.
+type RowPoint<'a> = &'a dyn Fn(&[String]) -> Option<(f64, f64)>;
+
+/// Renders one figure to SVG and, when `$plots` names a directory, writes it there as SVG and
+/// PNG, drawn by the same code.
+macro_rules! figure {
+    ($figs:expr, $plots:expr, $id:expr, $title:expr, $caption:expr, ($w:expr, $h:expr), |$area:ident| $body:expr) => {{
+        let id: String = $id;
+        let plots: Option<&Path> = $plots;
+        // the SVG and the PNG are drawn at the same time
+        let (svg, png) = rayon::join(
+            || -> Result<String, String> {
+                let mut svg = String::new();
+                {
+                    let root = SVGBackend::with_string(&mut svg, ($w, $h)).into_drawing_area();
+                    let $area = &root;
+                    $body?;
+                    root.present().map_err(|e| e.to_string())?;
+                }
+                Ok(svg)
+            },
+            || -> Result<Option<Vec<u8>>, String> {
+                if plots.is_none() {
+                    return Ok(None);
+                }
+                let mut rgb = vec![0u8; $w as usize * $h as usize * 3];
+                {
+                    let root = BitMapBackend::with_buffer(&mut rgb, ($w, $h)).into_drawing_area();
+                    let $area = &root;
+                    $body?;
+                    root.present().map_err(|e| e.to_string())?;
+                }
+                png(rgb, $w, $h).map(Some)
+            },
+        );
+        let svg = svg?;
+        if let (Some(plots), Some(png)) = (plots, png?) {
+            write_atomic(&plots.join(format!("{id}.png")), &png).map_err(|e| e.to_string())?;
+            write_atomic(&plots.join(format!("{id}.svg")), svg.as_bytes())
+                .map_err(|e| e.to_string())?;
+        }
+        let svg = svg.replacen("<svg ", &format!("<svg viewBox=\"0 0 {} {}\" ", $w, $h), 1);
+        $figs.push(Figure {
+            id,
+            title: $title.to_string(),
+            caption: $caption.to_string(),
+            svg,
+        });
+    }};
+}
+
+/// `rgb` pixels (`w` x `h`, 3 bytes each) encoded as PNG, as the bitmap backend saves them.
+fn png(rgb: Vec<u8>, w: u32, h: u32) -> Result<Vec<u8>, String> {
+    let image = image::RgbImage::from_raw(w, h, rgb).ok_or("a figure of the wrong size")?;
+    let mut bytes = std::io::Cursor::new(vec![]);
+    image
+        .write_to(&mut bytes, image::ImageOutputFormat::Png)
+        .map_err(|e| e.to_string())?;
+    Ok(bytes.into_inner())
+}
+
+/// Every figure the files give, in the page's order: from `tenants` the loss CDF, cost
+/// against dedicated and who harms whom; from `series` a heatmap per model and the chosen
+/// tenants' series; from `plan` the frontier. `models` are the summary's, in its order, and
+/// `resource` the first resource; with `plots_dir`, each figure is also written there.
+pub(super) fn figures(
+    plots_dir: Option<&Path>,
+    tenants: Option<&Table>,
+    series: Option<&Series>,
+    plan: Option<&Table>,
+    models: &[String],
+    resource: &str,
+) -> Result<Vec<Figure>, String> {
+    let mut figs: Vec<Figure> = vec![];
+    if let Some(t) = tenants {
+        loss_and_cost(&mut figs, plots_dir, t, models, resource)?;
+        who_harms_whom(&mut figs, plots_dir, t, models, resource)?;
+    }
+    if let Some(ts) = series {
+        heatmaps(&mut figs, plots_dir, ts, models, resource)?;
+        tenant_series(&mut figs, plots_dir, ts, resource)?;
+    }
+    if let Some(p) = plan {
+        planner_frontier(&mut figs, plots_dir, p)?;
+    }
+    Ok(figs)
+}
+
+/// The points `f` makes of each model's rows of `t`, per model in `models`' order.
+fn by_model(t: &Table, models: &[String], f: RowPoint<'_>) -> PerModel {
+    models
+        .iter()
+        .map(|m| {
+            let pts = t
+                .rows
+                .iter()
+                .filter(|r| t.str(r, "model") == m)
+                .filter_map(|r| f(r))
+                .collect();
+            (m.clone(), pts)
+        })
+        .collect()
+}
+
+/// Interference loss per tenant (a CDF per model) and cost per tenant against dedicated.
+fn loss_and_cost(
+    figs: &mut Vec<Figure>,
+    plots_dir: Option<&Path>,
+    t: &Table,
+    models: &[String],
+    resource: &str,
+) -> Result<(), String> {
+    // interference loss per tenant, as a share of what it would have had alone
+    let loss_col = format!("loss_{resource}");
+    let alone_col = format!("alone_{resource}");
+    let losses: Vec<(String, Vec<f64>)> = by_model(t, models, &|r| {
+        let alone = t.num(r, &alone_col);
+        Some((
+            if alone > 0.0 {
+                t.num(r, &loss_col) / alone
+            } else {
+                0.0
+            },
+            0.0,
+        ))
+    })
+    .into_iter()
+    .map(|(m, v)| (m, v.into_iter().map(|p| p.0).collect()))
+    .collect();
+    figure!(figs, plots_dir, "loss_cdf".into(), "Interference loss per tenant",
+        format!("Share of tenants whose {resource} interference loss (as a fraction of their alone allotment) is at most x, per model. Lines further left are better; dedicated sits at 0."),
+        (800, 420), |a| plots::cdf(a, "Interference loss per tenant (CDF)", &format!("{resource} loss / alone allotment"), &losses));
+    let cost = by_model(t, models, &|r| {
+        Some((t.num(r, "dedicated_cost"), t.num(r, "cost")))
+    });
+    figure!(figs, plots_dir, "cost_vs_dedicated".into(), "Cost per tenant against dedicated",
+        "Each point is a tenant: its allocated cost (y) against what its own cheapest machines would cost (x). Below the diagonal, sharing saves money.",
+        (800, 460), |a| plots::scatter(a, "Cost per tenant vs dedicated-equivalent", "dedicated-equivalent cost", "allocated cost", &cost, true, &[]));
+    Ok(())
+}
+
+/// Who harms whom: harm caused against harm suffered per tenant, for the models where some
+/// tenant harmed or was harmed, the worst of each labelled.
+fn who_harms_whom(
+    figs: &mut Vec<Figure>,
+    plots_dir: Option<&Path>,
+    t: &Table,
+    models: &[String],
+    resource: &str,
+) -> Result<(), String> {
+    let loss_col = format!("loss_{resource}");
+    let harm_col = format!("harm_caused_{resource}");
+    // harm suffered from others: the loss less self-harm (older outputs: the loss)
+    let suffered_col = if t
+        .header
+        .iter()
+        .any(|c| *c == format!("harm_suffered_{resource}"))
+    {
+        format!("harm_suffered_{resource}")
+    } else {
+        loss_col.clone()
+    };
+    let shared_models: Vec<String> = models
+        .iter()
+        .filter(|m| {
+            t.rows.iter().any(|r| {
+                t.str(r, "model") == m.as_str()
+                    && (t.num(r, &harm_col) > 0.0 || t.num(r, &suffered_col) > 0.0)
+            })
+        })
+        .cloned()
+        .collect();
+    let harm: Vec<(String, Vec<(f64, f64)>)> = by_model(t, models, &|r| {
+        Some((t.num(r, &suffered_col), t.num(r, &harm_col)))
+    })
+    .into_iter()
+    .filter(|(m, _)| shared_models.contains(m))
+    .collect();
+    let mut labels = vec![];
+    for m in &shared_models {
+        if let Some(r) = t
+            .rows
+            .iter()
+            .filter(|r| t.str(r, "model") == m)
+            .max_by(|a, b| t.num(a, &harm_col).total_cmp(&t.num(b, &harm_col)))
+        {
+            if t.num(r, &harm_col) > 0.0 {
+                labels.push((
+                    t.num(r, &suffered_col),
+                    t.num(r, &harm_col),
+                    format!(" {} ({m})", t.str(r, "tenant")),
+                ));
+            }
+        }
+    }
+    if !harm.is_empty() {
+        figure!(figs, plots_dir, "harm".into(), "Who harms whom",
+            format!("Each point is a tenant: {resource} harm it caused other tenants (y) against harm it suffered from them (x), unit-seconds; what a tenant did to itself is in neither (harm.csv lists every pair). Noisy neighbours stand high and to the left; the worst per model is labelled."),
+            (800, 460), |a| plots::scatter(a, "Harm caused vs harm suffered", &format!("harm suffered ({resource}-seconds)"), &format!("harm caused ({resource}-seconds)"), &harm, false, &labels));
+    }
+    Ok(())
+}
+
+/// Per model, the utilization of every node per bucket, at most 120 rows and 48 columns.
+fn heatmaps(
+    figs: &mut Vec<Figure>,
+    plots_dir: Option<&Path>,
+    ts: &Series,
+    models: &[String],
+    resource: &str,
+) -> Result<(), String> {
+    for m in models {
+        let Some(mi) = ts.models.iter().position(|x| x == m) else {
+            continue;
+        };
+        let Some((width, rows)) = ts.nodes.get(mi) else {
+            continue;
+        };
+        let width = *width as f64;
+        let used = rows
+            .values()
+            .map(|r| r.iter().rposition(|v| !v.is_nan()).map_or(0, |i| i + 1))
+            .max()
+            .unwrap_or(0);
+        if used == 0 {
+            continue;
+        }
+        let nodes: Vec<Vec<Option<f64>>> = rows
+            .values()
+            .map(|r| {
+                r[..used]
+                    .iter()
+                    .map(|&v| (!v.is_nan()).then_some(v as f64))
+                    .collect()
+            })
+            .collect();
+        let grid = plots::group_rows(nodes, 120);
+        // at most 48 columns: a week shows in 4-hour columns, as large as a day's figure
+        let (grid, per) = plots::group_columns(grid, 48);
+        let width = width * per as f64;
+        let height = (120 + 14 * grid.len()).clamp(260, 720) as u32;
+        figure!(figs, plots_dir, format!("heatmap_{}", m.replace(['/', ' '], "_")), format!("Node utilization: {m}"),
+            format!("Hourly mean {resource} utilization of every node of model {m}; blank where the node was not held."),
+            (800, height), |a| plots::heatmap(a, &format!("{m}: {resource} utilization per node and hour"), resource, &grid, width));
+    }
+    Ok(())
+}
+
+/// Demand and delivered of the first four tenants of `timeseries.csv`.
+fn tenant_series(
+    figs: &mut Vec<Figure>,
+    plots_dir: Option<&Path>,
+    ts: &Series,
+    resource: &str,
+) -> Result<(), String> {
+    let mut picked: Vec<(String, Vec<(f64, f64)>)> = vec![];
+    let mut names: Vec<(u16, String)> = vec![];
+    for r in &ts.tenants {
+        let key = (r.0, r.1.clone());
+        if !names.contains(&key) {
+            names.push(key);
+        }
+    }
+    for (mi, id) in names.iter().take(4) {
+        let m = &ts.models[*mi as usize];
+        let mut pts: Vec<(f64, f64)> = vec![];
+        for (_, _, hour, hours, a, b) in ts.tenants.iter().filter(|r| r.0 == *mi && &r.1 == id) {
+            // a run's series keeps SERIES_BUCKETS buckets: a row beyond them (or before
+            // the first) is no bucket of ours, and is left out
+            let k = *hour / hours.max(1.0);
+            if !(0.0..crate::engine::SERIES_BUCKETS as f32).contains(&k) {
+                continue;
+            }
+            let k = k as usize;
+            if pts.len() <= k {
+                pts.resize(k + 1, (0.0, 0.0));
+            }
+            pts[k] = (*a as f64, *b as f64);
+        }
+        picked.push((format!("{id} ({m})"), pts));
+    }
+    if !picked.is_empty() {
+        let height = (picked.len() * 170).max(300) as u32;
+        figure!(figs, plots_dir, "tenant_series".into(), "Demand and delivered of chosen tenants",
+            format!("Hourly mean {resource} demand and delivered for the tenants that caused and suffered the most harm; a gap between the lines is throttling or interference."),
+            (800, height), |a| plots::series(a, resource, &picked));
+    }
+    Ok(())
+}
+
+/// The planner's frontier from `plan.csv`: violation rate and cost against oversubscription.
+fn planner_frontier(
+    figs: &mut Vec<Figure>,
+    plots_dir: Option<&Path>,
+    p: &Table,
+) -> Result<(), String> {
+    let mut per_model: Vec<(String, Vec<plots::FrontierPoint>)> = vec![];
+    let ratio_col = p
+        .header
+        .iter()
+        .find(|h| h.starts_with("oversubscription_"))
+        .cloned()
+        .unwrap_or_default();
+    for r in &p.rows {
+        let m = p.str(r, "model").to_string();
+        if per_model.last().is_none_or(|(n, _)| n != &m) {
+            per_model.push((m.clone(), vec![]));
+        }
+        per_model
+            .last_mut()
+            .expect("pushed")
+            .1
+            .push(plots::FrontierPoint {
+                ratio: p.num(r, &ratio_col),
+                rate: (
+                    p.num(r, "violation_rate"),
+                    p.num(r, "violation_rate_low"),
+                    p.num(r, "violation_rate_high"),
+                ),
+                cost: p.num(r, "cost_per_tenant"),
+            });
+    }
+    for (_, pts) in &mut per_model {
+        pts.sort_by(|a, b| a.ratio.total_cmp(&b.ratio));
+    }
+    figure!(figs, plots_dir, "frontier".into(), "Planner frontier",
+        "Violation rate (line, with its confidence band) against the oversubscription ratio for every value the planner evaluated; cost per tenant dashed on the right axis.",
+        (800, 460), |a| plots::frontier(a, "Planner frontier", None, &per_model));
+    Ok(())
+}

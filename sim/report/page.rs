@@ -1,0 +1,209 @@
+//! The page of `report.html` around its figures: the header, the models side by side from
+//! summary.json, the figures, the pricing, plan and sweep tables, and the scenario, with its
+//! style and the check that headless browsers read. Knows nothing of how a figure is drawn
+//! (`figures.rs`) or where the files came from.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::read::Table;
+use super::Figure;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn table_html(out: &mut String, t: &Table, limit: usize) {
+    out.push_str("<div class=\"scroll\"><table><thead><tr>");
+    for h in &t.header {
+        let _ = write!(out, "<th>{}</th>", escape(h));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for r in t.rows.iter().take(limit) {
+        out.push_str("<tr>");
+        for v in r {
+            let shown = v.parse::<f64>().map_or(escape(v), |x| {
+                if x.fract() == 0.0 && x.abs() < 1e12 {
+                    format!("{x}")
+                } else {
+                    format!("{x:.4}")
+                }
+            });
+            let _ = write!(out, "<td>{shown}</td>");
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table></div>");
+    if t.rows.len() > limit {
+        let _ = write!(
+            out,
+            "<p class=\"note\">First {limit} of {} rows; the CSV has them all.</p>",
+            t.rows.len()
+        );
+    }
+}
+
+/// The whole page: named after the summary's scenario, else after `dir`.
+pub(super) fn page(
+    dir: &Path,
+    summary: Option<&Value>,
+    pricing: Option<&Table>,
+    plan: Option<&Table>,
+    sweep: Option<&Table>,
+    scenario: Option<&str>,
+    figs: Vec<Figure>,
+) -> String {
+    let name = summary
+        .and_then(|s| s["scenario"].as_str())
+        .map(String::from)
+        .unwrap_or_else(|| {
+            dir.file_name()
+                .map_or("overbook".into(), |n| n.to_string_lossy().into_owned())
+        });
+    let mut h = String::new();
+    head(&mut h, &name, summary);
+    if let Some(models) = summary.and_then(|s| s["models"].as_array()) {
+        models_section(&mut h, summary, models);
+    }
+    figures_section(&mut h, figs);
+    if let Some(p) = pricing {
+        h.push_str("<section><h2>Pricing</h2><p class=\"note\">Break-even and target-margin prices per unit of spec per hour; margin by SLO class (docs/planning.md).</p>");
+        table_html(&mut h, p, 60);
+        h.push_str("</section>");
+    }
+    if let Some(p) = plan {
+        h.push_str("<section><h2>Planner frontier</h2>");
+        table_html(&mut h, p, 200);
+        h.push_str("</section>");
+    }
+    if let Some(s) = sweep {
+        h.push_str("<section><h2>Sweep</h2>");
+        table_html(&mut h, s, 200);
+        h.push_str("</section>");
+    }
+    if let Some(text) = scenario {
+        let _ = write!(h, "<section><h2>Scenario</h2><details><summary>The scenario file this report came from</summary><pre>{}</pre></details></section>", escape(text));
+    }
+    h.push_str("</main>");
+    h.push_str(CHECK);
+    h.push_str("</body></html>\n");
+    h
+}
+
+/// The document's head and the page's header: its name, and the run's counts from `summary`.
+fn head(h: &mut String, name: &str, summary: Option<&Value>) {
+    let _ = write!(
+        h,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Overbook: {}</title><style>{}</style></head><body>",
+        escape(name),
+        CSS
+    );
+    let _ = write!(h, "<header><h1>Overbook report: {}</h1>", escape(name));
+    if let Some(s) = summary {
+        let _ = write!(
+            h,
+            "<p class=\"meta\">{} tenants, {} steps of {} s &middot; seed {} &middot; scenario hash {} &middot; overbook {}</p>",
+            s["tenants"], s["steps"], s["step_seconds"], s["seed"], escape(s["scenario_hash"].as_str().unwrap_or("")),
+            escape(s["overbook_version"].as_str().unwrap_or(""))
+        );
+    }
+    h.push_str("</header><main>");
+}
+
+/// The placement models side by side, one row per model of `summary`.
+fn models_section(h: &mut String, summary: Option<&Value>, models: &[Value]) {
+    let resources: Vec<String> = summary
+        .and_then(|s| s["resources"].as_array())
+        .map(|r| {
+            r.iter()
+                .filter_map(|x| x["name"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    h.push_str("<section><h2>Placement models side by side</h2><div class=\"scroll\"><table><thead><tr><th>model</th><th>kind</th><th>nodes (peak)</th><th>node-hours</th><th>cost</th><th>cost / tenant</th><th>violation rate</th><th>by loss</th><th>by latency</th><th>by neighbour outage</th><th>worst tenant</th><th>interference loss</th><th>savings vs dedicated</th>");
+    for r in &resources {
+        let _ = write!(
+            h,
+            "<th>util {}</th><th>oversold {}</th>",
+            escape(r),
+            escape(r)
+        );
+    }
+    h.push_str("</tr></thead><tbody>");
+    for m in models {
+        model_row(h, m, &resources);
+    }
+    h.push_str("</tbody></table></div><p class=\"note\">Violation: a tenant-step losing more than its SLO class allows to neighbours, or with latency inflated beyond its limit, or in an outage a neighbour caused; a tenant-step with several causes counts once in the violation rate and once under each cause. Loss: the largest over resources of interference loss over alone allotment. Every column is defined in docs/outputs.md.</p></section>");
+}
+
+/// One model's row of the side-by-side table, with its utilization and oversubscription per
+/// resource in `resources`.
+fn model_row(h: &mut String, m: &Value, resources: &[String]) {
+    let loss = resources
+        .iter()
+        .map(|r| m["interference_loss"][r].as_f64().unwrap_or(0.0))
+        .fold(0.0, f64::max);
+    let worst = m["worst_tenant"]["tenant"].as_str().unwrap_or("-");
+    // outputs written before violations were split by cause have none: a dash
+    let cause = |c: &str| match m["violation_rate_by_cause"][c].as_f64() {
+        Some(x) => format!("{:.2}%", 100.0 * x),
+        None => "-".to_string(),
+    };
+    let _ = write!(
+        h,
+        "<tr><td><b>{}</b></td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}%</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}%</td><td>{:.1}%</td>",
+        escape(m["name"].as_str().unwrap_or("")),
+        escape(m["kind"].as_str().unwrap_or("")),
+        m["nodes_peak"],
+        m["node_hours"].as_f64().unwrap_or(0.0),
+        m["cost_total"].as_f64().unwrap_or(0.0),
+        m["cost_per_tenant"].as_f64().unwrap_or(0.0),
+        100.0 * m["violation_rate"].as_f64().unwrap_or(0.0),
+        cause("loss"),
+        cause("latency"),
+        cause("neighbour_outage"),
+        escape(worst),
+        100.0 * loss,
+        100.0 * m["savings_vs_dedicated"].as_f64().unwrap_or(0.0)
+    );
+    for r in resources {
+        let _ = write!(
+            h,
+            "<td>{:.1}%</td><td>{:.2}</td>",
+            100.0 * m["utilization"][r].as_f64().unwrap_or(0.0),
+            m["oversubscription_ratio"][r].as_f64().unwrap_or(0.0)
+        );
+    }
+    h.push_str("</tr>");
+}
+
+/// The figures, each freed once on the page.
+fn figures_section(h: &mut String, figs: Vec<Figure>) {
+    if figs.is_empty() {
+        return;
+    }
+    h.push_str("<section><h2>Figures</h2><div class=\"figs\">");
+    // each figure is freed once on the page, so its SVG is not held twice
+    for f in figs {
+        let _ = write!(
+            h,
+            "<figure id=\"{}\"><figcaption><b>{}</b>. {}</figcaption>{}</figure>",
+            escape(&f.id),
+            escape(&f.title),
+            escape(&f.caption),
+            f.svg
+        );
+    }
+    h.push_str("</div></section>");
+}
+
+const CSS: &str = "body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0;color:#222;background:#fafafa}header{background:#1f3b57;color:#fff;padding:18px 28px}header h1{margin:0;font-size:24px}.meta{margin:6px 0 0;opacity:.85;font-size:13px}main{max-width:1180px;margin:0 auto;padding:12px 24px 40px}section{background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:14px 18px;margin:16px 0}h2{font-size:18px;margin:4px 0 10px}table{border-collapse:collapse;font-size:13px}th,td{border-bottom:1px solid #eee;padding:4px 8px;text-align:right;white-space:nowrap}th{background:#f3f5f7;position:sticky;top:0}td:first-child,th:first-child{text-align:left}.scroll{overflow-x:auto;max-height:520px}.note{color:#666;font-size:12px}.figs{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:16px}figure{margin:0}figcaption{font-size:13px;margin-bottom:6px}figure svg{width:100%;height:auto;border:1px solid #eee}pre{font-size:12px;overflow-x:auto;background:#f6f6f6;padding:10px}";
+
+/// Marks the page with how many figures drew something, for headless checks:
+/// `<body data-figures="OK/TOTAL">`.
+const CHECK: &str = "<script>window.addEventListener('load',function(){var f=document.querySelectorAll('figure'),ok=0;f.forEach(function(x){var s=x.querySelector('svg');if(!s)return;var b=s.getBoundingClientRect();if(b.width>50&&b.height>50&&s.querySelectorAll('*').length>20)ok++;});document.body.setAttribute('data-figures',ok+'/'+f.length);});</script>";

@@ -1,0 +1,297 @@
+//! The report's charts other than the heatmap: CDFs, scatters, the planner's frontier and
+//! tenants' series over time, each drawn on any plotters backend. Knows nothing of files or of
+//! the page.
+
+use std::ops::Range;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{axis, colour, err, finite, legend, pin, tick};
+
+/// Empirical CDFs, one line per named series of values.
+pub fn cdf<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_desc: &str,
+    series: &[(String, Vec<f64>)],
+) -> Result<(), String> {
+    area.fill(&WHITE).map_err(err)?;
+    let max = series
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .fold(0.0, f64::max)
+        .max(1e-6);
+    let xs = axis(0.0, finite(max) * 1.05);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 18))
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(45)
+        .build_cartesian_2d(xs.clone(), 0f64..1.0)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc("share of tenants at or below")
+        .label_style(("sans-serif", 12))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .draw()
+        .map_err(err)?;
+    for (i, (name, values)) in series.iter().enumerate() {
+        let mut v = values.clone();
+        v.sort_by(f64::total_cmp);
+        let n = v.len().max(1) as f64;
+        let points: Vec<(f64, f64)> = v
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| (pin(x, &xs), (k + 1) as f64 / n))
+            .collect();
+        let c = colour(i);
+        chart
+            .draw_series(LineSeries::new(points, c.stroke_width(2)))
+            .map_err(err)?
+            .label(name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+    }
+    legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+    Ok(())
+}
+
+/// A scatter of named point sets, with an optional `y = x` line and labelled points.
+#[allow(clippy::too_many_arguments)]
+pub fn scatter<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+    diagonal: bool,
+    labels: &[(f64, f64, String)],
+) -> Result<(), String> {
+    area.fill(&WHITE).map_err(err)?;
+    let pts = series.iter().flat_map(|(_, v)| v.iter());
+    let (mx, my) = pts.fold((0.0f64, 0.0f64), |(a, b), &(x, y)| (a.max(x), b.max(y)));
+    let (mx, my) = (finite(mx), finite(my));
+    let (mx, my) = if diagonal {
+        let m = mx.max(my).max(1e-6);
+        (m, m)
+    } else {
+        // labelled points need room to their right
+        let room = if labels.is_empty() { 1.0 } else { 1.3 };
+        (mx.max(1e-6) * room, my.max(1e-6))
+    };
+    let (xs, ys) = (axis(0.0, mx * 1.08), axis(0.0, my * 1.08));
+    let at = |x: f64, y: f64| (pin(x, &xs), pin(y, &ys));
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 18))
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(55)
+        .build_cartesian_2d(xs.clone(), ys.clone())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style(("sans-serif", 12))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .draw()
+        .map_err(err)?;
+    if diagonal {
+        chart
+            .draw_series(LineSeries::new(
+                vec![(0.0, 0.0), at(mx * 1.08, mx * 1.08)],
+                BLACK.mix(0.4),
+            ))
+            .map_err(err)?;
+    }
+    for (i, (name, points)) in series.iter().enumerate() {
+        let c = colour(i);
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .map(|&(x, y)| Circle::new(at(x, y), 4, c.mix(0.7).filled())),
+            )
+            .map_err(err)?
+            .label(name.clone())
+            .legend(move |(x, y)| Circle::new((x + 8, y), 4, c.filled()));
+    }
+    for (x, y, text) in labels {
+        chart
+            .draw_series(std::iter::once(Text::new(
+                text.clone(),
+                at(*x, *y),
+                ("sans-serif", 12),
+            )))
+            .map_err(err)?;
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+    Ok(())
+}
+
+/// One planner frontier point: oversubscription, violation rate and its interval, cost.
+pub struct FrontierPoint {
+    /// Oversubscription ratio.
+    pub ratio: f64,
+    /// Violation rate (mean, low, high).
+    pub rate: (f64, f64, f64),
+    /// Cost per tenant.
+    pub cost: f64,
+}
+
+/// Planner frontiers: violation rate (with its interval band) against oversubscription, per
+/// model, cost per tenant dashed on a second axis.
+pub fn frontier<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    target: Option<f64>,
+    series: &[(String, Vec<FrontierPoint>)],
+) -> Result<(), String> {
+    area.fill(&WHITE).map_err(err)?;
+    let (xs, ys, cs) = frontier_axes(target, series);
+    let at = |x: f64, y: f64| (pin(x, &xs), pin(y, &ys));
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 18))
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(55)
+        .right_y_label_area_size(55)
+        .build_cartesian_2d(xs.clone(), ys.clone())
+        .map_err(err)?
+        .set_secondary_coord(xs.clone(), cs.clone());
+    chart
+        .configure_mesh()
+        .x_desc("oversubscription ratio")
+        .y_desc("violation rate")
+        .label_style(("sans-serif", 12))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .draw()
+        .map_err(err)?;
+    chart
+        .configure_secondary_axes()
+        .y_desc("cost per tenant (dashed)")
+        .label_style(("sans-serif", 12))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .draw()
+        .map_err(err)?;
+    if let Some(t) = target {
+        chart
+            .draw_series(LineSeries::new(
+                vec![at(xs.start, t), at(xs.end, t)],
+                BLACK.mix(0.5),
+            ))
+            .map_err(err)?;
+    }
+    for (i, (name, points)) in series.iter().enumerate() {
+        let c = colour(i);
+        let mut band: Vec<(f64, f64)> = points.iter().map(|p| at(p.ratio, p.rate.2)).collect();
+        band.extend(points.iter().rev().map(|p| at(p.ratio, p.rate.1.max(0.0))));
+        chart
+            .draw_series(std::iter::once(Polygon::new(band, c.mix(0.15))))
+            .map_err(err)?;
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().map(|p| at(p.ratio, p.rate.0)),
+                c.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label(name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        chart
+            .draw_secondary_series(DashedLineSeries::new(
+                points.iter().map(|p| (pin(p.ratio, &xs), pin(p.cost, &cs))),
+                6,
+                4,
+                c.into(),
+            ))
+            .map_err(err)?;
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+    Ok(())
+}
+
+/// The frontier's axes: oversubscription (padded by 5% of its span, at least 1e-3 each side),
+/// violation rate up to 10% above the largest interval's top or `target`, and cost up to 10%
+/// above the largest.
+fn frontier_axes(
+    target: Option<f64>,
+    series: &[(String, Vec<FrontierPoint>)],
+) -> (Range<f64>, Range<f64>, Range<f64>) {
+    let all = series.iter().flat_map(|(_, v)| v.iter());
+    let (mut x0, mut x1, mut y1, mut c1) = (f64::INFINITY, 0.0f64, 0.0f64, 0.0f64);
+    for p in all {
+        x0 = x0.min(p.ratio);
+        x1 = x1.max(p.ratio);
+        y1 = y1.max(p.rate.2);
+        c1 = c1.max(p.cost);
+    }
+    if !x0.is_finite() {
+        x0 = 0.0;
+    }
+    let (x0, x1) = (finite(x0), finite(x1));
+    let y1 = finite(y1.max(target.unwrap_or(0.0))).max(1e-6) * 1.1;
+    let pad = ((x1 - x0) * 0.05).max(1e-3);
+    let xs = axis(x0 - pad, x1 + pad);
+    let (ys, cs) = (axis(0.0, y1), axis(0.0, finite(c1).max(1e-6) * 1.1));
+    (xs, ys, cs)
+}
+
+/// Demand and delivered over time, one panel per tenant.
+pub fn series<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    resource: &str,
+    tenants: &[(String, Vec<(f64, f64)>)],
+) -> Result<(), String> {
+    area.fill(&WHITE).map_err(err)?;
+    let panels = area.split_evenly((tenants.len().max(1), 1));
+    for ((name, points), panel) in tenants.iter().zip(panels) {
+        let hours = points.len().max(1) as f64;
+        let top = finite(points.iter().map(|&(d, a)| d.max(a)).fold(0.0, f64::max)).max(1e-6) * 1.1;
+        let ys = axis(0.0, top);
+        let mut chart = ChartBuilder::on(&panel)
+            .caption(name, ("sans-serif", 14))
+            .margin(6)
+            .x_label_area_size(25)
+            .y_label_area_size(50)
+            .build_cartesian_2d(axis(0.0, hours), ys.clone())
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .y_desc(resource)
+            .label_style(("sans-serif", 11))
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .draw()
+            .map_err(err)?;
+        for (i, label) in ["demand", "delivered"].into_iter().enumerate() {
+            let value = |p: &(f64, f64)| if i == 0 { p.0 } else { p.1 };
+            chart
+                .draw_series(LineSeries::new(
+                    points
+                        .iter()
+                        .enumerate()
+                        .map(|(h, p)| (h as f64, pin(value(p), &ys))),
+                    colour(i).stroke_width(2),
+                ))
+                .map_err(err)?
+                .label(label)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour(i).stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .label_font(("sans-serif", 11))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(())
+}
