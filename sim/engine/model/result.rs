@@ -171,136 +171,24 @@ impl ModelRun {
     /// node's cost now that every tenant's peak is known.
     pub fn finish(mut self, end: Time, tenants: &Tenants) -> ModelResult {
         self.flush_held(tenants);
-        let r = self.r();
-        let dt = self.dt;
         self.flush_series();
         self.settle_rates();
         for n in 0..self.nodes.open.len() {
             self.flush_cost(n);
         }
-        let nodes = self.nodes.acc.iter().zip(&self.nodes.books);
-        for (n, (st, (acc, books))) in self.nodes.stats.iter_mut().zip(nodes).enumerate() {
-            let price = self.nodes.price_step[n];
-            st.steps = acc.steps.into();
-            st.cost = f64::from(acc.steps) * price;
-            st.cost_with_tenants = f64::from(acc.steps_with_tenants) * price;
-            st.overhead = f64::from(acc.steps - acc.steps_with_tenants) * price + books.overhead;
-            self.totals.overhead += st.overhead;
-            st.contended_steps = books.contended_steps;
-            for q in 0..r {
-                st.delivered[q] = self.nodes.racc[n * r + q][0] * dt;
-                st.peak_utilization[q] = self.nodes.racc[n * r + q][1];
-            }
-        }
-        let peak_rule = self.cost.allocation == Allocation::Peak;
-        for n in 0..self.nodes.open.len() {
-            if self.nodes.open[n] {
-                self.nodes.stats[n].closed = end;
-                if !peak_rule {
-                    continue;
-                }
-                for &j in &self.nodes.entries[n].slot {
-                    let j = j as usize;
-                    let w = cost::share_weight(
-                        &self.ents.peak[j * r..(j + 1) * r],
-                        &self.nodes.cap[n * r..(n + 1) * r],
-                        &self.cost.weights,
-                    );
-                    self.nodes.stats[n].peak_log.push((self.ents.tenant[j], w));
-                }
-            }
-        }
-        if peak_rule {
-            for st in &mut self.nodes.stats {
-                let weights: Vec<f64> = st.peak_log.iter().map(|&(_, w)| w).collect();
-                let mut parts = vec![0.0; weights.len()];
-                let left = cost::split(st.cost_with_tenants, &weights, &mut parts);
-                st.overhead += left;
-                self.totals.overhead += left;
-                for (&(u, _), p) in st.peak_log.iter().zip(parts) {
-                    self.books[u as usize].cost += p;
-                }
-            }
+        self.finish_nodes(end);
+        if self.cost.allocation == Allocation::Peak {
+            self.split_by_peaks();
         }
         let nt = tenants.len();
         self.acc.resize(nt, TenantAcc::default());
-        // the model's sums over tenant-steps, from the tenants' own (in tenant order, so they do
-        // not depend on which pass accounted a tenant)
         self.books.resize(nt, TenantBooks::default());
-        for (a, b) in self
-            .acc
-            .iter()
-            .zip(&self.books)
-            .filter(|(a, _)| a.steps > 0)
-        {
-            self.totals.tenant_steps += u64::from(a.steps);
-            self.totals.violating_steps += u64::from(a.violation_steps);
-            self.totals.loss_violation_steps += b.loss_violations;
-            self.totals.latency_violation_steps +=
-                u64::from(a.violation_steps) - b.violations_without_latency;
-            self.totals.outage_violation_steps += b.outage_steps;
-            self.totals.latency_sum += a.latency_sum;
-            self.totals.latency_max = at_least(self.totals.latency_max, a.latency_max);
-        }
-        self.racc.resize(nt * r, [0.0; 3]);
-        self.rare.resize(nt * r, [0.0; 4]);
+        self.racc.resize(nt * self.r(), [0.0; 3]);
+        self.rare.resize(nt * self.r(), [0.0; 4]);
         self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
-        let mut pairs = std::mem::take(&mut self.harm).into_sorted(dt);
-        let stats: Vec<TenantStats> = self
-            .acc
-            .iter()
-            .zip(&self.books)
-            .zip(self.racc.chunks_exact(r.max(1)))
-            .zip(self.rare.chunks_exact(r.max(1)))
-            .map(|(((a, b), res), rare)| {
-                let field = |f: usize| res.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
-                let rare = |f: usize| rare.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
-                let own = rare(SELF);
-                // what is not its own doing was others' (at least 0 where sums round apart)
-                let others = |f: usize| {
-                    let all = rare(f);
-                    all.iter()
-                        .zip(&own)
-                        .map(|(&x, &o)| (x - o).max(0.0))
-                        .collect::<Vec<f64>>()
-                };
-                TenantStats {
-                    steps: a.steps.into(),
-                    demand: field(DEMAND),
-                    alone: field(ALONE),
-                    delivered: field(DELIVERED),
-                    loss: rare(LOSS),
-                    throttled: rare(THROTTLED),
-                    caused: rare(CAUSED),
-                    caused_to_others: others(CAUSED),
-                    suffered_from_others: others(LOSS),
-                    self_harm: own,
-                    violation_steps: a.violation_steps.into(),
-                    loss_violation_steps: b.loss_violations,
-                    latency_violation_steps: u64::from(a.violation_steps)
-                        - b.violations_without_latency,
-                    outage_steps: b.outage_steps,
-                    latency_sum: a.latency_sum,
-                    latency_max: a.latency_max,
-                    cost: b.cost,
-                    revenue: b.revenue,
-                    dedicated_cost: b.dedicated_cost,
-                    placements: b.placements,
-                }
-            })
-            .collect();
-        // the pairs of tenants with themselves, from their self-harm, in (harmer, victim) order
-        // with the others
-        for (u, t) in stats.iter().enumerate() {
-            if t.self_harm.iter().any(|&x| x > 0.0) {
-                pairs.push(HarmPair {
-                    harmer: u as u32,
-                    victim: u as u32,
-                    amount: t.self_harm.clone(),
-                });
-            }
-        }
-        pairs.sort_by_key(|p| (p.harmer, p.victim));
+        self.sum_tenant_steps();
+        let stats: Vec<TenantStats> = (0..nt).map(|u| self.tenant_stats(u)).collect();
+        let harm = self.harm_pairs(&stats);
         let tenant_hourly = self
             .series
             .chunks_exact(SERIES_BUCKETS)
@@ -317,7 +205,145 @@ impl ModelRun {
             invariant_violations: self.violations,
             tenant_hourly,
             bucket_hours: self.bucket_hours,
-            harm: pairs,
+            harm,
         }
+    }
+
+    /// Every node's stats from its counts (cost, overhead, delivered, peak utilization); the
+    /// open ones closed at `end`, and with the `peak` cost rule each of their entries' share
+    /// weight by its peak logged.
+    fn finish_nodes(&mut self, end: Time) {
+        let (r, dt) = (self.r(), self.dt);
+        let nodes = self.nodes.acc.iter().zip(&self.nodes.books);
+        for (n, (st, (acc, books))) in self.nodes.stats.iter_mut().zip(nodes).enumerate() {
+            let price = self.nodes.price_step[n];
+            st.steps = acc.steps.into();
+            st.cost = f64::from(acc.steps) * price;
+            st.cost_with_tenants = f64::from(acc.steps_with_tenants) * price;
+            st.overhead = f64::from(acc.steps - acc.steps_with_tenants) * price + books.overhead;
+            self.totals.overhead += st.overhead;
+            st.contended_steps = books.contended_steps;
+            for q in 0..r {
+                st.delivered[q] = self.nodes.racc[n * r + q][0] * dt;
+                st.peak_utilization[q] = self.nodes.racc[n * r + q][1];
+            }
+        }
+        let peak_rule = self.cost.allocation == Allocation::Peak;
+        for n in 0..self.nodes.open.len() {
+            if !self.nodes.open[n] {
+                continue;
+            }
+            self.nodes.stats[n].closed = end;
+            if !peak_rule {
+                continue;
+            }
+            for &j in &self.nodes.entries[n].slot {
+                let j = j as usize;
+                let w = cost::share_weight(
+                    &self.ents.peak[j * r..(j + 1) * r],
+                    &self.nodes.cap[n * r..(n + 1) * r],
+                    &self.cost.weights,
+                );
+                self.nodes.stats[n].peak_log.push((self.ents.tenant[j], w));
+            }
+        }
+    }
+
+    /// The `peak` cost rule (DESIGN.md 5): each node's cost with tenants split by the share
+    /// weights of its entries' peaks, logged as they left or at the end; what no entry takes is
+    /// overhead.
+    fn split_by_peaks(&mut self) {
+        for st in &mut self.nodes.stats {
+            let weights: Vec<f64> = st.peak_log.iter().map(|&(_, w)| w).collect();
+            let mut parts = vec![0.0; weights.len()];
+            let left = cost::split(st.cost_with_tenants, &weights, &mut parts);
+            st.overhead += left;
+            self.totals.overhead += left;
+            for (&(u, _), p) in st.peak_log.iter().zip(parts) {
+                self.books[u as usize].cost += p;
+            }
+        }
+    }
+
+    /// The model's sums over tenant-steps, from the tenants' own (in tenant order, so they do
+    /// not depend on which pass accounted a tenant).
+    fn sum_tenant_steps(&mut self) {
+        let t = &mut self.totals;
+        for (a, b) in self
+            .acc
+            .iter()
+            .zip(&self.books)
+            .filter(|(a, _)| a.steps > 0)
+        {
+            t.tenant_steps += u64::from(a.steps);
+            t.violating_steps += u64::from(a.violation_steps);
+            t.loss_violation_steps += b.loss_violations;
+            t.latency_violation_steps +=
+                u64::from(a.violation_steps) - b.violations_without_latency;
+            t.outage_violation_steps += b.outage_steps;
+            t.latency_sum += a.latency_sum;
+            t.latency_max = at_least(t.latency_max, a.latency_max);
+        }
+    }
+
+    /// Tenant `u`'s stats: its sums per step times the step length, harm caused and suffered
+    /// apart from its self-harm.
+    fn tenant_stats(&self, u: usize) -> TenantStats {
+        let (r, dt) = (self.r(), self.dt);
+        let (a, b) = (&self.acc[u], &self.books[u]);
+        let (res, rare) = (
+            &self.racc[u * r..(u + 1) * r],
+            &self.rare[u * r..(u + 1) * r],
+        );
+        let field = |f: usize| res.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
+        let rare = |f: usize| rare.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
+        let own = rare(SELF);
+        // what is not its own doing was others' (at least 0 where sums round apart)
+        let others = |f: usize| {
+            let all = rare(f);
+            all.iter()
+                .zip(&own)
+                .map(|(&x, &o)| (x - o).max(0.0))
+                .collect::<Vec<f64>>()
+        };
+        TenantStats {
+            steps: a.steps.into(),
+            demand: field(DEMAND),
+            alone: field(ALONE),
+            delivered: field(DELIVERED),
+            loss: rare(LOSS),
+            throttled: rare(THROTTLED),
+            caused: rare(CAUSED),
+            caused_to_others: others(CAUSED),
+            suffered_from_others: others(LOSS),
+            self_harm: own,
+            violation_steps: a.violation_steps.into(),
+            loss_violation_steps: b.loss_violations,
+            latency_violation_steps: u64::from(a.violation_steps) - b.violations_without_latency,
+            outage_steps: b.outage_steps,
+            latency_sum: a.latency_sum,
+            latency_max: a.latency_max,
+            cost: b.cost,
+            revenue: b.revenue,
+            dedicated_cost: b.dedicated_cost,
+            placements: b.placements,
+        }
+    }
+
+    /// Who harmed whom (DESIGN.md 4.6): the pairs of different tenants, and each tenant with
+    /// itself from its self-harm (`stats`), in (harmer, victim) order.
+    fn harm_pairs(&mut self, stats: &[TenantStats]) -> Vec<HarmPair> {
+        let mut pairs = std::mem::take(&mut self.harm).into_sorted(self.dt);
+        for (u, t) in stats.iter().enumerate() {
+            if t.self_harm.iter().any(|&x| x > 0.0) {
+                pairs.push(HarmPair {
+                    harmer: u as u32,
+                    victim: u as u32,
+                    amount: t.self_harm.clone(),
+                });
+            }
+        }
+        pairs.sort_by_key(|p| (p.harmer, p.victim));
+        pairs
     }
 }
