@@ -54,6 +54,7 @@ use nodes::{
     node_delivered, node_resource_step, CostCache, NodeAcc, NodeBooks, NodeEntries, Nodes, CLOSED,
     EMPTY, SEVERAL, UNKNOWN,
 };
+use placement::NewEntry;
 pub(crate) use result::count_text;
 pub use result::{ModelResult, ModelTotals, NodeStats, TenantStats, SERIES_BUCKETS};
 use step::admitted_demand;

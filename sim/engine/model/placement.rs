@@ -106,77 +106,91 @@ impl ModelRun {
         self.nodes.open_count -= 1;
     }
 
-    /// Adds an entry on node `n` and returns its slot.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn add_entry(
-        &mut self,
-        u: usize,
-        n: usize,
-        share: &[f64],
-        sold: &[f64],
-        capmul: f64,
-        request: &[f64],
-        size: &[f64],
-    ) {
+    /// Adds `entry` of tenant `u` on node `n`, in a free slot or a new one.
+    pub(super) fn add_entry(&mut self, u: usize, n: usize, entry: NewEntry<'_>) {
         let r = self.r();
+        let j = self.entry_slot();
         let e = &mut self.ents;
-        let j = match e.free.pop() {
-            Some(j) => j as usize,
-            None => {
-                let j = e.tenant.len();
-                e.tenant.push(0);
-                e.node.push(0);
-                e.capmul.push(0.0);
-                e.down_until.push(Time::MIN);
-                e.self_outage.push(false);
-                e.blame.push(vec![]);
-                for v in [
-                    &mut e.share,
-                    &mut e.sold,
-                    &mut e.cap,
-                    &mut e.request,
-                    &mut e.size,
-                    &mut e.peak,
-                ] {
-                    v.extend(std::iter::repeat_n(0.0, r));
-                }
-                j
-            }
-        };
         e.tenant[j] = u as u32;
         e.node[j] = n as u32;
-        e.capmul[j] = capmul;
+        e.capmul[j] = entry.capmul;
         e.down_until[j] = Time::MIN;
         e.self_outage[j] = false;
         e.blame[j].clear();
-        e.share[j * r..(j + 1) * r].copy_from_slice(share);
-        e.sold[j * r..(j + 1) * r].copy_from_slice(sold);
-        e.request[j * r..(j + 1) * r].copy_from_slice(request);
-        e.size[j * r..(j + 1) * r].copy_from_slice(size);
+        e.share[j * r..(j + 1) * r].copy_from_slice(entry.share);
+        e.sold[j * r..(j + 1) * r].copy_from_slice(entry.sold);
+        e.request[j * r..(j + 1) * r].copy_from_slice(entry.request);
+        e.size[j * r..(j + 1) * r].copy_from_slice(entry.size);
         e.peak[j * r..(j + 1) * r].fill(0.0);
         // the new entry's caps are computed at the node's next step
         self.nodes.acc[n].cap_epoch = UNKNOWN;
         self.harm.forget(n);
-        for (a, &s) in self.nodes.alloc[n * r..(n + 1) * r].iter_mut().zip(size) {
+        for (a, &s) in self.nodes.alloc[n * r..(n + 1) * r]
+            .iter_mut()
+            .zip(entry.size)
+        {
             *a += s;
         }
-        if let Some(p) = &mut self.nodes.profiles {
-            // the entry's part of its tenant's profile, as computed by `place`
-            let w = PROFILE_BINS * r;
-            if e.profile.len() < (j + 1) * w {
-                e.profile.resize((j + 1) * w, 0.0);
-            }
-            for b in 0..PROFILE_BINS {
-                for q in 0..r {
-                    let v = self.sc.profile[b * r + q] * share[q];
-                    e.profile[j * w + b * r + q] = v;
-                    p[n * w + b * r + q] += v;
-                }
+        self.add_profile(n, j, entry.share);
+        self.flush_cost(n);
+        self.list_on_node(n, u, j, entry.share);
+        self.list_in_tenant(u, n, j);
+        self.by_tenant.stale = true;
+    }
+
+    /// A free entry slot, or a new one at the end of the arrays.
+    fn entry_slot(&mut self) -> usize {
+        let r = self.r();
+        let e = &mut self.ents;
+        if let Some(j) = e.free.pop() {
+            return j as usize;
+        }
+        let j = e.tenant.len();
+        e.tenant.push(0);
+        e.node.push(0);
+        e.capmul.push(0.0);
+        e.down_until.push(Time::MIN);
+        e.self_outage.push(false);
+        e.blame.push(vec![]);
+        for v in [
+            &mut e.share,
+            &mut e.sold,
+            &mut e.cap,
+            &mut e.request,
+            &mut e.size,
+            &mut e.peak,
+        ] {
+            v.extend(std::iter::repeat_n(0.0, r));
+        }
+        j
+    }
+
+    /// When placers read profiles: entry `j`'s part (`share`) of its tenant's profile (as
+    /// computed by `place`, in `sc.profile`), kept and added to node `n`'s.
+    fn add_profile(&mut self, n: usize, j: usize, share: &[f64]) {
+        let r = self.r();
+        let Some(p) = &mut self.nodes.profiles else {
+            return;
+        };
+        let e = &mut self.ents;
+        let w = PROFILE_BINS * r;
+        if e.profile.len() < (j + 1) * w {
+            e.profile.resize((j + 1) * w, 0.0);
+        }
+        for b in 0..PROFILE_BINS {
+            for q in 0..r {
+                let v = self.sc.profile[b * r + q] * share[q];
+                e.profile[j * w + b * r + q] = v;
+                p[n * w + b * r + q] += v;
             }
         }
-        self.flush_cost(n);
-        // a node's entries in tenant order (then slot), so that summing them in the node's
-        // order or tenant by tenant adds the same amounts in the same order
+    }
+
+    /// Entry `j` of tenant `u` (its `share`) among node `n`'s entries, in tenant order (then
+    /// slot), so that summing them in the node's order or tenant by tenant adds the same
+    /// amounts in the same order; its caps computed at the node's next step.
+    fn list_on_node(&mut self, n: usize, u: usize, j: usize, share: &[f64]) {
+        let r = self.r();
         let local = &mut self.nodes.entries[n];
         let key = (u as u32, j as u32);
         let p = local
@@ -195,7 +209,11 @@ impl ModelRun {
         self.nodes.update_occupancy(n);
         let st = &mut self.nodes.stats[n];
         st.entries_max = st.entries_max.max(self.nodes.entries[n].len());
-        // a tenant's entries in node order (then slot): the order the node steps reach them
+    }
+
+    /// Entry `j` (on node `n`) among tenant `u`'s entries, in node order (then slot): the
+    /// order the node steps reach them.
+    fn list_in_tenant(&mut self, u: usize, n: usize, j: usize) {
         let node = &self.ents.node;
         let list = &self.tenant_entries[u];
         let key = (n as u32, j as u32);
@@ -204,7 +222,6 @@ impl ModelRun {
             .position(|&k| (node[k as usize], k) > key)
             .unwrap_or(list.len());
         self.tenant_entries[u].insert(p, j as u32);
-        self.by_tenant.stale = true;
     }
 
     pub(super) fn place(&mut self, u: usize, ctx: &StepCtx<'_>) -> Result<(), LimitError> {
@@ -398,4 +415,17 @@ impl ModelRun {
         self.tenant_entries[u] = entries;
         self.tenant_entries[u].clear();
     }
+}
+
+/// What an entry is, per resource where a slice: the part of its tenant's demand it takes
+/// (`share`) and of its spec it is sold (`sold`), its cap as a multiple of that (`capmul`: a
+/// limit or quota; infinite for the node's capacity), its request (containers) and its size in
+/// the node's allocation.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct NewEntry<'a> {
+    pub(super) share: &'a [f64],
+    pub(super) sold: &'a [f64],
+    pub(super) capmul: f64,
+    pub(super) request: &'a [f64],
+    pub(super) size: &'a [f64],
 }

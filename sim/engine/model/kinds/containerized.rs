@@ -6,7 +6,7 @@
 use overbook_models::resource::{Isolation, Resource, ResourceKind};
 
 use super::Policy;
-use crate::engine::model::{LimitError, ModelRun, Time};
+use crate::engine::model::{LimitError, ModelRun, NewEntry, Time};
 use crate::scenario::ModelSpec;
 
 /// The containerized model.
@@ -39,7 +39,14 @@ impl Containerized {
         let request: Vec<f64> = size.iter().map(|&s| ratio * s / k as f64).collect();
         for _ in 0..k {
             let n = run.choose(u, &request, &frac, ty, t)?;
-            run.add_entry(u, n, &frac, &frac, 1.0, &request, &request);
+            let entry = NewEntry {
+                share: &frac,
+                sold: &frac,
+                capmul: 1.0,
+                request: &request,
+                size: &request,
+            };
+            run.add_entry(u, n, entry);
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ use overbook_models::catalog::{cheapest_cover, NoCover};
 use overbook_models::resource::Resource;
 
 use super::Policy;
-use crate::engine::model::{LimitError, ModelRun, Time};
+use crate::engine::model::{LimitError, ModelRun, NewEntry, Time};
 use crate::scenario::ModelSpec;
 
 /// The dedicated model.
@@ -63,7 +63,15 @@ impl Dedicated {
                 .map(|(&c, &tot)| if tot > 0.0 { c / tot } else { 1.0 / count })
                 .collect();
             let n = run.open_node(ty, t)?;
-            run.add_entry(u, n, &share, &share, f64::INFINITY, &vec![0.0; r], &cap);
+            let request = vec![0.0; r];
+            let entry = NewEntry {
+                share: &share,
+                sold: &share,
+                capmul: f64::INFINITY,
+                request: &request,
+                size: &cap,
+            };
+            run.add_entry(u, n, entry);
         }
         Ok(())
     }

@@ -5,7 +5,7 @@
 use overbook_models::resource::Resource;
 
 use super::Policy;
-use crate::engine::model::{LimitError, ModelRun, Time};
+use crate::engine::model::{LimitError, ModelRun, NewEntry, Time};
 use crate::scenario::ModelSpec;
 
 /// The shared-namespace model.
@@ -55,7 +55,14 @@ impl Shared {
             let shard: Vec<f64> = size.iter().map(|&s| s * share).collect();
             let shares = vec![share; r];
             let n = run.choose(u, &shard, &shares, ty, t)?;
-            run.add_entry(u, n, &shares, &sold, run.spec.quota_factor, &zero, &shard);
+            let entry = NewEntry {
+                share: &shares,
+                sold: &sold,
+                capmul: run.spec.quota_factor,
+                request: &zero,
+                size: &shard,
+            };
+            run.add_entry(u, n, entry);
         }
         Ok(())
     }
