@@ -39,10 +39,10 @@ pub struct ModelFigures {
     pub cost_per_tenant: f64,
     /// Violating tenant-steps over tenant-steps.
     pub violation_rate: f64,
-    /// The violation rate by cause: interference loss, latency inflation, neighbour outage
-    /// ([`CAUSES`]); a tenant-step with several causes counts under each, so these may add up
-    /// to more than the violation rate.
-    pub violation_by_cause: [f64; 3],
+    /// The violation rate by cause: interference loss, latency inflation, neighbour outage,
+    /// and failure outage when the scenario has failures ([`causes`]); a tenant-step with
+    /// several causes counts under each, so these may add up to more than the violation rate.
+    pub violation_by_cause: Vec<f64>,
     /// Interference loss over alone allotment, per resource.
     pub loss: Vec<f64>,
     /// Delivered over capacity, per resource.
@@ -53,9 +53,19 @@ pub struct ModelFigures {
     pub savings: f64,
 }
 
-/// The causes a violation is split by, in [`ModelFigures::violation_by_cause`]'s order, as
-/// the outputs name them.
-pub const CAUSES: [&str; 3] = ["loss", "latency", "neighbour_outage"];
+/// Every cause a violation is split by, as the outputs name them.
+pub const CAUSES: [&str; 4] = ["loss", "latency", "neighbour_outage", "failure_outage"];
+
+/// The causes a violation of scenario `s` is split by, in
+/// [`ModelFigures::violation_by_cause`]'s order: the failure outage only when `s` has failures
+/// (so that a scenario without them keeps its outputs' columns).
+pub fn causes(s: &Scenario) -> &'static [&'static str] {
+    if s.failures.is_empty() {
+        &CAUSES[..3]
+    } else {
+        &CAUSES
+    }
+}
 
 /// Computes a model's aggregate figures.
 pub fn figures(s: &Scenario, run: &RunResult, m: &ModelResult) -> ModelFigures {
@@ -81,8 +91,11 @@ pub fn figures(s: &Scenario, run: &RunResult, m: &ModelResult) -> ModelFigures {
             m.totals.loss_violation_steps,
             m.totals.latency_violation_steps,
             m.totals.outage_violation_steps,
-        ]
-        .map(|k| ratio(k as f64, m.totals.tenant_steps as f64)),
+            m.totals.failure_violation_steps,
+        ][..causes(s).len()]
+            .iter()
+            .map(|&k| ratio(k as f64, m.totals.tenant_steps as f64))
+            .collect(),
         loss: (0..nres)
             .map(|r| {
                 ratio(

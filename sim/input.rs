@@ -112,6 +112,10 @@ impl Mapped {
 }
 
 impl Source for Mapped {
+    fn time_origin(&self) -> Option<i64> {
+        self.inner.time_origin()
+    }
+
     fn advance(&mut self) -> Result<bool, InputError> {
         if !self.inner.advance()? {
             return Ok(false);

@@ -53,6 +53,8 @@ pub struct MemTrace {
     /// Empty when no row names a node; `u32::MAX` for a row without one.
     node: Vec<u32>,
     line: Vec<u64>,
+    /// The source's time origin ([`Source::time_origin`]).
+    origin: Option<i64>,
 }
 
 impl MemTrace {
@@ -74,10 +76,12 @@ impl MemTrace {
             class: vec![],
             node: vec![],
             line: vec![],
+            origin: None,
         };
         while source.advance()? {
             trace.push(source.row());
         }
+        trace.origin = source.time_origin();
         Ok(trace)
     }
 
@@ -157,6 +161,10 @@ impl MemSource<'_> {
 }
 
 impl Source for MemSource<'_> {
+    fn time_origin(&self) -> Option<i64> {
+        self.trace.origin
+    }
+
     #[inline]
     fn advance(&mut self) -> Result<bool, InputError> {
         if self.next >= self.trace.time.len() {

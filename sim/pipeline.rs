@@ -27,6 +27,8 @@ pub const IN_FLIGHT: usize = 16;
 #[derive(Default)]
 struct Block {
     resources: usize,
+    /// The source's time origin once this block was read ([`Source::time_origin`]).
+    origin: Option<i64>,
     time: Vec<i64>,
     line: Vec<u64>,
     demand: Vec<f64>,
@@ -125,6 +127,7 @@ impl Pipelined {
                         }
                     }
                 }
+                block.origin = source.time_origin();
                 let last = failed.is_some() || block.len() < BLOCK_ROWS;
                 if send.send(Ok(block)).is_err() {
                     return; // the engine stopped reading
@@ -173,6 +176,10 @@ impl Pipelined {
 }
 
 impl Source for Pipelined {
+    fn time_origin(&self) -> Option<i64> {
+        self.block.origin
+    }
+
     #[inline]
     fn advance(&mut self) -> Result<bool, InputError> {
         if self.row.get().is_some() {

@@ -394,7 +394,7 @@ replications = 4
                 cost_total: 1.0,
                 cost_per_tenant: 1.0 / over,
                 violation_rate: rate,
-                violation_by_cause: [0.0, rate, 0.0],
+                violation_by_cause: vec![0.0, rate, 0.0],
                 loss: vec![0.0],
                 utilization: vec![0.5],
                 oversubscription: vec![over],

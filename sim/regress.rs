@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::engine::{self, Options};
 use crate::error::InputError;
-use crate::figures::{figures, CAUSES};
+use crate::figures::{causes, figures};
 use crate::input;
 use crate::scenario::Scenario;
 
@@ -127,7 +127,7 @@ pub fn run_suite(dir: &Path) -> Result<Scorecard, InputError> {
                 values.insert("nodes".to_string(), f.nodes_peak as f64);
                 values.insert("utilization".to_string(), f.utilization[0]);
                 values.insert("violation_rate".to_string(), f.violation_rate);
-                for (cause, &rate) in CAUSES.iter().zip(&f.violation_by_cause) {
+                for (cause, &rate) in causes(&s).iter().zip(&f.violation_by_cause) {
                     values.insert(format!("violation_rate_{cause}"), rate);
                 }
                 values.insert(

@@ -18,7 +18,7 @@ use super::tenants::{add_tenant, set_node, DenseStep};
 use super::*;
 use crate::error::InputError;
 use crate::limits::{MAX_STEPS, MAX_TIME_SECONDS};
-use crate::scenario::Scenario;
+use crate::scenario::{FailureStart, FailureTarget, Scenario};
 use crate::trace::{Rows, Source};
 
 /// The irregular events waiting, in `(time, seq)` order: `seq` counts pushes, so events at
@@ -97,6 +97,7 @@ pub fn run_observed<S: Source + ?Sized>(
         return Err(InputError::file(source.path(), "the trace has no rows"));
     }
     let start = first_time(source)?;
+    schedule_failures(scenario, &mut models, source.time_origin())?;
     let mut k = 0u64;
     loop {
         if more && source.time() - start >= MAX_STEPS as i64 * step {
@@ -180,6 +181,46 @@ fn make_models(scenario: &Scenario, options: Options) -> Vec<ModelRun> {
         .iter()
         .map(|m| ModelRun::new(scenario, m, how))
         .collect()
+}
+
+/// Queues each model's scheduled failures (DESIGN.md 4.7) in the run's time: a start in
+/// seconds as it is, an RFC 3339 one from the trace's time origin, which a trace in seconds
+/// does not have.
+fn schedule_failures(
+    scenario: &Scenario,
+    models: &mut [ModelRun],
+    origin: Option<Time>,
+) -> Result<(), InputError> {
+    let mut resolved = Vec::with_capacity(scenario.failures.schedule.len());
+    for f in &scenario.failures.schedule {
+        let start = match (f.start, origin) {
+            (FailureStart::Seconds(s), _) => s,
+            (FailureStart::Unix(u), Some(o)) => u.saturating_sub(o),
+            (FailureStart::Unix(_), None) => {
+                let (line, column) = f.location;
+                return Err(InputError::at(
+                    &scenario.path,
+                    line,
+                    column,
+                    "`start` is an RFC 3339 timestamp, but the trace's times are seconds (or the workload is generated): give it in seconds",
+                ));
+            }
+        };
+        resolved.push((f, start, start.saturating_add(f.duration_seconds)));
+    }
+    for (i, m) in models.iter_mut().enumerate() {
+        let mine = resolved
+            .iter()
+            .filter(|(f, _, _)| f.model.is_none_or(|k| k == i));
+        let nodes: Vec<(u32, Time, Time)> = mine
+            .filter_map(|&(f, start, until)| match f.target {
+                FailureTarget::Node(n) => Some((n, start, until)),
+                FailureTarget::Zone(_) => None,
+            })
+            .collect();
+        m.schedule_failures(&nodes);
+    }
+    Ok(())
 }
 
 /// The time of the first row, where the run starts, within the limits.

@@ -119,7 +119,9 @@ mod tenants;
 
 pub use driver::run_observed;
 pub use harm::{HarmPair, OTHERS as HARM_OTHERS};
-pub use model::{ModelResult, ModelTotals, NodeStats, TenantStats, SERIES_BUCKETS};
+pub use model::{
+    EventName, EventRow, ModelResult, ModelTotals, NodeStats, TenantStats, SERIES_BUCKETS,
+};
 pub use tenants::Tenants;
 
 use crate::error::InputError;

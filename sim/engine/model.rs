@@ -34,6 +34,7 @@ use super::memory::Memory;
 mod accounting;
 mod cost_split;
 mod events;
+mod failures;
 mod idle;
 mod kernels;
 mod kinds;
@@ -46,6 +47,8 @@ mod step;
 mod tenant_pass;
 use accounting::{check_step, inflation_limit, tally, Tally};
 use cost_split::split_holds;
+pub use failures::{EventName, EventRow};
+use failures::{NodeFailures, PENDING};
 use kernels::by_tenant::ByTenant;
 #[cfg(test)]
 pub(crate) use kernels::by_tenant::{Vectors, VECTORS};
@@ -173,7 +176,10 @@ impl Default for TenantAcc {
 /// cost split or rate that changes, a placement).
 #[derive(Debug, Clone, Copy, Default)]
 struct TenantBooks {
+    /// Steps in an outage caused by a neighbour.
     outage_steps: u64,
+    /// Steps in an outage caused by a node failure.
+    failure_steps: u64,
     /// Steps that violated the SLO by their loss.
     loss_violations: u64,
     /// Steps that violated the SLO by their loss or an outage but not by their latency: the
@@ -314,7 +320,21 @@ pub struct ModelRun {
     error: Option<LimitError>,
     /// The placement model: what differs between shared, containerized and dedicated.
     kind: Kind,
+    /// Node failures: when nodes fail and are repaired, entries waiting for a node, the log.
+    failures: NodeFailures,
+    /// Per tenant, the causes of its outage this step ([`NEIGHBOUR_OUTAGE`],
+    /// [`FAILURE_OUTAGE`]), set with `outage` and cleared with it.
+    outage_cause: Vec<u8>,
+    /// Per tenant and resource, `u * r + q`: the loss of its entries down because their node
+    /// failed, or waiting for a node, summed over steps (a part of its loss that is nobody's
+    /// harm).
+    failure_loss: Vec<f64>,
 }
+
+/// [`ModelRun::outage_cause`]: an entry down because of a neighbour (an OOM kill).
+const NEIGHBOUR_OUTAGE: u8 = 1;
+/// [`ModelRun::outage_cause`]: an entry down because its node failed, or waiting for one.
+const FAILURE_OUTAGE: u8 = 2;
 
 impl ModelRun {
     /// A model with no tenants yet, run as `how` says.
@@ -350,6 +370,8 @@ impl ModelRun {
                 cap: vec![],
                 alloc: vec![],
                 open: vec![],
+                failed: vec![],
+                live: vec![],
                 entries: vec![],
                 occupancy: vec![],
                 stats: vec![],
@@ -407,6 +429,9 @@ impl ModelRun {
             limits: scenario.limits,
             error: None,
             kind: Kind::of(spec.kind),
+            failures: NodeFailures::new(scenario, &spec.name),
+            outage_cause: vec![],
+            failure_loss: vec![],
             by_tenant: ByTenant::default(),
             inflation_limit: match &scenario.slo[..] {
                 [first, rest @ ..]
@@ -431,6 +456,7 @@ impl ModelRun {
     fn may_hold(&self, ctx: &StepCtx<'_>) -> bool {
         ctx.events.is_empty()
             && self.pending.is_empty()
+            && !self.failures.due(ctx.t.saturating_add(self.step))
             && self.bucket_current(ctx.t)
             && self.rates_current(ctx.tenants)
             && self.by_tenant_applies(ctx)
@@ -460,6 +486,8 @@ impl ModelRun {
             self.acc.resize(nt, TenantAcc::default());
             self.books.resize(nt, TenantBooks::default());
             self.outage.resize(nt, false);
+            self.outage_cause.resize(nt, 0);
+            self.failure_loss.resize(nt * r, 0.0);
             self.outage_loss.resize(nt * r, 0.0);
             self.solo.resize(nt, false);
             self.racc.resize(nt * r, [0.0; 3]);
@@ -486,6 +514,12 @@ impl ModelRun {
         for &(_, event) in ctx.events {
             self.apply_event(event, ctx, warming)?;
         }
+        // node failures, repairs and the models' reactions, then what waits for a node
+        self.apply_node_events(ctx.t.saturating_add(self.step))?;
+        if !warming && !self.failures.pending.is_empty() {
+            self.place_pending(ctx.t)?;
+        }
+        self.release_repaired(ctx.t);
         if warming {
             // profiling: nothing is placed, held or accounted yet
             if let Some(m) = &mut self.memory {
@@ -525,6 +559,7 @@ impl ModelRun {
             }
         }
         self.totals.nodes_peak = self.totals.nodes_peak.max(self.nodes.open_count);
+        self.account_pending(ctx);
         self.account_tenants(ctx);
         if let Some(m) = &mut self.memory {
             m.record(ctx);

@@ -6,7 +6,7 @@
 //! name and renamed into place, inside a directory staged whole ([`crate::files`]).
 //!
 //! One module per output: `summary.rs` (`summary.json`), `tenants.rs`, `harm.rs`,
-//! `nodes.rs`, `pricing.rs` (with the printed pricing lines), `timeseries.rs`, `run_table.rs`
+//! `nodes.rs`, `events.rs` (`events.csv`, with failures), `pricing.rs` (with the printed pricing lines), `timeseries.rs`, `run_table.rs`
 //! (the table printed after a run), `predictions.rs` (`overbook predict`), `compare.rs`
 //! (`overbook compare`), `sweeps.rs` (`sweep.csv`, `plan.csv`); `csv_text.rs` holds the
 //! writing they share. This module writes a run's files into a directory ([`write_all`]);
@@ -14,6 +14,7 @@
 
 mod compare;
 mod csv_text;
+mod events;
 mod harm;
 mod nodes;
 mod predictions;
@@ -33,6 +34,7 @@ use crate::scenario::Scenario;
 pub use crate::files::write_atomic;
 
 pub use compare::{compare_outputs, compare_warnings};
+pub use events::{events_csv, writes_events};
 pub use harm::harm_csv;
 pub use nodes::nodes_csv;
 pub use predictions::{merge_predictions, predictions_json, predictions_table};
@@ -75,7 +77,8 @@ pub fn write_all(dir: &Path, s: &Scenario, run: &RunResult) -> std::io::Result<V
     });
     streamed?;
     let mut written = vec![series];
-    for (name, text) in files {
+    let events = writes_events(s).then(|| ("events.csv", events_csv(s, run)));
+    for (name, text) in files.into_iter().chain(events) {
         let path = dir.join(name);
         write_atomic(&path, text.as_bytes())?;
         written.push(path);

@@ -34,6 +34,10 @@ pub fn table(s: &Scenario, run: &RunResult) -> String {
     for h in &util_head {
         let _ = write!(out, " {h:>w$}", w = h.len().max(6));
     }
+    let failures = crate::figures::causes(s).len() > 3;
+    if failures {
+        let _ = write!(out, " {:>8} {:>8} {:>7}", "by-fail", "failures", "moved");
+    }
     out.push('\n');
     for m in &run.models {
         let f = figures(s, run, m);
@@ -60,6 +64,15 @@ pub fn table(s: &Scenario, run: &RunResult) -> String {
                 " {:>w$}",
                 format!("{:.1}%", 100.0 * u),
                 w = h.len().max(6)
+            );
+        }
+        if failures {
+            let _ = write!(
+                out,
+                " {:>7.2}% {:>8} {:>7}",
+                100.0 * f.violation_by_cause[3],
+                m.totals.failures,
+                m.totals.reassignments
             );
         }
         out.push('\n');

@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::engine::{ModelResult, RunResult};
-use crate::figures::{figures, ratio, sum_tenants, CAUSES};
+use crate::figures::{causes, figures, ratio, sum_tenants};
 use crate::scenario::Scenario;
 
 fn per_resource(s: &Scenario, values: impl Fn(usize) -> f64) -> Value {
@@ -45,7 +45,7 @@ fn model_summary(s: &Scenario, run: &RunResult, m: &ModelResult) -> Value {
         .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
     let mut only_rates: Vec<f64> = rates.iter().map(|r| r.0).collect();
     let p99 = percentile(&mut only_rates, 99.0);
-    json!({
+    let mut out = json!({
         "name": m.name,
         "kind": m.kind.name(),
         "placer": m.placer,
@@ -65,7 +65,7 @@ fn model_summary(s: &Scenario, run: &RunResult, m: &ModelResult) -> Value {
         "savings_vs_dedicated": f.savings,
         "tenant_steps": m.totals.tenant_steps,
         "violation_rate": f.violation_rate,
-        "violation_rate_by_cause": by_cause(&f.violation_by_cause),
+        "violation_rate_by_cause": by_cause(causes(s), &f.violation_by_cause),
         "violation_minutes": m.totals.violating_steps as f64 * s.step as f64 / 60.0,
         "violation_rate_p99_over_tenants": p99,
         "worst_tenant": worst.map(|(rate, u)| json!({"tenant": run.tenants.ids[u], "violation_rate": rate})),
@@ -82,13 +82,23 @@ fn model_summary(s: &Scenario, run: &RunResult, m: &ModelResult) -> Value {
         "oom_kills": m.totals.oom_kills,
         "forced_placements": m.totals.forced_placements,
         "resources_compared": nres,
-    })
+    });
+    if !s.failures.is_empty() {
+        out["failures"] = json!({
+            "failures": m.totals.failures,
+            "repairs": m.totals.repairs,
+            "reassignments": m.totals.reassignments,
+            "failure_outage_minutes": m.totals.failure_violation_steps as f64 * s.step as f64 / 60.0,
+            "events_not_listed": m.totals.events_dropped,
+        });
+    }
+    out
 }
 
-/// A JSON object of one value per violation cause ([`CAUSES`]).
-fn by_cause(values: &[f64; 3]) -> Value {
+/// A JSON object of one value per violation cause (`causes`).
+fn by_cause(causes: &[&str], values: &[f64]) -> Value {
     let mut o = serde_json::Map::new();
-    for (name, &v) in CAUSES.iter().zip(values) {
+    for (name, &v) in causes.iter().zip(values) {
         o.insert(name.to_string(), json!(v));
     }
     Value::Object(o)

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::figures::{ModelFigures, CAUSES};
+use crate::figures::{causes, ModelFigures};
 use crate::plan::ModelPlan;
 use crate::scenario::{Planner, Scenario};
 
@@ -20,7 +20,7 @@ pub fn sweep_csv(
     confidence: f64,
 ) -> String {
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
-    let mut w = writer(sweep_header(keys, &names));
+    let mut w = writer(sweep_header(keys, &names, causes(s)));
     for p in points {
         for (model, reps) in &p.models {
             let mean = |f: &dyn Fn(&ModelFigures) -> f64| {
@@ -42,7 +42,7 @@ pub fn sweep_csv(
             row.push(num(m));
             row.push(num(lo.max(0.0)));
             row.push(num(hi));
-            for c in 0..CAUSES.len() {
+            for c in 0..causes(s).len() {
                 row.push(num(mean(&|f| f.violation_by_cause[c])));
             }
             row.push(num(mean(&|f| f.cost_per_tenant)));
@@ -54,7 +54,7 @@ pub fn sweep_csv(
 }
 
 /// The columns of `sweep.csv`: the swept `keys`, then the figures for the resources `names`.
-fn sweep_header(keys: &[String], names: &[&str]) -> Vec<String> {
+fn sweep_header(keys: &[String], names: &[&str], causes: &[&str]) -> Vec<String> {
     let mut header: Vec<String> = keys.to_vec();
     header.extend(columns(&["model", "replications", "nodes", "node_hours"]));
     header.extend(resource_columns("utilization", names));
@@ -64,7 +64,7 @@ fn sweep_header(keys: &[String], names: &[&str]) -> Vec<String> {
         "violation_rate_low",
         "violation_rate_high",
     ]));
-    header.extend(CAUSES.iter().map(|c| format!("violation_rate_{c}")));
+    header.extend(causes.iter().map(|c| format!("violation_rate_{c}")));
     header.extend(columns(&["cost_per_tenant", "savings_vs_dedicated"]));
     header
 }
@@ -73,7 +73,7 @@ fn sweep_header(keys: &[String], names: &[&str]) -> Vec<String> {
 pub fn plan_outputs(s: &Scenario, plans: &[ModelPlan]) -> (String, String) {
     let planner = s.planner.as_ref().expect("a planner");
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
-    let mut w = writer(plan_header(&names));
+    let mut w = writer(plan_header(&names, causes(s)));
     let mut text = format!(
         "target: violation rate below {} with {}% confidence, {} replications per value\n",
         planner.target,
@@ -96,7 +96,7 @@ pub fn plan_outputs(s: &Scenario, plans: &[ModelPlan]) -> (String, String) {
             row.push(num(p.rate.0));
             row.push(num(p.rate.1.max(0.0)));
             row.push(num(p.rate.2));
-            row.extend((0..CAUSES.len()).map(|c| num(p.mean(|f| f.violation_by_cause[c]))));
+            row.extend((0..causes(s).len()).map(|c| num(p.mean(|f| f.violation_by_cause[c]))));
             row.push(p.feasible.to_string());
             row.push((plan.recommended == Some(i)).to_string());
             w.write_record(&row).expect("in memory");
@@ -107,7 +107,7 @@ pub fn plan_outputs(s: &Scenario, plans: &[ModelPlan]) -> (String, String) {
 }
 
 /// The columns of `plan.csv` for the resources `names`.
-fn plan_header(names: &[&str]) -> Vec<String> {
+fn plan_header(names: &[&str], causes: &[&str]) -> Vec<String> {
     let mut header = columns(&["model", "knob", "value", "replications"]);
     header.extend(resource_columns("oversubscription", names));
     header.extend(resource_columns("utilization", names));
@@ -119,7 +119,7 @@ fn plan_header(names: &[&str]) -> Vec<String> {
         "violation_rate_low",
         "violation_rate_high",
     ]));
-    header.extend(CAUSES.iter().map(|c| format!("violation_rate_{c}")));
+    header.extend(causes.iter().map(|c| format!("violation_rate_{c}")));
     header.extend(columns(&["feasible", "recommended"]));
     header
 }

@@ -10,7 +10,8 @@ use super::csv_text::{columns, into_text, num, resource_columns, writer};
 /// `tenants.csv`: one row per model and tenant.
 pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
-    let mut w = writer(header(&names));
+    let failures = !s.failures.is_empty();
+    let mut w = writer(header(&names, failures));
     let mut row: Vec<String> = vec![];
     for m in &run.models {
         for (u, t) in m.tenants.iter().enumerate() {
@@ -24,14 +25,21 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
             let nres = names.len();
             row.extend((0..nres).map(|r| num(run.tenants.first_spec[u * nres + r])));
             push_figures(&mut row, s, t);
+            if failures {
+                // every step of a failure outage violates the SLO
+                row.push(t.failure_outage_steps.to_string());
+                row.push(num(t.failure_outage_steps as f64 * s.step as f64 / 60.0));
+                row.extend(t.failure_loss.iter().map(|&x| num(x)));
+            }
             w.write_record(&row).expect("in memory");
         }
     }
     into_text(w)
 }
 
-/// The columns of `tenants.csv` for the resources `names`.
-fn header(names: &[&str]) -> Vec<String> {
+/// The columns of `tenants.csv` for the resources `names`, with those of failures when the
+/// scenario has them.
+fn header(names: &[&str], failures: bool) -> Vec<String> {
     let mut header = columns(&[
         "model",
         "tenant",
@@ -69,6 +77,13 @@ fn header(names: &[&str]) -> Vec<String> {
         "dedicated_cost",
         "savings_vs_dedicated",
     ]));
+    if failures {
+        header.extend(columns(&[
+            "violation_steps_failure_outage",
+            "failure_outage_minutes",
+        ]));
+        header.extend(resource_columns("failure_loss", names));
+    }
     header
 }
 

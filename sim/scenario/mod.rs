@@ -23,6 +23,7 @@ use crate::limits::MAX_STEP_SECONDS;
 mod check;
 mod cluster;
 mod commands;
+mod failures;
 mod models;
 mod raw;
 mod sections;
@@ -35,6 +36,10 @@ use raw::Raw;
 
 pub use commands::{
     Objective, Planner, PredictSettings, DEFAULT_COMPARE_PLACERS, DEFAULT_PREDICTORS,
+};
+pub use failures::{
+    FailureStart, FailureTarget, Failures, Law, RandomFailures, ScheduledFailure,
+    MAX_SCHEDULED_FAILURES,
 };
 pub use models::{ModelKind, ModelSpec};
 pub use sections::{
@@ -85,6 +90,8 @@ pub struct Scenario {
     pub target_margin: f64,
     /// Bounds on what a run may open (`[limits]`).
     pub limits: Limits,
+    /// Scheduled and random node failures (`[failures]`).
+    pub failures: Failures,
 }
 
 /// FNV-1a 64-bit hash, for the scenario fingerprint in outputs.
@@ -152,6 +159,7 @@ impl Checker<'_> {
             .map(|p| self.planner(p, &resources, &models))
             .transpose()?;
         let limits = self.limits(raw.limits.as_ref())?;
+        let failures = self.failures(raw.failures.as_ref(), &models, &catalog, step)?;
         let target_margin = self.target_margin(raw.pricing.as_ref())?;
         Ok(Scenario {
             name,
@@ -172,6 +180,7 @@ impl Checker<'_> {
             planner,
             target_margin,
             limits,
+            failures,
         })
     }
 }

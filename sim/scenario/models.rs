@@ -62,6 +62,7 @@ impl ModelKind {
                 "containers",
                 "restart_seconds",
                 "release_empty",
+                "reschedule_seconds",
             ],
             ModelKind::Shared => &[
                 "node_type",
@@ -72,6 +73,7 @@ impl ModelKind {
                 "brokers",
                 "quota_factor",
                 "isolation",
+                "failover_seconds",
             ],
         }
     }
@@ -115,6 +117,12 @@ pub struct ModelSpec {
     pub warmup_seconds: i64,
     /// Shared: weighted max-min instead of proportional sharing.
     pub fair: bool,
+    /// Shared: how long a failed broker's shards are unavailable before the placer reassigns
+    /// them (DESIGN.md 4.7; default 60).
+    pub failover_seconds: i64,
+    /// Containerized: how long after its host fails a container is rescheduled (DESIGN.md 4.7;
+    /// default 300, Kubernetes' pod eviction timeout).
+    pub reschedule_seconds: i64,
 }
 
 impl ModelSpec {
@@ -225,6 +233,14 @@ impl Checker<'_> {
                 .as_ref()
                 .map_or(Ok(1.0), |v| self.factor(v, "quota_factor"))?,
             fair: isolation,
+            failover_seconds: m
+                .failover_seconds
+                .as_ref()
+                .map_or(Ok(60), |v| self.seconds(v, "failover_seconds", 0))?,
+            reschedule_seconds: m
+                .reschedule_seconds
+                .as_ref()
+                .map_or(Ok(300), |v| self.seconds(v, "reschedule_seconds", 0))?,
         })
     }
 
@@ -257,7 +273,7 @@ impl Checker<'_> {
     /// Refuses the keys of the model's table that its kind does not take.
     fn refuse_other_keys(&self, m: &RawModel, kind: ModelKind) -> Result<(), InputError> {
         // keys that do not apply to this kind are errors, not silently ignored
-        let given: [(&str, Option<Range<usize>>); 13] = [
+        let given: [(&str, Option<Range<usize>>); 15] = [
             ("node_type", m.node_type.as_ref().map(|v| v.span())),
             ("placer", m.placer.as_ref().map(|v| v.span())),
             ("headroom", m.headroom.as_ref().map(|v| v.span())),
@@ -274,6 +290,14 @@ impl Checker<'_> {
             ("brokers", m.brokers.as_ref().map(|v| v.span())),
             ("quota_factor", m.quota_factor.as_ref().map(|v| v.span())),
             ("isolation", m.isolation.as_ref().map(|v| v.span())),
+            (
+                "failover_seconds",
+                m.failover_seconds.as_ref().map(|v| v.span()),
+            ),
+            (
+                "reschedule_seconds",
+                m.reschedule_seconds.as_ref().map(|v| v.span()),
+            ),
         ];
         for (key, at) in given {
             if let Some(at) = at {

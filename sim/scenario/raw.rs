@@ -27,6 +27,7 @@ pub(super) struct Raw {
     pub(super) pricing: Option<RawPricing>,
     pub(super) output: Option<RawOutput>,
     pub(super) limits: Option<RawLimits>,
+    pub(super) failures: Option<RawFailures>,
 }
 
 #[derive(Deserialize)]
@@ -130,10 +131,47 @@ pub(super) struct RawModel {
     pub(super) quota_factor: Option<S<f64>>,
     pub(super) isolation: Option<S<String>>,
     pub(super) warmup_seconds: Option<S<i64>>,
+    pub(super) failover_seconds: Option<S<i64>>,
+    pub(super) reschedule_seconds: Option<S<i64>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawOutput {
     pub(super) dir: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFailures {
+    pub(super) schedule: Option<S<Vec<S<RawScheduled>>>>,
+    /// Per node type name.
+    pub(super) random: Option<S<IndexMap<String, S<RawRandom>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawScheduled {
+    pub(super) model: Option<S<String>>,
+    pub(super) node: Option<S<i64>>,
+    pub(super) zone: Option<S<String>>,
+    pub(super) start: S<RawStart>,
+    pub(super) duration_seconds: S<i64>,
+}
+
+/// A start in seconds (the trace's time) or an RFC 3339 timestamp.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawStart {
+    Seconds(i64),
+    Text(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRandom {
+    pub(super) mtbf_hours: S<f64>,
+    pub(super) mttr_hours: S<f64>,
+    pub(super) distribution: Option<S<String>>,
+    pub(super) shape: Option<S<f64>>,
 }

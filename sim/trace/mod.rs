@@ -54,6 +54,11 @@ pub trait Source {
     fn key(&self) -> Option<u32> {
         None
     }
+    /// The Unix time of the trace's time 0, when its times are RFC 3339 timestamps (which
+    /// count from the first row's); `None` for times in seconds. Known once a row is read.
+    fn time_origin(&self) -> Option<i64> {
+        None
+    }
     /// The current row's time; a source may answer without building the whole [`Row`].
     fn time(&self) -> i64 {
         self.row().time

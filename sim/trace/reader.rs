@@ -330,6 +330,13 @@ fn csv_error(path: &Path, e: csv::Error, next_line: u64) -> InputError {
 }
 
 impl<R: Read> Source for CsvTrace<R> {
+    fn time_origin(&self) -> Option<i64> {
+        match self.format {
+            Some(TimeFormat::Rfc3339 { origin }) => Some(origin),
+            _ => None,
+        }
+    }
+
     fn advance(&mut self) -> Result<bool, InputError> {
         if !self
             .reader

@@ -23,6 +23,8 @@ pub(super) struct Tally<'a, W> {
     pub(super) rare: &'a mut [RareAcc],
     pub(super) books: &'a mut [TenantBooks],
     pub(super) outage: &'a mut [bool],
+    /// Per tenant, the causes of its outage ([`NEIGHBOUR_OUTAGE`], [`FAILURE_OUTAGE`]).
+    pub(super) outage_cause: &'a mut [u8],
     pub(super) outage_loss: &'a mut [f64],
     pub(super) slo: &'a [SloClass],
     /// Each tenant's SLO class, looked up only for a step that loses something or is
@@ -50,6 +52,7 @@ macro_rules! tally {
             rare: &mut $model.rare[..],
             books: &mut $model.books[..],
             outage: &mut $model.outage[..],
+            outage_cause: &mut $model.outage_cause[..],
             outage_loss: &mut $model.outage_loss[..],
             slo: &$model.slo[..],
             class: &$tenants.class[..],
@@ -88,7 +91,10 @@ impl<W: Width> Tally<'_, W> {
         }
         let outage = std::mem::replace(&mut self.outage[u], false);
         if outage {
-            self.books[u].outage_steps += 1;
+            let cause = std::mem::replace(&mut self.outage_cause[u], 0);
+            let books = &mut self.books[u];
+            books.outage_steps += u64::from(cause & NEIGHBOUR_OUTAGE != 0);
+            books.failure_steps += u64::from(cause & FAILURE_OUTAGE != 0);
         }
         let mut loss_violated = false;
         // the utilization the tenant's own allotment puts on its spec, as the latency

@@ -76,6 +76,9 @@ impl ModelRun {
         if self.by_tenant.held > 0 {
             self.flush_held(tenants);
         }
+        // nodes fail and are repaired with no tenant present too (nothing waits: no entry is
+        // placed)
+        self.apply_node_events(t_first.saturating_add((steps as i64).saturating_mul(self.step)))?;
         let warm_end = *self
             .warm_end
             .get_or_insert(t_first.saturating_add(self.spec.warmup_seconds));

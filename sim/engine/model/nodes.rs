@@ -14,6 +14,10 @@ pub(super) struct Nodes {
     pub(super) cap: Vec<f64>,
     pub(super) alloc: Vec<f64>,
     pub(super) open: Vec<bool>,
+    /// Per node, whether it is failed (DESIGN.md 4.7): held and billed, delivering nothing.
+    pub(super) failed: Vec<bool>,
+    /// Per node, whether it takes entries: open and not failed (what the placers see as open).
+    pub(super) live: Vec<bool>,
     pub(super) entries: Vec<NodeEntries>,
     /// Per node, what the lone-entry run needs to know of it without following the pointer to
     /// its entries: its only entry, or [`CLOSED`], [`EMPTY`] or [`SEVERAL`].
@@ -75,8 +79,11 @@ pub(super) const SEVERAL: u32 = u32::MAX - 2;
 impl Nodes {
     /// Brings node `n`'s occupancy up to date after it opened, closed or its entries changed.
     pub(super) fn update_occupancy(&mut self, n: usize) {
+        self.live[n] = self.open[n] && !self.failed[n];
         self.occupancy[n] = match (self.open[n], &self.entries[n].slot[..]) {
             (false, _) => CLOSED,
+            // a failed node takes the reference step, whatever it holds
+            (true, _) if self.failed[n] => SEVERAL,
             (true, []) => EMPTY,
             (true, &[j]) => j,
             (true, _) => SEVERAL,
@@ -167,7 +174,7 @@ impl NodeView for Nodes {
         self.open.len()
     }
     fn is_open(&self, node: usize) -> bool {
-        self.open[node]
+        self.live[node]
     }
     fn capacity(&self, node: usize) -> &[f64] {
         &self.cap[node * self.r..(node + 1) * self.r]
@@ -182,7 +189,7 @@ impl NodeView for Nodes {
     fn flat(&self) -> Option<FlatNodes<'_>> {
         Some(FlatNodes {
             resources: self.r,
-            open: &self.open,
+            open: &self.live,
             capacity: &self.cap,
             allocated: &self.alloc,
         })

@@ -60,6 +60,8 @@ impl ModelRun {
         self.nodes.cap.extend_from_slice(cap);
         self.nodes.alloc.extend(std::iter::repeat_n(0.0, r));
         self.nodes.open.push(true);
+        self.nodes.failed.push(false);
+        self.nodes.live.push(true);
         self.nodes.entries.push(NodeEntries {
             down_until: Time::MIN,
             ..NodeEntries::default()
@@ -95,11 +97,13 @@ impl ModelRun {
             peak_log: vec![],
         });
         self.nodes.open_count += 1;
+        self.failures.opened(n, node_type, t);
         Ok(n)
     }
 
     pub(super) fn close_node(&mut self, n: usize, t: Time) {
         self.nodes.open[n] = false;
+        self.failures.closed(n);
         self.nodes.update_occupancy(n);
         self.nodes.open_capacity_stale = true;
         self.nodes.stats[n].closed = t;
@@ -189,7 +193,7 @@ impl ModelRun {
     /// Entry `j` of tenant `u` (its `share`) among node `n`'s entries, in tenant order (then
     /// slot), so that summing them in the node's order or tenant by tenant adds the same
     /// amounts in the same order; its caps computed at the node's next step.
-    fn list_on_node(&mut self, n: usize, u: usize, j: usize, share: &[f64]) {
+    pub(super) fn list_on_node(&mut self, n: usize, u: usize, j: usize, share: &[f64]) {
         let r = self.r();
         let local = &mut self.nodes.entries[n];
         let key = (u as u32, j as u32);
@@ -213,7 +217,7 @@ impl ModelRun {
 
     /// Entry `j` (on node `n`) among tenant `u`'s entries, in node order (then slot): the
     /// order the node steps reach them.
-    fn list_in_tenant(&mut self, u: usize, n: usize, j: usize) {
+    pub(super) fn list_in_tenant(&mut self, u: usize, n: usize, j: usize) {
         let node = &self.ents.node;
         let list = &self.tenant_entries[u];
         let key = (n as u32, j as u32);
@@ -350,70 +354,149 @@ impl ModelRun {
                 .map(|r| (alloc[r] + size[r]) / cap[r])
                 .fold(0.0, f64::max)
         };
-        let candidates = |skip: bool| {
-            (0..self.nodes.len())
-                .filter(move |&n| self.nodes.is_open(n) && !(skip && avoid.contains(&n)))
+        // live brokers first; with every broker failed, the least loaded failed one (what it
+        // gets waits for the repair there)
+        let candidates = |skip: bool, live: bool| {
+            (0..self.nodes.len()).filter(move |&n| {
+                let open = if live {
+                    self.nodes.is_open(n)
+                } else {
+                    self.nodes.open[n]
+                };
+                open && !(skip && avoid.contains(&n))
+            })
         };
-        let pick = |skip: bool| {
-            candidates(skip).min_by(|&a, &b| load(a).total_cmp(&load(b)).then(a.cmp(&b)))
+        let pick = |skip: bool, live: bool| {
+            candidates(skip, live).min_by(|&a, &b| load(a).total_cmp(&load(b)).then(a.cmp(&b)))
         };
-        pick(true)
-            .or_else(|| pick(false))
+        pick(true, true)
+            .or_else(|| pick(false, true))
+            .or_else(|| pick(false, false))
             .expect("a fixed cluster has brokers")
     }
 
     pub(super) fn remove(&mut self, u: usize, t: Time) {
-        let r = self.r();
         self.set_solo(u, false);
         let entries = std::mem::take(&mut self.tenant_entries[u]);
         self.by_tenant.stale = true;
         for &j in &entries {
             let j = j as usize;
-            let n = self.ents.node[j] as usize;
-            for (a, &s) in self.nodes.alloc[n * r..(n + 1) * r]
-                .iter_mut()
-                .zip(&self.ents.size[j * r..(j + 1) * r])
-            {
-                *a = (*a - s).max(0.0);
-            }
-            if let Some(p) = self.nodes.entries[n]
-                .slot
-                .iter()
-                .position(|&x| x as usize == j)
-            {
-                self.flush_cost(n);
-                self.harm.forget(n);
-                let local = &mut self.nodes.entries[n];
-                local.slot.remove(p);
-                local.tenant.remove(p);
-                local.share.drain(p * r..(p + 1) * r);
-                local.cap.drain(p * r..(p + 1) * r);
-                self.nodes.update_occupancy(n);
-            }
-            if let Some(p) = &mut self.nodes.profiles {
-                let w = PROFILE_BINS * r;
-                for (node, entry) in p[n * w..(n + 1) * w]
-                    .iter_mut()
-                    .zip(&self.ents.profile[j * w..(j + 1) * w])
+            let n = self.ents.node[j];
+            if n == PENDING {
+                self.failures.pending.retain(|&k| k as usize != j);
+            } else {
+                let n = n as usize;
+                self.unlist_from_node(n, j);
+                let failed = self.nodes.failed[n];
+                if !failed
+                    && self.kind.releases_empty(&self.spec)
+                    && self.nodes.entries[n].is_empty()
                 {
-                    *node = (*node - entry).max(0.0);
+                    self.close_node(n, t);
                 }
             }
-            if self.cost.allocation == Allocation::Peak {
-                let w = cost::share_weight(
-                    &self.ents.peak[j * r..(j + 1) * r],
-                    self.nodes.capacity(n),
-                    &self.cost.weights,
-                );
-                self.nodes.stats[n].peak_log.push((u as u32, w));
-            }
             self.ents.free.push(j as u32);
-            if self.kind.releases_empty(&self.spec) && self.nodes.entries[n].is_empty() {
-                self.close_node(n, t);
-            }
         }
         self.tenant_entries[u] = entries;
         self.tenant_entries[u].clear();
+    }
+
+    /// Entry `j` off node `n`: the node's allocation and profile give back its part, its entry
+    /// list drops it; with the `peak` rule its peak's share weight counts in the node's split.
+    pub(super) fn unlist_from_node(&mut self, n: usize, j: usize) {
+        let r = self.r();
+        let u = self.ents.tenant[j];
+        for (a, &s) in self.nodes.alloc[n * r..(n + 1) * r]
+            .iter_mut()
+            .zip(&self.ents.size[j * r..(j + 1) * r])
+        {
+            *a = (*a - s).max(0.0);
+        }
+        if let Some(p) = self.nodes.entries[n]
+            .slot
+            .iter()
+            .position(|&x| x as usize == j)
+        {
+            self.flush_cost(n);
+            self.harm.forget(n);
+            let local = &mut self.nodes.entries[n];
+            local.slot.remove(p);
+            local.tenant.remove(p);
+            local.share.drain(p * r..(p + 1) * r);
+            local.cap.drain(p * r..(p + 1) * r);
+            self.nodes.update_occupancy(n);
+        }
+        if let Some(p) = &mut self.nodes.profiles {
+            let w = PROFILE_BINS * r;
+            for (node, entry) in p[n * w..(n + 1) * w]
+                .iter_mut()
+                .zip(&self.ents.profile[j * w..(j + 1) * w])
+            {
+                *node = (*node - entry).max(0.0);
+            }
+        }
+        if self.cost.allocation == Allocation::Peak {
+            let w = cost::share_weight(
+                &self.ents.peak[j * r..(j + 1) * r],
+                self.nodes.capacity(n),
+                &self.cost.weights,
+            );
+            self.nodes.stats[n].peak_log.push((u, w));
+        }
+    }
+
+    /// Whether any node takes entries (open and not failed).
+    pub(super) fn any_live_node(&self) -> bool {
+        self.nodes.live.iter().any(|&l| l)
+    }
+
+    /// A node for waiting entry `j` at `t`, as [`Self::choose`] picks one for its size and
+    /// profile (opening one if the placer says so, or forcing the least loaded on a fixed
+    /// cluster).
+    pub(super) fn choose_for(&mut self, j: usize, t: Time) -> Result<usize, LimitError> {
+        let r = self.r();
+        let u = self.ents.tenant[j] as usize;
+        let size = self.ents.size[j * r..(j + 1) * r].to_vec();
+        if self.nodes.profiles.is_some() {
+            // the entry's own profile, taken whole (a share of 1)
+            let w = PROFILE_BINS * r;
+            self.sc.profile.clear();
+            self.sc
+                .profile
+                .extend_from_slice(&self.ents.profile[j * w..(j + 1) * w]);
+        }
+        let whole = vec![1.0; r];
+        self.choose(u, &size, &whole, self.spec.node_type, t)
+    }
+
+    /// A live node where waiting entry `j`'s size fits under the fill target, as the placer
+    /// picks one, or `None` (nothing is opened).
+    pub(super) fn fitting_node_for(&mut self, j: usize) -> Option<usize> {
+        let r = self.r();
+        let u = self.ents.tenant[j] as usize;
+        let size = self.ents.size[j * r..(j + 1) * r].to_vec();
+        let avoid: Vec<usize> = self.tenant_entries[u]
+            .iter()
+            .map(|&k| self.ents.node[k as usize])
+            .filter(|&n| n != PENDING)
+            .map(|n| n as usize)
+            .collect();
+        let w = PROFILE_BINS * r;
+        let profile = self
+            .nodes
+            .profiles
+            .is_some()
+            .then(|| self.ents.profile[j * w..(j + 1) * w].to_vec());
+        let request = Request {
+            size: &size,
+            fill_target: self.spec.fill_target,
+            avoid: &avoid,
+            profile: profile.as_deref(),
+        };
+        match self.placer.place(&request, &self.nodes) {
+            Decision::Node(m) if self.nodes.is_open(m) && request.fits(&self.nodes, m) => Some(m),
+            _ => None,
+        }
     }
 }
 

@@ -51,13 +51,13 @@ impl ModelRun {
         // resource, whatever follows (an OOM kill that brings it back within capacity included)
         let sc = &self.sc;
         let mut contended = (0..self.r()).any(|q| sc.colsum[q] > sc.ncap[q] * (1.0 + CONTENDED));
-        if self.kind.oom_kills() {
+        if self.kind.oom_kills() && !self.nodes.failed[n] {
             contended |= self.oom_kill(n, local, ctx.t);
         }
         for q in 0..self.r() {
             self.share_resource(n, q, local, ctx);
         }
-        self.mark_outages(local);
+        self.mark_outages(n, local);
         if contended {
             self.nodes.books[n].contended_steps += 1;
         }
@@ -82,7 +82,8 @@ impl ModelRun {
         for i in 0..m {
             let j = local.slot[i] as usize;
             let demand = ctx.tenants.demand(local.tenant[i] as usize);
-            let down = self.ents.down_until[j] > ctx.t;
+            // every entry of a failed node is down (DESIGN.md 4.7)
+            let down = self.nodes.failed[n] || self.ents.down_until[j] > ctx.t;
             for q in 0..r {
                 let x = admitted_demand(demand[q], local.share[i * r + q], local.cap[i * r + q]);
                 sc.sx[q * m + i] = x;
@@ -134,7 +135,7 @@ impl ModelRun {
             }
             for i in 0..m {
                 if self.sc.killed[i] && !self.sc.down[i] {
-                    self.kill(n, local, i, (q, total), restart_until);
+                    self.kill(n, local, i, (q, total), (t, restart_until));
                     any = true;
                 }
             }
@@ -162,7 +163,7 @@ impl ModelRun {
         local: &mut NodeEntries,
         i: usize,
         (q, total): (usize, f64),
-        until: Time,
+        (t, until): (Time, Time),
     ) {
         let sc = &mut self.sc;
         let j = local.slot[i] as usize;
@@ -185,6 +186,12 @@ impl ModelRun {
         sc.down[i] = true;
         self.nodes.stats[n].oom_kills += 1;
         self.totals.oom_kills += 1;
+        self.log(
+            t,
+            EventName::OomKill,
+            Some(n),
+            Some(local.tenant[i] as usize),
+        );
     }
 
     /// Step 3 for resource `q`: shared by the model's policy among the entries that are up,
@@ -260,7 +267,8 @@ impl ModelRun {
             let j = local.slot[i] as usize;
             let sc = &mut self.sc;
             let (down, x, a) = (sc.down[i], sc.sx[q * m + i], sc.col_a[i]);
-            let s = if down && self.ents.self_outage[j] {
+            // none for an entry down by its own excess (a failed node's entry would have had x)
+            let s = if down && self.ents.self_outage[j] && !self.nodes.failed[n] {
                 0.0
             } else {
                 x
@@ -268,11 +276,16 @@ impl ModelRun {
             sc.ss[q * m + i] = s;
             sc.sa[q * m + i] = a;
             sum += a;
-            if down && s > 0.0 {
+            // a failure's outage is nobody's harm
+            if down && s > 0.0 && !self.nodes.failed[n] {
                 self.blame_outage(j, local.tenant[i], q, s);
             }
         }
         let c = self.sc.ncap[q];
+        if self.check && self.nodes.failed[n] && sum > 0.0 && self.violations.len() < 10 {
+            let msg = format!("t={t} node {n} resource {q}: failed, delivered {sum}");
+            self.violations.push(msg);
+        }
         if self.check && sum > c * (1.0 + 1e-9) + 1e-9 {
             let msg = format!("t={t} node {n} resource {q}: delivered {sum} > capacity {c}");
             if self.violations.len() < 10 {
@@ -304,17 +317,28 @@ impl ModelRun {
         }
     }
 
-    /// Step 4: each entry down because of a neighbour puts its tenant in an outage this step,
-    /// and what it would have had (its admitted demand) is the outage's part of the tenant's
-    /// loss.
-    fn mark_outages(&mut self, local: &NodeEntries) {
+    /// Step 4: each entry down because of a neighbour, or on failed node `n`, puts its tenant in
+    /// an outage of that cause this step, and what it would have had (its admitted demand) is
+    /// the outage's part of the tenant's loss.
+    fn mark_outages(&mut self, n: usize, local: &NodeEntries) {
         let (r, m) = (self.r(), local.len());
+        let cause = if self.nodes.failed[n] {
+            FAILURE_OUTAGE
+        } else {
+            NEIGHBOUR_OUTAGE
+        };
         for i in 0..m {
-            if self.sc.down[i] && !self.ents.self_outage[local.slot[i] as usize] {
+            let own = self.ents.self_outage[local.slot[i] as usize] && cause == NEIGHBOUR_OUTAGE;
+            if self.sc.down[i] && !own {
                 let u = local.tenant[i] as usize;
                 self.outage[u] = true;
+                self.outage_cause[u] |= cause;
                 for q in 0..r {
-                    self.outage_loss[u * r + q] += self.sc.sx[q * m + i];
+                    let x = self.sc.sx[q * m + i];
+                    self.outage_loss[u * r + q] += x;
+                    if cause == FAILURE_OUTAGE {
+                        self.failure_loss[u * r + q] += x;
+                    }
                 }
             }
         }

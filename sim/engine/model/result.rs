@@ -42,6 +42,12 @@ pub struct TenantStats {
     /// Steps in an outage caused by a neighbour (an OOM kill): each violates the SLO (the
     /// neighbour-outage cause).
     pub outage_steps: u64,
+    /// Steps in an outage caused by a node failure (every one violates the SLO).
+    pub failure_outage_steps: u64,
+    /// Of `loss`, the part of its entries down because their node failed or waiting for a
+    /// node, per resource (nobody's harm: `loss = suffered_from_others + self_harm +
+    /// failure_loss`).
+    pub failure_loss: Vec<f64>,
     /// Sum of latency inflation over steps.
     pub latency_sum: f64,
     /// Largest latency inflation.
@@ -113,6 +119,16 @@ pub struct ModelTotals {
     pub latency_violation_steps: u64,
     /// Of those, tenant-steps in an outage caused by a neighbour.
     pub outage_violation_steps: u64,
+    /// Of those, tenant-steps in an outage caused by a node failure (DESIGN.md 4.7).
+    pub failure_violation_steps: u64,
+    /// Node failures.
+    pub failures: u64,
+    /// Node repairs.
+    pub repairs: u64,
+    /// Entries of failed nodes placed again (shards failed over, containers rescheduled).
+    pub reassignments: u64,
+    /// Rows of events past [`super::failures::MAX_EVENT_ROWS`], counted but not listed.
+    pub events_dropped: u64,
     /// Sum of latency inflation over tenant-steps.
     pub latency_sum: f64,
     /// Largest latency inflation.
@@ -151,6 +167,9 @@ pub struct ModelResult {
     /// and past `[limits] max_harm_pairs` pairs, each victim's harm from the harmers not
     /// listed (harmer [`super::harm::OTHERS`], last).
     pub harm: Vec<HarmPair>,
+    /// What happened to nodes and entries, in order (events.csv; kept when the scenario
+    /// configures failures).
+    pub events: Vec<EventRow>,
 }
 
 /// Buckets a series keeps, allocated up front so that a series' memory does not depend on the
@@ -186,6 +205,7 @@ impl ModelRun {
         self.racc.resize(nt * self.r(), [0.0; 3]);
         self.rare.resize(nt * self.r(), [0.0; 4]);
         self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
+        self.failure_loss.resize(nt * self.r(), 0.0);
         self.sum_tenant_steps();
         let stats: Vec<TenantStats> = (0..nt).map(|u| self.tenant_stats(u)).collect();
         let harm = self.harm_pairs(&stats);
@@ -206,6 +226,7 @@ impl ModelRun {
             tenant_hourly,
             bucket_hours: self.bucket_hours,
             harm,
+            events: std::mem::take(&mut self.failures.log),
         }
     }
 
@@ -281,6 +302,7 @@ impl ModelRun {
             t.latency_violation_steps +=
                 u64::from(a.violation_steps) - b.violations_without_latency;
             t.outage_violation_steps += b.outage_steps;
+            t.failure_violation_steps += b.failure_steps;
             t.latency_sum += a.latency_sum;
             t.latency_max = at_least(t.latency_max, a.latency_max);
         }
@@ -315,12 +337,22 @@ impl ModelRun {
             throttled: rare(THROTTLED),
             caused: rare(CAUSED),
             caused_to_others: others(CAUSED),
-            suffered_from_others: others(LOSS),
+            // a failure's loss is nobody's harm
+            suffered_from_others: others(LOSS)
+                .iter()
+                .zip(&self.failure_loss[u * r..(u + 1) * r])
+                .map(|(&x, &f)| (x - f * dt).max(0.0))
+                .collect(),
             self_harm: own,
             violation_steps: a.violation_steps.into(),
             loss_violation_steps: b.loss_violations,
             latency_violation_steps: u64::from(a.violation_steps) - b.violations_without_latency,
             outage_steps: b.outage_steps,
+            failure_outage_steps: b.failure_steps,
+            failure_loss: self.failure_loss[u * r..(u + 1) * r]
+                .iter()
+                .map(|x| x * dt)
+                .collect(),
             latency_sum: a.latency_sum,
             latency_max: a.latency_max,
             cost: b.cost,

@@ -30,8 +30,10 @@ impl ModelRun {
                 r
             ));
         }
+        // a failed node's entries are all down: the kernel declines it
         let admitted = self.fast
             && sums == Sums::PerTenant
+            && !self.nodes.failed[n]
             && by_resource_count!(self.r(), |r| self.try_admitted(n, &local, ctx, r));
         if admitted {
             self.split_cost(n, &local.slot, ctx.tenants);

@@ -99,6 +99,8 @@ pub(super) fn case() -> impl Strategy<Value = Case> {
         0.5f64..3.0,                 // quota_factor
         1usize..3,                   // containers
         0usize..3,                   // cost rule
+        // a failure: node, start step, duration in steps, reaction delay in steps
+        prop::option::of((0u32..4, 0u32..8, 1u32..12, 0u32..4)),
     );
     let tenants = prop::collection::vec((0.5f64..12.0, 1.0f64..40.0), 1..7);
     (params, tenants)
@@ -110,7 +112,18 @@ pub(super) fn case() -> impl Strategy<Value = Case> {
             (Just(p), Just(tenants), samples)
         })
         .prop_map(|(p, tenants, samples)| {
-            let (ratio, fill, shards, skew, fair, brokers, quota, containers, rule) = p;
+            let (ratio, fill, shards, skew, fair, brokers, quota, containers, rule, failure) = p;
+            let (failures, delay) = match failure {
+                Some((node, start, steps, delay)) => (
+                    format!(
+                        "[failures]\nschedule = [{{ node = {node}, start = {}, duration_seconds = {} }}]\n",
+                        start * 300,
+                        steps * 300
+                    ),
+                    delay * 300,
+                ),
+                None => (String::new(), 60),
+            };
             let brokers = brokers.map_or(String::new(), |b| format!("brokers = {b}\n"));
             let rule = ["spec", "usage", "peak"][rule];
             let scenario = format!(
@@ -132,8 +145,10 @@ capacity = {{ cpu = 16, memory = 64 }}
 trace = "t.csv"
 [cost]
 allocation = "{rule}"
+{failures}
 [models.shared]
 node_type = "large"
+failover_seconds = {delay}
 fill_target = {fill}
 shards = {shards}
 skew = {skew}
@@ -142,6 +157,7 @@ isolation = "{iso}"
 {brokers}
 [models.containerized]
 node_type = "large"
+reschedule_seconds = {delay}
 request_ratio = {ratio}
 fill_target = {fill}
 containers = {containers}

@@ -15,12 +15,16 @@ proptest! {
             // 0 <= a <= s <= d per tenant-step and sum a <= C per node-resource-step
             prop_assert!(m.invariant_violations.is_empty(), "{}: {:?}", m.name, m.invariant_violations);
             for r in 0..2 {
-                let suffered: f64 = m.tenants.iter().map(|t| t.loss[r]).sum();
+                // a failure's loss is nobody's harm
+                let failed: f64 = m.tenants.iter().map(|t| t.failure_loss[r]).sum();
+                let suffered: f64 = m.tenants.iter().map(|t| t.loss[r] - t.failure_loss[r]).sum();
                 let caused: f64 = m.tenants.iter().map(|t| t.caused[r]).sum();
                 prop_assert!((suffered - caused).abs() <= 1e-6 * (1.0 + suffered),
                     "{} r{r}: suffered {suffered} caused {caused}", m.name);
                 if m.kind == ModelKind::Dedicated {
-                    prop_assert_eq!(suffered, 0.0);
+                    // (a failure's loss, taken off the loss, leaves rounding at most)
+                    let lost: f64 = m.tenants.iter().map(|t| t.loss[r]).sum();
+                    prop_assert!(suffered.abs() <= 1e-9 * (1.0 + lost), "{suffered}");
                     prop_assert_eq!(caused, 0.0);
                 }
                 // harm caused to others is harm suffered from others; each tenant's loss is
@@ -30,13 +34,15 @@ proptest! {
                 prop_assert!((to_others - from_others).abs() <= 1e-6 * (1.0 + from_others),
                     "{} r{r}: to others {to_others} from others {from_others}", m.name);
                 for t in &m.tenants {
-                    let (own, lost) = (t.self_harm[r], t.loss[r]);
+                    let (own, lost) = (t.self_harm[r], t.loss[r] - t.failure_loss[r]);
+                    prop_assert!(t.failure_loss[r] >= 0.0 && t.failure_loss[r] <= t.loss[r] + 1e-6);
                     prop_assert!((t.suffered_from_others[r] + own - lost).abs() <= 1e-6 * (1.0 + lost),
                         "{} r{r}: from others {} + self {own} != loss {lost}", m.name, t.suffered_from_others[r]);
                     let caused = t.caused[r];
                     prop_assert!((t.caused_to_others[r] + own - caused).abs() <= 1e-6 * (1.0 + caused),
                         "{} r{r}: to others {} + self {own} != caused {caused}", m.name, t.caused_to_others[r]);
                 }
+                let _ = failed;
                 let pairs: f64 = m.harm.iter().map(|p| p.amount[r]).sum();
                 prop_assert!((pairs - suffered).abs() <= 1e-6 * (1.0 + suffered));
                 for t in &m.tenants {
@@ -45,7 +51,7 @@ proptest! {
             }
             // every violation has a cause, each cause's count is within the total
             for t in &m.tenants {
-                let causes = [t.loss_violation_steps, t.latency_violation_steps, t.outage_steps];
+                let causes = [t.loss_violation_steps, t.latency_violation_steps, t.outage_steps, t.failure_outage_steps];
                 prop_assert!(causes.iter().all(|&k| k <= t.violation_steps), "{causes:?} {}", t.violation_steps);
                 prop_assert!(t.violation_steps <= causes.iter().sum::<u64>(), "{causes:?} {}", t.violation_steps);
             }

@@ -89,3 +89,22 @@ impl Containerized {
         Some(spec.request_ratio)
     }
 }
+
+impl Containerized {
+    /// A failed host's containers are rescheduled after `reschedule_seconds`.
+    pub(super) fn failure_delay_seconds(self, spec: &ModelSpec) -> Option<i64> {
+        Some(spec.reschedule_seconds)
+    }
+
+    /// A container of a failed host goes to a live host where its request fits under the fill
+    /// target, as the placer picks; none is opened for it: where none fits it stays pending
+    /// until room appears (a departure, a repair).
+    pub(super) fn replace(
+        self,
+        run: &mut ModelRun,
+        j: usize,
+        _t: Time,
+    ) -> Result<Option<usize>, LimitError> {
+        Ok(run.fitting_node_for(j))
+    }
+}

@@ -110,3 +110,20 @@ impl Dedicated {
         None
     }
 }
+
+impl Dedicated {
+    /// A tenant loses a failed node's capacity until its repair.
+    pub(super) fn failure_delay_seconds(self, _spec: &ModelSpec) -> Option<i64> {
+        None
+    }
+
+    /// Nothing of a dedicated tenant's waits for another node (its node is its own).
+    pub(super) fn replace(
+        self,
+        _run: &mut ModelRun,
+        _j: usize,
+        _t: Time,
+    ) -> Result<Option<usize>, LimitError> {
+        Ok(None)
+    }
+}

@@ -5,8 +5,9 @@
 //! entries go (its nodes, containers or shards, [`Kind::place`]), how a node's resource is
 //! shared ([`Kind::policy`]), what a tenant's entitlement on a node is weighed by (its
 //! request or its spec share), whether an incompressible resource over capacity OOM-kills,
-//! whether a node left empty is released, whether the cluster is fixed, and whether an
-//! entry's request follows its tenant's spec. The step itself (`ModelRun::step_node`) and the
+//! whether a node left empty is released, whether the cluster is fixed, whether an
+//! entry's request follows its tenant's spec, and what it does when a node fails (how long it
+//! waits, where a failed node's entries go). The step itself (`ModelRun::step_node`) and the
 //! accounting know no model by name.
 //!
 //! Why an enum and not a trait object: every question is answered in the node step, so a
@@ -25,7 +26,7 @@ mod shared;
 
 use overbook_models::resource::Resource;
 
-use super::{LimitError, ModelRun, Time};
+use super::{EventName, LimitError, ModelRun, Time};
 use crate::scenario::{ModelKind, ModelSpec};
 
 /// How a node's resource is shared among the entries there (DESIGN.md 4.1 to 4.3).
@@ -138,6 +139,63 @@ impl Kind {
             Kind::Shared(m) => m.request_ratio(spec),
             Kind::Containerized(m) => m.request_ratio(spec),
             Kind::Dedicated(m) => m.request_ratio(spec),
+        }
+    }
+
+    /// How long after a node fails the model reacts to it ([`Self::react_to_failure`]), or
+    /// `None` when it waits for the repair (DESIGN.md 4.7).
+    pub(super) fn failure_delay_seconds(self, spec: &ModelSpec) -> Option<i64> {
+        match self {
+            Kind::Shared(m) => m.failure_delay_seconds(spec),
+            Kind::Containerized(m) => m.failure_delay_seconds(spec),
+            Kind::Dedicated(m) => m.failure_delay_seconds(spec),
+        }
+    }
+
+    /// What the model does, at `t`, about the entries of node `n`, failed since
+    /// [`Self::failure_delay_seconds`]: they wait for a node (`ModelRun::detach`) and are
+    /// placed again where the model's rules allow ([`Self::replace`]).
+    pub(super) fn react_to_failure(
+        self,
+        run: &mut ModelRun,
+        n: usize,
+        t: Time,
+    ) -> Result<(), LimitError> {
+        let entries = run.nodes.entries[n].slot.clone();
+        for &j in &entries {
+            run.detach(j as usize);
+        }
+        if !entries.is_empty() {
+            run.place_pending(t)?;
+        }
+        for &j in &entries {
+            if run.failures.pending.contains(&j) {
+                let u = run.ents.tenant[j as usize] as usize;
+                run.log(t, EventName::Pending, Some(n), Some(u));
+            }
+        }
+        Ok(())
+    }
+
+    /// A node for waiting entry `j` at `t`, or `None` to keep it waiting.
+    pub(super) fn replace(
+        self,
+        run: &mut ModelRun,
+        j: usize,
+        t: Time,
+    ) -> Result<Option<usize>, LimitError> {
+        match self {
+            Kind::Shared(m) => m.replace(run, j, t),
+            Kind::Containerized(m) => m.replace(run, j, t),
+            Kind::Dedicated(m) => m.replace(run, j, t),
+        }
+    }
+
+    /// The event an entry placed again is logged as.
+    pub(super) fn reassignment_name(self) -> EventName {
+        match self {
+            Kind::Containerized(_) => EventName::Reschedule,
+            Kind::Shared(_) | Kind::Dedicated(_) => EventName::Failover,
         }
     }
 }

@@ -128,3 +128,25 @@ mod tests {
         assert_eq!(zipf_share(1, 4, 0.0), 0.25);
     }
 }
+
+impl Shared {
+    /// A failed broker's shards are unavailable for `failover_seconds`, then reassigned.
+    pub(super) fn failure_delay_seconds(self, spec: &ModelSpec) -> Option<i64> {
+        Some(spec.failover_seconds)
+    }
+
+    /// A shard of a failed broker goes where the placer puts it among the live brokers, even
+    /// above the fill target (counted as forced): a growing cluster may open a broker, a fixed
+    /// one may not; with no live broker it waits.
+    pub(super) fn replace(
+        self,
+        run: &mut ModelRun,
+        j: usize,
+        t: Time,
+    ) -> Result<Option<usize>, LimitError> {
+        if run.spec.brokers.is_some() && !run.any_live_node() {
+            return Ok(None);
+        }
+        run.choose_for(j, t).map(Some)
+    }
+}

@@ -126,7 +126,11 @@ impl ModelRun {
     /// with fewer instructions, but is slower on the bench trace, its node pass over one node
     /// a tenant taking what the held accounting saves.)
     pub(in crate::engine::model) fn by_tenant_applies(&self, ctx: &StepCtx<'_>) -> bool {
-        self.fast && ctx.dense && self.cost.allocation != Allocation::Usage && self.r() <= MAX_R
+        self.fast
+            && ctx.dense
+            && self.cost.allocation != Allocation::Usage
+            && self.r() <= MAX_R
+            && self.failures.quiet()
     }
 
     /// Shares every node and accounts every tenant, tenant by tenant (module documentation),
