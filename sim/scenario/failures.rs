@@ -218,12 +218,14 @@ impl Checker<'_> {
             }
             RawStart::Text(t) => match DateTime::parse_from_rfc3339(t) {
                 Ok(t) => FailureStart::Unix(t.timestamp()),
-                Err(_) => return Err(self.err(
-                    raw.start.span(),
-                    format!(
+                Err(_) => {
+                    return Err(self.err(
+                        raw.start.span(),
+                        format!(
                         "`start`: expected integer seconds or an RFC 3339 timestamp, found `{t}`"
                     ),
-                )),
+                    ))
+                }
             },
         };
         let duration_seconds = self.seconds(&raw.duration_seconds, "duration_seconds", 1)?;

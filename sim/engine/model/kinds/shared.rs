@@ -116,19 +116,6 @@ fn zipf_share(j: usize, k: usize, skew: f64) -> f64 {
     ((j + 1) as f64).powf(-skew) / total
 }
 
-#[cfg(test)]
-mod tests {
-    use super::zipf_share;
-
-    #[test]
-    fn zipf_split_by_hand() {
-        // skew 1 over 3 shards: 1, 1/2, 1/3 over 11/6 -> 6/11, 3/11, 2/11
-        assert!((zipf_share(0, 3, 1.0) - 6.0 / 11.0).abs() < 1e-12);
-        assert!((zipf_share(2, 3, 1.0) - 2.0 / 11.0).abs() < 1e-12);
-        assert_eq!(zipf_share(1, 4, 0.0), 0.25);
-    }
-}
-
 impl Shared {
     /// A failed broker's shards are unavailable for `failover_seconds`, then reassigned.
     pub(super) fn failure_delay_seconds(self, spec: &ModelSpec) -> Option<i64> {
@@ -148,5 +135,18 @@ impl Shared {
             return Ok(None);
         }
         run.choose_for(j, t).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::zipf_share;
+
+    #[test]
+    fn zipf_split_by_hand() {
+        // skew 1 over 3 shards: 1, 1/2, 1/3 over 11/6 -> 6/11, 3/11, 2/11
+        assert!((zipf_share(0, 3, 1.0) - 6.0 / 11.0).abs() < 1e-12);
+        assert!((zipf_share(2, 3, 1.0) - 2.0 / 11.0).abs() < 1e-12);
+        assert_eq!(zipf_share(1, 4, 0.0), 0.25);
     }
 }
