@@ -130,6 +130,7 @@ pub(super) struct RawModel {
     pub(super) quota_factor: Option<S<f64>>,
     pub(super) isolation: Option<S<String>>,
     pub(super) warmup_seconds: Option<S<i64>>,
+    pub(super) zones: Option<S<Vec<S<String>>>>,
 }
 
 #[derive(Deserialize)]
