@@ -55,6 +55,10 @@ pub const MAX_GROUPS: i64 = 10_000;
 /// The most shards or containers per tenant, and brokers in a fixed cluster: 10^4.
 pub const MAX_PARTS: i64 = 10_000;
 
+/// The most zones of a model (`zones = [...]`, DESIGN.md 4.7): 64, far beyond the few
+/// availability zones of a cloud region.
+pub const MAX_ZONES: usize = 64;
+
 /// The most containers a tenant is split into so that each request fits an empty host: 1024,
 /// as many as the shards of a growing shared cluster. A tenant whose first spec needs more is
 /// an error at its first row; one whose spec grows past it later runs in 1024 containers, each

@@ -152,7 +152,7 @@ fn no_non_finite(text: &str, what: &str) -> Result<(), String> {
 }
 
 /// Columns of the CSV outputs that hold names, not numbers.
-const NAME_COLUMNS: [&str; 9] = [
+const NAME_COLUMNS: [&str; 10] = [
     "model",
     "tenant",
     "class",
@@ -162,6 +162,7 @@ const NAME_COLUMNS: [&str; 9] = [
     "placer",
     "predictor",
     "series",
+    "zone",
 ];
 
 /// Every numeric field of a CSV output must be a finite number.

@@ -11,6 +11,7 @@ mod planning;
 mod predictors;
 mod robustness;
 mod run;
+mod zones;
 
 /// The repository root (where `scenarios/` lives).
 fn root() -> PathBuf {

@@ -209,16 +209,23 @@ fn schedule_failures(
         resolved.push((f, start, start.saturating_add(f.duration_seconds)));
     }
     for (i, m) in models.iter_mut().enumerate() {
-        let mine = resolved
-            .iter()
-            .filter(|(f, _, _)| f.model.is_none_or(|k| k == i));
-        let nodes: Vec<(u32, Time, Time)> = mine
+        let mine = || {
+            resolved
+                .iter()
+                .filter(move |(f, _, _)| f.model.is_none_or(|k| k == i))
+        };
+        let nodes: Vec<(u32, Time, Time)> = mine()
             .filter_map(|&(f, start, until)| match f.target {
                 FailureTarget::Node(n) => Some((n, start, until)),
                 FailureTarget::Zone(_) => None,
             })
             .collect();
         m.schedule_failures(&nodes);
+        for &(f, start, until) in mine() {
+            if let FailureTarget::Zone(z) = &f.target {
+                m.schedule_zone_failure(z, start, until);
+            }
+        }
     }
     Ok(())
 }

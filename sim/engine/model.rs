@@ -54,8 +54,8 @@ use kernels::by_tenant::ByTenant;
 pub(crate) use kernels::by_tenant::{Vectors, VECTORS};
 use kinds::{Kind, Policy};
 use nodes::{
-    node_delivered, node_resource_step, CostCache, NodeAcc, NodeBooks, NodeEntries, Nodes, CLOSED,
-    EMPTY, SEVERAL, UNKNOWN,
+    node_delivered, node_resource_step, CostCache, NodeAcc, NodeBooks, NodeEntries, Nodes,
+    ZoneBook, CLOSED, EMPTY, SEVERAL, UNKNOWN,
 };
 use placement::NewEntry;
 pub(crate) use result::count_text;
@@ -232,6 +232,10 @@ struct Scratch {
     avoid: Vec<usize>,
     profile: Vec<f64>,
     entry_profile: Vec<f64>,
+    /// Per zone, the entries of the tenant being placed there, and whether a request of it
+    /// may go there (placement, `placement.rs`).
+    zone_entries: Vec<u32>,
+    zone_allowed: Vec<bool>,
 }
 
 /// The state of one model during a run.
@@ -384,6 +388,7 @@ impl ModelRun {
                 open_capacity: vec![0.0; r],
                 open_capacity_stale: false,
                 profiles: None,
+                zones: ZoneBook::new(spec.zones.len()),
             },
             ents: Entries::default(),
             tenant_entries: vec![],

@@ -7,13 +7,16 @@ use crate::scenario::Scenario;
 
 use super::csv_text::{columns, into_text, num, resource_columns, writer};
 
-/// `nodes.csv`: one row per model and node.
+/// `nodes.csv`: one row per model and node; with a `zone` column after `type` when some model
+/// has zones (empty for the nodes of a model without), else none.
 pub fn nodes_csv(s: &Scenario, run: &RunResult) -> String {
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
-    let mut header = columns(&[
-        "model",
-        "node",
-        "type",
+    let zoned = run.models.iter().any(|m| !m.zones.is_empty());
+    let mut header = columns(&["model", "node", "type"]);
+    if zoned {
+        header.push("zone".to_string());
+    }
+    header.extend(columns(&[
         "opened",
         "closed",
         "hours",
@@ -22,7 +25,7 @@ pub fn nodes_csv(s: &Scenario, run: &RunResult) -> String {
         "entries_max",
         "contended_steps",
         "oom_kills",
-    ]);
+    ]));
     for prefix in ["capacity", "delivered", "utilization", "peak_utilization"] {
         header.extend(resource_columns(prefix, &names));
     }
@@ -34,6 +37,10 @@ pub fn nodes_csv(s: &Scenario, run: &RunResult) -> String {
             row.push(m.name.clone());
             row.push(id.to_string());
             row.push(s.catalog[n.node_type].name.clone());
+            if zoned {
+                let zone = n.zone.and_then(|z| m.zones.get(z as usize));
+                row.push(zone.cloned().unwrap_or_default());
+            }
             row.push(n.opened.to_string());
             row.push(n.closed.to_string());
             row.push(num(n.steps as f64 * s.step as f64 / 3600.0));

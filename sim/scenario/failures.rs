@@ -191,21 +191,36 @@ impl Checker<'_> {
             ),
             None => None,
         };
-        let target = match (&raw.node, &raw.zone) {
-            (Some(n), None) => {
-                FailureTarget::Node(self.count(n, "node", 0, u32::MAX as i64 - 1)? as u32)
-            }
-            (None, Some(z)) => {
-                // a zone is a model's (`zones`): none has it yet
-                return Err(self.err(z.span(), format!("no model has a zone `{}`", z.get_ref())));
-            }
-            _ => {
-                return Err(self.err(
+        let target =
+            match (&raw.node, &raw.zone) {
+                (Some(n), None) => {
+                    FailureTarget::Node(self.count(n, "node", 0, u32::MAX as i64 - 1)? as u32)
+                }
+                (None, Some(z)) => {
+                    // a zone is a model's (`zones`): the model named, or any, must have it
+                    let name = z.get_ref();
+                    let has = |s: &ModelSpec| s.zones.iter().any(|n| n == name);
+                    let known = match model {
+                        Some(k) => has(&models[k]),
+                        None => models.iter().any(has),
+                    };
+                    if !known {
+                        let message = match model {
+                            Some(k) => format!("model `{}` has no zone `{name}`", models[k].name),
+                            None => format!("no model has a zone `{name}`"),
+                        };
+                        return Err(self.err(
+                            z.span(),
+                            format!("{message} (a model's `zones` lists them)"),
+                        ));
+                    }
+                    FailureTarget::Zone(name.clone())
+                }
+                _ => return Err(self.err(
                     f.span(),
                     "a scheduled failure names either a `node` (its id in nodes.csv) or a `zone`",
-                ))
-            }
-        };
+                )),
+            };
         let start = match raw.start.get_ref() {
             RawStart::Seconds(s) => {
                 let v = S::new(raw.start.span(), *s);

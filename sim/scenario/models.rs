@@ -14,7 +14,7 @@ use super::check::Checker;
 use super::fnv1a;
 use super::raw::RawModel;
 use crate::error::InputError;
-use crate::limits::{MAX_FACTOR, MAX_PARTS};
+use crate::limits::{MAX_FACTOR, MAX_PARTS, MAX_ZONES};
 
 /// The kinds of placement model (DESIGN.md 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,8 +49,8 @@ impl ModelKind {
         }
     }
 
-    /// The keys a model table of this kind accepts besides `kind`, `predictor` and
-    /// `warmup_seconds`.
+    /// The keys a model table of this kind accepts besides `kind`, `predictor`,
+    /// `warmup_seconds` and `zones`.
     pub fn keys(self) -> &'static [&'static str] {
         match self {
             ModelKind::Dedicated => &["headroom"],
@@ -123,6 +123,9 @@ pub struct ModelSpec {
     /// Containerized: how long after its host fails a container is rescheduled (DESIGN.md 4.7;
     /// default 300, Kubernetes' pod eviction timeout).
     pub reschedule_seconds: i64,
+    /// The zones its nodes are opened across, in the scenario's order (DESIGN.md 4.7); empty:
+    /// no zones.
+    pub zones: Vec<String>,
 }
 
 impl ModelSpec {
@@ -185,6 +188,7 @@ impl Checker<'_> {
         let predictor = self.sizing_predictor(m)?;
         let request_ratio = self.request_ratio(m)?;
         let isolation = self.isolation(m)?;
+        let zones = self.zones(m)?;
         Ok(ModelSpec {
             name: name.to_string(),
             kind,
@@ -241,6 +245,7 @@ impl Checker<'_> {
                 .reschedule_seconds
                 .as_ref()
                 .map_or(Ok(300), |v| self.seconds(v, "reschedule_seconds", 0))?,
+            zones,
         })
     }
 
@@ -305,7 +310,7 @@ impl Checker<'_> {
                     return Err(self.err(
                         at,
                         format!(
-                            "key `{key}` does not apply to a {} model; its keys: kind, predictor, warmup_seconds, {}",
+                            "key `{key}` does not apply to a {} model; its keys: kind, predictor, warmup_seconds, zones, {}",
                             kind.name(),
                             kind.keys().join(", ")
                         ),
@@ -389,6 +394,45 @@ impl Checker<'_> {
         })
     }
 
+    /// The model's zones (default none): at least one, at most [`MAX_ZONES`], each a distinct
+    /// name of letters, digits, `-`, `_` and `.`; each bad name is an error at that name.
+    fn zones(&self, m: &RawModel) -> Result<Vec<String>, InputError> {
+        let Some(list) = &m.zones else {
+            return Ok(vec![]);
+        };
+        if list.get_ref().is_empty() {
+            return Err(self.err(
+                list.span(),
+                "`zones` must list at least one zone (leave it out for none)",
+            ));
+        }
+        let mut zones: Vec<String> = vec![];
+        for (i, z) in list.get_ref().iter().enumerate() {
+            let name = z.get_ref();
+            if i == MAX_ZONES {
+                return Err(self.err(
+                    z.span(),
+                    format!("`zones` lists more than {MAX_ZONES} zones, the most allowed"),
+                ));
+            }
+            let valid = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            if !valid {
+                return Err(self.err(
+                    z.span(),
+                    format!("zone name `{name}` must be letters, digits, `-`, `_` and `.`, and not empty"),
+                ));
+            }
+            if zones.contains(name) {
+                return Err(self.err(z.span(), format!("zone `{name}` is listed twice")));
+            }
+            zones.push(name.clone());
+        }
+        Ok(zones)
+    }
+
     /// Shared: whether the brokers share by weighted max-min (`isolation = "fair"`) rather
     /// than in proportion (the default).
     fn isolation(&self, m: &RawModel) -> Result<bool, InputError> {
@@ -437,6 +481,78 @@ mod tests {
         let e = parse(&text).unwrap_err();
         assert!(
             e.contains("key `shards` does not apply to a dedicated model"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn zones_default_to_none_and_keep_their_order() {
+        let s = parse(MINIMAL).unwrap();
+        assert!(s.models.iter().all(|m| m.zones.is_empty()));
+        // every kind takes `zones`
+        let text = MINIMAL
+            .replace("[models.shared]", "[models.shared]\nzones = [\"c\", \"a\"]")
+            .replace(
+                "[models.dedicated]",
+                "[models.dedicated]\nzones = [\"us-east-1a\"]",
+            )
+            .replace(
+                "request_ratio = 0.5",
+                "request_ratio = 0.5\nzones = [\"z_1\", \"z.2\"]",
+            );
+        let s = parse(&text).unwrap();
+        assert_eq!(s.models[0].zones, ["c", "a"]);
+        assert_eq!(s.models[1].zones, ["z_1", "z.2"]);
+        assert_eq!(s.models[2].zones, ["us-east-1a"]);
+    }
+
+    #[test]
+    fn bad_zones_are_located_at_the_bad_value() {
+        // MINIMAL's `[models.shared]` is line 16; `zones` is on line 17, `zones = [` is 9
+        // characters: the first name's quote is column 10
+        let bad = |list: &str| {
+            let text = MINIMAL.replace(
+                "[models.shared]",
+                &format!("[models.shared]\nzones = {list}"),
+            );
+            parse(&text).unwrap_err()
+        };
+        let e = bad("[]");
+        assert!(
+            e.starts_with("s.toml:17:9: `zones` must list at least one zone"),
+            "{e}"
+        );
+        let e = bad(r#"["a", ""]"#);
+        assert!(
+            e.starts_with("s.toml:17:15: zone name `` must be letters"),
+            "{e}"
+        );
+        let e = bad(r#"["a", "b c"]"#);
+        assert!(
+            e.starts_with("s.toml:17:15: zone name `b c` must be letters"),
+            "{e}"
+        );
+        let e = bad(r#"["a", "b", "a"]"#);
+        assert!(
+            e.starts_with("s.toml:17:20: zone `a` is listed twice"),
+            "{e}"
+        );
+        let e = bad(r#"["a", 3]"#);
+        assert!(e.starts_with("s.toml:17:"), "{e}");
+        // 64 zones are allowed, the 65th is refused where it is written
+        let names = |n: usize| {
+            let v: Vec<String> = (0..n).map(|i| format!("\"z{i:02}\"")).collect();
+            format!("[{}]", v.join(","))
+        };
+        let text = MINIMAL.replace(
+            "[models.shared]",
+            &format!("[models.shared]\nzones = {}", names(64)),
+        );
+        assert_eq!(parse(&text).unwrap().models[0].zones.len(), 64);
+        // each name is 5 characters and a comma: the 65th starts at 10 + 64 x 6 = 394
+        let e = bad(&names(65));
+        assert!(
+            e.starts_with("s.toml:17:394: `zones` lists more than 64 zones"),
             "{e}"
         );
     }

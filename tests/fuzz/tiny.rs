@@ -15,6 +15,7 @@ node_type = "small"
 brokers = 2
 placer = "dot-product"
 warmup_seconds = 600
+zones = ["a", "b"]
 [models.containerized]
 node_type = "small"
 request_ratio = 0.5
@@ -24,6 +25,7 @@ placer = "complementary-peaks"
 predictor = "percentile(95)"
 [models.dedicated]
 headroom = 1.2
+zones = ["a", "b", "c"]
 "#;
 
 fn tiny_scenario(resources: &str, nodes: &str, workload: &str) -> String {

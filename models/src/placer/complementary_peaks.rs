@@ -27,7 +27,7 @@ impl Placer for ComplementaryPeaks {
             return FirstFit.place(request, nodes);
         };
         (0..nodes.len())
-            .filter(|&n| nodes.is_open(n) && !request.avoid.contains(&n))
+            .filter(|&n| request.allows(nodes, n))
             .filter_map(|n| {
                 nodes
                     .profile(n)
@@ -67,6 +67,7 @@ mod tests {
             size: &[4.0],
             fill_target: 1.0,
             avoid: &[],
+            zones: None,
             profile: Some(&profile),
         };
         assert_eq!(ComplementaryPeaks.place(&request, &n), Decision::Node(1));
@@ -85,6 +86,7 @@ mod tests {
             size: &[8.0],
             fill_target: 1.0,
             avoid: &[],
+            zones: None,
             profile: Some(&big),
         };
         assert_eq!(ComplementaryPeaks.place(&request, &n), Decision::Node(1));

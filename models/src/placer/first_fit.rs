@@ -34,6 +34,7 @@ mod tests {
             size,
             fill_target: fill,
             avoid,
+            zones: None,
             profile: None,
         };
         // 1 core: 9 + 1 <= 10 on node 0

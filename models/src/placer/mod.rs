@@ -4,6 +4,11 @@
 //! model's nodes in id order, and answers with a node or "open a new node". It never mutates
 //! the nodes: the engine applies the decision. Placers are looked up by name with
 //! [`build`]; an unknown name is an error that lists the known ones.
+//!
+//! Which nodes a request may take is the request's ([`Request::allows`]: open, not avoided,
+//! in an allowed zone), so that every placer that scans [`Request::candidates`] (or asks
+//! [`Request::allows`]) spreads a tenant over zones and nodes the same way; the engine
+//! decides which zones and nodes a request allows (DESIGN.md 4.7).
 
 mod best_fit;
 mod complementary_peaks;
@@ -37,6 +42,10 @@ pub trait NodeView {
     fn capacity(&self, node: usize) -> &[f64];
     /// Sum of the predicted sizes already placed on the node, per resource.
     fn allocated(&self, node: usize) -> &[f64];
+    /// The node's zone, an index into the model's zones (`None` when the model has none).
+    fn zone(&self, _node: usize) -> Option<u32> {
+        None
+    }
     /// The node's summed daily profile (`PROFILE_BINS` hourly mean uses per resource,
     /// bin-major), when the model keeps profiles.
     fn profile(&self, _node: usize) -> Option<&[f64]> {
@@ -61,6 +70,8 @@ pub struct FlatNodes<'a> {
     pub capacity: &'a [f64],
     /// Allocations, node-major.
     pub allocated: &'a [f64],
+    /// Each node's zone (an index into the model's zones); empty when the model has none.
+    pub zone: &'a [u32],
 }
 
 /// A flat view is itself a node view (its [`NodeView::flat`] is itself).
@@ -76,6 +87,9 @@ impl NodeView for FlatNodes<'_> {
     }
     fn allocated(&self, node: usize) -> &[f64] {
         &self.allocated[node * self.resources..(node + 1) * self.resources]
+    }
+    fn zone(&self, node: usize) -> Option<u32> {
+        self.zone.get(node).copied()
     }
     fn flat(&self) -> Option<FlatNodes<'_>> {
         Some(*self)
@@ -94,6 +108,9 @@ pub struct Request<'a> {
     pub fill_target: f64,
     /// Nodes to avoid (they hold a sibling shard or container of the same tenant).
     pub avoid: &'a [usize],
+    /// The zones allowed, by zone index (the zones where the tenant has the fewest entries),
+    /// or `None`: any zone. A node without a zone is in every zone.
+    pub zones: Option<&'a [bool]>,
     /// The request's daily profile (`PROFILE_BINS` x resources, bin-major), if known.
     pub profile: Option<&'a [f64]>,
 }
@@ -121,9 +138,24 @@ impl Request<'_> {
             .map(move |r| (self.fill_target * cap[r] - alloc[r] - self.size[r]) / cap[r])
     }
 
+    /// Whether the request may take `node`, room aside: the node is open, not avoided, and in
+    /// an allowed zone.
+    pub fn allows(&self, nodes: &dyn NodeView, node: usize) -> bool {
+        nodes.is_open(node) && !self.avoid.contains(&node) && self.zone_allowed(nodes.zone(node))
+    }
+
+    /// Whether a node in `zone` is in an allowed zone.
+    #[inline]
+    fn zone_allowed(&self, zone: Option<u32>) -> bool {
+        match (self.zones, zone) {
+            (Some(allowed), Some(z)) => allowed.get(z as usize).copied().unwrap_or(false),
+            _ => true,
+        }
+    }
+
     /// Whether the request fits on `node` under the fill target, and the node is allowed.
     pub fn fits(&self, nodes: &dyn NodeView, node: usize) -> bool {
-        if !nodes.is_open(node) || self.avoid.contains(&node) {
+        if !self.allows(nodes, node) {
             return false;
         }
         self.room(nodes.capacity(node), nodes.allocated(node))
@@ -132,7 +164,10 @@ impl Request<'_> {
     /// [`Self::fits`] on a flat view.
     fn fits_flat(&self, nodes: &FlatNodes<'_>, node: usize) -> bool {
         let r = nodes.resources;
-        if !nodes.open[node] || self.avoid.contains(&node) {
+        if !nodes.open[node]
+            || self.avoid.contains(&node)
+            || !self.zone_allowed(nodes.zone.get(node).copied())
+        {
             return false;
         }
         let row = node * r..(node + 1) * r;
@@ -233,6 +268,8 @@ pub(crate) mod testing {
         pub alloc: Vec<Vec<f64>>,
         pub open: Vec<bool>,
         pub profiles: Vec<Vec<f64>>,
+        /// Each node's zone; empty: no zones.
+        pub zone: Vec<u32>,
     }
 
     impl Nodes {
@@ -249,6 +286,7 @@ pub(crate) mod testing {
                 alloc: alloc.iter().map(|a| a.to_vec()).collect(),
                 open: vec![true; alloc.len()],
                 profiles: vec![],
+                zone: vec![],
             }
         }
     }
@@ -259,6 +297,7 @@ pub(crate) mod testing {
             size,
             fill_target: 1.0,
             avoid: &[],
+            zones: None,
             profile: None,
         }
     }
@@ -301,6 +340,9 @@ pub(crate) mod testing {
         fn profile(&self, node: usize) -> Option<&[f64]> {
             self.profiles.get(node).map(|p| p.as_slice())
         }
+        fn zone(&self, node: usize) -> Option<u32> {
+            self.zone.get(node).copied()
+        }
     }
 }
 
@@ -309,29 +351,61 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
-        /// A scan over a flat view finds the nodes a scan over per-node calls does, closed
-        /// and avoided nodes included.
+        /// A scan over a flat view finds the nodes a scan over per-node calls does, closed,
+        /// avoided and zoned-out nodes included.
         #[test]
         fn flat_view_finds_the_same_candidates(
-            allocs in proptest::collection::vec((0.0f64..12.0, 0.0f64..40.0, proptest::bool::ANY), 1..12),
+            allocs in proptest::collection::vec((0.0f64..12.0, 0.0f64..40.0, proptest::bool::ANY, 0u32..3), 1..12),
             size in (0.0f64..6.0, 0.0f64..20.0),
             fill in 0.8f64..1.6,
             avoid in proptest::collection::vec(0usize..12, 0..3),
+            zones in proptest::option::of(proptest::collection::vec(proptest::bool::ANY, 3)),
         ) {
-            let rows: Vec<Vec<f64>> = allocs.iter().map(|&(c, m, _)| vec![c, m]).collect();
+            let rows: Vec<Vec<f64>> = allocs.iter().map(|&(c, m, _, _)| vec![c, m]).collect();
             let refs: Vec<&[f64]> = rows.iter().map(Vec::as_slice).collect();
             let mut nodes = testing::Nodes::new(&[10.0, 32.0], &refs);
-            for (open, &(_, _, closed)) in nodes.open.iter_mut().zip(&allocs) {
+            for (open, &(_, _, closed, _)) in nodes.open.iter_mut().zip(&allocs) {
                 *open = !closed;
             }
+            nodes.zone = allocs.iter().map(|a| a.3).collect();
             let (capacity, allocated) = nodes.flat_arrays();
-            let flat = FlatNodes { resources: 2, open: &nodes.open, capacity: &capacity, allocated: &allocated };
+            let flat = FlatNodes { resources: 2, open: &nodes.open, capacity: &capacity, allocated: &allocated, zone: &nodes.zone };
             let size = [size.0, size.1];
-            let request = Request { size: &size, fill_target: fill, avoid: &avoid, profile: None };
+            let request = Request { size: &size, fill_target: fill, avoid: &avoid, zones: zones.as_deref(), profile: None };
             let calls: Vec<usize> = request.candidates(&nodes).collect();
             let flat: Vec<usize> = request.candidates(&flat).collect();
+            for &n in &calls {
+                let allowed = zones.as_ref().is_none_or(|z| z[nodes.zone[n] as usize]);
+                proptest::prop_assert!(allowed && !avoid.contains(&n) && nodes.open[n]);
+            }
             proptest::prop_assert_eq!(calls, flat);
         }
+    }
+
+    #[test]
+    fn a_request_allows_only_its_zones() {
+        // four open 10-core nodes in zones 0, 1, 0, 2, each holding 1 core: a 1-core request
+        // allowed zones 1 and 2 may take nodes 1 and 3 only; avoiding node 1, node 3; without
+        // zones (or on a view without zones) every node
+        let mut nodes = testing::Nodes::new(&[10.0], &[&[1.0], &[1.0], &[1.0], &[1.0]]);
+        let allowed = [false, true, true];
+        let request = Request {
+            zones: Some(&allowed),
+            ..testing::req(&[1.0])
+        };
+        let all: Vec<usize> = request.candidates(&nodes).collect();
+        assert_eq!(all, vec![0, 1, 2, 3], "a view without zones: every node");
+        nodes.zone = vec![0, 1, 0, 2];
+        let some: Vec<usize> = request.candidates(&nodes).collect();
+        assert_eq!(some, vec![1, 3]);
+        let avoiding = Request {
+            avoid: &[1],
+            ..request
+        };
+        assert_eq!(avoiding.candidates(&nodes).collect::<Vec<_>>(), vec![3]);
+        assert!(!request.allows(&nodes, 0) && request.allows(&nodes, 3));
+        let any = testing::req(&[1.0]);
+        assert_eq!(any.candidates(&nodes).count(), 4);
     }
 
     #[test]

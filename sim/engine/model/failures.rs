@@ -38,6 +38,8 @@ enum NodeEvent {
         until: Time,
         random: Option<u32>,
     },
+    /// Every node of zone `zone` open at the time fails until `until` (scheduled).
+    FailZone { zone: u32, until: Time },
     /// The node is repaired, unless it has since failed for longer.
     Repair { node: u32 },
     /// The model's reaction to the node's failure ([`Kind::failure_delay_seconds`]), unless
@@ -223,6 +225,16 @@ impl ModelRun {
         }
     }
 
+    /// Queues a scheduled failure of every node of this model's zone `name` (if it has one)
+    /// from `start` until `until`.
+    pub fn schedule_zone_failure(&mut self, name: &str, start: Time, until: Time) {
+        if let Some(z) = self.spec.zones.iter().position(|n| n == name) {
+            let zone = z as u32;
+            self.failures
+                .push(start, NodeEvent::FailZone { zone, until });
+        }
+    }
+
     /// Applies the node events due before `end`, in time order (DESIGN.md 4.7).
     pub(super) fn apply_node_events(&mut self, end: Time) -> Result<(), LimitError> {
         while let Some((t, event)) = self.failures.pop_due(end) {
@@ -232,6 +244,13 @@ impl ModelRun {
                     until,
                     random,
                 } => self.fail(node as usize, t, until, random),
+                NodeEvent::FailZone { zone, until } => {
+                    for n in 0..self.nodes.open.len() {
+                        if self.nodes.zone(n) == Some(zone) {
+                            self.fail(n, t, until, None);
+                        }
+                    }
+                }
                 NodeEvent::Repair { node } => self.repair(node as usize, t),
                 NodeEvent::React { node } => {
                     let n = node as usize;

@@ -1,8 +1,8 @@
 //! Node book-keeping: the nodes of one model (capacity, what is allocated on them, open or
 //! closed, their entries in the block the node step walks), what every step counts per node
 //! (steps, series bucket, the epochs its caches hold for) and what changes seldom (overhead,
-//! contended steps), the cost split a node keeps while it holds, and the view of the nodes the
-//! placers read.
+//! contended steps), the cost split a node keeps while it holds, each node's zone and the
+//! zones' open nodes ([`ZoneBook`]), and the view of the nodes the placers read.
 //!
 //! Architecture invariant: the node book-keeping knows nothing of tenants' accounting or of
 //! placement models: it keeps what a node holds and has delivered.
@@ -39,6 +39,83 @@ pub(super) struct Nodes {
     pub(super) open_capacity_stale: bool,
     /// Summed daily profiles (node x bin x resource), kept when the placer wants them.
     pub(super) profiles: Option<Vec<f64>>,
+    /// Each node's zone, when the model has zones.
+    pub(super) zones: ZoneBook,
+}
+
+/// The zones of a model's nodes (DESIGN.md 4.7): each node's zone, an index into the model's
+/// `zones`, and per zone its open nodes; empty for a model without zones.
+#[derive(Debug, Default)]
+pub(super) struct ZoneBook {
+    /// Per node, its zone (empty without zones).
+    of_node: Vec<u32>,
+    /// Per zone, its open nodes.
+    open: Vec<u32>,
+    /// The zone of the next node opened not for a tenant: the zones in turn.
+    turn: u32,
+}
+
+impl ZoneBook {
+    /// The book of a model with `zones` zones (0: none).
+    pub(super) fn new(zones: usize) -> ZoneBook {
+        ZoneBook {
+            of_node: vec![],
+            open: vec![0; zones],
+            turn: 0,
+        }
+    }
+
+    /// How many zones the model has.
+    pub(super) fn count(&self) -> usize {
+        self.open.len()
+    }
+
+    /// The zone of a node opened not for a tenant (a fixed cluster's broker): the zones in
+    /// turn, from the first (none without zones).
+    pub(super) fn in_turn(&mut self) -> Option<u32> {
+        let zones = self.count() as u32;
+        (zones > 0).then(|| {
+            let z = self.turn;
+            self.turn = (z + 1) % zones;
+            z
+        })
+    }
+
+    /// Among the zones `allowed` (by index), the one with the fewest open nodes, ties to the
+    /// first in the model's order (none without zones).
+    pub(super) fn fewest_open(&self, allowed: &[bool]) -> Option<u32> {
+        (0..self.count())
+            .filter(|&z| allowed.get(z).copied().unwrap_or(true))
+            .min_by_key(|&z| (self.open[z], z))
+            .map(|z| z as u32)
+    }
+}
+
+impl Nodes {
+    /// Node `n`'s zone, an index into the model's zones (`None` when the model has none).
+    pub(super) fn zone(&self, n: usize) -> Option<u32> {
+        self.zones.of_node.get(n).copied()
+    }
+
+    /// Records the zone of node `n`, just opened (`None`: the model has no zones).
+    pub(super) fn set_opened_zone(&mut self, n: usize, zone: Option<u32>) {
+        if let Some(z) = zone {
+            debug_assert_eq!(
+                self.zones.of_node.len(),
+                n,
+                "zones are recorded as nodes open"
+            );
+            self.zones.of_node.push(z);
+            self.zones.open[z as usize] += 1;
+        }
+    }
+
+    /// Node `n` closes: one open node fewer in its zone.
+    pub(super) fn zone_closed(&mut self, n: usize) {
+        if let Some(z) = self.zone(n) {
+            self.zones.open[z as usize] -= 1;
+        }
+    }
 }
 
 /// A node's entries, in placement order, with what its step reads of each: the step walks
@@ -186,12 +263,16 @@ impl NodeView for Nodes {
         let w = PROFILE_BINS * self.r;
         self.profiles.as_ref().map(|p| &p[node * w..(node + 1) * w])
     }
+    fn zone(&self, node: usize) -> Option<u32> {
+        Nodes::zone(self, node)
+    }
     fn flat(&self) -> Option<FlatNodes<'_>> {
         Some(FlatNodes {
             resources: self.r,
             open: &self.live,
             capacity: &self.cap,
             allocated: &self.alloc,
+            zone: &self.zones.of_node,
         })
     }
 }

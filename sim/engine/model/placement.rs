@@ -1,7 +1,10 @@
 //! Placement: where a model's tenants go when they arrive (one by one, or the warm-up's batch
 //! in the placer's order), sized by the predictor on their history or by their limit; the
 //! placer's choice of a node (or a new one, within the limits), entries added and removed,
-//! nodes opened and closed. What a model's placement of a tenant is, is its `Kind`'s.
+//! nodes opened and closed, each in its zone. What a model's placement of a tenant is, is its
+//! `Kind`'s; how a tenant spreads over zones (DESIGN.md 4.7) is here, for every kind and
+//! placer: a request allows only the zones where its tenant has the fewest entries
+//! ([`ModelRun::spread_zones`]), and a node opened for a tenant goes to one of them.
 
 #![allow(clippy::needless_range_loop)]
 
@@ -38,9 +41,65 @@ impl ModelRun {
         }
     }
 
-    /// Opens a node of `node_type` at `t`, unless the model has opened its
-    /// `max_nodes_per_model` already.
+    /// Opens a node of `node_type` at `t` not for a tenant (a fixed cluster's broker), in the
+    /// next zone in turn, unless the model has opened its `max_nodes_per_model` already.
     pub(super) fn open_node(&mut self, node_type: usize, t: Time) -> Result<usize, LimitError> {
+        let zone = self.nodes.zones.in_turn();
+        self.open_node_in(node_type, t, zone)
+    }
+
+    /// Opens a node of `node_type` at `t` for tenant `u`, in the zone with the fewest open
+    /// nodes among those where `u` has the fewest entries (ties to the first in the model's
+    /// order), within the limits.
+    pub(super) fn open_node_for(
+        &mut self,
+        u: usize,
+        node_type: usize,
+        t: Time,
+    ) -> Result<usize, LimitError> {
+        self.spread_zones(u);
+        let zone = self.nodes.zones.fewest_open(&self.sc.zone_allowed);
+        self.open_node_in(node_type, t, zone)
+    }
+
+    /// The model's zone names, in its order: node `n`'s zone is
+    /// `zone_names()[nodes.zone(n)]` (DESIGN.md 4.7).
+    pub(super) fn zone_names(&self) -> &[String] {
+        &self.spec.zones
+    }
+
+    /// Fills `sc.zone_allowed` with the zones where tenant `u` has the fewest entries (every
+    /// zone while it has none); returns whether that leaves a zone out, so that a request
+    /// must say which zones it allows. Without zones it leaves nothing out.
+    pub(super) fn spread_zones(&mut self, u: usize) -> bool {
+        let count = &mut self.sc.zone_entries;
+        count.clear();
+        count.resize(self.nodes.zones.count(), 0);
+        for &j in &self.tenant_entries[u] {
+            // (an entry waiting for a node is in no zone)
+            let n = self.ents.node[j as usize];
+            if let Some(z) = (n != PENDING)
+                .then(|| self.nodes.zone(n as usize))
+                .flatten()
+            {
+                count[z as usize] += 1;
+            }
+        }
+        let least = count.iter().copied().min().unwrap_or(0);
+        let allowed = &mut self.sc.zone_allowed;
+        allowed.clear();
+        allowed.extend(count.iter().map(|&c| c == least));
+        allowed.contains(&false)
+    }
+
+    /// Opens a node of `node_type` at `t` in `zone` (none: the model has no zones), unless the
+    /// model has opened its `max_nodes_per_model` already.
+    fn open_node_in(
+        &mut self,
+        node_type: usize,
+        t: Time,
+        zone: Option<u32>,
+    ) -> Result<usize, LimitError> {
         let limit = self.limits.max_nodes_per_model;
         if self.nodes.open.len() as u64 >= limit {
             return Err(LimitError {
@@ -62,6 +121,7 @@ impl ModelRun {
         self.nodes.open.push(true);
         self.nodes.failed.push(false);
         self.nodes.live.push(true);
+        self.nodes.set_opened_zone(n, zone);
         self.nodes.entries.push(NodeEntries {
             down_until: Time::MIN,
             ..NodeEntries::default()
@@ -81,6 +141,7 @@ impl ModelRun {
         self.nodes.cost_cache.push(CostCache::default());
         self.nodes.stats.push(NodeStats {
             node_type,
+            zone,
             opened: t,
             closed: t,
             steps: 0,
@@ -104,6 +165,7 @@ impl ModelRun {
     pub(super) fn close_node(&mut self, n: usize, t: Time) {
         self.nodes.open[n] = false;
         self.failures.closed(n);
+        self.nodes.zone_closed(n);
         self.nodes.update_occupancy(n);
         self.nodes.open_capacity_stale = true;
         self.nodes.stats[n].closed = t;
@@ -284,8 +346,11 @@ impl ModelRun {
         }
     }
 
-    /// Asks the placer for a node for one of tenant `u`'s entries, opening one if it says so
-    /// (or, on a fixed cluster, forcing the least loaded broker).
+    /// Asks the placer for a node for one of tenant `u`'s entries, among the open nodes it does
+    /// not hold, in the zones where it has the fewest entries ([`Self::spread_zones`]); when
+    /// none there will do, a growing model opens a node in one of those zones, and a fixed
+    /// cluster asks again among the nodes it does not hold in any zone, then forces the least
+    /// loaded broker.
     pub(super) fn choose(
         &mut self,
         u: usize,
@@ -301,8 +366,55 @@ impl ModelRun {
                 .iter()
                 .map(|&j| self.ents.node[j as usize] as usize),
         );
-        let profile = self.nodes.profiles.is_some().then(|| {
-            // the entry's profile: the tenant's, times the entry's share of its demand
+        let zoned = self.spread_zones(u);
+        let allowed = std::mem::take(&mut self.sc.zone_allowed);
+        let profile = self.entry_profile(share);
+        let request = Request {
+            size,
+            fill_target: self.spec.fill_target,
+            avoid: &avoid,
+            zones: zoned.then_some(&allowed[..]),
+            profile: profile.as_deref(),
+        };
+        let fixed = self.kind.fixed_cluster(&self.spec).is_some();
+        let mut decision = self.placer.place(&request, &self.nodes);
+        let placed =
+            |d: Decision, nodes: &Nodes| matches!(d, Decision::Node(n) if nodes.is_open(n));
+        if fixed && zoned && !placed(decision, &self.nodes) {
+            // no room in the tenant's fewest zones: a distinct broker elsewhere before a forced one
+            let anywhere = Request {
+                zones: None,
+                ..request
+            };
+            decision = self.placer.place(&anywhere, &self.nodes);
+        }
+        let n = match decision {
+            Decision::Node(n) if self.nodes.is_open(n) => Ok(n),
+            Decision::Node(_) | Decision::Open if fixed => {
+                self.totals.forced_placements += 1;
+                Ok(self.least_loaded(size, &avoid, request.zones))
+            }
+            Decision::Node(_) | Decision::Open => {
+                let zone = self.nodes.zones.fewest_open(&allowed);
+                self.open_node_in(ty, t, zone).inspect(|&n| {
+                    if !request.fits(&self.nodes, n) {
+                        self.totals.forced_placements += 1;
+                    }
+                })
+            }
+        };
+        self.sc.avoid = avoid;
+        self.sc.zone_allowed = allowed;
+        if let Some(p) = profile {
+            self.sc.entry_profile = p;
+        }
+        n
+    }
+
+    /// When placers read profiles: an entry's profile, its tenant's (in `sc.profile`) times the
+    /// entry's `share` of its demand, in the scratch `sc.entry_profile` taken.
+    fn entry_profile(&mut self, share: &[f64]) -> Option<Vec<f64>> {
+        self.nodes.profiles.is_some().then(|| {
             let r = self.resources.len();
             let mut p = std::mem::take(&mut self.sc.entry_profile);
             for b in 0..PROFILE_BINS {
@@ -311,42 +423,18 @@ impl ModelRun {
                 }
             }
             p
-        });
-        let request = Request {
-            size,
-            fill_target: self.spec.fill_target,
-            avoid: &avoid,
-            profile: profile.as_deref(),
-        };
-        let decision = self.placer.place(&request, &self.nodes);
-        let fixed = self.kind.fixed_cluster(&self.spec).is_some();
-        let n = match decision {
-            Decision::Node(n) if self.nodes.is_open(n) => n,
-            Decision::Node(_) | Decision::Open if fixed => {
-                self.totals.forced_placements += 1;
-                self.least_loaded(size, &avoid)
-            }
-            Decision::Node(_) | Decision::Open => match self.open_node(ty, t) {
-                Ok(n) => {
-                    if !request.fits(&self.nodes, n) {
-                        self.totals.forced_placements += 1;
-                    }
-                    n
-                }
-                Err(e) => {
-                    self.sc.avoid = avoid;
-                    return Err(e);
-                }
-            },
-        };
-        self.sc.avoid = avoid;
-        if let Some(p) = profile {
-            self.sc.entry_profile = p;
-        }
-        Ok(n)
+        })
     }
 
-    pub(super) fn least_loaded(&self, size: &[f64], avoid: &[usize]) -> usize {
+    /// The open broker that `size` loads least (its busiest resource's share of capacity, ties
+    /// to the lowest id): among those not `avoid`ed in the `zones` allowed, else among those not
+    /// avoided, else among all.
+    pub(super) fn least_loaded(
+        &self,
+        size: &[f64],
+        avoid: &[usize],
+        zones: Option<&[bool]>,
+    ) -> usize {
         let load = |n: usize| {
             let (cap, alloc) = (self.nodes.capacity(n), self.nodes.allocated(n));
             (0..size.len())
@@ -354,24 +442,28 @@ impl ModelRun {
                 .map(|r| (alloc[r] + size[r]) / cap[r])
                 .fold(0.0, f64::max)
         };
-        // live brokers first; with every broker failed, the least loaded failed one (what it
-        // gets waits for the repair there)
-        let candidates = |skip: bool, live: bool| {
-            (0..self.nodes.len()).filter(move |&n| {
-                let open = if live {
-                    self.nodes.is_open(n)
-                } else {
-                    self.nodes.open[n]
-                };
-                open && !(skip && avoid.contains(&n))
-            })
+        // live brokers first (in the tenant's fewest zones, then any); with every broker
+        // failed, the least loaded failed one (what it gets waits for the repair there)
+        let in_zones = |n: usize| match (zones, self.nodes.zone(n)) {
+            (Some(allowed), Some(z)) => allowed[z as usize],
+            _ => true,
         };
-        let pick = |skip: bool, live: bool| {
-            candidates(skip, live).min_by(|&a, &b| load(a).total_cmp(&load(b)).then(a.cmp(&b)))
+        let pick = |skip: bool, zoned: bool, live: bool| {
+            (0..self.nodes.len())
+                .filter(move |&n| {
+                    let open = if live {
+                        self.nodes.is_open(n)
+                    } else {
+                        self.nodes.open[n]
+                    };
+                    open && !(skip && avoid.contains(&n)) && (!zoned || in_zones(n))
+                })
+                .min_by(|&a, &b| load(a).total_cmp(&load(b)).then(a.cmp(&b)))
         };
-        pick(true, true)
-            .or_else(|| pick(false, true))
-            .or_else(|| pick(false, false))
+        pick(true, true, true)
+            .or_else(|| pick(true, false, true))
+            .or_else(|| pick(false, false, true))
+            .or_else(|| pick(false, false, false))
             .expect("a fixed cluster has brokers")
     }
 
@@ -487,16 +579,30 @@ impl ModelRun {
             .profiles
             .is_some()
             .then(|| self.ents.profile[j * w..(j + 1) * w].to_vec());
-        let request = Request {
-            size: &size,
-            fill_target: self.spec.fill_target,
-            avoid: &avoid,
-            profile: profile.as_deref(),
-        };
-        match self.placer.place(&request, &self.nodes) {
-            Decision::Node(m) if self.nodes.is_open(m) && request.fits(&self.nodes, m) => Some(m),
-            _ => None,
+        // the tenant's fewest zones first, then any
+        let zoned = self.spread_zones(u);
+        let allowed = std::mem::take(&mut self.sc.zone_allowed);
+        let mut found = None;
+        for zones in [zoned.then_some(&allowed[..]), None] {
+            let request = Request {
+                size: &size,
+                fill_target: self.spec.fill_target,
+                avoid: &avoid,
+                zones,
+                profile: profile.as_deref(),
+            };
+            if let Decision::Node(m) = self.placer.place(&request, &self.nodes) {
+                if self.nodes.is_open(m) && request.fits(&self.nodes, m) {
+                    found = Some(m);
+                    break;
+                }
+            }
+            if !zoned {
+                break;
+            }
         }
+        self.sc.zone_allowed = allowed;
+        found
     }
 }
 
@@ -512,3 +618,6 @@ pub(super) struct NewEntry<'a> {
     pub(super) request: &'a [f64],
     pub(super) size: &'a [f64],
 }
+
+#[cfg(test)]
+mod tests;

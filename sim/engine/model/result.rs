@@ -67,6 +67,8 @@ pub struct TenantStats {
 pub struct NodeStats {
     /// Catalog index.
     pub node_type: usize,
+    /// Its zone, an index into [`ModelResult::zones`] (`None`: the model has no zones).
+    pub zone: Option<u32>,
     /// Start of its first step.
     pub opened: Time,
     /// Start of the first step it was no longer held (end of run if still open).
@@ -148,6 +150,8 @@ pub struct ModelResult {
     pub placer: String,
     /// Predictor expression.
     pub predictor: String,
+    /// Its zones, in the scenario's order (empty: none).
+    pub zones: Vec<String>,
     /// Per tenant, indexed like [`Tenants::ids`].
     pub tenants: Vec<TenantStats>,
     /// Per node, in id order.
@@ -219,6 +223,7 @@ impl ModelRun {
             kind: self.spec.kind,
             placer: self.spec.placer.to_string(),
             predictor: self.spec.predictor.to_string(),
+            zones: self.zone_names().to_vec(),
             tenants: stats,
             nodes: self.nodes.stats,
             totals: self.totals,

@@ -16,7 +16,8 @@ pub struct Dedicated;
 impl Dedicated {
     /// The cheapest cover of `size x headroom` of at most `max_nodes_per_tenant` nodes (when
     /// no cover exists, the cheapest type alone), each node the tenant's alone, its part of the
-    /// demand its part of the cover's capacity, resource by resource.
+    /// demand its part of the cover's capacity, resource by resource; the nodes opened one by
+    /// one over the zones (`open_node_for`).
     pub(super) fn place(
         self,
         run: &mut ModelRun,
@@ -62,7 +63,7 @@ impl Dedicated {
                 .zip(&total)
                 .map(|(&c, &tot)| if tot > 0.0 { c / tot } else { 1.0 / count })
                 .collect();
-            let n = run.open_node(ty, t)?;
+            let n = run.open_node_for(u, ty, t)?;
             let request = vec![0.0; r];
             let entry = NewEntry {
                 share: &share,

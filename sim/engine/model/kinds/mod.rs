@@ -18,7 +18,8 @@
 //!
 //! Architecture invariant: a model's file knows its own placement rules and nothing of the
 //! others; it reaches the run only through the `ModelRun` methods placement uses (`choose`,
-//! `open_node`, `add_entry`, `too_many`) and its scenario settings.
+//! `open_node_for`, `add_entry`, `too_many`) and its scenario settings. Zones are placement's:
+//! `choose` and `open_node_for` spread a tenant over them for every model.
 
 mod containerized;
 mod dedicated;
