@@ -153,7 +153,7 @@ impl Checker<'_> {
             }
         }
         if let Some(random) = &raw.random {
-            for (name, r) in random.get_ref() {
+            for (name, r) in random {
                 let Some(i) = catalog.iter().position(|t| &t.name == name) else {
                     let names: Vec<&str> = catalog.iter().map(|t| t.name.as_str()).collect();
                     return Err(self.err(

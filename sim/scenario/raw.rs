@@ -147,7 +147,7 @@ pub(super) struct RawOutput {
 pub(super) struct RawFailures {
     pub(super) schedule: Option<S<Vec<S<RawScheduled>>>>,
     /// Per node type name.
-    pub(super) random: Option<S<IndexMap<String, S<RawRandom>>>>,
+    pub(super) random: Option<IndexMap<String, S<RawRandom>>>,
 }
 
 #[derive(Deserialize)]
