@@ -16,16 +16,25 @@ brokers = 2
 placer = "dot-product"
 warmup_seconds = 600
 zones = ["a", "b"]
+failover_seconds = 300
 [models.containerized]
 node_type = "small"
 request_ratio = 0.5
 containers = 2
 restart_seconds = 300
+reschedule_seconds = 120
 placer = "complementary-peaks"
 predictor = "percentile(95)"
 [models.dedicated]
 headroom = 1.2
 zones = ["a", "b", "c"]
+[failures]
+schedule = [{ node = 0, start = 300, duration_seconds = 600 }, { model = "fixed", zone = "b", start = 900, duration_seconds = 300 }]
+[failures.random.small]
+mtbf_hours = 1
+mttr_hours = 0.2
+distribution = "weibull"
+shape = 1.5
 "#;
 
 fn tiny_scenario(resources: &str, nodes: &str, workload: &str) -> String {

@@ -139,7 +139,7 @@ impl Checker<'_> {
         Ok(days)
     }
 
-    /// Every population's count and the expected churn arrivals, against
+    /// Every population's count and the expected churn arrivals over the `days` drawn, against
     /// [`MAX_GENERATED_TENANTS`].
     fn population_sizes(&self, g: &RawGenerator, days: f64) -> Result<(), InputError> {
         let mut total: u64 = 0;
@@ -178,7 +178,9 @@ impl Checker<'_> {
         step: i64,
     ) -> Result<GeneratorSpec, InputError> {
         let days = self.days(&g.days, step)?;
-        self.population_sizes(g, days)?;
+        // the days the generator draws: whole steps, at least one
+        let drawn_days = crate::generate::steps(days, step) * step as f64 / 86400.0;
+        self.population_sizes(g, days.max(drawn_days))?;
         if g.tenants.is_empty() {
             return Err(self.err(
                 self.section("[workload.generator"),
@@ -451,6 +453,14 @@ mod tests {
             "count = 3\nchurn = { arrivals_per_day = 1e300, lifetime_days = { dist = \"constant\", value = 1 } }",
             "`churn.arrivals_per_day` x `days` expects",
         );
+        // found by the fuzzer: `days` far below a step still draws one whole step, whose
+        // arrivals are what counts: 1e15 a day over 300 s is 3.5e12 (it hung)
+        let tiny = MINIMAL.replace(
+            "[workload]\ntrace = \"t.csv\"",
+            "[workload.generator]\ndays = 5e-324\n[[workload.generator.tenants]]\nname = \"p\"\nshape = { cpu = 1 }\ncount = 1\nchurn = { arrivals_per_day = 1e15, lifetime_days = { dist = \"constant\", value = 1 } }",
+        );
+        let e = parse(&tiny).unwrap_err();
+        assert!(e.contains("expects 3472222222222 arrivals"), "{e}");
         // one day of 5-minute steps is 288 steps; 10^7 steps is the limit
         let text = MINIMAL.replace(
             "[workload]\ntrace = \"t.csv\"",
