@@ -117,6 +117,10 @@ fn a_broker_failure_on_a_three_broker_cluster_by_hand() {
     assert_eq!(m["forced_placements"], 1);
     // 3 failure-outage steps of 120 tenant-steps
     assert_eq!(m["violation_rate_by_cause"]["failure_outage"], 0.025);
+    // the report draws the events over the model's utilization
+    let report = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(report.contains("Events: shared"), "no events figure");
+    assert!(dir.path().join("out/plots/events_shared.svg").exists());
 }
 
 #[test]

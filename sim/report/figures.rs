@@ -74,18 +74,32 @@ fn png(rgb: Vec<u8>, w: u32, h: u32) -> Result<Vec<u8>, String> {
     Ok(bytes.into_inner())
 }
 
+/// The files of an output directory the figures are drawn from (each if present).
+pub(super) struct Files<'a> {
+    pub(super) tenants: Option<&'a Table>,
+    pub(super) series: Option<&'a Series>,
+    pub(super) plan: Option<&'a Table>,
+    /// events.csv, with the run's start time (summary.json's `start`).
+    pub(super) events: Option<(&'a Table, f64)>,
+}
+
 /// Every figure the files give, in the page's order: from `tenants` the loss CDF, cost
 /// against dedicated and who harms whom; from `series` a heatmap per model and the chosen
-/// tenants' series; from `plan` the frontier. `models` are the summary's, in its order, and
+/// tenants' series, and with `events` a timeline of each model's events over its
+/// utilization; from `plan` the frontier. `models` are the summary's, in its order, and
 /// `resource` the first resource; with `plots_dir`, each figure is also written there.
 pub(super) fn figures(
     plots_dir: Option<&Path>,
-    tenants: Option<&Table>,
-    series: Option<&Series>,
-    plan: Option<&Table>,
+    files: Files<'_>,
     models: &[String],
     resource: &str,
 ) -> Result<Vec<Figure>, String> {
+    let Files {
+        tenants,
+        series,
+        plan,
+        events,
+    } = files;
     let mut figs: Vec<Figure> = vec![];
     if let Some(t) = tenants {
         loss_and_cost(&mut figs, plots_dir, t, models, resource)?;
@@ -94,6 +108,9 @@ pub(super) fn figures(
     if let Some(ts) = series {
         heatmaps(&mut figs, plots_dir, ts, models, resource)?;
         tenant_series(&mut figs, plots_dir, ts, resource)?;
+        if let Some((ev, start)) = events {
+            timelines(&mut figs, plots_dir, (ts, ev, start), models, resource)?;
+        }
     }
     if let Some(p) = plan {
         planner_frontier(&mut figs, plots_dir, p)?;
@@ -257,6 +274,62 @@ fn heatmaps(
         figure!(figs, plots_dir, format!("heatmap_{}", m.replace(['/', ' '], "_")), format!("Node utilization: {m}"),
             format!("Hourly mean {resource} utilization of every node of model {m}; blank where the node was not held."),
             (800, height), |a| plots::heatmap(a, &format!("{m}: {resource} utilization per node and hour"), resource, &grid, width));
+    }
+    Ok(())
+}
+
+/// Per model with events: its events (events.csv, hours from the run's `start`) over the mean
+/// utilization of its nodes held, per series bucket.
+fn timelines(
+    figs: &mut Vec<Figure>,
+    plots_dir: Option<&Path>,
+    (ts, ev, start): (&Series, &Table, f64),
+    models: &[String],
+    resource: &str,
+) -> Result<(), String> {
+    for m in models {
+        let events: Vec<(f64, usize)> = ev
+            .rows
+            .iter()
+            .filter(|r| ev.str(r, "model") == m)
+            .filter_map(|r| {
+                let kind = plots::EVENT_KINDS
+                    .iter()
+                    .position(|&k| k == ev.str(r, "kind"))?;
+                Some(((ev.num(r, "time") - start) / 3600.0, kind))
+            })
+            .collect();
+        if events.is_empty() {
+            continue;
+        }
+        let utilization: Vec<(f64, f64)> = match ts
+            .models
+            .iter()
+            .position(|x| x == m)
+            .and_then(|mi| ts.nodes.get(mi))
+        {
+            Some((width, rows)) => {
+                let buckets = rows.values().map(Vec::len).max().unwrap_or(0);
+                (0..buckets)
+                    .filter_map(|b| {
+                        let held: Vec<f64> = rows
+                            .values()
+                            .filter_map(|r| r.get(b).filter(|v| !v.is_nan()).map(|&v| v as f64))
+                            .collect();
+                        let mean = held.iter().sum::<f64>() / held.len().max(1) as f64;
+                        let from = b as f64 * *width as f64;
+                        // a step over the bucket's hours
+                        (!held.is_empty()).then_some([(from, mean), (from + *width as f64, mean)])
+                    })
+                    .flatten()
+                    .collect()
+            }
+            None => vec![],
+        };
+        let failures = events.iter().filter(|e| e.1 == 0).count();
+        figure!(figs, plots_dir, format!("events_{}", m.replace(['/', ' '], "_")), format!("Events: {m}"),
+            format!("Model {m}'s node failures, repairs, entries placed again or left waiting, and OOM kills ({} events, {failures} failures), one row of marks per kind, over the mean {resource} utilization of the nodes it held (hourly; hours from the run's start, the utilization from the end of any warm-up).", events.len()),
+            (800, 360), |a| plots::timeline(a, &format!("{m}: events over {resource} utilization"), resource, &utilization, &events));
     }
     Ok(())
 }

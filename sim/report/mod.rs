@@ -53,6 +53,7 @@ fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> 
     let series = Series::read(&dir.join("timeseries.csv"));
     let pricing = Table::read(&dir.join("pricing.csv"));
     let plan = Table::read(&dir.join("plan.csv"));
+    let events = Table::read(&dir.join("events.csv"));
     let sweep = Table::read(&dir.join("sweep.csv"));
     let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
     if summary.is_none() && plan.is_none() && sweep.is_none() {
@@ -80,14 +81,18 @@ fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> 
                 .collect()
         })
         .unwrap_or_default();
-    let figs = figures::figures(
-        plots_dir,
-        tenants.as_ref(),
-        series.as_ref(),
-        plan.as_ref(),
-        &models,
-        &resource,
-    )?;
+    // event times count from the run's start, the series' hours from the end of the warm-up
+    let start = summary
+        .as_ref()
+        .and_then(|s| s["start"].as_f64())
+        .unwrap_or(0.0);
+    let files = figures::Files {
+        tenants: tenants.as_ref(),
+        series: series.as_ref(),
+        plan: plan.as_ref(),
+        events: events.as_ref().map(|e| (e, start)),
+    };
+    let figs = figures::figures(plots_dir, files, &models, &resource)?;
     let html = page::page(
         named,
         summary.as_ref(),

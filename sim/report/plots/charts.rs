@@ -1,5 +1,5 @@
-//! The report's charts other than the heatmap: CDFs, scatters, the planner's frontier and
-//! tenants' series over time, each drawn on any plotters backend. Knows nothing of files or of
+//! The report's charts other than the heatmap: CDFs, scatters, the planner's frontier,
+//! tenants' series over time and a model's events over its utilization, each drawn on any plotters backend. Knows nothing of files or of
 //! the page.
 
 use std::ops::Range;
@@ -293,5 +293,85 @@ pub fn series<DB: DrawingBackend>(
             .draw()
             .map_err(err)?;
     }
+    Ok(())
+}
+
+/// The kinds of event a timeline marks, in its legend's order.
+pub const EVENT_KINDS: [&str; 6] = [
+    "failure",
+    "repair",
+    "failover",
+    "reschedule",
+    "pending",
+    "oom-kill",
+];
+
+/// A model's events over its cluster's utilization: `utilization` as (hour, mean utilization
+/// of the nodes held) points, `events` as (hour, index in [`EVENT_KINDS`]) marks, each kind on
+/// a row of its own below the line so that marks at the same hour stay apart.
+pub fn timeline<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    resource: &str,
+    utilization: &[(f64, f64)],
+    events: &[(f64, usize)],
+) -> Result<(), String> {
+    area.fill(&WHITE).map_err(err)?;
+    let last = utilization
+        .iter()
+        .map(|p| p.0)
+        .chain(events.iter().map(|e| e.0))
+        .fold(1.0, f64::max);
+    let top = finite(utilization.iter().map(|p| p.1).fold(1.0, f64::max));
+    // the event rows take the band below 0
+    let rows = EVENT_KINDS.len() as f64;
+    let band = 0.08 * top.max(1.0);
+    let ys = axis(-band * (rows + 1.0), top * 1.05);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 16))
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(55)
+        .build_cartesian_2d(axis(0.0, last), ys.clone())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("hours")
+        .y_desc(format!("mean {resource} utilization of the nodes held"))
+        .label_style(("sans-serif", 12))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&|v: &f64| if *v < 0.0 { String::new() } else { tick(v) })
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(LineSeries::new(
+            utilization.iter().map(|&(h, u)| (h, pin(u, &ys))),
+            BLACK.stroke_width(2),
+        ))
+        .map_err(err)?
+        .label("utilization")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(2)));
+    for (k, kind) in EVENT_KINDS.iter().enumerate() {
+        let y = -band * (k as f64 + 1.0);
+        let c = colour(k);
+        chart
+            .draw_series(
+                events
+                    .iter()
+                    .filter(|e| e.1 == k)
+                    .map(|&(h, _)| Circle::new((h, y), 4, c.filled())),
+            )
+            .map_err(err)?
+            .label(*kind)
+            .legend(move |(x, y)| Circle::new((x + 9, y), 4, c.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 11))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(err)?;
     Ok(())
 }

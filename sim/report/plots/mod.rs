@@ -13,7 +13,7 @@ use std::sync::Once;
 
 use plotters::prelude::*;
 
-pub use charts::{cdf, frontier, scatter, series, FrontierPoint};
+pub use charts::{cdf, frontier, scatter, series, timeline, FrontierPoint, EVENT_KINDS};
 pub use heatmap::{group_columns, group_rows, heatmap};
 
 const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
