@@ -104,6 +104,8 @@ fn a_broker_failure_on_a_three_broker_cluster_by_hand() {
     assert_eq!(a["harm_caused_cpu"], "810");
     assert_eq!(b["violation_steps_failure_outage"], "3");
     assert_eq!(b["failure_outage_minutes"], "3");
+    assert_eq!(b["reassignments"], "1");
+    assert_eq!(a["reassignments"], "0");
     assert_eq!(b["violation_steps"], "30");
     assert_eq!(a["violation_steps"], "27");
     let summary: serde_json::Value = serde_json::from_str(
@@ -172,6 +174,41 @@ fn a_container_rescheduled_where_it_fits_and_one_left_pending() {
         4,
         "three hosts, none opened for the rescheduled: {nodes}"
     );
+}
+
+#[test]
+fn failures_give_the_same_bytes_at_any_thread_count() {
+    // a sweep runs its points in parallel: one thread or two, the same sweep.csv
+    let toml = format!(
+        "{CPU}[models.shared]\nbrokers = 3\nfailover_seconds = 180\n[models.containerized]\n\
+         [failures]\nschedule = [{{ node = 1, start = 600, duration_seconds = 1200 }}]\n\
+         [failures.random.n]\nmtbf_hours = 0.2\nmttr_hours = 0.05\n"
+    );
+    let trace = constant_trace(&[("a", 6.0, 8.0), ("b", 6.0, 8.0), ("c", 3.0, 8.0)], 60);
+    let dir = run(&toml, &trace);
+    let sweep = |threads: &str| {
+        let out = format!("sweep-{threads}");
+        let o = overbook(
+            dir.path(),
+            &[
+                "sweep",
+                "s.toml",
+                "--set",
+                "models.shared.fill_target=1.0:2.0:0.5",
+                "--replications",
+                "3",
+                "--threads",
+                threads,
+                "--out",
+                &out,
+            ],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        std::fs::read(dir.path().join(out).join("sweep.csv")).unwrap()
+    };
+    let one = sweep("1");
+    assert!(String::from_utf8_lossy(&one).contains("violation_rate_failure_outage"));
+    assert_eq!(one, sweep("2"));
 }
 
 #[test]

@@ -192,6 +192,8 @@ struct TenantBooks {
     /// Steps whose revenue and dedicated cost are in `revenue` and `dedicated_cost`.
     rated_steps: u64,
     placements: u32,
+    /// Entries of it placed again after their node failed.
+    reassignments: u32,
     /// [`TenantAcc::steps`] when the current series bucket began.
     bucket_base: u32,
 }

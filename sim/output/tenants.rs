@@ -30,6 +30,7 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
                 row.push(t.failure_outage_steps.to_string());
                 row.push(num(t.failure_outage_steps as f64 * s.step as f64 / 60.0));
                 row.extend(t.failure_loss.iter().map(|&x| num(x)));
+                row.push(t.reassignments.to_string());
             }
             w.write_record(&row).expect("in memory");
         }
@@ -83,6 +84,7 @@ fn header(names: &[&str], failures: bool) -> Vec<String> {
             "failure_outage_minutes",
         ]));
         header.extend(resource_columns("failure_loss", names));
+        header.extend(columns(&["reassignments"]));
     }
     header
 }

@@ -408,6 +408,7 @@ impl ModelRun {
             if let Some(m) = self.kind.replace(self, j, t)? {
                 self.attach(j, m);
                 self.totals.reassignments += 1;
+                self.books[self.ents.tenant[j] as usize].reassignments += 1;
                 let name = self.kind.reassignment_name();
                 self.log(t, name, Some(m), Some(self.ents.tenant[j] as usize));
             }

@@ -60,6 +60,9 @@ pub struct TenantStats {
     pub dedicated_cost: f64,
     /// Nodes, containers or shards at its latest placement.
     pub placements: u32,
+    /// Its entries placed again after their node failed (shards failed over, containers
+    /// rescheduled).
+    pub reassignments: u32,
 }
 
 /// What one node went through.
@@ -364,6 +367,7 @@ impl ModelRun {
             revenue: b.revenue,
             dedicated_cost: b.dedicated_cost,
             placements: b.placements,
+            reassignments: b.reassignments,
         }
     }
 
