@@ -236,6 +236,40 @@ fn a_dedicated_tenant_loses_its_node_until_the_repair() {
 }
 
 #[test]
+fn a_standby_takes_over_a_failed_dedicated_node() {
+    // a tenant of demand 4 on its node 0 with a standby, node 1 (standby = true). Node 0 fails
+    // at 300 s for 1,200 s; after failover_seconds = 120 (at 420 s, step 7) the standby takes
+    // over: steps 5 and 6 are a failure outage (2 x 4 x 60 = 480 cpu-s lost), then node 1
+    // serves it, and node 0 holds the standby, whose failure is no outage. Both nodes are the
+    // tenant's, billed 30 steps each: 2 x 30 / 60 = 1, no overhead.
+    let toml = format!(
+        "{CPU}[models.dedicated]\nstandby = true\nfailover_seconds = 120\n\
+         [failures]\nschedule = [{{ node = 0, start = 300, duration_seconds = 1200 }}]\n"
+    );
+    let dir = run(&toml, &constant_trace(&[("a", 4.0, 8.0)], 30));
+    assert_eq!(
+        events(dir.path()),
+        [
+            "300,dedicated,failure,0,",
+            "420,dedicated,failover,1,a",
+            "1500,dedicated,repair,0,"
+        ]
+    );
+    let t = tenants(dir.path());
+    let a = &t[&("dedicated".into(), "a".into())];
+    assert_eq!(a["failure_loss_cpu"], "480");
+    assert_eq!(a["violation_steps"], "2");
+    assert_eq!(a["placements"], "2");
+    assert_eq!(a["reassignments"], "1");
+    assert_eq!(a["cost"].parse::<f64>().unwrap(), 1.0);
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary["models"][0]["cost_overhead"], 0.0);
+}
+
+#[test]
 fn a_zone_failure_takes_every_node_of_the_zone() {
     // four brokers over zones a, b (a, b, a, b); zone a fails: brokers 0 and 2
     let toml = format!(

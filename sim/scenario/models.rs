@@ -53,7 +53,7 @@ impl ModelKind {
     /// `warmup_seconds` and `zones`.
     pub fn keys(self) -> &'static [&'static str] {
         match self {
-            ModelKind::Dedicated => &["headroom"],
+            ModelKind::Dedicated => &["headroom", "standby", "failover_seconds"],
             ModelKind::Containerized => &[
                 "node_type",
                 "placer",
@@ -123,6 +123,9 @@ pub struct ModelSpec {
     /// Containerized: how long after its host fails a container is rescheduled (DESIGN.md 4.7;
     /// default 300, Kubernetes' pod eviction timeout).
     pub reschedule_seconds: i64,
+    /// Dedicated: every tenant holds a standby spare node (N+1), billed to it, that takes over
+    /// a failed node after `failover_seconds` (DESIGN.md 4.7).
+    pub standby: bool,
     /// The zones its nodes are opened across, in the scenario's order (DESIGN.md 4.7); empty:
     /// no zones.
     pub zones: Vec<String>,
@@ -245,6 +248,7 @@ impl Checker<'_> {
                 .reschedule_seconds
                 .as_ref()
                 .map_or(Ok(300), |v| self.seconds(v, "reschedule_seconds", 0))?,
+            standby: m.standby.as_ref().is_some_and(|v| *v.get_ref()),
             zones,
         })
     }
@@ -278,7 +282,7 @@ impl Checker<'_> {
     /// Refuses the keys of the model's table that its kind does not take.
     fn refuse_other_keys(&self, m: &RawModel, kind: ModelKind) -> Result<(), InputError> {
         // keys that do not apply to this kind are errors, not silently ignored
-        let given: [(&str, Option<Range<usize>>); 15] = [
+        let given: [(&str, Option<Range<usize>>); 16] = [
             ("node_type", m.node_type.as_ref().map(|v| v.span())),
             ("placer", m.placer.as_ref().map(|v| v.span())),
             ("headroom", m.headroom.as_ref().map(|v| v.span())),
@@ -303,6 +307,7 @@ impl Checker<'_> {
                 "reschedule_seconds",
                 m.reschedule_seconds.as_ref().map(|v| v.span()),
             ),
+            ("standby", m.standby.as_ref().map(|v| v.span())),
         ];
         for (key, at) in given {
             if let Some(at) = at {

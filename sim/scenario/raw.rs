@@ -133,6 +133,7 @@ pub(super) struct RawModel {
     pub(super) warmup_seconds: Option<S<i64>>,
     pub(super) failover_seconds: Option<S<i64>>,
     pub(super) reschedule_seconds: Option<S<i64>>,
+    pub(super) standby: Option<S<bool>>,
     pub(super) zones: Option<S<Vec<S<String>>>>,
 }
 

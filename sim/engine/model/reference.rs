@@ -329,7 +329,9 @@ impl ModelRun {
         };
         for i in 0..m {
             let own = self.ents.self_outage[local.slot[i] as usize] && cause == NEIGHBOUR_OUTAGE;
-            if self.sc.down[i] && !own {
+            // a standby (an entry that takes no demand) on a failed node is no outage
+            let idle = local.share[i * r..(i + 1) * r].iter().all(|&s| s == 0.0);
+            if self.sc.down[i] && !own && !(idle && cause == FAILURE_OUTAGE) {
                 let u = local.tenant[i] as usize;
                 self.outage[u] = true;
                 self.outage_cause[u] |= cause;

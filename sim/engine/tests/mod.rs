@@ -101,6 +101,7 @@ pub(super) fn case() -> impl Strategy<Value = Case> {
         0usize..3,                   // cost rule
         // a failure: node, start step, duration in steps, reaction delay in steps
         prop::option::of((0u32..4, 0u32..8, 1u32..12, 0u32..4)),
+        any::<bool>(), // dedicated standby
     );
     let tenants = prop::collection::vec((0.5f64..12.0, 1.0f64..40.0), 1..7);
     (params, tenants)
@@ -112,7 +113,8 @@ pub(super) fn case() -> impl Strategy<Value = Case> {
             (Just(p), Just(tenants), samples)
         })
         .prop_map(|(p, tenants, samples)| {
-            let (ratio, fill, shards, skew, fair, brokers, quota, containers, rule, failure) = p;
+            let (ratio, fill, shards, skew, fair, brokers, quota, containers, rule, failure, standby) =
+                p;
             let (failures, delay) = match failure {
                 Some((node, start, steps, delay)) => (
                     format!(
@@ -162,6 +164,8 @@ request_ratio = {ratio}
 fill_target = {fill}
 containers = {containers}
 [models.dedicated]
+standby = {standby}
+failover_seconds = {delay}
 "#,
                 iso = if fair { "fair" } else { "proportional" },
             );

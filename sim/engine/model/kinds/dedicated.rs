@@ -6,7 +6,7 @@ use overbook_models::catalog::{cheapest_cover, NoCover};
 use overbook_models::resource::Resource;
 
 use super::Policy;
-use crate::engine::model::{LimitError, ModelRun, NewEntry, Time};
+use crate::engine::model::{EventName, LimitError, ModelRun, NewEntry, Time};
 use crate::scenario::ModelSpec;
 
 /// The dedicated model.
@@ -56,6 +56,7 @@ impl Dedicated {
             }
         }
         let count = cover.len() as f64;
+        let mut largest = (0, vec![0.0; r]);
         for &ty in &cover {
             let cap = run.catalog[ty].capacity.clone();
             let share: Vec<f64> = cap
@@ -70,6 +71,26 @@ impl Dedicated {
                 sold: &share,
                 capmul: f64::INFINITY,
                 request: &request,
+                size: &cap,
+            };
+            run.add_entry(u, n, entry);
+            if run.catalog[ty].price_per_hour >= run.catalog[largest.0].price_per_hour {
+                largest = (ty, share);
+            }
+        }
+        if run.spec.standby {
+            // the spare: a node of the cover's dearest type, an entry that takes no demand
+            // (share 0) but is sold the share it would take over, so that its node's cost is
+            // the tenant's
+            let (ty, sold) = largest;
+            let n = run.open_node_for(u, ty, t)?;
+            let zero = vec![0.0; r];
+            let cap = run.catalog[ty].capacity.clone();
+            let entry = NewEntry {
+                share: &zero,
+                sold: &sold,
+                capmul: f64::INFINITY,
+                request: &zero,
                 size: &cap,
             };
             run.add_entry(u, n, entry);
@@ -113,9 +134,50 @@ impl Dedicated {
 }
 
 impl Dedicated {
-    /// A tenant loses a failed node's capacity until its repair.
-    pub(super) fn failure_delay_seconds(self, _spec: &ModelSpec) -> Option<i64> {
-        None
+    /// A tenant loses a failed node's capacity until its repair, unless it holds a standby,
+    /// which takes over after `failover_seconds`.
+    pub(super) fn failure_delay_seconds(self, spec: &ModelSpec) -> Option<i64> {
+        spec.standby.then_some(spec.failover_seconds)
+    }
+
+    /// The standby takes over failed node `n`: each entry of `n` that takes demand trades
+    /// nodes with its tenant's standby on a live node, which then serves it; the failed node
+    /// holds the standby (the tenant's spare again once repaired). A tenant whose standby is
+    /// failed too waits for a repair.
+    pub(super) fn react_to_failure(
+        self,
+        run: &mut ModelRun,
+        n: usize,
+        t: Time,
+    ) -> Result<(), LimitError> {
+        let r = run.r();
+        let serving: Vec<usize> = run.nodes.entries[n]
+            .slot
+            .iter()
+            .map(|&j| j as usize)
+            .filter(|&j| run.ents.share[j * r..(j + 1) * r].iter().any(|&s| s > 0.0))
+            .collect();
+        for j in serving {
+            let u = run.ents.tenant[j] as usize;
+            let spare = run.tenant_entries[u]
+                .iter()
+                .map(|&k| k as usize)
+                .find(|&k| {
+                    let m = run.ents.node[k] as usize;
+                    run.ents.share[k * r..(k + 1) * r].iter().all(|&s| s == 0.0)
+                        && run.nodes.live[m]
+                });
+            let Some(k) = spare else { continue };
+            let m = run.ents.node[k] as usize;
+            run.detach(j);
+            run.detach(k);
+            run.attach(j, m);
+            run.attach(k, n);
+            run.totals.reassignments += 1;
+            run.books[u].reassignments += 1;
+            run.log(t, EventName::Failover, Some(m), Some(u));
+        }
+        Ok(())
     }
 
     /// Nothing of a dedicated tenant's waits for another node (its node is its own).

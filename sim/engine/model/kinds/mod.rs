@@ -162,6 +162,9 @@ impl Kind {
         n: usize,
         t: Time,
     ) -> Result<(), LimitError> {
+        if let Kind::Dedicated(m) = self {
+            return m.react_to_failure(run, n, t);
+        }
         let entries = run.nodes.entries[n].slot.clone();
         for &j in &entries {
             run.detach(j as usize);
