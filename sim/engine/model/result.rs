@@ -60,6 +60,10 @@ pub struct TenantStats {
     pub dedicated_cost: f64,
     /// Nodes, containers or shards at its latest placement.
     pub placements: u32,
+    /// Elastic: its nodes scaled out and in (DESIGN.md 4.1).
+    pub scale_outs: u32,
+    /// Elastic: its nodes scaled in.
+    pub scale_ins: u32,
 }
 
 /// What one node went through.
@@ -131,6 +135,10 @@ pub struct ModelTotals {
     pub reassignments: u64,
     /// Rows of events past [`super::failures::MAX_EVENT_ROWS`], counted but not listed.
     pub events_dropped: u64,
+    /// Elastic: nodes scaled out (DESIGN.md 4.1).
+    pub scale_outs: u64,
+    /// Elastic: nodes scaled in.
+    pub scale_ins: u64,
     /// Sum of latency inflation over tenant-steps.
     pub latency_sum: f64,
     /// Largest latency inflation.
@@ -364,6 +372,8 @@ impl ModelRun {
             revenue: b.revenue,
             dedicated_cost: b.dedicated_cost,
             placements: b.placements,
+            scale_outs: self.scale.counts(u).0,
+            scale_ins: self.scale.counts(u).1,
         }
     }
 
