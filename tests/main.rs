@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 
 mod bad_input;
 mod commands;
+mod elastic;
 mod fuzz;
 mod imports;
 mod planning;

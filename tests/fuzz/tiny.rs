@@ -26,6 +26,13 @@ predictor = "percentile(95)"
 [models.dedicated]
 headroom = 1.2
 zones = ["a", "b", "c"]
+[models.elastic]
+kind = "elastic"
+upper = 0.6
+hold_steps = 1
+delay_seconds = 300
+cooldown_seconds = 0
+zones = ["a", "b"]
 "#;
 
 fn tiny_scenario(resources: &str, nodes: &str, workload: &str) -> String {

@@ -140,3 +140,26 @@ fn elastic_keys_are_checked_where_written() {
         "{e}"
     );
 }
+
+#[test]
+fn an_elastic_tenant_loses_a_failed_node_until_its_repair_as_dedicated() {
+    // tenant a asks 5 cores at 0, 300, ..., 1200 on its one node (node 0), which fails from
+    // 300 for 600 s: down at 300 and 600, back at 900. Its capacity counts as held meanwhile
+    // (0.5 of it: no scaling). Delivered 5 x 3 steps x 300 s = 4500; the failure's loss
+    // 5 x 2 x 300 = 3000, nobody's harm; 2 steps in a failure outage.
+    let sc = format!(
+        "{CPU_ONLY}{ELASTIC}[failures]\nschedule = [{{ model = \"elastic\", node = 0, start = 300, duration_seconds = 600 }}]\n"
+    );
+    let trace =
+        "time,tenant,cpu,spec_cpu\n0,a,5,10\n300,a,5,10\n600,a,5,10\n900,a,5,10\n1200,a,5,10\n";
+    let (_, run) = run_text(&sc, trace);
+    let m = model(&run, "elastic");
+    let t = &m.tenants[0];
+    assert!(close(t.delivered[0], 4500.0), "{}", t.delivered[0]);
+    assert!(close(t.failure_loss[0], 3000.0), "{}", t.failure_loss[0]);
+    assert_eq!(t.failure_outage_steps, 2);
+    assert_eq!(t.suffered_from_others[0], 0.0);
+    let events: Vec<(i64, &str)> = m.events.iter().map(|e| (e.time, e.name.name())).collect();
+    assert_eq!(events, [(300, "failure"), (900, "repair")]);
+    assert_eq!((m.totals.scale_outs, m.totals.scale_ins), (0, 0));
+}
