@@ -180,7 +180,7 @@ pub struct ModelResult {
     /// listed (harmer [`super::harm::OTHERS`], last).
     pub harm: Vec<HarmPair>,
     /// What happened to nodes and entries, in order (events.csv; kept when the scenario
-    /// configures failures).
+    /// configures failures or has an elastic model).
     pub events: Vec<EventRow>,
 }
 
