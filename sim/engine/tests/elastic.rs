@@ -163,3 +163,47 @@ fn an_elastic_tenant_loses_a_failed_node_until_its_repair_as_dedicated() {
     assert_eq!(events, [(300, "failure"), (900, "repair")]);
     assert_eq!((m.totals.scale_outs, m.totals.scale_ins), (0, 0));
 }
+
+#[test]
+fn elastic_defaults_and_the_cheapest_node_type() {
+    // a second, cheaper type listed after `ten`: elastic scales by it unless told otherwise
+    let sc = format!(
+        "{CPU_ONLY}[[nodes]]\nname = \"two\"\nprice_per_hour = 0.3\ncapacity = {{ cpu = 2 }}\n\
+         [models.elastic]\n[models.half]\nkind = \"elastic\"\nupper = 0.5\nnode_type = \"ten\"\n"
+    );
+    let s = Scenario::parse(Path::new("s.toml"), &sc).unwrap();
+    let (a, b) = (&s.models[0], &s.models[1]);
+    assert_eq!(a.node_type, 1, "the cheapest type, `two`");
+    assert_eq!(b.node_type, 0);
+    let d = &a.scaling;
+    assert_eq!((d.upper, d.lower, d.hold_steps), (0.8, 0.3, 3));
+    assert_eq!((d.delay_seconds, d.cooldown_seconds), (300, 600));
+    assert_eq!((d.min_nodes, d.max_nodes), (1, 10_000));
+    // lower defaults to 0.3, or upper / 2 when that is lower: 0.5 / 2 = 0.25
+    assert_eq!(b.scaling.lower, 0.25);
+}
+
+#[test]
+fn elastic_scales_in_again_as_soon_as_the_cooldown_ends() {
+    // spec 30: a cover of 3 nodes of 10; 2 cores asked at 0, 300, ..., 1200 (utilization
+    // 2/30, 2/20, 2/10: below 0.3 throughout). Below 2 steps at 300: scale-in (node 2);
+    // counts zeroed, below again at 600 and 900; the cooldown ends at 300 + 600 = 900, so a
+    // second scale-in at 900 (node 1); then 1 node = min_nodes.
+    let trace =
+        "time,tenant,cpu,spec_cpu\n0,a,2,30\n300,a,2,30\n600,a,2,30\n900,a,2,30\n1200,a,2,30\n";
+    let (_, run) = run_text(&format!("{CPU_ONLY}{ELASTIC}"), trace);
+    let m = model(&run, "elastic");
+    let events: Vec<(i64, &str, Option<u32>)> = m
+        .events
+        .iter()
+        .map(|e| (e.time, e.name.name(), e.node))
+        .collect();
+    assert_eq!(
+        events,
+        [(300, "scale-in", Some(2)), (900, "scale-in", Some(1))]
+    );
+    // node 0 held 0..1500 (1500 s at $1.20/h = 0.50), node 1 0..900 (0.30), node 2 0..300
+    // (0.10): 0.90
+    assert!(close(m.tenants[0].cost, 0.9), "{}", m.tenants[0].cost);
+    assert!(close(m.tenants[0].delivered[0], 2.0 * 5.0 * 300.0));
+}
