@@ -7,6 +7,7 @@
 #   appended; `predict` its trace with a `node` column added (tenant k on node
 #   k mod 4; the quick start's own trace has none); `plan` with the `[planner]` section of
 #   docs/planning.md appended, at a 5% target.
+#   An example the old build refuses (a later feature) is left out of both, and said so.
 # Usage: bash benches/same-outputs.sh OLD_BIN NEW_BIN [WORK_DIR]   (prints "same" or the diff)
 set -euo pipefail
 old=$(realpath "$1") new=$(realpath "$2")
@@ -45,6 +46,15 @@ EOF
   local out=../out
   "$bin" run quickstart.toml --out "$out/quickstart" -q
   for s in examples/*.toml; do
+    # an example the old build does not know (a later feature) is left out of both
+    if [ "$2" = old ] && ! "$bin" validate "$s" > /dev/null 2>&1; then
+      echo "left out $s: the old build refuses it" >&2
+      echo "$s" >> "$work/skipped"
+      continue
+    fi
+    if grep -qxF "$s" "$work/skipped" 2> /dev/null; then
+      continue
+    fi
     "$bin" run "$s" --out "$out/$(basename "$s" .toml)" -q
   done
   "$bin" compare compare.toml --out "$out/compare" > "$out/compare.txt"
@@ -58,6 +68,7 @@ EOF
   cd - > /dev/null
 }
 
+rm -f "$work/skipped"
 suite "$old" old
 suite "$new" new
 if diff -r "$work/old/out" "$work/new/out"; then

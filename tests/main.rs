@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 mod bad_input;
 mod commands;
 mod failures;
+mod elastic;
 mod fuzz;
 mod imports;
 mod planning;

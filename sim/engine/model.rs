@@ -52,7 +52,7 @@ use failures::{NodeFailures, PENDING};
 use kernels::by_tenant::ByTenant;
 #[cfg(test)]
 pub(crate) use kernels::by_tenant::{Vectors, VECTORS};
-use kinds::{Kind, Policy};
+use kinds::{Kind, Policy, ScaleBook};
 use nodes::{
     node_delivered, node_resource_step, CostCache, NodeAcc, NodeBooks, NodeEntries, Nodes,
     ZoneBook, CLOSED, EMPTY, SEVERAL, UNKNOWN,
@@ -335,6 +335,8 @@ pub struct ModelRun {
     /// failed, or waiting for a node, summed over steps (a part of its loss that is nobody's
     /// harm).
     failure_loss: Vec<f64>,
+    /// An elastic model's scaling, per tenant (empty for other kinds).
+    scale: ScaleBook,
 }
 
 /// [`ModelRun::outage_cause`]: an entry down because of a neighbour (an OOM kill).
@@ -439,6 +441,7 @@ impl ModelRun {
             failures: NodeFailures::new(scenario, &spec.name),
             outage_cause: vec![],
             failure_loss: vec![],
+            scale: ScaleBook::default(),
             by_tenant: ByTenant::default(),
             inflation_limit: match &scenario.slo[..] {
                 [first, rest @ ..]
@@ -537,6 +540,8 @@ impl ModelRun {
         if !self.pending.is_empty() {
             self.place_batch(ctx)?;
         }
+        let kind = self.kind;
+        kind.before_nodes(self, ctx)?;
         self.bucket = self.bucket_of(ctx.t);
         self.hold_capacity(ctx.dt);
         // the node steps account their solo tenants, which reads `1 / spec`

@@ -341,7 +341,7 @@ pub(super) fn price_within_limits(scenario: &Scenario, spec: &[f64]) -> Result<f
     let headroom = scenario
         .models
         .iter()
-        .filter(|m| m.kind == ModelKind::Dedicated)
+        .filter(|m| m.owns_nodes())
         .map(|m| m.headroom)
         .fold(1.0, f64::max);
     if headroom > 1.0 {

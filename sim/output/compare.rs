@@ -78,7 +78,7 @@ pub fn compare_outputs(s: &Scenario, run: &RunResult) -> (String, String) {
     for m in &run.models {
         let f = figures(s, run, m);
         let model = m.name.split('/').next().unwrap_or(&m.name);
-        let placer = if m.kind == ModelKind::Dedicated {
+        let placer = if m.kind == ModelKind::Dedicated || m.kind == ModelKind::Elastic {
             ""
         } else {
             m.placer.as_str()

@@ -1,6 +1,7 @@
 //! `events.csv` (DESIGN.md 4.7, 8): what happened to nodes and entries, in time order per
-//! model: failures, repairs, failovers, reschedules, entries left pending, OOM kills. Written
-//! only for a scenario that configures failures; knows nothing of how the engine decides them.
+//! model: failures, repairs, failovers, reschedules, entries left pending, OOM kills, elastic
+//! scale-outs and scale-ins. Written only for a scenario that configures failures or has an
+//! elastic model; knows nothing of how the engine decides them.
 
 use crate::engine::RunResult;
 use crate::scenario::Scenario;
@@ -9,12 +10,12 @@ use super::csv_text::{into_text, writer};
 
 /// Whether a run of `s` writes events.csv.
 pub fn writes_events(s: &Scenario) -> bool {
-    !s.failures.is_empty()
+    s.keeps_events()
 }
 
 /// `events.csv`: one row per event, in model order, then as they happened: `time` (the
 /// event's own time, seconds; it takes effect at the step that contains it), `model`, `kind`
-/// (failure, repair, failover, reschedule, pending, oom-kill), `node` (its id in nodes.csv;
+/// (failure, repair, failover, reschedule, pending, oom-kill, scale-out, scale-in), `node` (its id in nodes.csv;
 /// for a failover or reschedule, the node moved to) and `tenant` (empty for a node's event).
 pub fn events_csv(_s: &Scenario, run: &RunResult) -> String {
     let mut w = writer(["time", "model", "kind", "node", "tenant"]);

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::engine::RunResult;
 use crate::figures::figures;
-use crate::scenario::Scenario;
+use crate::scenario::{ModelKind, Scenario};
 
 /// The short comparison table printed after a run.
 pub fn table(s: &Scenario, run: &RunResult) -> String {
@@ -37,6 +37,10 @@ pub fn table(s: &Scenario, run: &RunResult) -> String {
     let failures = crate::figures::causes(s).len() > 3;
     if failures {
         let _ = write!(out, " {:>8} {:>8} {:>7}", "by-fail", "failures", "moved");
+    }
+    let elastic = s.models.iter().any(|m| m.kind == ModelKind::Elastic);
+    if elastic {
+        let _ = write!(out, " {:>9}", "scale o/i");
     }
     out.push('\n');
     for m in &run.models {
@@ -74,6 +78,10 @@ pub fn table(s: &Scenario, run: &RunResult) -> String {
                 m.totals.failures,
                 m.totals.reassignments
             );
+        }
+        if elastic {
+            let scales = format!("{}/{}", m.totals.scale_outs, m.totals.scale_ins);
+            let _ = write!(out, " {scales:>9}");
         }
         out.push('\n');
     }

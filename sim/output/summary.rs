@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use crate::engine::{ModelResult, RunResult};
 use crate::figures::{causes, figures, ratio, sum_tenants};
-use crate::scenario::Scenario;
+use crate::scenario::{ModelKind, Scenario};
 
 fn per_resource(s: &Scenario, values: impl Fn(usize) -> f64) -> Value {
     let mut m = Map::new();
@@ -90,6 +90,13 @@ fn model_summary(s: &Scenario, run: &RunResult, m: &ModelResult) -> Value {
             "reassignments": m.totals.reassignments,
             "failure_outage_minutes": m.totals.failure_violation_steps as f64 * s.step as f64 / 60.0,
             "events_not_listed": m.totals.events_dropped,
+        });
+    }
+    if m.kind == ModelKind::Elastic {
+        // (DESIGN.md 4.1) the model's scale events, each a row of events.csv
+        out["scaling"] = json!({
+            "scale_outs": m.totals.scale_outs,
+            "scale_ins": m.totals.scale_ins,
         });
     }
     out

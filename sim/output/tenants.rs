@@ -3,7 +3,7 @@
 
 use crate::engine::{RunResult, TenantStats};
 use crate::figures::{ratio, tidy};
-use crate::scenario::Scenario;
+use crate::scenario::{ModelKind, Scenario};
 
 use super::csv_text::{columns, into_text, num, resource_columns, writer};
 
@@ -11,7 +11,8 @@ use super::csv_text::{columns, into_text, num, resource_columns, writer};
 pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
     let failures = !s.failures.is_empty();
-    let mut w = writer(header(&names, failures));
+    let elastic = s.models.iter().any(|m| m.kind == ModelKind::Elastic);
+    let mut w = writer(header(&names, failures, elastic));
     let mut row: Vec<String> = vec![];
     for m in &run.models {
         for (u, t) in m.tenants.iter().enumerate() {
@@ -32,6 +33,11 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
                 row.extend(t.failure_loss.iter().map(|&x| num(x)));
                 row.push(t.reassignments.to_string());
             }
+            if elastic {
+                // (0 under a model that does not scale)
+                row.push(t.scale_outs.to_string());
+                row.push(t.scale_ins.to_string());
+            }
             w.write_record(&row).expect("in memory");
         }
     }
@@ -39,8 +45,8 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
 }
 
 /// The columns of `tenants.csv` for the resources `names`, with those of failures when the
-/// scenario has them.
-fn header(names: &[&str], failures: bool) -> Vec<String> {
+/// scenario has them, and the scale events when it has an elastic model.
+fn header(names: &[&str], failures: bool, elastic: bool) -> Vec<String> {
     let mut header = columns(&[
         "model",
         "tenant",
@@ -85,6 +91,9 @@ fn header(names: &[&str], failures: bool) -> Vec<String> {
         ]));
         header.extend(resource_columns("failure_loss", names));
         header.extend(columns(&["reassignments"]));
+    }
+    if elastic {
+        header.extend(columns(&["scale_outs", "scale_ins"]));
     }
     header
 }

@@ -7,7 +7,7 @@ use overbook_models::resource::Resource;
 use overbook_models::{placer, predictor};
 
 use super::check::Checker;
-use super::models::{ModelKind, ModelSpec};
+use super::models::ModelSpec;
 use super::raw::{RawCompare, RawPlanner, RawPredict};
 use super::{Scenario, S};
 use crate::error::InputError;
@@ -72,7 +72,7 @@ impl Scenario {
         let (placers, predictors) = &self.compare;
         let mut variants = vec![];
         for m in &self.models {
-            let placers: Vec<Call> = if m.kind == ModelKind::Dedicated {
+            let placers: Vec<Call> = if m.owns_nodes() {
                 vec![m.placer.clone()]
             } else {
                 placers.clone()

@@ -41,7 +41,7 @@ pub use failures::{
     FailureStart, FailureTarget, Failures, Law, RandomFailures, ScheduledFailure,
     MAX_SCHEDULED_FAILURES,
 };
-pub use models::{ModelKind, ModelSpec};
+pub use models::{ModelKind, ModelSpec, Scaling};
 pub use sections::{
     CostSettings, Limits, SloClass, DEFAULT_MAX_LATENCY_INFLATION, DEFAULT_MAX_LOSS,
 };

@@ -25,11 +25,13 @@ pub enum ModelKind {
     Containerized,
     /// Tenants as namespaces on a shared broker cluster.
     Shared,
+    /// Every tenant on its own nodes, scaled out and in one node at a time (DESIGN.md 4.1).
+    Elastic,
 }
 
 impl ModelKind {
     /// Names accepted in scenarios.
-    pub const NAMES: [&'static str; 3] = ["dedicated", "containerized", "shared"];
+    pub const NAMES: [&'static str; 4] = ["dedicated", "containerized", "shared", "elastic"];
 
     /// The kind's scenario name.
     pub fn name(self) -> &'static str {
@@ -37,6 +39,7 @@ impl ModelKind {
             ModelKind::Dedicated => "dedicated",
             ModelKind::Containerized => "containerized",
             ModelKind::Shared => "shared",
+            ModelKind::Elastic => "elastic",
         }
     }
 
@@ -45,6 +48,7 @@ impl ModelKind {
             "dedicated" => Some(Self::Dedicated),
             "containerized" => Some(Self::Containerized),
             "shared" => Some(Self::Shared),
+            "elastic" => Some(Self::Elastic),
             _ => None,
         }
     }
@@ -54,6 +58,17 @@ impl ModelKind {
     pub fn keys(self) -> &'static [&'static str] {
         match self {
             ModelKind::Dedicated => &["headroom", "standby", "failover_seconds"],
+            ModelKind::Elastic => &[
+                "headroom",
+                "node_type",
+                "upper",
+                "lower",
+                "hold_steps",
+                "delay_seconds",
+                "cooldown_seconds",
+                "min_nodes",
+                "max_nodes",
+            ],
             ModelKind::Containerized => &[
                 "node_type",
                 "placer",
@@ -129,9 +144,61 @@ pub struct ModelSpec {
     /// The zones its nodes are opened across, in the scenario's order (DESIGN.md 4.7); empty:
     /// no zones.
     pub zones: Vec<String>,
+    /// Elastic: when and how a tenant's nodes scale (the default for other kinds).
+    pub scaling: Scaling,
+}
+
+/// An elastic model's scaling (DESIGN.md 4.1): per tenant, on its utilization of the capacity
+/// it holds (its busiest resource).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scaling {
+    /// Scale out when the utilization stays above this fraction for `hold_steps` steps
+    /// (default 0.8).
+    pub upper: f64,
+    /// Scale in when the utilization stays below this fraction for `hold_steps` steps
+    /// (default 0.3; below `upper`).
+    pub lower: f64,
+    /// Steps a threshold must be crossed in a row before a change (default 3).
+    pub hold_steps: u32,
+    /// From a scale-out's decision to its capacity (billed from the decision; default 300).
+    pub delay_seconds: i64,
+    /// From the last change taking effect to the next decision (default 600).
+    pub cooldown_seconds: i64,
+    /// Fewest nodes a tenant is scaled in to (default 1).
+    pub min_nodes: u32,
+    /// Most nodes a tenant is scaled out to (default `[limits] max_nodes_per_tenant`).
+    pub max_nodes: u32,
+}
+
+impl Default for Scaling {
+    fn default() -> Self {
+        Scaling {
+            upper: 0.8,
+            lower: 0.3,
+            hold_steps: 3,
+            delay_seconds: 300,
+            cooldown_seconds: 600,
+            min_nodes: 1,
+            max_nodes: overbook_models::catalog::MAX_COVER_NODES as u32,
+        }
+    }
+}
+
+impl super::Scenario {
+    /// Whether a run keeps a log of events (events.csv): the scenario configures failures
+    /// or has an elastic model, whose scaling is logged.
+    pub fn keeps_events(&self) -> bool {
+        !self.failures.is_empty() || self.models.iter().any(|m| m.kind == ModelKind::Elastic)
+    }
 }
 
 impl ModelSpec {
+    /// Whether every tenant has nodes of its own (dedicated or elastic): nothing is placed
+    /// by a placer, and interference is zero by construction.
+    pub fn owns_nodes(&self) -> bool {
+        matches!(self.kind, ModelKind::Dedicated | ModelKind::Elastic)
+    }
+
     /// Containerized: the containers a tenant of `size` needs so that each request fits an
     /// empty host of `capacity` under the fill target (at least 1; at most
     /// [`MAX_SPLIT`](crate::limits::MAX_SPLIT) + 1, past which the size needs too many).
@@ -192,6 +259,7 @@ impl Checker<'_> {
         let request_ratio = self.request_ratio(m)?;
         let isolation = self.isolation(m)?;
         let zones = self.zones(m)?;
+        let scaling = self.scaling(m)?;
         Ok(ModelSpec {
             name: name.to_string(),
             kind,
@@ -250,6 +318,7 @@ impl Checker<'_> {
                 .map_or(Ok(300), |v| self.seconds(v, "reschedule_seconds", 0))?,
             standby: m.standby.as_ref().is_some_and(|v| *v.get_ref()),
             zones,
+            scaling,
         })
     }
 
@@ -282,7 +351,7 @@ impl Checker<'_> {
     /// Refuses the keys of the model's table that its kind does not take.
     fn refuse_other_keys(&self, m: &RawModel, kind: ModelKind) -> Result<(), InputError> {
         // keys that do not apply to this kind are errors, not silently ignored
-        let given: [(&str, Option<Range<usize>>); 16] = [
+        let given: [(&str, Option<Range<usize>>); 23] = [
             ("node_type", m.node_type.as_ref().map(|v| v.span())),
             ("placer", m.placer.as_ref().map(|v| v.span())),
             ("headroom", m.headroom.as_ref().map(|v| v.span())),
@@ -308,6 +377,16 @@ impl Checker<'_> {
                 m.reschedule_seconds.as_ref().map(|v| v.span()),
             ),
             ("standby", m.standby.as_ref().map(|v| v.span())),
+            ("upper", m.upper.as_ref().map(|v| v.span())),
+            ("lower", m.lower.as_ref().map(|v| v.span())),
+            ("hold_steps", m.hold_steps.as_ref().map(|v| v.span())),
+            ("delay_seconds", m.delay_seconds.as_ref().map(|v| v.span())),
+            (
+                "cooldown_seconds",
+                m.cooldown_seconds.as_ref().map(|v| v.span()),
+            ),
+            ("min_nodes", m.min_nodes.as_ref().map(|v| v.span())),
+            ("max_nodes", m.max_nodes.as_ref().map(|v| v.span())),
         ];
         for (key, at) in given {
             if let Some(at) = at {
@@ -315,7 +394,8 @@ impl Checker<'_> {
                     return Err(self.err(
                         at,
                         format!(
-                            "key `{key}` does not apply to a {} model; its keys: kind, predictor, warmup_seconds, zones, {}",
+                            "key `{key}` does not apply to {} {} model; its keys: kind, predictor, warmup_seconds, zones, {}",
+                            if kind == ModelKind::Elastic { "an" } else { "a" },
                             kind.name(),
                             kind.keys().join(", ")
                         ),
@@ -344,11 +424,20 @@ impl Checker<'_> {
                     let known: Vec<&str> = catalog.iter().map(|n| n.name.as_str()).collect();
                     self.err(t.span(), expr::unknown("node type", t.get_ref(), &known))
                 })?,
+            // an elastic model scales by the catalog's smallest type: its cheapest
+            None if kind == ModelKind::Elastic => (0..catalog.len())
+                .min_by(|&a, &b| {
+                    catalog[a]
+                        .price_per_hour
+                        .total_cmp(&catalog[b].price_per_hour)
+                        .then(a.cmp(&b))
+                })
+                .unwrap_or(0),
             None => 0,
         };
         // shards and containers share their hosts' capacity: a host without some resource
         // can never hold an entry (a shard split until it fits would split forever)
-        if kind != ModelKind::Dedicated {
+        if !matches!(kind, ModelKind::Dedicated | ModelKind::Elastic) {
             if let Some(r) = catalog[node_type].capacity.iter().position(|&c| c == 0.0) {
                 let at = m.node_type.as_ref().map_or(span.clone(), |t| t.span());
                 return Err(self.err(
@@ -379,6 +468,63 @@ impl Checker<'_> {
                 Ok(())
             })?,
             None => Call::parse("limit").expect("valid"),
+        })
+    }
+
+    /// Elastic: the scaling keys, each checked where it is written; `lower` must be below
+    /// `upper`, and `min_nodes` at most `max_nodes`.
+    fn scaling(&self, m: &RawModel) -> Result<Scaling, InputError> {
+        let d = Scaling::default();
+        let most = i64::from(d.max_nodes);
+        let upper = m.upper.as_ref().map_or(Ok(d.upper), |v| {
+            self.positive(v, "upper")?;
+            self.within(v, "upper", 0.0, 1.0)
+        })?;
+        let lower = match &m.lower {
+            Some(v) => self.within(v, "lower", 0.0, 1.0)?,
+            None => d.lower.min(upper / 2.0),
+        };
+        if let Some(v) = m.lower.as_ref().filter(|_| lower >= upper) {
+            return Err(self.err(
+                v.span(),
+                format!("`lower` must be below `upper` ({upper}), got {lower}"),
+            ));
+        }
+        let min_nodes = m
+            .min_nodes
+            .as_ref()
+            .map_or(Ok(1), |v| self.count(v, "min_nodes", 1, most))?;
+        let max_nodes = m
+            .max_nodes
+            .as_ref()
+            .map_or(Ok(most), |v| self.count(v, "max_nodes", 1, most))?;
+        if let Some(v) = m.max_nodes.as_ref().filter(|_| max_nodes < min_nodes) {
+            return Err(self.err(
+                v.span(),
+                format!("`max_nodes` must be at least `min_nodes` ({min_nodes}), got {max_nodes}"),
+            ));
+        }
+        Ok(Scaling {
+            upper,
+            lower,
+            hold_steps: m
+                .hold_steps
+                .as_ref()
+                .map_or(Ok(i64::from(d.hold_steps)), |v| {
+                    self.count(v, "hold_steps", 1, 1_000_000)
+                })? as u32,
+            delay_seconds: m
+                .delay_seconds
+                .as_ref()
+                .map_or(Ok(d.delay_seconds), |v| self.seconds(v, "delay_seconds", 0))?,
+            cooldown_seconds: m
+                .cooldown_seconds
+                .as_ref()
+                .map_or(Ok(d.cooldown_seconds), |v| {
+                    self.seconds(v, "cooldown_seconds", 0)
+                })?,
+            min_nodes: min_nodes as u32,
+            max_nodes: max_nodes as u32,
         })
     }
 

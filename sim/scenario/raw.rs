@@ -135,6 +135,13 @@ pub(super) struct RawModel {
     pub(super) reschedule_seconds: Option<S<i64>>,
     pub(super) standby: Option<S<bool>>,
     pub(super) zones: Option<S<Vec<S<String>>>>,
+    pub(super) upper: Option<S<f64>>,
+    pub(super) lower: Option<S<f64>>,
+    pub(super) hold_steps: Option<S<i64>>,
+    pub(super) delay_seconds: Option<S<i64>>,
+    pub(super) cooldown_seconds: Option<S<i64>>,
+    pub(super) min_nodes: Option<S<i64>>,
+    pub(super) max_nodes: Option<S<i64>>,
 }
 
 #[derive(Deserialize)]

@@ -28,6 +28,13 @@ predictor = "percentile(95)"
 [models.dedicated]
 headroom = 1.2
 zones = ["a", "b", "c"]
+[models.elastic]
+kind = "elastic"
+upper = 0.6
+hold_steps = 1
+delay_seconds = 300
+cooldown_seconds = 0
+zones = ["a", "b"]
 [failures]
 schedule = [{ node = 0, start = 300, duration_seconds = 600 }, { model = "fixed", zone = "b", start = 900, duration_seconds = 300 }]
 [failures.random.small]

@@ -62,6 +62,10 @@ pub enum EventName {
     Pending,
     /// A container OOM-killed.
     OomKill,
+    /// An elastic tenant's node opened (its capacity arrives after the model's delay).
+    ScaleOut,
+    /// An elastic tenant's node closed.
+    ScaleIn,
 }
 
 impl EventName {
@@ -74,6 +78,8 @@ impl EventName {
             EventName::Reschedule => "reschedule",
             EventName::Pending => "pending",
             EventName::OomKill => "oom-kill",
+            EventName::ScaleOut => "scale-out",
+            EventName::ScaleIn => "scale-in",
         }
     }
 }
@@ -115,7 +121,8 @@ pub(super) struct NodeFailures {
     pub(super) pending: Vec<u32>,
     /// What happened, for events.csv (the first [`MAX_EVENT_ROWS`]).
     pub(super) log: Vec<EventRow>,
-    /// Whether the log is kept (the scenario configures failures).
+    /// Whether the log is kept (the scenario configures failures or has an elastic model:
+    /// [`Scenario::keeps_events`]).
     pub(super) logging: bool,
     /// Nodes repaired this step ([`ModelRun::release_repaired`]).
     repaired: Vec<u32>,
@@ -129,7 +136,7 @@ impl NodeFailures {
             random: scenario.failures.random.clone(),
             seed: scenario.seed,
             model: model.to_string(),
-            logging: !scenario.failures.is_empty(),
+            logging: scenario.keeps_events(),
             ..NodeFailures::default()
         }
     }

@@ -63,6 +63,10 @@ pub struct TenantStats {
     /// Its entries placed again after their node failed (shards failed over, containers
     /// rescheduled).
     pub reassignments: u32,
+    /// Elastic: its nodes scaled out and in (DESIGN.md 4.1).
+    pub scale_outs: u32,
+    /// Elastic: its nodes scaled in.
+    pub scale_ins: u32,
 }
 
 /// What one node went through.
@@ -134,6 +138,10 @@ pub struct ModelTotals {
     pub reassignments: u64,
     /// Rows of events past [`super::failures::MAX_EVENT_ROWS`], counted but not listed.
     pub events_dropped: u64,
+    /// Elastic: nodes scaled out (DESIGN.md 4.1).
+    pub scale_outs: u64,
+    /// Elastic: nodes scaled in.
+    pub scale_ins: u64,
     /// Sum of latency inflation over tenant-steps.
     pub latency_sum: f64,
     /// Largest latency inflation.
@@ -175,7 +183,7 @@ pub struct ModelResult {
     /// listed (harmer [`super::harm::OTHERS`], last).
     pub harm: Vec<HarmPair>,
     /// What happened to nodes and entries, in order (events.csv; kept when the scenario
-    /// configures failures).
+    /// configures failures or has an elastic model).
     pub events: Vec<EventRow>,
 }
 
@@ -368,6 +376,8 @@ impl ModelRun {
             dedicated_cost: b.dedicated_cost,
             placements: b.placements,
             reassignments: b.reassignments,
+            scale_outs: self.scale.counts(u).0,
+            scale_ins: self.scale.counts(u).1,
         }
     }
 

@@ -12,6 +12,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::trace::{CsvTrace, Row, VecSource};
 
+mod elastic;
 mod hand;
 mod limits;
 mod props;
@@ -99,6 +100,8 @@ pub(super) fn case() -> impl Strategy<Value = Case> {
         0.5f64..3.0,                 // quota_factor
         1usize..3,                   // containers
         0usize..3,                   // cost rule
+        // elastic: upper threshold, hold steps, cooldown in steps
+        (0.2f64..1.0, 1u32..3, 0i64..3),
         // a failure: node, start step, duration in steps, reaction delay in steps
         prop::option::of((0u32..4, 0u32..8, 1u32..12, 0u32..4)),
         any::<bool>(), // dedicated standby
@@ -113,8 +116,8 @@ pub(super) fn case() -> impl Strategy<Value = Case> {
             (Just(p), Just(tenants), samples)
         })
         .prop_map(|(p, tenants, samples)| {
-            let (ratio, fill, shards, skew, fair, brokers, quota, containers, rule, failure, standby) =
-                p;
+            let (ratio, fill, shards, skew, fair, brokers, quota, containers, rule, elastic, failure, standby) = p;
+            let (upper, hold, cooldown) = (elastic.0, elastic.1, elastic.2 * 300);
             let (failures, delay) = match failure {
                 Some((node, start, steps, delay)) => (
                     format!(
@@ -166,7 +169,16 @@ containers = {containers}
 [models.dedicated]
 standby = {standby}
 failover_seconds = {delay}
+[models.elastic]
+upper = {upper}
+lower = {lower}
+hold_steps = {hold}
+delay_seconds = {delay}
+cooldown_seconds = {cooldown}
+max_nodes = 4
 "#,
+                upper = upper,
+                lower = upper * 0.4,
                 iso = if fair { "fair" } else { "proportional" },
             );
             let mut rows: Vec<Row> = samples
@@ -352,6 +364,12 @@ fill_target = {containers_fill}
 restart_seconds = {restart}
 {placed}
 [models.dedicated]
+[models.elastic]
+upper = 0.5
+hold_steps = 1
+delay_seconds = 300
+cooldown_seconds = 0
+max_nodes = 3
 "#,
                         restart = if long_restart { 900 } else { 60 },
                     );

@@ -21,7 +21,7 @@ proptest! {
                 let caused: f64 = m.tenants.iter().map(|t| t.caused[r]).sum();
                 prop_assert!((suffered - caused).abs() <= 1e-6 * (1.0 + suffered),
                     "{} r{r}: suffered {suffered} caused {caused}", m.name);
-                if m.kind == ModelKind::Dedicated {
+                if matches!(m.kind, ModelKind::Dedicated | ModelKind::Elastic) {
                     // (a failure's loss, taken off the loss, leaves rounding at most)
                     let lost: f64 = m.tenants.iter().map(|t| t.loss[r]).sum();
                     prop_assert!(suffered.abs() <= 1e-9 * (1.0 + lost), "{suffered}");

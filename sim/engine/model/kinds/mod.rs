@@ -23,11 +23,14 @@
 
 mod containerized;
 mod dedicated;
+mod elastic;
 mod shared;
+
+pub(super) use elastic::ScaleBook;
 
 use overbook_models::resource::Resource;
 
-use super::{EventName, LimitError, ModelRun, Time};
+use super::{EventName, LimitError, ModelRun, StepCtx, Time};
 use crate::scenario::{ModelKind, ModelSpec};
 
 /// How a node's resource is shared among the entries there (DESIGN.md 4.1 to 4.3).
@@ -50,6 +53,8 @@ pub(super) enum Kind {
     Containerized(containerized::Containerized),
     /// A tenant's own nodes (DESIGN.md 4.1).
     Dedicated(dedicated::Dedicated),
+    /// A tenant's own nodes, scaled to its demand (DESIGN.md 4.1, elastic variant).
+    Elastic(elastic::Elastic),
 }
 
 impl Kind {
@@ -59,6 +64,7 @@ impl Kind {
             ModelKind::Shared => Kind::Shared(shared::Shared),
             ModelKind::Containerized => Kind::Containerized(containerized::Containerized),
             ModelKind::Dedicated => Kind::Dedicated(dedicated::Dedicated),
+            ModelKind::Elastic => Kind::Elastic(elastic::Elastic),
         }
     }
 
@@ -74,6 +80,7 @@ impl Kind {
             Kind::Shared(m) => m.place(run, u, size, t),
             Kind::Containerized(m) => m.place(run, u, size, t),
             Kind::Dedicated(m) => m.place(run, u, size, t),
+            Kind::Elastic(m) => m.place(run, u, size, t),
         }
     }
 
@@ -84,6 +91,7 @@ impl Kind {
             Kind::Shared(m) => m.policy(res, fair),
             Kind::Containerized(m) => m.policy(res, fair),
             Kind::Dedicated(m) => m.policy(res, fair),
+            Kind::Elastic(m) => m.policy(res, fair),
         }
     }
 
@@ -95,6 +103,7 @@ impl Kind {
             Kind::Shared(m) => m.weighs_by_request(),
             Kind::Containerized(m) => m.weighs_by_request(),
             Kind::Dedicated(m) => m.weighs_by_request(),
+            Kind::Elastic(m) => m.weighs_by_request(),
         }
     }
 
@@ -105,6 +114,7 @@ impl Kind {
             Kind::Shared(m) => m.oom_kills(),
             Kind::Containerized(m) => m.oom_kills(),
             Kind::Dedicated(m) => m.oom_kills(),
+            Kind::Elastic(m) => m.oom_kills(),
         }
     }
 
@@ -114,6 +124,7 @@ impl Kind {
             Kind::Shared(m) => m.releases_empty(spec),
             Kind::Containerized(m) => m.releases_empty(spec),
             Kind::Dedicated(m) => m.releases_empty(spec),
+            Kind::Elastic(m) => m.releases_empty(spec),
         }
     }
 
@@ -123,6 +134,7 @@ impl Kind {
             Kind::Shared(m) => m.fixed_cluster(spec),
             Kind::Containerized(m) => m.fixed_cluster(spec),
             Kind::Dedicated(m) => m.fixed_cluster(spec),
+            Kind::Elastic(m) => m.fixed_cluster(spec),
         }
     }
 
@@ -130,7 +142,7 @@ impl Kind {
     /// choice, not a semantic one: both steps give the same bits). True of a model whose
     /// every node holds one tenant, which the node-major step walks in one pass.
     pub(super) fn node_major_unless_lone(self) -> bool {
-        matches!(self, Kind::Dedicated(_))
+        matches!(self, Kind::Dedicated(_) | Kind::Elastic(_))
     }
 
     /// The ratio of an entry's request to its share of its tenant's current spec, when its
@@ -140,6 +152,7 @@ impl Kind {
             Kind::Shared(m) => m.request_ratio(spec),
             Kind::Containerized(m) => m.request_ratio(spec),
             Kind::Dedicated(m) => m.request_ratio(spec),
+            Kind::Elastic(m) => m.request_ratio(spec),
         }
     }
 
@@ -150,6 +163,7 @@ impl Kind {
             Kind::Shared(m) => m.failure_delay_seconds(spec),
             Kind::Containerized(m) => m.failure_delay_seconds(spec),
             Kind::Dedicated(m) => m.failure_delay_seconds(spec),
+            Kind::Elastic(m) => m.failure_delay_seconds(spec),
         }
     }
 
@@ -192,6 +206,20 @@ impl Kind {
             Kind::Shared(m) => m.replace(run, j, t),
             Kind::Containerized(m) => m.replace(run, j, t),
             Kind::Dedicated(m) => m.replace(run, j, t),
+            Kind::Elastic(m) => m.replace(run, j, t),
+        }
+    }
+
+    /// What the model does at `ctx.t` before its nodes step, after the step's events and
+    /// placements: an elastic model's capacity arriving and its scaling decisions.
+    pub(super) fn before_nodes(
+        self,
+        run: &mut ModelRun,
+        ctx: &StepCtx<'_>,
+    ) -> Result<(), LimitError> {
+        match self {
+            Kind::Elastic(m) => m.before_nodes(run, ctx),
+            Kind::Shared(_) | Kind::Containerized(_) | Kind::Dedicated(_) => Ok(()),
         }
     }
 
@@ -199,7 +227,7 @@ impl Kind {
     pub(super) fn reassignment_name(self) -> EventName {
         match self {
             Kind::Containerized(_) => EventName::Reschedule,
-            Kind::Shared(_) | Kind::Dedicated(_) => EventName::Failover,
+            Kind::Shared(_) | Kind::Dedicated(_) | Kind::Elastic(_) => EventName::Failover,
         }
     }
 }
