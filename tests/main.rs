@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 mod bad_input;
 mod commands;
 mod fuzz;
+mod headroom;
 mod imports;
 mod planning;
 mod predictors;
