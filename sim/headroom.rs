@@ -19,7 +19,7 @@ use crate::engine::{self, Options, PeakStep, RunResult, Time, WindowTotals};
 use crate::error::InputError;
 use crate::limits::MAX_HEADROOM_RUNS;
 use crate::memtrace::MemTrace;
-use crate::scenario::{FailureStart, FailureTarget, Scenario, ScheduledFailure};
+use crate::scenario::{FailureStart, FailureTarget, Scenario, ScheduledFailure, Survive};
 
 /// How long a failure lasts when the node type has no random failures (and `--for` is not
 /// given): one hour.
@@ -194,6 +194,20 @@ pub fn headroom(s: &Scenario, settings: Settings) -> Result<Vec<ModelHeadroom>, 
                 .flatten(),
         })
         .collect())
+}
+
+/// Whether every model of `s` survives the failure of any one node (`Survive::Node`) or zone
+/// at its peak, failed for the default duration ([`failure_seconds`]): the planner's
+/// `survive` constraint. A model with no case (no node open at its peak) survives.
+pub fn survives(s: &Scenario, kind: Survive) -> Result<bool, InputError> {
+    let models = headroom(s, Settings::default())?;
+    Ok(models.iter().all(|m| {
+        let worst = match kind {
+            Survive::Node => &m.node,
+            Survive::Zone => &m.zone,
+        };
+        worst.as_ref().is_none_or(|w| w.survives)
+    }))
 }
 
 /// Every case, model by model, start by start (ascending), nodes by id then zones in the
