@@ -94,6 +94,25 @@ pub enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Fail, per model, each node open at its peak step (and each zone) for a while, and report
+    /// the worst case and whether the model survives (N+1, N+zone); writes headroom.csv.
+    Headroom {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Also fail from every K-th step of the run (the worst case over the starts counts).
+        #[arg(long, value_name = "K")]
+        every: Option<u64>,
+        /// How long each failure lasts [default: the node type's mttr_hours when the scenario
+        /// has random failures for it, else one hour].
+        #[arg(long = "for", value_name = "SECONDS")]
+        for_seconds: Option<i64>,
+        /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Rebuild report.html from the outputs already in a directory (replacing that file alone).
     Report {
         /// An output directory written by run, plan or sweep.

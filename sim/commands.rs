@@ -11,7 +11,7 @@ use overbook::engine::{self, RunResult};
 use overbook::files::{self, OutputDir};
 use overbook::regress::Scorecard;
 use overbook::scenario::{Input, Scenario};
-use overbook::{import, input, output, plan, predict, regress, report, sweep, trace};
+use overbook::{headroom, import, input, output, plan, predict, regress, report, sweep, trace};
 
 use crate::cli::Command;
 
@@ -45,6 +45,16 @@ pub fn run(command: Command) -> Result<()> {
             out,
             threads,
         } => plan_knobs(&scenario, out, threads),
+        Command::Headroom {
+            scenario,
+            every,
+            for_seconds,
+            out,
+            threads,
+        } => {
+            let settings = headroom::Settings { every, for_seconds };
+            fail_nodes(&scenario, settings, out, threads)
+        }
         Command::Report { dir } => rebuild_report(&dir),
         Command::Regress { .. } => unreachable!("handled in main"),
         Command::Bench { scenario } => bench(&scenario),
@@ -387,6 +397,39 @@ fn plan_knobs(scenario: &Path, out: Option<PathBuf>, threads: Option<usize>) -> 
     })?;
     say!("{summary}");
     sayln!("wrote plan.csv to {}", dir.display());
+    Ok(())
+}
+
+/// `overbook headroom`: per model, the worst node and zone failure at its peak, and whether it
+/// survives them.
+fn fail_nodes(
+    scenario: &Path,
+    settings: headroom::Settings,
+    out: Option<PathBuf>,
+    threads: Option<usize>,
+) -> Result<()> {
+    use overbook::limits::MAX_DURATION_SECONDS;
+    anyhow::ensure!(
+        settings.every.is_none_or(|k| k >= 1),
+        "--every must be at least 1"
+    );
+    anyhow::ensure!(
+        settings
+            .for_seconds
+            .is_none_or(|f| (1..=MAX_DURATION_SECONDS).contains(&f)),
+        "--for must be in [1, {MAX_DURATION_SECONDS}] seconds"
+    );
+    let s = Scenario::load(scenario)?;
+    let dir = output_dir(&s, out);
+    recover(&dir)?;
+    let models = pool(threads)?.install(|| headroom::headroom(&s, settings))?;
+    let (csv, table) = output::headroom_outputs(&s, &models);
+    write_dir(&dir, |stage| {
+        output::write_atomic(&stage.path().join("headroom.csv"), csv.as_bytes())
+            .map_err(anyhow::Error::from)
+    })?;
+    say!("{table}");
+    sayln!("wrote headroom.csv to {}", dir.display());
     Ok(())
 }
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod figures;
 pub mod files;
 pub mod generate;
+pub mod headroom;
 pub mod import;
 pub mod input;
 pub mod limits;

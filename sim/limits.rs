@@ -77,6 +77,9 @@ pub const MAX_GRID_POINTS: usize = 10_000;
 /// The most runs of one sweep (points x replications): 10^6.
 pub const MAX_RUNS: usize = 1_000_000;
 
+/// The most failure cases of one `overbook headroom` (each a run of one model): 10^4.
+pub const MAX_HEADROOM_RUNS: usize = 10_000;
+
 /// The deepest nesting of a placer or predictor expression (`max(max(...))`): 32.
 pub use overbook_models::expr::MAX_DEPTH as MAX_EXPRESSION_DEPTH;
 

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use crate::error::InputError;
 use crate::figures::{figures, ModelFigures};
-use crate::scenario::{Objective, Planner, Scenario};
+use crate::scenario::{Objective, Planner, Scenario, Survive};
 use crate::stats::{t_interval, welch_half_width};
 use crate::sweep::{patched, replication_seed, run_once};
 
@@ -33,8 +33,11 @@ pub struct PlanPoint {
     pub replications: Vec<ModelFigures>,
     /// Violation rate: mean and Student-t interval.
     pub rate: (f64, f64, f64),
-    /// Upper bound under the target.
+    /// Upper bound under the target (and, with `[planner] survive`, the failure survived).
     pub feasible: bool,
+    /// With `[planner] survive`: whether replication 0's scenario survives the failure
+    /// ([`crate::headroom::survives`]).
+    pub survives: Option<bool>,
 }
 
 impl PlanPoint {
@@ -105,8 +108,13 @@ pub fn choose(
         return (
             None,
             format!(
-                "no value meets the target (violation rate's upper bound under {})",
-                planner.target
+                "no value meets the target (violation rate's upper bound under {}{})",
+                planner.target,
+                match planner.survive {
+                    None => "",
+                    Some(Survive::Node) => ", surviving any node's failure at the peak",
+                    Some(Survive::Zone) => ", surviving any zone's failure at the peak",
+                }
             ),
         );
     };
@@ -169,6 +177,16 @@ fn reason(
     };
     match order.get(at + 1).map(|&i| &points[i]) {
         None => format!("{head}, at the end of the grid"),
+        Some(n) if n.survives == Some(false) => format!(
+            "{head}; {} {} does not survive the failure of a {} at its peak",
+            planner.knob,
+            n.value,
+            if planner.survive == Some(Survive::Zone) {
+                "zone"
+            } else {
+                "node"
+            }
+        ),
         Some(n) if !n.feasible => format!(
             "{head}; {} {} misses the target (upper bound {})",
             planner.knob,
@@ -252,13 +270,19 @@ fn plan_model(
         for (i, reps) in by_index {
             let rates: Vec<f64> = reps.iter().map(|f| f.violation_rate).collect();
             let rate = t_interval(&rates, planner.confidence);
+            // the failure checked on the scenario as it is (replication 0)
+            let survives = planner
+                .survive
+                .map(|kind| crate::headroom::survives(&scenarios[&i], kind))
+                .transpose()?;
             done.insert(
                 i,
                 PlanPoint {
                     index: i,
                     value: planner.values[i],
                     replications: reps,
-                    feasible: rate.2 < planner.target,
+                    feasible: rate.2 < planner.target && survives != Some(false),
+                    survives,
                     rate,
                 },
             );
@@ -408,6 +432,7 @@ replications = 4
             replications,
             rate: t_interval(&rates, 0.95),
             feasible,
+            survives: None,
         }
     }
 
@@ -420,6 +445,7 @@ replications = 4
             replications: 3,
             objective: Objective::Oversubscription,
             resource: 0,
+            survive: None,
         }
     }
 

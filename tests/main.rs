@@ -8,6 +8,7 @@ mod commands;
 mod failures;
 mod elastic;
 mod fuzz;
+mod headroom;
 mod imports;
 mod planning;
 mod predictors;

@@ -175,6 +175,8 @@ fn make_models(scenario: &Scenario, options: Options) -> Vec<ModelRun> {
     let how = model::ModelOptions {
         check_invariants: options.check_invariants,
         kernels: !options.reference,
+        peak: options.peak,
+        window: options.window,
     };
     scenario
         .models

@@ -120,7 +120,8 @@ mod tenants;
 pub use driver::run_observed;
 pub use harm::{HarmPair, OTHERS as HARM_OTHERS};
 pub use model::{
-    EventName, EventRow, ModelResult, ModelTotals, NodeStats, TenantStats, SERIES_BUCKETS,
+    EventName, EventRow, ModelResult, ModelTotals, NodeStats, PeakStep, TenantStats, WindowTotals,
+    SERIES_BUCKETS,
 };
 pub use tenants::Tenants;
 
@@ -193,6 +194,11 @@ pub struct Options {
     /// Walk stretches with no tenant present step by step instead of jumping over them in one
     /// go (tests: the jump's closed form against the walk).
     pub walk_idle: bool,
+    /// Find each model's peak step ([`ModelTotals::peak`]), for `overbook headroom`.
+    pub peak: bool,
+    /// Sum each model's figures over `[start, end)` ([`ModelTotals::window`]), for
+    /// `overbook headroom`.
+    pub window: Option<(Time, Time)>,
 }
 
 /// Runs every model of `scenario` over `source`.

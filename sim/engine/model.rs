@@ -45,6 +45,7 @@ mod result;
 mod series;
 mod step;
 mod tenant_pass;
+mod watch;
 use accounting::{check_step, inflation_limit, tally, Tally};
 use cost_split::split_holds;
 pub use failures::{EventName, EventRow};
@@ -61,6 +62,8 @@ use placement::NewEntry;
 pub(crate) use result::count_text;
 pub use result::{ModelResult, ModelTotals, NodeStats, TenantStats, SERIES_BUCKETS};
 use step::admitted_demand;
+use watch::Watch;
+pub use watch::{PeakStep, WindowTotals};
 
 use super::{EventKind, StepCtx, Tenants, Time, Width};
 use crate::scenario::{CostSettings, Limits, ModelKind, ModelSpec, Scenario, SloClass};
@@ -75,6 +78,10 @@ pub struct ModelOptions {
     /// the reference step and no cost split is cached: the reference the kernels are tested
     /// against.
     pub kernels: bool,
+    /// Watch the step where the cluster's utilization peaks ([`ModelTotals::peak`]).
+    pub peak: bool,
+    /// Watch the figures of a window of time ([`ModelTotals::window`]).
+    pub window: Option<(Time, Time)>,
 }
 
 /// How a node step leaves what each entry got ([`ModelRun::step_node`]).
@@ -324,6 +331,8 @@ pub struct ModelRun {
     limits: Limits,
     /// The error that stopped the model ([`Self::step`]).
     error: Option<LimitError>,
+    /// What `overbook headroom` watches (`watch.rs`).
+    watch: Watch,
     /// The placement model: what differs between shared, containerized and dedicated.
     kind: Kind,
     /// Node failures: when nodes fail and are repaired, entries waiting for a node, the log.
@@ -350,6 +359,7 @@ impl ModelRun {
         let ModelOptions {
             check_invariants: check,
             kernels: fast,
+            ..
         } = how;
         let r = scenario.resources.len();
         let placer = spec.build_placer(scenario.seed);
@@ -437,6 +447,7 @@ impl ModelRun {
             harm: HarmPairs::new(r, scenario.limits.max_harm_pairs as usize),
             limits: scenario.limits,
             error: None,
+            watch: Watch::new(how.peak, how.window),
             kind: Kind::of(spec.kind),
             failures: NodeFailures::new(scenario, &spec.name),
             outage_cause: vec![],
@@ -479,9 +490,12 @@ impl ModelRun {
         if self.error.is_some() {
             return;
         }
+        self.watch_before(ctx);
         if let Err(e) = self.step_checked(ctx) {
             self.error = Some(e);
+            return;
         }
+        self.watch_after(ctx);
     }
 
     /// The error that stopped the model, if any.

@@ -73,7 +73,7 @@ fn sweep_header(keys: &[String], names: &[&str], causes: &[&str]) -> Vec<String>
 pub fn plan_outputs(s: &Scenario, plans: &[ModelPlan]) -> (String, String) {
     let planner = s.planner.as_ref().expect("a planner");
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
-    let mut w = writer(plan_header(&names, causes(s)));
+    let mut w = writer(plan_header(&names, causes(s), planner.survive.is_some()));
     let mut text = format!(
         "target: violation rate below {} with {}% confidence, {} replications per value\n",
         planner.target,
@@ -97,6 +97,9 @@ pub fn plan_outputs(s: &Scenario, plans: &[ModelPlan]) -> (String, String) {
             row.push(num(p.rate.1.max(0.0)));
             row.push(num(p.rate.2));
             row.extend((0..causes(s).len()).map(|c| num(p.mean(|f| f.violation_by_cause[c]))));
+            if let Some(survives) = p.survives {
+                row.push(survives.to_string());
+            }
             row.push(p.feasible.to_string());
             row.push((plan.recommended == Some(i)).to_string());
             w.write_record(&row).expect("in memory");
@@ -106,8 +109,8 @@ pub fn plan_outputs(s: &Scenario, plans: &[ModelPlan]) -> (String, String) {
     (into_text(w), text)
 }
 
-/// The columns of `plan.csv` for the resources `names`.
-fn plan_header(names: &[&str], causes: &[&str]) -> Vec<String> {
+/// The columns of `plan.csv` for the resources `names`; `survives` with `[planner] survive`.
+fn plan_header(names: &[&str], causes: &[&str], survive: bool) -> Vec<String> {
     let mut header = columns(&["model", "knob", "value", "replications"]);
     header.extend(resource_columns("oversubscription", names));
     header.extend(resource_columns("utilization", names));
@@ -120,6 +123,9 @@ fn plan_header(names: &[&str], causes: &[&str]) -> Vec<String> {
         "violation_rate_high",
     ]));
     header.extend(causes.iter().map(|c| format!("violation_rate_{c}")));
+    if survive {
+        header.push("survives".into());
+    }
     header.extend(columns(&["feasible", "recommended"]));
     header
 }

@@ -39,6 +39,18 @@ pub struct Planner {
     pub objective: Objective,
     /// The resource whose oversubscription ratio is reported and maximized.
     pub resource: usize,
+    /// A failure a value must also survive to be feasible (`overbook headroom`'s verdict),
+    /// if any.
+    pub survive: Option<Survive>,
+}
+
+/// The failure the planner's values must survive (`[planner] survive`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Survive {
+    /// Any one node failed at the peak (N+1).
+    Node,
+    /// Any one zone failed at the peak (N+zone).
+    Zone,
 }
 
 /// Placers `overbook compare` tries when the scenario lists none.
@@ -104,6 +116,36 @@ pub const DEFAULT_PREDICTORS: [&str; 8] = [
 ];
 
 impl Checker<'_> {
+    /// `[planner] survive`: `node` or `zone`, the latter only when every model that takes the
+    /// knob has zones.
+    fn survive(
+        &self,
+        p: &RawPlanner,
+        models: &[ModelSpec],
+        takes: &dyn Fn(&ModelSpec) -> bool,
+    ) -> Result<Option<Survive>, InputError> {
+        let Some(v) = &p.survive else {
+            return Ok(None);
+        };
+        match v.get_ref().as_str() {
+            "node" => Ok(Some(Survive::Node)),
+            "zone" => match models.iter().find(|m| takes(m) && m.zones.is_empty()) {
+                Some(m) => Err(self.err(
+                    v.span(),
+                    format!(
+                        "`survive = \"zone\"`: model `{}` has no zones; give it `zones` or survive a `node`",
+                        m.name
+                    ),
+                )),
+                None => Ok(Some(Survive::Zone)),
+            },
+            other => Err(self.err(
+                v.span(),
+                format!("unknown `survive` `{other}`; expected node or zone"),
+            )),
+        }
+    }
+
     pub(super) fn planner(
         &self,
         p: &RawPlanner,
@@ -166,6 +208,7 @@ impl Checker<'_> {
                     })?,
                 None => 0,
             },
+            survive: self.survive(p, models, &takes)?,
             knob,
         })
     }

@@ -35,7 +35,7 @@ use check::{toml_error, Checker};
 use raw::Raw;
 
 pub use commands::{
-    Objective, Planner, PredictSettings, DEFAULT_COMPARE_PLACERS, DEFAULT_PREDICTORS,
+    Objective, Planner, PredictSettings, Survive, DEFAULT_COMPARE_PLACERS, DEFAULT_PREDICTORS,
 };
 pub use failures::{
     FailureStart, FailureTarget, Failures, Law, RandomFailures, ScheduledFailure,

@@ -50,6 +50,7 @@ pub(super) struct RawPlanner {
     pub(super) replications: Option<S<i64>>,
     pub(super) objective: Option<S<String>>,
     pub(super) resource: Option<S<String>>,
+    pub(super) survive: Option<S<String>>,
 }
 
 #[derive(Deserialize)]

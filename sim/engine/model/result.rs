@@ -148,6 +148,11 @@ pub struct ModelTotals {
     pub latency_max: f64,
     /// Cost of node-steps without tenants, and of peak-rule nodes never used.
     pub overhead: f64,
+    /// The step where the cluster's utilization of its busiest resource peaked (with
+    /// [`crate::engine::Options::peak`]; none without, or without an accounted step).
+    pub peak: Option<PeakStep>,
+    /// The figures of [`crate::engine::Options::window`] (none without).
+    pub window: Option<WindowTotals>,
 }
 
 /// One model's result.
@@ -221,6 +226,7 @@ impl ModelRun {
         self.rare.resize(nt * self.r(), [0.0; 4]);
         self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
         self.failure_loss.resize(nt * self.r(), 0.0);
+        self.watch_finish();
         self.sum_tenant_steps();
         let stats: Vec<TenantStats> = (0..nt).map(|u| self.tenant_stats(u)).collect();
         let harm = self.harm_pairs(&stats);

@@ -17,6 +17,7 @@ mod hand;
 mod limits;
 mod props;
 mod time;
+mod watch;
 
 pub(super) fn run_text(scenario: &str, trace: &str) -> (Scenario, RunResult) {
     let s = Scenario::parse(Path::new("s.toml"), scenario).expect("valid scenario");

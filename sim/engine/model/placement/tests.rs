@@ -28,6 +28,8 @@ fn model(keys: &str) -> ModelRun {
     let how = ModelOptions {
         check_invariants: false,
         kernels: true,
+        peak: false,
+        window: None,
     };
     let mut run = ModelRun::new(&s, &s.models[0], how);
     // as the first step does, before the fixed cluster opens
