@@ -122,12 +122,12 @@ fn line(text: &mut String, worst: &Worst, step: i64, names: &[&str]) {
     let loss: Vec<String> = names
         .iter()
         .zip(&w.loss)
-        .map(|(n, x)| format!("{n} {x:.6}"))
+        .map(|(n, x)| format!("{n} {x:.1}"))
         .collect();
     let _ = writeln!(
         text,
-        "  {}: worst {} of {} cases, from t={} s for {} s: violations {:.2}% ({}), loss {}, \
-         failure outage {:.1} tenant-min, {} nodes above capacity, {} tenants offline: {}",
+        "  {}: worst {} of {} cases, from t={} s for {} s: violations {:.2}% ({}), loss (unit-seconds) {}, \
+         failure outage {:.1} tenant-min, {} nodes above capacity, {} offline: {}",
         c.kind().name(),
         c.target_name(),
         worst.cases,
@@ -138,7 +138,10 @@ fn line(text: &mut String, worst: &Worst, step: i64, names: &[&str]) {
         loss.join(", "),
         outage_minutes(worst, step),
         w.contended_nodes,
-        w.offline_tenants,
+        match w.offline_tenants {
+            1 => "1 tenant".to_string(),
+            k => format!("{k} tenants"),
+        },
         verdict(worst),
     );
 }
