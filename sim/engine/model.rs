@@ -264,9 +264,10 @@ pub struct ModelRun {
     acc: Vec<TenantAcc>,
     /// Per tenant, what changes seldom.
     books: Vec<TenantBooks>,
-    /// Per tenant, whether an entry of it is down this step because of a neighbour (set by the
+    /// Per tenant, the causes of its outage this step, an entry of it down because of a
+    /// neighbour ([`NEIGHBOUR_OUTAGE`]) or a failure ([`FAILURE_OUTAGE`]); 0: none (set by the
     /// node step, read and cleared by the accounting).
-    outage: Vec<bool>,
+    outage: Vec<u8>,
     /// Per tenant and resource, `u * r + q`: the alone allotment of its entries that are down
     /// this step because of a neighbour (the outage's part of its loss, which is not the loss
     /// cause's), set with `outage` and cleared with it.
@@ -337,9 +338,6 @@ pub struct ModelRun {
     kind: Kind,
     /// Node failures: when nodes fail and are repaired, entries waiting for a node, the log.
     failures: NodeFailures,
-    /// Per tenant, the causes of its outage this step ([`NEIGHBOUR_OUTAGE`],
-    /// [`FAILURE_OUTAGE`]), set with `outage` and cleared with it.
-    outage_cause: Vec<u8>,
     /// Per tenant and resource, `u * r + q`: the loss of its entries down because their node
     /// failed, or waiting for a node, summed over steps (a part of its loss that is nobody's
     /// harm).
@@ -348,9 +346,9 @@ pub struct ModelRun {
     scale: ScaleBook,
 }
 
-/// [`ModelRun::outage_cause`]: an entry down because of a neighbour (an OOM kill).
+/// [`ModelRun::outage`]: an entry down because of a neighbour (an OOM kill).
 const NEIGHBOUR_OUTAGE: u8 = 1;
-/// [`ModelRun::outage_cause`]: an entry down because its node failed, or waiting for one.
+/// [`ModelRun::outage`]: an entry down because its node failed, or waiting for one.
 const FAILURE_OUTAGE: u8 = 2;
 
 impl ModelRun {
@@ -450,7 +448,6 @@ impl ModelRun {
             watch: Watch::new(how.peak, how.window),
             kind: Kind::of(spec.kind),
             failures: NodeFailures::new(scenario, &spec.name),
-            outage_cause: vec![],
             failure_loss: vec![],
             scale: ScaleBook::default(),
             by_tenant: ByTenant::default(),
@@ -509,8 +506,7 @@ impl ModelRun {
         if self.acc.len() < nt {
             self.acc.resize(nt, TenantAcc::default());
             self.books.resize(nt, TenantBooks::default());
-            self.outage.resize(nt, false);
-            self.outage_cause.resize(nt, 0);
+            self.outage.resize(nt, 0);
             self.failure_loss.resize(nt * r, 0.0);
             self.outage_loss.resize(nt * r, 0.0);
             self.solo.resize(nt, false);

@@ -22,9 +22,9 @@ pub(super) struct Tally<'a, W> {
     pub(super) w: W,
     pub(super) rare: &'a mut [RareAcc],
     pub(super) books: &'a mut [TenantBooks],
-    pub(super) outage: &'a mut [bool],
-    /// Per tenant, the causes of its outage ([`NEIGHBOUR_OUTAGE`], [`FAILURE_OUTAGE`]).
-    pub(super) outage_cause: &'a mut [u8],
+    /// Per tenant, the causes of its outage this step ([`NEIGHBOUR_OUTAGE`],
+    /// [`FAILURE_OUTAGE`]; 0: none).
+    pub(super) outage: &'a mut [u8],
     pub(super) outage_loss: &'a mut [f64],
     pub(super) slo: &'a [SloClass],
     /// Each tenant's SLO class, looked up only for a step that loses something or is
@@ -52,7 +52,6 @@ macro_rules! tally {
             rare: &mut $model.rare[..],
             books: &mut $model.books[..],
             outage: &mut $model.outage[..],
-            outage_cause: &mut $model.outage_cause[..],
             outage_loss: &mut $model.outage_loss[..],
             slo: &$model.slo[..],
             class: &$tenants.class[..],
@@ -89,9 +88,9 @@ impl<W: Width> Tally<'_, W> {
         if let Some((violations, t)) = &mut self.check {
             check_steps(violations, *t, u, dem, steps);
         }
-        let outage = std::mem::replace(&mut self.outage[u], false);
+        let cause = std::mem::replace(&mut self.outage[u], 0);
+        let outage = cause != 0;
         if outage {
-            let cause = std::mem::replace(&mut self.outage_cause[u], 0);
             let books = &mut self.books[u];
             books.outage_steps += u64::from(cause & NEIGHBOUR_OUTAGE != 0);
             books.failure_steps += u64::from(cause & FAILURE_OUTAGE != 0);
@@ -166,7 +165,7 @@ impl<W: Width> Tally<'_, W> {
             }
         }
         debug_assert!(
-            !self.outage[u],
+            self.outage[u] == 0,
             "an outage flagged for a tenant delivered its demand"
         );
         let mut alone_rho = 0.0;

@@ -441,8 +441,7 @@ impl ModelRun {
                 self.outage_loss[u * r + q] += x;
                 self.failure_loss[u * r + q] += x;
             }
-            self.outage[u] = true;
-            self.outage_cause[u] |= FAILURE_OUTAGE;
+            self.outage[u] |= FAILURE_OUTAGE;
         }
     }
 }

@@ -333,8 +333,7 @@ impl ModelRun {
             let idle = local.share[i * r..(i + 1) * r].iter().all(|&s| s == 0.0);
             if self.sc.down[i] && !own && !(idle && cause == FAILURE_OUTAGE) {
                 let u = local.tenant[i] as usize;
-                self.outage[u] = true;
-                self.outage_cause[u] |= cause;
+                self.outage[u] |= cause;
                 for q in 0..r {
                     let x = self.sc.sx[q * m + i];
                     self.outage_loss[u * r + q] += x;

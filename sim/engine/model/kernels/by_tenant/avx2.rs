@@ -482,7 +482,7 @@ impl Group {
         }
         for l in 0..LANES {
             debug_assert!(
-                !tally.outage[u0 + l],
+                tally.outage[u0 + l] == 0,
                 "an outage flagged for a tenant delivered its demand"
             );
         }
