@@ -5,8 +5,8 @@ use std::process::{Command, Output};
 
 mod bad_input;
 mod commands;
-mod failures;
 mod elastic;
+mod failures;
 mod fuzz;
 mod headroom;
 mod imports;

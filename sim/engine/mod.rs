@@ -112,6 +112,7 @@ mod cadence;
 mod driver;
 mod harm;
 mod memory;
+mod rows;
 
 pub use memory::push_history;
 mod model;
