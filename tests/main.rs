@@ -10,6 +10,7 @@ mod failures;
 mod fuzz;
 mod headroom;
 mod imports;
+mod moves;
 mod planning;
 mod predictors;
 mod robustness;

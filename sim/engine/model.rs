@@ -38,6 +38,7 @@ mod failures;
 mod idle;
 mod kernels;
 mod kinds;
+mod moves;
 mod nodes;
 mod placement;
 mod reference;
@@ -54,6 +55,7 @@ use kernels::by_tenant::ByTenant;
 #[cfg(test)]
 pub(crate) use kernels::by_tenant::{Vectors, VECTORS};
 use kinds::{Kind, Policy, ScaleBook};
+use moves::Moves;
 use nodes::{
     node_delivered, node_resource_step, CostCache, NodeAcc, NodeBooks, NodeEntries, Nodes,
     ZoneBook, CLOSED, EMPTY, SEVERAL, UNKNOWN,
@@ -344,6 +346,10 @@ pub struct ModelRun {
     failure_loss: Vec<f64>,
     /// An elastic model's scaling, per tenant (empty for other kinds).
     scale: ScaleBook,
+    /// Copies of state under way, the rebalancer, and what moves did (`moves.rs`). Boxed: held
+    /// in place, its fields moved the step's hot fields apart (the containerized replay ran 7%
+    /// slower, `benches/pair.sh`).
+    moves: Box<Moves>,
 }
 
 /// [`ModelRun::outage`]: an entry down because of a neighbour (an OOM kill).
@@ -388,6 +394,8 @@ impl ModelRun {
                 open: vec![],
                 failed: vec![],
                 live: vec![],
+                moving: vec![],
+                disturbed: vec![],
                 entries: vec![],
                 occupancy: vec![],
                 stats: vec![],
@@ -450,6 +458,7 @@ impl ModelRun {
             failures: NodeFailures::new(scenario, &spec.name),
             failure_loss: vec![],
             scale: ScaleBook::default(),
+            moves: Box::new(Moves::new(spec)),
             by_tenant: ByTenant::default(),
             inflation_limit: match &scenario.slo[..] {
                 [first, rest @ ..]
@@ -516,6 +525,7 @@ impl ModelRun {
             self.node_rho.resize(nt, 0.0);
             self.tenant_entries.resize(nt, vec![]);
             self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
+            self.moves.grow(nt, r);
         }
         self.dt = ctx.dt;
         if self.by_tenant.held > 0 && !self.may_hold(ctx) {
@@ -550,6 +560,7 @@ impl ModelRun {
         if !self.pending.is_empty() {
             self.place_batch(ctx)?;
         }
+        self.advance_copies(ctx);
         let kind = self.kind;
         kind.before_nodes(self, ctx)?;
         self.bucket = self.bucket_of(ctx.t);
@@ -583,6 +594,7 @@ impl ModelRun {
         self.totals.nodes_peak = self.totals.nodes_peak.max(self.nodes.open_count);
         self.account_pending(ctx);
         self.account_tenants(ctx);
+        self.rebalance(ctx);
         if let Some(m) = &mut self.memory {
             m.record(ctx);
         }

@@ -42,6 +42,10 @@ pub fn table(s: &Scenario, run: &RunResult) -> String {
     if elastic {
         let _ = write!(out, " {:>9}", "scale o/i");
     }
+    let moves = s.has_moves();
+    if moves {
+        let _ = write!(out, " {:>6} {:>10}", "moves", "bytes");
+    }
     out.push('\n');
     for m in &run.models {
         let f = figures(s, run, m);
@@ -82,6 +86,15 @@ pub fn table(s: &Scenario, run: &RunResult) -> String {
         if elastic {
             let scales = format!("{}/{}", m.totals.scale_outs, m.totals.scale_ins);
             let _ = write!(out, " {scales:>9}");
+        }
+        if moves {
+            let bytes = format!("{:.4}", m.totals.moved_bytes);
+            let _ = write!(
+                out,
+                " {:>6} {:>10}",
+                m.totals.moves,
+                bytes.trim_end_matches('0').trim_end_matches('.')
+            );
         }
         out.push('\n');
     }

@@ -92,6 +92,22 @@ fn model_summary(s: &Scenario, run: &RunResult, m: &ModelResult) -> Value {
             "events_not_listed": m.totals.events_dropped,
         });
     }
+    if let Some(spec) = s
+        .models
+        .iter()
+        .find(|x| x.name == m.name)
+        .and_then(|x| x.moves.as_ref())
+    {
+        // (DESIGN.md 4.8) every copy of state: rebalancing moves and restores after failures
+        let load = |r: usize| sum_tenants(m, r, |t| &t.move_load);
+        out["moves"] = json!({
+            "moves": m.totals.moves,
+            "moved_bytes": m.totals.moved_bytes,
+            "state": s.resources[spec.state].name,
+            "cancelled": m.totals.move_cancels,
+            "move_load": per_resource(s, load),
+        });
+    }
     if m.kind == ModelKind::Elastic {
         // (DESIGN.md 4.1) the model's scale events, each a row of events.csv
         out["scaling"] = json!({

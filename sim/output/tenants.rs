@@ -12,7 +12,8 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
     let failures = !s.failures.is_empty();
     let elastic = s.models.iter().any(|m| m.kind == ModelKind::Elastic);
-    let mut w = writer(header(&names, failures, elastic));
+    let moves = s.has_moves();
+    let mut w = writer(header(&names, failures, elastic, moves));
     let mut row: Vec<String> = vec![];
     for m in &run.models {
         for (u, t) in m.tenants.iter().enumerate() {
@@ -38,6 +39,12 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
                 row.push(t.scale_outs.to_string());
                 row.push(t.scale_ins.to_string());
             }
+            if moves {
+                // (0 under a model without `moves`)
+                row.push(t.moves.to_string());
+                row.push(num(t.moved_bytes));
+                row.extend(t.move_load.iter().map(|&x| num(x)));
+            }
             w.write_record(&row).expect("in memory");
         }
     }
@@ -45,8 +52,9 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
 }
 
 /// The columns of `tenants.csv` for the resources `names`, with those of failures when the
-/// scenario has them, and the scale events when it has an elastic model.
-fn header(names: &[&str], failures: bool, elastic: bool) -> Vec<String> {
+/// scenario has them, the scale events when it has an elastic model, and moves when a model
+/// has `moves`.
+fn header(names: &[&str], failures: bool, elastic: bool, moves: bool) -> Vec<String> {
     let mut header = columns(&[
         "model",
         "tenant",
@@ -94,6 +102,10 @@ fn header(names: &[&str], failures: bool, elastic: bool) -> Vec<String> {
     }
     if elastic {
         header.extend(columns(&["scale_outs", "scale_ins"]));
+    }
+    if moves {
+        header.extend(columns(&["moves", "moved_bytes"]));
+        header.extend(resource_columns("move_load", names));
     }
     header
 }

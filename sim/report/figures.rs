@@ -328,7 +328,7 @@ fn timelines(
         };
         let failures = events.iter().filter(|e| e.1 == 0).count();
         figure!(figs, plots_dir, format!("events_{}", m.replace(['/', ' '], "_")), format!("Events: {m}"),
-            format!("Model {m}'s node failures, repairs, entries placed again or left waiting, and OOM kills ({} events, {failures} failures), one row of marks per kind, over the mean {resource} utilization of the nodes it held (hourly; hours from the run's start, the utilization from the end of any warm-up).", events.len()),
+            format!("Model {m}'s node failures, repairs, entries placed again or left waiting, OOM kills, scale-outs and scale-ins, and moves ({} events, {failures} failures), one row of marks per kind, over the mean {resource} utilization of the nodes it held (hourly; hours from the run's start, the utilization from the end of any warm-up).", events.len()),
             (800, 360), |a| plots::timeline(a, &format!("{m}: events over {resource} utilization"), resource, &utilization, &events));
     }
     Ok(())

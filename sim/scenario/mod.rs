@@ -25,6 +25,7 @@ mod cluster;
 mod commands;
 mod failures;
 mod models;
+mod moves;
 mod raw;
 mod sections;
 #[cfg(test)]
@@ -42,6 +43,7 @@ pub use failures::{
     MAX_SCHEDULED_FAILURES,
 };
 pub use models::{ModelKind, ModelSpec, Scaling};
+pub use moves::{MoveCost, Rebalance, MAX_MOVES_PER_STEP};
 pub use sections::{
     CostSettings, Limits, SloClass, DEFAULT_MAX_LATENCY_INFLATION, DEFAULT_MAX_LOSS,
 };

@@ -12,6 +12,7 @@ use overbook_models::{placer, predictor};
 
 use super::check::Checker;
 use super::fnv1a;
+use super::moves::{MoveCost, Rebalance};
 use super::raw::RawModel;
 use crate::error::InputError;
 use crate::limits::{MAX_FACTOR, MAX_PARTS, MAX_ZONES};
@@ -78,6 +79,8 @@ impl ModelKind {
                 "restart_seconds",
                 "release_empty",
                 "reschedule_seconds",
+                "moves",
+                "rebalance",
             ],
             ModelKind::Shared => &[
                 "node_type",
@@ -89,6 +92,8 @@ impl ModelKind {
                 "quota_factor",
                 "isolation",
                 "failover_seconds",
+                "moves",
+                "rebalance",
             ],
         }
     }
@@ -146,6 +151,12 @@ pub struct ModelSpec {
     pub zones: Vec<String>,
     /// Elastic: when and how a tenant's nodes scale (the default for other kinds).
     pub scaling: Scaling,
+    /// Shared and containerized: what every copy of an entry's state costs (DESIGN.md 4.8);
+    /// `None`: a copy is free and instant.
+    pub moves: Option<MoveCost>,
+    /// Shared and containerized: the threshold rebalancer (needs `moves`); `None`: nothing
+    /// moves but what failures force.
+    pub rebalance: Option<Rebalance>,
 }
 
 /// An elastic model's scaling (DESIGN.md 4.1): per tenant, on its utilization of the capacity
@@ -186,9 +197,22 @@ impl Default for Scaling {
 
 impl super::Scenario {
     /// Whether a run keeps a log of events (events.csv): the scenario configures failures
-    /// or has an elastic model, whose scaling is logged.
+    /// or has an elastic model, whose scaling is logged, or a rebalancing model, whose moves
+    /// are.
     pub fn keeps_events(&self) -> bool {
-        !self.failures.is_empty() || self.models.iter().any(|m| m.kind == ModelKind::Elastic)
+        !self.failures.is_empty()
+            || self
+                .models
+                .iter()
+                .any(|m| m.kind == ModelKind::Elastic || m.rebalance.is_some())
+    }
+}
+
+impl super::Scenario {
+    /// Whether some model costs its copies of state (`moves`, DESIGN.md 4.8): the outputs
+    /// then carry moves and bytes moved.
+    pub fn has_moves(&self) -> bool {
+        self.models.iter().any(|m| m.moves.is_some())
     }
 }
 
@@ -260,6 +284,8 @@ impl Checker<'_> {
         let isolation = self.isolation(m)?;
         let zones = self.zones(m)?;
         let scaling = self.scaling(m)?;
+        let moves = self.moves(m.moves.as_ref(), resources)?;
+        let rebalance = self.rebalance(m.rebalance.as_ref(), moves.as_ref())?;
         Ok(ModelSpec {
             name: name.to_string(),
             kind,
@@ -319,6 +345,8 @@ impl Checker<'_> {
             standby: m.standby.as_ref().is_some_and(|v| *v.get_ref()),
             zones,
             scaling,
+            moves,
+            rebalance,
         })
     }
 
@@ -351,7 +379,7 @@ impl Checker<'_> {
     /// Refuses the keys of the model's table that its kind does not take.
     fn refuse_other_keys(&self, m: &RawModel, kind: ModelKind) -> Result<(), InputError> {
         // keys that do not apply to this kind are errors, not silently ignored
-        let given: [(&str, Option<Range<usize>>); 23] = [
+        let given: [(&str, Option<Range<usize>>); 25] = [
             ("node_type", m.node_type.as_ref().map(|v| v.span())),
             ("placer", m.placer.as_ref().map(|v| v.span())),
             ("headroom", m.headroom.as_ref().map(|v| v.span())),
@@ -387,6 +415,8 @@ impl Checker<'_> {
             ),
             ("min_nodes", m.min_nodes.as_ref().map(|v| v.span())),
             ("max_nodes", m.max_nodes.as_ref().map(|v| v.span())),
+            ("moves", m.moves.as_ref().map(|v| v.span())),
+            ("rebalance", m.rebalance.as_ref().map(|v| v.span())),
         ];
         for (key, at) in given {
             if let Some(at) = at {

@@ -143,6 +143,8 @@ pub(super) struct RawModel {
     pub(super) cooldown_seconds: Option<S<i64>>,
     pub(super) min_nodes: Option<S<i64>>,
     pub(super) max_nodes: Option<S<i64>>,
+    pub(super) moves: Option<S<super::moves::RawMoves>>,
+    pub(super) rebalance: Option<S<super::moves::RawRebalance>>,
 }
 
 #[derive(Deserialize)]

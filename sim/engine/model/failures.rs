@@ -66,6 +66,13 @@ pub enum EventName {
     ScaleOut,
     /// An elastic tenant's node closed.
     ScaleIn,
+    /// A copy of an entry's state began (DESIGN.md 4.8): a rebalancing move, or a reassigned
+    /// entry's state restored.
+    MoveStart,
+    /// A copy ended: the entry serves from the node moved to.
+    MoveEnd,
+    /// A copy was cancelled (its node failed, or its tenant departed).
+    MoveCancel,
 }
 
 impl EventName {
@@ -80,6 +87,9 @@ impl EventName {
             EventName::OomKill => "oom-kill",
             EventName::ScaleOut => "scale-out",
             EventName::ScaleIn => "scale-in",
+            EventName::MoveStart => "move-start",
+            EventName::MoveEnd => "move-end",
+            EventName::MoveCancel => "move-cancel",
         }
     }
 }
@@ -95,6 +105,21 @@ pub struct EventRow {
     pub node: Option<u32>,
     /// The tenant it happened to.
     pub tenant: Option<u32>,
+    /// The bytes (state units) a copy of state moved, for a move's rows.
+    pub bytes: Option<f64>,
+}
+
+impl EventRow {
+    /// A move's row: at `time`, to `node`, of `tenant`'s `bytes`.
+    pub fn with_bytes(time: Time, name: EventName, node: u32, tenant: u32, bytes: f64) -> Self {
+        EventRow {
+            time,
+            name,
+            node: Some(node),
+            tenant: Some(tenant),
+            bytes: Some(bytes),
+        }
+    }
 }
 
 /// A model's node failures.
@@ -299,6 +324,7 @@ impl ModelRun {
         self.by_tenant.stale = true;
         self.totals.failures += 1;
         self.log(t, EventName::Failure, Some(n), None);
+        self.cancel_copies_on(n, t);
     }
 
     /// Node `n` is repaired at `t`, unless it has failed again for longer since; it takes back
@@ -346,6 +372,7 @@ impl ModelRun {
             name,
             node: node.map(|n| n as u32),
             tenant: tenant.map(|u| u as u32),
+            bytes: None,
         };
         self.failures.note(row, &mut self.totals.events_dropped);
     }
@@ -412,8 +439,16 @@ impl ModelRun {
         let waiting = self.failures.pending.clone();
         for j in waiting {
             let j = j as usize;
+            if self.moves.restoring(j) {
+                continue;
+            }
             if let Some(m) = self.kind.replace(self, j, t)? {
-                self.attach(j, m);
+                if self.moves.costed() {
+                    // placed, and waiting until its state is restored there
+                    self.begin_copy(j, None, m);
+                } else {
+                    self.attach(j, m);
+                }
                 self.totals.reassignments += 1;
                 self.books[self.ents.tenant[j] as usize].reassignments += 1;
                 let name = self.kind.reassignment_name();

@@ -18,6 +18,12 @@ pub(super) struct Nodes {
     pub(super) failed: Vec<bool>,
     /// Per node, whether it takes entries: open and not failed (what the placers see as open).
     pub(super) live: Vec<bool>,
+    /// Per node, how many copies of state (moves, DESIGN.md 4.8) load it, as source or
+    /// destination: such a node takes the reference step.
+    pub(super) moving: Vec<u32>,
+    /// Per node, whether it is failed or a copy loads it (`failed || moving > 0`): the
+    /// uncontended-node kernel declines it.
+    pub(super) disturbed: Vec<bool>,
     pub(super) entries: Vec<NodeEntries>,
     /// Per node, what the lone-entry run needs to know of it without following the pointer to
     /// its entries: its only entry, or [`CLOSED`], [`EMPTY`] or [`SEVERAL`].
@@ -157,10 +163,12 @@ impl Nodes {
     /// Brings node `n`'s occupancy up to date after it opened, closed or its entries changed.
     pub(super) fn update_occupancy(&mut self, n: usize) {
         self.live[n] = self.open[n] && !self.failed[n];
+        self.disturbed[n] = self.failed[n] || self.moving[n] > 0;
         self.occupancy[n] = match (self.open[n], &self.entries[n].slot[..]) {
             (false, _) => CLOSED,
-            // a failed node takes the reference step, whatever it holds
-            (true, _) if self.failed[n] => SEVERAL,
+            // a failed node, or one a copy of state loads, takes the reference step, whatever
+            // it holds
+            (true, _) if self.disturbed[n] => SEVERAL,
             (true, []) => EMPTY,
             (true, &[j]) => j,
             (true, _) => SEVERAL,

@@ -121,6 +121,8 @@ impl ModelRun {
         self.nodes.open.push(true);
         self.nodes.failed.push(false);
         self.nodes.live.push(true);
+        self.nodes.moving.push(0);
+        self.nodes.disturbed.push(false);
         self.nodes.set_opened_zone(n, zone);
         self.nodes.entries.push(NodeEntries {
             down_until: Time::MIN,
@@ -172,8 +174,8 @@ impl ModelRun {
         self.nodes.open_count -= 1;
     }
 
-    /// Adds `entry` of tenant `u` on node `n`, in a free slot or a new one.
-    pub(super) fn add_entry(&mut self, u: usize, n: usize, entry: NewEntry<'_>) {
+    /// Adds `entry` of tenant `u` on node `n`, in a free slot or a new one, and returns it.
+    pub(super) fn add_entry(&mut self, u: usize, n: usize, entry: NewEntry<'_>) -> usize {
         let r = self.r();
         let j = self.entry_slot();
         let e = &mut self.ents;
@@ -202,6 +204,7 @@ impl ModelRun {
         self.list_on_node(n, u, j, entry.share);
         self.list_in_tenant(u, n, j);
         self.by_tenant.stale = true;
+        j
     }
 
     /// A free entry slot, or a new one at the end of the arrays.
@@ -468,6 +471,7 @@ impl ModelRun {
     }
 
     pub(super) fn remove(&mut self, u: usize, t: Time) {
+        self.cancel_copies_of(u, t);
         self.set_solo(u, false);
         let entries = std::mem::take(&mut self.tenant_entries[u]);
         self.by_tenant.stale = true;
@@ -564,15 +568,21 @@ impl ModelRun {
     /// A live node where waiting entry `j`'s size fits under the fill target, as the placer
     /// picks one, or `None` (nothing is opened).
     pub(super) fn fitting_node_for(&mut self, j: usize) -> Option<usize> {
+        self.fitting_node_avoiding(j, &[])
+    }
+
+    /// [`Self::fitting_node_for`] among the nodes not in `also` either.
+    pub(super) fn fitting_node_avoiding(&mut self, j: usize, also: &[usize]) -> Option<usize> {
         let r = self.r();
         let u = self.ents.tenant[j] as usize;
         let size = self.ents.size[j * r..(j + 1) * r].to_vec();
-        let avoid: Vec<usize> = self.tenant_entries[u]
+        let mut avoid: Vec<usize> = self.tenant_entries[u]
             .iter()
             .map(|&k| self.ents.node[k as usize])
             .filter(|&n| n != PENDING)
             .map(|n| n as usize)
             .collect();
+        avoid.extend_from_slice(also);
         let w = PROFILE_BINS * r;
         let profile = self
             .nodes

@@ -93,6 +93,9 @@ impl ModelRun {
             }
             sc.down.push(down);
         }
+        if self.nodes.disturbed[n] && self.nodes.moving[n] > 0 {
+            self.add_copy_load(n, local);
+        }
     }
 
     /// Step 2 (containers): on each incompressible resource whose admitted demand exceeds the

@@ -67,6 +67,13 @@ pub struct TenantStats {
     pub scale_outs: u32,
     /// Elastic: its nodes scaled in.
     pub scale_ins: u32,
+    /// Copies of its state completed (DESIGN.md 4.8): rebalancing moves and restores after a
+    /// failure, with a model's `moves`.
+    pub moves: u32,
+    /// The bytes (state units) those copied.
+    pub moved_bytes: f64,
+    /// The load its copies added to its demand, unit-seconds per resource (in its `demand`).
+    pub move_load: Vec<f64>,
 }
 
 /// What one node went through.
@@ -138,6 +145,12 @@ pub struct ModelTotals {
     pub reassignments: u64,
     /// Rows of events past [`super::failures::MAX_EVENT_ROWS`], counted but not listed.
     pub events_dropped: u64,
+    /// Copies of state completed (DESIGN.md 4.8).
+    pub moves: u64,
+    /// The bytes (state units) they copied.
+    pub moved_bytes: f64,
+    /// Copies cancelled (their node failed, or their tenant departed).
+    pub move_cancels: u64,
     /// Elastic: nodes scaled out (DESIGN.md 4.1).
     pub scale_outs: u64,
     /// Elastic: nodes scaled in.
@@ -384,6 +397,11 @@ impl ModelRun {
             reassignments: b.reassignments,
             scale_outs: self.scale.counts(u).0,
             scale_ins: self.scale.counts(u).1,
+            moves: self.moves.tenants.get(u).map_or(0, |m| m.moves),
+            moved_bytes: self.moves.tenants.get(u).map_or(0.0, |m| m.bytes),
+            move_load: (0..r)
+                .map(|q| self.moves.load_sum.get(u * r + q).map_or(0.0, |x| x * dt))
+                .collect(),
         }
     }
 

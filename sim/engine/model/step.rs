@@ -30,10 +30,11 @@ impl ModelRun {
                 r
             ));
         }
-        // a failed node's entries are all down: the kernel declines it
+        // a failed node's entries are all down, a copy's load is the reference step's: the
+        // kernel declines either
         let admitted = self.fast
             && sums == Sums::PerTenant
-            && !self.nodes.failed[n]
+            && !self.nodes.disturbed[n]
             && by_resource_count!(self.r(), |r| self.try_admitted(n, &local, ctx, r));
         if admitted {
             self.split_cost(n, &local.slot, ctx.tenants);

@@ -87,6 +87,10 @@ impl ModelRun {
             // every present tenant was accounted by its node
             return;
         }
+        if self.moves.loads_tenants() {
+            self.account_with_copies(ctx, w);
+            return;
+        }
         if !ctx.dense {
             self.account_listed(ctx, ctx.present, false, w);
             return;
@@ -110,6 +114,33 @@ impl ModelRun {
                 if !solo {
                     tally.tenant(u, spec, dem, accs, steps, st, busiest);
                 }
+            }
+        }
+    }
+
+    /// Accounts the step of every present tenant that is not [`Self::solo`], its demand with
+    /// the load of its copies of state (`moves.rs`; a tenant with a copy under way is never
+    /// solo). Out of line: only a step with copies under way takes it.
+    #[inline(never)]
+    fn account_with_copies(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
+        let r = w.get();
+        let mut dem = vec![0.0; r];
+        let mut dems = vec![0.0; ctx.present.len() * r];
+        for (i, &u) in ctx.present.iter().enumerate() {
+            let u = u as usize;
+            self.demand_with_copies(u, ctx.tenants.demand(u), &mut dem);
+            dems[i * r..(i + 1) * r].copy_from_slice(&dem);
+        }
+        let t_inverse = &self.spec_inverse[..];
+        let (racc, step_sa, acc) = (&mut self.racc[..], &mut self.step_sa[..], &mut self.acc[..]);
+        let (node_rho, is_solo) = (&mut self.node_rho[..], &self.solo[..]);
+        let mut tally = tally!(self, w, ctx);
+        for (i, &u) in ctx.present.iter().enumerate() {
+            let u = u as usize;
+            if !is_solo[u] {
+                let (spec, dem) = (w.row(t_inverse, u), w.row(&dems, i));
+                let (accs, steps) = (w.row_mut(racc, u), w.row_mut(step_sa, u));
+                tally.tenant(u, spec, dem, accs, steps, &mut acc[u], &mut node_rho[u]);
             }
         }
     }

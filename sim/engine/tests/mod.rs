@@ -15,6 +15,7 @@ use crate::trace::{CsvTrace, Row, VecSource};
 mod elastic;
 mod hand;
 mod limits;
+mod moves;
 mod props;
 mod time;
 mod watch;
@@ -101,8 +102,19 @@ pub(super) fn case() -> impl Strategy<Value = Case> {
         0.5f64..3.0,                 // quota_factor
         1usize..3,                   // containers
         0usize..3,                   // cost rule
-        // elastic: upper threshold, hold steps, cooldown in steps
-        (0.2f64..1.0, 1u32..3, 0i64..3),
+        // elastic: upper threshold, hold steps, cooldown in steps; moves: a copy's rate, on cpu
+        // as its network or not, and a rebalancer's high threshold and hold steps
+        (
+            (0.2f64..1.0, 1u32..3, 0i64..3),
+            prop::option::weighted(
+                0.6,
+                (
+                    0.02f64..2.0,
+                    any::<bool>(),
+                    prop::option::weighted(0.8, (0.05f64..0.9, 1u32..3)),
+                ),
+            ),
+        ),
         // a failure: node, start step, duration in steps, reaction delay in steps
         prop::option::of((0u32..4, 0u32..8, 1u32..12, 0u32..4)),
         any::<bool>(), // dedicated standby
@@ -118,7 +130,18 @@ pub(super) fn case() -> impl Strategy<Value = Case> {
         })
         .prop_map(|(p, tenants, samples)| {
             let (ratio, fill, shards, skew, fair, brokers, quota, containers, rule, elastic, failure, standby) = p;
-            let (upper, hold, cooldown) = (elastic.0, elastic.1, elastic.2 * 300);
+            let ((upper, hold, cooldown), moves) = (elastic.0, elastic.1);
+            let cooldown = cooldown * 300;
+            let moves = match moves {
+                Some((rate, network, rebalance)) => {
+                    let network = if network { r#"["cpu"]"# } else { "[]" };
+                    let rebalance = rebalance.map_or(String::new(), |(high, hold)| {
+                        format!("rebalance = {{ high = {high}, hold_steps = {hold}, target = {} }}\n", high * 0.8)
+                    });
+                    format!("moves = {{ rate = {rate}, network = {network} }}\n{rebalance}")
+                }
+                None => String::new(),
+            };
             let (failures, delay) = match failure {
                 Some((node, start, steps, delay)) => (
                     format!(
@@ -161,12 +184,14 @@ skew = {skew}
 quota_factor = {quota}
 isolation = "{iso}"
 {brokers}
+{moves}
 [models.containerized]
 node_type = "large"
 reschedule_seconds = {delay}
 request_ratio = {ratio}
 fill_target = {fill}
 containers = {containers}
+{moves}
 [models.dedicated]
 standby = {standby}
 failover_seconds = {delay}

@@ -11,58 +11,109 @@ proptest! {
         let s = c.scenario();
         let options = Options { check_invariants: true, ..Options::default() };
         let run = run(&s, &mut c.source(), options).unwrap();
-        for m in &run.models {
-            // 0 <= a <= s <= d per tenant-step and sum a <= C per node-resource-step
-            prop_assert!(m.invariant_violations.is_empty(), "{}: {:?}", m.name, m.invariant_violations);
-            for r in 0..2 {
-                // a failure's loss is nobody's harm
-                let failed: f64 = m.tenants.iter().map(|t| t.failure_loss[r]).sum();
-                let suffered: f64 = m.tenants.iter().map(|t| t.loss[r] - t.failure_loss[r]).sum();
-                let caused: f64 = m.tenants.iter().map(|t| t.caused[r]).sum();
-                prop_assert!((suffered - caused).abs() <= 1e-6 * (1.0 + suffered),
-                    "{} r{r}: suffered {suffered} caused {caused}", m.name);
-                if matches!(m.kind, ModelKind::Dedicated | ModelKind::Elastic) {
-                    // (a failure's loss, taken off the loss, leaves rounding at most)
-                    let lost: f64 = m.tenants.iter().map(|t| t.loss[r]).sum();
-                    prop_assert!(suffered.abs() <= 1e-9 * (1.0 + lost), "{suffered}");
-                    prop_assert_eq!(caused, 0.0);
-                }
-                // harm caused to others is harm suffered from others; each tenant's loss is
-                // what others did to it plus what it did to itself, and so is what it caused
-                let to_others: f64 = m.tenants.iter().map(|t| t.caused_to_others[r]).sum();
-                let from_others: f64 = m.tenants.iter().map(|t| t.suffered_from_others[r]).sum();
-                prop_assert!((to_others - from_others).abs() <= 1e-6 * (1.0 + from_others),
-                    "{} r{r}: to others {to_others} from others {from_others}", m.name);
-                for t in &m.tenants {
-                    let (own, lost) = (t.self_harm[r], t.loss[r] - t.failure_loss[r]);
-                    prop_assert!(t.failure_loss[r] >= 0.0 && t.failure_loss[r] <= t.loss[r] + 1e-6);
-                    prop_assert!((t.suffered_from_others[r] + own - lost).abs() <= 1e-6 * (1.0 + lost),
-                        "{} r{r}: from others {} + self {own} != loss {lost}", m.name, t.suffered_from_others[r]);
-                    let caused = t.caused[r];
-                    prop_assert!((t.caused_to_others[r] + own - caused).abs() <= 1e-6 * (1.0 + caused),
-                        "{} r{r}: to others {} + self {own} != caused {caused}", m.name, t.caused_to_others[r]);
-                }
-                let _ = failed;
-                let pairs: f64 = m.harm.iter().map(|p| p.amount[r]).sum();
-                prop_assert!((pairs - suffered).abs() <= 1e-6 * (1.0 + suffered));
-                for t in &m.tenants {
-                    prop_assert!(t.delivered[r] <= t.alone[r] + 1e-6 && t.alone[r] <= t.demand[r] + 1e-6);
-                }
-            }
-            // every violation has a cause, each cause's count is within the total
-            for t in &m.tenants {
-                let causes = [t.loss_violation_steps, t.latency_violation_steps, t.outage_steps, t.failure_outage_steps];
-                prop_assert!(causes.iter().all(|&k| k <= t.violation_steps), "{causes:?} {}", t.violation_steps);
-                prop_assert!(t.violation_steps <= causes.iter().sum::<u64>(), "{causes:?} {}", t.violation_steps);
-            }
-            let total: f64 = m.nodes.iter().map(|n| n.cost).sum();
-            let tenants: f64 = m.tenants.iter().map(|t| t.cost).sum();
-            prop_assert!((tenants + m.totals.overhead - total).abs() <= 1e-9 * (1.0 + total),
-                "{}: tenants {tenants} + overhead {} != total {total}", m.name, m.totals.overhead);
-            let overhead: f64 = m.nodes.iter().map(|n| n.overhead).sum();
-            prop_assert!((overhead - m.totals.overhead).abs() <= 1e-9 * (1.0 + total));
-        }
+        invariants(&run)?;
     }
+}
+
+/// The invariants of every run: `0 <= a <= s <= d` and `sum a <= C` (checked by the run),
+/// harm caused = harm suffered (a failure's loss apart), each tenant's loss and harm split
+/// into others' and its own, who-harms-whom pairs summing to the harm, every violation with a
+/// cause, costs adding up.
+pub(super) fn invariants(run: &RunResult) -> Result<(), TestCaseError> {
+    for m in &run.models {
+        // 0 <= a <= s <= d per tenant-step and sum a <= C per node-resource-step
+        prop_assert!(
+            m.invariant_violations.is_empty(),
+            "{}: {:?}",
+            m.name,
+            m.invariant_violations
+        );
+        for r in 0..2 {
+            // a failure's loss is nobody's harm
+            let failed: f64 = m.tenants.iter().map(|t| t.failure_loss[r]).sum();
+            let suffered: f64 = m
+                .tenants
+                .iter()
+                .map(|t| t.loss[r] - t.failure_loss[r])
+                .sum();
+            let caused: f64 = m.tenants.iter().map(|t| t.caused[r]).sum();
+            prop_assert!(
+                (suffered - caused).abs() <= 1e-6 * (1.0 + suffered),
+                "{} r{r}: suffered {suffered} caused {caused}",
+                m.name
+            );
+            if matches!(m.kind, ModelKind::Dedicated | ModelKind::Elastic) {
+                // (a failure's loss, taken off the loss, leaves rounding at most)
+                let lost: f64 = m.tenants.iter().map(|t| t.loss[r]).sum();
+                prop_assert!(suffered.abs() <= 1e-9 * (1.0 + lost), "{suffered}");
+                prop_assert_eq!(caused, 0.0);
+            }
+            // harm caused to others is harm suffered from others; each tenant's loss is
+            // what others did to it plus what it did to itself, and so is what it caused
+            let to_others: f64 = m.tenants.iter().map(|t| t.caused_to_others[r]).sum();
+            let from_others: f64 = m.tenants.iter().map(|t| t.suffered_from_others[r]).sum();
+            prop_assert!(
+                (to_others - from_others).abs() <= 1e-6 * (1.0 + from_others),
+                "{} r{r}: to others {to_others} from others {from_others}",
+                m.name
+            );
+            for t in &m.tenants {
+                let (own, lost) = (t.self_harm[r], t.loss[r] - t.failure_loss[r]);
+                prop_assert!(t.failure_loss[r] >= 0.0 && t.failure_loss[r] <= t.loss[r] + 1e-6);
+                prop_assert!(
+                    (t.suffered_from_others[r] + own - lost).abs() <= 1e-6 * (1.0 + lost),
+                    "{} r{r}: from others {} + self {own} != loss {lost}",
+                    m.name,
+                    t.suffered_from_others[r]
+                );
+                let caused = t.caused[r];
+                prop_assert!(
+                    (t.caused_to_others[r] + own - caused).abs() <= 1e-6 * (1.0 + caused),
+                    "{} r{r}: to others {} + self {own} != caused {caused}",
+                    m.name,
+                    t.caused_to_others[r]
+                );
+            }
+            let _ = failed;
+            let pairs: f64 = m.harm.iter().map(|p| p.amount[r]).sum();
+            prop_assert!((pairs - suffered).abs() <= 1e-6 * (1.0 + suffered));
+            for t in &m.tenants {
+                prop_assert!(
+                    t.delivered[r] <= t.alone[r] + 1e-6 && t.alone[r] <= t.demand[r] + 1e-6
+                );
+            }
+        }
+        // every violation has a cause, each cause's count is within the total
+        for t in &m.tenants {
+            let causes = [
+                t.loss_violation_steps,
+                t.latency_violation_steps,
+                t.outage_steps,
+                t.failure_outage_steps,
+            ];
+            prop_assert!(
+                causes.iter().all(|&k| k <= t.violation_steps),
+                "{causes:?} {}",
+                t.violation_steps
+            );
+            prop_assert!(
+                t.violation_steps <= causes.iter().sum::<u64>(),
+                "{causes:?} {}",
+                t.violation_steps
+            );
+        }
+        let total: f64 = m.nodes.iter().map(|n| n.cost).sum();
+        let tenants: f64 = m.tenants.iter().map(|t| t.cost).sum();
+        prop_assert!(
+            (tenants + m.totals.overhead - total).abs() <= 1e-9 * (1.0 + total),
+            "{}: tenants {tenants} + overhead {} != total {total}",
+            m.name,
+            m.totals.overhead
+        );
+        let overhead: f64 = m.nodes.iter().map(|n| n.overhead).sum();
+        prop_assert!((overhead - m.totals.overhead).abs() <= 1e-9 * (1.0 + total));
+    }
+    Ok(())
 }
 
 proptest! {

@@ -297,18 +297,23 @@ pub fn series<DB: DrawingBackend>(
 }
 
 /// The kinds of event a timeline marks, in its legend's order.
-pub const EVENT_KINDS: [&str; 6] = [
+pub const EVENT_KINDS: [&str; 11] = [
     "failure",
     "repair",
     "failover",
     "reschedule",
     "pending",
     "oom-kill",
+    "scale-out",
+    "scale-in",
+    "move-start",
+    "move-end",
+    "move-cancel",
 ];
 
 /// A model's events over its cluster's utilization: `utilization` as (hour, mean utilization
-/// of the nodes held) points, `events` as (hour, index in [`EVENT_KINDS`]) marks, each kind on
-/// a row of its own below the line so that marks at the same hour stay apart.
+/// of the nodes held) points, `events` as (hour, index in [`EVENT_KINDS`]) marks, each kind
+/// present on a row of its own below the line so that marks at the same hour stay apart.
 pub fn timeline<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
@@ -323,8 +328,11 @@ pub fn timeline<DB: DrawingBackend>(
         .chain(events.iter().map(|e| e.0))
         .fold(1.0, f64::max);
     let top = finite(utilization.iter().map(|p| p.1).fold(1.0, f64::max));
-    // the event rows take the band below 0
-    let rows = EVENT_KINDS.len() as f64;
+    // the event rows take the band below 0, one per kind present
+    let present: Vec<usize> = (0..EVENT_KINDS.len())
+        .filter(|&k| events.iter().any(|e| e.1 == k))
+        .collect();
+    let rows = present.len() as f64;
     let band = 0.08 * top.max(1.0);
     let ys = axis(-band * (rows + 1.0), top * 1.05);
     let mut chart = ChartBuilder::on(area)
@@ -351,8 +359,9 @@ pub fn timeline<DB: DrawingBackend>(
         .map_err(err)?
         .label("utilization")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(2)));
-    for (k, kind) in EVENT_KINDS.iter().enumerate() {
-        let y = -band * (k as f64 + 1.0);
+    for (row, &k) in present.iter().enumerate() {
+        let kind = EVENT_KINDS[k];
+        let y = -band * (row as f64 + 1.0);
         let c = colour(k);
         chart
             .draw_series(
@@ -362,7 +371,7 @@ pub fn timeline<DB: DrawingBackend>(
                     .map(|&(h, _)| Circle::new((h, y), 4, c.filled())),
             )
             .map_err(err)?
-            .label(*kind)
+            .label(kind)
             .legend(move |(x, y)| Circle::new((x + 9, y), 4, c.filled()));
     }
     chart

@@ -187,7 +187,7 @@ impl Kind {
             run.place_pending(t)?;
         }
         for &j in &entries {
-            if run.failures.pending.contains(&j) {
+            if run.failures.pending.contains(&j) && !run.moves.restoring(j as usize) {
                 let u = run.ents.tenant[j as usize] as usize;
                 run.log(t, EventName::Pending, Some(n), Some(u));
             }

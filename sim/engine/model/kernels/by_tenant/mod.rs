@@ -130,7 +130,8 @@ impl ModelRun {
             && ctx.dense
             && self.cost.allocation != Allocation::Usage
             && self.r() <= MAX_R
-            && self.failures.quiet()
+            && self.quiet()
+            && !self.moves.rebalances()
     }
 
     /// Shares every node and accounts every tenant, tenant by tenant (module documentation),
