@@ -156,3 +156,62 @@ fn bad_moves_and_rebalance_are_located() {
         Bad::new(&scenario, Some(&trace)).fails_with(expected);
     }
 }
+
+#[test]
+fn the_broker_failure_example_pays_for_its_copies() {
+    // scenarios/examples/broker-failure.toml: the same failure under free copies, costed
+    // copies and a rebalancer; every reassignment of the costed models copies its state
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = super::root().join("scenarios/examples/broker-failure.toml");
+    let scenario = scenario.display().to_string();
+    let mut outputs = vec![];
+    for threads in ["1", "2"] {
+        let out = dir.path().join(format!("out{threads}"));
+        let out = out.display().to_string();
+        let o = overbook(
+            dir.path(),
+            &["run", &scenario, "--out", &out, "-q", "--threads", threads],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let read = |f: &str| std::fs::read_to_string(format!("{out}/{f}")).unwrap();
+        outputs.push((
+            read("summary.json"),
+            read("events.csv"),
+            read("tenants.csv"),
+        ));
+    }
+    assert_eq!(outputs[0], outputs[1], "the same at any thread count");
+    let summary: serde_json::Value = serde_json::from_str(&outputs[0].0).unwrap();
+    let model = |name: &str| {
+        summary["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let (free, costed, rebalanced) = (
+        model("free-copies"),
+        model("costed-copies"),
+        model("rebalanced"),
+    );
+    assert!(free.get("moves").is_none());
+    assert_eq!(
+        costed["moves"]["moves"],
+        costed["failures"]["reassignments"]
+    );
+    assert!(costed["moves"]["moved_bytes"].as_f64().unwrap() > 0.0);
+    let outage = |m: &serde_json::Value| m["failures"]["failure_outage_minutes"].as_f64().unwrap();
+    assert!(outage(&costed) > outage(&free), "restores take time");
+    let moves = rebalanced["moves"]["moves"].as_u64().unwrap();
+    assert!(
+        moves > rebalanced["failures"]["reassignments"].as_u64().unwrap(),
+        "{moves}"
+    );
+    // the rebalancer spreads the hot brokers: fewer violations than without it
+    assert!(rebalanced["violation_rate"].as_f64() < costed["violation_rate"].as_f64());
+    let events = &outputs[0].1;
+    assert!(events.starts_with("time,model,kind,node,tenant,bytes\n"));
+    assert!(events.contains(",rebalanced,move-start,"));
+}

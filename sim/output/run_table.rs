@@ -88,7 +88,7 @@ pub fn table(s: &Scenario, run: &RunResult) -> String {
             let _ = write!(out, " {scales:>9}");
         }
         if moves {
-            let bytes = format!("{:.4}", m.totals.moved_bytes);
+            let bytes = format!("{:.1}", m.totals.moved_bytes);
             let _ = write!(
                 out,
                 " {:>6} {:>10}",

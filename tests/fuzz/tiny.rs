@@ -17,6 +17,7 @@ placer = "dot-product"
 warmup_seconds = 600
 zones = ["a", "b"]
 failover_seconds = 300
+moves = { rate = 0.05, network = ["cpu"] }
 [models.containerized]
 node_type = "small"
 request_ratio = 0.5
@@ -25,6 +26,8 @@ restart_seconds = 300
 reschedule_seconds = 120
 placer = "complementary-peaks"
 predictor = "percentile(95)"
+moves = { rate = 2, network = ["cpu"], network_scale = 0.5 }
+rebalance = { high = 0.3, hold_steps = 1, target = 0.25, max_moves_per_step = 2 }
 [models.dedicated]
 headroom = 1.2
 zones = ["a", "b", "c"]
