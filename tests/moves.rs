@@ -146,9 +146,9 @@ fn bad_moves_and_rebalance_are_located() {
         (
             with(
                 "[models.dedicated]\n",
-                "[models.dedicated]\nmoves = { rate = 1 }\n",
+                "[models.dedicated]\nrebalance = { high = 0.8 }\n",
             ),
-            "key `moves` does not apply to a dedicated model",
+            "key `rebalance` does not apply to a dedicated model",
         ),
     ];
     let trace = trace();

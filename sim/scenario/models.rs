@@ -58,7 +58,7 @@ impl ModelKind {
     /// `warmup_seconds` and `zones`.
     pub fn keys(self) -> &'static [&'static str] {
         match self {
-            ModelKind::Dedicated => &["headroom", "standby", "failover_seconds"],
+            ModelKind::Dedicated => &["headroom", "standby", "failover_seconds", "moves"],
             ModelKind::Elastic => &[
                 "headroom",
                 "node_type",

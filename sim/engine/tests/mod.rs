@@ -132,15 +132,17 @@ pub(super) fn case() -> impl Strategy<Value = Case> {
             let (ratio, fill, shards, skew, fair, brokers, quota, containers, rule, elastic, failure, standby) = p;
             let ((upper, hold, cooldown), moves) = (elastic.0, elastic.1);
             let cooldown = cooldown * 300;
-            let moves = match moves {
+            // the dedicated model copies state (its standby's restore) but does not rebalance
+            let (moves, dedicated_moves) = match moves {
                 Some((rate, network, rebalance)) => {
                     let network = if network { r#"["cpu"]"# } else { "[]" };
                     let rebalance = rebalance.map_or(String::new(), |(high, hold)| {
                         format!("rebalance = {{ high = {high}, hold_steps = {hold}, target = {} }}\n", high * 0.8)
                     });
-                    format!("moves = {{ rate = {rate}, network = {network} }}\n{rebalance}")
+                    let moves = format!("moves = {{ rate = {rate}, network = {network} }}\n");
+                    (format!("{moves}{rebalance}"), moves)
                 }
-                None => String::new(),
+                None => (String::new(), String::new()),
             };
             let (failures, delay) = match failure {
                 Some((node, start, steps, delay)) => (
@@ -195,6 +197,7 @@ containers = {containers}
 [models.dedicated]
 standby = {standby}
 failover_seconds = {delay}
+{dedicated_moves}
 [models.elastic]
 upper = {upper}
 lower = {lower}

@@ -293,3 +293,52 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_standby_serves_once_the_state_is_restored() {
+    // a dedicated tenant of spec cpu 8, memory 50 on its node (0) with a standby (node 1);
+    // node 0 fails at 300 s (step 5 of 60 s). After failover_seconds = 60 (360 s, step 6) the
+    // standby takes over, but first its state, memory 30, is restored at 0.25 a second: 120 s,
+    // to 480 s, so the tenant is in a failure outage in steps 5, 6 and 7 (without moves, step
+    // 5 alone) and loses its cpu 4 a step: 3 x 4 x 60 = 720 cpu-s. The restore loads the
+    // standby's cpu (the network named here) by 0.25 for two steps: 0.25 x 120 = 30.
+    let toml = r#"
+step_seconds = 60
+[[resources]]
+name = "cpu"
+[[resources]]
+name = "memory"
+kind = "incompressible"
+[[nodes]]
+name = "n"
+price_per_hour = 1.0
+capacity = { cpu = 10, memory = 100 }
+[workload]
+trace = "t.csv"
+[models.dedicated]
+standby = true
+failover_seconds = 60
+moves = { rate = 0.25, network = ["cpu"] }
+[failures]
+schedule = [{ node = 0, start = 300, duration_seconds = 1200 }]
+"#;
+    let mut trace = String::from("time,tenant,cpu,memory,spec_cpu,spec_memory\n");
+    for k in 0..30 {
+        trace.push_str(&format!("{},a,4,30,8,50\n", k * 60));
+    }
+    let (_, run) = run_text(toml, &trace);
+    let a = &model(&run, "dedicated").tenants[0];
+    assert_eq!((a.failure_outage_steps, a.moves), (3, 1));
+    assert!(close(a.failure_loss[0], 720.0) && close(a.loss[0], 720.0));
+    assert!(close(a.move_load[0], 30.0) && close(a.moved_bytes, 30.0));
+    assert!(close(a.demand[0], 30.0 * 4.0 * 60.0 + 30.0));
+    let without = run_text(
+        &toml.replace("moves = { rate = 0.25, network = [\"cpu\"] }", ""),
+        &trace,
+    )
+    .1;
+    assert_eq!(
+        model(&without, "dedicated").tenants[0].failure_outage_steps,
+        1
+    );
+}

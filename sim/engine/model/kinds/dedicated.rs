@@ -141,9 +141,10 @@ impl Dedicated {
     }
 
     /// The standby takes over failed node `n`: each entry of `n` that takes demand trades
-    /// nodes with its tenant's standby on a live node, which then serves it; the failed node
-    /// holds the standby (the tenant's spare again once repaired). A tenant whose standby is
-    /// failed too waits for a repair.
+    /// nodes with its tenant's standby on a live node, which then serves it (with the model's
+    /// `moves`, once its state is restored there); the failed node holds the standby (the
+    /// tenant's spare again once repaired). A tenant whose standby is failed too waits for a
+    /// repair.
     pub(super) fn react_to_failure(
         self,
         run: &mut ModelRun,
@@ -171,8 +172,13 @@ impl Dedicated {
             let m = run.ents.node[k] as usize;
             run.detach(j);
             run.detach(k);
-            run.attach(j, m);
             run.attach(k, n);
+            if run.moves.costed() {
+                // the spare serves once the tenant's state is restored there (DESIGN.md 4.8)
+                run.begin_copy(j, None, m);
+            } else {
+                run.attach(j, m);
+            }
             run.totals.reassignments += 1;
             run.books[u].reassignments += 1;
             run.log(t, EventName::Failover, Some(m), Some(u));
