@@ -23,6 +23,7 @@ use crate::limits::MAX_STEP_SECONDS;
 mod check;
 mod cluster;
 mod commands;
+mod elastic;
 mod failures;
 mod models;
 mod moves;
@@ -38,11 +39,12 @@ use raw::Raw;
 pub use commands::{
     Objective, Planner, PredictSettings, Survive, DEFAULT_COMPARE_PLACERS, DEFAULT_PREDICTORS,
 };
+pub use elastic::Scaling;
 pub use failures::{
     FailureStart, FailureTarget, Failures, Law, RandomFailures, ScheduledFailure,
     MAX_SCHEDULED_FAILURES,
 };
-pub use models::{ModelKind, ModelSpec, Scaling};
+pub use models::{ModelKind, ModelSpec};
 pub use moves::{MoveCost, Rebalance, MAX_MOVES_PER_STEP};
 pub use sections::{
     CostSettings, Limits, SloClass, DEFAULT_MAX_LATENCY_INFLATION, DEFAULT_MAX_LOSS,
