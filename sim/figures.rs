@@ -54,16 +54,24 @@ pub struct ModelFigures {
 }
 
 /// Every cause a violation is split by, as the outputs name them.
-pub const CAUSES: [&str; 4] = ["loss", "latency", "neighbour_outage", "failure_outage"];
+pub const CAUSES: [&str; 5] = [
+    "loss",
+    "latency",
+    "neighbour_outage",
+    "failure_outage",
+    "lag",
+];
 
 /// The causes a violation of scenario `s` is split by, in
-/// [`ModelFigures::violation_by_cause`]'s order: the failure outage only when `s` has failures
-/// (so that a scenario without them keeps its outputs' columns).
+/// [`ModelFigures::violation_by_cause`]'s order: the failure outage only when `s` has failures,
+/// the lag only when some model has a backlog (so that a scenario without them keeps its
+/// outputs' columns).
 pub fn causes(s: &Scenario) -> &'static [&'static str] {
-    if s.failures.is_empty() {
-        &CAUSES[..3]
-    } else {
-        &CAUSES
+    match (!s.failures.is_empty(), s.models.iter().any(|m| m.backlog)) {
+        (false, false) => &CAUSES[..3],
+        (true, false) => &CAUSES[..4],
+        (true, true) => &CAUSES,
+        (false, true) => &["loss", "latency", "neighbour_outage", "lag"],
     }
 }
 
@@ -87,14 +95,18 @@ pub fn figures(s: &Scenario, run: &RunResult, m: &ModelResult) -> ModelFigures {
             m.totals.violating_steps as f64,
             m.totals.tenant_steps as f64,
         ),
-        violation_by_cause: [
-            m.totals.loss_violation_steps,
-            m.totals.latency_violation_steps,
-            m.totals.outage_violation_steps,
-            m.totals.failure_violation_steps,
-        ][..causes(s).len()]
+        violation_by_cause: causes(s)
             .iter()
-            .map(|&k| ratio(k as f64, m.totals.tenant_steps as f64))
+            .map(|&cause| {
+                let k = match cause {
+                    "loss" => m.totals.loss_violation_steps,
+                    "latency" => m.totals.latency_violation_steps,
+                    "neighbour_outage" => m.totals.outage_violation_steps,
+                    "failure_outage" => m.totals.failure_violation_steps,
+                    _ => m.totals.lag_violation_steps,
+                };
+                ratio(k as f64, m.totals.tenant_steps as f64)
+            })
             .collect(),
         loss: (0..nres)
             .map(|r| {

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod backlog;
 mod bad_input;
 mod commands;
 mod elastic;

@@ -121,8 +121,8 @@ mod tenants;
 pub use driver::run_observed;
 pub use harm::{HarmPair, OTHERS as HARM_OTHERS};
 pub use model::{
-    EventName, EventRow, ModelResult, ModelTotals, NodeStats, PeakStep, TenantStats, WindowTotals,
-    SERIES_BUCKETS,
+    EventName, EventRow, LagStats, ModelResult, ModelTotals, NodeStats, PeakStep, TenantStats,
+    WindowTotals, SERIES_BUCKETS,
 };
 pub use tenants::Tenants;
 

@@ -32,6 +32,7 @@ use super::harm::{self, HarmPair, HarmPairs};
 use super::memory::Memory;
 
 mod accounting;
+mod backlog;
 mod cost_split;
 mod events;
 mod failures;
@@ -48,6 +49,8 @@ mod step;
 mod tenant_pass;
 mod watch;
 use accounting::{check_step, inflation_limit, tally, Tally};
+use backlog::Backlog;
+pub use backlog::LagStats;
 use cost_split::split_holds;
 pub use failures::{EventName, EventRow};
 use failures::{NodeFailures, PENDING};
@@ -310,8 +313,11 @@ pub struct ModelRun {
     totals: ModelTotals,
     sc: Scratch,
     check: bool,
-    /// Take the fast paths and caches (false: the reference step everywhere, for tests).
+    /// Take the caches (false: no cached cost split, caps computed every step, for tests).
     fast: bool,
+    /// Take the fast kernels and account single-entry tenants in their node's step (`fast`,
+    /// unless a backlog changes the demand every step: the kernels read the trace's).
+    kernels: bool,
     violations: Vec<String>,
     predictor: Box<dyn Predictor>,
     memory: Option<Memory>,
@@ -350,6 +356,8 @@ pub struct ModelRun {
     /// in place, its fields moved the step's hot fields apart (the containerized replay ran 7%
     /// slower, `benches/pair.sh`).
     moves: Box<Moves>,
+    /// With the model's `backlog`: what each tenant carries over and its lag (`backlog.rs`).
+    backlog: Option<Box<Backlog>>,
 }
 
 /// [`ModelRun::outage`]: an entry down because of a neighbour (an OOM kill).
@@ -449,6 +457,9 @@ impl ModelRun {
             },
             check,
             fast,
+            // a backlog changes the demand every step: the reference step and the tenant pass
+            // for every tenant (`backlog.rs`)
+            kernels: fast && !spec.backlog,
             violations: vec![],
             harm: HarmPairs::new(r, scenario.limits.max_harm_pairs as usize),
             limits: scenario.limits,
@@ -459,6 +470,7 @@ impl ModelRun {
             failure_loss: vec![],
             scale: ScaleBook::default(),
             moves: Box::new(Moves::new(spec)),
+            backlog: spec.backlog.then(Box::<Backlog>::default),
             by_tenant: ByTenant::default(),
             inflation_limit: match &scenario.slo[..] {
                 [first, rest @ ..]
@@ -526,6 +538,9 @@ impl ModelRun {
             self.tenant_entries.resize(nt, vec![]);
             self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
             self.moves.grow(nt, r);
+            if let Some(b) = &mut self.backlog {
+                b.grow(nt, r);
+            }
         }
         self.dt = ctx.dt;
         if self.by_tenant.held > 0 && !self.may_hold(ctx) {
@@ -561,6 +576,7 @@ impl ModelRun {
             self.place_batch(ctx)?;
         }
         self.advance_copies(ctx);
+        self.begin_backlog_step(ctx);
         let kind = self.kind;
         kind.before_nodes(self, ctx)?;
         self.bucket = self.bucket_of(ctx.t);
@@ -581,7 +597,7 @@ impl ModelRun {
         // in node order either way
         let mut n = 0;
         while n < self.nodes.open.len() {
-            if self.fast {
+            if self.kernels {
                 n = self.step_alone_run(n, ctx);
             }
             if n < self.nodes.open.len() {

@@ -4,7 +4,10 @@
 
 use std::fmt::Write as _;
 
-use crate::figures::CAUSES;
+use crate::figures::CAUSES as ALL_CAUSES;
+
+/// The causes a failure window's violations are split by (its window counts no lag).
+const CAUSES: &[&str] = &[ALL_CAUSES[0], ALL_CAUSES[1], ALL_CAUSES[2], ALL_CAUSES[3]];
 use crate::headroom::{rate, CaseKind, ModelHeadroom, Worst};
 use crate::scenario::Scenario;
 

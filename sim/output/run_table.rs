@@ -34,9 +34,14 @@ pub fn table(s: &Scenario, run: &RunResult) -> String {
     for h in &util_head {
         let _ = write!(out, " {h:>w$}", w = h.len().max(6));
     }
-    let failures = crate::figures::causes(s).len() > 3;
+    let causes = crate::figures::causes(s);
+    let failures = causes.contains(&"failure_outage");
     if failures {
         let _ = write!(out, " {:>8} {:>8} {:>7}", "by-fail", "failures", "moved");
+    }
+    let lag = causes.iter().position(|&c| c == "lag");
+    if lag.is_some() {
+        let _ = write!(out, " {:>7}", "by-lag");
     }
     let elastic = s.models.iter().any(|m| m.kind == ModelKind::Elastic);
     if elastic {
@@ -82,6 +87,9 @@ pub fn table(s: &Scenario, run: &RunResult) -> String {
                 m.totals.failures,
                 m.totals.reassignments
             );
+        }
+        if let Some(c) = lag {
+            let _ = write!(out, " {:>6.2}%", 100.0 * f.violation_by_cause[c]);
         }
         if elastic {
             let scales = format!("{}/{}", m.totals.scale_outs, m.totals.scale_ins);

@@ -108,6 +108,20 @@ fn model_summary(s: &Scenario, run: &RunResult, m: &ModelResult) -> Value {
             "move_load": per_resource(s, load),
         });
     }
+    if s.models.iter().any(|x| x.name == m.name && x.backlog) {
+        // (DESIGN.md 4.3b) what is still to serve, and how far behind the tenants ran
+        let lags: Vec<&crate::engine::LagStats> =
+            m.tenants.iter().filter_map(|t| t.lag.as_ref()).collect();
+        let most = |f: &dyn Fn(&crate::engine::LagStats) -> f64| {
+            lags.iter().map(|l| f(l)).fold(0.0, f64::max)
+        };
+        out["backlog"] = json!({
+            "backlog_left": per_resource(s, |r| lags.iter().map(|l| l.backlog_left[r]).sum()),
+            "lag_max_seconds": most(&|l| l.lag_max_seconds),
+            "lag_p99_seconds_worst_tenant": most(&|l| l.lag_p99_seconds),
+            "lag_violation_steps": m.totals.lag_violation_steps,
+        });
+    }
     if m.kind == ModelKind::Elastic {
         // (DESIGN.md 4.1) the model's scale events, each a row of events.csv
         out["scaling"] = json!({

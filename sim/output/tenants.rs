@@ -13,7 +13,14 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
     let failures = !s.failures.is_empty();
     let elastic = s.models.iter().any(|m| m.kind == ModelKind::Elastic);
     let moves = s.has_moves();
-    let mut w = writer(header(&names, failures, elastic, moves));
+    let backlog = s.models.iter().any(|m| m.backlog);
+    let columns = Columns {
+        failures,
+        elastic,
+        moves,
+        backlog,
+    };
+    let mut w = writer(header(&names, columns));
     let mut row: Vec<String> = vec![];
     for m in &run.models {
         for (u, t) in m.tenants.iter().enumerate() {
@@ -45,16 +52,42 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
                 row.push(num(t.moved_bytes));
                 row.extend(t.move_load.iter().map(|&x| num(x)));
             }
+            if backlog {
+                // (0 under a model without a backlog)
+                let lag = t.lag.clone().unwrap_or_else(|| crate::engine::LagStats {
+                    backlog_left: vec![0.0; nres],
+                    ..Default::default()
+                });
+                row.push(lag.lag_violation_steps.to_string());
+                row.push(num(lag.lag_max_seconds));
+                row.push(num(lag.lag_p99_seconds));
+                row.extend(lag.backlog_left.iter().map(|&x| num(x)));
+            }
             w.write_record(&row).expect("in memory");
         }
     }
     into_text(w)
 }
 
-/// The columns of `tenants.csv` for the resources `names`, with those of failures when the
-/// scenario has them, the scale events when it has an elastic model, and moves when a model
-/// has `moves`.
-fn header(names: &[&str], failures: bool, elastic: bool, moves: bool) -> Vec<String> {
+/// Which optional columns `tenants.csv` has: those of failures when the scenario has them, the
+/// scale events when it has an elastic model, moves when a model has `moves`, lag and backlog
+/// when a model has a backlog.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    failures: bool,
+    elastic: bool,
+    moves: bool,
+    backlog: bool,
+}
+
+/// The columns of `tenants.csv` for the resources `names`, with the optional ones `with` says.
+fn header(names: &[&str], with: Columns) -> Vec<String> {
+    let Columns {
+        failures,
+        elastic,
+        moves,
+        backlog,
+    } = with;
     let mut header = columns(&[
         "model",
         "tenant",
@@ -106,6 +139,14 @@ fn header(names: &[&str], failures: bool, elastic: bool, moves: bool) -> Vec<Str
     if moves {
         header.extend(columns(&["moves", "moved_bytes"]));
         header.extend(resource_columns("move_load", names));
+    }
+    if backlog {
+        header.extend(columns(&[
+            "violation_steps_lag",
+            "lag_max_seconds",
+            "lag_p99_seconds",
+        ]));
+        header.extend(resource_columns("backlog_left", names));
     }
     header
 }

@@ -56,7 +56,7 @@ impl ModelKind {
     }
 
     /// The keys a model table of this kind accepts besides `kind`, `predictor`,
-    /// `warmup_seconds` and `zones`.
+    /// `warmup_seconds`, `zones` and `backlog`.
     pub fn keys(self) -> &'static [&'static str] {
         match self {
             ModelKind::Dedicated => &["headroom", "standby", "failover_seconds", "moves"],
@@ -158,6 +158,9 @@ pub struct ModelSpec {
     /// Shared and containerized: the threshold rebalancer (needs `moves`); `None`: nothing
     /// moves but what failures force.
     pub rebalance: Option<Rebalance>,
+    /// Demand not served in a step (throttled, contended or down) carries over to the next on
+    /// every compressible resource, served first (DESIGN.md 4.3b); default false.
+    pub backlog: bool,
 }
 
 impl super::Scenario {
@@ -312,6 +315,7 @@ impl Checker<'_> {
             scaling,
             moves,
             rebalance,
+            backlog: m.backlog.as_ref().is_some_and(|v| *v.get_ref()),
         })
     }
 
@@ -389,7 +393,7 @@ impl Checker<'_> {
                     return Err(self.err(
                         at,
                         format!(
-                            "key `{key}` does not apply to {} {} model; its keys: kind, predictor, warmup_seconds, zones, {}",
+                            "key `{key}` does not apply to {} {} model; its keys: kind, predictor, warmup_seconds, zones, backlog, {}",
                             if kind == ModelKind::Elastic { "an" } else { "a" },
                             kind.name(),
                             kind.keys().join(", ")

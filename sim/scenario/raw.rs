@@ -97,6 +97,7 @@ pub(super) struct RawNode {
 pub(super) struct RawSlo {
     pub(super) max_loss: Option<S<f64>>,
     pub(super) max_latency_inflation: Option<S<f64>>,
+    pub(super) max_lag_seconds: Option<S<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -144,6 +145,7 @@ pub(super) struct RawModel {
     pub(super) min_nodes: Option<S<i64>>,
     pub(super) max_nodes: Option<S<i64>>,
     pub(super) moves: Option<S<super::moves::RawMoves>>,
+    pub(super) backlog: Option<S<bool>>,
     pub(super) rebalance: Option<S<super::moves::RawRebalance>>,
 }
 

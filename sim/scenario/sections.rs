@@ -12,6 +12,7 @@ use overbook_models::resource::Resource;
 use super::check::Checker;
 use super::raw::{RawCost, RawLatency, RawLimits, RawPricing, RawSlo};
 use crate::error::InputError;
+use crate::limits::MAX_DURATION_SECONDS;
 
 /// Bounds on what a run may open (`[limits]`): passing one is an error naming the tenant and
 /// its size, never a loop that runs out of time or memory.
@@ -45,6 +46,9 @@ pub struct SloClass {
     pub max_loss: f64,
     /// ... or latency inflation exceeds this.
     pub max_latency_inflation: f64,
+    /// ... or, in a model with a backlog, its consumer lag exceeds this many seconds (DESIGN.md
+    /// 4.3b; `None`: lag breaks no SLO).
+    pub max_lag_seconds: Option<f64>,
 }
 
 /// Cost and price settings (DESIGN.md 5).
@@ -107,10 +111,17 @@ impl Checker<'_> {
                     }
                     None => DEFAULT_MAX_LATENCY_INFLATION,
                 };
+                let max_lag_seconds = match &c.max_lag_seconds {
+                    Some(v) => {
+                        Some(self.within(v, "max_lag_seconds", 0.0, MAX_DURATION_SECONDS as f64)?)
+                    }
+                    None => None,
+                };
                 out.push(SloClass {
                     name: name.clone(),
                     max_loss,
                     max_latency_inflation,
+                    max_lag_seconds,
                 });
             }
         }
@@ -119,6 +130,7 @@ impl Checker<'_> {
                 name: "default".into(),
                 max_loss: DEFAULT_MAX_LOSS,
                 max_latency_inflation: DEFAULT_MAX_LATENCY_INFLATION,
+                max_lag_seconds: None,
             });
         }
         Ok(out)

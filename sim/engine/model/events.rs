@@ -24,6 +24,10 @@ impl ModelRun {
                 // a tenant still waiting for the warm-up's batch (during the warm-up, or at the
                 // step that ends it) is not placed at all; a placed one is removed
                 self.pending.retain(|&x| x != u);
+                let r = self.r();
+                if let Some(b) = &mut self.backlog {
+                    b.depart(u as usize, r);
+                }
                 self.remove(u as usize, ctx.t)
             }
         }

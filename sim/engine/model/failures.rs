@@ -429,7 +429,7 @@ impl ModelRun {
             .any(|&k| self.ents.tenant[k as usize] as usize == u);
         self.set_solo(
             u,
-            self.fast && !waiting && self.tenant_entries[u].len() == 1,
+            self.kernels && !waiting && self.tenant_entries[u].len() == 1,
         );
     }
 
@@ -465,7 +465,11 @@ impl ModelRun {
         for &j in &self.failures.pending {
             let j = j as usize;
             let u = self.ents.tenant[j] as usize;
-            let demand = ctx.tenants.demand(u);
+            let effective = self
+                .backlog
+                .as_ref()
+                .map(|b| &b.effective[u * r..(u + 1) * r]);
+            let demand = effective.unwrap_or_else(|| ctx.tenants.demand(u));
             for q in 0..r {
                 let x = admitted_demand(
                     demand[q],

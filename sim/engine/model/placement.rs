@@ -312,7 +312,7 @@ impl ModelRun {
             e
         })?;
         self.books[u].placements = self.tenant_entries[u].len() as u32;
-        self.set_solo(u, self.fast && self.tenant_entries[u].len() == 1);
+        self.set_solo(u, self.kernels && self.tenant_entries[u].len() == 1);
         Ok(())
     }
 

@@ -69,6 +69,8 @@ impl ModelRun {
     /// demand of the entries that are up into `sc.colsum`.
     fn admit(&mut self, n: usize, local: &NodeEntries, ctx: &StepCtx<'_>) {
         let (r, m) = (self.r(), local.len());
+        // the demand as the step shares it: with a backlog, the effective demand (`backlog.rs`)
+        let effective = self.backlog.as_ref().map(|b| &b.effective[..]);
         let sc = &mut self.sc;
         sc.ncap.copy_from_slice(&self.nodes.cap[n * r..(n + 1) * r]);
         sc.colsum.fill(0.0);
@@ -81,7 +83,11 @@ impl ModelRun {
         sc.rho.resize(r, None);
         for i in 0..m {
             let j = local.slot[i] as usize;
-            let demand = ctx.tenants.demand(local.tenant[i] as usize);
+            let u = local.tenant[i] as usize;
+            let demand = match effective {
+                Some(e) => &e[u * r..(u + 1) * r],
+                None => ctx.tenants.demand(u),
+            };
             // every entry of a failed node is down (DESIGN.md 4.7)
             let down = self.nodes.failed[n] || self.ents.down_until[j] > ctx.t;
             for q in 0..r {

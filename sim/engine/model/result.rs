@@ -74,6 +74,8 @@ pub struct TenantStats {
     pub moved_bytes: f64,
     /// The load its copies added to its demand, unit-seconds per resource (in its `demand`).
     pub move_load: Vec<f64>,
+    /// With the model's `backlog`: its backlog left and its lag (DESIGN.md 4.3b).
+    pub lag: Option<LagStats>,
 }
 
 /// What one node went through.
@@ -151,6 +153,8 @@ pub struct ModelTotals {
     pub moved_bytes: f64,
     /// Copies cancelled (their node failed, or their tenant departed).
     pub move_cancels: u64,
+    /// Tenant-steps whose consumer lag broke their class (the lag cause; DESIGN.md 4.3b).
+    pub lag_violation_steps: u64,
     /// Elastic: nodes scaled out (DESIGN.md 4.1).
     pub scale_outs: u64,
     /// Elastic: nodes scaled in.
@@ -341,6 +345,9 @@ impl ModelRun {
             t.latency_sum += a.latency_sum;
             t.latency_max = at_least(t.latency_max, a.latency_max);
         }
+        if let Some(b) = &self.backlog {
+            t.lag_violation_steps = b.lag_violations.iter().sum();
+        }
     }
 
     /// Tenant `u`'s stats: its sums per step times the step length, harm caused and suffered
@@ -363,9 +370,16 @@ impl ModelRun {
                 .map(|(&x, &o)| (x - o).max(0.0))
                 .collect::<Vec<f64>>()
         };
+        // with a backlog the step accounted the effective demand: the demand is the new one
+        let demand = match &self.backlog {
+            Some(b) => (0..r)
+                .map(|q| (res[q][DEMAND] - b.carried_sum(u, q, r)).max(0.0) * dt)
+                .collect(),
+            None => field(DEMAND),
+        };
         TenantStats {
             steps: a.steps.into(),
-            demand: field(DEMAND),
+            demand,
             alone: field(ALONE),
             delivered: field(DELIVERED),
             loss: rare(LOSS),
@@ -402,6 +416,7 @@ impl ModelRun {
             move_load: (0..r)
                 .map(|q| self.moves.load_sum.get(u * r + q).map_or(0.0, |x| x * dt))
                 .collect(),
+            lag: self.backlog.as_ref().map(|b| b.stats(u, r, dt)),
         }
     }
 

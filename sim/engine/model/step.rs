@@ -32,7 +32,7 @@ impl ModelRun {
         }
         // a failed node's entries are all down, a copy's load is the reference step's: the
         // kernel declines either
-        let admitted = self.fast
+        let admitted = self.kernels
             && sums == Sums::PerTenant
             && !self.nodes.disturbed[n]
             && by_resource_count!(self.r(), |r| self.try_admitted(n, &local, ctx, r));

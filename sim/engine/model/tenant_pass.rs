@@ -87,6 +87,10 @@ impl ModelRun {
             // every present tenant was accounted by its node
             return;
         }
+        if self.backlog.is_some() {
+            self.account_with_backlog(ctx, w);
+            return;
+        }
         if self.moves.loads_tenants() {
             self.account_with_copies(ctx, w);
             return;

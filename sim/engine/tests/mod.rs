@@ -12,6 +12,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::trace::{CsvTrace, Row, VecSource};
 
+mod backlog;
 mod elastic;
 mod hand;
 mod limits;
@@ -114,6 +115,7 @@ pub(super) fn case() -> impl Strategy<Value = Case> {
                     prop::option::weighted(0.8, (0.05f64..0.9, 1u32..3)),
                 ),
             ),
+            any::<bool>(), // a backlog in the shared and containerized models
         ),
         // a failure: node, start step, duration in steps, reaction delay in steps
         prop::option::of((0u32..4, 0u32..8, 1u32..12, 0u32..4)),
@@ -130,7 +132,7 @@ pub(super) fn case() -> impl Strategy<Value = Case> {
         })
         .prop_map(|(p, tenants, samples)| {
             let (ratio, fill, shards, skew, fair, brokers, quota, containers, rule, elastic, failure, standby) = p;
-            let ((upper, hold, cooldown), moves) = (elastic.0, elastic.1);
+            let ((upper, hold, cooldown), moves, backlog) = (elastic.0, elastic.1, elastic.2);
             let cooldown = cooldown * 300;
             // the dedicated model copies state (its standby's restore) but does not rebalance
             let (moves, dedicated_moves) = match moves {
@@ -185,6 +187,7 @@ shards = {shards}
 skew = {skew}
 quota_factor = {quota}
 isolation = "{iso}"
+backlog = {backlog}
 {brokers}
 {moves}
 [models.containerized]
@@ -193,6 +196,7 @@ reschedule_seconds = {delay}
 request_ratio = {ratio}
 fill_target = {fill}
 containers = {containers}
+backlog = {backlog}
 {moves}
 [models.dedicated]
 standby = {standby}

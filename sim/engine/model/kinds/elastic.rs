@@ -288,7 +288,7 @@ fn scale_in(run: &mut ModelRun, u: usize, ctx: &StepCtx<'_>) {
     }
     run.by_tenant.stale = true;
     reshare(run, u);
-    let solo = run.fast && run.tenant_entries[u].len() == 1;
+    let solo = run.kernels && run.tenant_entries[u].len() == 1;
     run.set_solo(u, solo);
     let st = run.scale.tenant(u);
     (st.above, st.below, st.ins) = (0, 0, st.ins + 1);

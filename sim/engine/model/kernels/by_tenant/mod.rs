@@ -126,7 +126,7 @@ impl ModelRun {
     /// with fewer instructions, but is slower on the bench trace, its node pass over one node
     /// a tenant taking what the held accounting saves.)
     pub(in crate::engine::model) fn by_tenant_applies(&self, ctx: &StepCtx<'_>) -> bool {
-        self.fast
+        self.kernels
             && ctx.dense
             && self.cost.allocation != Allocation::Usage
             && self.r() <= MAX_R
