@@ -216,7 +216,7 @@ fn an_oracle_horizon_beyond_the_limit_is_refused() {
         .to_string();
     assert_eq!(
         e,
-        "tiny.toml:42:38: predictor `oracle` takes one argument: a horizon in seconds in (0, 1e15]"
+        "tiny.toml:43:38: predictor `oracle` takes one argument: a horizon in seconds in (0, 1e15]"
     );
     let text = tiny_with(
         "\"max(rc_like(99), oracle(3600))\"",

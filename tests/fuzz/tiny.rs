@@ -18,6 +18,7 @@ warmup_seconds = 600
 zones = ["a", "b"]
 failover_seconds = 300
 moves = { rate = 0.05, network = ["cpu"] }
+backlog = true
 [models.containerized]
 node_type = "small"
 request_ratio = 0.5
@@ -67,6 +68,7 @@ max_loss = 0.01
 max_latency_inflation = 2.0
 [slo.gold]
 max_loss = 0.001
+max_lag_seconds = 600
 [latency]
 rho_max = 0.99
 [cost]
