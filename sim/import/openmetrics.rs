@@ -11,6 +11,7 @@ use std::path::Path;
 
 use super::metrics::{unix_ms, value, Gather, Kind};
 use crate::error::{shown, InputError};
+use crate::limits::MAX_METRIC_SERIES;
 
 /// Reads one text file of a Prometheus export into `gather`.
 pub(super) fn read(path: &Path, gather: &mut Gather) -> Result<(), InputError> {
@@ -33,8 +34,11 @@ pub(super) fn read(path: &Path, gather: &mut Gather) -> Result<(), InputError> {
             }
             if let Some(rest) = comment.strip_prefix("TYPE ") {
                 let mut parts = rest.split_whitespace();
+                // only the families of metrics the map reads are kept (a bounded set)
                 if let (Some(name), Some(kind)) = (parts.next(), parts.next()) {
-                    types.insert(name.to_string(), (kind.to_string(), line));
+                    if gather.reads(name) || gather.reads(&format!("{name}_total")) {
+                        types.insert(name.to_string(), (kind.to_string(), line));
+                    }
                 }
             }
             continue;
@@ -44,7 +48,10 @@ pub(super) fn read(path: &Path, gather: &mut Gather) -> Result<(), InputError> {
             Some(&s) => s,
             None => {
                 let s = series_of(path, line, &sample, &types, gather)?;
-                seen.insert(sample.series.to_string(), s);
+                // at most as many as an export's series: ignored ones past it are looked up
+                if seen.len() < MAX_METRIC_SERIES {
+                    seen.insert(sample.series.to_string(), s);
+                }
                 s
             }
         };

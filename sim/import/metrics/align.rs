@@ -207,7 +207,7 @@ pub(super) fn align(
             )
         })?,
     };
-    let silence_ms = SILENCE_SPACINGS * spacing_ms;
+    let silence_ms = spacing_ms.saturating_mul(SILENCE_SPACINGS);
     let step = step
         .unwrap_or(seconds(spacing_ms))
         .clamp(1, MAX_STEP_SECONDS);

@@ -130,6 +130,11 @@ impl<'m> Gather<'m> {
         }
     }
 
+    /// Whether the map reads the metric `name` (neither ignored nor unknown).
+    pub(crate) fn reads(&self, name: &str) -> bool {
+        matches!(self.map.lookup(name), Lookup::Metric(_))
+    }
+
     /// The metric at `metric` of the map.
     pub(crate) fn metric_at(&self, metric: usize) -> &Metric {
         &self.map.metrics()[metric]
