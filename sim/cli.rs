@@ -144,8 +144,8 @@ pub enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
-    /// Convert a public utilization trace (Bitbrains, PlanetLab, Google 2019, Azure V2) into
-    /// Overbook's trace format.
+    /// Convert a public utilization trace (Bitbrains, PlanetLab, Google 2019, Azure V2) or a
+    /// metrics export (Prometheus, Confluent Cloud) into Overbook's trace format.
     Import {
         /// The source format.
         #[arg(value_enum)]
@@ -170,6 +170,14 @@ pub enum Command {
         /// Google: multiplier from normalized memory units to GiB.
         #[arg(long, default_value_t = 1.0)]
         memory_scale: f64,
+        /// Prometheus, Confluent: the map of tenants and metrics (TOML) [default: each topic
+        /// or principal its own tenant, the default metrics].
+        #[arg(long)]
+        map: Option<PathBuf>,
+        /// Prometheus, Confluent: the step of the rows, in seconds [default: the samples' own
+        /// spacing].
+        #[arg(long)]
+        step: Option<i64>,
     },
     /// Write a scenario's generated population as a trace CSV (replaying it gives the same
     /// results as running the scenario).

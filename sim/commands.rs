@@ -67,6 +67,8 @@ pub fn run(command: Command) -> Result<()> {
             vm_table,
             cpu_scale,
             memory_scale,
+            map,
+            step,
         } => {
             let options = import::Options {
                 resources,
@@ -74,6 +76,8 @@ pub fn run(command: Command) -> Result<()> {
                 vm_table,
                 cpu_scale,
                 memory_scale,
+                map,
+                step,
             };
             import_trace(format, &source, &out, &options)
         }
@@ -274,6 +278,7 @@ fn validate(scenario: &Path) -> Result<()> {
     let input = match &s.workload.input {
         Input::Trace(path) => format!("trace {}", path.display()),
         Input::Generator(_) => "generator".to_string(),
+        Input::Export(e) => format!("{} export {}", e.format.name(), e.path.display()),
     };
     sayln!(
         "{}: ok: {} resources, {} node types, {} models; {input}: {} rows, {} tenants, {} steps of {} s",
@@ -495,8 +500,11 @@ fn import_trace(
 ) -> Result<()> {
     options.check().map_err(anyhow::Error::msg)?;
     let s = import::import(format, source, out, options)?;
+    if let Some(w) = &s.warning {
+        overbook::error::warn(w);
+    }
     sayln!(
-        "wrote {} rows of {} tenants to {} (columns {}; spec for {}); time 0 is {} in the source",
+        "wrote {} rows of {} tenants to {} (columns {}; spec for {}{}); time 0 is {} in the source",
         s.rows,
         s.tenants,
         out.display(),
@@ -506,6 +514,8 @@ fn import_trace(
         } else {
             s.spec_columns.join(", ")
         },
+        s.step
+            .map_or(String::new(), |st| format!("; steps of {st} s")),
         s.origin
     );
     Ok(())

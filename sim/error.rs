@@ -154,6 +154,13 @@ pub fn one_line(message: &str) -> String {
     cut(&out, MESSAGE_CHARS)
 }
 
+/// Prints `warning: MESSAGE` on stderr, on one line as [`one_line`] makes it; a stderr that
+/// cannot be written is ignored (the command goes on).
+pub fn warn(message: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "warning: {}", one_line(message));
+}
+
 /// 1-based line and column (in characters) of byte `offset` in `text`.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());

@@ -1,5 +1,6 @@
-//! Opens the demand source of a scenario: a trace file or a generator, mapped through the
-//! message-queue traffic model when the scenario has one (DESIGN.md 3.3).
+//! Opens the demand source of a scenario: a trace file, a generator or a metrics export,
+//! mapped through the message-queue traffic model when the scenario has one (DESIGN.md 3.3,
+//! 3.5).
 
 use std::path::Path;
 
@@ -28,7 +29,27 @@ pub fn open_raw(scenario: &Scenario) -> Result<Box<dyn Source + Send>, InputErro
     Ok(match &scenario.workload.input {
         Input::Trace(path) => Box::new(CsvTrace::open(path, &scenario.workload.columns)?),
         Input::Generator(_) => Box::new(Generator::of(scenario).expect("a generator scenario")),
+        Input::Export(export) => {
+            let (rows, warning) =
+                crate::import::metrics::open(export, &scenario.workload.columns, scenario.step)?;
+            if let Some(w) = warning {
+                warn_once(&export.path, &w);
+            }
+            rows
+        }
     })
+}
+
+/// Prints `warning` about the export at `path` once in a process (a sweep opens it for every
+/// run).
+fn warn_once(path: &Path, warning: &str) {
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+    static WARNED: Mutex<BTreeSet<std::path::PathBuf>> = Mutex::new(BTreeSet::new());
+    let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+    if warned.insert(path.to_path_buf()) {
+        crate::error::warn(&format!("{}: {warning}", path.display()));
+    }
 }
 
 /// Rows of traffic features turned into resource demand by a linear map.

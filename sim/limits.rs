@@ -80,6 +80,26 @@ pub const MAX_RUNS: usize = 1_000_000;
 /// The most failure cases of one `overbook headroom` (each a run of one model): 10^4.
 pub const MAX_HEADROOM_RUNS: usize = 10_000;
 
+/// The most series of one metrics export (`overbook import prometheus` or `confluent`, or a
+/// scenario's export; a series is a metric with one set of labels): 10^5.
+pub const MAX_METRIC_SERIES: usize = 100_000;
+
+/// The most samples of one metrics export, held in memory while the series are aligned to the
+/// steps (16 bytes each): 10^7.
+pub const MAX_METRIC_SAMPLES: usize = 10_000_000;
+
+/// The most rows (a tenant at a step) one metrics export gives, held in memory while they are
+/// sorted (about 100 bytes each): 10^7.
+pub const MAX_METRIC_ROWS: usize = 10_000_000;
+
+/// The largest value of a metric sample: 10^20 (a Kafka byte counter, a 64-bit count, stays
+/// below 9.3e18). Within it a rate over a millisecond, scaled and converted, stays finite.
+pub const MAX_METRIC_VALUE: f64 = 1e20;
+
+/// The largest file of a metrics export read whole (a JSON response), in bytes (256 MiB,
+/// after gzip decompression).
+pub const MAX_EXPORT_FILE_BYTES: u64 = 256 << 20;
+
 /// The deepest nesting of a placer or predictor expression (`max(max(...))`): 32.
 pub use overbook_models::expr::MAX_DEPTH as MAX_EXPRESSION_DEPTH;
 

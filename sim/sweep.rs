@@ -154,7 +154,7 @@ pub fn replication_seed(seed: u64, point: usize, rep: usize) -> u64 {
 pub fn run_once(s: &Scenario, seed: u64, rep: usize) -> Result<RunResult, InputError> {
     let mut s = s.clone();
     let mut source: Box<dyn Source> = match (&s.workload.input, rep) {
-        (Input::Trace(_), r) if r > 0 => {
+        (Input::Trace(_) | Input::Export(_), r) if r > 0 => {
             let mut raw = input::open(&s)?;
             Box::new(bootstrap_days(raw.as_mut(), seed, s.step)?)
         }

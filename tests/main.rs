@@ -11,6 +11,7 @@ mod failures;
 mod fuzz;
 mod headroom;
 mod imports;
+mod metrics;
 mod moves;
 mod planning;
 mod predictors;

@@ -76,7 +76,7 @@ impl Generator {
                 scenario.step,
                 &scenario.path,
             )),
-            crate::scenario::Input::Trace(_) => None,
+            crate::scenario::Input::Trace(_) | crate::scenario::Input::Export(_) => None,
         }
     }
 

@@ -1,8 +1,10 @@
 //! What the importers' formats share to read their files: a file opened through gzip when
 //! it is one, with its lines bounded ([`open`]); a line reader that keeps every record's line
 //! ([`Lines`], [`reader`], [`records`]); the files of a directory in natural order
-//! ([`files_in`]); and the located error of an input without samples ([`no_samples`]). Knows
-//! no format's columns or units.
+//! ([`files_in`]); a file read whole within a limit, through gzip when it is one
+//! ([`read_whole`], for the JSON of metrics exports, which has no line breaks to bound); and the
+//! located error of an input without samples ([`no_samples`]). Knows no format's columns or
+//! units.
 
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -21,6 +23,36 @@ pub(crate) fn open(path: &Path) -> Result<Box<dyn Read>, InputError> {
         ))
     } else {
         Box::new(BufReader::with_capacity(1 << 16, LineLimit::new(file)))
+    })
+}
+
+/// Reads the regular file `path` whole as UTF-8 text, through gzip when its name ends in `.gz`;
+/// more than `limit` bytes (after decompression) is an error naming the file.
+pub(crate) fn read_whole(path: &Path, limit: u64) -> Result<String, InputError> {
+    let file = files::open_input(path, "cannot open")?;
+    let input: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    let mut bytes = vec![];
+    input
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| InputError::file(path, format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(InputError::file(
+            path,
+            format!(
+                "larger than {} MiB, the most a file of an export may hold; split the export",
+                limit >> 20
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let text = std::str::from_utf8(good).unwrap_or("");
+        InputError::at_offset(path, text, text.len(), "expected UTF-8 text")
     })
 }
 
@@ -120,25 +152,41 @@ pub(crate) fn reader(
 }
 
 impl Lines {
+    /// The next line as it is (without its line break, empty lines included) and its line.
+    pub(crate) fn next_line(&mut self) -> Result<Option<(u64, &str)>, InputError> {
+        if !self.fill()? {
+            return Ok(None);
+        }
+        Ok(Some((self.line, self.buf.trim_end_matches(['\n', '\r']))))
+    }
+
+    /// Reads the next line into the buffer; `false` at the end of the file.
+    fn fill(&mut self) -> Result<bool, InputError> {
+        use std::io::BufRead;
+        self.buf.clear();
+        let n = self.input.read_line(&mut self.buf).map_err(|e| {
+            let what = if files::is_long_line(&e) {
+                files::long_line_message()
+            } else if e.kind() == std::io::ErrorKind::InvalidData {
+                "expected UTF-8 text".to_string()
+            } else {
+                e.to_string()
+            };
+            InputError::at(&self.path, self.line as usize + 1, 1, what)
+        })?;
+        if n == 0 {
+            return Ok(false);
+        }
+        self.line += 1;
+        Ok(true)
+    }
+
     /// The next non-empty line's fields (trimmed, surrounding quotes removed) and its line.
     fn next_record(&mut self) -> Result<Option<(u64, csv::StringRecord)>, InputError> {
-        use std::io::BufRead;
         loop {
-            self.buf.clear();
-            let n = self.input.read_line(&mut self.buf).map_err(|e| {
-                let what = if files::is_long_line(&e) {
-                    files::long_line_message()
-                } else if e.kind() == std::io::ErrorKind::InvalidData {
-                    "expected UTF-8 text".to_string()
-                } else {
-                    e.to_string()
-                };
-                InputError::at(&self.path, self.line as usize + 1, 1, what)
-            })?;
-            if n == 0 {
+            if !self.fill()? {
                 return Ok(None);
             }
-            self.line += 1;
             let text = self.buf.trim_end_matches(['\n', '\r']);
             if text.trim().is_empty() {
                 continue;

@@ -1,35 +1,45 @@
-//! Importers of public utilization traces into Overbook's trace format (DESIGN.md 3.2).
+//! Importers of public utilization traces and of operators' metrics exports into Overbook's
+//! trace format (DESIGN.md 3.2, 3.5).
 //!
 //! `overbook import FORMAT SOURCE --out trace.csv` converts units into the simulator's
 //! (MHz to cores, percent times capacity, KB/s to MB/s, KB to GiB), takes spec from the VM's
 //! provisioned capacity where the dataset has it, and writes times as seconds from the first
 //! sample. Gzip input (`.gz`) is read directly. The whole input is parsed before anything is
-//! written, so malformed input leaves no output; the written file appears atomically.
+//! written, so malformed input leaves no output; the written file appears atomically. A
+//! metrics export (`prometheus`, `confluent`, with `--map`) gives traffic features per tenant
+//! and step instead of resources.
 //!
-//! Row formats are held in memory while they are sorted by time (about 80 bytes a sample);
+//! Row formats are held in memory while they are sorted by time (about 100 bytes a sample);
 //! PlanetLab's wide days are expanded lazily.
 //!
 //! `mod.rs` holds the command (formats, options, [`read`], [`import`]); `lines.rs` the
 //! line reader the formats share and the files of a directory; `amounts.rs` the located
 //! checks of numbers and converted amounts; `table.rs` the samples of a row format, sorted
-//! and replayed as a [`Source`]; one file per format.
+//! and replayed as a [`Source`]; `metrics/` what the metrics exports share (the tenant map,
+//! counters to rates, step alignment); one file per format (`prometheus.rs` with
+//! `openmetrics.rs` for its text exposition, `confluent.rs`).
 
 mod amounts;
 mod azure;
 mod bitbrains;
+mod confluent;
 mod google;
 mod lines;
+pub mod metrics;
+mod openmetrics;
 mod planetlab;
+mod prometheus;
 mod table;
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{shown, InputError};
-use crate::limits::{MAX_AMOUNT, MIN_DIVISOR};
+use crate::limits::{MAX_AMOUNT, MAX_STEP_SECONDS, MIN_DIVISOR};
 use crate::trace::{write_csv, Source};
 
 pub(crate) use amounts::{amount, number, spec};
-pub(crate) use lines::{files_in, no_samples, reader, records};
+pub(crate) use lines::{files_in, no_samples, read_whole, reader, records};
+pub use metrics::{Export, MapSource, MetricMap, MetricsFormat};
 pub(crate) use table::Table;
 
 /// The formats `overbook import` reads.
@@ -45,6 +55,23 @@ pub enum Format {
     Google,
     /// Azure public dataset V2 `vm_cpu_readings` (file or directory), with `--vm-table`.
     Azure,
+    /// A Prometheus export (`query_range` JSON or text exposition; a file or a directory),
+    /// with `--map`: traffic features per tenant.
+    Prometheus,
+    /// A Confluent Cloud Metrics API export (one JSON file per metric), with `--map`: traffic
+    /// features per tenant.
+    Confluent,
+}
+
+impl Format {
+    /// The metrics export this format is, if it is one.
+    pub fn metrics(self) -> Option<MetricsFormat> {
+        match self {
+            Format::Prometheus => Some(MetricsFormat::Prometheus),
+            Format::Confluent => Some(MetricsFormat::Confluent),
+            _ => None,
+        }
+    }
 }
 
 /// Options of `overbook import`.
@@ -60,6 +87,11 @@ pub struct Options {
     pub cpu_scale: f64,
     /// Google: multiplier from normalized memory units to GiB.
     pub memory_scale: f64,
+    /// Metrics exports: the map of tenants and metrics (default: each topic or principal its
+    /// own tenant, the default metrics).
+    pub map: Option<PathBuf>,
+    /// Metrics exports: the step of the rows, in seconds (default: the samples' own spacing).
+    pub step: Option<i64>,
 }
 
 impl Default for Options {
@@ -70,6 +102,8 @@ impl Default for Options {
             vm_table: None,
             cpu_scale: 1.0,
             memory_scale: 1.0,
+            map: None,
+            step: None,
         }
     }
 }
@@ -87,13 +121,18 @@ pub struct Summary {
     pub spec_columns: Vec<String>,
     /// Source time of the first sample (trace time 0), as the dataset counts it.
     pub origin: i64,
+    /// A warning to print (a metrics export's topics and principals that no rule matched).
+    pub warning: Option<String>,
+    /// The step of the rows, in seconds, when the format aligns them to one (a metrics
+    /// export).
+    pub step: Option<i64>,
 }
 
 /// An import parsed and checked, before anything is written: its rows in time order (times
 /// from the first sample) and what they hold.
 pub struct Imported {
     /// The rows, in time order.
-    pub rows: Box<dyn Source>,
+    pub rows: Box<dyn Source + Send>,
     /// Demand columns of the rows.
     pub columns: Vec<String>,
     /// Columns with a spec.
@@ -104,19 +143,28 @@ pub struct Imported {
     pub origin: i64,
     /// Whether the rows name a production node.
     pub node: bool,
+    /// A warning to print (a metrics export's topics and principals that no rule matched).
+    pub warning: Option<String>,
+    /// The step of the rows, in seconds, when the format aligns them to one (a metrics
+    /// export).
+    pub step: Option<i64>,
 }
 
 impl Options {
     /// Checks the numeric options: `--cores`, `--cpu-scale` and `--memory-scale` must be
-    /// positive and at most [`MAX_AMOUNT`].
+    /// positive and at most [`MAX_AMOUNT`]; `--step` in `[1, MAX_STEP_SECONDS]`.
     pub fn check(&self) -> Result<(), String> {
         let valid = |x: f64| (MIN_DIVISOR..=MAX_AMOUNT).contains(&x);
-        if valid(self.cores) && valid(self.cpu_scale) && valid(self.memory_scale) {
-            Ok(())
-        } else {
-            Err(format!(
+        if !(valid(self.cores) && valid(self.cpu_scale) && valid(self.memory_scale)) {
+            return Err(format!(
                 "--cores, --cpu-scale and --memory-scale must be numbers in [{MIN_DIVISOR:e}, {MAX_AMOUNT:e}]"
-            ))
+            ));
+        }
+        match self.step {
+            Some(s) if !(1..=MAX_STEP_SECONDS).contains(&s) => Err(format!(
+                "--step must be a whole number of seconds in [1, {MAX_STEP_SECONDS}], got {s}"
+            )),
+            _ => Ok(()),
         }
     }
 }
@@ -124,6 +172,12 @@ impl Options {
 /// Reads and checks `source` in `format`: the whole input is parsed before this returns.
 pub fn read(format: Format, source: &Path, options: &Options) -> Result<Imported, InputError> {
     options.check().map_err(|m| InputError::file(source, m))?;
+    if format.metrics().is_none() && (options.map.is_some() || options.step.is_some()) {
+        return Err(InputError::file(
+            source,
+            "--map and --step are for metrics exports (prometheus, confluent)",
+        ));
+    }
     let table = match format {
         Format::Bitbrains => bitbrains::read(source)?,
         Format::Google => google::read(source, options)?,
@@ -136,6 +190,8 @@ pub fn read(format: Format, source: &Path, options: &Options) -> Result<Imported
             })?;
             azure::read(source, table)?
         }
+        Format::Prometheus => return metrics::import(MetricsFormat::Prometheus, source, options),
+        Format::Confluent => return metrics::import(MetricsFormat::Confluent, source, options),
         Format::Planetlab => {
             let days = planetlab::read(source, options.cores)?;
             let columns = vec!["cpu".to_string()];
@@ -149,6 +205,8 @@ pub fn read(format: Format, source: &Path, options: &Options) -> Result<Imported
                 spec_columns: vec!["cpu".into()],
                 origin: 0,
                 node: false,
+                warning: None,
+                step: None,
             });
         }
     };
@@ -175,6 +233,8 @@ pub fn import(
         columns: imported.columns,
         spec_columns: imported.spec_columns,
         origin: imported.origin,
+        warning: imported.warning,
+        step: imported.step,
     })
 }
 

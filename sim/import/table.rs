@@ -9,8 +9,9 @@ use super::{no_samples, select, Imported, Options};
 use crate::error::InputError;
 use crate::trace::{Row, Source};
 
-/// At most this many demand columns per format.
-const MAX: usize = 4;
+/// At most this many demand columns per format (the five traffic features of a metrics
+/// export).
+const MAX: usize = 5;
 
 /// One sample: time in the dataset's seconds, tenant index, values per column (NaN: none).
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +33,11 @@ pub(crate) struct Table {
     nodes: Vec<String>,
     node_index: HashMap<String, u32>,
     pub(super) records: Vec<Record>,
+    /// Whether the rows give a spec ([`Source::has_spec`]); a metrics export gives none.
+    spec: bool,
+    /// The Unix time of the first sample, when the rows' source knows it as one (a metrics
+    /// export: [`Source::time_origin`]).
+    unix_origin: bool,
 }
 
 impl Table {
@@ -44,7 +50,24 @@ impl Table {
             nodes: vec![],
             node_index: HashMap::new(),
             records: vec![],
+            spec: true,
+            unix_origin: false,
         }
+    }
+
+    /// A table whose rows give no spec and whose times are Unix seconds (a metrics export):
+    /// its source has no spec columns and knows its time origin.
+    pub(crate) fn unix_without_spec(columns: &[&str]) -> Table {
+        Table {
+            spec: false,
+            unix_origin: true,
+            ..Table::new(columns)
+        }
+    }
+
+    /// The demand columns.
+    pub(crate) fn columns(&self) -> &[String] {
+        &self.columns
     }
 
     fn intern(names: &mut Vec<String>, index: &mut HashMap<String, u32>, name: &str) -> u32 {
@@ -104,6 +127,8 @@ impl Table {
             .collect();
         let node = !self.nodes.is_empty();
         let tenants = self.tenants.len();
+        let has_spec = vec![self.spec; keep.len()];
+        let time_origin = self.unix_origin.then_some(origin);
         let rows = TableSource {
             row: Row {
                 demand: vec![0.0; keep.len()],
@@ -116,6 +141,8 @@ impl Table {
             origin,
             next: 0,
             path: source.to_path_buf(),
+            has_spec,
+            time_origin,
         };
         Ok(Imported {
             rows: Box::new(rows),
@@ -124,6 +151,8 @@ impl Table {
             tenants,
             origin,
             node,
+            warning: None,
+            step: None,
         })
     }
 }
@@ -137,6 +166,8 @@ struct TableSource {
     last_spec: Vec<[f64; MAX]>,
     row: Row,
     path: PathBuf,
+    has_spec: Vec<bool>,
+    time_origin: Option<i64>,
 }
 
 impl Source for TableSource {
@@ -180,6 +211,10 @@ impl Source for TableSource {
     }
 
     fn has_spec(&self) -> Vec<bool> {
-        vec![true; self.keep.len()]
+        self.has_spec.clone()
+    }
+
+    fn time_origin(&self) -> Option<i64> {
+        self.time_origin
     }
 }

@@ -17,7 +17,7 @@ use crate::limits::{
 };
 
 /// Turns a TOML error into one located message; names the key when the error is about a value.
-pub(super) fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> InputError {
+pub(crate) fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> InputError {
     let message = e.message().trim().replace('\n', " ");
     let Some(span) = e.span() else {
         return InputError::file(path, message);

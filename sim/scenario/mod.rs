@@ -33,7 +33,8 @@ mod sections;
 mod tests;
 mod workload;
 
-use check::{toml_error, Checker};
+pub(crate) use check::toml_error;
+use check::Checker;
 use raw::Raw;
 
 pub use commands::{
@@ -51,6 +52,7 @@ pub use sections::{
 };
 pub use workload::{
     Bursts, Churn, Dist, GeneratorSpec, Input, Mode, Population, Traffic, Workload,
+    DEFAULT_FEATURES,
 };
 
 type S<T> = Spanned<T>;

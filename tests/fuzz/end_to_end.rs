@@ -53,6 +53,8 @@ fn too_big(s: &Scenario) -> bool {
                 || steps(g.days * 86400.0)
         }
         Input::Trace(_) => false,
+        // the tiny cases carry no export
+        Input::Export(_) => true,
     }
 }
 
@@ -72,7 +74,7 @@ fn tiny_rows(s: &Scenario, trace: &[u8]) -> Result<Result<VecSource, Verdict>, S
                 None => csv,
             }
         }
-        Input::Generator(_) => input::open(s).map_err(|e| e.to_string())?,
+        Input::Generator(_) | Input::Export(_) => input::open(s).map_err(|e| e.to_string())?,
     };
     let file = source.path().display().to_string();
     let has_spec = source.has_spec();

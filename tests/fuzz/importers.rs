@@ -21,6 +21,8 @@ struct ImportCase {
     /// The file or directory to import, relative to the case directory.
     source: String,
     vm_table: Option<String>,
+    /// A metrics export's map, relative to the case directory.
+    map: Option<String>,
     cores: f64,
     cpu_scale: f64,
     memory_scale: f64,
@@ -39,6 +41,7 @@ fn import_seeds(format: import::Format) -> Vec<ImportCase> {
         files: files(names),
         source: source.into(),
         vm_table: vm_table.map(str::to_string),
+        map: None,
         cores: 1.0,
         cpu_scale: 1.0,
         memory_scale: 1.0,
@@ -75,6 +78,42 @@ fn import_seeds(format: import::Format) -> Vec<ImportCase> {
             "azure/readings.csv",
             Some("azure/vmtable.csv"),
         )],
+        Prometheus => vec![
+            ImportCase {
+                map: Some("prometheus/tenants.toml".into()),
+                ..case(
+                    &[
+                        "prometheus/query_range/bytesin.json",
+                        "prometheus/query_range/bytesout.json",
+                        "prometheus/query_range/kafka_server_brokertopicmetrics_messagesin_total.json",
+                        "prometheus/tenants.toml",
+                    ],
+                    "prometheus/query_range",
+                    None,
+                )
+            },
+            ImportCase {
+                map: Some("prometheus/tenants.toml".into()),
+                ..case(
+                    &["prometheus/exposition.txt", "prometheus/tenants.toml"],
+                    "prometheus/exposition.txt",
+                    None,
+                )
+            },
+        ],
+        Confluent => vec![ImportCase {
+            map: Some("confluent/tenants.toml".into()),
+            ..case(
+                &[
+                    "confluent/export/received_bytes.json",
+                    "confluent/export/sent_bytes.json",
+                    "confluent/export/received_records.json",
+                    "confluent/tenants.toml",
+                ],
+                "confluent/export",
+                None,
+            )
+        }],
     }
 }
 
@@ -107,6 +146,8 @@ fn check_import(case: &ImportCase) -> Result<Verdict, String> {
         vm_table: case.vm_table.as_ref().map(|t| dir.path().join(t)),
         cpu_scale: case.cpu_scale,
         memory_scale: case.memory_scale,
+        map: case.map.as_ref().map(|m| dir.path().join(m)),
+        step: None,
     };
     let prefix = dir.path().display().to_string();
     let mut imported = match import::read(case.format, &dir.path().join(&case.source), &options) {
@@ -221,4 +262,14 @@ fn fuzz_import_google() {
 #[test]
 fn fuzz_import_azure() {
     fuzz_import("import-azure", import::Format::Azure);
+}
+
+#[test]
+fn fuzz_import_prometheus() {
+    fuzz_import("import-prometheus", import::Format::Prometheus);
+}
+
+#[test]
+fn fuzz_import_confluent() {
+    fuzz_import("import-confluent", import::Format::Confluent);
 }

@@ -1,5 +1,5 @@
-//! The `[workload]` section: where demand comes from (a trace file or a generator) and how
-//! message-queue traffic maps to resources (DESIGN.md 3.2 to 3.4).
+//! The `[workload]` section: where demand comes from (a trace file, a generator or a metrics
+//! export) and how message-queue traffic maps to resources (DESIGN.md 3.2 to 3.5).
 //!
 //! This module holds the section's top (`Input`, `Workload` and their check); its raw form is
 //! in `raw.rs`, the traffic map in `traffic.rs`, the generator's populations in
@@ -13,6 +13,7 @@ use overbook_models::resource::Resource;
 use super::check::Checker;
 use super::{SloClass, S};
 use crate::error::InputError;
+use crate::import::{Export, MapSource, MetricMap, MetricsFormat};
 use crate::limits::MAX_STEPS;
 
 mod dist;
@@ -20,11 +21,12 @@ mod generator;
 mod raw;
 mod traffic;
 
+use raw::RawTenants;
 pub(super) use raw::RawWorkload;
 
 pub use dist::Dist;
 pub use generator::{Bursts, Churn, GeneratorSpec, Mode, Population};
-pub use traffic::Traffic;
+pub use traffic::{Traffic, DEFAULT_FEATURES};
 
 /// Where demand comes from.
 #[derive(Debug, Clone)]
@@ -33,6 +35,9 @@ pub enum Input {
     Trace(PathBuf),
     /// A synthetic population.
     Generator(GeneratorSpec),
+    /// A metrics export (Prometheus, Confluent Cloud) and its map, read as traffic features
+    /// aligned to the scenario's step.
+    Export(Export),
 }
 
 /// The workload section, validated.
@@ -106,8 +111,8 @@ impl Checker<'_> {
         })
     }
 
-    /// Where demand comes from: the trace, resolved against the scenario's directory, or the
-    /// generator; exactly one of the two.
+    /// Where demand comes from: the trace, resolved against the scenario's directory, the
+    /// generator, or an export; exactly one of them.
     fn input(
         &self,
         w: &RawWorkload,
@@ -115,27 +120,109 @@ impl Checker<'_> {
         class_index: &dyn Fn(&S<String>) -> Result<usize, InputError>,
         step: i64,
     ) -> Result<Input, InputError> {
-        Ok(match (&w.trace, &w.generator) {
-            (Some(t), None) => {
+        let exports = [
+            (MetricsFormat::Prometheus, &w.prometheus),
+            (MetricsFormat::Confluent, &w.confluent),
+        ];
+        let mut given = exports
+            .iter()
+            .filter_map(|(f, e)| e.as_ref().map(|e| (*f, e)));
+        let export = given.next();
+        if let Some((f, e)) = given.next() {
+            return Err(self.err(
+                e.span(),
+                format!(
+                    "`workload` takes one export, not `prometheus` and `{}`",
+                    f.name()
+                ),
+            ));
+        }
+        if let (Some(t), None) = (&w.tenants, export) {
+            return Err(self.err(
+                t.span(),
+                "`tenants` maps the topics and principals of an export: give `prometheus` or `confluent` too",
+            ));
+        }
+        Ok(match (&w.trace, &w.generator, export) {
+            (Some(t), None, None) => {
                 if t.get_ref().is_empty() {
                     return Err(self.err(t.span(), "`trace` must name a CSV file"));
                 }
-                let base = self.path.parent().unwrap_or(Path::new(""));
-                Input::Trace(base.join(t.get_ref()))
+                Input::Trace(self.relative(t.get_ref()))
             }
-            (None, Some(g)) => Input::Generator(self.generator(g, columns, class_index, step)?),
-            (Some(t), Some(_)) => {
+            (None, Some(g), None) => {
+                Input::Generator(self.generator(g, columns, class_index, step)?)
+            }
+            (None, None, Some((format, e))) => Input::Export(self.export(w, format, e)?),
+            (Some(t), Some(_), _) => {
                 return Err(self.err(
                     t.span(),
                     "`workload` takes either `trace` or `[workload.generator]`, not both",
                 ))
             }
-            (None, None) => {
+            (Some(_), None, Some((f, e))) | (None, Some(_), Some((f, e))) => {
+                return Err(self.err(
+                    e.span(),
+                    format!(
+                        "`workload` takes one of `trace`, `[workload.generator]` or an export, not `{}` and another",
+                        f.name()
+                    ),
+                ))
+            }
+            (None, None, None) => {
                 return Err(self.err(
                     self.section("[workload"),
                     "`workload` needs `trace = \"FILE.csv\"` or a `[workload.generator]`",
                 ))
             }
+        })
+    }
+
+    /// A path in the scenario, resolved against the scenario's directory.
+    fn relative(&self, path: &str) -> PathBuf {
+        let base = self.path.parent().unwrap_or(Path::new(""));
+        base.join(path)
+    }
+
+    /// A metrics export (`prometheus` or `confluent`) and its map (`tenants`): its rows are
+    /// traffic features, so the workload needs `[workload.traffic]`.
+    fn export(
+        &self,
+        w: &RawWorkload,
+        format: MetricsFormat,
+        path: &S<String>,
+    ) -> Result<Export, InputError> {
+        if path.get_ref().is_empty() {
+            return Err(self.err(
+                path.span(),
+                format!("`{}` must name an export file or directory", format.name()),
+            ));
+        }
+        if w.traffic.is_none() {
+            return Err(self.err(
+                path.span(),
+                "an export gives traffic features (produce, consume, messages, partitions, retained): add `[workload.traffic]` to map them to resources",
+            ));
+        }
+        let map = match &w.tenants {
+            None => MapSource::Builtin,
+            Some(t) => match t.get_ref() {
+                RawTenants::File(f) if f.is_empty() => {
+                    return Err(self.err(t.span(), "`tenants` must name a map file"))
+                }
+                RawTenants::File(f) => MapSource::File(self.relative(f)),
+                RawTenants::Inline(raw) => MapSource::Inline(MetricMap::check(
+                    raw,
+                    self.path,
+                    self.text,
+                    "the scenario's [workload.tenants]",
+                )?),
+            },
+        };
+        Ok(Export {
+            format,
+            path: self.relative(path.get_ref()),
+            map,
         })
     }
 

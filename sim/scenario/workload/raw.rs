@@ -2,9 +2,11 @@
 //! refused (`deny_unknown_fields`); nothing here checks a value or knows a default.
 
 use indexmap::IndexMap;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::S;
+use crate::import::metrics::RawMap;
 
 /// A table of numbers keyed by name, with spans.
 type NumberTable = S<IndexMap<String, S<f64>>>;
@@ -14,6 +16,9 @@ type NumberTable = S<IndexMap<String, S<f64>>>;
 pub(in crate::scenario) struct RawWorkload {
     pub(super) trace: Option<S<String>>,
     pub(super) generator: Option<RawGenerator>,
+    pub(super) prometheus: Option<S<String>>,
+    pub(super) confluent: Option<S<String>>,
+    pub(super) tenants: Option<S<RawTenants>>,
     pub(super) traffic: Option<RawTraffic>,
     pub(super) hold_seconds: Option<S<i64>>,
     pub(super) default_class: Option<S<String>>,
@@ -91,4 +96,31 @@ pub(super) struct RawTraffic {
     pub(super) features: Option<S<Vec<String>>>,
     pub(super) replication: Option<S<f64>>,
     pub(super) map: Option<IndexMap<String, NumberTable>>,
+}
+
+/// An export's map: a file (`tenants = "tenants.toml"`) or the table itself
+/// (`[workload.tenants]`).
+pub(super) enum RawTenants {
+    File(String),
+    Inline(RawMap),
+}
+
+impl<'de> Deserialize<'de> for RawTenants {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl<'de> Visitor<'de> for Either {
+            type Value = RawTenants;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map file name, or a table of `label`, `match`, `ignore`, `metrics`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawTenants, E> {
+                Ok(RawTenants::File(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawTenants, A::Error> {
+                RawMap::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawTenants::Inline)
+            }
+        }
+        d.deserialize_any(Either)
+    }
 }
