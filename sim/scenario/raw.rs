@@ -97,6 +97,7 @@ pub(super) struct RawNode {
 pub(super) struct RawSlo {
     pub(super) max_loss: Option<S<f64>>,
     pub(super) max_latency_inflation: Option<S<f64>>,
+    pub(super) sla: Option<S<super::billing::RawSla>>,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +112,9 @@ pub(super) struct RawCost {
     pub(super) allocation: Option<S<String>>,
     pub(super) weights: Option<S<IndexMap<String, S<f64>>>>,
     pub(super) price: Option<S<IndexMap<String, S<f64>>>>,
+    pub(super) currency: Option<S<String>>,
+    pub(super) billing_days: Option<S<f64>>,
+    pub(super) usage: Option<S<super::billing::RawUsage>>,
 }
 
 #[derive(Deserialize)]

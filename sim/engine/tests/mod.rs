@@ -12,6 +12,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::trace::{CsvTrace, Row, VecSource};
 
+mod billing;
 mod elastic;
 mod hand;
 mod limits;
