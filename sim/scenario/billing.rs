@@ -26,6 +26,14 @@ pub const DEFAULT_CURRENCY: &str = "USD";
 /// The longest currency name: 16 characters.
 pub const MAX_CURRENCY_CHARS: usize = 16;
 
+/// Whether `c` names a currency: 1 to [`MAX_CURRENCY_CHARS`] ASCII letters, digits or
+/// `$ _ - .` (an ISO 4217 code such as `EUR`, or a unit of internal charging), so that it
+/// reads the same in a CSV field, a JSON string, a page and a figure's axis.
+pub fn is_currency(c: &str) -> bool {
+    let fine = |ch: char| ch.is_ascii_alphanumeric() || "$_-.".contains(ch);
+    !c.is_empty() && c.len() <= MAX_CURRENCY_CHARS && c.chars().all(fine)
+}
+
 /// Usage prices (`[cost.usage]`, DESIGN.md 5), as message-queue services sell: per GB in and
 /// out, per GB-month retained and per partition-hour, on the traffic map's features.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,37 +161,39 @@ impl Checker<'_> {
         Ok(tiers.into_iter().map(|(t, _)| t).collect())
     }
 
-    /// `[cost] billing_days`, as seconds: a number of days in `[1/24, MAX_BILLING_DAYS]` (an
-    /// hour to a century; 30.4375 is a mean month), rounded to whole seconds; default
-    /// [`DEFAULT_BILLING_DAYS`].
-    pub(super) fn billing_seconds(&self, raw: Option<&S<f64>>) -> Result<i64, InputError> {
-        let days = match raw {
-            Some(v) => {
-                let x = *v.get_ref();
-                if !(x * 24.0 >= 1.0 - 1e-12 && x <= MAX_BILLING_DAYS) {
-                    return Err(self.err(
-                        v.span(),
-                        format!(
-                            "`billing_days` must be a number of days from 1/24 (an hour) to {}, got {}",
-                            show(MAX_BILLING_DAYS),
-                            show(x)
-                        ),
-                    ));
-                }
-                x
-            }
-            None => DEFAULT_BILLING_DAYS,
+    /// `[cost] billing_days`, as seconds: a number of days from one step of `step` seconds (a
+    /// period closes at most once a step) to [`MAX_BILLING_DAYS`] (30.4375 is a mean month),
+    /// rounded to whole seconds; default [`DEFAULT_BILLING_DAYS`] (one step, for steps longer).
+    pub(super) fn billing_seconds(
+        &self,
+        raw: Option<&S<f64>>,
+        step: i64,
+    ) -> Result<i64, InputError> {
+        let Some(v) = raw else {
+            return Ok(((DEFAULT_BILLING_DAYS * 86_400.0) as i64).max(step));
         };
-        Ok((days * 86_400.0).round() as i64)
+        let days = *v.get_ref();
+        let seconds = days * 86_400.0;
+        // (NaN is refused too)
+        if !(seconds.round() >= step as f64 && days <= MAX_BILLING_DAYS) {
+            return Err(self.err(
+                v.span(),
+                format!(
+                    "`billing_days` must be a number of days from one step ({step} s, {} days) to {}, got {}",
+                    show(step as f64 / 86_400.0),
+                    show(MAX_BILLING_DAYS),
+                    show(days)
+                ),
+            ));
+        }
+        Ok(seconds.round() as i64)
     }
 
-    /// `[cost] currency`: 1 to [`MAX_CURRENCY_CHARS`] ASCII letters, digits or `$ _ - .`
-    /// (an ISO 4217 code such as `EUR`, or a unit of internal charging).
+    /// `[cost] currency`: a name [`is_currency`] accepts.
     pub(super) fn currency(&self, raw: Option<&S<String>>) -> Result<Option<String>, InputError> {
         let Some(v) = raw else { return Ok(None) };
         let c = v.get_ref();
-        let fine = |ch: char| ch.is_ascii_alphanumeric() || "$_-.".contains(ch);
-        if c.is_empty() || c.chars().count() > MAX_CURRENCY_CHARS || !c.chars().all(fine) {
+        if !is_currency(c) {
             return Err(self.err(
                 v.span(),
                 format!(
@@ -240,3 +250,30 @@ impl Checker<'_> {
         Ok(Some(out))
     }
 }
+
+impl super::Scenario {
+    /// Whether some SLO class has an SLA: the outputs then carry credits and the margin after
+    /// them.
+    pub fn has_sla(&self) -> bool {
+        self.slo.iter().any(|c| !c.sla.is_empty())
+    }
+
+    /// The printed tables' label of an amount per tenant: `EUR/tenant` in the scenario's
+    /// currency, `$/tenant` when it names none.
+    pub fn per_tenant_label(&self) -> String {
+        format!("{}/tenant", self.cost.currency.as_deref().unwrap_or("$"))
+    }
+
+    /// The label of amounts in the outputs, `" (EUR)"` for the scenario's currency, when it
+    /// names one; empty when it does not (amounts are unlabelled, as before currencies).
+    pub fn money_label(&self) -> String {
+        self.cost
+            .currency
+            .as_ref()
+            .map_or(String::new(), |c| format!(" ({c})"))
+    }
+}
+
+#[cfg(test)]
+#[path = "billing_tests.rs"]
+mod tests;

@@ -38,7 +38,8 @@ use check::{toml_error, Checker};
 use raw::Raw;
 
 pub use billing::{
-    UsagePrices, DEFAULT_BILLING_DAYS, DEFAULT_CURRENCY, MAX_CURRENCY_CHARS, USAGE_KEYS,
+    is_currency, UsagePrices, DEFAULT_BILLING_DAYS, DEFAULT_CURRENCY, MAX_CURRENCY_CHARS,
+    USAGE_KEYS,
 };
 pub use commands::{
     Objective, Planner, PredictSettings, Survive, DEFAULT_COMPARE_PLACERS, DEFAULT_PREDICTORS,
@@ -157,7 +158,11 @@ impl Checker<'_> {
         let slo = self.slo(raw.slo.as_ref())?;
         let workload = self.workload(&raw.workload, &resources, &slo, step)?;
         let rho_max = self.rho_max(raw.latency.as_ref())?;
-        let cost = self.cost(raw.cost.as_ref(), &resources, workload.traffic.as_ref())?;
+        let cost = self.cost(
+            raw.cost.as_ref(),
+            &resources,
+            (workload.traffic.as_ref(), step),
+        )?;
         let models = self.models(&raw.models, &catalog, &resources)?;
         let predict = self.predict(raw.predict.as_ref(), &resources)?;
         let compare = self.compare(raw.compare.as_ref())?;

@@ -150,12 +150,13 @@ impl Checker<'_> {
         Ok(out)
     }
 
-    /// `[cost]`, its usage prices on the features of `traffic` (the workload's map, if any).
+    /// `[cost]`, its usage prices on the features of `traffic` (the workload's map, if any),
+    /// its billing period at least a step of `step` seconds.
     pub(super) fn cost(
         &self,
         raw: Option<&RawCost>,
         resources: &[Resource],
-        traffic: Option<&Traffic>,
+        (traffic, step): (Option<&Traffic>, i64),
     ) -> Result<CostSettings, InputError> {
         let n = resources.len();
         let mut out = CostSettings {
@@ -166,9 +167,10 @@ impl Checker<'_> {
             billing_seconds: (super::billing::DEFAULT_BILLING_DAYS * 86_400.0) as i64,
             usage: None,
         };
+        out.billing_seconds =
+            self.billing_seconds(raw.and_then(|r| r.billing_days.as_ref()), step)?;
         let Some(raw) = raw else { return Ok(out) };
         out.currency = self.currency(raw.currency.as_ref())?;
-        out.billing_seconds = self.billing_seconds(raw.billing_days.as_ref())?;
         out.usage = self.usage(raw.usage.as_ref(), traffic)?;
         if let Some(a) = &raw.allocation {
             out.allocation = Allocation::by_name(a.get_ref()).ok_or_else(|| {
