@@ -31,6 +31,11 @@ fn a_billed_run_labels_its_amounts_and_its_margins_add_up() {
             && printed.contains("after SLA credits"),
         "{printed}"
     );
+    // the README and docs/planning.md quote the containerized model's line
+    let line = "margin 40.2%, 29.9% after SLA credits (standard 21.9%, after credits 18.8%; premium 54.7%, after credits 39.6%)";
+    assert!(printed.contains(line), "{printed}");
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.contains(line));
     let out = dir.path().join("out");
     // summary.json: the currency once, each model's bills
     let summary: serde_json::Value =

@@ -92,9 +92,16 @@ impl Money {
         }
     }
 
-    /// Revenue less credits.
+    /// Revenue less credits; 0 when the credits refund all of it (up to rounding: what is
+    /// left is below a billionth of the revenue), so that no break-even price divides by the
+    /// rounding of a whole bill refunded.
     fn net(&self) -> f64 {
-        self.revenue - self.credits
+        let net = self.revenue - self.credits;
+        if net > 1e-9 * self.revenue {
+            net
+        } else {
+            0.0
+        }
     }
 }
 
@@ -121,7 +128,7 @@ pub fn pricing(s: &Scenario, run: &RunResult) -> (String, String) {
             let p = prices(s, cost, money.net(), &spec_hours(s, run, m, members));
             let margin = revenue - cost;
             let rate = ratio(margin, revenue);
-            let after = money.net() - cost;
+            let after = revenue - money.credits - cost;
             let after_rate = sla.then(|| ratio(after, revenue));
             let mut row = vec![
                 m.name.clone(),
