@@ -143,4 +143,26 @@ mod tests {
         assert!(compare_warnings(&scenario([100, 200])).is_empty());
         assert!(compare_warnings(&scenario([300, 100])).is_empty());
     }
+
+    #[test]
+    fn the_currency_labels_placers_csv_and_the_table() {
+        let text = "[[resources]]\nname = \"cpu\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1\ncapacity = { cpu = 4 }\n[workload]\ntrace = \"t.csv\"\ndefault_spec = { cpu = 1 }\n[cost]\ncurrency = \"EUR\"\n[models.shared]\n";
+        let s = Scenario::parse(Path::new("s.toml"), text).unwrap();
+        let trace = "time,tenant,cpu\n0,a,1\n";
+        let mut src =
+            crate::trace::CsvTrace::new(Path::new("t.csv"), trace.as_bytes(), &s.workload.columns)
+                .unwrap();
+        let run = crate::engine::run(&s, &mut src, crate::engine::Options::default()).unwrap();
+        let (csv, table) = compare_outputs(&s, &run);
+        let mut lines = csv.lines();
+        assert!(lines
+            .next()
+            .unwrap()
+            .ends_with(",forced_placements,currency"));
+        assert!(lines.next().unwrap().ends_with(",EUR"));
+        assert!(
+            table.lines().next().unwrap().ends_with(" EUR/tenant"),
+            "{table}"
+        );
+    }
 }

@@ -181,3 +181,23 @@ fn recommendation(
         ),
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::path::Path;
+
+    #[test]
+    fn the_currency_ends_sweep_and_plan_tables() {
+        let text = "[[resources]]\nname = \"cpu\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1\ncapacity = { cpu = 4 }\n[workload]\ntrace = \"t.csv\"\n[cost]\ncurrency = \"EUR\"\n[models.shared]\n[planner]\nknob = \"fill_target\"\nlow = 1.0\nhigh = 2.0\nstep = 0.5\n";
+        let s = Scenario::parse(Path::new("s.toml"), text).unwrap();
+        let sweep = sweep_csv(&s, &["models.shared.fill_target".to_string()], &[], 0.95);
+        assert!(
+            sweep.trim_end().ends_with(",savings_vs_dedicated,currency"),
+            "{sweep}"
+        );
+        let (plan, _) = plan_outputs(&s, &[]);
+        assert!(plan.trim_end().ends_with(",recommended,currency"), "{plan}");
+    }
+}

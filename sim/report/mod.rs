@@ -130,3 +130,27 @@ fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> 
     write_atomic(&path, html.as_bytes()).map_err(|e| e.to_string())?;
     Ok(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_currency_comes_from_the_summary_else_a_table_and_must_be_one() {
+        let plan = Table {
+            header: vec!["model".into(), "currency".into()],
+            rows: vec![vec!["shared".into(), "EUR".into()]],
+        };
+        let summary = serde_json::json!({ "currency": "CHF" });
+        assert_eq!(
+            currency(Some(&summary), &[Some(&plan)]).as_deref(),
+            Some("CHF")
+        );
+        // a plan's directory has no summary: its plan.csv names it
+        assert_eq!(currency(None, &[None, Some(&plan)]).as_deref(), Some("EUR"));
+        // what is not a currency's name (a mutated file) labels nothing
+        let odd = serde_json::json!({ "currency": "<b>EUR</b>" });
+        assert_eq!(currency(Some(&odd), &[]), None);
+        assert_eq!(currency(None, &[]), None);
+    }
+}
