@@ -194,8 +194,11 @@ impl ModelRun {
             b.base(ctx.tenants, ctx.k);
         }
         if ctx.t >= b.period_end {
-            self.settle_rates();
-            b.close(&self.acc, &self.books, ctx.tenants, ctx.k, ctx.dt);
+            // a period that ended in the warm-up bills nothing (its traffic is not billed)
+            if b.based {
+                self.settle_rates();
+                b.close(&self.acc, &self.books, ctx.tenants, ctx.k, ctx.dt);
+            }
             let p = b.period_seconds;
             b.period_end = start + ((ctx.t - start) / p + 1) * p;
         }

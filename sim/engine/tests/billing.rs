@@ -100,6 +100,24 @@ fn a_warm_up_s_traffic_is_not_billed() {
 }
 
 #[test]
+fn a_period_that_ends_in_the_warm_up_bills_nothing() {
+    // hourly periods, a two-hour warm-up: the periods ending at 3,600 and 7,200 s are in the
+    // warm-up; only the third step's 30 MB/s for an hour, 108 GB, is billed
+    let sc = format!(
+        "{TRAFFIC}[slo.gold]\nsla = {{ availability = 0.5, credit_rate = 1 }}\n[models.dedicated]\nwarmup_seconds = 7200\n"
+    )
+    .replace(
+        "[cost.usage]",
+        "billing_days = 0.041666666666666664\n[cost.usage]",
+    );
+    let trace = "time,tenant,produce,consume,messages,partitions,retained\n0,a,10,0,0,0,0\n3600,a,20,0,0,0,0\n7200,a,30,0,0,0,0\n";
+    let (_, run) = run_mapped(&sc, trace);
+    let t = &model(&run, "dedicated").tenants[0];
+    assert_eq!(t.steps, 1);
+    assert!(close(t.usage[0], 108.0), "{:?}", t.usage);
+}
+
+#[test]
 fn a_bill_with_a_credit_by_hand() {
     // daily billing periods of 24 hourly steps; the tenant is there 48 steps (a row at 0 held
     // two days); its node fails at 90,000 s (step 25) for 7,200 s: down steps 25 and 26 of
