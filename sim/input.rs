@@ -12,16 +12,27 @@ use overbook_models::resource::Resource;
 use crate::error::InputError;
 use crate::generate::Generator;
 use crate::limits::{MAX_AMOUNT, MIN_DIVISOR};
-use crate::scenario::{Input, Scenario, Traffic};
+use crate::scenario::{Input, Scenario, Traffic, UsagePrices};
 use crate::trace::{CsvTrace, Row, Source};
 
 /// The scenario's rows, in resource units.
 pub fn open(scenario: &Scenario) -> Result<Box<dyn Source + Send>, InputError> {
-    let raw = open_raw(scenario)?;
-    Ok(match &scenario.workload.traffic {
-        Some(t) => Box::new(Mapped::new(raw, t, &scenario.resources)),
+    Ok(mapped(open_raw(scenario)?, scenario))
+}
+
+/// `raw`'s rows (as the input has them) through the scenario's traffic map, if it has one,
+/// keeping the traffic its usage prices bill ([`Row::usage`]).
+pub fn mapped(raw: Box<dyn Source + Send>, scenario: &Scenario) -> Box<dyn Source + Send> {
+    match &scenario.workload.traffic {
+        Some(t) => {
+            let m = Mapped::new(raw, t, &scenario.resources);
+            Box::new(match &scenario.cost.usage {
+                Some(prices) if scenario.cost.bills_usage() => m.billing(prices),
+                _ => m,
+            })
+        }
         None => raw,
-    })
+    }
 }
 
 /// The scenario's rows as the input has them (traffic features when there is a traffic map).
@@ -60,6 +71,9 @@ pub struct Mapped {
     x: Array1<f64>,
     y: Array1<f64>,
     row: Row,
+    /// Per billed usage quantity, the feature it reads ([`UsagePrices::feature`]); empty:
+    /// nothing billed, the rows carry no usage.
+    billed: Vec<Option<usize>>,
 }
 
 impl Mapped {
@@ -80,7 +94,16 @@ impl Mapped {
                 spec: vec![f64::NAN; resources],
                 ..Row::default()
             },
+            billed: vec![],
         }
+    }
+
+    /// The same map, its rows also keeping the traffic `prices` bill ([`Row::usage`]: a
+    /// feature the map does not name is 0).
+    pub fn billing(mut self, prices: &UsagePrices) -> Mapped {
+        self.billed = prices.feature.to_vec();
+        self.row.usage = vec![0.0; self.billed.len()];
+        self
     }
 }
 
@@ -165,6 +188,9 @@ impl Source for Mapped {
                 &inner.spec,
                 &mut row.spec,
             );
+        }
+        for (u, f) in self.row.usage.iter_mut().zip(&self.billed) {
+            *u = f.map_or(0.0, |i| inner.demand[i]);
         }
         self.check()?;
         Ok(true)

@@ -99,6 +99,13 @@ pub const MAX_METRIC_VALUE: f64 = 1e20;
 /// The largest file of a metrics export read whole (a JSON response), in bytes (256 MiB,
 /// after gzip decompression).
 pub const MAX_EXPORT_FILE_BYTES: u64 = 256 << 20;
+/// The most tiers of one SLO class's `sla` (DESIGN.md 5): 32, far beyond the three or four
+/// of a real service's credit schedule.
+pub const MAX_SLA_TIERS: usize = 32;
+
+/// The longest billing period (`[cost] billing_days`): 36,500 days (100 years), so that a
+/// period in seconds stays far within the times a run may span.
+pub const MAX_BILLING_DAYS: f64 = 36_500.0;
 
 /// The deepest nesting of a placer or predictor expression (`max(max(...))`): 32.
 pub use overbook_models::expr::MAX_DEPTH as MAX_EXPRESSION_DEPTH;

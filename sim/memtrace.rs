@@ -53,6 +53,10 @@ pub struct MemTrace {
     /// Empty when no row names a node; `u32::MAX` for a row without one.
     node: Vec<u32>,
     line: Vec<u64>,
+    /// Billed traffic ([`Row::usage`]), row by row: empty without usage prices.
+    usage: Vec<f64>,
+    /// Values of billed traffic per row (0 without usage prices).
+    usage_width: usize,
     /// The source's time origin ([`Source::time_origin`]).
     origin: Option<i64>,
 }
@@ -76,6 +80,8 @@ impl MemTrace {
             class: vec![],
             node: vec![],
             line: vec![],
+            usage: vec![],
+            usage_width: 0,
             origin: None,
         };
         while source.advance()? {
@@ -109,6 +115,8 @@ impl MemTrace {
             }
         }
         self.line.push(row.line);
+        self.usage_width = row.usage.len();
+        self.usage.extend_from_slice(&row.usage);
     }
 
     /// Rows held.
@@ -188,6 +196,7 @@ impl Source for MemSource<'_> {
                 class: MemTrace::name(&t.class, &t.classes, i).to_vec(),
                 node: self.node().to_vec(),
                 line: t.line[i],
+                usage: self.usage().to_vec(),
             }
         })
     }
@@ -236,9 +245,16 @@ impl Source for MemSource<'_> {
         MemTrace::name(&self.trace.node, &self.trace.nodes, self.at())
     }
 
+    #[inline]
+    fn usage(&self) -> &[f64] {
+        let w = self.trace.usage_width;
+        &self.trace.usage[self.at() * w..(self.at() + 1) * w]
+    }
+
     fn rows(&self) -> Option<Rows<'_>> {
         let (t, i, r) = (self.trace, self.at(), self.trace.resources);
-        if !t.node.is_empty() || i >= t.time.len() {
+        // billed traffic is taken row by row (`Tenants::usage`)
+        if !t.node.is_empty() || !t.usage.is_empty() || i >= t.time.len() {
             return None;
         }
         Some(Rows {
@@ -284,6 +300,7 @@ mod tests {
             class: class.as_bytes().to_vec(),
             node: node.as_bytes().to_vec(),
             line: time as u64 + 2,
+            usage: vec![],
         }
     }
 
@@ -330,6 +347,30 @@ mod tests {
         }
         assert_eq!(keys, [0, 1, 0, 1]);
         assert_eq!(replay.path(), Path::new("t.csv"));
+    }
+
+    #[test]
+    fn billed_traffic_is_kept_and_taken_row_by_row() {
+        let rows: Vec<Row> = (0..3)
+            .map(|i| Row {
+                usage: vec![i as f64, 0.0, 2.0, 1.0],
+                ..row(i * 60, "a", 1.0, "", "")
+            })
+            .collect();
+        let trace = MemTrace::read(&mut VecSource::new(
+            "t.csv",
+            rows.clone(),
+            vec![true, false],
+        ));
+        let trace = trace.unwrap();
+        let mut replay = trace.source();
+        for want in &rows {
+            assert!(replay.advance().unwrap());
+            // no rows in place: the driver takes each row's traffic (`Tenants::usage`)
+            assert!(replay.rows().is_none());
+            assert_eq!(replay.usage(), &want.usage[..]);
+            assert_eq!(replay.row().usage, want.usage);
+        }
     }
 
     #[test]

@@ -33,6 +33,10 @@ struct Block {
     line: Vec<u64>,
     demand: Vec<f64>,
     spec: Vec<f64>,
+    /// Billed traffic ([`Row::usage`]), row by row: empty without usage prices.
+    usage: Vec<f64>,
+    /// Values of billed traffic per row (0 without usage prices).
+    usage_width: usize,
     /// Tenant, class and node of every row, one after the other.
     bytes: Vec<u8>,
     /// Per row, where its tenant, class and node end in `bytes`.
@@ -45,6 +49,7 @@ impl Block {
         self.line.clear();
         self.demand.clear();
         self.spec.clear();
+        self.usage.clear();
         self.bytes.clear();
         self.ends.clear();
     }
@@ -58,6 +63,8 @@ impl Block {
         self.line.push(row.line);
         self.demand.extend_from_slice(&row.demand);
         self.spec.extend_from_slice(&row.spec);
+        self.usage_width = row.usage.len();
+        self.usage.extend_from_slice(&row.usage);
         let mut ends = [0; 3];
         for (end, field) in ends.iter_mut().zip([&row.tenant, &row.class, &row.node]) {
             self.bytes.extend_from_slice(field);
@@ -210,6 +217,7 @@ impl Source for Pipelined {
                 class: b.field(i, 1).to_vec(),
                 node: b.field(i, 2).to_vec(),
                 line: b.line[i],
+                usage: self.usage().to_vec(),
             }
         })
     }
@@ -248,6 +256,12 @@ impl Source for Pipelined {
     fn node(&self) -> &[u8] {
         self.block.field(self.at(), 2)
     }
+
+    #[inline]
+    fn usage(&self) -> &[f64] {
+        let w = self.block.usage_width;
+        &self.block.usage[self.at() * w..(self.at() + 1) * w]
+    }
 }
 
 #[cfg(test)]
@@ -265,6 +279,7 @@ mod tests {
                 class: if i % 5 == 0 { b"gold".to_vec() } else { vec![] },
                 node: if i % 7 == 0 { b"n1".to_vec() } else { vec![] },
                 line: i as u64 + 2,
+                usage: vec![i as f64, 1.0, 0.0, 3.0],
             })
             .collect()
     }
@@ -282,7 +297,9 @@ mod tests {
                 (w.time, &w.tenant[..], &w.node[..])
             );
             assert_eq!(p.demand(), &w.demand[..]);
+            assert_eq!(p.usage(), &w.usage[..]);
             let row = p.row();
+            assert_eq!(row.usage, w.usage);
             assert_eq!((&row.class, row.line, row.spec[0]), (&w.class, w.line, 8.0));
             assert!(row.spec[1].is_nan());
         }

@@ -152,7 +152,7 @@ fn no_non_finite(text: &str, what: &str) -> Result<(), String> {
 }
 
 /// Columns of the CSV outputs that hold names, not numbers.
-const NAME_COLUMNS: [&str; 10] = [
+const NAME_COLUMNS: [&str; 11] = [
     "model",
     "tenant",
     "class",
@@ -163,6 +163,7 @@ const NAME_COLUMNS: [&str; 10] = [
     "predictor",
     "series",
     "zone",
+    "currency",
 ];
 
 /// Every numeric field of a CSV output must be a finite number.

@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 
 mod backlog;
 mod bad_input;
+mod billing;
 mod commands;
 mod elastic;
 mod failures;

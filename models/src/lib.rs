@@ -10,11 +10,13 @@
 //! - [`interference`]: who caused the loss on a contended node-resource (section 4.6);
 //! - [`latency`]: the M/M/1 latency factor (section 4.4);
 //! - [`cost`]: splitting a node's cost among its tenants (section 5);
+//! - [`billing`]: usage charges and SLA credits of a tenant's bill (section 5);
 //! - [`expr`]: the `name(arg, key = value)` syntax that names placers and predictors;
 //! - [`placer`] and [`predictor`]: the placement and sizing traits and their registries.
 
 #![warn(missing_docs)]
 
+pub mod billing;
 pub mod catalog;
 pub mod cost;
 pub mod expr;

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use super::model::{self, ModelRun};
 use super::rows::{take_block, take_dense};
 use super::tenants::{add_tenant, set_node};
+use super::usage::UsageBook;
 use super::*;
 use crate::error::InputError;
 use crate::limits::{MAX_STEPS, MAX_TIME_SECONDS};
@@ -277,6 +278,7 @@ impl<'s> Driver<'s> {
             scenario,
             tenants: Tenants {
                 resources: scenario.resources.len(),
+                usage: scenario.cost.bills_usage().then(UsageBook::default),
                 ..Tenants::default()
             },
             queue: EventQueue::default(),
@@ -377,7 +379,7 @@ impl<'s> Driver<'s> {
     }
 
     /// The source's current row, of step `k`: its tenant found (or added), its node, its
-    /// sample taken; an arrival when the tenant was not present.
+    /// sample and billed traffic taken; an arrival when the tenant was not present.
     fn take_row<S: Source + ?Sized>(&mut self, source: &S, k: u64) -> Result<(), InputError> {
         self.rows += 1;
         let u = self.tenant_of(source)?;
@@ -397,6 +399,9 @@ impl<'s> Driver<'s> {
                 u as u32,
                 time,
             );
+        }
+        if let Some(book) = &mut self.tenants.usage {
+            book.take(u, source.usage(), k);
         }
         Ok(())
     }
@@ -469,6 +474,9 @@ impl<'s> Driver<'s> {
             });
             if let Some(gone) = gone.filter(|&gone| gone < end) {
                 tenants.seen[u as usize].present = false;
+                if let Some(book) = &mut tenants.usage {
+                    book.depart(u as usize, k);
+                }
                 self.queue.push(gone, EventKind::Depart(u));
                 self.in_order &= i + 1 == self.present.len();
                 self.present.swap_remove(i);

@@ -2,7 +2,8 @@
 //! irregular events ([`EventKind`]), how to run ([`Options`]) and what a run gives
 //! ([`RunResult`]). The driver, which owns time and events, is `driver.rs`; the tenant table
 //! `tenants.rs`; a placement model's state and step `model.rs` and `model/`; who harmed whom
-//! `harm.rs`; placement sizing memory `memory.rs`; the default hold `cadence.rs`.
+//! `harm.rs`; placement sizing memory `memory.rs`; the default hold `cadence.rs`; the traffic
+//! usage prices bill `usage.rs`.
 
 /// Evaluates `$body` with `$r` bound to the row width ([`Width`]) of `$count` resources: a
 /// constant ([`Fixed`]) for 1 to 4 resources, so that a body that inlines (`#[inline(always)]`
@@ -117,6 +118,7 @@ mod rows;
 pub use memory::push_history;
 mod model;
 mod tenants;
+mod usage;
 
 pub use driver::run_observed;
 pub use harm::{HarmPair, OTHERS as HARM_OTHERS};
@@ -125,6 +127,7 @@ pub use model::{
     WindowTotals, SERIES_BUCKETS,
 };
 pub use tenants::Tenants;
+pub use usage::UsageBook;
 
 use crate::error::InputError;
 use crate::scenario::Scenario;

@@ -12,7 +12,7 @@
 //! or the reference), `reference.rs` (the reference node step, the only place a rule of the
 //! step lives), `kernels/` (the fast kernels and their contract), `accounting.rs` (a tenant's
 //! step: SLO, latency, series), `tenant_pass.rs` (the tenants accounted after the nodes,
-//! rates), `cost_split.rs` (a node's cost split), `series.rs` (the hourly series), `idle.rs`
+//! rates), `billing.rs` (usage charges and SLA credits per billing period), `cost_split.rs` (a node's cost split), `series.rs` (the hourly series), `idle.rs`
 //! (stretches without tenants), `result.rs` (what the run gives, [`ModelRun::finish`]).
 
 // The step loops index several parallel flat arrays with one counter; iterator chains over
@@ -33,6 +33,7 @@ use super::memory::Memory;
 
 mod accounting;
 mod backlog;
+mod billing;
 mod cost_split;
 mod events;
 mod failures;
@@ -51,6 +52,7 @@ mod watch;
 use accounting::{check_step, inflation_limit, tally, Tally};
 use backlog::Backlog;
 pub use backlog::LagStats;
+use billing::Billing;
 use cost_split::split_holds;
 pub use failures::{EventName, EventRow};
 use failures::{NodeFailures, PENDING};
@@ -192,6 +194,9 @@ struct TenantBooks {
     outage_steps: u64,
     /// Steps in an outage caused by a node failure.
     failure_steps: u64,
+    /// Steps in an outage of either cause (a step with both counted once): the outage an SLA
+    /// credits (`billing.rs`).
+    down_steps: u64,
     /// Steps that violated the SLO by their loss.
     loss_violations: u64,
     /// Steps that violated the SLO by their loss or an outage but not by their latency: the
@@ -358,6 +363,9 @@ pub struct ModelRun {
     moves: Box<Moves>,
     /// With the model's `backlog`: what each tenant carries over and its lag (`backlog.rs`).
     backlog: Option<Box<Backlog>>,
+    /// Usage charges and SLA credits per billing period (`billing.rs`); `None` when the
+    /// scenario bills nothing beyond the spec charge.
+    billing: Option<Box<Billing>>,
 }
 
 /// [`ModelRun::outage`]: an entry down because of a neighbour (an OOM kill).
@@ -471,6 +479,7 @@ impl ModelRun {
             scale: ScaleBook::default(),
             moves: Box::new(Moves::new(spec)),
             backlog: spec.backlog.then(Box::<Backlog>::default),
+            billing: Billing::of(scenario),
             by_tenant: ByTenant::default(),
             inflation_limit: match &scenario.slo[..] {
                 [first, rest @ ..]
@@ -491,13 +500,15 @@ impl ModelRun {
 
     /// Whether step `ctx` may leave the held steps' accounting held ([`ByTenant::held`]) until
     /// the tenant-major step: it has no event, nothing waits for the warm-up's batch, its series
-    /// bucket and the tenants' rates are the current ones, and the step is tenant-major.
+    /// bucket and the tenants' rates are the current ones, no billing period ends before it,
+    /// and the step is tenant-major.
     fn may_hold(&self, ctx: &StepCtx<'_>) -> bool {
         ctx.events.is_empty()
             && self.pending.is_empty()
             && !self.failures.due(ctx.t.saturating_add(self.step))
             && self.bucket_current(ctx.t)
             && self.rates_current(ctx.tenants)
+            && !self.bill_due(ctx.t)
             && self.by_tenant_applies(ctx)
     }
 
@@ -553,6 +564,10 @@ impl ModelRun {
             self.nodes.profiles = Some(vec![]);
         }
         let warming = ctx.t < warm_end;
+        if self.bill_due(ctx.t) {
+            // a billing period that ended is billed before this step adds to the books
+            self.bill(ctx, warm_end);
+        }
         if !warming {
             self.open_fixed_cluster(ctx.t)?;
         }

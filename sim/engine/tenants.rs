@@ -1,6 +1,7 @@
 //! The tenant table of a run (`Tenants`): ids, classes, specs (with the spec epoch the models
 //! cache by), held demand, production nodes, and what the driver keeps of each tenant's
-//! samples (`Seen`, the latest dense step, the sampling cadence of the default hold); how a row
+//! samples (`Seen`, the latest dense step, the sampling cadence of the default hold) and of
+//! their billed traffic (`UsageBook`, `usage.rs`); how a row
 //! is taken into it (`Taker`), and how a tenant is registered at its first row, within the
 //! limits (its dedicated-equivalent price, its containers).
 //!
@@ -12,6 +13,7 @@ use std::collections::HashMap;
 use overbook_models::catalog::{cheapest_cover, NoCover};
 
 use super::cadence::Cadence;
+use super::usage::UsageBook;
 use super::{model, Time, Width};
 use crate::error::InputError;
 use crate::limits::MAX_SPLIT;
@@ -64,6 +66,9 @@ pub struct Tenants {
     /// every tenant's [`Cadence`] then records it (as its gap, or as jittered), so a step taken
     /// at once right after it with the same gap (no row read between) changes none.
     pub(super) settled: Option<Time>,
+    /// The traffic each tenant's usage prices bill, summed over its present steps (only when
+    /// the scenario sets usage prices).
+    pub usage: Option<UsageBook>,
 }
 
 /// What the driver keeps of a tenant's samples, together: a sample touches all of it.
@@ -316,6 +321,9 @@ pub(super) fn add_tenant<S: Source + ?Sized>(
         present: false,
         cadence: Cadence::default(),
     });
+    if let Some(book) = &mut tenants.usage {
+        book.add();
+    }
     Ok(u)
 }
 

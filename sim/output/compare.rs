@@ -70,10 +70,15 @@ pub fn compare_outputs(s: &Scenario, run: &RunResult) -> (String, String) {
         "savings_vs_dedicated",
         "forced_placements",
     ]));
+    if s.cost.currency.is_some() {
+        header.push("currency".into());
+    }
     let mut w = writer(&header);
+    let per_tenant = s.per_tenant_label();
+    let wt = per_tenant.len().max(9);
     let mut table = format!(
-        "{:<14} {:<22} {:<24} {:>5} {:>8} {:>8} {:>8} {:>9}\n",
-        "model", "placer", "predictor", "nodes", "util", "violate", "loss", "$/tenant"
+        "{:<14} {:<22} {:<24} {:>5} {:>8} {:>8} {:>8} {:>wt$}\n",
+        "model", "placer", "predictor", "nodes", "util", "violate", "loss", per_tenant
     );
     for m in &run.models {
         let f = figures(s, run, m);
@@ -96,10 +101,11 @@ pub fn compare_outputs(s: &Scenario, run: &RunResult) -> (String, String) {
         row.push(num(f.cost_per_tenant));
         row.push(num(f.savings));
         row.push(m.totals.forced_placements.to_string());
+        row.extend(s.cost.currency.iter().cloned());
         w.write_record(&row).expect("in memory");
         let _ = writeln!(
             table,
-            "{:<14} {:<22} {:<24} {:>5} {:>7.1}% {:>7.2}% {:>7.2}% {:>9.2}",
+            "{:<14} {:<22} {:<24} {:>5} {:>7.1}% {:>7.2}% {:>7.2}% {:>wt$.2}",
             model,
             if placer.is_empty() { "-" } else { placer },
             m.predictor,
@@ -136,5 +142,27 @@ mod tests {
         );
         assert!(compare_warnings(&scenario([100, 200])).is_empty());
         assert!(compare_warnings(&scenario([300, 100])).is_empty());
+    }
+
+    #[test]
+    fn the_currency_labels_placers_csv_and_the_table() {
+        let text = "[[resources]]\nname = \"cpu\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1\ncapacity = { cpu = 4 }\n[workload]\ntrace = \"t.csv\"\ndefault_spec = { cpu = 1 }\n[cost]\ncurrency = \"EUR\"\n[models.shared]\n";
+        let s = Scenario::parse(Path::new("s.toml"), text).unwrap();
+        let trace = "time,tenant,cpu\n0,a,1\n";
+        let mut src =
+            crate::trace::CsvTrace::new(Path::new("t.csv"), trace.as_bytes(), &s.workload.columns)
+                .unwrap();
+        let run = crate::engine::run(&s, &mut src, crate::engine::Options::default()).unwrap();
+        let (csv, table) = compare_outputs(&s, &run);
+        let mut lines = csv.lines();
+        assert!(lines
+            .next()
+            .unwrap()
+            .ends_with(",forced_placements,currency"));
+        assert!(lines.next().unwrap().ends_with(",EUR"));
+        assert!(
+            table.lines().next().unwrap().ends_with(" EUR/tenant"),
+            "{table}"
+        );
     }
 }

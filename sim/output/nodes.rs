@@ -29,6 +29,9 @@ pub fn nodes_csv(s: &Scenario, run: &RunResult) -> String {
     for prefix in ["capacity", "delivered", "utilization", "peak_utilization"] {
         header.extend(resource_columns(prefix, &names));
     }
+    if s.cost.currency.is_some() {
+        header.push("currency".into());
+    }
     let mut w = writer(&header);
     let mut row: Vec<String> = vec![];
     for m in &run.models {
@@ -54,6 +57,7 @@ pub fn nodes_csv(s: &Scenario, run: &RunResult) -> String {
             let held = n.steps as f64 * s.step as f64;
             row.extend((0..names.len()).map(|r| num(ratio(n.delivered[r], n.capacity[r] * held))));
             row.extend(n.peak_utilization.iter().map(|&x| num(x)));
+            row.extend(s.cost.currency.iter().cloned());
             w.write_record(&row).expect("in memory");
         }
     }

@@ -15,15 +15,18 @@ pub fn table(s: &Scenario, run: &RunResult) -> String {
         .iter()
         .map(|r| format!("util {}", r.name))
         .collect();
+    // amounts in the scenario's currency, when it names one
+    let (cost, per_tenant) = (format!("cost{}", s.money_label()), s.per_tenant_label());
+    let (wc, wt) = (cost.len().max(10), per_tenant.len().max(9));
     let _ = write!(
         out,
-        "{:<14} {:<13} {:>5} {:>10} {:>10} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}",
+        "{:<14} {:<13} {:>5} {:>10} {:>wc$} {:>wt$} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}",
         "model",
         "kind",
         "nodes",
         "node-hours",
-        "cost",
-        "$/tenant",
+        cost,
+        per_tenant,
         "violate",
         "by-loss",
         "by-lat",
@@ -57,7 +60,7 @@ pub fn table(s: &Scenario, run: &RunResult) -> String {
         let loss = f.loss.iter().copied().fold(0.0, f64::max);
         let _ = write!(
             out,
-            "{:<14} {:<13} {:>5} {:>10.1} {:>10.2} {:>9.2} {:>7.2}% {:>7.2}% {:>7.2}% {:>7.2}% {:>6.2}% {:>7.1}%",
+            "{:<14} {:<13} {:>5} {:>10.1} {:>wc$.2} {:>wt$.2} {:>7.2}% {:>7.2}% {:>7.2}% {:>7.2}% {:>6.2}% {:>7.1}%",
             m.name,
             m.kind.name(),
             f.nodes_peak,

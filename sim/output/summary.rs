@@ -122,6 +122,10 @@ fn model_summary(s: &Scenario, run: &RunResult, m: &ModelResult) -> Value {
             "lag_violation_steps": m.totals.lag_violation_steps,
         });
     }
+    if s.cost.bills_usage() || s.has_sla() {
+        // (DESIGN.md 5) the bills beyond the spec charge
+        out["billing"] = billing(s, m, revenue - f.cost_total);
+    }
     if m.kind == ModelKind::Elastic {
         // (DESIGN.md 4.1) the model's scale events, each a row of events.csv
         out["scaling"] = json!({
@@ -130,6 +134,29 @@ fn model_summary(s: &Scenario, run: &RunResult, m: &ModelResult) -> Value {
         });
     }
     out
+}
+
+/// A model's `billing` section: its tenants' usage charges (with usage prices), and their SLA
+/// credits, the billing periods that refunded some and the model's `margin` after them (with
+/// an SLA).
+fn billing(s: &Scenario, m: &ModelResult, margin: f64) -> Value {
+    let mut o = Map::new();
+    if s.cost.bills_usage() {
+        let usage: f64 = m.tenants.iter().map(|t| t.usage_revenue).sum();
+        o.insert("usage_revenue".into(), json!(usage));
+    }
+    if s.has_sla() {
+        let credits: f64 = m.tenants.iter().map(|t| t.credits).sum();
+        let periods: u64 = m
+            .tenants
+            .iter()
+            .map(|t| u64::from(t.credited_periods))
+            .sum();
+        o.insert("credits".into(), json!(credits));
+        o.insert("credited_periods".into(), json!(periods));
+        o.insert("margin_after_credits".into(), json!(margin - credits));
+    }
+    Value::Object(o)
 }
 
 /// A JSON object of one value per violation cause (`causes`).
@@ -148,7 +175,7 @@ pub fn summary(s: &Scenario, run: &RunResult) -> String {
         .iter()
         .map(|r| json!({"name": r.name, "unit": r.unit, "kind": if r.is_compressible() { "compressible" } else { "incompressible" }}))
         .collect();
-    let v = json!({
+    let mut v = json!({
         "overbook_version": env!("CARGO_PKG_VERSION"),
         "scenario": s.name,
         "scenario_hash": s.hash,
@@ -160,8 +187,16 @@ pub fn summary(s: &Scenario, run: &RunResult) -> String {
         "trace_rows": run.rows,
         "tenants": run.tenants.len(),
         "resources": resources,
-        "models": run.models.iter().map(|m| model_summary(s, run, m)).collect::<Vec<_>>(),
     });
+    if let Some(c) = &s.cost.currency {
+        // every amount below is in it
+        v["currency"] = json!(c);
+    }
+    v["models"] = json!(run
+        .models
+        .iter()
+        .map(|m| model_summary(s, run, m))
+        .collect::<Vec<_>>());
     let mut text = serde_json::to_string_pretty(&v).expect("JSON values serialize");
     text.push('\n');
     text

@@ -20,7 +20,9 @@ pub fn sweep_csv(
     confidence: f64,
 ) -> String {
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
-    let mut w = writer(sweep_header(keys, &names, causes(s)));
+    let mut header = sweep_header(keys, &names, causes(s));
+    header.extend(s.cost.currency.iter().map(|_| "currency".to_string()));
+    let mut w = writer(header);
     for p in points {
         for (model, reps) in &p.models {
             let mean = |f: &dyn Fn(&ModelFigures) -> f64| {
@@ -47,6 +49,7 @@ pub fn sweep_csv(
             }
             row.push(num(mean(&|f| f.cost_per_tenant)));
             row.push(num(mean(&|f| f.savings)));
+            row.extend(s.cost.currency.iter().cloned());
             w.write_record(&row).expect("in memory");
         }
     }
@@ -73,7 +76,9 @@ fn sweep_header(keys: &[String], names: &[&str], causes: &[&str]) -> Vec<String>
 pub fn plan_outputs(s: &Scenario, plans: &[ModelPlan]) -> (String, String) {
     let planner = s.planner.as_ref().expect("a planner");
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
-    let mut w = writer(plan_header(&names, causes(s), planner.survive.is_some()));
+    let mut header = plan_header(&names, causes(s), planner.survive.is_some());
+    header.extend(s.cost.currency.iter().map(|_| "currency".to_string()));
+    let mut w = writer(header);
     let mut text = format!(
         "target: violation rate below {} with {}% confidence, {} replications per value\n",
         planner.target,
@@ -102,9 +107,15 @@ pub fn plan_outputs(s: &Scenario, plans: &[ModelPlan]) -> (String, String) {
             }
             row.push(p.feasible.to_string());
             row.push((plan.recommended == Some(i)).to_string());
+            row.extend(s.cost.currency.iter().cloned());
             w.write_record(&row).expect("in memory");
         }
-        recommendation(&mut text, plan, planner, &names);
+        let money = s
+            .cost
+            .currency
+            .as_ref()
+            .map_or(String::new(), |c| format!(" {c}"));
+        recommendation(&mut text, plan, planner, &names, &money);
     }
     (into_text(w), text)
 }
@@ -131,12 +142,18 @@ fn plan_header(names: &[&str], causes: &[&str], survive: bool) -> Vec<String> {
 }
 
 /// Appends to `text` the printed lines of `plan`: its recommended value and why, or that no
-/// value meets the target.
-fn recommendation(text: &mut String, plan: &ModelPlan, planner: &Planner, names: &[&str]) {
+/// value meets the target; `money` labels its cost per tenant (`" EUR"`, or empty).
+fn recommendation(
+    text: &mut String,
+    plan: &ModelPlan,
+    planner: &Planner,
+    names: &[&str],
+    money: &str,
+) {
     let _ = match plan.recommended.map(|i| &plan.points[i]) {
         Some(p) => writeln!(
             text,
-            "{}: {} = {} -> oversubscription {:.2} ({}), violation rate {:.3}% (upper bound {:.3}%; by loss {:.3}%, latency {:.3}%, neighbour outage {:.3}%), {:.2} per tenant, {:.1}% saved vs dedicated [{}; {} values evaluated]",
+            "{}: {} = {} -> oversubscription {:.2} ({}), violation rate {:.3}% (upper bound {:.3}%; by loss {:.3}%, latency {:.3}%, neighbour outage {:.3}%), {:.2}{} per tenant, {:.1}% saved vs dedicated [{}; {} values evaluated]",
             plan.model,
             planner.knob,
             p.value,
@@ -148,6 +165,7 @@ fn recommendation(text: &mut String, plan: &ModelPlan, planner: &Planner, names:
             100.0 * p.mean(|f| f.violation_by_cause[1]),
             100.0 * p.mean(|f| f.violation_by_cause[2]),
             p.mean(|f| f.cost_per_tenant),
+            money,
             100.0 * p.mean(|f| f.savings),
             plan.method,
             plan.points.len()
@@ -162,4 +180,24 @@ fn recommendation(text: &mut String, plan: &ModelPlan, planner: &Planner, names:
             plan.points.len()
         ),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::path::Path;
+
+    #[test]
+    fn the_currency_ends_sweep_and_plan_tables() {
+        let text = "[[resources]]\nname = \"cpu\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1\ncapacity = { cpu = 4 }\n[workload]\ntrace = \"t.csv\"\n[cost]\ncurrency = \"EUR\"\n[models.shared]\n[planner]\nknob = \"fill_target\"\nlow = 1.0\nhigh = 2.0\nstep = 0.5\n";
+        let s = Scenario::parse(Path::new("s.toml"), text).unwrap();
+        let sweep = sweep_csv(&s, &["models.shared.fill_target".to_string()], &[], 0.95);
+        assert!(
+            sweep.trim_end().ends_with(",savings_vs_dedicated,currency"),
+            "{sweep}"
+        );
+        let (plan, _) = plan_outputs(&s, &[]);
+        assert!(plan.trim_end().ends_with(",recommended,currency"), "{plan}");
+    }
 }

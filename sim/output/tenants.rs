@@ -7,20 +7,44 @@ use crate::scenario::{ModelKind, Scenario};
 
 use super::csv_text::{columns, into_text, num, resource_columns, writer};
 
+/// The optional column groups of `tenants.csv`, each there when the scenario configures
+/// what it reports.
+struct Groups {
+    /// Failures (`[failures]`).
+    failures: bool,
+    /// Scale events (an elastic model).
+    elastic: bool,
+    /// Copies of state (a model's `moves`).
+    moves: bool,
+    /// Lag and backlog (a model's `backlog`).
+    backlog: bool,
+    /// Usage charges (`[cost.usage]` prices).
+    usage: bool,
+    /// SLA credits (some class's `sla`).
+    sla: bool,
+    /// The currency of the amounts (`[cost] currency`).
+    currency: Option<String>,
+}
+
+impl Groups {
+    fn of(s: &Scenario) -> Groups {
+        Groups {
+            failures: !s.failures.is_empty(),
+            elastic: s.models.iter().any(|m| m.kind == ModelKind::Elastic),
+            moves: s.has_moves(),
+            backlog: s.models.iter().any(|m| m.backlog),
+            usage: s.cost.bills_usage(),
+            sla: s.has_sla(),
+            currency: s.cost.currency.clone(),
+        }
+    }
+}
+
 /// `tenants.csv`: one row per model and tenant.
 pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
-    let failures = !s.failures.is_empty();
-    let elastic = s.models.iter().any(|m| m.kind == ModelKind::Elastic);
-    let moves = s.has_moves();
-    let backlog = s.models.iter().any(|m| m.backlog);
-    let columns = Columns {
-        failures,
-        elastic,
-        moves,
-        backlog,
-    };
-    let mut w = writer(header(&names, columns));
+    let groups = Groups::of(s);
+    let mut w = writer(header(&names, &groups));
     let mut row: Vec<String> = vec![];
     for m in &run.models {
         for (u, t) in m.tenants.iter().enumerate() {
@@ -34,60 +58,62 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
             let nres = names.len();
             row.extend((0..nres).map(|r| num(run.tenants.first_spec[u * nres + r])));
             push_figures(&mut row, s, t);
-            if failures {
-                // every step of a failure outage violates the SLO
-                row.push(t.failure_outage_steps.to_string());
-                row.push(num(t.failure_outage_steps as f64 * s.step as f64 / 60.0));
-                row.extend(t.failure_loss.iter().map(|&x| num(x)));
-                row.push(t.reassignments.to_string());
-            }
-            if elastic {
-                // (0 under a model that does not scale)
-                row.push(t.scale_outs.to_string());
-                row.push(t.scale_ins.to_string());
-            }
-            if moves {
-                // (0 under a model without `moves`)
-                row.push(t.moves.to_string());
-                row.push(num(t.moved_bytes));
-                row.extend(t.move_load.iter().map(|&x| num(x)));
-            }
-            if backlog {
-                // (0 under a model without a backlog)
-                let lag = t.lag.clone().unwrap_or_else(|| crate::engine::LagStats {
-                    backlog_left: vec![0.0; nres],
-                    ..Default::default()
-                });
-                row.push(lag.lag_violation_steps.to_string());
-                row.push(num(lag.lag_max_seconds));
-                row.push(num(lag.lag_p99_seconds));
-                row.extend(lag.backlog_left.iter().map(|&x| num(x)));
-            }
+            push_groups(&mut row, s, t, &groups);
             w.write_record(&row).expect("in memory");
         }
     }
     into_text(w)
 }
 
-/// Which optional columns `tenants.csv` has: those of failures when the scenario has them, the
-/// scale events when it has an elastic model, moves when a model has `moves`, lag and backlog
-/// when a model has a backlog.
-#[derive(Debug, Clone, Copy)]
-struct Columns {
-    failures: bool,
-    elastic: bool,
-    moves: bool,
-    backlog: bool,
+/// Pushes a tenant's optional columns, the groups `groups` has.
+fn push_groups(row: &mut Vec<String>, s: &Scenario, t: &TenantStats, groups: &Groups) {
+    if groups.failures {
+        // every step of a failure outage violates the SLO
+        row.push(t.failure_outage_steps.to_string());
+        row.push(num(t.failure_outage_steps as f64 * s.step as f64 / 60.0));
+        row.extend(t.failure_loss.iter().map(|&x| num(x)));
+        row.push(t.reassignments.to_string());
+    }
+    if groups.elastic {
+        // (0 under a model that does not scale)
+        row.push(t.scale_outs.to_string());
+        row.push(t.scale_ins.to_string());
+    }
+    if groups.moves {
+        // (0 under a model without `moves`)
+        row.push(t.moves.to_string());
+        row.push(num(t.moved_bytes));
+        row.extend(t.move_load.iter().map(|&x| num(x)));
+    }
+    if groups.backlog {
+        // (0 under a model without a backlog)
+        let lag = t.lag.clone().unwrap_or_else(|| crate::engine::LagStats {
+            backlog_left: vec![0.0; t.demand.len()],
+            ..Default::default()
+        });
+        row.push(lag.lag_violation_steps.to_string());
+        row.push(num(lag.lag_max_seconds));
+        row.push(num(lag.lag_p99_seconds));
+        row.extend(lag.backlog_left.iter().map(|&x| num(x)));
+    }
+    if groups.usage {
+        row.extend(t.usage.iter().map(|&x| num(x)));
+        row.push(num(t.usage_revenue));
+    }
+    if groups.sla {
+        row.push(t.credited_periods.to_string());
+        row.push(num(t.credits));
+        row.push(num(t.revenue - t.credits - t.cost));
+    }
+    if let Some(c) = &groups.currency {
+        row.push(c.clone());
+    }
 }
 
-/// The columns of `tenants.csv` for the resources `names`, with the optional ones `with` says.
-fn header(names: &[&str], with: Columns) -> Vec<String> {
-    let Columns {
-        failures,
-        elastic,
-        moves,
-        backlog,
-    } = with;
+/// The columns of `tenants.csv` for the resources `names`, with the optional groups `groups`
+/// has, in this order: failures, scale events, moves, lag and backlog, usage, credits, the
+/// currency.
+fn header(names: &[&str], groups: &Groups) -> Vec<String> {
     let mut header = columns(&[
         "model",
         "tenant",
@@ -125,7 +151,7 @@ fn header(names: &[&str], with: Columns) -> Vec<String> {
         "dedicated_cost",
         "savings_vs_dedicated",
     ]));
-    if failures {
+    if groups.failures {
         header.extend(columns(&[
             "violation_steps_failure_outage",
             "failure_outage_minutes",
@@ -133,14 +159,14 @@ fn header(names: &[&str], with: Columns) -> Vec<String> {
         header.extend(resource_columns("failure_loss", names));
         header.extend(columns(&["reassignments"]));
     }
-    if elastic {
+    if groups.elastic {
         header.extend(columns(&["scale_outs", "scale_ins"]));
     }
-    if moves {
+    if groups.moves {
         header.extend(columns(&["moves", "moved_bytes"]));
         header.extend(resource_columns("move_load", names));
     }
-    if backlog {
+    if groups.backlog {
         header.extend(columns(&[
             "violation_steps_lag",
             "lag_max_seconds",
@@ -148,8 +174,30 @@ fn header(names: &[&str], with: Columns) -> Vec<String> {
         ]));
         header.extend(resource_columns("backlog_left", names));
     }
+    if groups.usage {
+        header.extend(columns(&USAGE_COLUMNS));
+        header.push("usage_revenue".into());
+    }
+    if groups.sla {
+        header.extend(columns(&[
+            "credited_periods",
+            "credits",
+            "margin_after_credits",
+        ]));
+    }
+    if groups.currency.is_some() {
+        header.push("currency".into());
+    }
     header
 }
+
+/// The columns of a tenant's billed traffic, in [`TenantStats::usage`]'s order.
+pub(super) const USAGE_COLUMNS: [&str; 4] = [
+    "usage_in_gb",
+    "usage_out_gb",
+    "usage_retained_gb_months",
+    "usage_partition_hours",
+];
 
 /// Pushes a tenant's row from its demand on (the columns after its spec).
 fn push_figures(row: &mut Vec<String>, s: &Scenario, t: &TenantStats) {

@@ -86,13 +86,15 @@ pub(super) struct Files<'a> {
 /// Every figure the files give, in the page's order: from `tenants` the loss CDF, cost
 /// against dedicated and who harms whom; from `series` a heatmap per model and the chosen
 /// tenants' series, and with `events` a timeline of each model's events over its
-/// utilization; from `plan` the frontier. `models` are the summary's, in its order, and
-/// `resource` the first resource; with `plots_dir`, each figure is also written there.
+/// utilization; from `plan` the frontier. `models` are the summary's, in its order,
+/// `resource` the first resource and `money` the label of amounts (`" (EUR)"`, or empty);
+/// with `plots_dir`, each figure is also written there.
 pub(super) fn figures(
     plots_dir: Option<&Path>,
     files: Files<'_>,
     models: &[String],
     resource: &str,
+    money: &str,
 ) -> Result<Vec<Figure>, String> {
     let Files {
         tenants,
@@ -102,7 +104,7 @@ pub(super) fn figures(
     } = files;
     let mut figs: Vec<Figure> = vec![];
     if let Some(t) = tenants {
-        loss_and_cost(&mut figs, plots_dir, t, models, resource)?;
+        loss_and_cost(&mut figs, plots_dir, t, models, (resource, money))?;
         who_harms_whom(&mut figs, plots_dir, t, models, resource)?;
     }
     if let Some(ts) = series {
@@ -113,7 +115,7 @@ pub(super) fn figures(
         }
     }
     if let Some(p) = plan {
-        planner_frontier(&mut figs, plots_dir, p)?;
+        planner_frontier(&mut figs, plots_dir, p, money)?;
     }
     Ok(figs)
 }
@@ -134,13 +136,14 @@ fn by_model(t: &Table, models: &[String], f: RowPoint<'_>) -> PerModel {
         .collect()
 }
 
-/// Interference loss per tenant (a CDF per model) and cost per tenant against dedicated.
+/// Interference loss per tenant (a CDF per model) of `resource`, and cost per tenant against
+/// dedicated, its amounts labelled `money`.
 fn loss_and_cost(
     figs: &mut Vec<Figure>,
     plots_dir: Option<&Path>,
     t: &Table,
     models: &[String],
-    resource: &str,
+    (resource, money): (&str, &str),
 ) -> Result<(), String> {
     // interference loss per tenant, as a share of what it would have had alone
     let loss_col = format!("loss_{resource}");
@@ -167,7 +170,7 @@ fn loss_and_cost(
     });
     figure!(figs, plots_dir, "cost_vs_dedicated".into(), "Cost per tenant against dedicated",
         "Each point is a tenant: its allocated cost (y) against what its own cheapest machines would cost (x). Below the diagonal, sharing saves money.",
-        (800, 460), |a| plots::scatter(a, "Cost per tenant vs dedicated-equivalent", "dedicated-equivalent cost", "allocated cost", &cost, true, &[]));
+        (800, 460), |a| plots::scatter(a, "Cost per tenant vs dedicated-equivalent", &format!("dedicated-equivalent cost{money}"), &format!("allocated cost{money}"), &cost, true, &[]));
     Ok(())
 }
 
@@ -376,11 +379,13 @@ fn tenant_series(
     Ok(())
 }
 
-/// The planner's frontier from `plan.csv`: violation rate and cost against oversubscription.
+/// The planner's frontier from `plan.csv`: violation rate and cost (labelled `money`)
+/// against oversubscription.
 fn planner_frontier(
     figs: &mut Vec<Figure>,
     plots_dir: Option<&Path>,
     p: &Table,
+    money: &str,
 ) -> Result<(), String> {
     let mut per_model: Vec<(String, Vec<plots::FrontierPoint>)> = vec![];
     let ratio_col = p
@@ -413,6 +418,6 @@ fn planner_frontier(
     }
     figure!(figs, plots_dir, "frontier".into(), "Planner frontier",
         "Violation rate (line, with its confidence band) against the oversubscription ratio for every value the planner evaluated; cost per tenant dashed on the right axis.",
-        (800, 460), |a| plots::frontier(a, "Planner frontier", None, &per_model));
+        (800, 460), |a| plots::frontier(a, "Planner frontier", None, &per_model, money));
     Ok(())
 }

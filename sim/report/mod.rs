@@ -42,6 +42,23 @@ pub fn build_with_plots(dir: &Path, target: &Path) -> Result<PathBuf, String> {
     write(dir, target, true)
 }
 
+/// The currency the outputs label their amounts with: summary.json's `currency`, else the
+/// `currency` column of the first row of `tables` that has one; `None` when they name none
+/// (or something that is not a currency's name, [`crate::scenario::is_currency`]).
+fn currency(summary: Option<&Value>, tables: &[Option<&Table>]) -> Option<String> {
+    let named = summary
+        .and_then(|s| s["currency"].as_str())
+        .map(String::from);
+    named
+        .or_else(|| {
+            tables.iter().flatten().find_map(|t| {
+                let c = t.col("currency")?;
+                t.rows.first()?.get(c).cloned()
+            })
+        })
+        .filter(|c| crate::scenario::is_currency(c))
+}
+
 /// Builds `dir/report.html`, and with `with_plots` the figures in `dir/plots/`; `named` is the
 /// directory whose name titles a page without a summary.
 fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> {
@@ -92,17 +109,48 @@ fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> 
         plan: plan.as_ref(),
         events: events.as_ref().map(|e| (e, start)),
     };
-    let figs = figures::figures(plots_dir, files, &models, &resource)?;
+    let currency = currency(summary.as_ref(), &[plan.as_ref(), sweep.as_ref()]);
+    let money = currency
+        .as_ref()
+        .map_or(String::new(), |c| format!(" ({c})"));
+    let figs = figures::figures(plots_dir, files, &models, &resource, &money)?;
     let html = page::page(
         named,
-        summary.as_ref(),
-        pricing.as_ref(),
-        plan.as_ref(),
-        sweep.as_ref(),
-        scenario_text.as_deref(),
+        page::Inputs {
+            summary: summary.as_ref(),
+            pricing: pricing.as_ref(),
+            plan: plan.as_ref(),
+            sweep: sweep.as_ref(),
+            scenario: scenario_text.as_deref(),
+            currency: currency.as_deref(),
+        },
         figs,
     );
     let path = dir.join("report.html");
     write_atomic(&path, html.as_bytes()).map_err(|e| e.to_string())?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_currency_comes_from_the_summary_else_a_table_and_must_be_one() {
+        let plan = Table {
+            header: vec!["model".into(), "currency".into()],
+            rows: vec![vec!["shared".into(), "EUR".into()]],
+        };
+        let summary = serde_json::json!({ "currency": "CHF" });
+        assert_eq!(
+            currency(Some(&summary), &[Some(&plan)]).as_deref(),
+            Some("CHF")
+        );
+        // a plan's directory has no summary: its plan.csv names it
+        assert_eq!(currency(None, &[None, Some(&plan)]).as_deref(), Some("EUR"));
+        // what is not a currency's name (a mutated file) labels nothing
+        let odd = serde_json::json!({ "currency": "<b>EUR</b>" });
+        assert_eq!(currency(Some(&odd), &[]), None);
+        assert_eq!(currency(None, &[]), None);
+    }
 }

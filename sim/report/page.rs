@@ -48,16 +48,28 @@ fn table_html(out: &mut String, t: &Table, limit: usize) {
     }
 }
 
+/// The files a page shows besides its figures, and the label of its amounts.
+pub(super) struct Inputs<'a> {
+    pub(super) summary: Option<&'a Value>,
+    pub(super) pricing: Option<&'a Table>,
+    pub(super) plan: Option<&'a Table>,
+    pub(super) sweep: Option<&'a Table>,
+    pub(super) scenario: Option<&'a str>,
+    /// The currency the outputs label their amounts with, if any.
+    pub(super) currency: Option<&'a str>,
+}
+
 /// The whole page: named after the summary's scenario, else after `dir`.
-pub(super) fn page(
-    dir: &Path,
-    summary: Option<&Value>,
-    pricing: Option<&Table>,
-    plan: Option<&Table>,
-    sweep: Option<&Table>,
-    scenario: Option<&str>,
-    figs: Vec<Figure>,
-) -> String {
+pub(super) fn page(dir: &Path, inputs: Inputs<'_>, figs: Vec<Figure>) -> String {
+    let Inputs {
+        summary,
+        pricing,
+        plan,
+        sweep,
+        scenario,
+        currency,
+    } = inputs;
+    let money = currency.map_or(String::new(), |c| format!(" ({c})"));
     let name = summary
         .and_then(|s| s["scenario"].as_str())
         .map(String::from)
@@ -68,11 +80,20 @@ pub(super) fn page(
     let mut h = String::new();
     head(&mut h, &name, summary);
     if let Some(models) = summary.and_then(|s| s["models"].as_array()) {
-        models_section(&mut h, summary, models);
+        models_section(&mut h, summary, models, &money);
     }
     figures_section(&mut h, figs);
     if let Some(p) = pricing {
-        h.push_str("<section><h2>Pricing</h2><p class=\"note\">Break-even and target-margin prices per unit of spec per hour; margin by SLO class (docs/planning.md).</p>");
+        let _ = write!(
+            h,
+            "<section><h2>Pricing</h2><p class=\"note\">Break-even and target-margin prices per unit of spec per hour; margin by SLO class{}{} (docs/planning.md).</p>",
+            if p.col("credits").is_some() {
+                ", and after SLA credits"
+            } else {
+                ""
+            },
+            currency.map_or(String::new(), |c| format!("; amounts in {}", escape(c)))
+        );
         table_html(&mut h, p, 60);
         h.push_str("</section>");
     }
@@ -115,8 +136,10 @@ fn head(h: &mut String, name: &str, summary: Option<&Value>) {
     h.push_str("</header><main>");
 }
 
-/// The placement models side by side, one row per model of `summary`.
-fn models_section(h: &mut String, summary: Option<&Value>, models: &[Value]) {
+/// The placement models side by side, one row per model of `summary`, amounts labelled
+/// `money`; with SLA credits (a model's `billing` has them), its revenue, credits and margin
+/// after them.
+fn models_section(h: &mut String, summary: Option<&Value>, models: &[Value], money: &str) {
     let resources: Vec<String> = summary
         .and_then(|s| s["resources"].as_array())
         .map(|r| {
@@ -125,7 +148,18 @@ fn models_section(h: &mut String, summary: Option<&Value>, models: &[Value]) {
                 .collect()
         })
         .unwrap_or_default();
-    h.push_str("<section><h2>Placement models side by side</h2><div class=\"scroll\"><table><thead><tr><th>model</th><th>kind</th><th>nodes (peak)</th><th>node-hours</th><th>cost</th><th>cost / tenant</th><th>violation rate</th><th>by loss</th><th>by latency</th><th>by neighbour outage</th><th>worst tenant</th><th>interference loss</th><th>savings vs dedicated</th>");
+    let money = escape(money);
+    let credits = models
+        .iter()
+        .any(|m| m["billing"]["margin_after_credits"].is_number());
+    let _ = write!(h, "<section><h2>Placement models side by side</h2><div class=\"scroll\"><table><thead><tr><th>model</th><th>kind</th><th>nodes (peak)</th><th>node-hours</th><th>cost{money}</th><th>cost / tenant{money}</th>");
+    if credits {
+        let _ = write!(
+            h,
+            "<th>revenue{money}</th><th>SLA credits{money}</th><th>margin after credits{money}</th>"
+        );
+    }
+    h.push_str("<th>violation rate</th><th>by loss</th><th>by latency</th><th>by neighbour outage</th><th>worst tenant</th><th>interference loss</th><th>savings vs dedicated</th>");
     for r in &resources {
         let _ = write!(
             h,
@@ -136,14 +170,15 @@ fn models_section(h: &mut String, summary: Option<&Value>, models: &[Value]) {
     }
     h.push_str("</tr></thead><tbody>");
     for m in models {
-        model_row(h, m, &resources);
+        model_row(h, m, &resources, credits);
     }
     h.push_str("</tbody></table></div><p class=\"note\">Violation: a tenant-step losing more than its SLO class allows to neighbours, or with latency inflated beyond its limit, or in an outage a neighbour caused; a tenant-step with several causes counts once in the violation rate and once under each cause. Loss: the largest over resources of interference loss over alone allotment. Every column is defined in docs/outputs.md.</p></section>");
 }
 
-/// One model's row of the side-by-side table, with its utilization and oversubscription per
+/// One model's row of the side-by-side table, with its revenue, credits and margin after
+/// them when the table shows `credits`, and its utilization and oversubscription per
 /// resource in `resources`.
-fn model_row(h: &mut String, m: &Value, resources: &[String]) {
+fn model_row(h: &mut String, m: &Value, resources: &[String], credits: bool) {
     let loss = resources
         .iter()
         .map(|r| m["interference_loss"][r].as_f64().unwrap_or(0.0))
@@ -156,13 +191,26 @@ fn model_row(h: &mut String, m: &Value, resources: &[String]) {
     };
     let _ = write!(
         h,
-        "<tr><td><b>{}</b></td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}%</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}%</td><td>{:.1}%</td>",
+        "<tr><td><b>{}</b></td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.2}</td><td>{:.2}</td>",
         escape(m["name"].as_str().unwrap_or("")),
         escape(m["kind"].as_str().unwrap_or("")),
         m["nodes_peak"],
         m["node_hours"].as_f64().unwrap_or(0.0),
         m["cost_total"].as_f64().unwrap_or(0.0),
         m["cost_per_tenant"].as_f64().unwrap_or(0.0),
+    );
+    if credits {
+        let _ = write!(
+            h,
+            "<td>{:.2}</td><td>{:.2}</td><td>{:.2}</td>",
+            m["revenue"].as_f64().unwrap_or(0.0),
+            m["billing"]["credits"].as_f64().unwrap_or(0.0),
+            m["billing"]["margin_after_credits"].as_f64().unwrap_or(0.0),
+        );
+    }
+    let _ = write!(
+        h,
+        "<td>{:.2}%</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}%</td><td>{:.1}%</td>",
         100.0 * m["violation_rate"].as_f64().unwrap_or(0.0),
         cause("loss"),
         cause("latency"),

@@ -7,7 +7,7 @@
 //! of its top level, which takes each section to its own module: `raw` (what the file says,
 //! with spans), `check` (the checker: located errors and the rules of one value), `cluster`
 //! (resources and node types), `models` (the placement models), `sections` (SLO, cost and
-//! limits), `commands` (the settings of `predict`, `compare` and the planner) and `workload`.
+//! limits), `billing` (SLA tiers, usage prices, the billing period and currency), `commands` (the settings of `predict`, `compare` and the planner) and `workload`.
 //! The public types are re-exported here, so they are all reached as `scenario::Name`.
 
 use std::path::{Path, PathBuf};
@@ -20,6 +20,7 @@ use toml::Spanned;
 use crate::error::InputError;
 use crate::limits::MAX_STEP_SECONDS;
 
+mod billing;
 mod check;
 mod cluster;
 mod commands;
@@ -37,6 +38,10 @@ pub(crate) use check::toml_error;
 use check::Checker;
 use raw::Raw;
 
+pub use billing::{
+    is_currency, UsagePrices, DEFAULT_BILLING_DAYS, DEFAULT_CURRENCY, MAX_CURRENCY_CHARS,
+    USAGE_KEYS,
+};
 pub use commands::{
     Objective, Planner, PredictSettings, Survive, DEFAULT_COMPARE_PLACERS, DEFAULT_PREDICTORS,
 };
@@ -155,7 +160,11 @@ impl Checker<'_> {
         let slo = self.slo(raw.slo.as_ref())?;
         let workload = self.workload(&raw.workload, &resources, &slo, step)?;
         let rho_max = self.rho_max(raw.latency.as_ref())?;
-        let cost = self.cost(raw.cost.as_ref(), &resources)?;
+        let cost = self.cost(
+            raw.cost.as_ref(),
+            &resources,
+            (workload.traffic.as_ref(), step),
+        )?;
         let models = self.models(&raw.models, &catalog, &resources)?;
         let predict = self.predict(raw.predict.as_ref(), &resources)?;
         let compare = self.compare(raw.compare.as_ref())?;

@@ -98,6 +98,7 @@ pub(super) struct RawSlo {
     pub(super) max_loss: Option<S<f64>>,
     pub(super) max_latency_inflation: Option<S<f64>>,
     pub(super) max_lag_seconds: Option<S<f64>>,
+    pub(super) sla: Option<S<super::billing::RawSla>>,
 }
 
 #[derive(Deserialize)]
@@ -112,6 +113,9 @@ pub(super) struct RawCost {
     pub(super) allocation: Option<S<String>>,
     pub(super) weights: Option<S<IndexMap<String, S<f64>>>>,
     pub(super) price: Option<S<IndexMap<String, S<f64>>>>,
+    pub(super) currency: Option<S<String>>,
+    pub(super) billing_days: Option<S<f64>>,
+    pub(super) usage: Option<S<super::billing::RawUsage>>,
 }
 
 #[derive(Deserialize)]

@@ -1,16 +1,20 @@
 //! The sections of a scenario that set how a run is judged and bounded: the SLO classes
 //! (`[slo.NAME]`), the latency cap (`[latency]`), cost and price (`[cost]`), the pricing
 //! margin (`[pricing]`) and the limits on what a run may open (`[limits]`). They know the
-//! resources only; nothing here knows models or the workload.
+//! resources (and, for usage prices, the traffic map's features); nothing here knows models.
+//! A class's `sla` and the keys of a bill beyond the spec charge are checked in `billing.rs`.
 
 use indexmap::IndexMap;
+use overbook_models::billing::SlaTier;
 use overbook_models::cost::Allocation;
 use overbook_models::expr;
 use overbook_models::latency::DEFAULT_RHO_MAX;
 use overbook_models::resource::Resource;
 
+use super::billing::UsagePrices;
 use super::check::Checker;
 use super::raw::{RawCost, RawLatency, RawLimits, RawPricing, RawSlo};
+use super::workload::Traffic;
 use crate::error::InputError;
 use crate::limits::MAX_DURATION_SECONDS;
 
@@ -49,6 +53,9 @@ pub struct SloClass {
     /// ... or, in a model with a backlog, its consumer lag exceeds this many seconds (DESIGN.md
     /// 4.3b; `None`: lag breaks no SLO).
     pub max_lag_seconds: Option<f64>,
+    /// Its SLA's tiers (DESIGN.md 5), ordered by availability, highest first, their credit
+    /// rates not falling with it; empty: no SLA, no credits.
+    pub sla: Vec<SlaTier>,
 }
 
 /// Cost and price settings (DESIGN.md 5).
@@ -60,6 +67,23 @@ pub struct CostSettings {
     pub weights: Vec<f64>,
     /// Price per unit of spec per hour, per resource.
     pub price: Vec<f64>,
+    /// The currency amounts are in (`currency`), when the scenario names one: then every
+    /// output labels its amounts with it; `None`: unlabelled ([`super::DEFAULT_CURRENCY`]).
+    pub currency: Option<String>,
+    /// The billing period of SLA credits in seconds (`billing_days`, counted from the run's
+    /// start).
+    pub billing_seconds: i64,
+    /// Usage prices on the traffic map's features (`[cost.usage]`), if any.
+    pub usage: Option<UsagePrices>,
+}
+
+impl CostSettings {
+    /// Whether some usage price is set (not 0).
+    pub fn bills_usage(&self) -> bool {
+        self.usage
+            .as_ref()
+            .is_some_and(|u| u.price.iter().any(|&p| p > 0.0))
+    }
 }
 
 /// Default SLO limits.
@@ -122,6 +146,7 @@ impl Checker<'_> {
                     max_loss,
                     max_latency_inflation,
                     max_lag_seconds,
+                    sla: self.sla(c.sla.as_ref())?,
                 });
             }
         }
@@ -131,23 +156,34 @@ impl Checker<'_> {
                 max_loss: DEFAULT_MAX_LOSS,
                 max_latency_inflation: DEFAULT_MAX_LATENCY_INFLATION,
                 max_lag_seconds: None,
+                sla: vec![],
             });
         }
         Ok(out)
     }
 
+    /// `[cost]`, its usage prices on the features of `traffic` (the workload's map, if any),
+    /// its billing period at least a step of `step` seconds.
     pub(super) fn cost(
         &self,
         raw: Option<&RawCost>,
         resources: &[Resource],
+        (traffic, step): (Option<&Traffic>, i64),
     ) -> Result<CostSettings, InputError> {
         let n = resources.len();
         let mut out = CostSettings {
             allocation: Allocation::Spec,
             weights: vec![1.0; n],
             price: vec![0.0; n],
+            currency: None,
+            billing_seconds: (super::billing::DEFAULT_BILLING_DAYS * 86_400.0) as i64,
+            usage: None,
         };
+        out.billing_seconds =
+            self.billing_seconds(raw.and_then(|r| r.billing_days.as_ref()), step)?;
         let Some(raw) = raw else { return Ok(out) };
+        out.currency = self.currency(raw.currency.as_ref())?;
+        out.usage = self.usage(raw.usage.as_ref(), traffic)?;
         if let Some(a) = &raw.allocation {
             out.allocation = Allocation::by_name(a.get_ref()).ok_or_else(|| {
                 self.err(

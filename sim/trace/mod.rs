@@ -36,6 +36,10 @@ pub struct Row {
     pub node: Vec<u8>,
     /// 1-based line of the row in its file (0 for rows not from a file).
     pub line: u64,
+    /// The traffic the scenario's usage prices bill (DESIGN.md 5), one value per
+    /// [`overbook_models::billing::USAGE_FEATURES`]: produce and consume MB/s, retained GB,
+    /// partitions, as the traffic map read them. Empty unless the scenario sets usage prices.
+    pub usage: Vec<f64>,
 }
 
 /// A stream of trace rows in time order.
@@ -79,8 +83,12 @@ pub trait Source {
     fn node(&self) -> &[u8] {
         &self.row().node
     }
+    /// The current row's billed traffic ([`Row::usage`]; empty without usage prices).
+    fn usage(&self) -> &[f64] {
+        &self.row().usage
+    }
     /// The rows from the current one on, column by column, when the source holds them that
-    /// way and they name no production node (an in-memory trace): the engine reads a step's
+    /// way and they name no production node and carry no billed traffic (an in-memory trace): the engine reads a step's
     /// rows in place, then moves past them with [`Source::skip`].
     fn rows(&self) -> Option<Rows<'_>> {
         None

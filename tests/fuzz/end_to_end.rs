@@ -69,10 +69,7 @@ fn tiny_rows(s: &Scenario, trace: &[u8]) -> Result<Result<VecSource, Verdict>, S
                 Ok(t) => Box::new(t),
                 Err(e) => return rejected(&e.to_string(), &file).map(Err),
             };
-            match &s.workload.traffic {
-                Some(t) => Box::new(input::Mapped::new(csv, t, &s.resources)),
-                None => csv,
-            }
+            input::mapped(csv, s)
         }
         Input::Generator(_) | Input::Export(_) => input::open(s).map_err(|e| e.to_string())?,
     };

@@ -1,5 +1,5 @@
-//! The end-to-end target's seeds: tiny scenarios (a trace, a traffic map, a generator) and
-//! their traces, also read by the limits' cases and the report's seeds. No checks here.
+//! The end-to-end target's seeds: tiny scenarios (a trace, a traffic map with usage prices
+//! and SLA credits, a generator) and their traces, also read by the limits' cases and the report's seeds. No checks here.
 
 const TINY_MODELS: &str = r#"
 [models.shared]
@@ -120,6 +120,15 @@ pub(super) fn tiny_seeds() -> Vec<(Vec<u8>, Vec<u8>)> {
         &format!("{TWO_RESOURCES}[[resources]]\nname = \"network_in\"\n[[resources]]\nname = \"storage\"\nkind = \"incompressible\"\n"),
         "cpu = 4, memory = 16, network_in = 500, storage = 2000",
         "[workload]\ntrace = \"traffic.csv\"\n[workload.traffic]\nreplication = 3\n",
+    )
+    // billed: usage prices, SLA tiers on gold, periods of three steps, in euros
+    .replace(
+        "[pricing]",
+        "currency = \"EUR\"\nbilling_days = 0.010416666666666666\n[cost.usage]\nin_per_gb = 0.05\nout_per_gb = 0.03\nretained_per_gb_month = 0.1\npartition_per_hour = 0.0015\n[pricing]",
+    )
+    .replace(
+        "[slo.gold]\nmax_loss = 0.001",
+        "[slo.gold]\nmax_loss = 0.001\nsla = [{ availability = 0.99, credit_rate = 0.25 }, { availability = 0.9, credit_rate = 1 }]",
     );
     let generator = tiny_scenario(
         TWO_RESOURCES,

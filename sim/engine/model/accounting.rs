@@ -94,6 +94,7 @@ impl<W: Width> Tally<'_, W> {
             let books = &mut self.books[u];
             books.outage_steps += u64::from(cause & NEIGHBOUR_OUTAGE != 0);
             books.failure_steps += u64::from(cause & FAILURE_OUTAGE != 0);
+            books.down_steps += 1;
         }
         let mut loss_violated = false;
         // the utilization the tenant's own allotment puts on its spec, as the latency

@@ -4,6 +4,8 @@
 
 #![allow(clippy::needless_range_loop)]
 
+use overbook_models::billing::{self, USAGE_QUANTITIES};
+
 use super::*;
 
 /// What one tenant went through under one model. Amounts are unit-seconds per resource.
@@ -54,8 +56,18 @@ pub struct TenantStats {
     pub latency_max: f64,
     /// Allocated node cost.
     pub cost: f64,
-    /// Revenue from its spec.
+    /// Revenue: its spec charge (price x spec over its steps) plus its usage charges.
     pub revenue: f64,
+    /// Of `revenue`, its usage charges (DESIGN.md 5; 0 without usage prices).
+    pub usage_revenue: f64,
+    /// Its billed traffic over its accounted steps, per usage quantity
+    /// ([`overbook_models::billing::USAGE_FEATURES`]) in billed units: GB in, GB out,
+    /// GB-months retained, partition-hours (0 without usage prices).
+    pub usage: [f64; USAGE_QUANTITIES],
+    /// The SLA credits refunded to it (DESIGN.md 5; 0 without an SLA).
+    pub credits: f64,
+    /// The billing periods whose outage earned it a credit.
+    pub credited_periods: u32,
     /// Cost of the cheapest dedicated nodes for its spec over its lifetime.
     pub dedicated_cost: f64,
     /// Nodes, containers or shards at its latest placement.
@@ -243,6 +255,7 @@ impl ModelRun {
         self.rare.resize(nt * self.r(), [0.0; 4]);
         self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
         self.failure_loss.resize(nt * self.r(), 0.0);
+        self.bill_last(end, tenants);
         self.watch_finish();
         self.sum_tenant_steps();
         let stats: Vec<TenantStats> = (0..nt).map(|u| self.tenant_stats(u)).collect();
@@ -355,6 +368,7 @@ impl ModelRun {
     fn tenant_stats(&self, u: usize) -> TenantStats {
         let (r, dt) = (self.r(), self.dt);
         let (a, b) = (&self.acc[u], &self.books[u]);
+        let bill = self.billing.as_ref().map(|x| x.bill(u)).unwrap_or_default();
         let (res, rare) = (
             &self.racc[u * r..(u + 1) * r],
             &self.rare[u * r..(u + 1) * r],
@@ -405,7 +419,11 @@ impl ModelRun {
             latency_sum: a.latency_sum,
             latency_max: a.latency_max,
             cost: b.cost,
-            revenue: b.revenue,
+            revenue: b.revenue + bill.usage_revenue,
+            usage_revenue: bill.usage_revenue,
+            usage: std::array::from_fn(|q| billing::billed_units(q, bill.usage_seconds[q])),
+            credits: bill.credits,
+            credited_periods: bill.credited_periods,
             dedicated_cost: b.dedicated_cost,
             placements: b.placements,
             reassignments: b.reassignments,

@@ -13,6 +13,7 @@ use super::*;
 use crate::trace::{CsvTrace, Row, VecSource};
 
 mod backlog;
+mod billing;
 mod elastic;
 mod hand;
 mod limits;

@@ -193,3 +193,110 @@ proptest! {
         prop_assert_eq!(dense_steps_agree(&c).map(|_| ()), Ok(()));
     }
 }
+
+/// `scenario` (a random case's) with list prices and, with `sla`, a two-tier SLA on the class
+/// every tenant is in (`default`) and billing periods of 900 s (three 300 s steps, fifteen of
+/// 60 s), so that periods end within a run.
+fn billed(scenario: &str, sla: bool) -> String {
+    assert!(!scenario.contains("[slo."), "{scenario}");
+    let prices = "price = { cpu = 0.05, memory = 0.01 }\n";
+    let with = if sla {
+        format!("[slo.default]\nsla = [{{ availability = 0.9, credit_rate = 0.1 }}, {{ availability = 0.5, credit_rate = 0.5 }}]\n[cost]\n{prices}billing_days = 0.010416666666666666\n")
+    } else {
+        format!("[cost]\n{prices}")
+    };
+    scenario.replacen("[cost]\n", &with, 1)
+}
+
+/// What billing may change in a run (`billed` against the same case priced, without an SLA): nothing but
+/// each tenant's credits and credited periods, and its revenue and dedicated cost in their
+/// last bits (the rates settled at every period's end); the credits within the bill, and only where the tenant
+/// was down.
+fn bills_change_nothing_else(
+    billed: &RunResult,
+    unbilled: &RunResult,
+) -> Result<(), TestCaseError> {
+    for (b, u) in billed.models.iter().zip(&unbilled.models) {
+        for (x, y) in b.tenants.iter().zip(&u.tenants) {
+            prop_assert!((x.revenue - y.revenue).abs() <= 1e-9 * (1.0 + y.revenue));
+            let dedicated = y.dedicated_cost;
+            prop_assert!((x.dedicated_cost - dedicated).abs() <= 1e-9 * (1.0 + dedicated));
+            prop_assert!(x.credits >= 0.0 && x.credits <= 0.5 * x.revenue * (1.0 + 1e-9) + 1e-12);
+            prop_assert!(x.credits == 0.0 || x.outage_steps + x.failure_outage_steps > 0);
+            prop_assert!(u64::from(x.credited_periods) <= billed.steps / 3 + 1);
+            let plain = TenantStats {
+                revenue: y.revenue,
+                dedicated_cost: y.dedicated_cost,
+                credits: 0.0,
+                credited_periods: 0,
+                ..x.clone()
+            };
+            prop_assert_eq!(&plain, y, "{}", b.name);
+        }
+        prop_assert!(b.nodes == u.nodes && b.totals == u.totals, "{}", b.name);
+    }
+    Ok(())
+}
+
+/// Per model, pricing.csv's rows add up: each class's revenue and credits are its tenants',
+/// and its margin after credits is revenue - credits - cost; the model's cost is its nodes'.
+fn pricing_adds_up(s: &Scenario, run: &RunResult) -> Result<(), TestCaseError> {
+    let (csv, _) = crate::output::pricing(s, run);
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    for row in r.records() {
+        let row = row.unwrap();
+        let num = |name: &str| -> f64 { row[col(name)].parse().unwrap() };
+        let m = run.models.iter().find(|m| m.name == row[0]).unwrap();
+        let members: Vec<&TenantStats> = m
+            .tenants
+            .iter()
+            .enumerate()
+            .filter(|&(u, _)| &row[1] == "all" || s.slo[run.tenants.class[u]].name == row[1])
+            .map(|(_, t)| t)
+            .collect();
+        let sum = |f: &dyn Fn(&TenantStats) -> f64| -> f64 { members.iter().map(|t| f(t)).sum() };
+        let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()));
+        prop_assert!(near(num("revenue"), sum(&|t| t.revenue)));
+        prop_assert!(near(num("credits"), sum(&|t| t.credits)));
+        let cost = if &row[1] == "all" {
+            m.nodes.iter().map(|n| n.cost).sum()
+        } else {
+            sum(&|t| t.cost)
+        };
+        prop_assert!(near(num("cost"), cost));
+        let after = num("revenue") - num("credits") - num("cost");
+        prop_assert!(near(num("margin_after_credits"), after), "{:?}", row);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+
+    /// Billing periods and SLA credits change nothing the step computes, and every path gives
+    /// the same bills: the fast paths and the reference step, on random clusters with
+    /// failures; the tenant-major and held steps (flushed when a period ends) and the rows
+    /// read one by one, on dense traces. pricing.csv adds them up per class and model.
+    #[test]
+    fn bills_add_up_and_every_path_gives_the_same(c in case(), d in dense_case()) {
+        for (case, dense) in [(c, false), (d, true)] {
+            let bill = Case { scenario: billed(&case.scenario, true), rows: case.rows.clone() };
+            let s = bill.scenario();
+            let with = if dense {
+                dense_steps_agree(&bill).map_err(TestCaseError::fail)?
+            } else {
+                let fast = run(&s, &mut bill.source(), Options::default()).unwrap();
+                let reference = Options { reference: true, ..Options::default() };
+                let general = run(&s, &mut bill.source(), reference).unwrap();
+                prop_assert_eq!(same_results(&fast, &general), Ok(()));
+                fast
+            };
+            let priced = Case { scenario: billed(&case.scenario, false), rows: case.rows };
+            let without = run(&priced.scenario(), &mut priced.source(), Options::default()).unwrap();
+            bills_change_nothing_else(&with, &without)?;
+            pricing_adds_up(&s, &with)?;
+        }
+    }
+}

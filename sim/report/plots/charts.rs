@@ -144,12 +144,14 @@ pub struct FrontierPoint {
 }
 
 /// Planner frontiers: violation rate (with its interval band) against oversubscription, per
-/// model, cost per tenant dashed on a second axis.
+/// model, cost per tenant dashed on a second axis, its amounts labelled `money` (`" (EUR)"`,
+/// or empty).
 pub fn frontier<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     target: Option<f64>,
     series: &[(String, Vec<FrontierPoint>)],
+    money: &str,
 ) -> Result<(), String> {
     area.fill(&WHITE).map_err(err)?;
     let (xs, ys, cs) = frontier_axes(target, series);
@@ -174,7 +176,7 @@ pub fn frontier<DB: DrawingBackend>(
         .map_err(err)?;
     chart
         .configure_secondary_axes()
-        .y_desc("cost per tenant (dashed)")
+        .y_desc(format!("cost per tenant{money} (dashed)"))
         .label_style(("sans-serif", 12))
         .x_label_formatter(&tick)
         .y_label_formatter(&tick)

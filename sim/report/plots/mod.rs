@@ -155,7 +155,7 @@ mod tests {
                 })
                 .collect();
             let fronts = vec![("m".to_string(), frontier_points)];
-            figure(&|a| frontier(a, "f", Some(0.01), &fronts));
+            figure(&|a| frontier(a, "f", Some(0.01), &fronts, ""));
             figure(&|a| series(a, "cpu", &[("t".to_string(), pairs.clone())]));
             let grid = vec![values.iter().map(|&v| Some(v)).collect::<Vec<_>>()];
             figure(&|a| heatmap(a, "h", "cpu", &grid, 1.0));
