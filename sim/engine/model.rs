@@ -6,7 +6,8 @@
 //! buffers are reused, so a step allocates nothing once the run has warmed up.
 //!
 //! This file holds the model's state and the order of its step ([`ModelRun::step`]: events,
-//! placement, every node, every tenant). The rest is by concern: `events.rs` (what an event
+//! placement, every node, every tenant). The rest is by concern: `build.rs` (the state made
+//! from the scenario), `events.rs` (what an event
 //! does), `kinds/` (what differs between models), `placement.rs` (entries placed and removed,
 //! nodes opened and closed), `nodes.rs` (node book-keeping), `step.rs` (a node's step: a kernel
 //! or the reference), `reference.rs` (the reference node step, the only place a rule of the
@@ -34,6 +35,7 @@ use super::memory::Memory;
 mod accounting;
 mod backlog;
 mod billing;
+mod build;
 mod cost_split;
 mod events;
 mod failures;
@@ -374,126 +376,6 @@ const NEIGHBOUR_OUTAGE: u8 = 1;
 const FAILURE_OUTAGE: u8 = 2;
 
 impl ModelRun {
-    /// A model with no tenants yet, run as `how` says.
-    pub fn new(scenario: &Scenario, spec: &ModelSpec, how: ModelOptions) -> Self {
-        let ModelOptions {
-            check_invariants: check,
-            kernels: fast,
-            ..
-        } = how;
-        let r = scenario.resources.len();
-        let placer = spec.build_placer(scenario.seed);
-        let predictor = overbook_models::predictor::build(&spec.predictor).expect("validated");
-        let sized_by_limit = matches!(spec.predictor.name.as_str(), "limit" | "spec");
-        let memory = (!sized_by_limit || placer.wants_profiles() || spec.warmup_seconds > 0)
-            .then(|| Memory::new(r, scenario.predict.history, scenario.predict.min_samples));
-        ModelRun {
-            predictor,
-            memory,
-            warm_end: None,
-            pending: vec![],
-            series: vec![],
-            bucket_hours: 1,
-            bucket: 0,
-            placer,
-            spec: spec.clone(),
-            resources: scenario.resources.clone(),
-            catalog: scenario.catalog.clone(),
-            slo: scenario.slo.clone(),
-            rho_max: scenario.rho_max,
-            cost: scenario.cost.clone(),
-            step: scenario.step,
-            nodes: Nodes {
-                r,
-                cap: vec![],
-                alloc: vec![],
-                open: vec![],
-                failed: vec![],
-                live: vec![],
-                moving: vec![],
-                disturbed: vec![],
-                entries: vec![],
-                occupancy: vec![],
-                stats: vec![],
-                price_step: vec![],
-                acc: vec![],
-                books: vec![],
-                racc: vec![],
-                cost_cache: vec![],
-                open_count: 0,
-                open_capacity: vec![0.0; r],
-                open_capacity_stale: false,
-                profiles: None,
-                zones: ZoneBook::new(spec.zones.len()),
-            },
-            ents: Entries::default(),
-            tenant_entries: vec![],
-            totals: ModelTotals {
-                sold_seconds: vec![0.0; r],
-                capacity_seconds: vec![0.0; r],
-                ..ModelTotals::default()
-            },
-            acc: vec![],
-            books: vec![],
-            outage: vec![],
-            outage_loss: vec![],
-            solo: vec![],
-            solo_count: 0,
-            racc: vec![],
-            rare: vec![],
-            step_sa: vec![],
-            node_rho: vec![],
-            rates: vec![],
-            rates_epoch: 0,
-            spec_inverse: vec![],
-            sold_step: vec![0.0; r],
-            sold_key: None,
-            dt: 0.0,
-            compressible: scenario
-                .resources
-                .iter()
-                .map(|x| x.kind == ResourceKind::Compressible)
-                .collect(),
-            sc: Scratch {
-                ncap: vec![0.0; r],
-                colsum: vec![0.0; r],
-                amount: vec![0.0; r],
-                size: vec![0.0; r],
-                profile: vec![0.0; PROFILE_BINS * r],
-                entry_profile: vec![0.0; PROFILE_BINS * r],
-                ..Scratch::default()
-            },
-            check,
-            fast,
-            // a backlog changes the demand every step: the reference step and the tenant pass
-            // for every tenant (`backlog.rs`)
-            kernels: fast && !spec.backlog,
-            violations: vec![],
-            harm: HarmPairs::new(r, scenario.limits.max_harm_pairs as usize),
-            limits: scenario.limits,
-            error: None,
-            watch: Watch::new(how.peak, how.window),
-            kind: Kind::of(spec.kind),
-            failures: NodeFailures::new(scenario, &spec.name),
-            failure_loss: vec![],
-            scale: ScaleBook::default(),
-            moves: Box::new(Moves::new(spec)),
-            backlog: spec.backlog.then(Box::<Backlog>::default),
-            billing: Billing::of(scenario),
-            by_tenant: ByTenant::default(),
-            inflation_limit: match &scenario.slo[..] {
-                [first, rest @ ..]
-                    if rest
-                        .iter()
-                        .all(|c| c.max_latency_inflation == first.max_latency_inflation) =>
-                {
-                    Some(inflation_limit(first))
-                }
-                _ => None,
-            },
-        }
-    }
-
     fn r(&self) -> usize {
         self.resources.len()
     }
