@@ -123,34 +123,10 @@ fn timestamp(raw: &RawValue, at: &dyn Fn(String) -> InputError) -> Result<i64, I
 
 #[cfg(test)]
 mod tests {
-    use super::super::metrics::{read_export, MetricMap, MetricsFormat};
-    use super::*;
+    use super::super::metrics::{import_text, MetricsFormat};
 
     fn import(name: &str, text: &str) -> Result<Vec<String>, String> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        let map = MetricMap::builtin();
-        let strip = |e: InputError| {
-            e.to_string()
-                .replace(&format!("{}/", dir.path().display()), "")
-        };
-        let read = read_export(MetricsFormat::Confluent, &path, &map, None).map_err(strip)?;
-        let mut imported = read
-            .table
-            .finish(&crate::import::Options::default(), &path)
-            .map_err(strip)?;
-        let mut rows = vec![];
-        while imported.rows.advance().unwrap() {
-            let r = imported.rows.row();
-            rows.push(format!(
-                "{} {} {:?}",
-                r.time,
-                String::from_utf8_lossy(&r.tenant),
-                r.demand
-            ));
-        }
-        Ok(rows)
+        import_text(MetricsFormat::Confluent, name, text)
     }
 
     #[test]

@@ -470,3 +470,38 @@ pub(crate) fn json_error(
         format!("{what}: {message}"),
     )
 }
+
+/// Reads `text` as the file `name` of an export in `format` with the built-in map: the error
+/// with the directory's path removed, or the rows as `time tenant [features]` (the importers'
+/// unit tests).
+#[cfg(test)]
+pub(crate) fn import_text(
+    format: MetricsFormat,
+    name: &str,
+    text: &str,
+) -> Result<Vec<String>, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    let map = MetricMap::builtin();
+    let strip = |e: InputError| {
+        e.to_string()
+            .replace(&format!("{}/", dir.path().display()), "")
+    };
+    let read = read_export(format, &path, &map, None).map_err(strip)?;
+    let mut imported = read
+        .table
+        .finish(&Options::default(), &path)
+        .map_err(strip)?;
+    let mut rows = vec![];
+    while imported.rows.advance().unwrap() {
+        let r = imported.rows.row();
+        rows.push(format!(
+            "{} {} {:?}",
+            r.time,
+            String::from_utf8_lossy(&r.tenant),
+            r.demand
+        ));
+    }
+    Ok(rows)
+}
