@@ -249,8 +249,10 @@ fn run_models(
     recover(&dir)?;
     let result = simulate_on(&s, threads)?;
     let printed = (!quiet).then(|| {
+        // events.csv only when the scenario logs events (failures, elastic or rebalancing)
+        let events = if s.keeps_events() { "events.csv, " } else { "" };
         format!(
-            "{}{}{} tenants, {} steps of {} s; wrote summary.json, tenants.csv, nodes.csv, harm.csv, pricing.csv, timeseries.csv, report.html to {}",
+            "{}{}{} tenants, {} steps of {} s; wrote summary.json, tenants.csv, nodes.csv, harm.csv, pricing.csv, timeseries.csv, {events}report.html to {}",
             output::table(&s, &result),
             output::pricing(&s, &result).1,
             result.tenants.len(),

@@ -35,6 +35,11 @@ fn lag_and_backlog_show_in_the_outputs() {
     let o = overbook(dir.path(), &["run", "s.toml", "--out", "out"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
+    // no events logged, no events.csv named
+    assert!(
+        stdout.contains("timeseries.csv, report.html to"),
+        "{stdout}"
+    );
     assert!(
         stdout
             .lines()

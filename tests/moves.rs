@@ -81,6 +81,10 @@ fn a_move_shows_in_every_output() {
     let row = stdout.lines().find(|l| l.starts_with("shared ")).unwrap();
     assert!(row.trim_end().ends_with("1        600"), "{row}");
     assert!(stdout.lines().next().unwrap().contains("moves      bytes"));
+    assert!(
+        stdout.contains("timeseries.csv, events.csv, report.html to"),
+        "{stdout}"
+    );
 }
 
 #[test]
