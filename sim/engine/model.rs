@@ -257,6 +257,10 @@ struct Scratch {
     /// may go there (placement, `placement.rs`).
     zone_entries: Vec<u32>,
     zone_allowed: Vec<bool>,
+    /// The tenant pass on adjusted demand (`ModelRun::account_adjusted`): the present
+    /// tenants' demand rows, and whether each one's lag broke its class.
+    dems: Vec<f64>,
+    broken: Vec<bool>,
 }
 
 /// The state of one model during a run.

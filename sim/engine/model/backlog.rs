@@ -22,7 +22,8 @@
 //! for every tenant (`ModelRun::kernels` is false; its caches stay), so no kernel reads a demand
 //! the backlog changes;
 //! the effective demand reaches the step only through `Backlog::effective`, which the reference
-//! step's admission, the waiting entries' accounting and the tenant pass read.
+//! step's admission, the waiting entries' accounting and the tenant pass
+//! (`ModelRun::account_adjusted`) read.
 
 use super::*;
 
@@ -51,9 +52,6 @@ pub(super) struct Backlog {
     lag_bins: Vec<Option<Box<[u32; LAG_BINS]>>>,
     /// Per tenant: steps whose lag broke its class.
     pub(super) lag_violations: Vec<u64>,
-    /// Scratch of the tenant pass: the present tenants' demand rows, whose lag broke.
-    dems: Vec<f64>,
-    broken: Vec<bool>,
 }
 
 /// What a tenant's backlog came to over a run.
@@ -229,51 +227,6 @@ impl ModelRun {
             b.lag_violations[u] += 1;
         }
         broken
-    }
-}
-
-impl ModelRun {
-    /// The tenant pass of a model with a backlog (every present tenant; none is solo, as the
-    /// model takes no fast path): each tenant's backlog and lag from its step, then its step
-    /// accounted on its effective demand (with its copies' load), and a lag that breaks its
-    /// class counted as a violation of the `lag` cause (once in the total, whatever else).
-    #[inline(never)]
-    pub(super) fn account_with_backlog(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
-        let r = w.get();
-        let present = ctx.present;
-        let b = self.backlog.as_mut().expect("a backlog");
-        let (mut dems, mut broken) = (std::mem::take(&mut b.dems), std::mem::take(&mut b.broken));
-        dems.clear();
-        dems.resize(present.len() * r, 0.0);
-        broken.clear();
-        broken.resize(present.len(), false);
-        for (i, &u) in present.iter().enumerate() {
-            let u = u as usize;
-            let effective = &self.backlog.as_ref().expect("a backlog").effective;
-            for q in 0..r {
-                dems[i * r + q] = effective[u * r + q] + self.moves.tenant_load(u, r, q);
-            }
-            broken[i] = self.carry_backlog(u, ctx);
-        }
-        let t_inverse = &self.spec_inverse[..];
-        let (racc, step_sa, acc) = (&mut self.racc[..], &mut self.step_sa[..], &mut self.acc[..]);
-        let node_rho = &mut self.node_rho[..];
-        let mut tally = tally!(self, w, ctx);
-        for (i, &u) in present.iter().enumerate() {
-            let u = u as usize;
-            debug_assert!(!self.solo[u], "a model with a backlog has no solo tenant");
-            let (spec, dem) = (w.row(t_inverse, u), w.row(&dems, i));
-            let (accs, steps) = (w.row_mut(racc, u), w.row_mut(step_sa, u));
-            let before = acc[u].violation_steps;
-            tally.tenant(u, spec, dem, accs, steps, &mut acc[u], &mut node_rho[u]);
-            if broken[i] && acc[u].violation_steps == before {
-                // violated by its lag alone (not its latency)
-                acc[u].violation_steps += 1;
-                tally.books[u].violations_without_latency += 1;
-            }
-        }
-        let b = self.backlog.as_mut().expect("a backlog");
-        (b.dems, b.broken) = (dems, broken);
     }
 }
 

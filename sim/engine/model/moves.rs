@@ -31,7 +31,8 @@
 //! Architecture invariant: a node that a copy loads takes the reference step (its occupancy
 //! says [`SEVERAL`]), and no kernel takes a step while a copy is under way
 //! ([`ModelRun::quiet`]); the copy's load reaches the reference step only through
-//! [`ModelRun::add_copy_load`].
+//! [`ModelRun::add_copy_load`] and the tenant pass
+//! (`ModelRun::account_adjusted`, which adds it to its tenant's demand).
 
 use super::*;
 use crate::scenario::{MoveCost, Rebalance};
@@ -82,8 +83,9 @@ pub(super) struct Moves {
     hot: Vec<u32>,
     /// Per node and resource: its delivered sum ([`Nodes::racc`]) after the previous step.
     seen: Vec<f64>,
-    /// Per node and resource: this step's measured utilization.
+    /// Per node and resource: this step's measured utilization; per node, its busiest.
     util: Vec<f64>,
+    busiest: Vec<f64>,
 }
 
 impl Moves {
@@ -128,9 +130,10 @@ impl Moves {
         !self.loaded.is_empty()
     }
 
-    /// Room for `tenants` tenants of `r` resources.
+    /// Room for `tenants` tenants of `r` resources (none for a model whose copies cost
+    /// nothing: it has none, and its per-tenant arrays stay empty).
     pub(super) fn grow(&mut self, tenants: usize, r: usize) {
-        if self.tenants.len() < tenants {
+        if self.cost.is_some() && self.tenants.len() < tenants {
             self.tenants.resize(tenants, TenantMoves::default());
             self.load_sum.resize(tenants * r, 0.0);
             self.step_load.resize(tenants * r, 0.0);
@@ -233,14 +236,6 @@ impl ModelRun {
                     self.sc.colsum[q] += c.load;
                 }
             }
-        }
-    }
-
-    /// Tenant `u`'s demand this step, `demand` with its copies' load added, into `out`.
-    pub(super) fn demand_with_copies(&self, u: usize, demand: &[f64], out: &mut [f64]) {
-        let r = self.r();
-        for q in 0..r {
-            out[q] = demand[q] + self.moves.tenant_load(u, r, q);
         }
     }
 

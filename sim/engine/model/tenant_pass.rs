@@ -87,12 +87,8 @@ impl ModelRun {
             // every present tenant was accounted by its node
             return;
         }
-        if self.backlog.is_some() {
-            self.account_with_backlog(ctx, w);
-            return;
-        }
-        if self.moves.loads_tenants() {
-            self.account_with_copies(ctx, w);
+        if self.backlog.is_some() || self.moves.loads_tenants() {
+            self.account_adjusted(ctx, w);
             return;
         }
         if !ctx.dense {
@@ -122,31 +118,51 @@ impl ModelRun {
         }
     }
 
-    /// Accounts the step of every present tenant that is not [`Self::solo`], its demand with
-    /// the load of its copies of state (`moves.rs`; a tenant with a copy under way is never
-    /// solo). Out of line: only a step with copies under way takes it.
+    /// Accounts the step of every present tenant that is not [`Self::solo`] on its demand as
+    /// the step shared it: with a backlog its effective demand (its backlog and lag taken from
+    /// its step first, `backlog.rs`), plus the load of its copies of state (`moves.rs`; a tenant
+    /// with a copy under way is never solo, nor any of a model with a backlog). A lag that
+    /// breaks the tenant's class is a violation of the `lag` cause, counted once in the total
+    /// whatever else it breaks. Out of line: only a step with a backlog or copies takes it.
     #[inline(never)]
-    fn account_with_copies(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
+    fn account_adjusted(&mut self, ctx: &StepCtx<'_>, w: impl Width) {
         let r = w.get();
-        let mut dem = vec![0.0; r];
-        let mut dems = vec![0.0; ctx.present.len() * r];
-        for (i, &u) in ctx.present.iter().enumerate() {
+        let present = ctx.present;
+        let (mut dems, mut broken) = (
+            std::mem::take(&mut self.sc.dems),
+            std::mem::take(&mut self.sc.broken),
+        );
+        dems.clear();
+        broken.clear();
+        for &u in present {
             let u = u as usize;
-            self.demand_with_copies(u, ctx.tenants.demand(u), &mut dem);
-            dems[i * r..(i + 1) * r].copy_from_slice(&dem);
+            let demand = match &self.backlog {
+                Some(b) => &b.effective[u * r..(u + 1) * r],
+                None => ctx.tenants.demand(u),
+            };
+            dems.extend((0..r).map(|q| demand[q] + self.moves.tenant_load(u, r, q)));
+            broken.push(self.carry_backlog(u, ctx));
         }
         let t_inverse = &self.spec_inverse[..];
         let (racc, step_sa, acc) = (&mut self.racc[..], &mut self.step_sa[..], &mut self.acc[..]);
         let (node_rho, is_solo) = (&mut self.node_rho[..], &self.solo[..]);
         let mut tally = tally!(self, w, ctx);
-        for (i, &u) in ctx.present.iter().enumerate() {
+        for (i, &u) in present.iter().enumerate() {
             let u = u as usize;
-            if !is_solo[u] {
-                let (spec, dem) = (w.row(t_inverse, u), w.row(&dems, i));
-                let (accs, steps) = (w.row_mut(racc, u), w.row_mut(step_sa, u));
-                tally.tenant(u, spec, dem, accs, steps, &mut acc[u], &mut node_rho[u]);
+            if is_solo[u] {
+                continue;
+            }
+            let (spec, dem) = (w.row(t_inverse, u), w.row(&dems, i));
+            let (accs, steps) = (w.row_mut(racc, u), w.row_mut(step_sa, u));
+            let before = acc[u].violation_steps;
+            tally.tenant(u, spec, dem, accs, steps, &mut acc[u], &mut node_rho[u]);
+            if broken[i] && acc[u].violation_steps == before {
+                // violated by its lag alone (not its latency)
+                acc[u].violation_steps += 1;
+                tally.books[u].violations_without_latency += 1;
             }
         }
+        (self.sc.dems, self.sc.broken) = (dems, broken);
     }
 
     /// Accounts the step of each tenant of `listed` that is [`Self::solo`] or not, as `solo`

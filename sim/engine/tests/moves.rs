@@ -101,6 +101,45 @@ fn a_copy_that_ends_inside_a_step_loads_that_step_in_part() {
 }
 
 #[test]
+fn the_target_bars_a_destination_and_the_next_entry_moves() {
+    // the first test's cluster with target 0.55: a (the largest cpu, 5) would bring broker 1 to
+    // storage 600 / 1,000 = 0.6 > 0.55, so it has nowhere to go; b (cpu 4) brings it to cpu
+    // 0.4, storage 0.1, network 9.5 / 20 = 0.475, all at most 0.55: b moves, its 100 of
+    // storage in 100 s from 600 s, ending at 700 s inside step 2, so it switches at 900 s
+    let toml = TWO_BROKERS.replace("target = 0.7", "target = 0.55");
+    let (_, run) = run_text(&toml, &two_tenants());
+    let m = model(&run, "shared");
+    let rows: Vec<String> = m
+        .events
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {:?} {:?} {:?}",
+                e.time,
+                e.name.name(),
+                e.node,
+                e.tenant,
+                e.bytes
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "600 move-start Some(1) Some(1) Some(100.0)",
+            "900 move-end Some(1) Some(1) Some(100.0)"
+        ]
+    );
+    // the copy's load: 1 on each broker for a third of step 2 (100 of 300 s), 2 x 100 = 200
+    assert!(
+        close(m.tenants[1].move_load[2], 200.0),
+        "{:?}",
+        m.tenants[1].move_load
+    );
+    assert_eq!((m.tenants[0].moves, m.tenants[1].moves), (0, 1));
+}
+
+#[test]
 fn without_rebalance_nothing_moves() {
     let toml = TWO_BROKERS.replace(
         "rebalance = { high = 0.8, hold_steps = 2, target = 0.7 }",

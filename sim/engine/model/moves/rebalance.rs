@@ -11,7 +11,8 @@ impl ModelRun {
         let Some(rb) = self.moves.rebalance else {
             return;
         };
-        let busiest = self.measure_nodes(rb.high);
+        self.measure_nodes(rb.high);
+        let busiest = &self.moves.busiest;
         let mut hot: Vec<(f64, usize)> = (0..self.nodes.open.len())
             .filter(|&n| {
                 self.moves.hot[n] >= rb.hold_steps
@@ -35,15 +36,17 @@ impl ModelRun {
     }
 
     /// Each node's utilization of every resource this step (its delivered sum over its
-    /// capacity) into `moves.util`, and its run of steps above `high`; returns each node's
-    /// busiest utilization.
-    fn measure_nodes(&mut self, high: f64) -> Vec<f64> {
+    /// capacity) into `moves.util`, its busiest into `moves.busiest`, and its run of steps
+    /// above `high`.
+    fn measure_nodes(&mut self, high: f64) {
         let (r, count) = (self.r(), self.nodes.open.len());
         let mv = &mut self.moves;
         mv.hot.resize(count, 0);
         mv.seen.resize(count * r, 0.0);
         mv.util.resize(count * r, 0.0);
-        let mut busiest = vec![0.0; count];
+        mv.busiest.clear();
+        mv.busiest.resize(count, 0.0);
+        let busiest = &mut mv.busiest;
         for n in 0..count {
             for q in 0..r {
                 let (sum, c) = (self.nodes.racc[n * r + q][0], self.nodes.cap[n * r + q]);
@@ -55,7 +58,6 @@ impl ModelRun {
             let busy = self.nodes.live[n] && busiest[n] > high;
             mv.hot[n] = if busy { mv.hot[n] + 1 } else { 0 };
         }
-        busiest
     }
 
     /// Moves an entry off node `n`: the one whose admitted demand loads `n`'s busiest resource
