@@ -15,6 +15,9 @@ use crate::limits::{MAX_AMOUNT, MIN_DIVISOR};
 use crate::scenario::{Input, Scenario, Traffic, UsagePrices};
 use crate::trace::{CsvTrace, Row, Source};
 
+mod roles;
+use roles::RoleMaps;
+
 /// The scenario's rows, in resource units.
 pub fn open(scenario: &Scenario) -> Result<Box<dyn Source + Send>, InputError> {
     Ok(mapped(open_raw(scenario)?, scenario))
@@ -26,9 +29,14 @@ pub fn mapped(raw: Box<dyn Source + Send>, scenario: &Scenario) -> Box<dyn Sourc
     match &scenario.workload.traffic {
         Some(t) => {
             let m = Mapped::new(raw, t, &scenario.resources);
-            Box::new(match &scenario.cost.usage {
+            let m = match &scenario.cost.usage {
                 Some(prices) if scenario.cost.bills_usage() => m.billing(prices),
                 _ => m,
+            };
+            Box::new(if scenario.has_replicas() {
+                m.with_roles(t)
+            } else {
+                m
             })
         }
         None => raw,
@@ -74,6 +82,8 @@ pub struct Mapped {
     /// Per billed usage quantity, the feature it reads ([`UsagePrices::feature`]); empty:
     /// nothing billed, the rows carry no usage.
     billed: Vec<Option<usize>>,
+    /// With replicas modelled, the map per role (the rows then carry [`Row::roles`]).
+    roles: Option<RoleMaps>,
 }
 
 impl Mapped {
@@ -95,7 +105,16 @@ impl Mapped {
                 ..Row::default()
             },
             billed: vec![],
+            roles: None,
         }
+    }
+
+    /// The same map, its rows also carrying what the replicas' roles take ([`Row::roles`]).
+    pub fn with_roles(mut self, traffic: &Traffic) -> Mapped {
+        let r = self.names.len();
+        self.roles = Some(RoleMaps::new(traffic, r));
+        self.row.roles = vec![0.0; crate::engine::RoleRow { r }.width()];
+        self
     }
 
     /// The same map, its rows also keeping the traffic `prices` bill ([`Row::usage`]: a
@@ -191,6 +210,9 @@ impl Source for Mapped {
         }
         for (u, f) in self.row.usage.iter_mut().zip(&self.billed) {
             *u = f.map_or(0.0, |i| inner.demand[i]);
+        }
+        if let Some(maps) = &mut self.roles {
+            maps.roles(&inner.demand, &inner.spec, &mut self.row.roles);
         }
         self.check()?;
         Ok(true)

@@ -57,6 +57,10 @@ pub struct MemTrace {
     usage: Vec<f64>,
     /// Values of billed traffic per row (0 without usage prices).
     usage_width: usize,
+    /// The roles' amounts ([`Row::roles`]), row by row: empty without replicas.
+    roles: Vec<f64>,
+    /// Values of the roles' amounts per row (0 without replicas).
+    roles_width: usize,
     /// The source's time origin ([`Source::time_origin`]).
     origin: Option<i64>,
 }
@@ -82,6 +86,8 @@ impl MemTrace {
             line: vec![],
             usage: vec![],
             usage_width: 0,
+            roles: vec![],
+            roles_width: 0,
             origin: None,
         };
         while source.advance()? {
@@ -117,6 +123,8 @@ impl MemTrace {
         self.line.push(row.line);
         self.usage_width = row.usage.len();
         self.usage.extend_from_slice(&row.usage);
+        self.roles_width = row.roles.len();
+        self.roles.extend_from_slice(&row.roles);
     }
 
     /// Rows held.
@@ -197,6 +205,7 @@ impl Source for MemSource<'_> {
                 node: self.node().to_vec(),
                 line: t.line[i],
                 usage: self.usage().to_vec(),
+                roles: self.roles().to_vec(),
             }
         })
     }
@@ -251,10 +260,15 @@ impl Source for MemSource<'_> {
         &self.trace.usage[self.at() * w..(self.at() + 1) * w]
     }
 
+    fn roles(&self) -> &[f64] {
+        let w = self.trace.roles_width;
+        &self.trace.roles[self.at() * w..(self.at() + 1) * w]
+    }
+
     fn rows(&self) -> Option<Rows<'_>> {
         let (t, i, r) = (self.trace, self.at(), self.trace.resources);
-        // billed traffic is taken row by row (`Tenants::usage`)
-        if !t.node.is_empty() || !t.usage.is_empty() || i >= t.time.len() {
+        // billed traffic and roles are taken row by row (`Tenants::usage`, `Tenants::roles`)
+        if !t.node.is_empty() || !t.usage.is_empty() || !t.roles.is_empty() || i >= t.time.len() {
             return None;
         }
         Some(Rows {
@@ -301,6 +315,7 @@ mod tests {
             node: node.as_bytes().to_vec(),
             line: time as u64 + 2,
             usage: vec![],
+            roles: vec![],
         }
     }
 

@@ -37,6 +37,10 @@ struct Block {
     usage: Vec<f64>,
     /// Values of billed traffic per row (0 without usage prices).
     usage_width: usize,
+    /// The roles' amounts ([`Row::roles`]), row by row: empty without replicas.
+    roles: Vec<f64>,
+    /// Values of the roles' amounts per row (0 without replicas).
+    roles_width: usize,
     /// Tenant, class and node of every row, one after the other.
     bytes: Vec<u8>,
     /// Per row, where its tenant, class and node end in `bytes`.
@@ -50,6 +54,7 @@ impl Block {
         self.demand.clear();
         self.spec.clear();
         self.usage.clear();
+        self.roles.clear();
         self.bytes.clear();
         self.ends.clear();
     }
@@ -65,6 +70,8 @@ impl Block {
         self.spec.extend_from_slice(&row.spec);
         self.usage_width = row.usage.len();
         self.usage.extend_from_slice(&row.usage);
+        self.roles_width = row.roles.len();
+        self.roles.extend_from_slice(&row.roles);
         let mut ends = [0; 3];
         for (end, field) in ends.iter_mut().zip([&row.tenant, &row.class, &row.node]) {
             self.bytes.extend_from_slice(field);
@@ -218,6 +225,7 @@ impl Source for Pipelined {
                 node: b.field(i, 2).to_vec(),
                 line: b.line[i],
                 usage: self.usage().to_vec(),
+                roles: self.roles().to_vec(),
             }
         })
     }
@@ -262,6 +270,11 @@ impl Source for Pipelined {
         let w = self.block.usage_width;
         &self.block.usage[self.at() * w..(self.at() + 1) * w]
     }
+
+    fn roles(&self) -> &[f64] {
+        let w = self.block.roles_width;
+        &self.block.roles[self.at() * w..(self.at() + 1) * w]
+    }
 }
 
 #[cfg(test)]
@@ -280,6 +293,7 @@ mod tests {
                 node: if i % 7 == 0 { b"n1".to_vec() } else { vec![] },
                 line: i as u64 + 2,
                 usage: vec![i as f64, 1.0, 0.0, 3.0],
+                roles: vec![2.0 * i as f64; 3],
             })
             .collect()
     }
@@ -298,6 +312,7 @@ mod tests {
             );
             assert_eq!(p.demand(), &w.demand[..]);
             assert_eq!(p.usage(), &w.usage[..]);
+            assert_eq!(p.roles(), &w.roles[..]);
             let row = p.row();
             assert_eq!(row.usage, w.usage);
             assert_eq!((&row.class, row.line, row.spec[0]), (&w.class, w.line, 8.0));

@@ -14,6 +14,7 @@ use std::collections::BinaryHeap;
 use rayon::prelude::*;
 
 use super::model::{self, ModelRun};
+use super::roles::RoleBook;
 use super::rows::{take_block, take_dense};
 use super::tenants::{add_tenant, set_node};
 use super::usage::UsageBook;
@@ -279,6 +280,9 @@ impl<'s> Driver<'s> {
             tenants: Tenants {
                 resources: scenario.resources.len(),
                 usage: scenario.cost.bills_usage().then(UsageBook::default),
+                roles: scenario
+                    .has_replicas()
+                    .then(|| RoleBook::new(scenario.resources.len())),
                 ..Tenants::default()
             },
             queue: EventQueue::default(),
@@ -402,6 +406,9 @@ impl<'s> Driver<'s> {
         }
         if let Some(book) = &mut self.tenants.usage {
             book.take(u, source.usage(), k);
+        }
+        if let Some(book) = &mut self.tenants.roles {
+            book.take(u, source.roles());
         }
         Ok(())
     }

@@ -113,6 +113,7 @@ mod cadence;
 mod driver;
 mod harm;
 mod memory;
+mod roles;
 mod rows;
 
 pub use memory::push_history;
@@ -126,6 +127,7 @@ pub use model::{
     EventName, EventRow, LagStats, ModelResult, ModelTotals, NodeStats, PeakStep, TenantStats,
     WindowTotals, SERIES_BUCKETS,
 };
+pub use roles::{RoleBook, RoleRow, Roles};
 pub use tenants::Tenants;
 pub use usage::UsageBook;
 

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use overbook_models::catalog::{cheapest_cover, NoCover};
 
 use super::cadence::Cadence;
+use super::roles::RoleBook;
 use super::usage::UsageBook;
 use super::{model, Time, Width};
 use crate::error::InputError;
@@ -69,6 +70,8 @@ pub struct Tenants {
     /// The traffic each tenant's usage prices bill, summed over its present steps (only when
     /// the scenario sets usage prices).
     pub usage: Option<UsageBook>,
+    /// What each tenant's replicas take in each role (only when a model has replicas).
+    pub roles: Option<RoleBook>,
 }
 
 /// What the driver keeps of a tenant's samples, together: a sample touches all of it.
@@ -323,6 +326,9 @@ pub(super) fn add_tenant<S: Source + ?Sized>(
     });
     if let Some(book) = &mut tenants.usage {
         book.add();
+    }
+    if let Some(book) = &mut tenants.roles {
+        book.add(source.roles());
     }
     Ok(u)
 }

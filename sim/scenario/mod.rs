@@ -29,6 +29,7 @@ mod failures;
 mod models;
 mod moves;
 mod raw;
+mod replicas;
 mod sections;
 #[cfg(test)]
 mod tests;
@@ -52,6 +53,7 @@ pub use failures::{
 };
 pub use models::{ModelKind, ModelSpec};
 pub use moves::{MoveCost, Rebalance, MAX_MOVES_PER_STEP};
+pub use replicas::{ConsumerZones, ReplicaSpec, MAX_PARTITIONS};
 pub use sections::{
     CostSettings, Limits, SloClass, DEFAULT_MAX_LATENCY_INFLATION, DEFAULT_MAX_LOSS,
 };
@@ -134,6 +136,16 @@ impl Scenario {
     }
 }
 
+/// The names of the models with replicas, for a message.
+fn models_with_replicas(models: &[ModelSpec]) -> String {
+    let names: Vec<&str> = models
+        .iter()
+        .filter(|m| m.replicas.is_some())
+        .map(|m| m.name.as_str())
+        .collect();
+    names.join(", ")
+}
+
 impl Checker<'_> {
     /// The whole scenario: its top-level keys, then each section in the order it depends on.
     fn scenario(&self, raw: Raw) -> Result<Scenario, InputError> {
@@ -158,14 +170,19 @@ impl Checker<'_> {
         let resources = self.resources(&raw.resources)?;
         let catalog = self.catalog(&raw.nodes, &resources)?;
         let slo = self.slo(raw.slo.as_ref())?;
-        let workload = self.workload(&raw.workload, &resources, &slo, step)?;
+        let models = self.models(&raw.models, &catalog, &resources)?;
+        // with replicas modelled, the traffic map's `replication` is the models' RF
+        let rf = models
+            .iter()
+            .find_map(|m| m.replicas.as_ref())
+            .map(|r| (r.replication_factor, models_with_replicas(&models)));
+        let workload = self.workload(&raw.workload, &resources, &slo, step, rf.as_ref())?;
         let rho_max = self.rho_max(raw.latency.as_ref())?;
         let cost = self.cost(
             raw.cost.as_ref(),
             &resources,
             (workload.traffic.as_ref(), step),
         )?;
-        let models = self.models(&raw.models, &catalog, &resources)?;
         let predict = self.predict(raw.predict.as_ref(), &resources)?;
         let compare = self.compare(raw.compare.as_ref())?;
         let planner = raw

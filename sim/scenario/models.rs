@@ -15,6 +15,7 @@ use super::elastic::Scaling;
 use super::fnv1a;
 use super::moves::{MoveCost, Rebalance};
 use super::raw::RawModel;
+use super::replicas::{RawReplicaKeys, ReplicaSpec};
 use crate::error::InputError;
 use crate::limits::{MAX_FACTOR, MAX_PARTS, MAX_ZONES};
 
@@ -95,6 +96,13 @@ impl ModelKind {
                 "failover_seconds",
                 "moves",
                 "rebalance",
+                "replication_factor",
+                "partitions",
+                "rack_aware",
+                "min_insync",
+                "election_seconds",
+                "max_partitions_per_broker",
+                "consumer_zones",
             ],
         }
     }
@@ -159,8 +167,11 @@ pub struct ModelSpec {
     /// moves but what failures force.
     pub rebalance: Option<Rebalance>,
     /// Demand not served in a step (throttled, contended or down) carries over to the next on
-    /// every compressible resource, served first (DESIGN.md 4.3b); default false.
+    /// every compressible resource, served first (DESIGN.md 4.3b); default false, true
+    /// with replicas.
     pub backlog: bool,
+    /// Shared: partitions with replicas in roles (DESIGN.md 4.3b); `None`: the shard model.
+    pub replicas: Option<ReplicaSpec>,
 }
 
 impl super::Scenario {
@@ -177,6 +188,12 @@ impl super::Scenario {
 }
 
 impl super::Scenario {
+    /// Whether some model has partitions with replicas (DESIGN.md 4.3b): the rows then carry
+    /// what the replicas' roles take ([`crate::trace::Row::roles`]).
+    pub fn has_replicas(&self) -> bool {
+        self.models.iter().any(|m| m.replicas.is_some())
+    }
+
     /// Whether some model costs its copies of state (`moves`, DESIGN.md 4.8): the outputs
     /// then carry moves and bytes moved.
     pub fn has_moves(&self) -> bool {
@@ -254,6 +271,32 @@ impl Checker<'_> {
         let scaling = self.scaling(m)?;
         let moves = self.moves(m.moves.as_ref(), resources)?;
         let rebalance = self.rebalance(m.rebalance.as_ref(), moves.as_ref())?;
+        let brokers = m
+            .brokers
+            .as_ref()
+            .map(|v| self.count(v, "brokers", 1, MAX_PARTS).map(|b| b as usize))
+            .transpose()?;
+        let replicas = self.replicas(
+            &RawReplicaKeys {
+                replication_factor: m.replication_factor.as_ref(),
+                partitions: m.partitions.as_ref(),
+                rack_aware: m.rack_aware.as_ref(),
+                min_insync: m.min_insync.as_ref(),
+                election_seconds: m.election_seconds.as_ref(),
+                max_partitions_per_broker: m.max_partitions_per_broker.as_ref(),
+                consumer_zones: m.consumer_zones.as_ref(),
+            },
+            &zones,
+            brokers,
+            &placer.name,
+            m.placer.as_ref().map(|v| v.span()),
+        )?;
+        if let (Some(_), Some(rb)) = (&replicas, &m.rebalance) {
+            return Err(self.err(
+                rb.span(),
+                "`rebalance` does not apply with `replication_factor`: replicas move by leader election and catch-up only",
+            ));
+        }
         Ok(ModelSpec {
             name: name.to_string(),
             kind,
@@ -288,11 +331,7 @@ impl Checker<'_> {
                 .skew
                 .as_ref()
                 .map_or(Ok(0.0), |v| self.within(v, "skew", 0.0, MAX_FACTOR))?,
-            brokers: m
-                .brokers
-                .as_ref()
-                .map(|v| self.count(v, "brokers", 1, MAX_PARTS).map(|b| b as usize))
-                .transpose()?,
+            brokers,
             warmup_seconds: m
                 .warmup_seconds
                 .as_ref()
@@ -315,7 +354,11 @@ impl Checker<'_> {
             scaling,
             moves,
             rebalance,
-            backlog: m.backlog.as_ref().is_some_and(|v| *v.get_ref()),
+            backlog: m
+                .backlog
+                .as_ref()
+                .map_or(replicas.is_some(), |v| *v.get_ref()),
+            replicas,
         })
     }
 
@@ -348,7 +391,7 @@ impl Checker<'_> {
     /// Refuses the keys of the model's table that its kind does not take.
     fn refuse_other_keys(&self, m: &RawModel, kind: ModelKind) -> Result<(), InputError> {
         // keys that do not apply to this kind are errors, not silently ignored
-        let given: [(&str, Option<Range<usize>>); 25] = [
+        let given: [(&str, Option<Range<usize>>); 32] = [
             ("node_type", m.node_type.as_ref().map(|v| v.span())),
             ("placer", m.placer.as_ref().map(|v| v.span())),
             ("headroom", m.headroom.as_ref().map(|v| v.span())),
@@ -386,6 +429,25 @@ impl Checker<'_> {
             ("max_nodes", m.max_nodes.as_ref().map(|v| v.span())),
             ("moves", m.moves.as_ref().map(|v| v.span())),
             ("rebalance", m.rebalance.as_ref().map(|v| v.span())),
+            (
+                "replication_factor",
+                m.replication_factor.as_ref().map(|v| v.span()),
+            ),
+            ("partitions", m.partitions.as_ref().map(|v| v.span())),
+            ("rack_aware", m.rack_aware.as_ref().map(|v| v.span())),
+            ("min_insync", m.min_insync.as_ref().map(|v| v.span())),
+            (
+                "election_seconds",
+                m.election_seconds.as_ref().map(|v| v.span()),
+            ),
+            (
+                "max_partitions_per_broker",
+                m.max_partitions_per_broker.as_ref().map(|v| v.span()),
+            ),
+            (
+                "consumer_zones",
+                m.consumer_zones.as_ref().map(|v| v.span()),
+            ),
         ];
         for (key, at) in given {
             if let Some(at) = at {

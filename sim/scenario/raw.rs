@@ -151,6 +151,13 @@ pub(super) struct RawModel {
     pub(super) moves: Option<S<super::moves::RawMoves>>,
     pub(super) backlog: Option<S<bool>>,
     pub(super) rebalance: Option<S<super::moves::RawRebalance>>,
+    pub(super) replication_factor: Option<S<i64>>,
+    pub(super) partitions: Option<S<i64>>,
+    pub(super) rack_aware: Option<S<bool>>,
+    pub(super) min_insync: Option<S<i64>>,
+    pub(super) election_seconds: Option<S<i64>>,
+    pub(super) max_partitions_per_broker: Option<S<i64>>,
+    pub(super) consumer_zones: Option<S<super::replicas::RawConsumerZones>>,
 }
 
 #[derive(Deserialize)]

@@ -40,6 +40,9 @@ pub struct Row {
     /// [`overbook_models::billing::USAGE_FEATURES`]: produce and consume MB/s, retained GB,
     /// partitions, as the traffic map read them. Empty unless the scenario sets usage prices.
     pub usage: Vec<f64>,
+    /// With replicas modelled (DESIGN.md 4.3b), what the replicas' roles take of this row, as
+    /// the traffic map made it ([`crate::engine::RoleRow`] says the layout); empty otherwise.
+    pub roles: Vec<f64>,
 }
 
 /// A stream of trace rows in time order.
@@ -86,6 +89,10 @@ pub trait Source {
     /// The current row's billed traffic ([`Row::usage`]; empty without usage prices).
     fn usage(&self) -> &[f64] {
         &self.row().usage
+    }
+    /// The current row's roles' amounts ([`Row::roles`]; empty without replicas).
+    fn roles(&self) -> &[f64] {
+        &self.row().roles
     }
     /// The rows from the current one on, column by column, when the source holds them that
     /// way and they name no production node and carry no billed traffic (an in-memory trace): the engine reads a step's

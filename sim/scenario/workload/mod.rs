@@ -65,11 +65,18 @@ impl Checker<'_> {
         resources: &[Resource],
         slo: &[SloClass],
         step: i64,
+        replicas: Option<&(u32, String)>,
     ) -> Result<Workload, InputError> {
         let traffic = match &w.traffic {
-            Some(t) => Some(self.traffic(t, resources)?),
+            Some(t) => Some(self.traffic(t, resources, replicas)?),
             None => None,
         };
+        if let (Some((_, models)), None) = (replicas, &traffic) {
+            return Err(self.err(
+                self.section("[workload"),
+                format!("model `{models}` has `replication_factor`: its replicas' roles are made from broker traffic; add a `[workload.traffic]` map"),
+            ));
+        }
         let columns: Vec<String> = match &traffic {
             Some(t) => t.features.clone(),
             None => resources.iter().map(|r| r.name.clone()).collect(),

@@ -16,6 +16,12 @@ pub struct Traffic {
     pub features: Vec<String>,
     /// `resources x features`, row-major.
     pub matrix: Vec<f64>,
+    /// The same map for one copy of the data (`resources x features`): the default rows at
+    /// replication 1, the rows the scenario writes as written. With replicas modelled the
+    /// roles read it (DESIGN.md 4.3b, `input.rs`).
+    pub per_copy: Vec<f64>,
+    /// The replication factor the map was made for.
+    pub replication: f64,
 }
 
 /// The default traffic features.
@@ -63,6 +69,7 @@ impl Checker<'_> {
         &self,
         t: &RawTraffic,
         resources: &[Resource],
+        replicas: Option<&(u32, String)>,
     ) -> Result<Traffic, InputError> {
         let features: Vec<String> = match &t.features {
             Some(f) => {
@@ -73,10 +80,39 @@ impl Checker<'_> {
             }
             None => DEFAULT_FEATURES.iter().map(|s| s.to_string()).collect(),
         };
-        let rf = match &t.replication {
-            Some(v) => self.within(v, "replication", 1.0, MAX_REPLICATION_FACTOR)?,
-            None => 3.0,
+        let rf = match (&t.replication, replicas) {
+            (Some(v), Some((model_rf, models))) => {
+                let rf = self.within(v, "replication", 1.0, MAX_REPLICATION_FACTOR)?;
+                if rf != f64::from(*model_rf) {
+                    return Err(self.err(
+                        v.span(),
+                        format!("`replication` {rf} differs from `replication_factor = {model_rf}` of model `{models}`: with replicas modelled they are one knob (leave `replication` out)"),
+                    ));
+                }
+                rf
+            }
+            (Some(v), None) => self.within(v, "replication", 1.0, MAX_REPLICATION_FACTOR)?,
+            (None, Some((model_rf, _))) => f64::from(*model_rf),
+            (None, None) => 3.0,
         };
+        let matrix = self.traffic_matrix(t, resources, &features, rf)?;
+        let per_copy = self.traffic_matrix(t, resources, &features, 1.0)?;
+        Ok(Traffic {
+            features,
+            matrix,
+            per_copy,
+            replication: rf,
+        })
+    }
+
+    /// The map's matrix (`resources x features`) with the default rows at replication `rf`.
+    fn traffic_matrix(
+        &self,
+        t: &RawTraffic,
+        resources: &[Resource],
+        features: &[String],
+        rf: f64,
+    ) -> Result<Vec<f64>, InputError> {
         let defaults = kafka_default(rf);
         let nf = features.len();
         let mut matrix = vec![0.0; resources.len() * nf];
@@ -84,7 +120,7 @@ impl Checker<'_> {
             let row = &mut matrix[r * nf..(r + 1) * nf];
             if let Some(given) = t.map.as_ref().and_then(|m| m.get(&res.name)) {
                 let key = format!("map.{}", res.name);
-                let coef = self.per_name(given, &features, &key, "feature", &|v, k| {
+                let coef = self.per_name(given, features, &key, "feature", &|v, k| {
                     self.within(v, k, 0.0, MAX_AMOUNT)
                 })?;
                 for (x, c) in row.iter_mut().zip(coef) {
@@ -118,6 +154,6 @@ impl Checker<'_> {
                 }
             }
         }
-        Ok(Traffic { features, matrix })
+        Ok(matrix)
     }
 }
