@@ -155,12 +155,11 @@ mod tests {
             .map(|q| out[q] + 2.0 * (out[5 + q] + out[10 + q]))
             .collect();
         assert!(close(&total, &[30.0, 40.0, 30.0, 300.0]), "{total:?}");
-        for q in 0..4 {
+        for (q, total) in total.iter().enumerate() {
             let at_rf: f64 = (0..5).map(|f| t.matrix[q * 5 + f] * row[f]).sum();
             assert!(
-                (total[q] - at_rf).abs() < 1e-9,
-                "resource {q}: {} vs {at_rf}",
-                total[q]
+                (total - at_rf).abs() < 1e-9,
+                "resource {q}: {total} vs {at_rf}"
             );
         }
     }
