@@ -15,6 +15,7 @@ mod complementary_peaks;
 mod dot_product;
 mod first_fit;
 mod first_fit_decreasing;
+pub mod kafka;
 mod random;
 mod worst_fit;
 
@@ -23,6 +24,7 @@ pub use complementary_peaks::ComplementaryPeaks;
 pub use dot_product::DotProduct;
 pub use first_fit::FirstFit;
 pub use first_fit_decreasing::FirstFitDecreasing;
+pub use kafka::{assign, Broker};
 pub use random::Random;
 pub use worst_fit::WorstFit;
 
