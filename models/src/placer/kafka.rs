@@ -23,6 +23,24 @@
 
 use std::collections::BTreeMap;
 
+use super::{Decision, NodeView, Placer, Request, WorstFit};
+
+/// `placer = "kafka-rack-aware"`: a tenant's partitions are placed by [`assign`] (the engine
+/// asks [`Placer::assigns_partitions`]); asked for one request, not a partition set, it
+/// spreads like worst-fit.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KafkaRackAware;
+
+impl Placer for KafkaRackAware {
+    fn place(&mut self, request: &Request<'_>, nodes: &dyn NodeView) -> Decision {
+        WorstFit.place(request, nodes)
+    }
+
+    fn assigns_partitions(&self) -> bool {
+        true
+    }
+}
+
 /// One broker as the assignment sees it: its node id and its rack (a zone index), if any.
 ///
 /// Kafka orders racks by their names, as strings; here racks are ordered by this number. To
