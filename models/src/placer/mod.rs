@@ -15,6 +15,7 @@ mod complementary_peaks;
 mod dot_product;
 mod first_fit;
 mod first_fit_decreasing;
+pub mod kafka;
 mod random;
 mod worst_fit;
 
@@ -23,6 +24,7 @@ pub use complementary_peaks::ComplementaryPeaks;
 pub use dot_product::DotProduct;
 pub use first_fit::FirstFit;
 pub use first_fit_decreasing::FirstFitDecreasing;
+pub use kafka::{assign, Broker, KafkaRackAware};
 pub use random::Random;
 pub use worst_fit::WorstFit;
 
@@ -210,6 +212,12 @@ pub trait Placer: Send {
     fn wants_profiles(&self) -> bool {
         false
     }
+
+    /// Whether it assigns a tenant's partitions as a set: the engine then places a tenant's
+    /// partitions with [`kafka::assign`] instead of one request per replica. Default: no.
+    fn assigns_partitions(&self) -> bool {
+        false
+    }
 }
 
 /// Names of the built-in placers.
@@ -221,6 +229,7 @@ pub const KNOWN: &[&str] = &[
     "dot-product",
     "random(seed = N)",
     "complementary-peaks",
+    "kafka-rack-aware",
 ];
 
 /// Builds a placer from its scenario expression, e.g. `best-fit` or `random(seed = 7)`;
@@ -233,6 +242,7 @@ pub fn build(call: &Call, seed: u64) -> Result<Box<dyn Placer>, String> {
         "first-fit-decreasing" => Box::new(FirstFitDecreasing),
         "dot-product" => Box::new(DotProduct),
         "complementary-peaks" => Box::new(ComplementaryPeaks),
+        "kafka-rack-aware" => Box::new(KafkaRackAware),
         "random" => {
             let given = call.named("seed");
             let extra = call
@@ -406,6 +416,23 @@ mod tests {
         assert!(!request.allows(&nodes, 0) && request.allows(&nodes, 3));
         let any = testing::req(&[1.0]);
         assert_eq!(any.candidates(&nodes).count(), 4);
+    }
+
+    #[test]
+    fn only_kafka_rack_aware_assigns_partitions() {
+        // one request: like worst-fit (10-core nodes holding 5, 1, 2: a 2-core request leaves
+        // 3, 7, 6 free: node 1); every other placer places one request per replica
+        let n = testing::Nodes::new(&[10.0], &[&[5.0], &[1.0], &[2.0]]);
+        let mut kafka = build(&Call::parse("kafka-rack-aware").unwrap(), 0).unwrap();
+        assert!(kafka.assigns_partitions());
+        assert_eq!(kafka.place(&testing::req(&[2.0]), &n), Decision::Node(1));
+        assert_eq!(kafka.place(&testing::req(&[10.0]), &n), Decision::Open);
+        for name in KNOWN.iter().filter(|n| **n != "kafka-rack-aware") {
+            let name = name.split('(').next().unwrap();
+            let placer = build(&Call::parse(name).unwrap(), 0).unwrap();
+            assert!(!placer.assigns_partitions(), "{name}");
+        }
+        assert!(build(&Call::parse("kafka-rack-aware(1)").unwrap(), 0).is_err());
     }
 
     #[test]
