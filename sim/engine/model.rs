@@ -46,6 +46,7 @@ mod moves;
 mod nodes;
 mod placement;
 mod reference;
+mod replicas;
 mod result;
 mod series;
 mod step;
@@ -68,6 +69,8 @@ use nodes::{
     ZoneBook, CLOSED, EMPTY, SEVERAL, UNKNOWN,
 };
 use placement::NewEntry;
+pub use replicas::ReplicaStats;
+use replicas::Replicas;
 pub(crate) use result::count_text;
 pub use result::{ModelResult, ModelTotals, NodeStats, TenantStats, SERIES_BUCKETS};
 use step::admitted_demand;
@@ -372,6 +375,13 @@ pub struct ModelRun {
     /// Usage charges and SLA credits per billing period (`billing.rs`); `None` when the
     /// scenario bills nothing beyond the spec charge.
     billing: Option<Box<Billing>>,
+    /// With the model's `replication_factor`: its partitions and replicas (`replicas.rs`).
+    replicas: Option<Box<Replicas>>,
+    /// Replicas whose role changed (entry, whether it leads), their `sold` set at the next
+    /// step (`Replicas::settle_roles`).
+    pending_roles: Vec<(u32, bool)>,
+    /// The spec epoch the replicas' `sold` were set for.
+    roles_epoch: u64,
 }
 
 /// [`ModelRun::outage`]: an entry down because of a neighbour (an OOM kill).
@@ -438,6 +448,9 @@ impl ModelRun {
             if let Some(b) = &mut self.backlog {
                 b.grow(nt, r);
             }
+            if let Some(rep) = &mut self.replicas {
+                rep.grow(nt, r);
+            }
         }
         self.dt = ctx.dt;
         if self.by_tenant.held > 0 && !self.may_hold(ctx) {
@@ -477,7 +490,10 @@ impl ModelRun {
             self.place_batch(ctx)?;
         }
         self.advance_copies(ctx);
+        self.begin_replica_step(ctx);
+        self.settle_roles(ctx);
         self.begin_backlog_step(ctx);
+        self.spread_backlog(ctx);
         let kind = self.kind;
         kind.before_nodes(self, ctx)?;
         self.bucket = self.bucket_of(ctx.t);
@@ -510,6 +526,7 @@ impl ModelRun {
         }
         self.totals.nodes_peak = self.totals.nodes_peak.max(self.nodes.open_count);
         self.account_pending(ctx);
+        self.account_dark(ctx);
         self.account_tenants(ctx);
         self.rebalance(ctx);
         if let Some(m) = &mut self.memory {

@@ -122,6 +122,28 @@ fn model_summary(s: &Scenario, run: &RunResult, m: &ModelResult) -> Value {
             "lag_violation_steps": m.totals.lag_violation_steps,
         });
     }
+    if let Some(spec) = s
+        .models
+        .iter()
+        .find(|x| x.name == m.name)
+        .and_then(|x| x.replicas.as_ref())
+    {
+        // (DESIGN.md 4.3b) partitions, their elections and their outages
+        let all: Vec<crate::engine::ReplicaStats> =
+            m.tenants.iter().filter_map(|t| t.replicas).collect();
+        let sum =
+            |f: &dyn Fn(&crate::engine::ReplicaStats) -> u64| -> u64 { all.iter().map(f).sum() };
+        out["replicas"] = json!({
+            "replication_factor": spec.replication_factor,
+            "min_insync": spec.min_insync,
+            "partitions": sum(&|p| u64::from(p.partitions)),
+            "leader_elections": sum(&|p| p.leader_elections),
+            "electing_partition_steps": sum(&|p| p.electing_steps),
+            "under_min_insync_partition_steps": sum(&|p| p.under_min_insync_steps),
+            "offline_partition_steps": sum(&|p| p.offline_steps),
+            "catch_up_bytes": all.iter().map(|p| p.catch_up_bytes).sum::<f64>(),
+        });
+    }
     if s.cost.bills_usage() || s.has_sla() {
         // (DESIGN.md 5) the bills beyond the spec charge
         out["billing"] = billing(s, m, revenue - f.cost_total);

@@ -18,6 +18,8 @@ struct Groups {
     moves: bool,
     /// Lag and backlog (a model's `backlog`).
     backlog: bool,
+    /// Partitions and replicas (a model's `replication_factor`).
+    replicas: bool,
     /// Usage charges (`[cost.usage]` prices).
     usage: bool,
     /// SLA credits (some class's `sla`).
@@ -33,6 +35,7 @@ impl Groups {
             elastic: s.models.iter().any(|m| m.kind == ModelKind::Elastic),
             moves: s.has_moves(),
             backlog: s.models.iter().any(|m| m.backlog),
+            replicas: s.has_replicas(),
             usage: s.cost.bills_usage(),
             sla: s.has_sla(),
             currency: s.cost.currency.clone(),
@@ -96,6 +99,16 @@ fn push_groups(row: &mut Vec<String>, s: &Scenario, t: &TenantStats, groups: &Gr
         row.push(num(lag.lag_p99_seconds));
         row.extend(lag.backlog_left.iter().map(|&x| num(x)));
     }
+    if groups.replicas {
+        // (0 under a model without replicas)
+        let p = t.replicas.unwrap_or_default();
+        row.push(p.partitions.to_string());
+        row.push(p.leader_elections.to_string());
+        row.push(p.electing_steps.to_string());
+        row.push(p.under_min_insync_steps.to_string());
+        row.push(p.offline_steps.to_string());
+        row.push(num(p.catch_up_bytes));
+    }
     if groups.usage {
         row.extend(t.usage.iter().map(|&x| num(x)));
         row.push(num(t.usage_revenue));
@@ -111,8 +124,8 @@ fn push_groups(row: &mut Vec<String>, s: &Scenario, t: &TenantStats, groups: &Gr
 }
 
 /// The columns of `tenants.csv` for the resources `names`, with the optional groups `groups`
-/// has, in this order: failures, scale events, moves, lag and backlog, usage, credits, the
-/// currency.
+/// has, in this order: failures, scale events, moves, lag and backlog, partitions, usage,
+/// credits, the currency.
 fn header(names: &[&str], groups: &Groups) -> Vec<String> {
     let mut header = columns(&[
         "model",
@@ -173,6 +186,16 @@ fn header(names: &[&str], groups: &Groups) -> Vec<String> {
             "lag_p99_seconds",
         ]));
         header.extend(resource_columns("backlog_left", names));
+    }
+    if groups.replicas {
+        header.extend(columns(&[
+            "partitions",
+            "leader_elections",
+            "electing_partition_steps",
+            "under_min_insync_partition_steps",
+            "offline_partition_steps",
+            "catch_up_bytes",
+        ]));
     }
     if groups.usage {
         header.extend(columns(&USAGE_COLUMNS));

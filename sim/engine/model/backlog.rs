@@ -164,7 +164,10 @@ impl ModelRun {
         };
         for &u in ctx.present {
             let u = u as usize;
-            let demand = ctx.tenants.demand(u);
+            let demand = match &self.replicas {
+                Some(rep) => &rep.demand[u * r..(u + 1) * r],
+                None => ctx.tenants.demand(u),
+            };
             for q in 0..r {
                 let k = u * r + q;
                 b.effective[k] = demand[q] + b.carried[k];
@@ -178,7 +181,14 @@ impl ModelRun {
     pub(super) fn carry_backlog(&mut self, u: usize, ctx: &StepCtx<'_>) -> bool {
         let r = self.r();
         let dt = ctx.dt;
-        let demand = ctx.tenants.demand(u);
+        let demand = match &self.replicas {
+            Some(rep) => &rep.demand[u * r..(u + 1) * r],
+            None => ctx.tenants.demand(u),
+        };
+        let catch_up = self
+            .replicas
+            .as_ref()
+            .map(|rep| &rep.copy_load[u * r..(u + 1) * r]);
         let Some(b) = &mut self.backlog else {
             return false;
         };
@@ -190,7 +200,7 @@ impl ModelRun {
                 continue;
             }
             let asked = b.effective[k];
-            let copies = self.moves.tenant_load(u, r, q);
+            let copies = self.moves.tenant_load(u, r, q) + catch_up.map_or(0.0, |c| c[q]);
             let delivered = self.step_sa[k][1];
             // what was delivered is the demand's and the copies' in proportion
             let served = if copies > 0.0 {

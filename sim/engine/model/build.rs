@@ -96,7 +96,7 @@ impl ModelRun {
             fast,
             // a backlog changes the demand every step: the reference step and the tenant pass
             // for every tenant (`backlog.rs`)
-            kernels: fast && !spec.backlog,
+            kernels: fast && !spec.backlog && spec.replicas.is_none(),
             violations: vec![],
             harm: HarmPairs::new(r, scenario.limits.max_harm_pairs as usize),
             limits: scenario.limits,
@@ -109,6 +109,12 @@ impl ModelRun {
             moves: Box::new(Moves::new(spec)),
             backlog: spec.backlog.then(Box::<Backlog>::default),
             billing: Billing::of(scenario),
+            replicas: spec
+                .replicas
+                .clone()
+                .map(|r| Box::new(Replicas::new(r, scenario.seed))),
+            pending_roles: vec![],
+            roles_epoch: u64::MAX,
             by_tenant: ByTenant::default(),
             inflation_limit: match &scenario.slo[..] {
                 [first, rest @ ..]

@@ -28,6 +28,7 @@ impl ModelRun {
                 if let Some(b) = &mut self.backlog {
                     b.depart(u as usize, r);
                 }
+                self.depart_replicas(u as usize);
                 self.remove(u as usize, ctx.t)
             }
         }

@@ -73,6 +73,14 @@ pub enum EventName {
     MoveEnd,
     /// A copy was cancelled (its node failed, or its tenant departed).
     MoveCancel,
+    /// A partition's leader elected after its leader's broker failed (DESIGN.md 4.3b).
+    LeaderElection,
+    /// A partition's preferred leader leading again once back in sync.
+    PreferredLeader,
+    /// A replica back on its broker begins catching up (with the bytes to copy).
+    CatchUpStart,
+    /// A replica caught up: in sync again.
+    CatchUpEnd,
 }
 
 impl EventName {
@@ -90,6 +98,10 @@ impl EventName {
             EventName::MoveStart => "move-start",
             EventName::MoveEnd => "move-end",
             EventName::MoveCancel => "move-cancel",
+            EventName::LeaderElection => "leader-election",
+            EventName::PreferredLeader => "preferred-leader",
+            EventName::CatchUpStart => "catch-up-start",
+            EventName::CatchUpEnd => "catch-up-end",
         }
     }
 }

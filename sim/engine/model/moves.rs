@@ -68,7 +68,7 @@ pub(super) struct TenantMoves {
 /// A model's moves: its cost and rebalancer, the copies under way, and what they did.
 #[derive(Default)]
 pub(super) struct Moves {
-    cost: Option<MoveCost>,
+    pub(super) cost: Option<MoveCost>,
     rebalance: Option<Rebalance>,
     copies: Vec<Copy>,
     /// Per tenant, what its moves did.

@@ -94,7 +94,7 @@ impl ModelRun {
 
     /// Opens a node of `node_type` at `t` in `zone` (none: the model has no zones), unless the
     /// model has opened its `max_nodes_per_model` already.
-    fn open_node_in(
+    pub(super) fn open_node_in(
         &mut self,
         node_type: usize,
         t: Time,
@@ -305,7 +305,11 @@ impl ModelRun {
             }
         }
         let kind = self.kind;
-        let placed = kind.place(self, u, &size, ctx.t);
+        let placed = if self.replicas.is_some() {
+            self.place_partitions(u, &size, ctx.t, ctx.tenants)
+        } else {
+            kind.place(self, u, &size, ctx.t)
+        };
         self.sc.size = size;
         placed.map_err(|mut e| {
             e.tenant.get_or_insert(u as u32);
@@ -416,7 +420,7 @@ impl ModelRun {
 
     /// When placers read profiles: an entry's profile, its tenant's (in `sc.profile`) times the
     /// entry's `share` of its demand, in the scratch `sc.entry_profile` taken.
-    fn entry_profile(&mut self, share: &[f64]) -> Option<Vec<f64>> {
+    pub(super) fn entry_profile(&mut self, share: &[f64]) -> Option<Vec<f64>> {
         self.nodes.profiles.is_some().then(|| {
             let r = self.resources.len();
             let mut p = std::mem::take(&mut self.sc.entry_profile);

@@ -91,7 +91,16 @@ impl ModelRun {
             // every entry of a failed node is down (DESIGN.md 4.7)
             let down = self.nodes.failed[n] || self.ents.down_until[j] > ctx.t;
             for q in 0..r {
-                let x = admitted_demand(demand[q], local.share[i * r + q], local.cap[i * r + q]);
+                let x = match &self.replicas {
+                    // a replica: its role's demand up to its quota, and its catch-up copies
+                    Some(rep) => {
+                        at_most(rep.entry_demand[j * r + q], local.cap[i * r + q])
+                            + rep.entry_copy[j * r + q]
+                    }
+                    None => {
+                        admitted_demand(demand[q], local.share[i * r + q], local.cap[i * r + q])
+                    }
+                };
                 sc.sx[q * m + i] = x;
                 if !down {
                     sc.colsum[q] += x;
@@ -338,8 +347,10 @@ impl ModelRun {
         };
         for i in 0..m {
             let own = self.ents.self_outage[local.slot[i] as usize] && cause == NEIGHBOUR_OUTAGE;
-            // a standby (an entry that takes no demand) on a failed node is no outage
-            let idle = local.share[i * r..(i + 1) * r].iter().all(|&s| s == 0.0);
+            // a standby (an entry that takes no demand) on a failed node is no outage, nor a
+            // replica there: its partition's outage is its own (`replicas.rs`)
+            let idle = self.replicas.is_some()
+                || local.share[i * r..(i + 1) * r].iter().all(|&s| s == 0.0);
             if self.sc.down[i] && !own && !(idle && cause == FAILURE_OUTAGE) {
                 let u = local.tenant[i] as usize;
                 self.outage[u] |= cause;

@@ -88,6 +88,8 @@ pub struct TenantStats {
     pub move_load: Vec<f64>,
     /// With the model's `backlog`: its backlog left and its lag (DESIGN.md 4.3b).
     pub lag: Option<LagStats>,
+    /// With the model's `replication_factor`: its partitions' figures (DESIGN.md 4.3b).
+    pub replicas: Option<ReplicaStats>,
 }
 
 /// What one node went through.
@@ -435,6 +437,7 @@ impl ModelRun {
                 .map(|q| self.moves.load_sum.get(u * r + q).map_or(0.0, |x| x * dt))
                 .collect(),
             lag: self.backlog.as_ref().map(|b| b.stats(u, r, dt)),
+            replicas: self.replica_stats(u),
         }
     }
 

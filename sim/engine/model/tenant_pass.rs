@@ -87,7 +87,7 @@ impl ModelRun {
             // every present tenant was accounted by its node
             return;
         }
-        if self.backlog.is_some() || self.moves.loads_tenants() {
+        if self.backlog.is_some() || self.moves.loads_tenants() || self.replicas.is_some() {
             self.account_adjusted(ctx, w);
             return;
         }
@@ -138,9 +138,13 @@ impl ModelRun {
             let u = u as usize;
             let demand = match &self.backlog {
                 Some(b) => &b.effective[u * r..(u + 1) * r],
-                None => ctx.tenants.demand(u),
+                None => self.tenant_demand(u, ctx.tenants),
             };
-            dems.extend((0..r).map(|q| demand[q] + self.moves.tenant_load(u, r, q)));
+            dems.extend(
+                (0..r).map(|q| {
+                    demand[q] + self.moves.tenant_load(u, r, q) + self.catch_up_load(u, q)
+                }),
+            );
             broken.push(self.carry_backlog(u, ctx));
         }
         let t_inverse = &self.spec_inverse[..];

@@ -179,6 +179,11 @@ impl Kind {
         if let Kind::Dedicated(m) = self {
             return m.react_to_failure(run, n, t);
         }
+        if run.replicas.is_some() {
+            // partitions' leaders move; no replica moves (DESIGN.md 4.3b)
+            run.elect_on(n);
+            return Ok(());
+        }
         let entries = run.nodes.entries[n].slot.clone();
         for &j in &entries {
             run.detach(j as usize);

@@ -117,9 +117,15 @@ fn zipf_share(j: usize, k: usize, skew: f64) -> f64 {
 }
 
 impl Shared {
-    /// A failed broker's shards are unavailable for `failover_seconds`, then reassigned.
+    /// A failed broker's shards are unavailable for `failover_seconds`, then reassigned;
+    /// with replicas, its partitions' leaders are elected `election_seconds` after.
     pub(super) fn failure_delay_seconds(self, spec: &ModelSpec) -> Option<i64> {
-        Some(spec.failover_seconds)
+        // with replicas: leaders are elected after `election_seconds`
+        Some(
+            spec.replicas
+                .as_ref()
+                .map_or(spec.failover_seconds, |r| r.election_seconds),
+        )
     }
 
     /// A shard of a failed broker goes where the placer puts it among the live brokers, even
