@@ -41,6 +41,11 @@ impl Placer for KafkaRackAware {
     }
 }
 
+/// The most replicas (partitions x replication factor) one call assigns: a tenant's, far above
+/// Kafka's guidance of a few thousand partitions per broker, so that no input can grow the
+/// answer without bound.
+pub const MAX_ASSIGNED_REPLICAS: usize = 1_000_000;
+
 /// One broker as the assignment sees it: its node id and its rack (a zone index), if any.
 ///
 /// Kafka orders racks by their names, as strings; here racks are ordered by this number. To
@@ -63,8 +68,8 @@ pub struct Broker {
 /// Entry `i` is partition `start_partition + i`. Errors, in Kafka's order: no partition
 /// (`InvalidPartitionsException`), a replication factor of 0 or above the broker count
 /// (`InvalidReplicationFactorException`), no broker, some brokers with a rack and some
-/// without (`AdminOperationException`); and two brokers with one id, or partition ids past
-/// `usize::MAX`, which Kafka cannot be given. Draws at or above the broker count act as
+/// without (`AdminOperationException`); and more than [`MAX_ASSIGNED_REPLICAS`] replicas, two
+/// brokers with one id, or partition ids past `usize::MAX`, which Kafka cannot be given. Draws at or above the broker count act as
 /// Kafka's do, modulo the list (a shift modulo `n - 1`, as only that is ever used).
 pub fn assign(
     brokers: &[Broker],
@@ -93,6 +98,15 @@ pub fn assign(
     if racked != 0 && racked != n {
         return Err(format!(
             "not all brokers have a rack ({racked} of {n}) for a rack-aware assignment"
+        ));
+    }
+    if partitions
+        .checked_mul(replication_factor)
+        .is_none_or(|r| r > MAX_ASSIGNED_REPLICAS)
+    {
+        return Err(format!(
+            "{partitions} partitions x {replication_factor} replicas pass the limit of \
+             {MAX_ASSIGNED_REPLICAS} replicas"
         ));
     }
     if start_partition.checked_add(partitions).is_none() {

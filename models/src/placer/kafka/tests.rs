@@ -192,6 +192,12 @@ fn bad_parameters_are_refused_as_kafka() {
         .contains("broker id 3"));
     let past = assign(&five, 2, 1, 0, 0, usize::MAX);
     assert!(past.unwrap_err().contains("largest id"));
+    // 333,334 partitions x 3 = 1,000,002 replicas: past the limit of 1,000,000; 333,333 x 3 =
+    // 999,999 within it
+    let limit = assign(&five, 333_334, 3, 0, 0, 0).unwrap_err();
+    assert!(limit.contains("limit of 1000000"), "{limit}");
+    assert!(assign(&five, usize::MAX, 2, 0, 0, 0).is_err());
+    assert_eq!(assign(&five, 333_333, 3, 0, 0, 0).unwrap().len(), 333_333);
 }
 
 #[test]
@@ -366,7 +372,7 @@ proptest::proptest! {
     #[test]
     fn any_input_answers(
         brokers in proptest::collection::vec((0usize..16, proptest::option::of(0u32..4)), 0..10),
-        partitions in 0usize..30,
+        partitions in proptest::prop_oneof![0usize..30, proptest::num::usize::ANY],
         rf in 0usize..8,
         start in proptest::num::usize::ANY,
         shift in proptest::num::usize::ANY,
