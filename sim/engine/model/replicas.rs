@@ -382,6 +382,8 @@ impl ModelRun {
                 rep.entry_copy[j * r + q] += load;
                 rep.entry_copy[lj * r + q] += load;
                 rep.copy_load[u * r + q] += 2.0 * load;
+                // a copy's load, as moves count it (tenants.csv's move_load)
+                self.moves.load_sum[u * r + q] += 2.0 * load;
             }
             rep.stats[u].catch_up_bytes += copied;
             p.catching[k] -= copied;

@@ -19,6 +19,7 @@ mod hand;
 mod limits;
 mod moves;
 mod props;
+mod replicas;
 mod time;
 mod watch;
 

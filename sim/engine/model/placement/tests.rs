@@ -73,13 +73,15 @@ fn zones_of(run: &ModelRun, nodes: &[usize]) -> Vec<String> {
         .collect()
 }
 
-/// Every placer of the registry, by a name it builds from (`random` with several seeds, so
-/// that its draws cannot spread the tenant by chance).
+/// Every placer of the registry that places shards and containers, by a name it builds from
+/// (`random` with several seeds, so that its draws cannot spread the tenant by chance);
+/// `kafka-rack-aware` places partitions' replicas only (`replicas/place.rs`'s tests).
 fn placers() -> Vec<String> {
     let mut out = vec![];
     for name in KNOWN {
         match name.split('(').next().unwrap() {
             "random" => out.extend((1..=4).map(|s| format!("random(seed = {s})"))),
+            "kafka-rack-aware" => {}
             plain => out.push(plain.to_string()),
         }
     }

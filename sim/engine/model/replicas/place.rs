@@ -74,12 +74,37 @@ impl ModelRun {
             if !kafka {
                 self.spread_leader(&mut nodes);
             }
+            if self.check {
+                self.check_apart(u, p, &nodes);
+            }
             parts.push(self.add_partition(u, p, &nodes, &replica, &part));
         }
         let rep = self.replicas.as_mut().expect("a model with replicas");
         rep.stats[u].partitions = partitions;
         rep.parts[u] = parts;
         Ok(())
+    }
+
+    /// With the invariant checks on: records a partition whose replicas share a broker, or a
+    /// zone while a rack-aware model has a zone without any of them.
+    fn check_apart(&mut self, u: usize, p: usize, nodes: &[usize]) {
+        let rack_aware = self
+            .replicas
+            .as_ref()
+            .is_some_and(|rep| rep.spec.rack_aware);
+        let zones: Vec<Option<u32>> = nodes.iter().map(|&n| self.nodes.zone(n)).collect();
+        let shared = |v: &[usize]| (1..v.len()).any(|i| v[..i].contains(&v[i]));
+        let mut used: Vec<u32> = zones.iter().flatten().copied().collect();
+        used.sort_unstable();
+        used.dedup();
+        let zone_left = used.len() < self.nodes.zones.count();
+        let zone_shared = used.len() < zones.iter().flatten().count();
+        if (shared(nodes) || (rack_aware && zone_left && zone_shared)) && self.violations.len() < 10
+        {
+            self.violations.push(format!(
+                "tenant {u} partition {p}: replicas on brokers {nodes:?}, zones {zones:?}"
+            ));
+        }
     }
 
     /// Puts first the node of `nodes` that leads the fewest partitions (ties to the first).
@@ -142,8 +167,9 @@ impl ModelRun {
     /// A broker for one replica of tenant `u` (size `size`, part `share`) whose partition
     /// already has replicas on `siblings`: the placer's choice among the open brokers that
     /// hold none of them and are under `max_partitions_per_broker`, in the zones with the
-    /// fewest of them (rack-aware), then any zone; else a new broker (a growing cluster),
-    /// else the least loaded broker that holds none of them (a forced placement).
+    /// fewest of them (rack-aware); else a new broker in one of those zones (a growing
+    /// cluster), or the placer's choice in any zone, else the least loaded broker that holds
+    /// none of them (a fixed cluster, a forced placement).
     fn choose_replica(
         &mut self,
         u: usize,
@@ -182,7 +208,13 @@ impl ModelRun {
         };
         let allowed = |n: usize, nodes: &Nodes| nodes.is_open(n) && !avoid.contains(&n);
         let mut decision = self.placer.place(&request, &self.nodes);
-        if !matches!(decision, Decision::Node(n) if allowed(n, &self.nodes)) && zones.is_some() {
+        let fixed = self.kind.fixed_cluster(&self.spec).is_some();
+        // a fixed cluster takes another zone before a forced broker; a growing one opens a
+        // broker in an allowed zone
+        if !matches!(decision, Decision::Node(n) if allowed(n, &self.nodes))
+            && zones.is_some()
+            && fixed
+        {
             let anywhere = Request {
                 zones: None,
                 ..request
@@ -191,7 +223,7 @@ impl ModelRun {
         }
         match decision {
             Decision::Node(n) if allowed(n, &self.nodes) => Ok(n),
-            _ if self.kind.fixed_cluster(&self.spec).is_none() => {
+            _ if !fixed => {
                 let zone = match &zones {
                     Some(z) => self.nodes.zones.fewest_open(z),
                     None => self.nodes.zones.in_turn(),

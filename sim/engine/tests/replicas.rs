@@ -1,0 +1,256 @@
+//! Partitions with replicas (DESIGN.md 4.3b): hand-computed loads by role, a broker failure
+//! moving leaders, min_insync and offline partitions, catch-up; property tests on random
+//! clusters (replicas apart, the invariants).
+
+use proptest::prelude::*;
+
+use super::props::invariants;
+use super::*;
+
+/// Three brokers in zones a, b, c; traffic features produce, consume and retained through the
+/// default map; `extra` more keys of the shared model, then `tail` more sections.
+fn brokers(extra: &str, tail: &str) -> String {
+    format!(
+        r#"
+step_seconds = 300
+[[resources]]
+name = "network_in"
+[[resources]]
+name = "network_out"
+[[resources]]
+name = "disk"
+[[resources]]
+name = "storage"
+kind = "incompressible"
+[[nodes]]
+name = "broker"
+price_per_hour = 1.0
+capacity = {{ network_in = 1000, network_out = 1000, disk = 1000, storage = 10000 }}
+[workload]
+trace = "t.csv"
+[workload.traffic]
+features = ["produce", "consume", "retained"]
+[models.shared]
+brokers = 3
+zones = ["a", "b", "c"]
+replication_factor = 3
+backlog = false
+{extra}
+{tail}"#
+    )
+}
+
+/// One tenant producing 10 MB/s, consuming 20 and retaining 100 GB over `steps` steps of 300
+/// s; its spec 5 times that.
+fn one_tenant(steps: usize) -> String {
+    let mut t = String::from(
+        "time,tenant,produce,consume,retained,spec_produce,spec_consume,spec_retained\n",
+    );
+    for k in 0..steps {
+        let spec = if k == 0 { "50,100,500" } else { ",," };
+        t.push_str(&format!("{},t,10,20,100,{spec}\n", k * 300));
+    }
+    t
+}
+
+/// Runs `scenario` on `trace` (traffic features, through the scenario's map) with the
+/// invariant checks on, which must hold.
+fn run_text(scenario: &str, trace: &str) -> (Scenario, RunResult) {
+    let s = Scenario::parse(Path::new("s.toml"), scenario).expect("valid scenario");
+    let run = run_mapped(&s, trace);
+    for m in &run.models {
+        assert!(
+            m.invariant_violations.is_empty(),
+            "{:?}",
+            m.invariant_violations
+        );
+    }
+    (s, run)
+}
+
+/// Runs `s` on `trace` through its traffic map, with the invariant checks on.
+fn run_mapped(s: &Scenario, trace: &str) -> RunResult {
+    let bytes = std::io::Cursor::new(trace.as_bytes().to_vec());
+    let src = CsvTrace::new(Path::new("t.csv"), bytes, &s.workload.columns).unwrap();
+    let mut src = crate::input::mapped(Box::new(src), s);
+    let options = Options {
+        check_invariants: true,
+        ..Options::default()
+    };
+    run(s, &mut *src, options).expect("valid trace")
+}
+
+/// Node `n`'s delivered amounts (network_in, network_out, disk, storage) over the run.
+fn delivered(m: &ModelResult, n: usize) -> Vec<f64> {
+    m.nodes[n].delivered.clone()
+}
+
+#[test]
+fn one_partition_with_rf_3_loads_each_broker_by_role() {
+    // the leader (broker 0, the first replica): produce in 10, consume out 20 plus the
+    // replication out to two followers 2 x 10 = 40, disk writes 10, storage 100; each follower
+    // (brokers 1 and 2, one a zone): replication in 10, nothing out, disk 10, storage 100;
+    // over 3 steps of 300 s = 900 s
+    let (_, run) = run_text(&brokers("", ""), &one_tenant(3));
+    let m = model(&run, "shared");
+    assert_eq!(delivered(m, 0), vec![9000.0, 36000.0, 9000.0, 90000.0]);
+    for n in [1, 2] {
+        assert_eq!(
+            delivered(m, n),
+            vec![9000.0, 0.0, 9000.0, 90000.0],
+            "broker {n}"
+        );
+    }
+    let zones: Vec<Option<u32>> = m.nodes.iter().map(|n| n.zone).collect();
+    assert_eq!(zones, vec![Some(0), Some(1), Some(2)]);
+    // the tenant's demand is its three replicas': in 30, out 40 MB/s
+    let t = &m.tenants[0];
+    assert_eq!((t.demand[0], t.demand[1]), (27000.0, 36000.0));
+    assert_eq!(t.replicas.unwrap().partitions, 1);
+}
+
+#[test]
+fn a_broker_failure_moves_its_leader_and_the_replica_catches_up() {
+    // broker 0 (the leader) fails at 300 s for 600 s; the election takes 310 s, so at step 1
+    // (300-600) the partition has no leader: an outage of its whole share (in 10 + 2 x 10 =
+    // 30, out 20 + 2 x 10 = 40 MB/s for 300 s: 9,000 and 12,000); at step 2 replica 1 (broker
+    // 1) leads: in 10, out 20 + 10 (one live follower); broker 2 follows: in 10. Broker 0 is
+    // back at 900 s: it missed 10 MB/s x 300 s = 3,000 MB = 3 GB (network_scale 1,000),
+    // copied at 0.01 GB/s within step 3: 10 MB/s on network_in and network_out of brokers 0
+    // and 1; at step 4 broker 0, in sync, leads again (the preferred leader).
+    let extra = r#"election_seconds = 310
+moves = { rate = 0.01, state = "storage", network = ["network_in", "network_out"], network_scale = 1000 }"#;
+    let tail = "[failures]\nschedule = [{ node = 0, start = 300, duration_seconds = 600 }]";
+    let (_, run) = run_text(&brokers(extra, tail), &one_tenant(5));
+    let m = model(&run, "shared");
+    // broker 0: leads at steps 0 and 4 (in 10, out 40); at step 3 it follows (in 10) and
+    //   receives the copy (in 10, out 10): in 3,000 + 6,000 + 3,000 = 12,000, out 12,000 +
+    //   3,000 + 12,000 = 27,000
+    assert_eq!(delivered(m, 0)[..2], [12000.0, 27000.0]);
+    // broker 1: follows at 0, leads at 2 (in 10, out 30) and 3 (in 10 + 10, out 40 + 10),
+    //   follows at 4: in 3,000 x 3 + 6,000 = 15,000; out 9,000 + 15,000 = 24,000
+    assert_eq!(delivered(m, 1)[..2], [15000.0, 24000.0]);
+    // broker 2 follows throughout but for the outage: in 4 x 3,000, out 0
+    assert_eq!(delivered(m, 2)[..2], [12000.0, 0.0]);
+    let t = &m.tenants[0];
+    assert_eq!((t.loss[0], t.loss[1]), (9000.0, 12000.0));
+    assert_eq!((t.failure_loss[0], t.failure_loss[1]), (9000.0, 12000.0));
+    let p = t.replicas.unwrap();
+    assert_eq!((p.leader_elections, p.electing_steps), (1, 1));
+    assert!(close(p.catch_up_bytes, 3.0), "{}", p.catch_up_bytes);
+    let kinds: Vec<(i64, &str, Option<u32>)> = m
+        .events
+        .iter()
+        .map(|e| (e.time, e.name.name(), e.node))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (300, "failure", Some(0)),
+            (600, "leader-election", Some(1)),
+            (900, "repair", Some(0)),
+            (900, "catch-up-start", Some(0)),
+            (1200, "catch-up-end", Some(0)),
+            (1200, "preferred-leader", Some(0)),
+        ]
+    );
+}
+
+#[test]
+fn below_min_insync_and_offline_partitions_are_outages_of_their_share() {
+    // RF 2 over brokers 0 and 1 (zones a, b), min_insync 2: broker 1 (the follower) fails at
+    // 300 s for 300 s: step 1 has a leader but one in-sync replica: no produce, an outage of
+    // the share (in 10 + 10, out 20 + 10 for 300 s). Then broker 0 fails at 900 s and broker
+    // 1 at 900 s too, for 300 s: step 3 has no live replica, offline.
+    let extra = "min_insync = 2\nelection_seconds = 0";
+    let tail = "[failures]\nschedule = [{ node = 1, start = 300, duration_seconds = 300 }, { node = 0, start = 900, duration_seconds = 300 }, { node = 1, start = 900, duration_seconds = 300 }]";
+    let text = brokers(extra, tail)
+        .replace("replication_factor = 3", "replication_factor = 2")
+        .replace("brokers = 3", "brokers = 2")
+        .replace("zones = [\"a\", \"b\", \"c\"]", "zones = [\"a\", \"b\"]");
+    let (_, run) = run_text(&text, &one_tenant(5));
+    let m = model(&run, "shared");
+    let t = &m.tenants[0];
+    let p = t.replicas.unwrap();
+    assert_eq!((p.under_min_insync_steps, p.offline_steps), (1, 1));
+    // two steps dark: 2 x (20 in, 30 out) x 300 s
+    assert_eq!((t.failure_loss[0], t.failure_loss[1]), (12000.0, 18000.0));
+    assert_eq!(t.failure_outage_steps, 2);
+}
+
+#[test]
+fn without_replication_factor_the_shard_model_is_unchanged() {
+    // the same trace on three shards of the shard model: the traffic map at RF 3 gives in 30
+    // and out 40, a third on each broker
+    let text = brokers("", "")
+        .replace("replication_factor = 3\n", "shards = 3\n")
+        .replace("backlog = false\n", "");
+    let (_, run) = run_text(&text, &one_tenant(3));
+    let m = model(&run, "shared");
+    for n in 0..3 {
+        assert_eq!(delivered(m, n)[..2], [9000.0, 12000.0]);
+    }
+    assert!(m.tenants[0].replicas.is_none());
+}
+
+/// A random cluster: brokers, zones, RF, partitions per tenant, tenants, a placer, failures.
+fn replica_case() -> impl Strategy<Value = (String, String)> {
+    (
+        3usize..7,
+        0usize..4,
+        1usize..4,
+        1usize..5,
+        1usize..6,
+        0usize..3,
+        prop::collection::vec((0usize..7, 0usize..8, 1usize..4), 0..3),
+        any::<bool>(),
+    )
+        .prop_map(|(b, z, rf, parts, tenants, placer, fails, fixed)| {
+            let zones: Vec<String> = (0..z).map(|i| format!("\"z{i}\"")).collect();
+            let placer = ["first-fit", "worst-fit", "kafka-rack-aware"][placer];
+            let mut keys = format!(
+                "replication_factor = {rf}\npartitions = {parts}\nplacer = \"{placer}\"\nmoves = {{ rate = 0.05, network = [\"network_in\"], network_scale = 1000 }}\n"
+            );
+            if fixed {
+                keys += &format!("brokers = {b}\n");
+            }
+            if z > 0 {
+                keys += &format!("zones = [{}]\n", zones.join(", "));
+            }
+            let schedule: Vec<String> = fails
+                .iter()
+                .map(|&(n, k, d)| format!("{{ node = {}, start = {}, duration_seconds = {} }}", n % b, k * 300, d * 300))
+                .collect();
+            let text = format!(
+                "step_seconds = 300\n[[resources]]\nname = \"network_in\"\n[[resources]]\nname = \"storage\"\nkind = \"incompressible\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1\ncapacity = {{ network_in = 100, storage = 1000 }}\n[workload]\ntrace = \"t.csv\"\n[workload.traffic]\nfeatures = [\"produce\", \"consume\", \"retained\"]\n[models.shared]\n{keys}\n[failures]\nschedule = [{}]\n",
+                schedule.join(", ")
+            );
+            let mut t = String::from("time,tenant,produce,consume,retained,spec_produce,spec_consume,spec_retained\n");
+            for k in 0..8 {
+                for u in 0..tenants {
+                    t.push_str(&format!("{},t{u},{},{},{},20,30,60\n", k * 300, 5 + 3 * u + k, 10 + k, 50 + u));
+                }
+            }
+            (text, t)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn replicas_apart_and_the_invariants_hold((text, trace) in replica_case()) {
+        // the invariant checks record replicas of a partition sharing a broker (or a zone
+        // while a rack-aware model has one without them), and 0 <= a <= s <= d, sum a <= C
+        let s = Scenario::parse(Path::new("s.toml"), &text).expect("valid scenario");
+        let run = run_mapped(&s, &trace);
+        invariants(&run)?;
+        let m = &run.models[0];
+        for t in &m.tenants {
+            // what was demanded was delivered or lost (loss = alone - delivered)
+            for q in 0..2 {
+                prop_assert!((t.alone[q] - t.delivered[q] - t.loss[q]).abs() <= 1e-6 * (1.0 + t.alone[q]));
+            }
+        }
+    }
+}
