@@ -81,7 +81,8 @@ pub fn figures(s: &Scenario, run: &RunResult, m: &ModelResult) -> ModelFigures {
     let delivered: Vec<f64> = (0..nres)
         .map(|r| m.nodes.iter().map(|n| n.delivered[r]).sum())
         .collect();
-    let cost_total: f64 = m.nodes.iter().map(|n| n.cost).sum();
+    // the nodes' cost and the traffic across zones the operator pays (DESIGN.md 5)
+    let cost_total: f64 = m.nodes.iter().map(|n| n.cost).sum::<f64>() + m.totals.zone_transfer_cost;
     let dedicated: f64 = m.tenants.iter().map(|t| t.dedicated_cost).sum();
     ModelFigures {
         nodes_peak: m.totals.nodes_peak,

@@ -82,7 +82,7 @@ impl Money {
         };
         Money {
             cost: if all {
-                m.nodes.iter().map(|n| n.cost).sum()
+                m.nodes.iter().map(|n| n.cost).sum::<f64>() + m.totals.zone_transfer_cost
             } else {
                 sum(&|t| t.cost)
             },

@@ -142,6 +142,8 @@ fn model_summary(s: &Scenario, run: &RunResult, m: &ModelResult) -> Value {
             "under_min_insync_partition_steps": sum(&|p| p.under_min_insync_steps),
             "offline_partition_steps": sum(&|p| p.offline_steps),
             "catch_up_bytes": all.iter().map(|p| p.catch_up_bytes).sum::<f64>(),
+            "cross_zone_gb": all.iter().map(|p| p.cross_zone_mb).sum::<f64>() / 1000.0,
+            "zone_transfer_cost": m.totals.zone_transfer_cost,
         });
     }
     if s.cost.bills_usage() || s.has_sla() {

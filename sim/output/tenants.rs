@@ -108,6 +108,7 @@ fn push_groups(row: &mut Vec<String>, s: &Scenario, t: &TenantStats, groups: &Gr
         row.push(p.under_min_insync_steps.to_string());
         row.push(p.offline_steps.to_string());
         row.push(num(p.catch_up_bytes));
+        row.push(num(p.cross_zone_mb / 1000.0));
     }
     if groups.usage {
         row.extend(t.usage.iter().map(|&x| num(x)));
@@ -195,6 +196,7 @@ fn header(names: &[&str], groups: &Groups) -> Vec<String> {
             "under_min_insync_partition_steps",
             "offline_partition_steps",
             "catch_up_bytes",
+            "cross_zone_gb",
         ]));
     }
     if groups.usage {

@@ -43,6 +43,9 @@ pub struct UsagePrices {
     /// Per quantity, the index of its feature among the traffic map's features (`None`: the
     /// map has no such feature, and the quantity is not billed).
     pub feature: [Option<usize>; USAGE_QUANTITIES],
+    /// The price per GB crossing zones (`cross_zone_per_gb`; 0: not billed), on what a
+    /// model with replicas in zones counts (DESIGN.md 4.3b).
+    pub cross_zone_per_gb: f64,
 }
 
 /// The keys of `[cost.usage]`, in [`USAGE_FEATURES`]' order.
@@ -96,6 +99,7 @@ pub(super) struct RawUsage {
     out_per_gb: Option<S<f64>>,
     retained_per_gb_month: Option<S<f64>>,
     partition_per_hour: Option<S<f64>>,
+    cross_zone_per_gb: Option<S<f64>>,
 }
 
 impl Checker<'_> {
@@ -230,7 +234,11 @@ impl Checker<'_> {
         let mut out = UsagePrices {
             price: [0.0; USAGE_QUANTITIES],
             feature: [None; USAGE_QUANTITIES],
+            cross_zone_per_gb: 0.0,
         };
+        if let Some(v) = &u.cross_zone_per_gb {
+            out.cross_zone_per_gb = self.price(v, "usage.cross_zone_per_gb")?;
+        }
         for q in 0..USAGE_QUANTITIES {
             out.feature[q] = traffic.features.iter().position(|f| f == USAGE_FEATURES[q]);
             let Some(v) = given[q] else { continue };

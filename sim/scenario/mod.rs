@@ -183,6 +183,24 @@ impl Checker<'_> {
             &resources,
             (workload.traffic.as_ref(), step),
         )?;
+        let counts_zones = models
+            .iter()
+            .any(|m| m.replicas.is_some() && m.zones.len() > 1);
+        let cross_priced = cost
+            .usage
+            .as_ref()
+            .is_some_and(|u| u.cross_zone_per_gb > 0.0);
+        for (key, given) in [
+            ("zone_transfer_per_gb", cost.zone_transfer_per_gb > 0.0),
+            ("cross_zone_per_gb", cross_priced),
+        ] {
+            if given && !counts_zones {
+                return Err(self.err(
+                    self.section(key),
+                    format!("`{key}` prices traffic across zones, which only a model with `replication_factor` and two or more `zones` counts"),
+                ));
+            }
+        }
         let predict = self.predict(raw.predict.as_ref(), &resources)?;
         let compare = self.compare(raw.compare.as_ref())?;
         let planner = raw

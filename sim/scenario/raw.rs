@@ -116,6 +116,7 @@ pub(super) struct RawCost {
     pub(super) currency: Option<S<String>>,
     pub(super) billing_days: Option<S<f64>>,
     pub(super) usage: Option<S<super::billing::RawUsage>>,
+    pub(super) zone_transfer_per_gb: Option<S<f64>>,
 }
 
 #[derive(Deserialize)]

@@ -46,12 +46,13 @@ pub struct ReplicaSpec {
     pub consumer_zones: ConsumerZones,
 }
 
-/// The raw `consumer_zones`: `"spread"` or `{ zone = weight, ... }`.
+/// The raw `consumer_zones`: `"spread"` or `{ zone = weight, ... }` (untagged: the weights
+/// carry no span of their own; an error points at the whole value).
 #[derive(Deserialize)]
 #[serde(untagged)]
 pub(super) enum RawConsumerZones {
     Named(String),
-    Weights(IndexMap<String, S<f64>>),
+    Weights(IndexMap<String, f64>),
 }
 
 /// The raw replica keys of a model table.
@@ -170,17 +171,23 @@ impl Checker<'_> {
             )),
             RawConsumerZones::Weights(table) => {
                 let mut weights = vec![0.0; zones.len()];
-                for (name, w) in table {
+                for (name, &w) in table {
                     let Some(z) = zones.iter().position(|z| z == name) else {
                         return Err(self.err(
-                            w.span(),
+                            raw.span(),
                             format!(
                                 "`consumer_zones` names zone `{name}`, not one of the model's: {}",
                                 zones.join(", ")
                             ),
                         ));
                     };
-                    weights[z] = self.within(w, "consumer_zones", 0.0, 1e6)?;
+                    if !(0.0..=1e6).contains(&w) {
+                        return Err(self.err(
+                            raw.span(),
+                            format!("`consumer_zones` weight of `{name}` must be a number in [0, 1000000], got {w}"),
+                        ));
+                    }
+                    weights[z] = w;
                 }
                 let total: f64 = weights.iter().sum();
                 if total <= 0.0 {

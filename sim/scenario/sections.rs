@@ -75,6 +75,9 @@ pub struct CostSettings {
     pub billing_seconds: i64,
     /// Usage prices on the traffic map's features (`[cost.usage]`), if any.
     pub usage: Option<UsagePrices>,
+    /// What the operator pays per GB crossing zones (`zone_transfer_per_gb`, DESIGN.md 5):
+    /// a model with replicas in zones adds it to the tenants' costs (0: nothing).
+    pub zone_transfer_per_gb: f64,
 }
 
 impl CostSettings {
@@ -82,7 +85,7 @@ impl CostSettings {
     pub fn bills_usage(&self) -> bool {
         self.usage
             .as_ref()
-            .is_some_and(|u| u.price.iter().any(|&p| p > 0.0))
+            .is_some_and(|u| u.price.iter().any(|&p| p > 0.0) || u.cross_zone_per_gb > 0.0)
     }
 }
 
@@ -178,12 +181,16 @@ impl Checker<'_> {
             currency: None,
             billing_seconds: (super::billing::DEFAULT_BILLING_DAYS * 86_400.0) as i64,
             usage: None,
+            zone_transfer_per_gb: 0.0,
         };
         out.billing_seconds =
             self.billing_seconds(raw.and_then(|r| r.billing_days.as_ref()), step)?;
         let Some(raw) = raw else { return Ok(out) };
         out.currency = self.currency(raw.currency.as_ref())?;
         out.usage = self.usage(raw.usage.as_ref(), traffic)?;
+        if let Some(v) = &raw.zone_transfer_per_gb {
+            out.zone_transfer_per_gb = self.price(v, "zone_transfer_per_gb")?;
+        }
         if let Some(a) = &raw.allocation {
             out.allocation = Allocation::by_name(a.get_ref()).ok_or_else(|| {
                 self.err(

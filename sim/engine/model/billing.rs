@@ -25,6 +25,8 @@ struct Mark {
     down_steps: u64,
     /// Its accounted steps.
     steps: u64,
+    /// Its MB across zones (a model with replicas in zones).
+    cross_zone_mb: f64,
 }
 
 /// What a tenant's bills came to under a model, over the run.
@@ -59,6 +61,8 @@ pub(super) struct Billing {
     /// Per usage quantity, the charge per feature-second (its price per billed unit over the
     /// feature-seconds in one, [`UNIT_SECONDS`]).
     usage_rate: [f64; USAGE_QUANTITIES],
+    /// The charge per MB across zones (`cross_zone_per_gb` over 1,000).
+    cross_zone_rate: f64,
     /// Per SLO class, its SLA's tiers (empty: none).
     tiers: Vec<Vec<SlaTier>>,
     /// Per tenant, its books at the current period's start.
@@ -92,6 +96,11 @@ impl Billing {
             due: Time::MIN,
             based: false,
             usage_rate,
+            cross_zone_rate: scenario
+                .cost
+                .usage
+                .as_ref()
+                .map_or(0.0, |u| u.cross_zone_per_gb / 1000.0),
             tiers: scenario.slo.iter().map(|c| c.sla.clone()).collect(),
             marks: vec![],
             bills: vec![],
@@ -130,8 +139,8 @@ impl Billing {
         acc: &[TenantAcc],
         books: &[TenantBooks],
         tenants: &Tenants,
-        k: u64,
-        dt: f64,
+        (k, dt): (u64, f64),
+        cross_zone_mb: &dyn Fn(usize) -> f64,
     ) {
         self.grow(tenants.len());
         for u in 0..tenants.len() {
@@ -149,6 +158,9 @@ impl Billing {
                 }
                 mark.usage = usage;
             }
+            let cross = cross_zone_mb(u);
+            charge += self.cross_zone_rate * (cross - mark.cross_zone_mb);
+            mark.cross_zone_mb = cross;
             bill.usage_revenue += charge;
             let rate = billing::credit_rate(
                 &self.tiers[tenants.class[u]],
@@ -197,7 +209,8 @@ impl ModelRun {
             // a period that ended in the warm-up bills nothing (its traffic is not billed)
             if b.based {
                 self.settle_rates();
-                b.close(&self.acc, &self.books, ctx.tenants, ctx.k, ctx.dt);
+                let cross = |u: usize| self.replica_stats(u).map_or(0.0, |s| s.cross_zone_mb);
+                b.close(&self.acc, &self.books, ctx.tenants, (ctx.k, ctx.dt), &cross);
             }
             let p = b.period_seconds;
             b.period_end = start + ((ctx.t - start) / p + 1) * p;
@@ -218,7 +231,8 @@ impl ModelRun {
         };
         if let (Some(start), true) = (b.start, b.based) {
             let k = ((end - start) / self.step) as u64;
-            b.close(&self.acc, &self.books, tenants, k, self.dt);
+            let cross = |u: usize| self.replica_stats(u).map_or(0.0, |s| s.cross_zone_mb);
+            b.close(&self.acc, &self.books, tenants, (k, self.dt), &cross);
         }
         self.billing = Some(b);
     }

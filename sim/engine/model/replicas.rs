@@ -30,7 +30,7 @@
 //! outage ([`ModelRun::account_dark`]).
 
 use super::*;
-use crate::scenario::ReplicaSpec;
+use crate::scenario::{ConsumerZones, ReplicaSpec};
 
 mod place;
 
@@ -73,6 +73,9 @@ pub struct ReplicaStats {
     pub offline_steps: u64,
     /// Bytes copied to catch up (state units).
     pub catch_up_bytes: f64,
+    /// MB crossing zones: replication to followers in another zone than their leader's,
+    /// consumers reading from another zone, catch-up copies between zones.
+    pub cross_zone_mb: f64,
 }
 
 /// A model's partitions and replicas (module documentation).
@@ -159,6 +162,8 @@ struct Share<'a> {
     roles: crate::engine::Roles<'a>,
     /// `1 / partitions`.
     part: f64,
+    /// The tenant's produce and consume, MB/s.
+    traffic: [f64; 2],
 }
 
 impl ModelRun {
@@ -224,6 +229,7 @@ impl ModelRun {
             let share = Share {
                 roles: roles.demand(u),
                 part: 1.0 / rep.parts[u].len() as f64,
+                traffic: roles.traffic(u),
             };
             let mut parts = std::mem::take(&mut rep.parts[u]);
             for p in &mut parts {
@@ -302,7 +308,40 @@ impl ModelRun {
         for q in 0..r {
             rep.entry_demand[lj * r + q] = share.part * (l[q] + followers * o[q]);
         }
+        self.cross_zones(rep, u, p, lead as usize, share, ctx.dt);
         self.catch_up(rep, u, p, lead as usize, share, ctx);
+    }
+
+    /// The MB serving partition `p` of tenant `u` sends across zones in a step of `dt`
+    /// seconds from its leader `lead`: the produce to each live follower in another zone,
+    /// and the consume read by consumers outside the leader's zone (`consumer_zones`).
+    fn cross_zones(
+        &self,
+        rep: &mut Replicas,
+        u: usize,
+        p: &Partition,
+        lead: usize,
+        share: &Share<'_>,
+        dt: f64,
+    ) {
+        let zones = self.nodes.zones.count();
+        let zone = |k: usize| {
+            self.nodes
+                .zone(self.ents.node[p.entries[k] as usize] as usize)
+        };
+        let Some(home) = zone(lead).filter(|_| zones > 1) else {
+            return;
+        };
+        let [produce, consume] = share.traffic;
+        let apart = (0..p.entries.len())
+            .filter(|&k| k != lead && p.live[k] && zone(k) != Some(home))
+            .count() as f64;
+        let at_home = match &rep.spec.consumer_zones {
+            ConsumerZones::Spread => 1.0 / zones as f64,
+            ConsumerZones::Weights(w) => w[home as usize],
+        };
+        rep.stats[u].cross_zone_mb +=
+            share.part * dt * (apart * produce + (1.0 - at_home) * consume);
     }
 
     /// Each replica of `p` whose broker failed since the last step leaves the in-sync set (a
@@ -386,6 +425,12 @@ impl ModelRun {
                 self.moves.load_sum[u * r + q] += 2.0 * load;
             }
             rep.stats[u].catch_up_bytes += copied;
+            if self.nodes.zone(self.ents.node[j] as usize)
+                != self.nodes.zone(self.ents.node[lj] as usize)
+            {
+                // the copy's MB, in network units
+                rep.stats[u].cross_zone_mb += copied * cost.network_scale;
+            }
             p.catching[k] -= copied;
             if p.catching[k] <= 1e-12 * rate * dt {
                 p.catching[k] = 0.0;

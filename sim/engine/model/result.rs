@@ -169,6 +169,9 @@ pub struct ModelTotals {
     pub move_cancels: u64,
     /// Tenant-steps whose consumer lag broke their class (the lag cause; DESIGN.md 4.3b).
     pub lag_violation_steps: u64,
+    /// What the operator paid for traffic across zones (`[cost] zone_transfer_per_gb`, in
+    /// the tenants' costs; DESIGN.md 5).
+    pub zone_transfer_cost: f64,
     /// Elastic: nodes scaled out (DESIGN.md 4.1).
     pub scale_outs: u64,
     /// Elastic: nodes scaled in.
@@ -363,6 +366,19 @@ impl ModelRun {
         if let Some(b) = &self.backlog {
             t.lag_violation_steps = b.lag_violations.iter().sum();
         }
+        let transfer = (0..self.acc.len())
+            .map(|u| self.zone_transfer_cost(u))
+            .sum();
+        self.totals.zone_transfer_cost = transfer;
+    }
+
+    /// What tenant `u`'s traffic across zones cost the operator.
+    fn zone_transfer_cost(&self, u: usize) -> f64 {
+        let per_gb = self.cost.zone_transfer_per_gb;
+        match self.replica_stats(u) {
+            Some(s) if per_gb > 0.0 => s.cross_zone_mb / 1000.0 * per_gb,
+            _ => 0.0,
+        }
     }
 
     /// Tenant `u`'s stats: its sums per step times the step length, harm caused and suffered
@@ -420,7 +436,7 @@ impl ModelRun {
                 .collect(),
             latency_sum: a.latency_sum,
             latency_max: a.latency_max,
-            cost: b.cost,
+            cost: b.cost + self.zone_transfer_cost(u),
             revenue: b.revenue + bill.usage_revenue,
             usage_revenue: bill.usage_revenue,
             usage: std::array::from_fn(|q| billing::billed_units(q, bill.usage_seconds[q])),

@@ -116,7 +116,8 @@ pub(super) fn invariants(run: &RunResult) -> Result<(), TestCaseError> {
                 t.violation_steps
             );
         }
-        let total: f64 = m.nodes.iter().map(|n| n.cost).sum();
+        // the nodes' cost and what traffic across zones cost (DESIGN.md 5)
+        let total: f64 = m.nodes.iter().map(|n| n.cost).sum::<f64>() + m.totals.zone_transfer_cost;
         let tenants: f64 = m.tenants.iter().map(|t| t.cost).sum();
         prop_assert!(
             (tenants + m.totals.overhead - total).abs() <= 1e-9 * (1.0 + total),

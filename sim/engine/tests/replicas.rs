@@ -179,6 +179,29 @@ fn below_min_insync_and_offline_partitions_are_outages_of_their_share() {
 }
 
 #[test]
+fn cross_zone_bytes_of_a_known_layout_cost_and_bill() {
+    // leader in zone a, followers in b and c: per step of 300 s the produce, 10 MB/s, goes to
+    // two followers in other zones: 2 x 10 x 300 = 6,000 MB; consumers spread over the three
+    // zones read from the leader, two thirds of them from elsewhere: 2/3 x 20 x 300 = 4,000
+    // MB. Three steps: 30,000 MB = 30 GB, costing the operator 30 x 0.01 = 0.3 and billed to
+    // the tenant 30 x 0.02 = 0.6.
+    let tail = "[cost]\nzone_transfer_per_gb = 0.01\n[cost.usage]\ncross_zone_per_gb = 0.02";
+    let (_, run) = run_text(&brokers("", tail), &one_tenant(3));
+    let m = model(&run, "shared");
+    let t = &m.tenants[0];
+    assert!(close(t.replicas.unwrap().cross_zone_mb, 30000.0));
+    assert!(close(m.totals.zone_transfer_cost, 0.3));
+    let nodes: f64 = m.nodes.iter().map(|n| n.cost).sum();
+    assert!(close(t.cost, nodes + 0.3), "{} vs {nodes}", t.cost);
+    assert!(close(t.usage_revenue, 0.6), "{}", t.usage_revenue);
+    // consumers all in zone a, the leader's: the replication alone, 18,000 MB
+    let text = brokers("consumer_zones = { a = 1 }", "");
+    let (_, run) = run_text(&text, &one_tenant(3));
+    let p = model(&run, "shared").tenants[0].replicas.unwrap();
+    assert!(close(p.cross_zone_mb, 18000.0), "{}", p.cross_zone_mb);
+}
+
+#[test]
 fn without_replication_factor_the_shard_model_is_unchanged() {
     // the same trace on three shards of the shard model: the traffic map at RF 3 gives in 30
     // and out 40, a third on each broker
@@ -222,7 +245,7 @@ fn replica_case() -> impl Strategy<Value = (String, String)> {
                 .map(|&(n, k, d)| format!("{{ node = {}, start = {}, duration_seconds = {} }}", n % b, k * 300, d * 300))
                 .collect();
             let text = format!(
-                "step_seconds = 300\n[[resources]]\nname = \"network_in\"\n[[resources]]\nname = \"storage\"\nkind = \"incompressible\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1\ncapacity = {{ network_in = 100, storage = 1000 }}\n[workload]\ntrace = \"t.csv\"\n[workload.traffic]\nfeatures = [\"produce\", \"consume\", \"retained\"]\n[models.shared]\n{keys}\n[failures]\nschedule = [{}]\n",
+                "step_seconds = 300\n[[resources]]\nname = \"network_in\"\n[[resources]]\nname = \"storage\"\nkind = \"incompressible\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1\ncapacity = {{ network_in = 100, storage = 1000 }}\n[workload]\ntrace = \"t.csv\"\n[workload.traffic]\nfeatures = [\"produce\", \"consume\", \"retained\"]\n[models.shared]\n{keys}\n[failures]\nschedule = [{}]\n[cost]\nzone_transfer_per_gb = 0.02\n",
                 schedule.join(", ")
             );
             let mut t = String::from("time,tenant,produce,consume,retained,spec_produce,spec_consume,spec_retained\n");
