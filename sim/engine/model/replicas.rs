@@ -69,7 +69,7 @@ pub struct ReplicaStats {
     pub electing_steps: u64,
     /// Partition-steps with a leader but fewer than `min_insync` in-sync replicas.
     pub under_min_insync_steps: u64,
-    /// Partition-steps with no live replica.
+    /// Partition-steps offline: no leader and no in-sync replica to elect.
     pub offline_steps: u64,
     /// Bytes copied to catch up (state units).
     pub catch_up_bytes: f64,
@@ -281,10 +281,11 @@ impl ModelRun {
         let serving = p.leader.filter(|_| isr >= rep.spec.min_insync);
         let Some(lead) = serving else {
             let st = &mut rep.stats[u];
-            if !p.live.iter().any(|&l| l) {
-                st.offline_steps += 1;
-            } else if p.leader.is_none() {
+            if p.leader.is_none() && p.electing {
                 st.electing_steps += 1;
+            } else if p.leader.is_none() {
+                // no in-sync replica to lead (unclean elections are not taken)
+                st.offline_steps += 1;
             } else {
                 st.under_min_insync_steps += 1;
             }

@@ -245,8 +245,10 @@ fn replica_case() -> impl Strategy<Value = (String, String)> {
                 .map(|&(n, k, d)| format!("{{ node = {}, start = {}, duration_seconds = {} }}", n % b, k * 300, d * 300))
                 .collect();
             let text = format!(
-                "step_seconds = 300\n[[resources]]\nname = \"network_in\"\n[[resources]]\nname = \"storage\"\nkind = \"incompressible\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1\ncapacity = {{ network_in = 100, storage = 1000 }}\n[workload]\ntrace = \"t.csv\"\n[workload.traffic]\nfeatures = [\"produce\", \"consume\", \"retained\"]\n[models.shared]\n{keys}\n[failures]\nschedule = [{}]\n[cost]\nzone_transfer_per_gb = 0.02\n",
-                schedule.join(", ")
+                "step_seconds = 300\n[[resources]]\nname = \"network_in\"\n[[resources]]\nname = \"storage\"\nkind = \"incompressible\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1\ncapacity = {{ network_in = 100, storage = 1000 }}\n[workload]\ntrace = \"t.csv\"\n[workload.traffic]\nfeatures = [\"produce\", \"consume\", \"retained\"]\n[models.shared]\n{keys}\n[failures]\nschedule = [{}]\n{}",
+                schedule.join(", "),
+                // traffic across zones priced when there are zones to cross
+                if z > 1 { "[cost]\nzone_transfer_per_gb = 0.02\n" } else { "" }
             );
             let mut t = String::from("time,tenant,produce,consume,retained,spec_produce,spec_consume,spec_retained\n");
             for k in 0..8 {
