@@ -426,6 +426,9 @@ impl ModelRun {
                 self.moves.load_sum[u * r + q] += 2.0 * load;
             }
             rep.stats[u].catch_up_bytes += copied;
+            // a copy of state, as moves count them (DESIGN.md 4.8)
+            self.moves.tenants[u].bytes += copied;
+            self.totals.moved_bytes += copied;
             if self.nodes.zone(self.ents.node[j] as usize)
                 != self.nodes.zone(self.ents.node[lj] as usize)
             {
@@ -436,6 +439,8 @@ impl ModelRun {
             if p.catching[k] <= 1e-12 * rate * dt {
                 p.catching[k] = 0.0;
                 p.insync[k] = true;
+                self.moves.tenants[u].moves += 1;
+                self.totals.moves += 1;
                 let n = self.ents.node[j] as usize;
                 // when the copy ends within the step
                 let end = ctx.t.saturating_add((copied / rate).ceil() as i64);

@@ -138,6 +138,8 @@ moves = { rate = 0.01, state = "storage", network = ["network_in", "network_out"
     let p = t.replicas.unwrap();
     assert_eq!((p.leader_elections, p.electing_steps), (1, 1));
     assert!(close(p.catch_up_bytes, 3.0), "{}", p.catch_up_bytes);
+    assert_eq!((t.moves, m.totals.moves), (1, 1));
+    assert!(close(t.moved_bytes, 3.0));
     let kinds: Vec<(i64, &str, Option<u32>)> = m
         .events
         .iter()
