@@ -275,6 +275,12 @@ impl ModelRun {
         if p.leader.is_some_and(|k| k != 0) && p.insync[0] {
             self.lead(rep, u, p, 0, ctx.t, EventName::PreferredLeader);
         }
+        // followers catch up from a live leader, serving or not (a partition short of
+        // in-sync replicas while one catches up would never serve again); a copy that ends
+        // within the step counts its replica in sync at this step
+        if let Some(lead) = p.leader {
+            self.catch_up(rep, u, p, lead as usize, share, ctx);
+        }
         let isr = p.insync.iter().filter(|&&s| s).count() as u32;
         let (l, o, f) = (share.roles.leader, share.roles.out, share.roles.follower);
         let rf = p.entries.len() as f64;
@@ -310,7 +316,29 @@ impl ModelRun {
             rep.entry_demand[lj * r + q] = share.part * (l[q] + followers * o[q]);
         }
         self.cross_zones(rep, u, p, lead as usize, share, ctx.dt);
-        self.catch_up(rep, u, p, lead as usize, share, ctx);
+        self.note_missed(p, lead as usize, share, ctx.dt);
+    }
+
+    /// What the replicas of serving partition `p` that are down miss in a step of `dt`
+    /// seconds: the replication they would have received, in state units, at most the state
+    /// itself (with `moves`; without, a returning replica is in sync at once).
+    fn note_missed(&self, p: &mut Partition, lead: usize, share: &Share<'_>, dt: f64) {
+        let Some(cost) = &self.moves.cost else {
+            return;
+        };
+        let state = share.part * share.roles.follower[cost.state];
+        // the replication a follower receives, in network units per second
+        let fetch = cost
+            .network
+            .iter()
+            .map(|&q| share.part * share.roles.follower[q])
+            .fold(0.0, f64::max);
+        for k in 0..p.entries.len() {
+            if k != lead && !p.live[k] {
+                let missed = p.missed[k] + fetch * dt / cost.network_scale;
+                p.missed[k] = missed.min(state);
+            }
+        }
     }
 
     /// The MB serving partition `p` of tenant `u` sends across zones in a step of `dt`
@@ -376,8 +404,8 @@ impl ModelRun {
         }
     }
 
-    /// The step's catch-up of `p`'s replicas from its leader `lead`, and what the replicas
-    /// that are down miss meanwhile.
+    /// The step's catch-up of `p`'s replicas from its leader `lead`: each copy's progress at
+    /// the move rate, its load on both brokers, its end.
     fn catch_up(
         &mut self,
         rep: &mut Replicas,
@@ -393,23 +421,9 @@ impl ModelRun {
             return;
         };
         let (rate, dt) = (cost.rate_per_second, ctx.dt);
-        // what a follower takes of the state resource is what it would have to copy at most
-        let state = share.part * share.roles.follower[cost.state];
-        // the replication a follower receives, in network units per second
-        let fetch = cost
-            .network
-            .iter()
-            .map(|&q| share.part * share.roles.follower[q])
-            .fold(0.0, f64::max);
         let lj = p.entries[lead] as usize;
         for k in 0..p.entries.len() {
-            if k == lead {
-                continue;
-            }
-            if !p.live[k] {
-                // missed while down, in state units, at most the state itself
-                let missed = p.missed[k] + fetch * dt / cost.network_scale;
-                p.missed[k] = missed.min(state);
+            if k == lead || !p.live[k] || p.catching[k] <= 0.0 {
                 continue;
             }
             if p.catching[k] <= 0.0 {
