@@ -279,7 +279,7 @@ impl ModelRun {
         // in-sync replicas while one catches up would never serve again); a copy that ends
         // within the step counts its replica in sync at this step
         if let Some(lead) = p.leader {
-            self.catch_up(rep, u, p, lead as usize, share, ctx);
+            self.catch_up(rep, u, p, lead as usize, ctx);
         }
         let isr = p.insync.iter().filter(|&&s| s).count() as u32;
         let (l, o, f) = (share.roles.leader, share.roles.out, share.roles.follower);
@@ -412,7 +412,6 @@ impl ModelRun {
         u: usize,
         p: &mut Partition,
         lead: usize,
-        share: &Share<'_>,
         ctx: &StepCtx<'_>,
     ) {
         let r = self.r();
@@ -424,9 +423,6 @@ impl ModelRun {
         let lj = p.entries[lead] as usize;
         for k in 0..p.entries.len() {
             if k == lead || !p.live[k] || p.catching[k] <= 0.0 {
-                continue;
-            }
-            if p.catching[k] <= 0.0 {
                 continue;
             }
             let copied = p.catching[k].min(rate * dt);
