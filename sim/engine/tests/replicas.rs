@@ -204,6 +204,44 @@ fn cross_zone_bytes_of_a_known_layout_cost_and_bill() {
 }
 
 #[test]
+fn kafka_rack_aware_spreads_leaders_and_replicas_over_zones() {
+    // six brokers in zones a, b, c (opened in turn: 0 a, 1 b, 2 c, 3 a, 4 b, 5 c); one tenant
+    // of 6 partitions, RF 3, placed by Kafka's assignment: every broker leads one partition
+    // and follows two (Kafka's rack-alternated list and shift), so every broker carries the
+    // same: per partition produce 10/6, consume 20/6; a broker leads one (in 10/6, out (20 +
+    // 2 x 10)/6) and follows two (in 2 x 10/6): in 30/6 = 5, out 40/6 MB/s over 900 s
+    let text = brokers("placer = \"kafka-rack-aware\"\npartitions = 6", "")
+        .replace("brokers = 3", "brokers = 6");
+    let (_, run) = run_text(&text, &one_tenant(3));
+    let m = model(&run, "shared");
+    for n in 0..6 {
+        let d = delivered(m, n);
+        assert!(
+            close(d[0], 5.0 * 900.0) && close(d[1], 40.0 / 6.0 * 900.0),
+            "broker {n}: {d:?}"
+        );
+    }
+    assert_eq!(m.tenants[0].replicas.unwrap().partitions, 6);
+}
+
+#[test]
+fn max_partitions_per_broker_bounds_every_broker() {
+    // a growing cluster, at most 2 replicas a broker: 4 partitions of RF 2 (8 replicas) take
+    // 4 brokers, each holding 2 (the placer would put them all on the first two otherwise)
+    let text = brokers("partitions = 4\nmax_partitions_per_broker = 2", "")
+        .replace("brokers = 3\n", "")
+        .replace("replication_factor = 3", "replication_factor = 2");
+    let (_, run) = run_text(&text, &one_tenant(2));
+    let m = model(&run, "shared");
+    assert_eq!(m.nodes.len(), 4);
+    assert!(
+        m.nodes.iter().all(|n| n.entries_max == 2),
+        "{:?}",
+        m.nodes.iter().map(|n| n.entries_max).collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn without_replication_factor_the_shard_model_is_unchanged() {
     // the same trace on three shards of the shard model: the traffic map at RF 3 gives in 30
     // and out 40, a third on each broker
