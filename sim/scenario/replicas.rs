@@ -200,3 +200,67 @@ impl Checker<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::parse;
+
+    /// Brokers with traffic; `model` the shared model's keys, `extra` more sections.
+    fn text(model: &str, traffic: &str, extra: &str) -> String {
+        format!(
+            "[[resources]]\nname = \"network_in\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1\ncapacity = {{ network_in = 100 }}\n[workload]\ntrace = \"t.csv\"\n{traffic}\n[models.shared]\n{model}\n{extra}"
+        )
+    }
+
+    const TRAFFIC: &str = "[workload.traffic]\nfeatures = [\"produce\"]";
+
+    #[test]
+    fn the_defaults_and_one_rf_knob() {
+        let s = parse(&text(
+            "replication_factor = 3\nzones = [\"a\", \"b\"]",
+            TRAFFIC,
+            "",
+        ))
+        .unwrap();
+        let r = s.models[0].replicas.clone().unwrap();
+        assert_eq!(
+            (r.replication_factor, r.partitions, r.min_insync),
+            (3, 1, 1)
+        );
+        assert_eq!((r.rack_aware, r.election_seconds), (true, 10));
+        assert_eq!(r.max_partitions_per_broker, None);
+        assert_eq!(r.consumer_zones, super::ConsumerZones::Spread);
+        // a backlog by default with replicas; the map's replication is the RF
+        assert!(s.models[0].backlog);
+        assert_eq!(s.workload.traffic.as_ref().unwrap().replication, 3.0);
+        // weights normalised to 1
+        let s = parse(&text(
+            "replication_factor = 2\nzones = [\"a\", \"b\"]\nconsumer_zones = { a = 3, b = 1 }",
+            TRAFFIC,
+            "",
+        ))
+        .unwrap();
+        let want = super::ConsumerZones::Weights(vec![0.75, 0.25]);
+        assert_eq!(s.models[0].replicas.clone().unwrap().consumer_zones, want);
+    }
+
+    #[test]
+    fn each_bad_key_is_one_located_error() {
+        let cases: [(&str, &str, &str, &str); 8] = [
+            ("replication_factor = 3", "[workload.traffic]\nfeatures = [\"produce\"]\nreplication = 2", "", "s.toml:11:15: `replication` 2 differs from `replication_factor = 3` of model `shared`"),
+            ("partitions = 4", TRAFFIC, "", "s.toml:12:14: `partitions` needs `replication_factor`"),
+            ("placer = \"kafka-rack-aware\"", TRAFFIC, "", "s.toml:12:10: placer `kafka-rack-aware` assigns partitions' replicas: it needs `replication_factor`"),
+            ("replication_factor = 3\nbrokers = 2", TRAFFIC, "", "s.toml:12:22: `replication_factor` 3 needs at least as many brokers; the cluster has `brokers = 2`"),
+            ("replication_factor = 2\nmin_insync = 3", TRAFFIC, "", "s.toml:13:14: `min_insync` must be an integer in [1, 2], got 3"),
+            ("replication_factor = 2", "", "", "model `shared` has `replication_factor`: its replicas' roles are made from broker traffic"),
+            ("replication_factor = 2\nmoves = { rate = 1, state = \"network_in\" }\nrebalance = { high = 0.9 }", TRAFFIC, "", "`rebalance` does not apply with `replication_factor`"),
+            ("shards = 2", TRAFFIC, "[cost]\nzone_transfer_per_gb = 0.01", "`zone_transfer_per_gb` prices traffic across zones, which only a model with `replication_factor` and two or more `zones` counts"),
+        ];
+        for (model, traffic, extra, want) in cases {
+            let e = parse(&text(model, traffic, extra)).unwrap_err();
+            assert!(e.contains(want), "{model}: {e}");
+            assert!(e.starts_with("s.toml:"), "{e}");
+            assert_eq!(e.lines().count(), 1, "{e}");
+        }
+    }
+}
