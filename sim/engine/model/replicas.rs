@@ -196,9 +196,10 @@ impl ModelRun {
                     .leader
                     .is_some_and(|k| self.ents.node[p.entries[k as usize] as usize] as usize == n);
                 if on_n || (p.electing && p.lost_on as usize == n) {
-                    if let Some(k) = p.leader.take() {
+                    // its replica leaves the in-sync set when a step finds the broker failed
+                    // (`replica_liveness`), not before: it may be repaired within the step
+                    if p.leader.take().is_some() {
                         rep.leaders[n] -= 1;
-                        p.insync[k as usize] = false;
                     }
                     p.electing = false;
                     p.lost_on = NONE;

@@ -343,4 +343,33 @@ moves = { rate = 0.1, state = "storage", network = ["network_in"], network_scale
     assert_eq!(t.failure_loss[0], 0.0);
     assert!(close(p.catch_up_bytes, 12.0), "{}", p.catch_up_bytes);
     assert_eq!(t.moves, 2);
+/// The events of `m` as (time, kind, node).
+fn event_kinds(m: &ModelResult) -> Vec<(i64, &'static str, Option<u32>)> {
+    m.events
+        .iter()
+        .map(|e| (e.time, e.name.name(), e.node))
+        .collect()
+}
+
+#[test]
+fn a_leader_failed_and_back_within_a_step_stays_in_sync() {
+    // broker 0 (the leader) fails at 300 s for 100 s; its election (10 s) and its repair
+    // both fall in step 1 (300-600), at whose start broker 0 is live again: its replica
+    // never left the in-sync set, so the election (at the step) takes it again, the first
+    // in-sync replica in preferred order, and broker 0 leads to the end: out 40 MB/s at
+    // every step of 5 (12,000 x 5 = 60,000), nothing lost
+    let tail = "[failures]\nschedule = [{ node = 0, start = 300, duration_seconds = 100 }]";
+    let (_, run) = run_text(&brokers("", tail), &one_tenant(5));
+    let m = model(&run, "shared");
+    assert_eq!(delivered(m, 0)[1], 60000.0);
+    let t = &m.tenants[0];
+    assert_eq!(t.failure_outage_steps, 0);
+    assert_eq!(
+        event_kinds(m),
+        vec![
+            (300, "failure", Some(0)),
+            (400, "repair", Some(0)),
+            (300, "leader-election", Some(0)),
+        ]
+    );
 }
