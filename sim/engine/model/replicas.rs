@@ -392,6 +392,11 @@ impl ModelRun {
                     p.lost_on = n as u32;
                 }
             } else if !p.live[k] && live {
+                if p.electing && p.lost_on as usize == n {
+                    // the lost leader is back before its election: the partition elects now
+                    p.electing = false;
+                    p.lost_on = NONE;
+                }
                 match &self.moves.cost {
                     Some(_) if p.missed[k] > 0.0 => {
                         p.catching[k] = p.missed[k];

@@ -352,6 +352,32 @@ fn event_kinds(m: &ModelResult) -> Vec<(i64, &'static str, Option<u32>)> {
 }
 
 #[test]
+fn a_leader_back_before_the_election_leads_again() {
+    // broker 0 (the leader) fails at 300 s for 300 s; the election would take 600 s, past
+    // its repair at 600 s: step 1 (300-600) has no leader, an outage of the whole share;
+    // at step 2 the partition elects its first in-sync replica, broker 0 again, and serves
+    // to the end (steps 2 to 4): one step electing, one step of failure outage
+    let extra = "election_seconds = 600";
+    let tail = "[failures]\nschedule = [{ node = 0, start = 300, duration_seconds = 300 }]";
+    let (_, run) = run_text(&brokers(extra, tail), &one_tenant(5));
+    let m = model(&run, "shared");
+    let t = &m.tenants[0];
+    let p = t.replicas.unwrap();
+    assert_eq!((p.electing_steps, p.offline_steps), (1, 0));
+    assert_eq!(t.failure_outage_steps, 1);
+    // one step dark: in 30, out 40 MB/s for 300 s
+    assert_eq!((t.failure_loss[0], t.failure_loss[1]), (9000.0, 12000.0));
+    assert_eq!(
+        event_kinds(m),
+        vec![
+            (300, "failure", Some(0)),
+            (600, "repair", Some(0)),
+            (600, "leader-election", Some(0)),
+        ]
+    );
+}
+
+#[test]
 fn a_leader_failed_and_back_within_a_step_stays_in_sync() {
     // broker 0 (the leader) fails at 300 s for 100 s; its election (10 s) and its repair
     // both fall in step 1 (300-600), at whose start broker 0 is live again: its replica
