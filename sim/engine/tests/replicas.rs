@@ -343,6 +343,8 @@ moves = { rate = 0.1, state = "storage", network = ["network_in"], network_scale
     assert_eq!(t.failure_loss[0], 0.0);
     assert!(close(p.catch_up_bytes, 12.0), "{}", p.catch_up_bytes);
     assert_eq!(t.moves, 2);
+}
+
 /// The events of `m` as (time, kind, node).
 fn event_kinds(m: &ModelResult) -> Vec<(i64, &'static str, Option<u32>)> {
     m.events
