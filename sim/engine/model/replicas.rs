@@ -30,6 +30,7 @@
 //! outage ([`ModelRun::account_dark`]).
 
 use super::*;
+use crate::engine::Roles;
 use crate::scenario::{ConsumerZones, ReplicaSpec};
 
 mod place;
@@ -157,9 +158,41 @@ impl Replicas {
     }
 }
 
+impl Replicas {
+    /// Tenant `u`'s `amount` of resource `q` (of `r`) put on its replicas and its partitions' outage as
+    /// `partition_step` would put its roles at the spec, `spec` (nothing when that is 0).
+    fn spread_by_spec(&mut self, (u, q, r): (usize, usize, usize), amount: f64, spec: Roles<'_>) {
+        let (l, o, f) = (spec.leader[q], spec.out[q], spec.follower[q]);
+        let mut weights: Vec<(Option<u32>, f64)> = vec![];
+        for p in &self.parts[u] {
+            let isr = p.insync.iter().filter(|&&s| s).count() as u32;
+            let rf = p.entries.len() as f64;
+            let Some(lead) = p.leader.filter(|_| isr >= self.spec.min_insync) else {
+                weights.push((None, l + (rf - 1.0) * (o + f)));
+                continue;
+            };
+            let lead = lead as usize;
+            let live = (0..p.entries.len()).filter(|&k| k != lead && p.live[k]);
+            let followers = live.clone().count() as f64;
+            weights.push((Some(p.entries[lead]), l + followers * o));
+            weights.extend(live.map(|k| (Some(p.entries[k]), f)));
+        }
+        let total: f64 = weights.iter().map(|w| w.1).sum();
+        if total <= 0.0 {
+            return;
+        }
+        for (j, w) in weights {
+            match j {
+                Some(j) => self.entry_demand[j as usize * r + q] = amount * w / total,
+                None => self.dark[u * r + q] += amount * w / total,
+            }
+        }
+    }
+}
+
 /// What a step's partition adds to its tenant, per resource (`ModelRun::partition_step`).
 struct Share<'a> {
-    roles: crate::engine::Roles<'a>,
+    roles: Roles<'a>,
     /// `1 / partitions`.
     part: f64,
     /// The tenant's produce and consume, MB/s.
@@ -556,10 +589,16 @@ impl ModelRun {
             return;
         };
         let r = self.resources.len();
+        let roles = ctx.tenants.roles.as_ref().expect("rows carry roles");
         for &u in ctx.present {
             let u = u as usize;
             for q in 0..r {
                 let (d, e) = (rep.demand[u * r + q], b.effective[u * r + q]);
+                if d <= 0.0 && e > 0.0 {
+                    // a backlog without new demand: spread as the roles at the spec would be
+                    rep.spread_by_spec((u, q, r), e, roles.spec(u));
+                    continue;
+                }
                 if d <= 0.0 || e == d {
                     continue;
                 }

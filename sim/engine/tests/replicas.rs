@@ -401,3 +401,39 @@ fn a_leader_failed_and_back_within_a_step_stays_in_sync() {
         ]
     );
 }
+
+#[test]
+fn a_follower_catches_up_below_min_insync() {
+    // RF 3, min_insync 2: broker 1 (a follower) fails at 300 s until 900 s; broker 2 fails
+    // at 600 s to the end. Step 1 serves with two in-sync replicas (broker 1 misses 10 MB/s
+    // x 300 s = 3 GB); step 2 has one in-sync replica, below min_insync (no produce, so
+    // nothing more is missed). Broker 1 is back at 900 s and copies its 3 GB from the leader
+    // at 0.01 GB/s in the 300 s of step 3, as Kafka's followers fetch whatever min_insync;
+    // the copy ends within the step, so step 3 has two in-sync replicas and serves
+    let extra = r#"min_insync = 2
+moves = { rate = 0.01, state = "storage", network = ["network_in", "network_out"], network_scale = 1000 }"#;
+    let tail = "[failures]\nschedule = [{ node = 1, start = 300, duration_seconds = 600 }, { node = 2, start = 600, duration_seconds = 3000 }]";
+    let (_, run) = run_text(&brokers(extra, tail), &one_tenant(5));
+    let m = model(&run, "shared");
+    let p = m.tenants[0].replicas.unwrap();
+    assert_eq!(p.under_min_insync_steps, 1);
+    assert!(close(p.catch_up_bytes, 3.0), "{}", p.catch_up_bytes);
+    assert!(event_kinds(m).contains(&(1200, "catch-up-end", Some(1))));
+}
+
+#[test]
+fn a_backlog_is_served_at_a_step_without_new_demand() {
+    // one tenant, RF 3, a backlog: step 0 produces 100 MB/s against a spec of 50, so each
+    // replica's network_in (the leader's produce, each follower's replication) is capped at
+    // its quota, 50 of 100: 3 x 50 = 150 MB/s carried. Step 1 produces nothing: the 150 are
+    // served, spread over the replicas by their roles at the spec (50 each, within their
+    // quotas), and nothing is left: delivered in 3 x 50 x 300 x 2 = 90,000 MB
+    let text = brokers("", "").replace("backlog = false", "backlog = true");
+    let trace = "time,tenant,produce,consume,retained,spec_produce,spec_consume,spec_retained\n\
+                 0,t,100,0,100,50,100,500\n300,t,0,0,100,,,\n";
+    let (_, run) = run_text(&text, trace);
+    let m = model(&run, "shared");
+    let t = &m.tenants[0];
+    assert_eq!(t.delivered[0], 90000.0);
+    assert_eq!(t.lag.as_ref().unwrap().backlog_left[0], 0.0);
+}
