@@ -437,3 +437,20 @@ fn a_backlog_is_served_at_a_step_without_new_demand() {
     assert_eq!(t.delivered[0], 90000.0);
     assert_eq!(t.lag.as_ref().unwrap().backlog_left[0], 0.0);
 }
+
+#[test]
+fn a_tenant_arriving_while_a_zone_is_down_takes_the_live_zones() {
+    // four brokers in zones a, b, c, a; broker 2 (zone c's only one) fails at 300 s for 900
+    // s; tenant `t` arrives at 600 s: its three replicas go to the live brokers 0, 1 and 3
+    // (zones a, b, a), as Kafka assigns over live brokers, and no invariant is broken (a
+    // tenant `e` from 0 s retains nothing, so the storage delivered is `t`'s alone)
+    let tail = "[failures]\nschedule = [{ node = 2, start = 300, duration_seconds = 900 }]";
+    let text = brokers("", tail).replace("brokers = 3", "brokers = 4");
+    let trace = "time,tenant,produce,consume,retained,spec_produce,spec_consume,spec_retained\n\
+                 0,e,1,1,0,5,5,5\n300,e,1,1,0,,,\n600,e,1,1,0,,,\n\
+                 600,t,10,20,100,50,100,500\n900,e,1,1,0,,,\n900,t,10,20,100,,,\n";
+    let (_, run) = run_text(&text, trace);
+    let m = model(&run, "shared");
+    let used: Vec<usize> = (0..4).filter(|&n| delivered(m, n)[3] > 0.0).collect();
+    assert_eq!(used, vec![0, 1, 3]);
+}

@@ -86,7 +86,7 @@ impl ModelRun {
     }
 
     /// With the invariant checks on: records a partition whose replicas share a broker, or a
-    /// zone while a rack-aware model has a zone without any of them.
+    /// zone while a rack-aware model has a zone with a live broker and none of them.
     fn check_apart(&mut self, u: usize, p: usize, nodes: &[usize]) {
         let rack_aware = self
             .replicas
@@ -97,7 +97,11 @@ impl ModelRun {
         let mut used: Vec<u32> = zones.iter().flatten().copied().collect();
         used.sort_unstable();
         used.dedup();
-        let zone_left = used.len() < self.nodes.zones.count();
+        // a zone left out that has a live broker (a zone that is down takes no replica)
+        let zone_left = (0..self.nodes.len())
+            .filter(|&n| self.nodes.open[n] && !self.nodes.failed[n])
+            .filter_map(|n| self.nodes.zone(n))
+            .any(|z| !used.contains(&z));
         let zone_shared = used.len() < zones.iter().flatten().count();
         if (shared(nodes) || (rack_aware && zone_left && zone_shared)) && self.violations.len() < 10
         {
