@@ -456,3 +456,86 @@ fn bad_failure_sections_are_located_errors() {
         "s.toml:16:13: `start` is an RFC 3339 timestamp, but the trace's times are seconds",
     );
 }
+
+/// A broker cluster with replicas under two models (a fixed one placing by first-fit, a
+/// growing one by Kafka's assignment), random failures and a zone's, catch-up copies, a
+/// backlog and traffic across zones; tenants `seed` draws, which depart (no row for
+/// `hold_seconds`) and return under the same id.
+fn replicas_case(seed: u64) -> (String, String) {
+    let toml = "step_seconds = 300\n\
+        [[resources]]\nname = \"network_in\"\n[[resources]]\nname = \"network_out\"\n\
+        [[resources]]\nname = \"storage\"\nkind = \"incompressible\"\n\
+        [[nodes]]\nname = \"b\"\nprice_per_hour = 1\ncapacity = { network_in = 100, network_out = 200, storage = 5000 }\n\
+        [workload]\ntrace = \"t.csv\"\nhold_seconds = 300\n\
+        [workload.traffic]\nfeatures = [\"produce\", \"consume\", \"retained\", \"partitions\"]\n\
+        [models.fixed]\nkind = \"shared\"\nbrokers = 4\nzones = [\"a\", \"b\", \"c\"]\nreplication_factor = 3\nmin_insync = 2\nelection_seconds = 120\nmax_partitions_per_broker = 12\n\
+        moves = { rate = 0.02, state = \"storage\", network = [\"network_in\", \"network_out\"], network_scale = 1000 }\n\
+        [models.kafka]\nkind = \"shared\"\nzones = [\"a\", \"b\", \"c\"]\nreplication_factor = 3\nplacer = \"kafka-rack-aware\"\nelection_seconds = 0\n\
+        moves = { rate = 0.05, state = \"storage\", network = [\"network_in\"], network_scale = 1000 }\n\
+        [cost]\nzone_transfer_per_gb = 0.02\n\
+        [failures]\nschedule = [{ zone = \"b\", start = 1800, duration_seconds = 900 }]\n\
+        [failures.random.b]\nmtbf_hours = 1\nmttr_hours = 0.3\n"
+        .to_string();
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut draw = |k: u64| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) % k
+    };
+    let mut t = String::from(
+        "time,tenant,produce,consume,retained,partitions,spec_produce,spec_consume,spec_retained,spec_partitions\n",
+    );
+    for step in 0..40 {
+        for u in 0..6 {
+            // about one row in five missing: the tenant departs, and returns at its next row
+            if draw(5) == 0 {
+                continue;
+            }
+            let (p, c, parts) = (draw(30), draw(60), 1 + u % 3);
+            t.push_str(&format!(
+                "{},t{u},{p},{c},{},{parts},20,40,300,{parts}\n",
+                step * 300,
+                50 + draw(100)
+            ));
+        }
+    }
+    (toml, t)
+}
+
+#[test]
+fn replicas_with_departures_and_returns_give_the_same_outputs_at_any_threads() {
+    for seed in 0..3 {
+        let (toml, trace) = replicas_case(seed);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("s.toml"), &toml).unwrap();
+        std::fs::write(dir.path().join("t.csv"), &trace).unwrap();
+        let outputs = |threads: &str| {
+            let out = format!("out-{threads}");
+            let args = ["run", "s.toml", "--out", &out, "-q", "--threads", threads];
+            let o = overbook(dir.path(), &args);
+            assert!(o.status.success(), "{}", text(&o.stderr));
+            let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.path().join(&out))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "csv" || x == "json"))
+                .map(|p| {
+                    let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                    (name, std::fs::read(&p).unwrap())
+                })
+                .collect();
+            files.sort();
+            files
+        };
+        let one = outputs("1");
+        assert!(one.iter().any(|(n, _)| n == "events.csv"), "seed {seed}");
+        let events = &one.iter().find(|(n, _)| n == "events.csv").unwrap().1;
+        let events = String::from_utf8_lossy(events);
+        for kind in ["leader-election", "catch-up-end"] {
+            assert!(events.contains(kind), "seed {seed}: no {kind}");
+        }
+        assert_eq!(one, outputs("2"), "seed {seed}");
+    }
+}

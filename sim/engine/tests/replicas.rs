@@ -438,6 +438,32 @@ fn a_backlog_is_served_at_a_step_without_new_demand() {
     assert_eq!(t.lag.as_ref().unwrap().backlog_left[0], 0.0);
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn departures_and_returns_keep_the_invariants(
+        (text, trace) in replica_case(),
+        gaps in prop::collection::vec(any::<bool>(), 48),
+    ) {
+        // the same clusters with a backlog, each tenant missing the rows `gaps` draws: with
+        // `hold_seconds = 300` it departs and comes back under the same index, placed again
+        let text = text.replace("[workload]\n", "[workload]\nhold_seconds = 300\n")
+            .replace("[models.shared]\n", "[models.shared]\nbacklog = true\n");
+        let mut rows = trace.lines();
+        let mut kept = format!("{}\n", rows.next().unwrap());
+        for (i, row) in rows.enumerate() {
+            if !gaps[i % gaps.len()] || i < 6 {
+                kept.push_str(row);
+                kept.push('\n');
+            }
+        }
+        let s = Scenario::parse(Path::new("s.toml"), &text).expect("valid scenario");
+        let run = run_mapped(&s, &kept);
+        invariants(&run)?;
+    }
+}
+
 #[test]
 fn a_tenant_arriving_while_a_zone_is_down_takes_the_live_zones() {
     // four brokers in zones a, b, c, a; broker 2 (zone c's only one) fails at 300 s for 900
