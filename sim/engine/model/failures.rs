@@ -43,8 +43,9 @@ enum NodeEvent {
     /// The node is repaired, unless it has since failed for longer.
     Repair { node: u32 },
     /// The model's reaction to the node's failure ([`Kind::failure_delay_seconds`]), unless
-    /// it has been repaired since.
-    React { node: u32 },
+    /// it has been repaired since (its `generation`, that of the failure it reacts to, is
+    /// then past: a later failure has its own reaction).
+    React { node: u32, generation: u32 },
 }
 
 /// What a row of events.csv says happened.
@@ -296,9 +297,9 @@ impl ModelRun {
                     }
                 }
                 NodeEvent::Repair { node } => self.repair(node as usize, t),
-                NodeEvent::React { node } => {
+                NodeEvent::React { node, generation } => {
                     let n = node as usize;
-                    if self.nodes.failed[n] {
+                    if self.nodes.failed[n] && self.failures.generation[n] == generation {
                         self.kind.react_to_failure(self, n, t)?;
                     }
                 }
@@ -329,7 +330,14 @@ impl ModelRun {
         f.failed_count += 1;
         f.push(until, NodeEvent::Repair { node: n as u32 });
         if let Some(delay) = self.kind.failure_delay_seconds(&self.spec) {
-            f.push(t.saturating_add(delay), NodeEvent::React { node: n as u32 });
+            let generation = f.generation[n];
+            f.push(
+                t.saturating_add(delay),
+                NodeEvent::React {
+                    node: n as u32,
+                    generation,
+                },
+            );
         }
         self.nodes.failed[n] = true;
         self.nodes.update_occupancy(n);

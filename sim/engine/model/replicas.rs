@@ -231,8 +231,12 @@ impl ModelRun {
                 if on_n || (p.electing && p.lost_on as usize == n) {
                     // its replica leaves the in-sync set when a step finds the broker failed
                     // (`replica_liveness`), not before: it may be repaired within the step
-                    if p.leader.take().is_some() {
+                    if let Some(k) = p.leader.take() {
                         rep.leaders[n] -= 1;
+                        // it follows from now: a follower's quota and part of the spec
+                        let j = p.entries[k as usize];
+                        self.pending_roles.push((j, false));
+                        self.nodes.acc[n].cap_epoch = UNKNOWN;
                     }
                     p.electing = false;
                     p.lost_on = NONE;
@@ -423,6 +427,8 @@ impl ModelRun {
                     rep.leaders[n] -= 1;
                     p.electing = true;
                     p.lost_on = n as u32;
+                    // it follows from now: a follower's quota and part of the spec
+                    self.set_role_sold(j, false);
                 }
             } else if !p.live[k] && live {
                 if p.electing && p.lost_on as usize == n {

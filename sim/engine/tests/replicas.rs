@@ -1,6 +1,7 @@
 //! Partitions with replicas (DESIGN.md 4.3b): hand-computed loads by role, a broker failure
 //! moving leaders, min_insync and offline partitions, catch-up; property tests on random
-//! clusters (replicas apart, the invariants).
+//! clusters (replicas apart, the invariants); and a failure's reaction (an election's, a
+//! failover's) answering only its own failure.
 
 use proptest::prelude::*;
 
@@ -479,4 +480,23 @@ fn a_tenant_arriving_while_a_zone_is_down_takes_the_live_zones() {
     let m = model(&run, "shared");
     let used: Vec<usize> = (0..4).filter(|&n| delivered(m, n)[3] > 0.0).collect();
     assert_eq!(used, vec![0, 1, 3]);
+}
+
+#[test]
+fn a_failures_reaction_does_not_answer_a_later_failure_of_the_same_node() {
+    // the shard model, failover after 1,000 s: broker 0 fails at 0 for 300 s (repaired before
+    // its reaction at 1,000 s), then again at 600 s for 1,500 s; the first reaction, due at
+    // 1,000 s, is not the second failure's: its shard fails over at 1,600 s (600 + 1,000)
+    let text = brokers("failover_seconds = 1000", "[failures]\nschedule = [{ node = 0, start = 0, duration_seconds = 300 }, { node = 0, start = 600, duration_seconds = 1500 }]")
+        .replace("replication_factor = 3\n", "shards = 3\n")
+        .replace("backlog = false\n", "");
+    let (_, run) = run_text(&text, &one_tenant(10));
+    let m = model(&run, "shared");
+    let failovers: Vec<i64> = m
+        .events
+        .iter()
+        .filter(|e| e.name.name() == "failover")
+        .map(|e| e.time)
+        .collect();
+    assert_eq!(failovers, vec![1600]);
 }
