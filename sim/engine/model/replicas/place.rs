@@ -300,11 +300,18 @@ impl ModelRun {
             .expect("a model with replicas")
             .spec
             .max_partitions_per_broker;
+        // the live brokers, as Kafka assigns over the registered ones; the failed ones too
+        // while fewer than RF are live (their replicas wait for the repair)
         let usable = |run: &ModelRun| -> Vec<usize> {
             let rep = run.replicas.as_ref().expect("a model with replicas");
-            (0..run.nodes.len())
-                .filter(|&n| run.nodes.open[n] && most.is_none_or(|m| rep.held_on(n) < m))
-                .collect()
+            let under = |n: usize| run.nodes.open[n] && most.is_none_or(|m| rep.held_on(n) < m);
+            let live: Vec<usize> = (0..run.nodes.len())
+                .filter(|&n| under(n) && run.nodes.is_open(n))
+                .collect();
+            if live.len() >= rf {
+                return live;
+            }
+            (0..run.nodes.len()).filter(|&n| under(n)).collect()
         };
         let mut brokers = usable(self);
         while brokers.len() < rf && self.kind.fixed_cluster(&self.spec).is_none() {
