@@ -33,6 +33,7 @@ use super::*;
 use crate::engine::Roles;
 use crate::scenario::{ConsumerZones, ReplicaSpec};
 
+mod flows;
 mod place;
 
 /// No entry, no node.
@@ -155,38 +156,6 @@ impl Replicas {
     /// The partitions node `n` leads.
     pub(super) fn leaders_on(&self, n: usize) -> u32 {
         self.leaders.get(n).copied().unwrap_or(0)
-    }
-}
-
-impl Replicas {
-    /// Tenant `u`'s `amount` of resource `q` (of `r`) put on its replicas and its partitions' outage as
-    /// `partition_step` would put its roles at the spec, `spec` (nothing when that is 0).
-    fn spread_by_spec(&mut self, (u, q, r): (usize, usize, usize), amount: f64, spec: Roles<'_>) {
-        let (l, o, f) = (spec.leader[q], spec.out[q], spec.follower[q]);
-        let mut weights: Vec<(Option<u32>, f64)> = vec![];
-        for p in &self.parts[u] {
-            let isr = p.insync.iter().filter(|&&s| s).count() as u32;
-            let rf = p.entries.len() as f64;
-            let Some(lead) = p.leader.filter(|_| isr >= self.spec.min_insync) else {
-                weights.push((None, l + (rf - 1.0) * (o + f)));
-                continue;
-            };
-            let lead = lead as usize;
-            let live = (0..p.entries.len()).filter(|&k| k != lead && p.live[k]);
-            let followers = live.clone().count() as f64;
-            weights.push((Some(p.entries[lead]), l + followers * o));
-            weights.extend(live.map(|k| (Some(p.entries[k]), f)));
-        }
-        let total: f64 = weights.iter().map(|w| w.1).sum();
-        if total <= 0.0 {
-            return;
-        }
-        for (j, w) in weights {
-            match j {
-                Some(j) => self.entry_demand[j as usize * r + q] = amount * w / total,
-                None => self.dark[u * r + q] += amount * w / total,
-            }
-        }
     }
 }
 
@@ -357,60 +326,6 @@ impl ModelRun {
         self.note_missed(p, lead as usize, share, ctx.dt);
     }
 
-    /// What the replicas of serving partition `p` that are down miss in a step of `dt`
-    /// seconds: the replication they would have received, in state units, at most the state
-    /// itself (with `moves`; without, a returning replica is in sync at once).
-    fn note_missed(&self, p: &mut Partition, lead: usize, share: &Share<'_>, dt: f64) {
-        let Some(cost) = &self.moves.cost else {
-            return;
-        };
-        let state = share.part * share.roles.follower[cost.state];
-        // the replication a follower receives, in network units per second
-        let fetch = cost
-            .network
-            .iter()
-            .map(|&q| share.part * share.roles.follower[q])
-            .fold(0.0, f64::max);
-        for k in 0..p.entries.len() {
-            if k != lead && !p.live[k] {
-                let missed = p.missed[k] + fetch * dt / cost.network_scale;
-                p.missed[k] = missed.min(state);
-            }
-        }
-    }
-
-    /// The MB serving partition `p` of tenant `u` sends across zones in a step of `dt`
-    /// seconds from its leader `lead`: the produce to each live follower in another zone,
-    /// and the consume read by consumers outside the leader's zone (`consumer_zones`).
-    fn cross_zones(
-        &self,
-        rep: &mut Replicas,
-        u: usize,
-        p: &Partition,
-        lead: usize,
-        share: &Share<'_>,
-        dt: f64,
-    ) {
-        let zones = self.nodes.zones.count();
-        let zone = |k: usize| {
-            self.nodes
-                .zone(self.ents.node[p.entries[k] as usize] as usize)
-        };
-        let Some(home) = zone(lead).filter(|_| zones > 1) else {
-            return;
-        };
-        let [produce, consume] = share.traffic;
-        let apart = (0..p.entries.len())
-            .filter(|&k| k != lead && p.live[k] && zone(k) != Some(home))
-            .count() as f64;
-        let at_home = match &rep.spec.consumer_zones {
-            ConsumerZones::Spread => 1.0 / zones as f64,
-            ConsumerZones::Weights(w) => w[home as usize],
-        };
-        rep.stats[u].cross_zone_mb +=
-            share.part * dt * (apart * produce + (1.0 - at_home) * consume);
-    }
-
     /// Each replica of `p` whose broker failed since the last step leaves the in-sync set (a
     /// leader there is lost: an election awaits the failure's reaction); each whose broker
     /// returned catches up what it missed (in sync at once without `moves`).
@@ -447,62 +362,6 @@ impl ModelRun {
             }
             p.live[k] = live;
         }
-    }
-
-    /// The step's catch-up of `p`'s replicas from its leader `lead`: each copy's progress at
-    /// the move rate, its load on both brokers, its end.
-    fn catch_up(
-        &mut self,
-        rep: &mut Replicas,
-        u: usize,
-        p: &mut Partition,
-        lead: usize,
-        ctx: &StepCtx<'_>,
-    ) {
-        let r = self.r();
-        // taken for the partition, put back at the end (no copy of it per step)
-        let Some(cost) = self.moves.cost.take() else {
-            return;
-        };
-        let (rate, dt) = (cost.rate_per_second, ctx.dt);
-        let lj = p.entries[lead] as usize;
-        for k in 0..p.entries.len() {
-            if k == lead || !p.live[k] || p.catching[k] <= 0.0 {
-                continue;
-            }
-            let copied = p.catching[k].min(rate * dt);
-            let load = copied / dt * cost.network_scale;
-            let j = p.entries[k] as usize;
-            for &q in &cost.network {
-                rep.entry_copy[j * r + q] += load;
-                rep.entry_copy[lj * r + q] += load;
-                rep.copy_load[u * r + q] += 2.0 * load;
-                // a copy's load, as moves count it (tenants.csv's move_load)
-                self.moves.load_sum[u * r + q] += 2.0 * load;
-            }
-            rep.stats[u].catch_up_bytes += copied;
-            // a copy of state, as moves count them (DESIGN.md 4.8)
-            self.moves.tenants[u].bytes += copied;
-            self.totals.moved_bytes += copied;
-            if self.nodes.zone(self.ents.node[j] as usize)
-                != self.nodes.zone(self.ents.node[lj] as usize)
-            {
-                // the copy's MB, in network units
-                rep.stats[u].cross_zone_mb += copied * cost.network_scale;
-            }
-            p.catching[k] -= copied;
-            if p.catching[k] <= 1e-12 * rate * dt {
-                p.catching[k] = 0.0;
-                p.insync[k] = true;
-                self.moves.tenants[u].moves += 1;
-                self.totals.moves += 1;
-                let n = self.ents.node[j] as usize;
-                // when the copy ends within the step
-                let end = ctx.t.saturating_add((copied / rate).ceil() as i64);
-                self.log(end, EventName::CatchUpEnd, Some(n), Some(u));
-            }
-        }
-        self.moves.cost = Some(cost);
     }
 
     /// Replica `k` of `p` leads from `t` (logged as `name`): the brokers' leader counts and
@@ -588,57 +447,6 @@ impl ModelRun {
         self.pending_roles = changed;
     }
 
-    /// With a backlog, each replica's demand and each partition's outage scaled by its
-    /// tenant's effective demand over its demand, resource by resource.
-    pub(super) fn spread_backlog(&mut self, ctx: &StepCtx<'_>) {
-        let (Some(rep), Some(b)) = (&mut self.replicas, &self.backlog) else {
-            return;
-        };
-        let r = self.resources.len();
-        let roles = ctx.tenants.roles.as_ref().expect("rows carry roles");
-        for &u in ctx.present {
-            let u = u as usize;
-            for q in 0..r {
-                let (d, e) = (rep.demand[u * r + q], b.effective[u * r + q]);
-                if d <= 0.0 && e > 0.0 {
-                    // a backlog without new demand: spread as the roles at the spec would be
-                    rep.spread_by_spec((u, q, r), e, roles.spec(u));
-                    continue;
-                }
-                if d <= 0.0 || e == d {
-                    continue;
-                }
-                let g = e / d;
-                for &j in &self.tenant_entries[u] {
-                    rep.entry_demand[j as usize * r + q] *= g;
-                }
-                rep.dark[u * r + q] *= g;
-            }
-        }
-    }
-
-    /// The partitions' outage of every present tenant: what they would have taken is its
-    /// alone allotment and a failure's loss (never a neighbour's harm).
-    pub(super) fn account_dark(&mut self, ctx: &StepCtx<'_>) {
-        let Some(rep) = &self.replicas else {
-            return;
-        };
-        let r = self.r();
-        for &u in ctx.present {
-            let u = u as usize;
-            let dark = &rep.dark[u * r..(u + 1) * r];
-            if dark.iter().all(|&x| x == 0.0) {
-                continue;
-            }
-            for q in 0..r {
-                self.step_sa[u * r + q][0] += dark[q];
-                self.outage_loss[u * r + q] += dark[q];
-                self.failure_loss[u * r + q] += dark[q];
-            }
-            self.outage[u] |= FAILURE_OUTAGE;
-        }
-    }
-
     /// Tenant `u`'s demand as the step takes it before a backlog: its replicas' and its
     /// partitions' outage with replicas, else its row's.
     pub(super) fn tenant_demand<'a>(&'a self, u: usize, tenants: &'a Tenants) -> &'a [f64] {
@@ -647,14 +455,6 @@ impl ModelRun {
             Some(rep) => &rep.demand[u * r..(u + 1) * r],
             None => tenants.demand(u),
         }
-    }
-
-    /// Tenant `u`'s replicas' catch-up load on resource `q` this step.
-    pub(super) fn catch_up_load(&self, u: usize, q: usize) -> f64 {
-        let r = self.r();
-        self.replicas
-            .as_ref()
-            .map_or(0.0, |rep| rep.copy_load[u * r + q])
     }
 
     /// Logs `name` at node `n` for tenant `u` with `bytes`.
