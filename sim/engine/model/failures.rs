@@ -85,6 +85,24 @@ pub enum EventName {
 }
 
 impl EventName {
+    /// Every kind, in events.csv's vocabulary order.
+    pub const ALL: [EventName; 15] = [
+        EventName::Failure,
+        EventName::Repair,
+        EventName::Failover,
+        EventName::Reschedule,
+        EventName::Pending,
+        EventName::OomKill,
+        EventName::ScaleOut,
+        EventName::ScaleIn,
+        EventName::MoveStart,
+        EventName::MoveEnd,
+        EventName::MoveCancel,
+        EventName::LeaderElection,
+        EventName::PreferredLeader,
+        EventName::CatchUpStart,
+        EventName::CatchUpEnd,
+    ];
     /// Its name in events.csv.
     pub fn name(self) -> &'static str {
         match self {

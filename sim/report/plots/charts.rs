@@ -299,7 +299,7 @@ pub fn series<DB: DrawingBackend>(
 }
 
 /// The kinds of event a timeline marks, in its legend's order.
-pub const EVENT_KINDS: [&str; 11] = [
+pub const EVENT_KINDS: [&str; 15] = [
     "failure",
     "repair",
     "failover",
@@ -311,6 +311,10 @@ pub const EVENT_KINDS: [&str; 11] = [
     "move-start",
     "move-end",
     "move-cancel",
+    "leader-election",
+    "preferred-leader",
+    "catch-up-start",
+    "catch-up-end",
 ];
 
 /// A model's events over its cluster's utilization: `utilization` as (hour, mean utilization
@@ -385,4 +389,19 @@ pub fn timeline<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EVENT_KINDS;
+    use crate::engine::EventName;
+
+    #[test]
+    fn every_kind_of_event_has_its_row_on_a_timeline() {
+        // a kind the engine logs but the timeline does not know would be left off the figure
+        for e in EventName::ALL {
+            assert!(EVENT_KINDS.contains(&e.name()), "{}", e.name());
+        }
+        assert_eq!(EVENT_KINDS.len(), EventName::ALL.len());
+    }
 }
