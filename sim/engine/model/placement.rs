@@ -433,6 +433,16 @@ impl ModelRun {
         })
     }
 
+    /// Node `n`'s largest fraction of capacity allocated once `size` is placed there, over
+    /// the resources it has: how loaded a forced placement leaves it.
+    pub(super) fn load_with(&self, n: usize, size: &[f64]) -> f64 {
+        let (cap, alloc) = (self.nodes.capacity(n), self.nodes.allocated(n));
+        (0..size.len())
+            .filter(|&r| cap[r] > 0.0)
+            .map(|r| (alloc[r] + size[r]) / cap[r])
+            .fold(0.0, f64::max)
+    }
+
     /// The open broker that `size` loads least (its busiest resource's share of capacity, ties
     /// to the lowest id): among those not `avoid`ed in the `zones` allowed, else among those not
     /// avoided, else among all.
@@ -442,13 +452,7 @@ impl ModelRun {
         avoid: &[usize],
         zones: Option<&[bool]>,
     ) -> usize {
-        let load = |n: usize| {
-            let (cap, alloc) = (self.nodes.capacity(n), self.nodes.allocated(n));
-            (0..size.len())
-                .filter(|&r| cap[r] > 0.0)
-                .map(|r| (alloc[r] + size[r]) / cap[r])
-                .fold(0.0, f64::max)
-        };
+        let load = |n: usize| self.load_with(n, size);
         // live brokers first (in the tenant's fewest zones, then any); with every broker
         // failed, the least loaded failed one (what it gets waits for the repair there)
         let in_zones = |n: usize| match (zones, self.nodes.zone(n)) {

@@ -23,14 +23,11 @@ mod replicas;
 mod time;
 mod watch;
 
+/// Runs `scenario` on `trace` (through the scenario's traffic map, if it has one) with the
+/// invariant checks on, which must hold.
 pub(super) fn run_text(scenario: &str, trace: &str) -> (Scenario, RunResult) {
     let s = Scenario::parse(Path::new("s.toml"), scenario).expect("valid scenario");
-    let mut src = CsvTrace::new(Path::new("t.csv"), trace.as_bytes(), &s.workload.columns).unwrap();
-    let options = Options {
-        check_invariants: true,
-        ..Options::default()
-    };
-    let run = run(&s, &mut src, options).expect("valid trace");
+    let run = run_mapped(&s, trace);
     for m in &run.models {
         assert!(
             m.invariant_violations.is_empty(),
@@ -39,6 +36,18 @@ pub(super) fn run_text(scenario: &str, trace: &str) -> (Scenario, RunResult) {
         );
     }
     (s, run)
+}
+
+/// Runs `s` on `trace` through its traffic map (none: as it is), with the invariant checks on.
+pub(super) fn run_mapped(s: &Scenario, trace: &str) -> RunResult {
+    let bytes = std::io::Cursor::new(trace.as_bytes().to_vec());
+    let src = CsvTrace::new(Path::new("t.csv"), bytes, &s.workload.columns).unwrap();
+    let mut src = crate::input::mapped(Box::new(src), s);
+    let options = Options {
+        check_invariants: true,
+        ..Options::default()
+    };
+    run(s, &mut *src, options).expect("valid trace")
 }
 
 pub(super) fn model<'a>(run: &'a RunResult, name: &str) -> &'a ModelResult {

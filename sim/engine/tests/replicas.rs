@@ -54,33 +54,6 @@ fn one_tenant(steps: usize) -> String {
     t
 }
 
-/// Runs `scenario` on `trace` (traffic features, through the scenario's map) with the
-/// invariant checks on, which must hold.
-fn run_text(scenario: &str, trace: &str) -> (Scenario, RunResult) {
-    let s = Scenario::parse(Path::new("s.toml"), scenario).expect("valid scenario");
-    let run = run_mapped(&s, trace);
-    for m in &run.models {
-        assert!(
-            m.invariant_violations.is_empty(),
-            "{:?}",
-            m.invariant_violations
-        );
-    }
-    (s, run)
-}
-
-/// Runs `s` on `trace` through its traffic map, with the invariant checks on.
-fn run_mapped(s: &Scenario, trace: &str) -> RunResult {
-    let bytes = std::io::Cursor::new(trace.as_bytes().to_vec());
-    let src = CsvTrace::new(Path::new("t.csv"), bytes, &s.workload.columns).unwrap();
-    let mut src = crate::input::mapped(Box::new(src), s);
-    let options = Options {
-        check_invariants: true,
-        ..Options::default()
-    };
-    run(s, &mut *src, options).expect("valid trace")
-}
-
 /// Node `n`'s delivered amounts (network_in, network_out, disk, storage) over the run.
 fn delivered(m: &ModelResult, n: usize) -> Vec<f64> {
     m.nodes[n].delivered.clone()

@@ -256,13 +256,7 @@ impl ModelRun {
     ) -> usize {
         let rep = self.replicas.as_ref().expect("a model with replicas");
         let most = rep.spec.max_partitions_per_broker;
-        let load = |n: usize| {
-            let (cap, alloc) = (self.nodes.capacity(n), self.nodes.allocated(n));
-            (0..size.len())
-                .filter(|&q| cap[q] > 0.0)
-                .map(|q| (alloc[q] + size[q]) / cap[q])
-                .fold(0.0, f64::max)
-        };
+        let load = |n: usize| self.load_with(n, size);
         let key = |n: usize| {
             let out_of_zone = match (zones, self.nodes.zone(n)) {
                 (Some(z), Some(zone)) => !z[zone as usize],
