@@ -130,9 +130,16 @@ pub enum Command {
         /// absolute for utilization, violation_rate and interference_loss. Repeatable.
         #[arg(long)]
         tolerance: Vec<String>,
+        /// Confidence of the paired intervals of a scenario run with several seeds
+        /// (`[regress] seeds`), in (0, 1).
+        #[arg(long, default_value_t = 0.95)]
+        confidence: f64,
         /// Also write JUnit XML here.
         #[arg(long)]
         junit: Option<PathBuf>,
+        /// Also write a Markdown summary here, for a pull-request comment.
+        #[arg(long)]
+        markdown: Option<PathBuf>,
         /// Rewrite the baseline with this run's scorecard instead of comparing.
         #[arg(long)]
         bless: bool,

@@ -107,25 +107,38 @@ fn recover(dir: &Path) -> Result<()> {
     files::recover(dir).with_context(|| format!("cannot write the outputs to {}", dir.display()))
 }
 
+/// `overbook regress`'s options beyond the suite and the baseline.
+pub struct RegressArgs {
+    /// `--tolerance METRIC=X`, as given.
+    pub tolerance: Vec<String>,
+    /// `--confidence`.
+    pub confidence: f64,
+    /// `--junit FILE`.
+    pub junit: Option<PathBuf>,
+    /// `--markdown FILE`.
+    pub markdown: Option<PathBuf>,
+    /// `--bless`.
+    pub bless: bool,
+}
+
 /// `overbook regress`: runs the suite into a scorecard, then blesses it as the baseline or
 /// compares it with the baseline; exit 0 (no regression) or 1 (regression).
-pub fn regress(
-    suite: &Path,
-    baseline: &Path,
-    tolerance: &[String],
-    junit: Option<&Path>,
-    bless: bool,
-) -> Result<ExitCode> {
-    let tolerance: std::collections::BTreeMap<String, f64> = tolerance
+pub fn regress(suite: &Path, baseline: &Path, args: &RegressArgs) -> Result<ExitCode> {
+    let tolerance: std::collections::BTreeMap<String, f64> = args
+        .tolerance
         .iter()
         .map(|t| regress::parse_tolerance(t))
         .collect::<Result<_, _>>()
         .map_err(anyhow::Error::msg)?;
+    let gate = regress::Gate {
+        tolerance,
+        confidence: regress::parse_confidence(args.confidence).map_err(anyhow::Error::msg)?,
+    };
     let card = regress::run_suite(suite)?;
-    if bless {
+    if args.bless {
         return bless_baseline(baseline, &card);
     }
-    compare_with_baseline(baseline, &card, &tolerance, junit)
+    compare_with_baseline(baseline, &card, &gate, args)
 }
 
 /// Writes `card` as the baseline `baseline`.
@@ -141,28 +154,36 @@ fn bless_baseline(baseline: &Path, card: &Scorecard) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Compares `card` with the baseline `baseline` within `tolerance`, prints every regression,
-/// missing and new entry, and writes the JUnit XML to `junit` if given.
+/// Compares `card` with the baseline `baseline` under `gate`, writes the JUnit XML and the
+/// Markdown summary if asked (whatever the verdict), prints every regression, improvement,
+/// missing and new entry.
 fn compare_with_baseline(
     baseline: &Path,
     card: &Scorecard,
-    tolerance: &std::collections::BTreeMap<String, f64>,
-    junit: Option<&Path>,
+    gate: &regress::Gate,
+    args: &RegressArgs,
 ) -> Result<ExitCode> {
     let base = regress::read_baseline(baseline)?;
-    let cmp = regress::compare(&base, card, tolerance);
-    if let Some(path) = junit {
+    let cmp = regress::compare(&base, card, gate);
+    if let Some(path) = &args.junit {
         output::write_atomic(path, regress::junit(card, &cmp).as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    for f in &cmp.regressions {
-        sayln!("{}", regress::describe(f));
+    if let Some(path) = &args.markdown {
+        output::write_atomic(path, regress::markdown(&cmp).as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    for f in cmp.regressions.iter().chain(&cmp.improvements) {
+        sayln!("{}", regress::describe_at(f, gate.confidence));
     }
     for m in &cmp.missing {
         sayln!("MISSING {m}: in the baseline but not in this run");
     }
     for n in &cmp.new {
         sayln!("new {n}: not in the baseline (bless to add it)");
+    }
+    for n in &cmp.mismatched {
+        sayln!("note {n}");
     }
     if cmp.regressions.is_empty() && cmp.missing.is_empty() {
         sayln!(

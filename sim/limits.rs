@@ -71,6 +71,9 @@ pub use overbook_models::catalog::MAX_COVER_NODES;
 /// The most replications of a sweep point or a planner value: 10^4.
 pub const MAX_REPLICATIONS: usize = 10_000;
 
+/// The most seeds a scenario of the regression suite runs with (`[regress] seeds`): 1000.
+pub const MAX_REGRESS_SEEDS: usize = 1000;
+
 /// The most points of a sweep grid (the product of its axes' value counts): 10^4.
 pub const MAX_GRID_POINTS: usize = 10_000;
 

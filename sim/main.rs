@@ -47,9 +47,21 @@ fn main() -> ExitCode {
             suite,
             baseline,
             tolerance,
+            confidence,
             junit,
+            markdown,
             bless,
-        } => commands::regress(&suite, &baseline, &tolerance, junit.as_deref(), bless),
+        } => commands::regress(
+            &suite,
+            &baseline,
+            &commands::RegressArgs {
+                tolerance,
+                confidence,
+                junit,
+                markdown,
+                bless,
+            },
+        ),
         command => commands::run(command).map(|()| ExitCode::SUCCESS),
     };
     match result {

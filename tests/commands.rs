@@ -530,3 +530,78 @@ fn regress_exits_1_on_a_regression_and_2_on_an_error() {
     );
     regress(dir.path(), &["--tolerance", "speed=1"], 2);
 }
+
+#[test]
+fn regress_with_seeds_pairs_them_and_writes_a_markdown_summary() {
+    let dir = suite_copy();
+    let path = dir.path().join("skewed-shards.toml");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let seeded = format!("{original}\n[regress]\nseeds = 3\n");
+    // blessed with a worse configuration (no overselling) over 3 seeds
+    std::fs::write(
+        &path,
+        seeded.replace("fill_target = 1.5", "fill_target = 0.8"),
+    )
+    .unwrap();
+    regress(dir.path(), &["--bless"], 0);
+    let baseline = std::fs::read_to_string(dir.path().join("baseline.json")).unwrap();
+    assert!(baseline.contains("\"nodes\": [\n"), "{baseline}");
+    // the other scenarios keep one number per metric
+    assert!(baseline.contains("\"nodes\": 11.0"), "{baseline}");
+    // the better configuration: improvements, exit 0
+    std::fs::write(&path, &seeded).unwrap();
+    let o = regress(dir.path(), &["--markdown", "m.md", "--junit", "r.xml"], 0);
+    let stdout = text(&o.stdout);
+    assert!(
+        stdout.contains("IMPROVEMENT skewed-shards / shared/first-fit/limit: nodes")
+            && stdout.contains("at 95% over 3 seeds"),
+        "{stdout}"
+    );
+    let md = std::fs::read_to_string(dir.path().join("m.md")).unwrap();
+    assert!(
+        md.starts_with("**Regression gate: passed**: 0 regressions, "),
+        "{md}"
+    );
+    assert!(md.contains("### skewed-shards\n\n3 seeds;"), "{md}");
+    let xml = std::fs::read_to_string(dir.path().join("r.xml")).unwrap();
+    assert!(
+        xml.contains("failures=\"0\"") && xml.contains("<system-out>IMPROVEMENT"),
+        "{xml}"
+    );
+    // blessed as it is, then worsened: the gate fails and still writes the summary
+    regress(dir.path(), &["--bless"], 0);
+    std::fs::write(
+        &path,
+        seeded.replace("fill_target = 1.5", "fill_target = 0.8"),
+    )
+    .unwrap();
+    let o = regress(dir.path(), &["--markdown", "m.md"], 1);
+    assert!(
+        text(&o.stdout).contains("REGRESSION skewed-shards"),
+        "{}",
+        text(&o.stdout)
+    );
+    let md = std::fs::read_to_string(dir.path().join("m.md")).unwrap();
+    assert!(md.starts_with("**Regression gate: failed**"), "{md}");
+    assert!(md.contains("| **regression** |"), "{md}");
+    // the same run twice writes the same summary
+    regress(dir.path(), &["--markdown", "m2.md"], 1);
+    assert_eq!(
+        md,
+        std::fs::read_to_string(dir.path().join("m2.md")).unwrap()
+    );
+    // past the limit of seeds, and a confidence out of (0, 1): errors, exit 2
+    std::fs::write(&path, format!("{original}\n[regress]\nseeds = 1001\n")).unwrap();
+    let o = regress(dir.path(), &[], 2);
+    let line = original.lines().count() + 3;
+    assert!(
+        text(&o.stderr).contains(&format!(
+            "skewed-shards.toml:{line}:9: `seeds` must be an integer in [1, 1000], got 1001"
+        )),
+        "{}",
+        text(&o.stderr)
+    );
+    std::fs::write(&path, &original).unwrap();
+    let o = regress(dir.path(), &["--confidence", "1"], 2);
+    assert!(text(&o.stderr).contains("--confidence 1: expected a number in (0, 1)"));
+}

@@ -1,5 +1,6 @@
 //! The settings of the commands beyond `run`: `overbook predict` (`[predict]`), `overbook
-//! compare` (`[compare]`, and the variants it runs) and the planner (`[planner]`). They name
+//! compare` (`[compare]`, and the variants it runs), the planner (`[planner]`) and `overbook
+//! regress` (`[regress]`, its seeds). They name
 //! resources, placers, predictors and model keys; they know nothing of the workload.
 
 use overbook_models::expr::{self, Call};
@@ -8,10 +9,10 @@ use overbook_models::{placer, predictor};
 
 use super::check::Checker;
 use super::models::ModelSpec;
-use super::raw::{RawCompare, RawPlanner, RawPredict};
+use super::raw::{RawCompare, RawPlanner, RawPredict, RawRegress};
 use super::{Scenario, S};
 use crate::error::InputError;
-use crate::limits::{MAX_REPLICATIONS, MAX_STEPS};
+use crate::limits::{MAX_REGRESS_SEEDS, MAX_REPLICATIONS, MAX_STEPS};
 
 /// What the planner optimizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,6 +212,15 @@ impl Checker<'_> {
             survive: self.survive(p, models, &takes)?,
             knob,
         })
+    }
+
+    /// `[regress] seeds`: how many seeds `overbook regress` runs the scenario with, 1 to
+    /// [`MAX_REGRESS_SEEDS`] (default 1, the scenario's own seed alone).
+    pub(super) fn regress_seeds(&self, raw: Option<&RawRegress>) -> Result<usize, InputError> {
+        match raw.and_then(|r| r.seeds.as_ref()) {
+            Some(n) => Ok(self.count(n, "seeds", 1, MAX_REGRESS_SEEDS as i64)? as usize),
+            None => Ok(1),
+        }
     }
 
     pub(super) fn compare(

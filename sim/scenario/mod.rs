@@ -7,7 +7,7 @@
 //! of its top level, which takes each section to its own module: `raw` (what the file says,
 //! with spans), `check` (the checker: located errors and the rules of one value), `cluster`
 //! (resources and node types), `models` (the placement models), `sections` (SLO, cost and
-//! limits), `billing` (SLA tiers, usage prices, the billing period and currency), `commands` (the settings of `predict`, `compare` and the planner) and `workload`.
+//! limits), `billing` (SLA tiers, usage prices, the billing period and currency), `commands` (the settings of `predict`, `compare`, the planner and `regress`) and `workload`.
 //! The public types are re-exported here, so they are all reached as `scenario::Name`.
 
 use std::path::{Path, PathBuf};
@@ -99,6 +99,8 @@ pub struct Scenario {
     pub compare: (Vec<Call>, Vec<Call>),
     /// The `[planner]` section, if any.
     pub planner: Option<Planner>,
+    /// Seeds `overbook regress` runs this scenario with (`[regress] seeds`, default 1).
+    pub regress_seeds: usize,
     /// Margin the pricing analysis prices for (`[pricing] target_margin`, default 0.3).
     pub target_margin: f64,
     /// Bounds on what a run may open (`[limits]`).
@@ -208,6 +210,7 @@ impl Checker<'_> {
             .as_ref()
             .map(|p| self.planner(p, &resources, &models))
             .transpose()?;
+        let regress_seeds = self.regress_seeds(raw.regress.as_ref())?;
         let limits = self.limits(raw.limits.as_ref())?;
         let failures = self.failures(raw.failures.as_ref(), &models, &catalog, step)?;
         let target_margin = self.target_margin(raw.pricing.as_ref())?;
@@ -228,6 +231,7 @@ impl Checker<'_> {
             predict,
             compare,
             planner,
+            regress_seeds,
             target_margin,
             limits,
             failures,

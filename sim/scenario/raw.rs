@@ -24,6 +24,7 @@ pub(super) struct Raw {
     pub(super) predict: Option<RawPredict>,
     pub(super) compare: Option<RawCompare>,
     pub(super) planner: Option<RawPlanner>,
+    pub(super) regress: Option<RawRegress>,
     pub(super) pricing: Option<RawPricing>,
     pub(super) output: Option<RawOutput>,
     pub(super) limits: Option<RawLimits>,
@@ -64,6 +65,12 @@ pub(super) struct RawPricing {
 pub(super) struct RawCompare {
     pub(super) placers: Option<S<Vec<S<String>>>>,
     pub(super) predictors: Option<S<Vec<S<String>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRegress {
+    pub(super) seeds: Option<S<i64>>,
 }
 
 #[derive(Deserialize)]

@@ -73,6 +73,7 @@ fn check_baseline(bytes: &[u8]) -> Result<Verdict, String> {
                 .values()
                 .flat_map(|s| s.values())
                 .flat_map(|m| m.values())
+                .flatten()
                 .find(|v| !v.is_finite());
             match bad {
                 Some(v) => Err(format!("a baseline value of {v}")),
