@@ -1,7 +1,7 @@
 //! The settings of the commands beyond `run`: `overbook predict` (`[predict]`), `overbook
 //! compare` (`[compare]`, and the variants it runs), the planner (`[planner]`) and `overbook
-//! regress` (`[regress]`, its seeds). They name
-//! resources, placers, predictors and model keys; they know nothing of the workload.
+//! regress` (`[regress]`, its seeds). They name resources, placers, predictors and model keys;
+//! they know nothing of the workload.
 
 use overbook_models::expr::{self, Call};
 use overbook_models::resource::Resource;
