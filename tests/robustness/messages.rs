@@ -107,5 +107,16 @@ fn an_empty_generated_population_names_its_count() {
         err.starts_with("error: s.toml:18:9: the generated population is empty: no tenant at the start, and churn brought none in 2 days"),
         "{err}"
     );
+    // churn of no arrivals at all is refused with the scenario, before any run
+    let none = SMALL.replace(
+        "count = 40",
+        "count = 0\nchurn = { arrivals_per_day = 0, lifetime_days = { dist = \"constant\", value = 1 } }",
+    );
+    std::fs::write(d.join("s.toml"), none).unwrap();
+    let err = one_error(&overbook(d, &["validate", "s.toml"]));
+    assert!(
+        err.starts_with("error: s.toml:18:9: the generated population is empty: every `count` is 0 and no population's `churn` has arrivals"),
+        "{err}"
+    );
     assert!(!d.join("output").exists() && !d.join("g.csv").exists());
 }

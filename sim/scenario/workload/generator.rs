@@ -193,13 +193,12 @@ impl Checker<'_> {
             populations.push(population);
         }
         let first = &g.tenants[0].count;
-        if populations
-            .iter()
-            .all(|p| p.count == 0 && p.churn.is_none())
-        {
+        // churn of no arrivals brings no tenant either
+        let arrives = |p: &Population| p.churn.as_ref().is_some_and(|c| c.arrivals_per_day > 0.0);
+        if populations.iter().all(|p| p.count == 0 && !arrives(p)) {
             return Err(self.err(
                 first.span(),
-                "the generated population is empty: every `count` is 0 and no population has `churn`; expected a count of at least 1",
+                "the generated population is empty: every `count` is 0 and no population's `churn` has arrivals; expected a count of at least 1",
             ));
         }
         Ok(GeneratorSpec {
