@@ -30,3 +30,6 @@ pub mod sweep;
 pub mod trace;
 
 pub use overbook_models as models;
+/// The placers: the [`Placer`](placer::Placer) trait, the built-in ones, and
+/// [`register`](placer::register) for placers of one's own.
+pub use overbook_models::placer;

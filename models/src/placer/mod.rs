@@ -17,6 +17,7 @@ mod first_fit;
 mod first_fit_decreasing;
 pub mod kafka;
 mod random;
+mod registry;
 mod worst_fit;
 
 pub use best_fit::BestFit;
@@ -26,6 +27,7 @@ pub use first_fit::FirstFit;
 pub use first_fit_decreasing::FirstFitDecreasing;
 pub use kafka::{assign, Broker, KafkaRackAware};
 pub use random::Random;
+pub use registry::{register, registered, Factory, MAX_REGISTERED};
 pub use worst_fit::WorstFit;
 
 use crate::expr::{unknown, Call};
@@ -254,7 +256,19 @@ pub fn build(call: &Call, seed: u64) -> Result<Box<dyn Placer>, String> {
             }
             return Ok(Box::new(Random::new(given.map_or(seed, |s| s as u64))));
         }
-        other => return Err(unknown("placer", other, KNOWN)),
+        other => {
+            // a placer of one's own, registered by name (`registry.rs`)
+            if let Some(factory) = registry::lookup(other) {
+                return factory(call, seed);
+            }
+            let own = registered();
+            let known: Vec<&str> = KNOWN
+                .iter()
+                .copied()
+                .chain(own.iter().map(|s| s.as_str()))
+                .collect();
+            return Err(unknown("placer", other, &known));
+        }
     };
     no_args(call)?;
     Ok(placer)
