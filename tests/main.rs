@@ -16,6 +16,7 @@ mod metrics;
 mod moves;
 mod planning;
 mod predictors;
+mod regress;
 mod robustness;
 mod run;
 mod zones;
