@@ -277,15 +277,7 @@ impl Checker<'_> {
             .map(|v| self.count(v, "brokers", 1, MAX_PARTS).map(|b| b as usize))
             .transpose()?;
         let replicas = self.replicas(
-            &RawReplicaKeys {
-                replication_factor: m.replication_factor.as_ref(),
-                partitions: m.partitions.as_ref(),
-                rack_aware: m.rack_aware.as_ref(),
-                min_insync: m.min_insync.as_ref(),
-                election_seconds: m.election_seconds.as_ref(),
-                max_partitions_per_broker: m.max_partitions_per_broker.as_ref(),
-                consumer_zones: m.consumer_zones.as_ref(),
-            },
+            &RawReplicaKeys::of(m),
             &zones,
             brokers,
             &placer.name,
@@ -391,7 +383,7 @@ impl Checker<'_> {
     /// Refuses the keys of the model's table that its kind does not take.
     fn refuse_other_keys(&self, m: &RawModel, kind: ModelKind) -> Result<(), InputError> {
         // keys that do not apply to this kind are errors, not silently ignored
-        let given: [(&str, Option<Range<usize>>); 32] = [
+        let given: [(&str, Option<Range<usize>>); 25] = [
             ("node_type", m.node_type.as_ref().map(|v| v.span())),
             ("placer", m.placer.as_ref().map(|v| v.span())),
             ("headroom", m.headroom.as_ref().map(|v| v.span())),
@@ -429,27 +421,9 @@ impl Checker<'_> {
             ("max_nodes", m.max_nodes.as_ref().map(|v| v.span())),
             ("moves", m.moves.as_ref().map(|v| v.span())),
             ("rebalance", m.rebalance.as_ref().map(|v| v.span())),
-            (
-                "replication_factor",
-                m.replication_factor.as_ref().map(|v| v.span()),
-            ),
-            ("partitions", m.partitions.as_ref().map(|v| v.span())),
-            ("rack_aware", m.rack_aware.as_ref().map(|v| v.span())),
-            ("min_insync", m.min_insync.as_ref().map(|v| v.span())),
-            (
-                "election_seconds",
-                m.election_seconds.as_ref().map(|v| v.span()),
-            ),
-            (
-                "max_partitions_per_broker",
-                m.max_partitions_per_broker.as_ref().map(|v| v.span()),
-            ),
-            (
-                "consumer_zones",
-                m.consumer_zones.as_ref().map(|v| v.span()),
-            ),
         ];
-        for (key, at) in given {
+        let replicas = RawReplicaKeys::of(m).spans();
+        for (key, at) in given.into_iter().chain(replicas) {
             if let Some(at) = at {
                 if !kind.keys().contains(&key) {
                     return Err(self.err(

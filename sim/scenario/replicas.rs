@@ -67,6 +67,28 @@ pub(super) struct RawReplicaKeys<'a> {
 }
 
 impl RawReplicaKeys<'_> {
+    /// The replica keys of model table `m`.
+    pub(super) fn of(m: &super::raw::RawModel) -> RawReplicaKeys<'_> {
+        RawReplicaKeys {
+            replication_factor: m.replication_factor.as_ref(),
+            partitions: m.partitions.as_ref(),
+            rack_aware: m.rack_aware.as_ref(),
+            min_insync: m.min_insync.as_ref(),
+            election_seconds: m.election_seconds.as_ref(),
+            max_partitions_per_broker: m.max_partitions_per_broker.as_ref(),
+            consumer_zones: m.consumer_zones.as_ref(),
+        }
+    }
+
+    /// Every replica key, with where it is written (none: not given).
+    pub(super) fn spans(&self) -> impl Iterator<Item = (&'static str, Option<Range<usize>>)> {
+        let rf = (
+            "replication_factor",
+            self.replication_factor.map(|v| v.span()),
+        );
+        std::iter::once(rf).chain(self.dependent())
+    }
+
     /// The keys that need `replication_factor`, with where each is written.
     fn dependent(&self) -> [(&'static str, Option<Range<usize>>); 6] {
         [

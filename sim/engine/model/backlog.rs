@@ -25,6 +25,7 @@
 //! step's admission, the waiting entries' accounting and the tenant pass
 //! (`ModelRun::account_adjusted`) read.
 
+use super::replicas::demand_with;
 use super::*;
 
 /// Lag histogram bins per tenant: bin `k` (from 1) holds lags below `LAG_BASE_SECONDS * 2^(k /
@@ -164,10 +165,7 @@ impl ModelRun {
         };
         for &u in ctx.present {
             let u = u as usize;
-            let demand = match &self.replicas {
-                Some(rep) => &rep.demand[u * r..(u + 1) * r],
-                None => ctx.tenants.demand(u),
-            };
+            let demand = demand_with(self.replicas.as_deref(), ctx.tenants, u, r);
             for q in 0..r {
                 let k = u * r + q;
                 b.effective[k] = demand[q] + b.carried[k];
@@ -181,10 +179,7 @@ impl ModelRun {
     pub(super) fn carry_backlog(&mut self, u: usize, ctx: &StepCtx<'_>) -> bool {
         let r = self.r();
         let dt = ctx.dt;
-        let demand = match &self.replicas {
-            Some(rep) => &rep.demand[u * r..(u + 1) * r],
-            None => ctx.tenants.demand(u),
-        };
+        let demand = demand_with(self.replicas.as_deref(), ctx.tenants, u, r);
         let catch_up = self
             .replicas
             .as_ref()

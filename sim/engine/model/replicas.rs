@@ -60,6 +60,61 @@ pub(super) struct Partition {
     catching: Vec<f64>,
 }
 
+/// What one part of a partition takes at a step, in units of its tenant's roles over the
+/// partitions ([`Part::of`]); [`Partition::parts`] names them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Part {
+    /// The leader of a serving partition, entry `entry`, with `followers` live followers:
+    /// `leader + followers x out`.
+    Leader { entry: u32, followers: f64 },
+    /// A live follower of a serving partition: `follower`.
+    Follower { entry: u32 },
+    /// A partition that does not serve, of `rf` replicas: its whole share, an outage,
+    /// `leader + (rf - 1) (out + follower)`.
+    Out { rf: f64 },
+}
+
+impl Part {
+    /// Its amount of one resource whose roles take `leader`, `out` and `follower`.
+    pub(super) fn of(self, leader: f64, out: f64, follower: f64) -> f64 {
+        match self {
+            Part::Leader { followers, .. } => leader + followers * out,
+            Part::Follower { .. } => follower,
+            Part::Out { rf } => leader + (rf - 1.0) * (out + follower),
+        }
+    }
+}
+
+impl Partition {
+    /// The serving leader, if the partition serves: it has a leader and at least
+    /// `min_insync` in-sync replicas.
+    fn serving(&self, min_insync: u32) -> Option<usize> {
+        let isr = self.insync.iter().filter(|&&s| s).count() as u32;
+        self.leader.filter(|_| isr >= min_insync).map(usize::from)
+    }
+
+    /// Each part of the partition at this step, to `visit`: its leader and live followers
+    /// when it serves (`min_insync`), else its whole share out.
+    pub(super) fn parts(&self, min_insync: u32, mut visit: impl FnMut(Part)) {
+        let Some(lead) = self.serving(min_insync) else {
+            visit(Part::Out {
+                rf: self.entries.len() as f64,
+            });
+            return;
+        };
+        let live = (0..self.entries.len()).filter(|&k| k != lead && self.live[k]);
+        visit(Part::Leader {
+            entry: self.entries[lead],
+            followers: live.clone().count() as f64,
+        });
+        for k in live {
+            visit(Part::Follower {
+                entry: self.entries[k],
+            });
+        }
+    }
+}
+
 /// Per tenant, what its partitions did.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ReplicaStats {
@@ -99,9 +154,8 @@ pub(super) struct Replicas {
     dark: Vec<f64>,
     /// Per tenant and resource: its catch-up copies' load this step.
     pub(super) copy_load: Vec<f64>,
-    /// Per node: the partitions it leads, and the replicas it holds.
+    /// Per node: the partitions it leads (the replicas it holds are its entries).
     leaders: Vec<u32>,
-    held: Vec<u32>,
     pub(super) stats: Vec<ReplicaStats>,
 }
 
@@ -118,7 +172,6 @@ impl Replicas {
             dark: vec![],
             copy_load: vec![],
             leaders: vec![],
-            held: vec![],
             stats: vec![],
         }
     }
@@ -144,18 +197,27 @@ impl Replicas {
     fn grow_nodes(&mut self, nodes: usize) {
         if self.leaders.len() < nodes {
             self.leaders.resize(nodes, 0);
-            self.held.resize(nodes, 0);
         }
-    }
-
-    /// The replicas node `n` holds.
-    pub(super) fn held_on(&self, n: usize) -> u32 {
-        self.held.get(n).copied().unwrap_or(0)
     }
 
     /// The partitions node `n` leads.
     pub(super) fn leaders_on(&self, n: usize) -> u32 {
         self.leaders.get(n).copied().unwrap_or(0)
+    }
+}
+
+/// Tenant `u`'s demand (of `r` resources) as the step takes it before a backlog: with
+/// `replicas`, its replicas' and its partitions' outage, else its row's. A function of the
+/// fields it reads, so that a caller holding another field of the model may call it.
+pub(super) fn demand_with<'a>(
+    replicas: Option<&'a Replicas>,
+    tenants: &'a Tenants,
+    u: usize,
+    r: usize,
+) -> &'a [f64] {
+    match replicas {
+        Some(rep) => &rep.demand[u * r..(u + 1) * r],
+        None => tenants.demand(u),
     }
 }
 
@@ -177,7 +239,6 @@ impl ModelRun {
         for p in std::mem::take(&mut rep.parts[u]) {
             for (k, &j) in p.entries.iter().enumerate() {
                 let n = self.ents.node[j as usize] as usize;
-                rep.held[n] -= 1;
                 if p.leader == Some(k as u8) {
                     rep.leaders[n] -= 1;
                 }
@@ -288,11 +349,21 @@ impl ModelRun {
         if let Some(lead) = p.leader {
             self.catch_up(rep, u, p, lead as usize, ctx);
         }
-        let isr = p.insync.iter().filter(|&&s| s).count() as u32;
         let (l, o, f) = (share.roles.leader, share.roles.out, share.roles.follower);
-        let rf = p.entries.len() as f64;
-        let serving = p.leader.filter(|_| isr >= rep.spec.min_insync);
-        let Some(lead) = serving else {
+        let min_insync = rep.spec.min_insync;
+        p.parts(min_insync, |part| {
+            let (row, add) = match part {
+                Part::Leader { entry, .. } | Part::Follower { entry } => {
+                    (&mut rep.entry_demand[entry as usize * r..][..r], false)
+                }
+                Part::Out { .. } => (&mut rep.dark[u * r..(u + 1) * r], true),
+            };
+            for q in 0..r {
+                let x = share.part * part.of(l[q], o[q], f[q]);
+                row[q] = if add { row[q] + x } else { x };
+            }
+        });
+        let Some(lead) = p.serving(min_insync) else {
             let st = &mut rep.stats[u];
             if p.leader.is_none() && p.electing {
                 st.electing_steps += 1;
@@ -302,26 +373,9 @@ impl ModelRun {
             } else {
                 st.under_min_insync_steps += 1;
             }
-            for q in 0..r {
-                rep.dark[u * r + q] += share.part * (l[q] + (rf - 1.0) * (o[q] + f[q]));
-            }
             return;
         };
-        let lj = p.entries[lead as usize] as usize;
-        let mut followers = 0.0;
-        for (k, &j) in p.entries.iter().enumerate() {
-            if k == lead as usize || !p.live[k] {
-                continue;
-            }
-            followers += 1.0;
-            let j = j as usize;
-            for q in 0..r {
-                rep.entry_demand[j * r + q] = share.part * f[q];
-            }
-        }
-        for q in 0..r {
-            rep.entry_demand[lj * r + q] = share.part * (l[q] + followers * o[q]);
-        }
+        let lead = lead as u8;
         self.cross_zones(rep, u, p, lead as usize, share, ctx.dt);
         self.note_missed(p, lead as usize, share, ctx.dt);
     }
@@ -450,11 +504,7 @@ impl ModelRun {
     /// Tenant `u`'s demand as the step takes it before a backlog: its replicas' and its
     /// partitions' outage with replicas, else its row's.
     pub(super) fn tenant_demand<'a>(&'a self, u: usize, tenants: &'a Tenants) -> &'a [f64] {
-        let r = self.r();
-        match &self.replicas {
-            Some(rep) => &rep.demand[u * r..(u + 1) * r],
-            None => tenants.demand(u),
-        }
+        demand_with(self.replicas.as_deref(), tenants, u, self.r())
     }
 
     /// Logs `name` at node `n` for tenant `u` with `bytes`.

@@ -199,6 +199,25 @@ fn kafka_rack_aware_spreads_leaders_and_replicas_over_zones() {
 }
 
 #[test]
+fn the_placers_leaders_spread_over_the_brokers_that_lead_fewest() {
+    // first-fit, RF 2, three partitions on brokers 0 (zone a), 1 (b), 2 (c): every partition
+    // takes broker 0 then broker 1 (first fit in the zones it lacks). The preferred leader is
+    // the replica whose broker leads fewest: partition 0 broker 0 (a tie, the first), 1 broker
+    // 1, 2 broker 0 (tied again). Per partition produce 10/3, consume 20/3 MB/s: a leader's
+    // out is (20 + 1 x 10)/3 = 10 MB/s; over 900 s broker 0 sends 2 x 10 x 900 = 18,000 and
+    // broker 1 9,000; broker 2 holds nothing
+    let text =
+        brokers("partitions = 3", "").replace("replication_factor = 3", "replication_factor = 2");
+    let (_, run) = run_text(&text, &one_tenant(3));
+    let m = model(&run, "shared");
+    let out: Vec<f64> = (0..3).map(|n| delivered(m, n)[1]).collect();
+    assert!(
+        close(out[0], 18000.0) && close(out[1], 9000.0) && out[2] == 0.0,
+        "{out:?}"
+    );
+}
+
+#[test]
 fn max_partitions_per_broker_bounds_every_broker() {
     // a growing cluster, at most 2 replicas a broker: 4 partitions of RF 2 (8 replicas) take
     // 4 brokers, each holding 2 (the placer would put them all on the first two otherwise)

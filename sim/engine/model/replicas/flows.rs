@@ -9,29 +9,26 @@ impl Replicas {
     /// `partition_step` would put its roles at the spec, `spec` (nothing when that is 0).
     fn spread_by_spec(&mut self, (u, q, r): (usize, usize, usize), amount: f64, spec: Roles<'_>) {
         let (l, o, f) = (spec.leader[q], spec.out[q], spec.follower[q]);
-        let mut weights: Vec<(Option<u32>, f64)> = vec![];
+        let min_insync = self.spec.min_insync;
+        // the parts' weights summed, then each part its share of `amount`
+        let mut total = 0.0;
         for p in &self.parts[u] {
-            let isr = p.insync.iter().filter(|&&s| s).count() as u32;
-            let rf = p.entries.len() as f64;
-            let Some(lead) = p.leader.filter(|_| isr >= self.spec.min_insync) else {
-                weights.push((None, l + (rf - 1.0) * (o + f)));
-                continue;
-            };
-            let lead = lead as usize;
-            let live = (0..p.entries.len()).filter(|&k| k != lead && p.live[k]);
-            let followers = live.clone().count() as f64;
-            weights.push((Some(p.entries[lead]), l + followers * o));
-            weights.extend(live.map(|k| (Some(p.entries[k]), f)));
+            p.parts(min_insync, |part| total += part.of(l, o, f));
         }
-        let total: f64 = weights.iter().map(|w| w.1).sum();
         if total <= 0.0 {
             return;
         }
-        for (j, w) in weights {
-            match j {
-                Some(j) => self.entry_demand[j as usize * r + q] = amount * w / total,
-                None => self.dark[u * r + q] += amount * w / total,
-            }
+        let (parts, entry_demand, dark) = (&self.parts[u], &mut self.entry_demand, &mut self.dark);
+        for p in parts {
+            p.parts(min_insync, |part| {
+                let x = amount * part.of(l, o, f) / total;
+                match part {
+                    Part::Leader { entry, .. } | Part::Follower { entry } => {
+                        entry_demand[entry as usize * r + q] = x;
+                    }
+                    Part::Out { .. } => dark[u * r + q] += x,
+                }
+            });
         }
     }
 }

@@ -111,6 +111,11 @@ impl ModelRun {
         }
     }
 
+    /// The replicas node `n` holds: its entries, every one a replica in a model with them.
+    fn replicas_on(&self, n: usize) -> u32 {
+        self.nodes.entries[n].len() as u32
+    }
+
     /// Puts first the node of `nodes` that leads the fewest partitions (ties to the first).
     fn spread_leader(&self, nodes: &mut [usize]) {
         let rep = self.replicas.as_ref().expect("a model with replicas");
@@ -150,7 +155,6 @@ impl ModelRun {
             rep.grow_entries(j + 1, r);
             rep.grow_nodes(self.nodes.open.len());
             rep.of_entry[j] = (p as u32, k as u8);
-            rep.held[n] += 1;
             let live = !self.nodes.failed[n];
             partition.entries.push(j as u32);
             partition.live.push(live);
@@ -186,8 +190,7 @@ impl ModelRun {
             let spec = &self.replicas.as_ref().expect("a model with replicas").spec;
             (spec.rack_aware, spec.max_partitions_per_broker)
         };
-        let rep = self.replicas.as_ref().expect("a model with replicas");
-        let full = |n: usize| most.is_some_and(|m| rep.held_on(n) >= m);
+        let full = |n: usize| most.is_some_and(|m| self.replicas_on(n) >= m);
         let avoid: Vec<usize> = (0..self.nodes.len())
             .filter(|&n| siblings.contains(&n) || full(n))
             .collect();
@@ -262,7 +265,7 @@ impl ModelRun {
                 (Some(z), Some(zone)) => !z[zone as usize],
                 _ => false,
             };
-            let full = most.is_some_and(|m| rep.held_on(n) >= m);
+            let full = most.is_some_and(|m| self.replicas_on(n) >= m);
             (self.nodes.failed[n], full, out_of_zone)
         };
         (0..self.nodes.len())
@@ -297,8 +300,7 @@ impl ModelRun {
         // the live brokers, as Kafka assigns over the registered ones; the failed ones too
         // while fewer than RF are live (their replicas wait for the repair)
         let usable = |run: &ModelRun| -> Vec<usize> {
-            let rep = run.replicas.as_ref().expect("a model with replicas");
-            let under = |n: usize| run.nodes.open[n] && most.is_none_or(|m| rep.held_on(n) < m);
+            let under = |n: usize| run.nodes.open[n] && most.is_none_or(|m| run.replicas_on(n) < m);
             let live: Vec<usize> = (0..run.nodes.len())
                 .filter(|&n| under(n) && run.nodes.is_open(n))
                 .collect();
