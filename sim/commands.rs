@@ -9,7 +9,6 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use overbook::engine::{self, RunResult};
 use overbook::files::{self, OutputDir};
-use overbook::regress::Scorecard;
 use overbook::scenario::{Input, Scenario};
 use overbook::{headroom, import, input, output, plan, predict, regress, report, sweep, trace};
 
@@ -124,83 +123,25 @@ pub struct RegressArgs {
 /// `overbook regress`: runs the suite into a scorecard, then blesses it as the baseline or
 /// compares it with the baseline; exit 0 (no regression) or 1 (regression).
 pub fn regress(suite: &Path, baseline: &Path, args: &RegressArgs) -> Result<ExitCode> {
-    let tolerance: std::collections::BTreeMap<String, f64> = args
-        .tolerance
-        .iter()
-        .map(|t| regress::parse_tolerance(t))
-        .collect::<Result<_, _>>()
-        .map_err(anyhow::Error::msg)?;
-    let gate = regress::Gate {
-        tolerance,
-        confidence: regress::parse_confidence(args.confidence).map_err(anyhow::Error::msg)?,
-    };
+    let gate = regress::gate(&args.tolerance, args.confidence).map_err(anyhow::Error::msg)?;
     let card = regress::run_suite(suite)?;
     if args.bless {
-        return bless_baseline(baseline, &card);
+        sayln!("{}", regress::bless(baseline, &card)?);
+        return Ok(ExitCode::SUCCESS);
     }
-    compare_with_baseline(baseline, &card, &gate, args)
-}
-
-/// Writes `card` as the baseline `baseline`.
-fn bless_baseline(baseline: &Path, card: &Scorecard) -> Result<ExitCode> {
-    let entries: usize = card.values().map(|v| v.len()).sum();
-    output::write_atomic(baseline, regress::to_json(card).as_bytes())
-        .with_context(|| format!("cannot write {}", baseline.display()))?;
-    sayln!(
-        "blessed {}: {} scenarios, {entries} entries",
-        baseline.display(),
-        card.len()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Compares `card` with the baseline `baseline` under `gate`, writes the JUnit XML and the
-/// Markdown summary if asked (whatever the verdict), prints every regression, improvement,
-/// missing and new entry.
-fn compare_with_baseline(
-    baseline: &Path,
-    card: &Scorecard,
-    gate: &regress::Gate,
-    args: &RegressArgs,
-) -> Result<ExitCode> {
-    let base = regress::read_baseline(baseline)?;
-    let cmp = regress::compare(&base, card, gate);
-    if let Some(path) = &args.junit {
-        output::write_atomic(path, regress::junit(card, &cmp).as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+    let files = regress::Files {
+        junit: args.junit.as_deref(),
+        markdown: args.markdown.as_deref(),
+    };
+    let (passed, lines, _) = regress::judge(baseline, &card, &gate, &files)?;
+    for line in lines {
+        sayln!("{line}");
     }
-    if let Some(path) = &args.markdown {
-        output::write_atomic(path, regress::markdown(&cmp).as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    for f in cmp.regressions.iter().chain(&cmp.improvements) {
-        sayln!("{}", regress::describe_at(f, gate.confidence));
-    }
-    for m in &cmp.missing {
-        sayln!("MISSING {m}: in the baseline but not in this run");
-    }
-    for n in &cmp.new {
-        sayln!("new {n}: not in the baseline (bless to add it)");
-    }
-    for n in &cmp.mismatched {
-        sayln!("note {n}");
-    }
-    if cmp.regressions.is_empty() && cmp.missing.is_empty() {
-        sayln!(
-            "no regression: {} entries within tolerance of {}",
-            cmp.compared,
-            baseline.display()
-        );
-        Ok(ExitCode::SUCCESS)
+    Ok(if passed {
+        ExitCode::SUCCESS
     } else {
-        sayln!(
-            "{} regressions, {} missing, of {} entries compared",
-            cmp.regressions.len(),
-            cmp.missing.len(),
-            cmp.compared
-        );
-        Ok(ExitCode::from(1))
-    }
+        ExitCode::from(1)
+    })
 }
 
 /// A pool of `threads` worker threads (default: all cores).

@@ -8,6 +8,7 @@
 
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod engine;
 pub mod error;
 pub mod figures;

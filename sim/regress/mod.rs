@@ -6,11 +6,13 @@
 //! (`compare.rs`); `markdown.rs` writes the summary for a pull-request comment.
 
 mod compare;
+mod gate;
 mod markdown;
 
 pub use compare::{
     compare, describe, describe_at, short, signed, Comparison, Finding, Gate, Verdict,
 };
+pub use gate::{bless, gate, judge, Files};
 pub use markdown::markdown;
 
 use std::collections::BTreeMap;
@@ -127,11 +129,21 @@ pub fn seed_of(seed: u64, i: usize) -> u64 {
 /// Runs every scenario of the suite, every model under every `[compare]` placer and
 /// predictor, with each of its seeds (`[regress] seeds`), in parallel, into a scorecard.
 pub fn run_suite(dir: &Path) -> Result<Scorecard, InputError> {
+    run_suite_with(dir, &|_| {})
+}
+
+/// [`run_suite`] with each scenario edited by `edit` once loaded, before its variants are
+/// made (a front end gives the suite a placer of its own this way).
+pub fn run_suite_with(
+    dir: &Path,
+    edit: &(dyn Fn(&mut Scenario) + Sync),
+) -> Result<Scorecard, InputError> {
     let files = suite(dir)?;
     let scenarios: Vec<Scenario> = files
         .iter()
         .map(|f| {
             let mut s = Scenario::load(f)?;
+            edit(&mut s);
             s.models = s.compare_variants();
             Ok(s)
         })
