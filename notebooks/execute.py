@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Executes the notebooks against an output directory; fails on the first cell error.
 
-Usage: OVERBOOK_OUTPUT=output/quickstart python notebooks/execute.py [OUT_DIR]
-Executed copies go to OUT_DIR (default target/notebooks).
+Usage: OVERBOOK_OUTPUT=output/quickstart python notebooks/execute.py [OUT_DIR [NOTEBOOK...]]
+Executed copies go to OUT_DIR (default target/notebooks); the notebooks default to
+pricing.ipynb and capacity.ipynb (python-api.ipynb needs the Python package installed).
 """
 import os
 import sys
@@ -15,7 +16,7 @@ here = Path(__file__).resolve().parent
 out = Path(sys.argv[1] if len(sys.argv) > 1 else "target/notebooks")
 out.mkdir(parents=True, exist_ok=True)
 os.environ["OVERBOOK_OUTPUT"] = str(Path(os.environ.get("OVERBOOK_OUTPUT", "output/quickstart")).resolve())
-for name in ["pricing.ipynb", "capacity.ipynb"]:
+for name in sys.argv[2:] or ["pricing.ipynb", "capacity.ipynb"]:
     nb = nbformat.read(here / name, as_version=4)
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(here)}}).execute()
     nbformat.write(nb, out / name)
