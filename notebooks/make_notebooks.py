@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes pricing.ipynb and capacity.ipynb from the cells below (standard library only).
+"""Writes pricing.ipynb, capacity.ipynb and python-api.ipynb from the cells below (standard library only).
 
 Edit the cells here and run `python3 notebooks/make_notebooks.py`; the notebooks are
 committed as written, without outputs.
@@ -109,7 +109,73 @@ else:
     print("no plan.csv in", OUT, "- run `overbook plan` on a scenario with a [planner] section")'''),
 ])
 
+python_api = notebook("Overbook from Python: run, sweep and a placer of one's own", [
+    ("md", "The `overbook` package runs scenarios in this process and hands every table over as a `pyarrow.Table` (install it with `pip install ./python`, docs/python.md). Each table is the command line's file, byte for byte."),
+    ("code", '''from pathlib import Path
+import matplotlib.pyplot as plt
+import pandas as pd
+import overbook
+
+ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
+QUICKSTART = ROOT / "scenarios" / "quickstart.toml"
+print("overbook", overbook.__version__)'''),
+    ("md", "## A run\n`overbook.run` gives `summary` (summary.json as a dict) and the tables. Here the three models of the quick-start side by side: nodes at the peak, cost per tenant and how often tenants miss their SLO."),
+    ("code", '''r = overbook.run(QUICKSTART, seed=1)
+models = pd.DataFrame(r.summary["models"]).set_index("name")
+models[["nodes_peak", "cost_per_tenant", "violation_rate", "savings_vs_dedicated"]]'''),
+    ("md", "## Who harms whom\nThe tenants table as a pandas frame: the noisiest neighbours per model, by the CPU and memory harm they cause to others."),
+    ("code", '''tenants = r.tenants.to_pandas()
+shared = tenants[tenants.model != "dedicated"]
+top = shared.assign(harm=shared.harm_caused_cpu + shared.harm_caused_memory)
+top = top.sort_values("harm", ascending=False).head(8)
+fig, ax = plt.subplots(figsize=(8, 3.5))
+ax.barh(top.model + " / " + top.tenant, top.harm)
+ax.invert_yaxis()
+ax.set_xlabel("harm caused to others (resource units x seconds, CPU + memory)")
+ax.set_title("The noisiest neighbours")
+plt.tight_layout()
+plt.show()'''),
+    ("md", "## A sweep\nThe shared cluster's fill target swept from 1 (no overselling) to 3: fewer brokers, more SLO violations. `sweep` takes a dict of key to values."),
+    ("code", '''sweep = overbook.sweep(QUICKSTART, {"models.shared.fill_target": [1.0, 1.5, 2.0, 2.5, 3.0]}).table.to_pandas()
+shared = sweep[sweep.model == "shared"]
+fig, ax1 = plt.subplots(figsize=(8, 3.5))
+ax1.plot(shared["models.shared.fill_target"], shared.violation_rate, marker="o", color="tab:red")
+ax1.set_xlabel("fill target (oversubscription of the shared cluster)")
+ax1.set_ylabel("violation rate", color="tab:red")
+ax2 = ax1.twinx()
+ax2.plot(shared["models.shared.fill_target"], shared.nodes, marker="s", color="tab:blue")
+ax2.set_ylabel("brokers at the peak", color="tab:blue")
+ax1.set_title("Overselling the shared cluster")
+plt.tight_layout()
+plt.show()'''),
+    ("md", "## A placer of one's own\nAny class with `place(request, nodes)` returning a node id, or `None` to open a node. This one is worst-fit: the allowed node with the most free room after placing. It is given as a class, so every model and run makes its own."),
+    ("code", '''class WorstFit:
+    name = "worst-fit-py"
+
+    def place(self, request, nodes):
+        best, room = None, None
+        for n in nodes:
+            if not n.fits:
+                continue
+            free = sum((request.fill_target * c - a - s) / c
+                       for s, c, a in zip(request.size, n.capacity, n.allocated) if c > 0)
+            if room is None or free > room:
+                best, room = n.id, free
+        return best
+
+mine = overbook.run(QUICKSTART, seed=1, placer=WorstFit)
+both = pd.DataFrame({
+    "first-fit": pd.DataFrame(r.summary["models"]).set_index("name").violation_rate,
+    "worst-fit (Python)": pd.DataFrame(mine.summary["models"]).set_index("name").violation_rate,
+}).drop(index="dedicated")
+ax = both.plot.bar(figsize=(7, 3.5), rot=0)
+ax.set_ylabel("violation rate"); ax.set_title("Built-in first-fit against a Python worst-fit")
+plt.tight_layout()
+plt.show()
+both'''),
+])
+
 here = Path(__file__).parent
-for name, nb in [("pricing.ipynb", pricing), ("capacity.ipynb", capacity)]:
+for name, nb in [("pricing.ipynb", pricing), ("capacity.ipynb", capacity), ("python-api.ipynb", python_api)]:
     (here / name).write_text(json.dumps(nb, indent=1) + "\n")
     print("wrote", here / name)
