@@ -116,8 +116,16 @@ pub fn describe(keys: &[String], values: &[f64]) -> String {
         .join(", ")
 }
 
-fn set(table: &mut toml::Table, key: &str, value: f64) -> Result<(), String> {
+/// The table holding the dotted `key` in `table` (the tables on the way made if missing) and
+/// the key's last part; a part that is not a table, or an empty part, is an error.
+pub fn leaf_of<'t, 'k>(
+    table: &'t mut toml::Table,
+    key: &'k str,
+) -> Result<(&'t mut toml::Table, &'k str), String> {
     let mut parts: Vec<&str> = key.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err("expected a dotted key such as `models.shared.fill_target`".into());
+    }
     let leaf = parts.pop().expect("a key has a part");
     let mut t = table;
     for p in parts {
@@ -128,6 +136,11 @@ fn set(table: &mut toml::Table, key: &str, value: f64) -> Result<(), String> {
             .as_table_mut()
             .ok_or_else(|| format!("`{p}` is not a table"))?;
     }
+    Ok((t, leaf))
+}
+
+fn set(table: &mut toml::Table, key: &str, value: f64) -> Result<(), String> {
+    let (t, leaf) = leaf_of(table, key)?;
     // whole numbers go in as integers, which integer and float keys both accept, unless the
     // file has a float there; fractions only where the file does not have an integer
     let integral = value.fract() == 0.0 && value.abs() < 9.0e15;

@@ -157,20 +157,7 @@ fn patched(path: &Path, text: &str, sets: &Sets) -> PyResult<String> {
 
 /// Sets the dotted `key` in `table`, making the tables on the way.
 fn set(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<(), String> {
-    let mut parts: Vec<&str> = key.split('.').collect();
-    if parts.iter().any(|p| p.is_empty()) {
-        return Err("expected a dotted key such as `models.shared.fill_target`".into());
-    }
-    let leaf = parts.pop().expect("a key has a part");
-    let mut t = table;
-    for p in parts {
-        let entry = t
-            .entry(p.to_string())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        t = entry
-            .as_table_mut()
-            .ok_or_else(|| format!("`{p}` is not a table"))?;
-    }
+    let (t, leaf) = overbook::sweep::leaf_of(table, key)?;
     // a whole number where the file has a float stays a float
     let value = match (t.get(leaf), value) {
         (Some(toml::Value::Float(_)), toml::Value::Integer(i)) => toml::Value::Float(i as f64),
