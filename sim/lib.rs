@@ -10,6 +10,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod exec;
 pub mod figures;
 pub mod files;
 pub mod generate;
