@@ -110,7 +110,6 @@ impl Call {
     }
 
     /// The positional numbers, in order.
-
     pub fn numbers(&self) -> impl Iterator<Item = f64> + '_ {
         self.args.iter().filter_map(|a| match a {
             Arg::Number(v) => Some(*v),
