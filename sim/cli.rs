@@ -13,6 +13,10 @@ use overbook::import;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Let the scenario's `exec` placers run their programs (docs/placement.md): a scenario
+    /// naming one is refused without it. Given before or after the command.
+    #[arg(long, global = true)]
+    pub allow_exec: bool,
 }
 
 #[derive(Subcommand)]

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod engine;
 pub mod error;
+pub mod exec;
 pub mod figures;
 pub mod files;
 pub mod generate;

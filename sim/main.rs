@@ -36,6 +36,7 @@ use cli::{Cli, Command};
 fn main() -> ExitCode {
     alloc::fix_mmap_threshold();
     let cli = Cli::parse();
+    overbook::exec::allow(cli.allow_exec);
     // `regress` keeps 1 for "regression found", so its errors exit 2
     let error_code = if matches!(cli.command, Command::Regress { .. }) {
         2

@@ -8,6 +8,7 @@ mod bad_input;
 mod billing;
 mod commands;
 mod elastic;
+mod exec;
 mod failures;
 mod fuzz;
 mod headroom;

@@ -1,5 +1,9 @@
 //! The small call syntax that names placers and predictors in scenarios:
-//! `first-fit`, `percentile(95)`, `random(seed = 7)`, `max(peak, n_sigma(3))`.
+//! `first-fit`, `percentile(95)`, `random(seed = 7)`, `max(peak, n_sigma(3))`,
+//! `exec(cmd = 'python3 placer.py', timeout_seconds = 5)`.
+//!
+//! A string is quoted with `'` or `"`; inside it a backslash escapes either quote or a
+//! backslash (`'it\'s'`), and nothing else. A string holds at most [`MAX_TEXT`] bytes.
 
 use std::fmt;
 
@@ -7,6 +11,9 @@ use std::fmt;
 /// The parser recurses once per level, so a limit keeps a hostile expression from
 /// overflowing the stack.
 pub const MAX_DEPTH: usize = 32;
+
+/// The longest string argument, in bytes: 4096.
+pub const MAX_TEXT: usize = 4096;
 
 /// One argument of a call.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +24,10 @@ pub enum Arg {
     Call(Call),
     /// `key = number`.
     Named(String, f64),
+    /// A positional string, `'text'` or `"text"`.
+    Text(String),
+    /// `key = 'text'`.
+    NamedText(String, String),
 }
 
 /// A parsed `name(args)`.
@@ -62,6 +73,42 @@ impl Call {
         })
     }
 
+    /// The value of the named string argument `key`, if given.
+    pub fn named_text(&self, key: &str) -> Option<&str> {
+        self.args.iter().find_map(|a| match a {
+            Arg::NamedText(k, v) if k == key => Some(v.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The positional strings, in order.
+    pub fn texts(&self) -> impl Iterator<Item = &str> + '_ {
+        self.args.iter().filter_map(|a| match a {
+            Arg::Text(v) => Some(v.as_str()),
+            _ => None,
+        })
+    }
+
+    /// An error when this call or a call nested in it has a string argument, for the
+    /// placers and predictors that take none: ``placer `random` takes no string; got 'x'``.
+    /// `what` is `placer` or `predictor`.
+    pub fn refuse_text(&self, what: &str) -> Result<(), String> {
+        for a in &self.args {
+            match a {
+                Arg::Text(t) | Arg::NamedText(_, t) => {
+                    return Err(format!(
+                        "{what} `{}` takes no string; got {}",
+                        self.name,
+                        quoted(t)
+                    ))
+                }
+                Arg::Call(c) => c.refuse_text(what)?,
+                Arg::Number(_) | Arg::Named(..) => {}
+            }
+        }
+        Ok(())
+    }
+
     /// The positional numbers, in order.
     pub fn numbers(&self) -> impl Iterator<Item = f64> + '_ {
         self.args.iter().filter_map(|a| match a {
@@ -86,10 +133,27 @@ impl fmt::Display for Call {
                 Arg::Number(v) => write!(f, "{v}")?,
                 Arg::Call(c) => write!(f, "{c}")?,
                 Arg::Named(key, v) => write!(f, "{key} = {v}")?,
+                Arg::Text(t) => f.write_str(&quoted(t))?,
+                Arg::NamedText(key, t) => write!(f, "{key} = {}", quoted(t))?,
             }
         }
         f.write_str(")")
     }
+}
+
+/// `text` in single quotes, its quotes and backslashes escaped: what [`Call::parse`] reads
+/// back as `text`.
+pub fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        if matches!(c, '\'' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
 }
 
 struct Parser<'a> {
@@ -147,6 +211,47 @@ impl Parser<'_> {
             })
     }
 
+    /// A quoted string at the current position (its opening quote).
+    fn text(&mut self) -> Result<String, ParseError> {
+        let start = self.i;
+        let quote = self.s[self.i];
+        self.i += 1;
+        let mut out = Vec::new();
+        loop {
+            match self.s.get(self.i) {
+                None => {
+                    self.i = start;
+                    return Err(self.err("unterminated string"));
+                }
+                Some(&c) if c == quote => {
+                    self.i += 1;
+                    break;
+                }
+                Some(b'\\') => match self.s.get(self.i + 1) {
+                    Some(&c) if matches!(c, b'\\' | b'\'' | b'"') => {
+                        out.push(c);
+                        self.i += 2;
+                    }
+                    _ => {
+                        return Err(
+                            self.err(r#"expected \\, \' or \" after a backslash in a string"#)
+                        )
+                    }
+                },
+                Some(&c) => {
+                    out.push(c);
+                    self.i += 1;
+                }
+            }
+            if out.len() > MAX_TEXT {
+                self.i = start;
+                return Err(self.err(&format!("expected a string of at most {MAX_TEXT} bytes")));
+            }
+        }
+        // the text is UTF-8 and the quotes and escapes are ASCII, so what is between is too
+        Ok(String::from_utf8(out).expect("UTF-8 between ASCII quotes"))
+    }
+
     fn call(&mut self) -> Result<Call, ParseError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -196,12 +301,17 @@ impl Parser<'_> {
                 self.ws();
                 if self.s.get(self.i) == Some(&b'=') {
                     self.i += 1;
+                    self.ws();
+                    if matches!(self.s.get(self.i), Some(b'\'' | b'"')) {
+                        return Ok(Arg::NamedText(name, self.text()?));
+                    }
                     return Ok(Arg::Named(name, self.number()?));
                 }
                 self.i = save;
                 Ok(Arg::Call(self.call()?))
             }
-            _ => Err(self.err("expected a number, a name or key = value")),
+            Some(b'\'' | b'"') => Ok(Arg::Text(self.text()?)),
+            _ => Err(self.err("expected a number, a string, a name or key = value")),
         }
     }
 }
@@ -240,6 +350,63 @@ mod tests {
         assert_eq!(e.offset, 128);
         assert_eq!(e.message, "expected at most 32 nested calls");
         assert_eq!(Call::parse(&nest(100_000)).unwrap_err().offset, 128);
+    }
+
+    #[test]
+    fn parses_quoted_strings_and_round_trips_them() {
+        let c = Call::parse("exec(cmd = 'python3 my_placer.py', timeout_seconds = 5)").unwrap();
+        assert_eq!(c.named_text("cmd"), Some("python3 my_placer.py"));
+        assert_eq!(c.named("timeout_seconds"), Some(5.0));
+        assert_eq!(c.named("cmd"), None);
+        assert_eq!(
+            c.to_string(),
+            "exec(cmd = 'python3 my_placer.py', timeout_seconds = 5)"
+        );
+        // double quotes, escapes of both quotes and the backslash, a positional string
+        let c = Call::parse(r#"f("it's", 'say \'hi\' \\ \"x\"', k = "")"#).unwrap();
+        assert_eq!(
+            c.texts().collect::<Vec<_>>(),
+            vec!["it's", r#"say 'hi' \ "x""#]
+        );
+        assert_eq!(c.named_text("k"), Some(""));
+        let shown = c.to_string();
+        assert_eq!(shown, r#"f('it\'s', 'say \'hi\' \\ "x"', k = '')"#);
+        assert_eq!(Call::parse(&shown).unwrap(), c, "Display round-trips");
+        // non-ASCII text is kept whole
+        let c = Call::parse("f('d\u{e9}j\u{e0} vu')").unwrap();
+        assert_eq!(c.texts().next(), Some("d\u{e9}j\u{e0} vu"));
+        assert_eq!(Call::parse(&c.to_string()).unwrap(), c);
+    }
+
+    #[test]
+    fn bad_strings_are_located() {
+        // unterminated: at its opening quote (offset 11)
+        let e = Call::parse("exec(cmd = 'python3").unwrap_err();
+        assert_eq!((e.message.as_str(), e.offset), ("unterminated string", 11));
+        assert_eq!(Call::parse("f(\"abc)").unwrap_err().offset, 2);
+        // an escape of anything else: at the backslash
+        let e = Call::parse(r"f('a\n')").unwrap_err();
+        assert_eq!(e.offset, 4);
+        assert!(e.message.contains("after a backslash"), "{}", e.message);
+        // 4096 bytes parse, 4097 do not (at the opening quote)
+        let long = |n: usize| format!("f('{}')", "x".repeat(n));
+        assert!(Call::parse(&long(MAX_TEXT)).is_ok());
+        let e = Call::parse(&long(MAX_TEXT + 1)).unwrap_err();
+        assert_eq!(e.offset, 2);
+        assert_eq!(e.message, "expected a string of at most 4096 bytes");
+    }
+
+    #[test]
+    fn strings_where_numbers_belong_are_refused() {
+        let c = Call::parse("max(peak, percentile('95'))").unwrap();
+        assert_eq!(
+            c.refuse_text("predictor").unwrap_err(),
+            "predictor `percentile` takes no string; got '95'"
+        );
+        assert!(Call::parse("max(peak, n_sigma(3))")
+            .unwrap()
+            .refuse_text("predictor")
+            .is_ok());
     }
 
     #[test]

@@ -504,6 +504,9 @@ fn arrive(present: &mut Vec<u32>, in_order: &mut bool, queue: &mut EventQueue, u
 
 /// The located error of a placement past a limit: at the first row of the tenant it was for.
 fn limit_error(path: &std::path::Path, tenants: &Tenants, e: model::LimitError) -> InputError {
+    if e.whole {
+        return InputError::file(path, e.message);
+    }
     match e.tenant {
         Some(u) => {
             let u = u as usize;

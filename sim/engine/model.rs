@@ -111,8 +111,40 @@ pub(crate) enum Sums {
 pub struct LimitError {
     /// The tenant being placed.
     pub tenant: Option<u32>,
+    /// Whether the message names everything itself (a placer's failure, which names the
+    /// placer, the model, the tenant and the time): it is reported as it is.
+    pub whole: bool,
     /// What it needed and which limit it passed.
     pub message: String,
+}
+
+/// The tenants' ids a model's placer is told ([`Request::who`]), copied once per tenant
+/// placed (the classes are the model's SLO classes, read from the step's tenants).
+#[derive(Default)]
+struct WhoBook {
+    /// Per tenant index, its id ("" until it is first placed).
+    ids: Vec<Box<str>>,
+    /// Per tenant index, its class index.
+    class: Vec<u32>,
+}
+
+/// What a request says of who asks: model `spec`'s tenant `u` (in `who`) at `t`.
+fn who<'a>(
+    spec: &'a ModelSpec,
+    slo: &'a [SloClass],
+    resources: &'a [Resource],
+    book: &'a WhoBook,
+    u: usize,
+    t: Time,
+) -> overbook_models::placer::Who<'a> {
+    let class = book.class.get(u).map_or(0, |&c| c as usize);
+    overbook_models::placer::Who {
+        model: &spec.name,
+        tenant: book.ids.get(u).map_or("", |s| s),
+        class: slo.get(class).map_or("", |c| c.name.as_str()),
+        time: t,
+        resources,
+    }
 }
 
 /// Shards, containers or dedicated nodes: slots in flat arrays, reused after departures.
@@ -276,6 +308,10 @@ pub struct ModelRun {
     cost: CostSettings,
     step: i64,
     placer: Box<dyn Placer>,
+    /// Who the placer is placing for ([`Request::who`]): per tenant placed so far, its id.
+    who: WhoBook,
+    /// The time of the step under way, for placements that are not given one.
+    now: Time,
     nodes: Nodes,
     ents: Entries,
     tenant_entries: Vec<Vec<u32>>,
@@ -415,12 +451,38 @@ impl ModelRun {
         if self.error.is_some() {
             return;
         }
+        self.now = ctx.t;
         self.watch_before(ctx);
-        if let Err(e) = self.step_checked(ctx) {
+        let stepped = self.step_checked(ctx);
+        // a placer that failed (a program that died, say) stops the run first: what the model
+        // did after it, answered `Open`, is void
+        if let Some(message) = self.placer.failure() {
+            self.error = Some(LimitError {
+                tenant: None,
+                whole: true,
+                message,
+            });
+            return;
+        }
+        if let Err(e) = stepped {
             self.error = Some(e);
             return;
         }
         self.watch_after(ctx);
+    }
+
+    /// Records tenant `u`'s id for the requests placing it ([`Request::who`]).
+    fn note_who(&mut self, u: usize, tenants: &Tenants) {
+        if self.who.ids.len() <= u {
+            self.who.ids.resize(u + 1, Box::from(""));
+        }
+        if self.who.ids[u].is_empty() {
+            self.who.ids[u] = tenants.ids[u].as_str().into();
+        }
+        if self.who.class.len() <= u {
+            self.who.class.resize(u + 1, 0);
+        }
+        self.who.class[u] = tenants.class[u] as u32;
     }
 
     /// The error that stopped the model, if any.

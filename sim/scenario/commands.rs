@@ -251,7 +251,10 @@ impl Checker<'_> {
             raw.and_then(|c| c.placers.as_ref()),
             &DEFAULT_COMPARE_PLACERS,
             "placer",
-            &|c| placer::build(c, 0).map(|_| ()),
+            &|c| {
+                crate::exec::check_allowed(c)?;
+                placer::build(c, 0).map(|_| ())
+            },
         )?;
         let predictors = list(
             raw.and_then(|c| c.predictors.as_ref()),

@@ -133,6 +133,8 @@ impl Scenario {
 
     /// Validates scenario `text`, read from `path` (which names errors and anchors the trace).
     pub fn parse(path: &Path, text: &str) -> Result<Scenario, InputError> {
+        // the `exec` placer is known to every scenario, whoever loads it
+        crate::exec::register();
         let raw: Raw = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
         Checker { path, text }.scenario(raw)
     }

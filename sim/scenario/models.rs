@@ -261,7 +261,10 @@ impl Checker<'_> {
         self.refuse_other_keys(m, kind)?;
         let node_type = self.node_type(m, kind, span, catalog, resources)?;
         let placer = match &m.placer {
-            Some(p) => self.expression(p, "placer", |c| placer::build(c, 0).map(|_| ()))?,
+            Some(p) => self.expression(p, "placer", |c| {
+                crate::exec::check_allowed(c)?;
+                placer::build(c, 0).map(|_| ())
+            })?,
             None => Call::parse("first-fit").expect("valid"),
         };
         let predictor = self.sizing_predictor(m)?;

@@ -69,12 +69,14 @@ mod tests {
             avoid: &[],
             zones: None,
             profile: Some(&profile),
+            who: Default::default(),
         };
         assert_eq!(ComplementaryPeaks.place(&request, &n), Decision::Node(1));
         assert!((combined_peak(&n.profiles[0], &profile, &[10.0]) - 0.8).abs() < 1e-12);
         // without a profile: first-fit
         let plain = Request {
             profile: None,
+            who: Default::default(),
             ..request
         };
         assert_eq!(ComplementaryPeaks.place(&plain, &n), Decision::Node(0));
@@ -88,6 +90,7 @@ mod tests {
             avoid: &[],
             zones: None,
             profile: Some(&big),
+            who: Default::default(),
         };
         assert_eq!(ComplementaryPeaks.place(&request, &n), Decision::Node(1));
         // at fill target 0.8 no node takes it: open one

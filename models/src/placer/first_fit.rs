@@ -36,6 +36,7 @@ mod tests {
             avoid,
             zones: None,
             profile: None,
+            who: Default::default(),
         };
         // 1 core: 9 + 1 <= 10 on node 0
         assert_eq!(

@@ -50,6 +50,12 @@ pub trait NodeView {
     fn zone(&self, _node: usize) -> Option<u32> {
         None
     }
+    /// The node's utilization per resource at the last step it was stepped (delivered /
+    /// capacity; 0 for a resource it has none of, a node not stepped yet or one holding
+    /// nothing), when the view keeps it.
+    fn utilization(&self, _node: usize) -> Option<&[f64]> {
+        None
+    }
     /// The node's summed daily profile (`PROFILE_BINS` hourly mean uses per resource,
     /// bin-major), when the model keeps profiles.
     fn profile(&self, _node: usize) -> Option<&[f64]> {
@@ -76,6 +82,9 @@ pub struct FlatNodes<'a> {
     pub allocated: &'a [f64],
     /// Each node's zone (an index into the model's zones); empty when the model has none.
     pub zone: &'a [u32],
+    /// Each node's utilization per resource at its last step ([`NodeView::utilization`]),
+    /// node-major; empty when the view does not keep it.
+    pub utilization: &'a [f64],
 }
 
 /// A flat view is itself a node view (its [`NodeView::flat`] is itself).
@@ -95,6 +104,10 @@ impl NodeView for FlatNodes<'_> {
     fn zone(&self, node: usize) -> Option<u32> {
         self.zone.get(node).copied()
     }
+    fn utilization(&self, node: usize) -> Option<&[f64]> {
+        self.utilization
+            .get(node * self.resources..(node + 1) * self.resources)
+    }
     fn flat(&self) -> Option<FlatNodes<'_>> {
         Some(*self)
     }
@@ -102,6 +115,23 @@ impl NodeView for FlatNodes<'_> {
 
 /// Hourly bins of a daily profile.
 pub const PROFILE_BINS: usize = 24;
+
+/// Who asks for a placement: the model, the tenant and the time, for placers that report or
+/// log them (an `exec` placer sends them to its program). Every field is empty or 0 in a
+/// request made outside a run ([`Who::default`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Who<'a> {
+    /// The model's name.
+    pub model: &'a str,
+    /// The tenant's id, as in the trace.
+    pub tenant: &'a str,
+    /// The tenant's SLO class.
+    pub class: &'a str,
+    /// The time of the placement, in seconds (the trace's clock).
+    pub time: i64,
+    /// The model's resources, in the order of every per-resource slice.
+    pub resources: &'a [crate::resource::Resource],
+}
 
 /// One shard or container to place.
 #[derive(Debug, Clone, Copy)]
@@ -117,6 +147,8 @@ pub struct Request<'a> {
     pub zones: Option<&'a [bool]>,
     /// The request's daily profile (`PROFILE_BINS` x resources, bin-major), if known.
     pub profile: Option<&'a [f64]>,
+    /// Who asks: the model, the tenant and the time.
+    pub who: Who<'a>,
 }
 
 impl Request<'_> {
@@ -220,6 +252,14 @@ pub trait Placer: Send {
     fn assigns_partitions(&self) -> bool {
         false
     }
+
+    /// Why the placer could not answer, once, if it could not: a placer that can fail (one
+    /// that runs a program) answers [`Decision::Open`] from its failure on and reports it
+    /// here; the engine asks after each step of the model and stops the run with the message,
+    /// which names the placer, the tenant and the time itself. Default: never fails.
+    fn failure(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// Names of the built-in placers.
@@ -237,6 +277,12 @@ pub const KNOWN: &[&str] = &[
 /// Builds a placer from its scenario expression, e.g. `best-fit` or `random(seed = 7)`;
 /// `seed` is the run's seed, which `random` uses when none is given.
 pub fn build(call: &Call, seed: u64) -> Result<Box<dyn Placer>, String> {
+    if KNOWN
+        .iter()
+        .any(|k| k.split('(').next() == Some(call.name.as_str()))
+    {
+        call.refuse_text("placer")?;
+    }
     let placer: Box<dyn Placer> = match call.name.as_str() {
         "first-fit" => Box::new(FirstFit),
         "best-fit" => Box::new(BestFit),
@@ -294,6 +340,8 @@ pub(crate) mod testing {
         pub profiles: Vec<Vec<f64>>,
         /// Each node's zone; empty: no zones.
         pub zone: Vec<u32>,
+        /// Each node's utilization at its last step; empty: not kept.
+        pub util: Vec<Vec<f64>>,
     }
 
     impl Nodes {
@@ -311,6 +359,7 @@ pub(crate) mod testing {
                 open: vec![true; alloc.len()],
                 profiles: vec![],
                 zone: vec![],
+                util: vec![],
             }
         }
     }
@@ -323,6 +372,7 @@ pub(crate) mod testing {
             avoid: &[],
             zones: None,
             profile: None,
+            who: super::Who::default(),
         }
     }
 
@@ -367,6 +417,9 @@ pub(crate) mod testing {
         fn zone(&self, node: usize) -> Option<u32> {
             self.zone.get(node).copied()
         }
+        fn utilization(&self, node: usize) -> Option<&[f64]> {
+            self.util.get(node).map(|u| u.as_slice())
+        }
     }
 }
 
@@ -393,9 +446,9 @@ mod tests {
             }
             nodes.zone = allocs.iter().map(|a| a.3).collect();
             let (capacity, allocated) = nodes.flat_arrays();
-            let flat = FlatNodes { resources: 2, open: &nodes.open, capacity: &capacity, allocated: &allocated, zone: &nodes.zone };
+            let flat = FlatNodes { resources: 2, open: &nodes.open, capacity: &capacity, allocated: &allocated, zone: &nodes.zone, utilization: &[] };
             let size = [size.0, size.1];
-            let request = Request { size: &size, fill_target: fill, avoid: &avoid, zones: zones.as_deref(), profile: None };
+            let request = Request { size: &size, fill_target: fill, avoid: &avoid, zones: zones.as_deref(), profile: None, who: Who::default() };
             let calls: Vec<usize> = request.candidates(&nodes).collect();
             let flat: Vec<usize> = request.candidates(&flat).collect();
             for &n in &calls {
@@ -459,6 +512,19 @@ mod tests {
         assert!(build(&Call::parse("first-fit(3)").unwrap(), 0).is_err());
         assert!(build(&Call::parse("random(seed = 1.5)").unwrap(), 0).is_err());
         assert!(build(&Call::parse("random(seed = 7)").unwrap(), 0).is_ok());
+        // a string where a number belongs, or where nothing does
+        assert_eq!(
+            build(&Call::parse("random(seed = '7')").unwrap(), 0)
+                .err()
+                .unwrap(),
+            "placer `random` takes no string; got '7'"
+        );
+        assert_eq!(
+            build(&Call::parse("best-fit('x')").unwrap(), 0)
+                .err()
+                .unwrap(),
+            "placer `best-fit` takes no string; got 'x'"
+        );
         for name in KNOWN {
             let name = name.split('(').next().unwrap();
             assert!(build(&Call::parse(name).unwrap(), 0).is_ok(), "{name}");

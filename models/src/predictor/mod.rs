@@ -128,6 +128,7 @@ fn no_args(call: &Call) -> Result<(), String> {
 
 /// Builds a predictor from its scenario expression, e.g. `max(peak, n_sigma(3))`.
 pub fn build(call: &Call) -> Result<Box<dyn Predictor>, String> {
+    call.refuse_text("predictor")?;
     let percent = |c: &Call| {
         one_number(c, "a percentile in [0, 100]", |p| {
             (0.0..=100.0).contains(&p)

@@ -37,6 +37,11 @@ pub(super) struct Nodes {
     /// Per node and resource, `n * r + q`: delivered units summed over steps (times the step
     /// length when the run ends) and peak utilization.
     pub(super) racc: Vec<[f64; 2]>,
+    /// Per node and resource, `n * r + q`: the utilization at the node's last step
+    /// (delivered / capacity), written where the step computes it; 0 before its first step,
+    /// for a resource it has none of, and once it holds nothing. What placers read as
+    /// [`NodeView::utilization`].
+    pub(super) util: Vec<f64>,
     pub(super) cost_cache: Vec<CostCache>,
     pub(super) open_count: usize,
     /// Per resource, the summed capacity of the open nodes (in node order), recomputed at the
@@ -162,6 +167,10 @@ pub(super) const SEVERAL: u32 = u32::MAX - 2;
 impl Nodes {
     /// Brings node `n`'s occupancy up to date after it opened, closed or its entries changed.
     pub(super) fn update_occupancy(&mut self, n: usize) {
+        if self.entries[n].is_empty() {
+            // a node that holds nothing delivers nothing
+            self.util[n * self.r..(n + 1) * self.r].fill(0.0);
+        }
         self.live[n] = self.open[n] && !self.failed[n];
         self.disturbed[n] = self.failed[n] || self.moving[n] > 0;
         self.occupancy[n] = match (self.open[n], &self.entries[n].slot[..]) {
@@ -185,8 +194,17 @@ impl Nodes {
         rho_max: f64,
     ) -> f64 {
         let rows = n * self.r..(n + 1) * self.r;
-        let (nr, ncap) = (&mut self.racc[rows.clone()], &self.cap[rows]);
-        node_delivered(nr, &mut self.acc[n], ncap, delivered, compressible, rho_max)
+        let (nr, ncap) = (&mut self.racc[rows.clone()], &self.cap[rows.clone()]);
+        let util = &mut self.util[rows];
+        node_delivered(
+            nr,
+            &mut self.acc[n],
+            ncap,
+            delivered,
+            compressible,
+            rho_max,
+            util,
+        )
     }
 
     /// Adds `delivered` of resource `q` on node `n` to the node's sums (delivered, peak
@@ -201,8 +219,9 @@ impl Nodes {
         compressible: bool,
         rho_max: f64,
     ) -> Option<f64> {
-        let (c, nr) = (self.cap[n * self.r + q], &mut self.racc[n * self.r + q]);
-        let rho = node_resource_step(nr, &mut self.acc[n], q, c, delivered)?;
+        let k = n * self.r + q;
+        let (c, nr) = (self.cap[k], &mut self.racc[k]);
+        let rho = node_resource_step(nr, &mut self.acc[n], q, c, delivered, &mut self.util[k])?;
         compressible.then(|| latency::clamp_rho(rho, rho_max))
     }
 }
@@ -210,6 +229,7 @@ impl Nodes {
 /// [`node_resource_step`] for every resource of a node (its sums `nr`, step counts `st`,
 /// capacity `ncap`) that delivered `delivered`; returns the utilization of its busiest
 /// compressible resource as the latency factor takes it ([`latency::clamp_rho`]; 0 for none).
+/// Each resource's utilization goes to `util` (the node's row of [`Nodes::util`]).
 #[inline(always)]
 pub(super) fn node_delivered(
     nr: &mut [[f64; 2]],
@@ -218,10 +238,11 @@ pub(super) fn node_delivered(
     delivered: &[f64],
     compressible: &[bool],
     rho_max: f64,
+    util: &mut [f64],
 ) -> f64 {
     let mut busiest = 0.0;
     for (q, (&d, &c)) in delivered.iter().zip(compressible).enumerate() {
-        if let Some(rho) = node_resource_step(&mut nr[q], st, q, ncap[q], d) {
+        if let Some(rho) = node_resource_step(&mut nr[q], st, q, ncap[q], d, &mut util[q]) {
             if c {
                 busiest = at_least(busiest, latency::clamp_rho(rho, rho_max));
             }
@@ -232,7 +253,8 @@ pub(super) fn node_delivered(
 
 /// Adds `delivered` of resource `q` to a node's sums `nr` (delivered units summed over steps,
 /// peak utilization) and, for the first resource, to its series bucket in `st`; returns the node's
-/// utilization when it has some of the resource (capacity `c`).
+/// utilization when it has some of the resource (capacity `c`), also written to `util` (left
+/// as it is, 0, for a resource the node has none of).
 #[inline(always)]
 pub(super) fn node_resource_step(
     nr: &mut [f64; 2],
@@ -240,12 +262,14 @@ pub(super) fn node_resource_step(
     q: usize,
     c: f64,
     delivered: f64,
+    util: &mut f64,
 ) -> Option<f64> {
     nr[0] += delivered;
     if c <= 0.0 {
         return None;
     }
     let rho = delivered / c;
+    *util = rho;
     nr[1] = at_least(nr[1], rho);
     if q == 0 {
         st.bucket_sum += rho as f32;
@@ -274,6 +298,9 @@ impl NodeView for Nodes {
     fn zone(&self, node: usize) -> Option<u32> {
         Nodes::zone(self, node)
     }
+    fn utilization(&self, node: usize) -> Option<&[f64]> {
+        Some(&self.util[node * self.r..(node + 1) * self.r])
+    }
     fn flat(&self) -> Option<FlatNodes<'_>> {
         Some(FlatNodes {
             resources: self.r,
@@ -281,6 +308,7 @@ impl NodeView for Nodes {
             capacity: &self.cap,
             allocated: &self.alloc,
             zone: &self.zones.of_node,
+            utilization: &self.util,
         })
     }
 }

@@ -104,6 +104,7 @@ impl ModelRun {
         if self.nodes.open.len() as u64 >= limit {
             return Err(LimitError {
                 tenant: None,
+                whole: false,
                 message: format!(
                     "needs a node, but model `{}` has opened {limit}, the most allowed ([limits] max_nodes_per_model)",
                     self.spec.name
@@ -140,6 +141,7 @@ impl ModelRun {
             ..NodeAcc::default()
         });
         self.nodes.racc.extend(std::iter::repeat_n([0.0; 2], r));
+        self.nodes.util.extend(std::iter::repeat_n(0.0, r));
         self.nodes.cost_cache.push(CostCache::default());
         self.nodes.stats.push(NodeStats {
             node_type,
@@ -296,6 +298,7 @@ impl ModelRun {
     pub(super) fn place(&mut self, u: usize, ctx: &StepCtx<'_>) -> Result<(), LimitError> {
         // Sizes use only samples recorded before this step: a tenant arriving now is cold and
         // sized by its limit; one placed after the warm-up by the predictor on its history.
+        self.note_who(u, ctx.tenants);
         let mut size = std::mem::take(&mut self.sc.size);
         self.size_of(u, ctx, &mut size);
         if self.nodes.profiles.is_some() {
@@ -331,6 +334,7 @@ impl ModelRun {
             .collect();
         LimitError {
             tenant: Some(u as u32),
+            whole: false,
             message: format!(
                 "of size {} needs at least {} {what} under model `{}`, more than {} ([limits] max_nodes_per_tenant)",
                 size.join(", "),
@@ -382,6 +386,7 @@ impl ModelRun {
             avoid: &avoid,
             zones: zoned.then_some(&allowed[..]),
             profile: profile.as_deref(),
+            who: who(&self.spec, &self.slo, &self.resources, &self.who, u, t),
         };
         let fixed = self.kind.fixed_cluster(&self.spec).is_some();
         let mut decision = self.placer.place(&request, &self.nodes);
@@ -395,6 +400,15 @@ impl ModelRun {
             };
             decision = self.placer.place(&anywhere, &self.nodes);
         }
+        // (the request no longer borrows the model: a node may open)
+        let request = Request {
+            size,
+            fill_target: self.spec.fill_target,
+            avoid: &avoid,
+            zones: zoned.then_some(&allowed[..]),
+            profile: profile.as_deref(),
+            who: Default::default(),
+        };
         let n = match decision {
             Decision::Node(n) if self.nodes.is_open(n) => Ok(n),
             Decision::Node(_) | Decision::Open if fixed => {

@@ -579,3 +579,73 @@ fn usage_rule_falls_back_to_spec_without_use() {
     let m = model(&run, "shared");
     assert!(close(m.tenants[0].cost, 0.02) && close(m.tenants[1].cost, 0.08));
 }
+
+/// What the probe placer saw at each request: tenant, time, and per node its utilization
+/// through the per-node call and through the flat view.
+type Seen = Vec<(String, i64, Vec<f64>, Vec<f64>)>;
+
+static PROBED: std::sync::Mutex<Seen> = std::sync::Mutex::new(Vec::new());
+
+/// First-fit that records what the node view says of utilization.
+struct UtilProbe;
+
+impl overbook_models::placer::Placer for UtilProbe {
+    fn place(
+        &mut self,
+        request: &overbook_models::placer::Request<'_>,
+        nodes: &dyn overbook_models::placer::NodeView,
+    ) -> overbook_models::placer::Decision {
+        let calls: Vec<f64> = (0..nodes.len())
+            .flat_map(|n| nodes.utilization(n).unwrap().to_vec())
+            .collect();
+        let flat = nodes.flat().unwrap().utilization.to_vec();
+        let who = &request.who;
+        PROBED
+            .lock()
+            .unwrap()
+            .push((who.tenant.to_string(), who.time, calls, flat));
+        overbook_models::placer::FirstFit.place(request, nodes)
+    }
+}
+
+#[test]
+fn the_node_view_shows_each_node_s_utilization_at_its_last_step() {
+    // one 10-cpu broker type, first-fit: a (spec 5) uses 4 at 0; b (spec 3) arrives at 300,
+    // when node 0 delivered 4 of 10 at step 0: 0.4. At 300 a uses 3 and b 2: 0.5. At 600 c
+    // (spec 6) finds no room on node 0 (5 + 3 + 6 > 10) and opens node 1; d (spec 5), in the
+    // same step, sees node 1 not stepped yet: 0. At 900 e sees node 0's 0.5 (a and b still
+    // use 3 and 2), node 1's 0.1 (c uses 1) and node 2's 0.2 (d uses 2).
+    overbook_models::placer::register("util-probe-test", |_, _| {
+        Ok(Box::new(UtilProbe) as Box<dyn overbook_models::placer::Placer>)
+    })
+    .unwrap();
+    let sc = format!("{CPU_ONLY}[models.shared]\nplacer = \"util-probe-test\"\nshards = 1\n");
+    let trace = concat!(
+        "time,tenant,cpu,spec_cpu\n0,a,4,5\n300,a,3,\n300,b,2,3\n",
+        "600,a,3,\n600,b,2,\n600,c,1,6\n600,d,2,5\n900,a,3,\n900,b,2,\n900,e,1,1\n"
+    );
+    let s = Scenario::parse(Path::new("s.toml"), &sc).unwrap();
+    let mut seen = vec![];
+    for reference in [false, true] {
+        PROBED.lock().unwrap().clear();
+        let src = CsvTrace::new(Path::new("t.csv"), trace.as_bytes(), &s.workload.columns);
+        let options = Options {
+            reference,
+            ..Options::default()
+        };
+        run(&s, &mut src.unwrap(), options).unwrap();
+        seen.push(std::mem::take(&mut *PROBED.lock().unwrap()));
+    }
+    let expected: Seen = [
+        ("a", 0, vec![]),
+        ("b", 300, vec![0.4]),
+        ("c", 600, vec![0.5]),
+        ("d", 600, vec![0.5, 0.0]),
+        ("e", 900, vec![0.5, 0.1, 0.2]),
+    ]
+    .into_iter()
+    .map(|(t, time, u)| (t.to_string(), time, u.clone(), u))
+    .collect();
+    assert_eq!(seen[0], expected, "the fast paths");
+    assert_eq!(seen[1], expected, "the reference step");
+}

@@ -135,6 +135,7 @@ impl ModelRun {
         let nodes = &mut self.nodes;
         let (occupancy, cap) = (&nodes.occupancy[from..], &nodes.cap[..]);
         let (racc, nacc) = (&mut nodes.racc[..], &mut nodes.acc[from..]);
+        let util = &mut nodes.util[..];
         // the entries' arrays borrowed as slices, so that the loop keeps their addresses in
         // registers (a store through a `Vec` of them could otherwise move another)
         let e = &mut self.ents;
@@ -193,6 +194,7 @@ impl ModelRun {
             st.steps += 1;
             st.steps_with_tenants += 1;
             let nr = w.row_mut(racc, n);
+            let nu = w.row_mut(util, n);
             // a solo tenant: this is its only entry, so its step is this one, accounted now, with
             // its alone allotment and delivered amount the admitted demand (no other node adds to
             // them, nor to its busiest node's utilization, 0 until now)
@@ -204,7 +206,7 @@ impl ModelRun {
                     let pk = &mut e_peak[j * r + q];
                     *pk = at_least(*pk, xq);
                 }
-                match node_resource_step(&mut nr[q], st, q, ncap[q], xq) {
+                match node_resource_step(&mut nr[q], st, q, ncap[q], xq, &mut nu[q]) {
                     Some(rho) if compressible[q] => {
                         let rho = latency::clamp_rho(rho, rho_max);
                         if rho > busiest {

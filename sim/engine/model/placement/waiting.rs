@@ -72,6 +72,14 @@ impl ModelRun {
                 avoid: &avoid,
                 zones,
                 profile: profile.as_deref(),
+                who: who(
+                    &self.spec,
+                    &self.slo,
+                    &self.resources,
+                    &self.who,
+                    u,
+                    self.now,
+                ),
             };
             if let Decision::Node(m) = self.placer.place(&request, &self.nodes) {
                 if self.nodes.is_open(m) && request.fits(&self.nodes, m) {

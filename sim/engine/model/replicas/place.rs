@@ -33,6 +33,7 @@ impl ModelRun {
         };
         if partitions > crate::scenario::MAX_PARTITIONS {
             return Err(LimitError {
+                whole: false,
                 tenant: Some(u as u32),
                 message: format!(
                     "gives {partitions} partitions, more than {}, the most a tenant may have",
@@ -205,13 +206,13 @@ impl ModelRun {
             count.iter().map(|&c| c == least).collect::<Vec<bool>>()
         });
         let profile = self.entry_profile(share);
-        let _ = u;
         let request = Request {
             size,
             fill_target: self.spec.fill_target,
             avoid: &avoid,
             zones: zones.as_deref(),
             profile: profile.as_deref(),
+            who: who(&self.spec, &self.slo, &self.resources, &self.who, u, t),
         };
         let allowed = |n: usize, nodes: &Nodes| nodes.is_open(n) && !avoid.contains(&n);
         let mut decision = self.placer.place(&request, &self.nodes);
@@ -228,6 +229,15 @@ impl ModelRun {
             };
             decision = self.placer.place(&anywhere, &self.nodes);
         }
+        // (the request no longer borrows the model: a node may open)
+        let request = Request {
+            size,
+            fill_target: self.spec.fill_target,
+            avoid: &avoid,
+            zones: zones.as_deref(),
+            profile: profile.as_deref(),
+            who: Default::default(),
+        };
         match decision {
             Decision::Node(n) if allowed(n, &self.nodes) => Ok(n),
             _ if !fixed => {
@@ -318,6 +328,7 @@ impl ModelRun {
         }
         if brokers.len() < rf {
             return Err(LimitError {
+                whole: false,
                 tenant: Some(u as u32),
                 message: format!(
                     "needs {rf} brokers under max_partitions_per_broker for its replicas; model `{}` has {}",
@@ -341,6 +352,7 @@ impl ModelRun {
             rng.random_range(0..brokers.len()),
         );
         kafka::assign(&view, partitions, rf, start, shift, 0).map_err(|message| LimitError {
+            whole: false,
             tenant: Some(u as u32),
             message,
         })

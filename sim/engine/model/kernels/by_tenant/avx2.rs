@@ -364,6 +364,7 @@ unsafe fn account_lone_group<const TRACK_PEAK: bool, W: Width>(
     let j: [usize; LANES] = std::array::from_fn(|l| nodes.slot[u0 + l] as usize);
     let (mut share, mut cap, mut ncap) = ([zero; MAX_R], [zero; MAX_R], [zero; MAX_R]);
     let (mut delivered, mut peak_rho, mut peak) = ([zero; MAX_R], [zero; MAX_R], [zero; MAX_R]);
+    let mut last_rho = [zero; MAX_R];
     for q in 0..r {
         let row = |l: usize| held.share_cap[(u0 + l) * r + q];
         share[q] = load(&std::array::from_fn::<_, LANES, _>(|l| row(l)[0]));
@@ -376,6 +377,9 @@ unsafe fn account_lone_group<const TRACK_PEAK: bool, W: Width>(
         }));
         peak_rho[q] = load(&std::array::from_fn::<_, LANES, _>(|l| {
             nodes.racc[n[l] * r + q][1]
+        }));
+        last_rho[q] = load(&std::array::from_fn::<_, LANES, _>(|l| {
+            nodes.util[n[l] * r + q]
         }));
         if let Some(pk) = &nodes.peak {
             peak[q] = load(&std::array::from_fn::<_, LANES, _>(|l| pk[j[l] * r + q]));
@@ -396,6 +400,7 @@ unsafe fn account_lone_group<const TRACK_PEAK: bool, W: Width>(
             delivered[q] = _mm256_add_pd(delivered[q], x[q]);
             let rho = _mm256_div_pd(x[q], ncap[q]);
             peak_rho[q] = _mm256_max_pd(rho, peak_rho[q]);
+            last_rho[q] = rho;
             if q == 0 {
                 bucket = _mm_add_ps(bucket, _mm256_cvtpd_ps(rho));
             }
@@ -412,8 +417,10 @@ unsafe fn account_lone_group<const TRACK_PEAK: bool, W: Width>(
     unsafe { group.store(tally, racc, st, steps) };
     for q in 0..r {
         let (delivered, peak_rho) = (lanes(delivered[q]), lanes(peak_rho[q]));
+        let last_rho = lanes(last_rho[q]);
         for l in 0..LANES {
             nodes.racc[n[l] * r + q] = [delivered[l], peak_rho[l]];
+            nodes.util[n[l] * r + q] = last_rho[l];
         }
         if let Some(pk) = &mut nodes.peak {
             for (l, v) in lanes(peak[q]).into_iter().enumerate() {

@@ -88,6 +88,8 @@ pub(super) struct Books<'a> {
 pub(in crate::engine::model) struct LoneNodes<'a> {
     pub(super) cap: &'a [f64],
     pub(super) racc: &'a mut [[f64; 2]],
+    /// The nodes' utilization at their last step ([`super::super::super::Nodes::util`]).
+    pub(super) util: &'a mut [f64],
     pub(super) acc: &'a mut [NodeAcc],
     pub(super) node: &'a [u32],
     pub(super) slot: &'a [u32],
@@ -161,6 +163,7 @@ impl Held<'_> {
             let node = (
                 w.row(nodes.cap, n),
                 w.row_mut(nodes.racc, n),
+                w.row_mut(nodes.util, n),
                 &mut nodes.acc[n],
             );
             let peak = nodes.peak.as_deref_mut().map(|pk| w.row_mut(pk, j));
@@ -182,13 +185,15 @@ impl Held<'_> {
         row: &mut [ResourceAcc],
         st: &mut TenantAcc,
         share_cap: &[[f64; 2]],
-        (ncap, nr, nst): (&[f64], &mut [[f64; 2]], &mut NodeAcc),
+        (ncap, nr, nu, nst): (&[f64], &mut [[f64; 2]], &mut [f64], &mut NodeAcc),
         mut peak: Option<&mut [f64]>,
     ) {
         let r = tally.w.get();
         let (compressible, rho_max) = (tally.compressible, tally.rho_max);
         let mut sums = [[0.0f64; 2]; MAX_R];
         sums[..r].copy_from_slice(nr);
+        let mut util = [0.0f64; MAX_R];
+        util[..r].copy_from_slice(nu);
         let mut node = *nst;
         self.account_steps(tally, u, spec_inverse, row, st, |d| {
             let mut x = [0.0f64; MAX_R];
@@ -210,10 +215,12 @@ impl Held<'_> {
                 delivered,
                 compressible,
                 rho_max,
+                &mut util[..r],
             );
             (x, busiest)
         });
         nr.copy_from_slice(&sums[..r]);
+        nu.copy_from_slice(&util[..r]);
         *nst = node;
     }
 
@@ -359,6 +366,7 @@ impl ModelRun {
         let lone = LoneNodes {
             cap: &nodes.cap[..nn * r],
             racc: &mut nodes.racc[..nn * r],
+            util: &mut nodes.util[..nn * r],
             acc: &mut nodes.acc[..nn],
             node: &bt.node[..nt],
             slot: &bt.slot[..nt],

@@ -317,6 +317,7 @@ impl ModelRun {
         let nn = nodes.open.len();
         let (occupancy, cap) = (&nodes.occupancy[..nn], &nodes.cap[..nn * r]);
         let (racc, acc) = (&mut nodes.racc[..nn * r], &mut nodes.acc[..nn]);
+        let util = &mut nodes.util[..nn * r];
         let bt = &mut self.by_tenant;
         let (colsum, busy) = (
             &bt.colsum[..nn * r],
@@ -340,7 +341,8 @@ impl ModelRun {
             st.steps += 1;
             st.steps_with_tenants += 1;
             let nr = w.row_mut(racc, n);
-            busy[n] = node_delivered(nr, st, ncap, sums, compressible, rho_max);
+            let nu = w.row_mut(util, n);
+            busy[n] = node_delivered(nr, st, ncap, sums, compressible, rho_max, nu);
             // (counted: the model is fast, and no split by use here: `by_tenant_applies`)
             if !split_holds(rule, true, st.split_epoch, epoch) {
                 return Stop::Split(n);
