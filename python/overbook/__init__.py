@@ -43,6 +43,7 @@ __all__ = [
     "predict",
     "regress",
     "table",
+    "allow_exec",
     "__version__",
 ]
 
@@ -87,6 +88,12 @@ class Scenario:
     def __repr__(self) -> str:
         sets = "".join(f".set({k!r}, {v!r})" for k, v in self._sets)
         return f"Scenario.from_toml({self.path!r}){sets}"
+
+
+def allow_exec(yes: bool = True) -> None:
+    """Lets ``exec(cmd = '...')`` placers run their programs in this process (the command
+    line's ``--allow-exec``); a scenario naming one is refused until then."""
+    _overbook.allow_exec(bool(yes))
 
 
 def _scenario(scenario: Union[Scenario, PathLike]) -> Scenario:

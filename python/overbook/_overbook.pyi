@@ -14,6 +14,11 @@ class OverbookError(Exception):
 class Request:
     """What a Python placer reads of a request (one shard or container to place)."""
 
+    model: str
+    tenant: str
+    class_: str
+    time: int
+    resources: List[str]
     size: List[float]
     fill_target: float
     avoid: List[int]
@@ -28,11 +33,13 @@ class Node:
     zone: Optional[int]
     capacity: List[float]
     allocated: List[float]
+    utilization: List[float]
     allowed: bool
     fits: bool
 
 Sets = Sequence[Tuple[str, Any]]
 
+def allow_exec(yes: bool) -> None: ...
 def check(
     path: str, sets: Sets, placers: Optional[Dict[str, Any]] = None
 ) -> Tuple[str, List[str], List[str]]: ...

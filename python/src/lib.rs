@@ -251,11 +251,18 @@ fn validate(path: PathBuf, sets: Sets) -> PyResult<()> {
     scenario::load(Path::new(&path), &sets, &[]).map(|_| ())
 }
 
+/// Lets `exec` placers run programs (`--allow-exec` on the command line), or stops them.
+#[pyfunction]
+fn allow_exec(yes: bool) {
+    overbook::exec::allow(yes);
+}
+
 /// The module.
 #[pymodule]
 fn _overbook(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("OverbookError", m.py().get_type::<OverbookError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(allow_exec, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(run, m)?)?;

@@ -282,6 +282,14 @@ fn shown(py: Python<'_>, e: &PyErr) -> String {
 }
 
 impl Placer for PythonPlacer {
+    fn wants_profiles(&self) -> bool {
+        true
+    }
+
+    fn failure(&mut self) -> Option<String> {
+        lock(&self.failure).clone()
+    }
+
     fn place(&mut self, request: &Request<'_>, nodes: &dyn NodeView) -> Decision {
         if lock(&self.failure).is_some() {
             return Decision::Open;
@@ -292,9 +300,10 @@ impl Placer for PythonPlacer {
             Err(message) => {
                 let mut slot = lock(&self.failure);
                 if slot.is_none() {
+                    let who = &request.who;
                     *slot = Some(format!(
-                        "placer `{}`: {message} (request of size {:?})",
-                        self.name, request.size
+                        "placer `{}` of model `{}`: {message} (placing tenant `{}` at {} s, size {:?})",
+                        self.name, who.model, who.tenant, who.time, request.size
                     ));
                 }
                 Decision::Open
@@ -314,6 +323,16 @@ impl Drop for PythonPlacer {
 /// What a Python placer reads of a request.
 #[pyclass(name = "Request", module = "overbook", frozen, get_all)]
 struct PyRequest {
+    /// The model placing it.
+    model: String,
+    /// The tenant's id, as in the trace.
+    tenant: String,
+    /// The tenant's SLO class.
+    class: String,
+    /// The time of the placement, in seconds of the trace's clock.
+    time: i64,
+    /// The model's resources, in the order of every per-resource list.
+    resources: Vec<String>,
     /// Its predicted size per resource, in the scenario's resource order.
     size: Vec<f64>,
     /// A node is full when its allocation would pass `fill_target` x its capacity.
@@ -329,6 +348,11 @@ struct PyRequest {
 impl PyRequest {
     fn of(r: &Request<'_>) -> PyRequest {
         PyRequest {
+            model: r.who.model.to_string(),
+            tenant: r.who.tenant.to_string(),
+            class: r.who.class.to_string(),
+            time: r.who.time,
+            resources: r.who.resources.iter().map(|x| x.name.clone()).collect(),
             size: r.size.to_vec(),
             fill_target: r.fill_target,
             avoid: r.avoid.to_vec(),
@@ -361,6 +385,9 @@ struct PyNode {
     capacity: Vec<f64>,
     /// The predicted sizes placed on it, summed per resource.
     allocated: Vec<f64>,
+    /// Its utilization per resource at its last step (delivered / capacity; 0 before its
+    /// first step or while it holds nothing).
+    utilization: Vec<f64>,
     /// Whether the request may take it (open, no sibling, an allowed zone).
     allowed: bool,
     /// Whether the request fits under the fill target there, and may take it.
@@ -375,6 +402,9 @@ impl PyNode {
             zone: nodes.zone(n),
             capacity: nodes.capacity(n).to_vec(),
             allocated: nodes.allocated(n).to_vec(),
+            utilization: nodes
+                .utilization(n)
+                .map_or_else(|| vec![0.0; r.size.len()], <[f64]>::to_vec),
             allowed: r.allows(nodes, n),
             fits: r.fits(nodes, n),
         }

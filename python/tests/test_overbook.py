@@ -104,6 +104,48 @@ def test_python_placers_per_model_and_in_parallel_are_deterministic():
     assert (nodes.model == "containerized").sum() == (built_in.model == "containerized").sum()
 
 
+class Recording:
+    """First-fit through `fits`, recording what each request shows."""
+
+    seen = []
+
+    def place(self, request, nodes):
+        Recording.seen.append((request, list(nodes)))
+        return next((n.id for n in nodes if n.fits), None)
+
+
+def test_a_python_placer_sees_the_request_and_the_nodes():
+    Recording.seen = []
+    overbook.run(QUICKSTART, placer={"shared": Recording})
+    assert len(Recording.seen) == 72  # 24 tenants x 3 shards
+    first, nodes = Recording.seen[0]
+    assert (first.model, first.time, first.resources) == ("shared", 0, ["cpu", "memory", "disk"])
+    assert first.tenant == "head-01" and getattr(first, "class") == "premium"
+    assert len(first.size) == 3 and first.fill_target == 2.0 and nodes == []
+    # later requests see the open brokers, their allocation and their last step's utilization
+    later, nodes = Recording.seen[-1]
+    assert later.time > 0 and nodes
+    assert all(len(n.utilization) == 3 and all(0 <= u <= 1 + 1e-9 for u in n.utilization) for n in nodes)
+    assert any(u > 0 for n in nodes for u in n.utilization)
+
+
+def test_an_exec_placer_runs_only_when_allowed():
+    script = ROOT / "examples" / "exec-placer" / "first_fit.py"
+    s = overbook.Scenario.from_toml(QUICKSTART)
+    with pytest.raises(overbook.OverbookError, match="--allow-exec"):
+        s.set("models.shared.placer", f"exec(cmd = '{sys.executable} {script}')")
+    overbook.allow_exec(True)
+    try:
+        s.set("models.shared.placer", f"exec(cmd = '{sys.executable} {script}')")
+        s.set("models.containerized.placer", f"exec(cmd = '{sys.executable} {script}')")
+        built_in = overbook.run(QUICKSTART)
+        mine = overbook.run(s)
+        for name in TABLES:
+            assert mine.files[f"{name}.csv"] == built_in.files[f"{name}.csv"], name
+    finally:
+        overbook.allow_exec(False)
+
+
 class Raises:
     def place(self, request, nodes):
         raise ValueError("no idea")
@@ -122,8 +164,8 @@ class Elsewhere:
 @pytest.mark.parametrize(
     "placer, message",
     [
-        (Raises, "placer `py-raises`: place() raised ValueError: no idea"),
-        (Garbage, "placer `py-garbage`: place() answered 'node three', expected a node id"),
+        (Raises, "placer `py-raises` of model `shared`: place() raised ValueError: no idea (placing tenant `head-01` at 0 s"),
+        (Garbage, "placer `py-garbage` of model `shared`: place() answered 'node three', expected a node id"),
         (Elsewhere, "which the request does not allow"),
     ],
 )
