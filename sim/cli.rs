@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use overbook::import;
+use overbook::output::Format;
 
 /// Multi-tenant capacity simulator and oversubscription planner.
 #[derive(Parser)]
@@ -24,6 +25,10 @@ pub enum Command {
         /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// How the tables are written: csv (X.csv) or parquet (X.parquet, with each column's
+        /// type and unit in its schema).
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
@@ -47,6 +52,10 @@ pub enum Command {
         /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// How the tables are written: csv (X.csv) or parquet (X.parquet, with each column's
+        /// type and unit in its schema).
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
     },
     /// Run every model under every placer and predictor of the scenario's `[compare]`
     /// section; prints one table and writes placers.csv.
@@ -56,6 +65,10 @@ pub enum Command {
         /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// How the tables are written: csv (X.csv) or parquet (X.parquet, with each column's
+        /// type and unit in its schema).
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
         /// Worker threads [default: all cores]. Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
@@ -77,6 +90,10 @@ pub enum Command {
         /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// How the tables are written: csv (X.csv) or parquet (X.parquet, with each column's
+        /// type and unit in its schema).
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
         /// Worker threads [default: all cores]. Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
@@ -90,6 +107,10 @@ pub enum Command {
         /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// How the tables are written: csv (X.csv) or parquet (X.parquet, with each column's
+        /// type and unit in its schema).
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
         /// Worker threads [default: all cores]. Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
@@ -109,6 +130,10 @@ pub enum Command {
         /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// How the tables are written: csv (X.csv) or parquet (X.parquet, with each column's
+        /// type and unit in its schema).
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
         /// Worker threads [default: all cores]. Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
