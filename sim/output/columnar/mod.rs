@@ -147,12 +147,16 @@ pub fn to_ipc(batch: &RecordBatch) -> Result<Vec<u8>, String> {
 pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, String> {
     let failed = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     let file = std::fs::File::open(path).map_err(|e| failed(&e))?;
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| failed(&e))?
-        .build()
+    let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| failed(&e))?;
+    // the batches get the file's schema whole (the reader's own lack its metadata)
+    let schema = builder.schema().clone();
+    let reader = builder.build().map_err(|e| failed(&e))?;
     reader
-        .map(|b| b.map_err(|e| failed(&e)))
+        .map(|b| {
+            b.and_then(|b| b.with_schema(schema.clone()))
+                .map_err(|e| failed(&e))
+        })
         .collect::<Result<Vec<_>, String>>()
 }
 
