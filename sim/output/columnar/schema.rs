@@ -458,4 +458,23 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn the_docs_carry_the_declared_schema() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/outputs.md");
+        let doc = std::fs::read_to_string(&path).unwrap();
+        let (begin, end) = ("<!-- schema:begin -->\n", "<!-- schema:end -->");
+        let at = doc.find(begin).expect("the begin marker") + begin.len();
+        let to = doc.find(end).expect("the end marker");
+        let want = markdown();
+        if std::env::var_os("OVERBOOK_WRITE_DOCS").is_some() {
+            let text = format!("{}{want}{}", &doc[..at], &doc[to..]);
+            std::fs::write(&path, text).unwrap();
+            return;
+        }
+        assert!(
+            doc[at..to] == want,
+            "docs/outputs.md does not carry the declared schema: run this test with OVERBOOK_WRITE_DOCS=1"
+        );
+    }
 }
