@@ -143,7 +143,8 @@ pub fn to_ipc(batch: &RecordBatch) -> Result<Vec<u8>, String> {
     w.into_inner().map_err(|e| e.to_string())
 }
 
-/// The record batches of the Parquet file at `path`, with the schema it was written with.
+/// The record batches of the Parquet file at `path`, with the schema it was written with (one
+/// empty batch for a table without rows).
 pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, String> {
     let failed = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     let file = std::fs::File::open(path).map_err(|e| failed(&e))?;
@@ -152,12 +153,17 @@ pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, String> {
     // the batches get the file's schema whole (the reader's own lack its metadata)
     let schema = builder.schema().clone();
     let reader = builder.build().map_err(|e| failed(&e))?;
-    reader
+    let mut batches = reader
         .map(|b| {
             b.and_then(|b| b.with_schema(schema.clone()))
                 .map_err(|e| failed(&e))
         })
-        .collect::<Result<Vec<_>, String>>()
+        .collect::<Result<Vec<_>, String>>()?;
+    // a table without rows is its header: one empty batch
+    if batches.is_empty() {
+        batches.push(RecordBatch::new_empty(schema));
+    }
+    Ok(batches)
 }
 
 /// `batches` as the CSV text they were built from: the header, then every row, a float as

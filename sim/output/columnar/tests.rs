@@ -81,3 +81,15 @@ fn writing_a_table_removes_its_twin_in_the_other_format() {
     assert!(!dir.path().join("harm.parquet").exists());
     assert!(read_text(dir.path(), "tenants").is_none());
 }
+
+#[test]
+fn a_table_without_rows_reads_back_as_its_header() {
+    let header = "model,harmer,victim,resource,amount\n";
+    let dir = tempfile::tempdir().unwrap();
+    write_table(dir.path(), "harm", header, Format::Parquet).unwrap();
+    let back = read_parquet(&dir.path().join("harm.parquet")).unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].num_rows(), 0);
+    assert_eq!(back[0].schema().metadata()["table"], "harm");
+    assert_eq!(read_text(dir.path(), "harm").unwrap(), header.as_bytes());
+}
