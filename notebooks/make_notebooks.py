@@ -17,7 +17,17 @@ import matplotlib.pyplot as plt
 # The output directory of `overbook run` (set OVERBOOK_OUTPUT to look at another run).
 OUT = Path(os.environ.get("OVERBOOK_OUTPUT", "../output/quickstart"))
 summary = json.loads((OUT / "summary.json").read_text())
-tenants = pd.read_csv(OUT / "tenants.csv")
+
+
+def read_table(name):
+    """The table `name` of OUT: name.parquet when there (`--format parquet`), else name.csv; None without either."""
+    parquet, csv = OUT / f"{name}.parquet", OUT / f"{name}.csv"
+    if parquet.exists():
+        return pd.read_parquet(parquet)
+    return pd.read_csv(csv) if csv.exists() else None
+
+
+tenants = read_table("tenants")
 print(f"{summary['scenario']}: {summary['tenants']} tenants, models {[m['name'] for m in summary['models']]}")'''
 
 
@@ -44,7 +54,7 @@ def notebook(title, cells):
 
 
 pricing = notebook("Pricing: what each tenant costs and what we should charge", [
-    ("md", "Reads the CSV outputs of `overbook run` (by default the quick-start's). Every cost is the node cost allocated by the scenario's rule; every price is per unit of spec per hour."),
+    ("md", "Reads the outputs of `overbook run` (Parquet tables when the run wrote them, else CSV) (by default the quick-start's). Every cost is the node cost allocated by the scenario's rule; every price is per unit of spec per hour."),
     ("code", SETUP),
     ("md", "## Cost per tenant, by placement model\nThe spread of allocated cost; the dedicated model shows what each tenant would cost on its own machines."),
     ("code", '''fig, ax = plt.subplots(figsize=(8, 4))
@@ -53,7 +63,7 @@ for model, group in tenants.groupby("model", sort=False):
 ax.set_xlabel("allocated cost over the run"); ax.set_ylabel("tenants"); ax.legend()
 tenants.groupby("model", sort=False)["cost"].describe()[["mean", "50%", "max"]]'''),
     ("md", "## Break-even and target-margin prices\nFrom `pricing.csv`: the price per unit of spec per hour at which each model covers its node cost, and the price for the scenario's target margin."),
-    ("code", '''pricing = pd.read_csv(OUT / "pricing.csv")
+    ("code", '''pricing = read_table("pricing")
 cols = ["model", "class", "tenants", "cost", "revenue", "margin_rate"] + [c for c in pricing.columns if c.startswith("break_even_price_")]
 pricing[cols].round(4)'''),
     ("md", "## Margin by tenant class\nThe long tail is where dedicated hosting loses money; sharing is what makes it profitable."),
@@ -71,7 +81,7 @@ what_if[["model", "class", "margin_rate"]].round(3)'''),
 ])
 
 capacity = notebook("Capacity: machines, utilization and the planner's frontier", [
-    ("md", "Reads the outputs of `overbook run` (and `overbook plan`, when `plan.csv` is there)."),
+    ("md", "Reads the outputs of `overbook run` (and `overbook plan`, when `plan.csv` or `plan.parquet` is there), Parquet tables when the run wrote them, else CSV."),
     ("code", SETUP),
     ("md", "## Machines and utilization per placement model"),
     ("code", '''models = pd.DataFrame([{
@@ -84,7 +94,7 @@ models.round(3)'''),
     ("code", '''ax = models[[c for c in models.columns if c.startswith("util ")]].plot.bar(figsize=(8, 4), rot=0)
 ax.set_ylabel("delivered / capacity held")'''),
     ("md", "## Node utilization over time\nHourly mean utilization of the first resource, per node (from `timeseries.csv`)."),
-    ("code", '''series = pd.read_csv(OUT / "timeseries.csv")
+    ("code", '''series = read_table("timeseries")
 nodes = series[series["series"] == "node"]
 fig, axes = plt.subplots(len(summary["models"]), 1, figsize=(9, 2.2 * len(summary["models"])), squeeze=False)
 for ax, m in zip(axes[:, 0], summary["models"]):
@@ -94,9 +104,8 @@ for ax, m in zip(axes[:, 0], summary["models"]):
 axes[-1, 0].set_xlabel("hour")
 fig.tight_layout()'''),
     ("md", "## The planner's frontier\nRun `overbook plan` on a scenario with a `[planner]` section to fill `plan.csv`."),
-    ("code", '''plan_path = OUT / "plan.csv"
-if plan_path.exists():
-    plan = pd.read_csv(plan_path)
+    ("code", '''plan = read_table("plan")
+if plan is not None:
     ratio = [c for c in plan.columns if c.startswith("oversubscription_")][0]
     fig, ax = plt.subplots(figsize=(8, 4))
     for model, g in plan.groupby("model", sort=False):
@@ -106,7 +115,7 @@ if plan_path.exists():
     ax.set_xlabel("oversubscription ratio"); ax.set_ylabel("violation rate"); ax.legend()
     display(plan[plan["recommended"]])
 else:
-    print("no plan.csv in", OUT, "- run `overbook plan` on a scenario with a [planner] section")'''),
+    print("no plan.csv or plan.parquet in", OUT, "- run `overbook plan` on a scenario with a [planner] section")'''),
 ])
 
 python_api = notebook("Overbook from Python: run, sweep and a placer of one's own", [

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use overbook::import;
+use overbook::output::Format;
 
 /// Multi-tenant capacity simulator and oversubscription planner.
 #[derive(Parser)]
@@ -28,6 +29,10 @@ pub enum Command {
         /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// How the tables are written: csv (X.csv) or parquet (X.parquet, with each column's
+        /// type and unit in its schema).
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
@@ -51,6 +56,10 @@ pub enum Command {
         /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// How the tables are written: csv (X.csv) or parquet (X.parquet, with each column's
+        /// type and unit in its schema).
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
     },
     /// Run every model under every placer and predictor of the scenario's `[compare]`
     /// section; prints one table and writes placers.csv.
@@ -60,6 +69,10 @@ pub enum Command {
         /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// How the tables are written: csv (X.csv) or parquet (X.parquet, with each column's
+        /// type and unit in its schema).
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
         /// Worker threads [default: all cores]. Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
@@ -81,6 +94,10 @@ pub enum Command {
         /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// How the tables are written: csv (X.csv) or parquet (X.parquet, with each column's
+        /// type and unit in its schema).
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
         /// Worker threads [default: all cores]. Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
@@ -94,6 +111,10 @@ pub enum Command {
         /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// How the tables are written: csv (X.csv) or parquet (X.parquet, with each column's
+        /// type and unit in its schema).
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
         /// Worker threads [default: all cores]. Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
@@ -113,6 +134,10 @@ pub enum Command {
         /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// How the tables are written: csv (X.csv) or parquet (X.parquet, with each column's
+        /// type and unit in its schema).
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
         /// Worker threads [default: all cores]. Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use overbook::engine::{self, RunResult};
 use overbook::files::{self, OutputDir};
+use overbook::output::Format;
 use overbook::scenario::{Input, Scenario};
 use overbook::{headroom, import, input, output, plan, predict, regress, report, sweep, trace};
 
@@ -20,39 +21,51 @@ pub fn run(command: Command) -> Result<()> {
         Command::Run {
             scenario,
             out,
+            format,
             seed,
             threads,
             quiet,
-        } => run_models(&scenario, out, seed, threads, quiet),
+        } => run_models(&scenario, out, format, seed, threads, quiet),
         Command::Validate { scenario } => validate(&scenario),
-        Command::Predict { scenario, out } => replay_placement(&scenario, out),
+        Command::Predict {
+            scenario,
+            out,
+            format,
+        } => replay_placement(&scenario, out, format),
         Command::Compare {
             scenario,
             out,
+            format,
             threads,
-        } => compare_variants(&scenario, out, threads),
+        } => compare_variants(&scenario, out, format, threads),
         Command::Sweep {
             scenario,
             set,
             replications,
             confidence,
             out,
+            format,
             threads,
-        } => sweep_grid(&scenario, &set, replications, confidence, out, threads),
+        } => {
+            let out = Out { dir: out, format };
+            sweep_grid(&scenario, &set, replications, confidence, out, threads)
+        }
         Command::Plan {
             scenario,
             out,
+            format,
             threads,
-        } => plan_knobs(&scenario, out, threads),
+        } => plan_knobs(&scenario, Out { dir: out, format }, threads),
         Command::Headroom {
             scenario,
             every,
             for_seconds,
             out,
+            format,
             threads,
         } => {
             let settings = headroom::Settings { every, for_seconds };
-            fail_nodes(&scenario, settings, out, threads)
+            fail_nodes(&scenario, settings, Out { dir: out, format }, threads)
         }
         Command::Report { dir } => rebuild_report(&dir),
         Command::Regress { .. } => unreachable!("handled in main"),
@@ -86,6 +99,14 @@ pub fn run(command: Command) -> Result<()> {
             seed,
         } => generate(&scenario, &out, seed),
     }
+}
+
+/// Where a command writes its outputs: `--out` and `--format`.
+struct Out {
+    /// `--out`, if given.
+    dir: Option<PathBuf>,
+    /// `--format`.
+    format: Format,
 }
 
 /// Stages the output directory `dir` (recovering what a killed command left there), runs
@@ -199,6 +220,7 @@ fn read_checked(scenario: &Scenario) -> Result<RunResult> {
 fn run_models(
     scenario: &Path,
     out: Option<PathBuf>,
+    format: Format,
     seed: Option<u64>,
     threads: Option<usize>,
     quiet: bool,
@@ -212,19 +234,29 @@ fn run_models(
     let result = simulate_on(&s, threads)?;
     let printed = (!quiet).then(|| {
         // events.csv only when the scenario logs events (failures, elastic or rebalancing)
-        let events = if s.keeps_events() { "events.csv, " } else { "" };
+        let f = |stem: &str| format.file(stem);
+        let events = if s.keeps_events() {
+            format!("{}, ", f("events"))
+        } else {
+            String::new()
+        };
         format!(
-            "{}{}{} tenants, {} steps of {} s; wrote summary.json, tenants.csv, nodes.csv, harm.csv, pricing.csv, timeseries.csv, {events}report.html to {}",
+            "{}{}{} tenants, {} steps of {} s; wrote summary.json, {}, {}, {}, {}, {}, {events}report.html to {}",
             output::table(&s, &result),
             output::pricing(&s, &result).1,
             result.tenants.len(),
             result.steps,
             s.step,
+            f("tenants"),
+            f("nodes"),
+            f("harm"),
+            f("pricing"),
+            f("timeseries"),
             dir.display()
         )
     });
     write_dir(&dir, |stage| {
-        output::write_all(stage.path(), &s, &result)?;
+        output::write_all_as(stage.path(), &s, &result, format)?;
         // the report reads the files alone: the run's results need not stay in memory
         drop(result);
         build_report(stage)
@@ -259,7 +291,7 @@ fn validate(scenario: &Path) -> Result<()> {
 }
 
 /// `overbook predict`: the trace's own placement replayed into predictions.csv and summary.json.
-fn replay_placement(scenario: &Path, out: Option<PathBuf>) -> Result<()> {
+fn replay_placement(scenario: &Path, out: Option<PathBuf>, format: Format) -> Result<()> {
     let s = Scenario::load(scenario)?;
     let dir = output_dir(&s, out);
     recover(&dir)?;
@@ -269,6 +301,7 @@ fn replay_placement(scenario: &Path, out: Option<PathBuf>) -> Result<()> {
     let mut result = None;
     write_dir(&dir, |stage| {
         let r = predict::run(&s, source.as_mut(), &stage.path().join("predictions.csv"))?;
+        output::columnar::convert_file(stage.path(), "predictions", format)?;
         output::merge_predictions(stage.path(), &s, output::predictions_json(&s, &r))?;
         result = Some(r);
         Ok(())
@@ -276,9 +309,10 @@ fn replay_placement(scenario: &Path, out: Option<PathBuf>) -> Result<()> {
     let result = result.expect("written");
     say!("{}", output::predictions_table(&result));
     sayln!(
-        "{} nodes, {} steps; wrote predictions.csv ({} rows) and summary.json to {}",
+        "{} nodes, {} steps; wrote {} ({} rows) and summary.json to {}",
         result.nodes,
         result.steps,
+        format.file("predictions"),
         result.rows,
         dir.display()
     );
@@ -286,7 +320,12 @@ fn replay_placement(scenario: &Path, out: Option<PathBuf>) -> Result<()> {
 }
 
 /// `overbook compare`: every model under every placer and predictor of `[compare]`.
-fn compare_variants(scenario: &Path, out: Option<PathBuf>, threads: Option<usize>) -> Result<()> {
+fn compare_variants(
+    scenario: &Path,
+    out: Option<PathBuf>,
+    format: Format,
+    threads: Option<usize>,
+) -> Result<()> {
     let mut s = Scenario::load(scenario)?;
     for warning in output::compare_warnings(&s) {
         eprintln!("warning: {warning}");
@@ -298,15 +337,14 @@ fn compare_variants(scenario: &Path, out: Option<PathBuf>, threads: Option<usize
     let result = simulate_on(&s, threads)?;
     let (csv, table) = output::compare_outputs(&s, &result);
     write_dir(&dir, |stage| {
-        Ok(output::write_atomic(
-            &stage.path().join("placers.csv"),
-            csv.as_bytes(),
-        )?)
+        output::columnar::write_table(stage.path(), "placers", &csv, format)?;
+        Ok(())
     })?;
     say!("{table}");
     sayln!(
-        "{} variants; wrote placers.csv to {}",
+        "{} variants; wrote {} to {}",
         s.models.len(),
+        format.file("placers"),
         dir.display()
     );
     Ok(())
@@ -318,7 +356,7 @@ fn sweep_grid(
     set: &[String],
     replications: usize,
     confidence: f64,
-    out: Option<PathBuf>,
+    out: Out,
     threads: Option<usize>,
 ) -> Result<()> {
     anyhow::ensure!(
@@ -327,7 +365,7 @@ fn sweep_grid(
     );
     let text = Scenario::read(scenario)?;
     let base = Scenario::parse(scenario, &text)?;
-    let dir = output_dir(&base, out);
+    let dir = output_dir(&base, out.dir);
     recover(&dir)?;
     let axes = set
         .iter()
@@ -340,32 +378,33 @@ fn sweep_grid(
     let points = pool.install(|| sweep::sweep(scenario, &text, &axes, replications))?;
     let csv = output::sweep_csv(&base, &keys, &points, confidence);
     write_dir(&dir, |stage| {
-        output::write_atomic(&stage.path().join("sweep.csv"), csv.as_bytes())?;
+        output::columnar::write_table(stage.path(), "sweep", &csv, out.format)?;
         build_report(stage)
     })?;
     sayln!(
-        "{} points x {} replications; wrote sweep.csv to {}",
+        "{} points x {} replications; wrote {} to {}",
         points.len(),
         replications,
+        out.format.file("sweep"),
         dir.display()
     );
     Ok(())
 }
 
 /// `overbook plan`: per model, the knob value of `[planner]` that meets the target.
-fn plan_knobs(scenario: &Path, out: Option<PathBuf>, threads: Option<usize>) -> Result<()> {
+fn plan_knobs(scenario: &Path, out: Out, threads: Option<usize>) -> Result<()> {
     let text = Scenario::read(scenario)?;
     let s = Scenario::parse(scenario, &text)?;
-    let dir = output_dir(&s, out);
+    let dir = output_dir(&s, out.dir);
     recover(&dir)?;
     let plans = pool(threads)?.install(|| plan::plan(scenario, &text, &s))?;
     let (csv, summary) = output::plan_outputs(&s, &plans);
     write_dir(&dir, |stage| {
-        output::write_atomic(&stage.path().join("plan.csv"), csv.as_bytes())?;
+        output::columnar::write_table(stage.path(), "plan", &csv, out.format)?;
         build_report(stage)
     })?;
     say!("{summary}");
-    sayln!("wrote plan.csv to {}", dir.display());
+    sayln!("wrote {} to {}", out.format.file("plan"), dir.display());
     Ok(())
 }
 
@@ -374,7 +413,7 @@ fn plan_knobs(scenario: &Path, out: Option<PathBuf>, threads: Option<usize>) -> 
 fn fail_nodes(
     scenario: &Path,
     settings: headroom::Settings,
-    out: Option<PathBuf>,
+    out: Out,
     threads: Option<usize>,
 ) -> Result<()> {
     use overbook::limits::MAX_DURATION_SECONDS;
@@ -389,16 +428,16 @@ fn fail_nodes(
         "--for must be in [1, {MAX_DURATION_SECONDS}] seconds"
     );
     let s = Scenario::load(scenario)?;
-    let dir = output_dir(&s, out);
+    let dir = output_dir(&s, out.dir);
     recover(&dir)?;
     let models = pool(threads)?.install(|| headroom::headroom(&s, settings))?;
     let (csv, table) = output::headroom_outputs(&s, &models);
     write_dir(&dir, |stage| {
-        output::write_atomic(&stage.path().join("headroom.csv"), csv.as_bytes())
-            .map_err(anyhow::Error::from)
+        output::columnar::write_table(stage.path(), "headroom", &csv, out.format)?;
+        Ok(())
     })?;
     say!("{table}");
-    sayln!("wrote headroom.csv to {}", dir.display());
+    sayln!("wrote {} to {}", out.format.file("headroom"), dir.display());
     Ok(())
 }
 

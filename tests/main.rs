@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 mod backlog;
 mod bad_input;
 mod billing;
+mod columnar;
 mod commands;
 mod elastic;
 mod exec;

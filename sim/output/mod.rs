@@ -12,6 +12,7 @@
 //! writing they share. This module writes a run's files into a directory ([`write_all`]);
 //! every item is reachable here, as `output::<item>`.
 
+pub mod columnar;
 mod compare;
 mod csv_text;
 mod events;
@@ -34,6 +35,7 @@ use crate::scenario::Scenario;
 
 pub use crate::files::write_atomic;
 
+pub use columnar::Format;
 pub use compare::{compare_outputs, compare_warnings};
 pub use events::{events_csv, writes_events};
 pub use harm::harm_csv;
@@ -47,43 +49,73 @@ pub use sweeps::{plan_outputs, sweep_csv};
 pub use tenants::tenants_csv;
 pub use timeseries::{timeseries_csv, write_timeseries};
 
-/// Writes every output of a run into `dir` (created if needed); returns the files written.
-/// Errors name the file.
+/// Writes every output of a run into `dir` (created if needed), its tables as CSV; returns
+/// the files written. Errors name the file.
 pub fn write_all(dir: &Path, s: &Scenario, run: &RunResult) -> std::io::Result<Vec<PathBuf>> {
+    write_all_as(dir, s, run, Format::Csv)
+}
+
+/// Writes every output of a run into `dir` (created if needed), its tables in `format`
+/// (`summary.json` and `scenario.toml` as they are); returns the files written. Errors name
+/// the file.
+pub fn write_all_as(
+    dir: &Path,
+    s: &Scenario,
+    run: &RunResult,
+    format: Format,
+) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
         .map_err(|e| crate::files::failed(dir, "cannot create the directory", e))?;
     // the longest file is streamed to disk rather than built in memory, while the others are
-    // built on the other threads
+    // built on the other threads (as CSV, then converted: its Parquet is built from the file)
     let series = dir.join("timeseries.csv");
     let write_series = || {
         let mut file = crate::files::AtomicFile::create(&series)?;
         write_timeseries(run, &mut file)?;
-        file.commit()
+        file.commit()?;
+        columnar::convert_file(dir, "timeseries", format)
     };
     type Build<'a> = (&'static str, &'a (dyn Fn() -> String + Sync));
-    let builders: [Build; 6] = [
+    let tables: [Build; 4] = [
+        ("tenants", &|| tenants_csv(s, run)),
+        ("nodes", &|| nodes_csv(s, run)),
+        ("harm", &|| harm_csv(s, run)),
+        ("pricing", &|| pricing(s, run).0),
+    ];
+    let others: [Build; 2] = [
         ("summary.json", &|| summary(s, run)),
-        ("tenants.csv", &|| tenants_csv(s, run)),
-        ("nodes.csv", &|| nodes_csv(s, run)),
-        ("harm.csv", &|| harm_csv(s, run)),
-        ("pricing.csv", &|| pricing(s, run).0),
         ("scenario.toml", &|| {
             std::fs::read_to_string(&s.path).unwrap_or_default()
         }),
     ];
     let (streamed, files) = rayon::join(write_series, || {
-        builders
+        let tables = tables
+            .par_iter()
+            .map(|(stem, build)| columnar::write_table(dir, stem, &build(), format))
+            .collect::<Vec<_>>();
+        let others = others
             .par_iter()
             .map(|(name, build)| (*name, build()))
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        (tables, others)
     });
-    streamed?;
-    let mut written = vec![series];
-    let events = writes_events(s).then(|| ("events.csv", events_csv(s, run)));
-    for (name, text) in files.into_iter().chain(events) {
+    let mut written = vec![streamed?];
+    let (tables, others) = files;
+    for path in tables {
+        written.push(path?);
+    }
+    for (name, text) in others {
         let path = dir.join(name);
         write_atomic(&path, text.as_bytes())?;
         written.push(path);
+    }
+    if writes_events(s) {
+        written.push(columnar::write_table(
+            dir,
+            "events",
+            &events_csv(s, run),
+            format,
+        )?);
     }
     Ok(written)
 }

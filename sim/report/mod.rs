@@ -66,16 +66,16 @@ fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> 
     let summary: Option<Value> = std::fs::read(dir.join("summary.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
-    let tenants = Table::read(&dir.join("tenants.csv"));
-    let series = Series::read(&dir.join("timeseries.csv"));
-    let pricing = Table::read(&dir.join("pricing.csv"));
-    let plan = Table::read(&dir.join("plan.csv"));
-    let events = Table::read(&dir.join("events.csv"));
-    let sweep = Table::read(&dir.join("sweep.csv"));
+    let tenants = Table::read(dir, "tenants");
+    let series = Series::read(dir, "timeseries");
+    let pricing = Table::read(dir, "pricing");
+    let plan = Table::read(dir, "plan");
+    let events = Table::read(dir, "events");
+    let sweep = Table::read(dir, "sweep");
     let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
     if summary.is_none() && plan.is_none() && sweep.is_none() {
         return Err(format!(
-            "{}: no outputs to report (expected summary.json, plan.csv or sweep.csv)",
+            "{}: no outputs to report (expected summary.json, plan.csv, plan.parquet, sweep.csv or sweep.parquet)",
             dir.display()
         ));
     }

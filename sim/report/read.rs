@@ -1,10 +1,13 @@
 //! Reading the output files the report draws from: `timeseries.csv` in compact form
-//! (`Series`) and any other CSV as rows of named fields (`Table`). A file that is missing or
-//! unreadable is `None`; a field that is not a number reads as 0. Knows nothing of figures or
-//! of the page.
+//! (`Series`) and any other table as rows of named fields (`Table`), each table from its
+//! `.parquet` file when there is one, else its `.csv` (as the same CSV text:
+//! [`crate::output::columnar::read_text`]). A table that is missing or unreadable is `None`; a
+//! field that is not a number reads as 0. Knows nothing of figures or of the page.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+
+use crate::output::columnar::read_text;
 
 /// `timeseries.csv` in compact form: one row can be one per node and hour of a long run.
 pub(super) struct Series {
@@ -18,8 +21,10 @@ pub(super) struct Series {
 }
 
 impl Series {
-    pub(super) fn read(path: &Path) -> Option<Series> {
-        let mut r = csv::Reader::from_path(path).ok()?;
+    /// The table `stem` (timeseries) of `dir`.
+    pub(super) fn read(dir: &Path, stem: &str) -> Option<Series> {
+        let text = read_text(dir, stem)?;
+        let mut r = csv::Reader::from_reader(text.as_slice());
         let mut rec = csv::StringRecord::new();
         let mut out = Series {
             models: vec![],
@@ -77,8 +82,10 @@ pub(super) struct Table {
 }
 
 impl Table {
-    pub(super) fn read(path: &Path) -> Option<Table> {
-        let mut r = csv::Reader::from_path(path).ok()?;
+    /// The table `stem` of `dir`.
+    pub(super) fn read(dir: &Path, stem: &str) -> Option<Table> {
+        let text = read_text(dir, stem)?;
+        let mut r = csv::Reader::from_reader(text.as_slice());
         let header = r.headers().ok()?.iter().map(String::from).collect();
         let rows = r
             .records()
