@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The Python package's figures (docs/performance.md, "From Python"): calls per second of a
-placer written in Python on the quick-start, and the time to get `tenants` as a pandas frame
-for 100,000 tenants. Needs the package installed (docs/python.md).
+placer written in Python (the calls over the time they add to a run with the built-in
+first-fit) on the quick-start and on 10,000 generated tenants, and the time to get `tenants`
+as a pandas frame for 100,000 tenants. Needs the package installed (docs/python.md).
 
 Usage: python benches/python.py [--tenants N]   (prints one JSON object)
 """
@@ -83,6 +84,12 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = pathlib.Path(tmp) / "population.toml"
         path.write_text(POPULATION.format(tenants=args.tenants))
+        small = pathlib.Path(tmp) / "small.toml"
+        small.write_text(POPULATION.format(tenants=10_000))
+        alone = best_of(1, lambda: overbook.run(small, threads=1))
+        CALLS[0] = 0
+        placed = best_of(1, lambda: overbook.run(small, threads=1, placer=FirstFit))
+        many_calls = CALLS[0]
         t = time.perf_counter()
         r = overbook.run(path)
         run_seconds = time.perf_counter() - t
@@ -95,6 +102,8 @@ def main():
         "quickstart_run_seconds_python_first_fit": round(python, 4),
         "python_placer_calls_per_run": calls,
         "python_placer_calls_per_second": round(calls / max(python - built_in, 1e-9)),
+        "population_10k_calls": many_calls,
+        "population_10k_python_placer_calls_per_second": round(many_calls / max(placed - alone, 1e-9)),
         "tenants": args.tenants,
         "run_seconds": round(run_seconds, 2),
         "tenants_to_pandas_seconds": round(pandas_seconds, 3),

@@ -11,8 +11,8 @@ them)::
     r.tenants.to_pandas()
 
 ``sweep``, ``plan``, ``predict`` and ``regress`` do what the command line's commands of the
-same names do, and give the same numbers: each table is the command line's file, the same
-bytes read into Arrow. A placer of one's own is any class (or callable) making an object with
+same names do, and give the same numbers: each table is the command line's file, read into
+Arrow with its declared schema (the types and units of ``--format parquet``). A placer of one's own is any class (or callable) making an object with
 ``place(request, nodes) -> int | None``; pass it as ``placer=``.
 
 Errors are :class:`OverbookError`, whose message is the command line's one line
@@ -21,7 +21,6 @@ Errors are :class:`OverbookError`, whose message is the command line's one line
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
@@ -112,22 +111,30 @@ def _out(out: Optional[PathLike]) -> Optional[str]:
     return None if out is None else os.fspath(out)
 
 
-def table(data: bytes, name: str = "table"):
-    """A table's bytes (a CSV file as the command line writes it) as a ``pyarrow.Table``."""
-    import pyarrow.csv as pacsv
+def table(data: bytes, name: str):
+    """A table's CSV bytes, as the command line writes the file ``name`` (``tenants.csv``,
+    ``sweep.csv``, ...), as a ``pyarrow.Table`` with the table's declared schema: each
+    column's type, its unit in the field's ``unit`` metadata (docs/outputs.md, "Formats"). The
+    conversion is Rust's, handed over as Arrow IPC that pyarrow reads without a copy."""
+    import pyarrow as pa
 
-    if not data.strip():
-        return None
-    return pacsv.read_csv(io.BytesIO(data))
+    stem = name[: -len(".csv")] if name.endswith(".csv") else name
+    ipc = _overbook.arrow(stem, data)
+    return pa.ipc.open_stream(pa.py_buffer(ipc)).read_all()
 
 
 class _Tables:
     def __init__(self, files: Dict[str, bytes]):
         self.files: Dict[str, bytes] = files
+        self._arrow: Dict[str, Any] = {}
 
     def _table(self, name: str):
         data = self.files.get(name)
-        return None if data is None else table(data, name)
+        if data is None:
+            return None
+        if name not in self._arrow:
+            self._arrow[name] = table(data, name)
+        return self._arrow[name]
 
 
 class RunResult(_Tables):

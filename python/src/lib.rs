@@ -257,12 +257,29 @@ fn allow_exec(yes: bool) {
     overbook::exec::allow(yes);
 }
 
+/// The table `table` (a file stem: `tenants`, `sweep`, ...) given as the CSV bytes the
+/// command line writes, as Arrow IPC stream bytes with its declared schema (types, units),
+/// for `pyarrow.ipc.open_stream`, which reads them without a copy. Runs without the GIL.
+#[pyfunction]
+fn arrow<'py>(py: Python<'py>, table: &str, csv: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let text = std::str::from_utf8(csv)
+        .map_err(|e| OverbookError::new_err(format!("{table}: not UTF-8: {e}")))?;
+    let ipc = py
+        .detach(|| {
+            let batch = overbook::output::columnar::record_batch(table, text)?;
+            overbook::output::columnar::to_ipc(&batch)
+        })
+        .map_err(OverbookError::new_err)?;
+    Ok(PyBytes::new(py, &ipc))
+}
+
 /// The module.
 #[pymodule]
 fn _overbook(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("OverbookError", m.py().get_type::<OverbookError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(allow_exec, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(run, m)?)?;

@@ -9,6 +9,7 @@ import threading
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pytest
 
 import overbook
@@ -18,22 +19,36 @@ from placers import FirstFit, OpensEverything, UsesFits
 TABLES = ["tenants", "nodes", "harm", "pricing", "timeseries"]
 
 
-def read_csv(path: pathlib.Path) -> pa.Table:
-    return pacsv.read_csv(path)
+def read_csv(path: pathlib.Path, schema: pa.Schema) -> pa.Table:
+    """The CLI's CSV file read with the declared schema's types (empty fields are nulls)."""
+    options = pacsv.ConvertOptions(
+        column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=False
+    )
+    return pacsv.read_csv(path, convert_options=options)
 
 
-def test_run_gives_the_clis_tables(quickstart_cli):
+def test_run_gives_the_clis_tables(quickstart_cli, tmp_path):
     r = overbook.run(QUICKSTART)
+    cli("run", QUICKSTART, "--out", tmp_path / "pq", "--format", "parquet", "--quiet")
     for name in TABLES:
         from_python = getattr(r, name)
-        from_cli = read_csv(quickstart_cli / f"{name}.csv")
+        from_cli = read_csv(quickstart_cli / f"{name}.csv", from_python.schema)
         assert from_python.num_rows == from_cli.num_rows > 0, name
         assert from_python.column_names == from_cli.column_names, name
         assert from_python.equals(from_cli), name
-        # the same bytes, not only the same values
+        # the same bytes as the CLI's file, and the same table as its Parquet, units included
         assert r.files[f"{name}.csv"] == (quickstart_cli / f"{name}.csv").read_bytes(), name
+        parquet = pq.read_table(tmp_path / "pq" / f"{name}.parquet")
+        assert from_python.equals(parquet, check_metadata=True), name
     assert r.summary == json.loads((quickstart_cli / "summary.json").read_text())
     assert r.events is None  # the quick-start logs no events
+    # the declared types and units
+    schema = r.tenants.schema
+    assert schema.field("tenant").type == pa.string()
+    assert schema.field("steps").type == pa.int64()
+    assert schema.field("demand_cpu").type == pa.float64()
+    assert schema.field("demand_cpu").metadata[b"resource"] == b"cpu"
+    assert b"unit" in schema.field("cost").metadata
     # pandas reads them
     frame = r.tenants.to_pandas()
     assert list(frame.columns[:3]) == ["model", "tenant", "class"]
