@@ -13,6 +13,7 @@ use anyhow::{Context, Result};
 
 use crate::engine::{self, RunResult};
 use crate::files::OutputDir;
+use crate::output::Format;
 use crate::scenario::Scenario;
 use crate::{input, output, report};
 
@@ -58,55 +59,72 @@ pub fn run_tables(s: &Scenario, run: &RunResult) -> Vec<(&'static str, String)> 
     tables
 }
 
-/// Writes a run's outputs into `dir` as `overbook run` does: every file, then the report and
-/// its figures, staged and swapped into place.
-pub fn write_run(dir: &Path, s: &Scenario, run: &RunResult) -> Result<()> {
-    write_dir(dir, true, |stage| {
-        output::write_all(stage, s, run)?;
-        Ok(())
+/// Writes a run's outputs into `dir` as `overbook run --format F` does: every file, then the
+/// report and its figures, staged and swapped into place.
+pub fn write_run(dir: &Path, s: &Scenario, run: &RunResult, format: Format) -> Result<()> {
+    write_dir(dir, |stage| {
+        output::write_all_as(stage.path(), s, run, format)?;
+        build_report(stage)
     })
 }
 
-/// Writes `files` (name, contents) into `dir`, then the report when `report` is set, staged
-/// and swapped into place as every command's directory is.
-pub fn write_files(dir: &Path, files: &[(&str, &[u8])], report: bool) -> Result<()> {
-    write_dir(dir, report, |stage| {
+/// Writes `files` (name, contents) into `dir`, a table (`X.csv`) in `format`, then the report
+/// when `report` is set, staged and swapped into place as every command's directory is.
+pub fn write_files(
+    dir: &Path,
+    files: &[(&str, &[u8])],
+    report: bool,
+    format: Format,
+) -> Result<()> {
+    write_dir(dir, |stage| {
         for (name, bytes) in files {
-            output::write_atomic(&stage.join(name), bytes)?;
+            match (name.strip_suffix(".csv"), std::str::from_utf8(bytes)) {
+                (Some(stem), Ok(csv)) => {
+                    output::columnar::write_table(stage.path(), stem, csv, format)?;
+                }
+                _ => output::write_atomic(&stage.path().join(name), bytes)?,
+            }
+        }
+        if report {
+            build_report(stage)?;
         }
         Ok(())
     })
 }
 
-/// Writes a prediction into `dir` as `overbook predict` does: `predictions.csv`, and its
-/// section set into the `summary.json` there (kept, or started).
+/// Writes a prediction into `dir` as `overbook predict --format F` does: `predictions.csv`
+/// (or `.parquet`), and its section set into the `summary.json` there (kept, or started).
 pub fn write_prediction(
     dir: &Path,
     s: &Scenario,
-    csv: &[u8],
+    csv: &str,
     section: serde_json::Value,
+    format: Format,
 ) -> Result<()> {
-    write_dir(dir, false, |stage| {
-        output::write_atomic(&stage.join("predictions.csv"), csv)?;
-        output::merge_predictions(stage, s, section)?;
+    write_dir(dir, |stage| {
+        output::columnar::write_table(stage.path(), "predictions", csv, format)?;
+        output::merge_predictions(stage.path(), s, section)?;
         Ok(())
     })
 }
 
-/// Stages `dir`, runs `write` on the stage, builds the report there when `with_report` is
-/// set, and swaps the stage into place; errors name the files as they will be in `dir`.
-fn write_dir(dir: &Path, with_report: bool, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+/// Stages the output directory `dir` (recovering what a killed command left there), runs
+/// `write` on the stage and swaps it into place; errors name the files as they will be in
+/// `dir`. Every command that writes a directory writes it through here.
+pub fn write_dir(dir: &Path, write: impl FnOnce(&OutputDir) -> Result<()>) -> Result<()> {
     let context = || format!("cannot write the outputs to {}", dir.display());
     let stage = OutputDir::begin(dir).with_context(context)?;
     let named = |e: anyhow::Error| anyhow::anyhow!(stage.explain(&format!("{e:#}")));
-    write(stage.path()).map_err(named)?;
-    if with_report {
-        stage.fresh("plots").with_context(context)?;
-        report::build_with_plots(stage.path(), stage.target())
-            .map_err(anyhow::Error::msg)
-            .map_err(named)?;
-    }
+    // what the command writes names its files, and its input errors name theirs
+    write(&stage).map_err(named)?;
     stage.commit().with_context(context)
+}
+
+/// Builds the report and its figures (`plots/`, made anew) in the staged output directory.
+pub fn build_report(stage: &OutputDir) -> Result<()> {
+    stage.fresh("plots")?;
+    report::build_with_plots(stage.path(), stage.target()).map_err(anyhow::Error::msg)?;
+    Ok(())
 }
 
 /// `out`, else the scenario's `output.dir`, else `output/<scenario name>`: where a run writes

@@ -11,7 +11,9 @@ use overbook::engine::{self, RunResult};
 use overbook::files::{self, OutputDir};
 use overbook::output::Format;
 use overbook::scenario::{Input, Scenario};
-use overbook::{headroom, import, input, output, plan, predict, regress, report, sweep, trace};
+use overbook::{
+    api, headroom, import, input, output, plan, predict, regress, report, sweep, trace,
+};
 
 use crate::cli::Command;
 
@@ -109,16 +111,10 @@ struct Out {
     format: Format,
 }
 
-/// Stages the output directory `dir` (recovering what a killed command left there), runs
-/// `write` on the stage and swaps it into place; errors name the files as they will be in
-/// `dir`. Every command that writes a directory writes it through here.
+/// Stages the output directory `dir`, runs `write` on the stage and swaps it into place
+/// ([`api::write_dir`]). Every command that writes a directory writes it through here.
 fn write_dir(dir: &Path, write: impl FnOnce(&OutputDir) -> Result<()>) -> Result<()> {
-    let context = || format!("cannot write the outputs to {}", dir.display());
-    let stage = OutputDir::begin(dir).with_context(context)?;
-    let named = |e: anyhow::Error| anyhow::anyhow!(stage.explain(&format!("{e:#}")));
-    // what the command writes names its files, and its input errors name theirs
-    write(&stage).map_err(named)?;
-    stage.commit().with_context(context)
+    api::write_dir(dir, write)
 }
 
 /// Finishes or undoes what a killed command left at the output directory `dir`, before a
@@ -167,42 +163,25 @@ pub fn regress(suite: &Path, baseline: &Path, args: &RegressArgs) -> Result<Exit
 
 /// A pool of `threads` worker threads (default: all cores).
 fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        anyhow::ensure!(n >= 1, "--threads must be at least 1");
-        pool = pool.num_threads(n);
-    }
-    pool.build().context("cannot start the worker threads")
+    anyhow::ensure!(threads != Some(0), "--threads must be at least 1");
+    api::pool(threads)
 }
 
-/// Runs the scenario's models on `threads` worker threads (default: all cores).
+/// Runs the scenario's models on `threads` worker threads (default: all cores), its input
+/// read on its own thread while the models step.
 fn simulate_on(s: &Scenario, threads: Option<usize>) -> Result<RunResult> {
-    pool(threads)?.install(|| simulate(s))
+    anyhow::ensure!(threads != Some(0), "--threads must be at least 1");
+    api::simulate(s, threads)
 }
 
-/// Builds the report and its figures (`plots/`, made anew) in the staged output directory.
+/// Builds the report and its figures in the staged output directory ([`api::build_report`]).
 fn build_report(stage: &OutputDir) -> Result<()> {
-    stage.fresh("plots")?;
-    report::build_with_plots(stage.path(), stage.target()).map_err(anyhow::Error::msg)?;
-    Ok(())
+    api::build_report(stage)
 }
 
 /// `--out`, else the scenario's `output.dir`, else `output/<scenario name>`.
 fn output_dir(s: &Scenario, out: Option<PathBuf>) -> PathBuf {
-    out.or_else(|| s.output_dir.clone())
-        .unwrap_or_else(|| Path::new("output").join(&s.name))
-}
-
-/// Runs the scenario's models, reading its input on its own thread while the models step (and
-/// the engine reads the blocks without a virtual call per field).
-fn simulate(scenario: &Scenario) -> Result<RunResult> {
-    let source = input::open(scenario)?;
-    let options = engine::Options::default();
-    Ok(engine::run(
-        scenario,
-        &mut overbook::pipeline::Pipelined::new(source),
-        options,
-    )?)
+    api::output_dir(s, out)
 }
 
 /// Reads the scenario's whole input on one thread and checks it, without simulating

@@ -232,11 +232,12 @@ def run(
     threads: Optional[int] = None,
     out: Optional[PathLike] = None,
     placer: PlacerArg = None,
+    format: str = "csv",
 ) -> RunResult:
     """Runs the scenario's models, as ``overbook run``; writes the output directory ``out``
-    (with its report) when given."""
+    (with its report; its tables in ``format``, ``csv`` or ``parquet``) when given."""
     s = _scenario(scenario)
-    files = _overbook.run(s.path, s._sets, seed, threads, _out(out), _placers(placer))
+    files = _overbook.run(s.path, s._sets, seed, threads, _out(out), _placers(placer), format)
     return RunResult(files)
 
 
@@ -249,6 +250,7 @@ def sweep(
     threads: Optional[int] = None,
     out: Optional[PathLike] = None,
     placer: PlacerArg = None,
+    format: str = "csv",
 ) -> SweepResult:
     """Runs the scenario over a grid, as ``overbook sweep``: ``grid`` maps a dotted key to its
     values (a list, or a ``"lo..hi:step"`` string), or is a list of ``--set`` strings."""
@@ -263,7 +265,8 @@ def sweep(
         axes = list(grid)
     s = _scenario(scenario)
     files = _overbook.sweep_grid(
-        s.path, s._sets, axes, replications, confidence, threads, _out(out), _placers(placer)
+        s.path, s._sets, axes, replications, confidence, threads, _out(out), _placers(placer),
+        format,
     )
     return SweepResult(files)
 
@@ -274,18 +277,21 @@ def plan(
     threads: Optional[int] = None,
     out: Optional[PathLike] = None,
     placer: PlacerArg = None,
+    format: str = "csv",
 ) -> PlanResult:
     """Finds the ``[planner]`` knob's value that meets the target, as ``overbook plan``."""
     s = _scenario(scenario)
-    files = _overbook.plan_knob(s.path, s._sets, threads, _out(out), _placers(placer))
+    files = _overbook.plan_knob(s.path, s._sets, threads, _out(out), _placers(placer), format)
     return PlanResult(files)
 
 
-def predict(scenario: Union[Scenario, PathLike], *, out: Optional[PathLike] = None) -> PredictResult:
+def predict(
+    scenario: Union[Scenario, PathLike], *, out: Optional[PathLike] = None, format: str = "csv"
+) -> PredictResult:
     """Replays the trace's own placement under the ``[predict]`` predictors, as
     ``overbook predict``."""
     s = _scenario(scenario)
-    return PredictResult(_overbook.predict_peaks(s.path, s._sets, _out(out)))
+    return PredictResult(_overbook.predict_peaks(s.path, s._sets, _out(out), format))
 
 
 def regress(

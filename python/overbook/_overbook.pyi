@@ -52,6 +52,7 @@ def run(
     threads: Optional[int] = None,
     out: Optional[str] = None,
     placers: Optional[Dict[str, Any]] = None,
+    format: str = "csv",
 ) -> Dict[str, bytes]: ...
 def sweep_grid(
     path: str,
@@ -62,6 +63,7 @@ def sweep_grid(
     threads: Optional[int] = None,
     out: Optional[str] = None,
     placers: Optional[Dict[str, Any]] = None,
+    format: str = "csv",
 ) -> Dict[str, bytes]: ...
 def plan_knob(
     path: str,
@@ -69,8 +71,11 @@ def plan_knob(
     threads: Optional[int] = None,
     out: Optional[str] = None,
     placers: Optional[Dict[str, Any]] = None,
+    format: str = "csv",
 ) -> Dict[str, bytes]: ...
-def predict_peaks(path: str, sets: Sets, out: Optional[str] = None) -> Dict[str, bytes]: ...
+def predict_peaks(
+    path: str, sets: Sets, out: Optional[str] = None, format: str = "csv"
+) -> Dict[str, bytes]: ...
 def regress_suite(
     suite: str,
     baseline: str,

@@ -14,6 +14,7 @@ mod scenario;
 
 use std::path::{Path, PathBuf};
 
+use overbook::output::Format;
 use overbook::scenario::Scenario;
 use overbook::{api, output, plan, predict, regress, sweep};
 use pyo3::prelude::*;
@@ -64,7 +65,8 @@ fn check(
 /// Runs the scenario; returns its tables (file name -> bytes) and writes them to `out` when
 /// given, as `overbook run` does.
 #[pyfunction]
-#[pyo3(signature = (path, sets, seed=None, threads=None, out=None, placers=None))]
+#[pyo3(signature = (path, sets, seed=None, threads=None, out=None, placers=None, format="csv"))]
+#[allow(clippy::too_many_arguments)]
 fn run<'py>(
     py: Python<'py>,
     path: PathBuf,
@@ -73,7 +75,9 @@ fn run<'py>(
     threads: Option<usize>,
     out: Option<PathBuf>,
     placers: Option<Bound<'py, PyDict>>,
+    format: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let format = format_of(format)?;
     let placers = placer::named(py, placers)?;
     let (mut s, _) = scenario::load(&path, &sets, &placers)?;
     if let Some(seed) = seed {
@@ -84,7 +88,7 @@ fn run<'py>(
         placer::failures(&placers)?;
         let made = api::run_tables(&s, &run);
         if let Some(dir) = &out {
-            api::write_run(dir, &s, &run)?;
+            api::write_run(dir, &s, &run, format)?;
         }
         Ok(made)
     });
@@ -95,7 +99,7 @@ fn run<'py>(
 /// Sweeps the scenario over `axes` (`key=a,b,c` or `key=lo..hi:step`, as `--set`); returns
 /// `sweep.csv`.
 #[pyfunction]
-#[pyo3(signature = (path, sets, axes, replications=1, confidence=0.95, threads=None, out=None, placers=None))]
+#[pyo3(signature = (path, sets, axes, replications=1, confidence=0.95, threads=None, out=None, placers=None, format="csv"))]
 #[allow(clippy::too_many_arguments)]
 fn sweep_grid<'py>(
     py: Python<'py>,
@@ -107,7 +111,9 @@ fn sweep_grid<'py>(
     threads: Option<usize>,
     out: Option<PathBuf>,
     placers: Option<Bound<'py, PyDict>>,
+    format: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let format = format_of(format)?;
     let placers = placer::named(py, placers)?;
     let (base, text) = scenario::load(&path, &sets, &placers)?;
     if !(confidence > 0.0 && confidence < 1.0) {
@@ -126,7 +132,7 @@ fn sweep_grid<'py>(
         placer::failures(&placers)?;
         let csv = output::sweep_csv(&base, &keys, &points, confidence);
         if let Some(dir) = &out {
-            api::write_files(dir, &[("sweep.csv", csv.as_bytes())], true)?;
+            api::write_files(dir, &[("sweep.csv", csv.as_bytes())], true, format)?;
         }
         Ok(vec![("sweep.csv", csv.into_bytes())])
     });
@@ -135,7 +141,7 @@ fn sweep_grid<'py>(
 
 /// Plans the scenario's `[planner]` knob; returns `plan.csv` and the printed answer.
 #[pyfunction]
-#[pyo3(signature = (path, sets, threads=None, out=None, placers=None))]
+#[pyo3(signature = (path, sets, threads=None, out=None, placers=None, format="csv"))]
 fn plan_knob<'py>(
     py: Python<'py>,
     path: PathBuf,
@@ -143,7 +149,9 @@ fn plan_knob<'py>(
     threads: Option<usize>,
     out: Option<PathBuf>,
     placers: Option<Bound<'py, PyDict>>,
+    format: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let format = format_of(format)?;
     let placers = placer::named(py, placers)?;
     let (s, text) = scenario::load(&path, &sets, &placers)?;
     let made = py.detach(|| -> anyhow::Result<_> {
@@ -151,7 +159,7 @@ fn plan_knob<'py>(
         placer::failures(&placers)?;
         let (csv, summary) = output::plan_outputs(&s, &plans);
         if let Some(dir) = &out {
-            api::write_files(dir, &[("plan.csv", csv.as_bytes())], true)?;
+            api::write_files(dir, &[("plan.csv", csv.as_bytes())], true, format)?;
         }
         Ok(vec![
             ("plan.csv", csv.into_bytes()),
@@ -164,13 +172,15 @@ fn plan_knob<'py>(
 /// Replays the trace's own placement under the scenario's predictors; returns
 /// `predictions.csv`, `summary.json` (its `predict` section) and the printed table.
 #[pyfunction]
-#[pyo3(signature = (path, sets, out=None))]
+#[pyo3(signature = (path, sets, out=None, format="csv"))]
 fn predict_peaks<'py>(
     py: Python<'py>,
     path: PathBuf,
     sets: Sets,
     out: Option<PathBuf>,
+    format: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let format = format_of(format)?;
     let (s, _) = scenario::load(&path, &sets, &[])?;
     let made = py.detach(|| -> anyhow::Result<_> {
         let scratch = scratch_dir()?;
@@ -180,14 +190,14 @@ fn predict_peaks<'py>(
         let csv = std::fs::read(&file);
         let _ = std::fs::remove_dir_all(&scratch);
         let result = outcome?;
-        let csv = csv?;
+        let csv = String::from_utf8(csv?)?;
         let section = output::predictions_json(&s, &result);
         let summary = serde_json::to_string_pretty(&section)? + "\n";
         if let Some(dir) = &out {
-            api::write_prediction(dir, &s, &csv, section)?;
+            api::write_prediction(dir, &s, &csv, section, format)?;
         }
         Ok(vec![
-            ("predictions.csv", csv),
+            ("predictions.csv", csv.into_bytes()),
             ("summary.json", summary.into_bytes()),
             (
                 "answer.txt",
@@ -196,6 +206,17 @@ fn predict_peaks<'py>(
         ])
     });
     tables(py, &made.map_err(located)?)
+}
+
+/// The output format named `name` (`csv` or `parquet`), as `--format`.
+fn format_of(name: &str) -> PyResult<Format> {
+    match name {
+        "csv" => Ok(Format::Csv),
+        "parquet" => Ok(Format::Parquet),
+        other => Err(OverbookError::new_err(format!(
+            "format `{other}`: expected `csv` or `parquet`"
+        ))),
+    }
 }
 
 /// A fresh directory of this process's for a file a command writes before it is read back.

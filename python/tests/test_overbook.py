@@ -61,6 +61,16 @@ def test_run_writes_the_clis_directory(quickstart_cli, tmp_path):
     for name in ["summary.json"] + [f"{t}.csv" for t in TABLES]:
         assert (out / name).read_bytes() == (quickstart_cli / name).read_bytes(), name
     assert (out / "report.html").exists()
+    # and in Parquet, as `--format parquet` writes it
+    cli("run", QUICKSTART, "--out", tmp_path / "cli-pq", "--format", "parquet", "--quiet")
+    overbook.run(QUICKSTART, out=tmp_path / "pq", format="parquet")
+    for name in TABLES:
+        assert (tmp_path / "pq" / f"{name}.parquet").read_bytes() == (
+            tmp_path / "cli-pq" / f"{name}.parquet"
+        ).read_bytes(), name
+        assert not (tmp_path / "pq" / f"{name}.csv").exists()
+    with pytest.raises(overbook.OverbookError, match="expected `csv` or `parquet`"):
+        overbook.run(QUICKSTART, out=tmp_path / "x", format="xlsx")
 
 
 def test_seed_threads_and_set(quickstart_cli):
