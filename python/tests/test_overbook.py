@@ -242,6 +242,9 @@ def test_sweep_and_plan_give_the_clis_files(tmp_path):
     p = overbook.plan(scenario)
     assert p.files["plan.csv"] == (tmp_path / "p" / "plan.csv").read_bytes()
     assert "fill_target" in p.answer
+    # a Python first-fit plans as the built-in one
+    mine = overbook.plan(scenario, placer=FirstFit)
+    assert mine.files["plan.csv"] == p.files["plan.csv"]
 
 
 def test_predict_gives_the_clis_file(tmp_path):
