@@ -107,6 +107,20 @@ def _placers(placer: PlacerArg) -> Optional[Dict[str, Any]]:
     return {"*": placer}
 
 
+def _axes(grid: Union[Mapping[str, Any], Sequence[str]]) -> List[str]:
+    """A sweep's grid as ``--set`` strings: a dict of key to values (a list, or a
+    ``"lo..hi:step"`` string), or the strings themselves."""
+    if not isinstance(grid, Mapping):
+        return list(grid)
+    axes = []
+    for key, values in grid.items():
+        if isinstance(values, str):
+            axes.append(f"{key}={values}")
+        else:
+            axes.append(f"{key}=" + ",".join(repr(float(v)) for v in values))
+    return axes
+
+
 def _out(out: Optional[PathLike]) -> Optional[str]:
     return None if out is None else os.fspath(out)
 
@@ -254,15 +268,7 @@ def sweep(
 ) -> SweepResult:
     """Runs the scenario over a grid, as ``overbook sweep``: ``grid`` maps a dotted key to its
     values (a list, or a ``"lo..hi:step"`` string), or is a list of ``--set`` strings."""
-    if isinstance(grid, Mapping):
-        axes = []
-        for key, values in grid.items():
-            if isinstance(values, str):
-                axes.append(f"{key}={values}")
-            else:
-                axes.append(f"{key}=" + ",".join(repr(float(v)) for v in values))
-    else:
-        axes = list(grid)
+    axes = _axes(grid)
     s = _scenario(scenario)
     files = _overbook.sweep_grid(
         s.path, s._sets, axes, replications, confidence, threads, _out(out), _placers(placer),
