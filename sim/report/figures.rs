@@ -47,7 +47,7 @@ pub(super) fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -453,7 +453,11 @@ pub(super) fn thin_events(events: Vec<(f64, usize)>) -> (Vec<(f64, usize)>, Stri
     let count = events.len();
     let marks: Vec<(f64, usize)> = events
         .into_iter()
-        .filter(|&(h, k)| seen.insert(((h / width).floor() as i64, k)))
+        // the last hour ends the last column
+        .filter(|&(h, k)| {
+            let column = ((h / width).floor() as i64).min(EVENT_COLUMNS as i64 - 1);
+            seen.insert((column, k))
+        })
         .collect();
     let note = format!(
         " Aggregated: {} events drawn as {} marks, one per kind and {}-hour column.",
@@ -550,4 +554,48 @@ fn planner_frontier(
         "Violation rate (line, with its confidence band) against the oversubscription ratio for every value the planner evaluated; cost per tenant dashed on the right axis.",
         (800, 460), |a| plots::frontier(a, "Planner frontier", None, &per_model, money));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aggregation_picks_by_hand() {
+        assert_eq!(thousands(300_000), "300,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        // 3,000 points with y = i: the top 20 are 2999 down to 2980, then rows floor(3j) for
+        // j = 0..1000 (0, 3, ..., 2997), of which 2982, 2985, ..., 2997 (6) are among the
+        // top: 20 + 1000 - 6 = 1,014 points
+        let pts: Vec<(f64, f64)> = (0..3000).map(|i| (0.0, i as f64)).collect();
+        let t = thin(&pts);
+        assert_eq!(t.len(), 1_014);
+        assert_eq!(
+            (t[0].1, t[19].1, t[20].1, t[21].1),
+            (2999.0, 2980.0, 0.0, 3.0)
+        );
+        // fewer rows than SAMPLE: each once
+        assert_eq!(thin(&pts[..10]).len(), 10);
+        // 10 values through 4 quantiles: ranks 1, then ceil(10j/4) = 3, 5, 8, 10
+        let v: Vec<f64> = (1..=10).rev().map(f64::from).collect();
+        assert_eq!(
+            plots::cdf_points(&v, 4),
+            vec![(1.0, 0.1), (3.0, 0.3), (5.0, 0.5), (8.0, 0.8), (10.0, 1.0)]
+        );
+        assert_eq!(plots::cdf_points(&v[..2], 4), vec![(9.0, 0.5), (10.0, 1.0)]);
+        // a 48 x 32 grid over 0..48 x 0..32: (0.5, 0.5) and (0.9, 0.1) in cell (0, 0), the
+        // axis's end in the last cell
+        let cells = plots::density(
+            &[(0.5, 0.5), (0.9, 0.1), (48.0, 32.0)],
+            &(0.0..48.0),
+            &(0.0..32.0),
+        );
+        assert_eq!(cells, vec![(0, 0, 2), (47, 31, 1)]);
+        // 6,000 events of one kind over 800 hours: one mark per hour column, 800 marks
+        let ev: Vec<(f64, usize)> = (0..6000).map(|i| (i as f64 * 800.0 / 6000.0, 0)).collect();
+        let (marks, note) = thin_events(ev);
+        assert_eq!(marks.len(), 800);
+        assert!(note.contains("6,000 events drawn as 800 marks"), "{note}");
+    }
 }
