@@ -202,6 +202,11 @@ fn report_figures_are_not_blank_and_rebuild_from_files() {
     // the page holds every figure inline and no external resource
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert_eq!(html.matches("<figure").count(), expected.len());
+    // 24 tenants: every figure draws every tenant and node, none says it aggregated
+    assert!(
+        !html.contains("Aggregated"),
+        "the quick-start's figures aggregate"
+    );
     assert!(
         !html.contains("src=\"http") && !html.contains("href=\"http"),
         "the report must open offline"

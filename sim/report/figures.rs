@@ -7,9 +7,92 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::plots;
-use super::read::{Series, Table};
+use super::read::{Series, Table, SHOWN_TENANTS};
 use super::Figure;
 use crate::output::write_atomic;
+
+/// Up to this many tenant rows (all models together), a figure over tenants draws every one;
+/// past it, it aggregates (a density and the [`TOP`] and a [`SAMPLE`] per model as points, a
+/// CDF through [`QUANTILES`] quantiles) and says so in its caption.
+pub(super) const DRAW_ALL: usize = 5_000;
+/// The tenants of each model an aggregated scatter draws as points for being largest on its
+/// y axis.
+pub(super) const TOP: usize = 20;
+/// The tenants of each model an aggregated scatter draws as points at an even stride through
+/// tenants.csv's rows.
+pub(super) const SAMPLE: usize = 1_000;
+/// The quantiles an aggregated CDF is drawn through, per model.
+pub(super) const QUANTILES: usize = 2_000;
+/// The rows of a heatmap: past it, consecutive nodes are averaged in groups.
+pub(super) const HEATMAP_ROWS: usize = 120;
+/// The events a timeline marks one by one; past it, one mark per kind and 1/[`EVENT_COLUMNS`]
+/// of the run's hours.
+pub(super) const DRAW_EVENTS: usize = 5_000;
+/// The columns of hours an aggregated timeline's marks fall in.
+pub(super) const EVENT_COLUMNS: f64 = 800.0;
+
+/// The columns of tenants.csv the figures read when the first resource is `resource`.
+pub(super) fn tenant_columns(resource: &str) -> Vec<String> {
+    let mut c: Vec<String> = ["model", "tenant", "cost", "dedicated_cost"]
+        .map(String::from)
+        .to_vec();
+    for k in ["alone", "loss", "harm_caused", "harm_suffered"] {
+        c.push(format!("{k}_{resource}"));
+    }
+    c
+}
+
+/// `n` with thousands separated by commas: 300,000.
+pub(super) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// The points of one model an aggregated scatter draws one by one: the [`TOP`] largest in y
+/// (ties in row order), then [`SAMPLE`] at an even stride through the rows (row
+/// `floor(j n / SAMPLE)`), each once, in that order. Deterministic: no randomness, only the
+/// rows' order in the file.
+pub(super) fn thin(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let n = points.len();
+    let mut by_y: Vec<usize> = (0..n).collect();
+    by_y.sort_by(|&a, &b| points[b].1.total_cmp(&points[a].1).then(a.cmp(&b)));
+    let mut taken = vec![false; n];
+    let mut out = vec![];
+    let stride = (0..SAMPLE.min(n)).map(|j| j * n / SAMPLE.min(n));
+    for i in by_y.into_iter().take(TOP).chain(stride) {
+        if !std::mem::replace(&mut taken[i], true) {
+            out.push(points[i]);
+        }
+    }
+    out
+}
+
+/// The scatter of `all` (per model): every point when there are at most [`DRAW_ALL`] in
+/// all; else per model the points [`thin`] keeps and the density of all of them, with the
+/// sentence its caption adds.
+fn aggregate(all: PerModel) -> (PerModel, Vec<Vec<(f64, f64)>>, String) {
+    let total: usize = all.iter().map(|(_, v)| v.len()).sum();
+    if total <= DRAW_ALL {
+        return (all, vec![], String::new());
+    }
+    let shown: PerModel = all.iter().map(|(m, v)| (m.clone(), thin(v))).collect();
+    let drawn: usize = shown.iter().map(|(_, v)| v.len()).sum();
+    let note = format!(
+        " Aggregated: shaded cells are the density of all {} tenant rows (darker: more tenants, on a log scale); {} of them are drawn as points, per model the top {TOP} by y and an even sample of {} through tenants.csv.",
+        thousands(total),
+        thousands(drawn),
+        thousands(SAMPLE)
+    );
+    let density = all.into_iter().map(|(_, v)| v).collect();
+    (shown, density, note)
+}
 
 /// Named point sets, one per model.
 type PerModel = Vec<(String, Vec<(f64, f64)>)>;
@@ -162,15 +245,22 @@ fn loss_and_cost(
     .into_iter()
     .map(|(m, v)| (m, v.into_iter().map(|p| p.0).collect()))
     .collect();
+    let total: usize = losses.iter().map(|(_, v)| v.len()).sum();
+    let (max_points, note) = if total <= DRAW_ALL {
+        (DRAW_ALL, String::new())
+    } else {
+        (QUANTILES, format!(" Aggregated: each line of a model with more than {} tenants is drawn through its {} quantiles ({} tenant rows in all).", thousands(QUANTILES), thousands(QUANTILES), thousands(total)))
+    };
     figure!(figs, plots_dir, "loss_cdf".into(), "Interference loss per tenant",
-        format!("Share of tenants whose {resource} interference loss (as a fraction of their alone allotment) is at most x, per model. Lines further left are better; dedicated sits at 0."),
-        (800, 420), |a| plots::cdf(a, "Interference loss per tenant (CDF)", &format!("{resource} loss / alone allotment"), &losses));
+        format!("Share of tenants whose {resource} interference loss (as a fraction of their alone allotment) is at most x, per model. Lines further left are better; dedicated sits at 0.{note}"),
+        (800, 420), |a| plots::cdf(a, "Interference loss per tenant (CDF)", &format!("{resource} loss / alone allotment"), &losses, max_points));
     let cost = by_model(t, models, &|r| {
         Some((t.num(r, "dedicated_cost"), t.num(r, "cost")))
     });
+    let (cost, density, note) = aggregate(cost);
     figure!(figs, plots_dir, "cost_vs_dedicated".into(), "Cost per tenant against dedicated",
-        "Each point is a tenant: its allocated cost (y) against what its own cheapest machines would cost (x). Below the diagonal, sharing saves money.",
-        (800, 460), |a| plots::scatter(a, "Cost per tenant vs dedicated-equivalent", &format!("dedicated-equivalent cost{money}"), &format!("allocated cost{money}"), &cost, true, &[]));
+        format!("Each point is a tenant: its allocated cost (y) against what its own cheapest machines would cost (x). Below the diagonal, sharing saves money.{note}"),
+        (800, 460), |a| plots::scatter(a, "Cost per tenant vs dedicated-equivalent", &format!("dedicated-equivalent cost{money}"), &format!("allocated cost{money}"), &cost, true, &[], &density));
     Ok(())
 }
 
@@ -229,14 +319,16 @@ fn who_harms_whom(
         }
     }
     if !harm.is_empty() {
+        let (harm, density, note) = aggregate(harm);
         figure!(figs, plots_dir, "harm".into(), "Who harms whom",
-            format!("Each point is a tenant: {resource} harm it caused other tenants (y) against harm it suffered from them (x), unit-seconds; what a tenant did to itself is in neither (harm.csv lists every pair). Noisy neighbours stand high and to the left; the worst per model is labelled."),
-            (800, 460), |a| plots::scatter(a, "Harm caused vs harm suffered", &format!("harm suffered ({resource}-seconds)"), &format!("harm caused ({resource}-seconds)"), &harm, false, &labels));
+            format!("Each point is a tenant: {resource} harm it caused other tenants (y) against harm it suffered from them (x), unit-seconds; what a tenant did to itself is in neither (harm.csv lists every pair). Noisy neighbours stand high and to the left; the worst per model is labelled.{note}"),
+            (800, 460), |a| plots::scatter(a, "Harm caused vs harm suffered", &format!("harm suffered ({resource}-seconds)"), &format!("harm caused ({resource}-seconds)"), &harm, false, &labels, &density));
     }
     Ok(())
 }
 
-/// Per model, the utilization of every node per bucket, at most 120 rows and 48 columns.
+/// Per model, the utilization of every node per bucket, at most [`HEATMAP_ROWS`] rows (groups
+/// of consecutive nodes averaged, which its caption says) and 48 columns.
 fn heatmaps(
     figs: &mut Vec<Figure>,
     plots_dir: Option<&Path>,
@@ -263,19 +355,29 @@ fn heatmaps(
         let nodes: Vec<Vec<Option<f64>>> = rows
             .values()
             .map(|r| {
-                r[..used]
-                    .iter()
-                    .map(|&v| (!v.is_nan()).then_some(v as f64))
+                (0..used)
+                    .map(|b| r.get(b).filter(|v| !v.is_nan()).map(|&v| v as f64))
                     .collect()
             })
             .collect();
-        let grid = plots::group_rows(nodes, 120);
+        let count = nodes.len();
+        let grid = plots::group_rows(nodes, HEATMAP_ROWS);
+        let note = if grid.len() < count {
+            format!(
+                " Aggregated: {} nodes in {} rows, each the mean of up to {} consecutive nodes.",
+                thousands(count),
+                grid.len(),
+                count.div_ceil(HEATMAP_ROWS)
+            )
+        } else {
+            String::new()
+        };
         // at most 48 columns: a week shows in 4-hour columns, as large as a day's figure
         let (grid, per) = plots::group_columns(grid, 48);
         let width = width * per as f64;
         let height = (120 + 14 * grid.len()).clamp(260, 720) as u32;
         figure!(figs, plots_dir, format!("heatmap_{}", m.replace(['/', ' '], "_")), format!("Node utilization: {m}"),
-            format!("Hourly mean {resource} utilization of every node of model {m}; blank where the node was not held."),
+            format!("Hourly mean {resource} utilization of every node of model {m}; blank where the node was not held.{note}"),
             (800, height), |a| plots::heatmap(a, &format!("{m}: {resource} utilization per node and hour"), resource, &grid, width));
     }
     Ok(())
@@ -305,6 +407,8 @@ fn timelines(
         if events.is_empty() {
             continue;
         }
+        let (count, failures) = (events.len(), events.iter().filter(|e| e.1 == 0).count());
+        let (events, note) = thin_events(events);
         let utilization: Vec<(f64, f64)> = match ts
             .models
             .iter()
@@ -329,12 +433,39 @@ fn timelines(
             }
             None => vec![],
         };
-        let failures = events.iter().filter(|e| e.1 == 0).count();
         figure!(figs, plots_dir, format!("events_{}", m.replace(['/', ' '], "_")), format!("Events: {m}"),
-            format!("Model {m}'s node failures, repairs, entries placed again or left waiting, OOM kills, scale-outs and scale-ins, and moves ({} events, {failures} failures), one row of marks per kind, over the mean {resource} utilization of the nodes it held (hourly; hours from the run's start, the utilization from the end of any warm-up).", events.len()),
+            format!("Model {m}'s node failures, repairs, entries placed again or left waiting, OOM kills, scale-outs and scale-ins, and moves ({} events, {} failures), one row of marks per kind, over the mean {resource} utilization of the nodes it held (hourly; hours from the run's start, the utilization from the end of any warm-up).{note}", thousands(count), thousands(failures)),
             (800, 360), |a| plots::timeline(a, &format!("{m}: events over {resource} utilization"), resource, &utilization, &events));
     }
     Ok(())
+}
+
+/// A timeline's marks: every event when there are at most [`DRAW_EVENTS`], else one mark per
+/// kind and column of hours (1/[`EVENT_COLUMNS`] of the last event's hour), at the first
+/// event of each, with the sentence the caption adds.
+pub(super) fn thin_events(events: Vec<(f64, usize)>) -> (Vec<(f64, usize)>, String) {
+    if events.len() <= DRAW_EVENTS {
+        return (events, String::new());
+    }
+    let last = events.iter().map(|e| e.0).fold(1.0, f64::max);
+    let width = last / EVENT_COLUMNS;
+    let mut seen = std::collections::BTreeSet::new();
+    let count = events.len();
+    let marks: Vec<(f64, usize)> = events
+        .into_iter()
+        // the last hour ends the last column
+        .filter(|&(h, k)| {
+            let column = ((h / width).floor() as i64).min(EVENT_COLUMNS as i64 - 1);
+            seen.insert((column, k))
+        })
+        .collect();
+    let note = format!(
+        " Aggregated: {} events drawn as {} marks, one per kind and {}-hour column.",
+        thousands(count),
+        thousands(marks.len()),
+        plots::tick(&width)
+    );
+    (marks, note)
 }
 
 /// Demand and delivered of the first four tenants of `timeseries.csv`.
@@ -347,12 +478,15 @@ fn tenant_series(
     let mut picked: Vec<(String, Vec<(f64, f64)>)> = vec![];
     let mut names: Vec<(u16, String)> = vec![];
     for r in &ts.tenants {
+        if names.len() == SHOWN_TENANTS {
+            break;
+        }
         let key = (r.0, r.1.clone());
         if !names.contains(&key) {
             names.push(key);
         }
     }
-    for (mi, id) in names.iter().take(4) {
+    for (mi, id) in &names {
         let m = &ts.models[*mi as usize];
         let mut pts: Vec<(f64, f64)> = vec![];
         for (_, _, hour, hours, a, b) in ts.tenants.iter().filter(|r| r.0 == *mi && &r.1 == id) {
@@ -420,4 +554,48 @@ fn planner_frontier(
         "Violation rate (line, with its confidence band) against the oversubscription ratio for every value the planner evaluated; cost per tenant dashed on the right axis.",
         (800, 460), |a| plots::frontier(a, "Planner frontier", None, &per_model, money));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aggregation_picks_by_hand() {
+        assert_eq!(thousands(300_000), "300,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        // 3,000 points with y = i: the top 20 are 2999 down to 2980, then rows floor(3j) for
+        // j = 0..1000 (0, 3, ..., 2997), of which 2982, 2985, ..., 2997 (6) are among the
+        // top: 20 + 1000 - 6 = 1,014 points
+        let pts: Vec<(f64, f64)> = (0..3000).map(|i| (0.0, i as f64)).collect();
+        let t = thin(&pts);
+        assert_eq!(t.len(), 1_014);
+        assert_eq!(
+            (t[0].1, t[19].1, t[20].1, t[21].1),
+            (2999.0, 2980.0, 0.0, 3.0)
+        );
+        // fewer rows than SAMPLE: each once
+        assert_eq!(thin(&pts[..10]).len(), 10);
+        // 10 values through 4 quantiles: ranks 1, then ceil(10j/4) = 3, 5, 8, 10
+        let v: Vec<f64> = (1..=10).rev().map(f64::from).collect();
+        assert_eq!(
+            plots::cdf_points(&v, 4),
+            vec![(1.0, 0.1), (3.0, 0.3), (5.0, 0.5), (8.0, 0.8), (10.0, 1.0)]
+        );
+        assert_eq!(plots::cdf_points(&v[..2], 4), vec![(9.0, 0.5), (10.0, 1.0)]);
+        // a 48 x 32 grid over 0..48 x 0..32: (0.5, 0.5) and (0.9, 0.1) in cell (0, 0), the
+        // axis's end in the last cell
+        let cells = plots::density(
+            &[(0.5, 0.5), (0.9, 0.1), (48.0, 32.0)],
+            &(0.0..48.0),
+            &(0.0..32.0),
+        );
+        assert_eq!(cells, vec![(0, 0, 2), (47, 31, 1)]);
+        // 6,000 events of one kind over 800 hours: one mark per hour column, 800 marks
+        let ev: Vec<(f64, usize)> = (0..6000).map(|i| (i as f64 * 800.0 / 6000.0, 0)).collect();
+        let (marks, note) = thin_events(ev);
+        assert_eq!(marks.len(), 800);
+        assert!(note.contains("6,000 events drawn as 800 marks"), "{note}");
+    }
 }

@@ -66,7 +66,14 @@ fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> 
     let summary: Option<Value> = std::fs::read(dir.join("summary.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
-    let tenants = Table::read(dir, "tenants");
+    let resource = summary
+        .as_ref()
+        .and_then(|s| s["resources"][0]["name"].as_str())
+        .unwrap_or("cpu")
+        .to_string();
+    // the columns of tenants.csv the figures read, and no other
+    let tenant_columns = figures::tenant_columns(&resource);
+    let tenants = Table::read_columns(dir, "tenants", &|c| tenant_columns.iter().any(|k| k == c));
     let series = Series::read(dir, "timeseries");
     let pricing = Table::read(dir, "pricing");
     let plan = Table::read(dir, "plan");
@@ -84,11 +91,6 @@ fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> 
     if let Some(p) = plots_dir {
         std::fs::create_dir_all(p).map_err(|e| format!("{}: cannot write: {e}", p.display()))?;
     }
-    let resource = summary
-        .as_ref()
-        .and_then(|s| s["resources"][0]["name"].as_str())
-        .unwrap_or("cpu")
-        .to_string();
     let models: Vec<String> = summary
         .as_ref()
         .and_then(|s| s["models"].as_array())
@@ -152,5 +154,110 @@ mod tests {
         let odd = serde_json::json!({ "currency": "<b>EUR</b>" });
         assert_eq!(currency(Some(&odd), &[]), None);
         assert_eq!(currency(None, &[]), None);
+    }
+
+    /// An output directory of `n` tenants per model of three models, with a node series of
+    /// `nodes` nodes per model over 24 hours and `events` failures of the first model, the
+    /// numbers spread deterministically.
+    fn synthetic(dir: &Path, n: usize, nodes: usize, events: usize) {
+        use std::fmt::Write as _;
+        let models = ["shared", "containerized", "dedicated"];
+        let summary = serde_json::json!({
+            "scenario": "synthetic", "tenants": n, "steps": 288, "step_seconds": 300, "seed": 1,
+            "start": 0, "resources": [{ "name": "cpu" }],
+            "models": models.iter().map(|m| serde_json::json!({ "name": m, "kind": m })).collect::<Vec<_>>(),
+        });
+        std::fs::write(dir.join("summary.json"), summary.to_string()).unwrap();
+        let mut t = String::from("model,tenant,class,cost,dedicated_cost,alone_cpu,loss_cpu,harm_caused_cpu,harm_suffered_cpu,peak_cpu\n");
+        for m in models {
+            for u in 0..n {
+                // a spread of values that are not all alike
+                let f = ((u * 7919) % 1000) as f64 / 1000.0;
+                let _ = writeln!(
+                    t,
+                    "{m},t{u},standard,{},{},{},{},{},{},1.5",
+                    1.0 + f,
+                    1.2 + f * f,
+                    100.0,
+                    10.0 * f * f,
+                    50.0 * f,
+                    30.0 * (1.0 - f),
+                );
+            }
+        }
+        std::fs::write(dir.join("tenants.csv"), t).unwrap();
+        let mut s = String::from("series,model,id,hour,hours,a,b\n");
+        for m in models {
+            for id in 0..nodes {
+                for h in 0..24 {
+                    let _ = writeln!(s, "node,{m},{id},{h},1,{},", ((id + h) % 10) as f64 / 10.0);
+                }
+            }
+            for u in 0..4 {
+                for h in 0..24 {
+                    let _ = writeln!(s, "tenant,{m},t{u},{h},1,{},{}", 1.0 + h as f64, 1.0);
+                }
+            }
+        }
+        std::fs::write(dir.join("timeseries.csv"), s).unwrap();
+        let mut e = String::from("time,model,kind,node,tenant\n");
+        for k in 0..events {
+            let kind = ["failure", "repair", "failover"][k % 3];
+            let _ = writeln!(e, "{},shared,{kind},{},", k * 86400 / events.max(1), k % 50);
+        }
+        std::fs::write(dir.join("events.csv"), e).unwrap();
+    }
+
+    #[test]
+    fn a_report_of_200000_tenants_is_at_most_5_mb_and_says_what_it_aggregated() {
+        let dir = tempfile::tempdir().unwrap();
+        // 3 models of 66,667 tenants: 200,001 tenant rows; 20,000 nodes each; 30,000 events
+        synthetic(dir.path(), 66_667, 20_000, 30_000);
+        let started = std::time::Instant::now();
+        let path = build(dir.path()).unwrap();
+        let html = std::fs::read_to_string(path).unwrap();
+        assert!(html.len() <= 5_000_000, "{} bytes", html.len());
+        // every figure is there, each aggregated one saying so
+        for id in [
+            "loss_cdf",
+            "cost_vs_dedicated",
+            "harm",
+            "heatmap_shared",
+            "heatmap_containerized",
+            "heatmap_dedicated",
+            "tenant_series",
+            "events_shared",
+        ] {
+            assert!(html.contains(&format!("<figure id=\"{id}\"")), "{id}");
+        }
+        assert!(
+            html.contains("Aggregated: shaded cells are the density of all 200,001 tenant rows")
+        );
+        assert!(html.contains("drawn through its 2,000 quantiles (200,001 tenant rows in all)"));
+        assert!(html.contains(
+            "Aggregated: 20,000 nodes in 120 rows, each the mean of up to 167 consecutive nodes."
+        ));
+        assert!(html.contains("Aggregated: 30,000 events drawn as"));
+        // reading and drawing is linear: well within a minute even unoptimised
+        assert!(started.elapsed().as_secs() < 120, "{:?}", started.elapsed());
+        // deterministic: built again, byte for byte the same
+        let again = std::fs::read_to_string(build(dir.path()).unwrap()).unwrap();
+        assert!(again == html);
+    }
+
+    #[test]
+    fn a_report_of_few_tenants_draws_every_one_and_aggregates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        // 3 x 1,666 = 4,998 tenant rows: at most DRAW_ALL, every tenant a point
+        synthetic(dir.path(), 1_666, 100, 40);
+        let html = std::fs::read_to_string(build(dir.path()).unwrap()).unwrap();
+        assert!(!html.contains("Aggregated"));
+        // the cost scatter draws a circle per tenant row (and one per model in its legend)
+        let cost = html
+            .split("<figure id=\"cost_vs_dedicated\"")
+            .nth(1)
+            .unwrap();
+        let cost = cost.split("</figure>").next().unwrap();
+        assert_eq!(cost.matches("<circle").count(), 3 * 1_666 + 3);
     }
 }

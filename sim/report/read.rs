@@ -2,30 +2,50 @@
 //! (`Series`) and any other table as rows of named fields (`Table`), each table from its
 //! `.parquet` file when there is one, else its `.csv` (as the same CSV text:
 //! [`crate::output::columnar::read_text`]). A table that is missing or unreadable is `None`; a
-//! field that is not a number reads as 0. Knows nothing of figures or of the page.
+//! field that is not a number reads as 0. A CSV file is read as a stream (its text is never held
+//! whole), and a table can keep only the columns the figures read (`Table::read_columns`), so
+//! a run of a million tenants reads in memory linear in its rows and small per row. Knows
+//! nothing of figures or of the page.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::Path;
 
-use crate::output::columnar::read_text;
+use crate::output::columnar::{read_text, Format};
+
+/// The CSV text of table `stem` of `dir` as a stream: `stem.parquet` turned into CSV when it
+/// is there (held in memory), else `stem.csv` read from the file; `None` when neither opens.
+fn open_text(dir: &Path, stem: &str) -> Option<Box<dyn Read>> {
+    if dir.join(Format::Parquet.file(stem)).exists() {
+        return read_text(dir, stem).map(|t| Box::new(std::io::Cursor::new(t)) as Box<dyn Read>);
+    }
+    let file = std::fs::File::open(dir.join(Format::Csv.file(stem))).ok()?;
+    Some(Box::new(std::io::BufReader::with_capacity(1 << 16, file)))
+}
+
+/// The tenants whose series the report draws: the first so many of `timeseries.csv`.
+pub(super) const SHOWN_TENANTS: usize = 4;
 
 /// `timeseries.csv` in compact form: one row can be one per node and hour of a long run.
 pub(super) struct Series {
     /// Model names, indexed by the rows.
     pub(super) models: Vec<String>,
     /// Per model: the bucket width in hours, and per node its utilization per bucket (NaN
-    /// where the node was not held), fixed at the engine's bucket count.
+    /// where the node was not held), as long as its last bucket held (at most the engine's
+    /// bucket count).
     pub(super) nodes: Vec<(f32, BTreeMap<u32, Vec<f32>>)>,
-    /// model, tenant, bucket start hour, bucket hours, demand, delivered
+    /// model, tenant, bucket start hour, bucket hours, demand, delivered: the rows of the
+    /// first [`SHOWN_TENANTS`] tenants (a file with every tenant's series is read in bounded
+    /// memory).
     pub(super) tenants: Vec<(u16, String, f32, f32, f32, f32)>,
 }
 
 impl Series {
     /// The table `stem` (timeseries) of `dir`.
     pub(super) fn read(dir: &Path, stem: &str) -> Option<Series> {
-        let text = read_text(dir, stem)?;
-        let mut r = csv::Reader::from_reader(text.as_slice());
+        let mut r = csv::Reader::from_reader(open_text(dir, stem)?);
         let mut rec = csv::StringRecord::new();
+        let mut names: Vec<(u16, String)> = vec![];
         let mut out = Series {
             models: vec![],
             nodes: vec![],
@@ -53,26 +73,43 @@ impl Series {
                     let (width, grid) = &mut out.nodes[model as usize];
                     *width = num(&rec, 4).max(1.0);
                     let b = (num(&rec, 3) / *width) as usize;
-                    let row = grid
-                        .entry(num(&rec, 2) as u32)
-                        .or_insert_with(|| vec![f32::NAN; crate::engine::SERIES_BUCKETS]);
-                    if let Some(cell) = row.get_mut(b) {
-                        *cell = num(&rec, 5);
+                    // a bucket beyond the engine's count is no bucket of ours
+                    if b < crate::engine::SERIES_BUCKETS {
+                        let row = grid.entry(num(&rec, 2) as u32).or_default();
+                        if row.len() <= b {
+                            row.resize(b + 1, f32::NAN);
+                        }
+                        row[b] = num(&rec, 5);
                     }
                 }
-                Some("tenant") => out.tenants.push((
-                    model,
-                    rec.get(2).unwrap_or("").to_string(),
-                    num(&rec, 3),
-                    num(&rec, 4),
-                    num(&rec, 5),
-                    num(&rec, 6),
-                )),
+                Some("tenant") if shown(&mut names, model, rec.get(2).unwrap_or("")) => {
+                    out.tenants.push((
+                        model,
+                        rec.get(2).unwrap_or("").to_string(),
+                        num(&rec, 3),
+                        num(&rec, 4),
+                        num(&rec, 5),
+                        num(&rec, 6),
+                    ))
+                }
                 _ => {}
             }
         }
         Some(out)
     }
+}
+
+/// Whether the series of `tenant` of model `model` is one the report draws: among the first
+/// [`SHOWN_TENANTS`] distinct ones seen (`names`, which it extends).
+fn shown(names: &mut Vec<(u16, String)>, model: u16, tenant: &str) -> bool {
+    if names.iter().any(|(m, t)| *m == model && t == tenant) {
+        return true;
+    }
+    if names.len() < SHOWN_TENANTS {
+        names.push((model, tenant.to_string()));
+        return true;
+    }
+    false
 }
 
 /// A CSV file as rows of named fields.
@@ -84,14 +121,35 @@ pub(super) struct Table {
 impl Table {
     /// The table `stem` of `dir`.
     pub(super) fn read(dir: &Path, stem: &str) -> Option<Table> {
-        let text = read_text(dir, stem)?;
-        let mut r = csv::Reader::from_reader(text.as_slice());
-        let header = r.headers().ok()?.iter().map(String::from).collect();
-        let rows = r
-            .records()
-            .filter_map(Result::ok)
-            .map(|rec| rec.iter().map(String::from).collect())
-            .collect();
+        Self::read_columns(dir, stem, &|_| true)
+    }
+
+    /// The table `stem` of `dir` with only the columns whose names `keep` accepts (in the
+    /// file's order): tenants.csv has dozens of columns, its figures read eight.
+    pub(super) fn read_columns(
+        dir: &Path,
+        stem: &str,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Option<Table> {
+        let mut r = csv::Reader::from_reader(open_text(dir, stem)?);
+        let all: Vec<String> = r.headers().ok()?.iter().map(String::from).collect();
+        let kept: Vec<usize> = (0..all.len()).filter(|&i| keep(&all[i])).collect();
+        let header = kept.iter().map(|&i| all[i].clone()).collect();
+        let mut rows = vec![];
+        let mut rec = csv::StringRecord::new();
+        loop {
+            match r.read_record(&mut rec) {
+                Ok(true) => rows.push(
+                    kept.iter()
+                        .map(|&i| rec.get(i).unwrap_or("").to_string())
+                        .collect(),
+                ),
+                Ok(false) => break,
+                // a malformed row is left out, as before; a file that cannot be read ends it
+                Err(e) if e.is_io_error() => break,
+                Err(_) => {}
+            }
+        }
         Some(Table { header, rows })
     }
 

@@ -9,12 +9,14 @@ use plotters::prelude::*;
 
 use super::{axis, colour, err, finite, legend, pin, tick};
 
-/// Empirical CDFs, one line per named series of values.
+/// Empirical CDFs, one line per named series of values, each drawn through at most
+/// `max_points` of its points ([`cdf_points`]).
 pub fn cdf<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     x_desc: &str,
     series: &[(String, Vec<f64>)],
+    max_points: usize,
 ) -> Result<(), String> {
     area.fill(&WHITE).map_err(err)?;
     let max = series
@@ -40,13 +42,9 @@ pub fn cdf<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     for (i, (name, values)) in series.iter().enumerate() {
-        let mut v = values.clone();
-        v.sort_by(f64::total_cmp);
-        let n = v.len().max(1) as f64;
-        let points: Vec<(f64, f64)> = v
-            .iter()
-            .enumerate()
-            .map(|(k, &x)| (pin(x, &xs), (k + 1) as f64 / n))
+        let points: Vec<(f64, f64)> = cdf_points(values, max_points)
+            .into_iter()
+            .map(|(x, y)| (pin(x, &xs), y))
             .collect();
         let c = colour(i);
         chart
@@ -59,7 +57,56 @@ pub fn cdf<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A scatter of named point sets, with an optional `y = x` line and labelled points.
+/// The vertices of the empirical CDF of `values`, `(value, share at or below)` in value
+/// order: every value's when there are at most `max_points`, else the values at ranks
+/// `ceil(j n / max_points)` for `j` = 1 to `max_points` (the `j / max_points` quantiles) and
+/// the smallest, so a line through them is the CDF's to within `1 / max_points`.
+pub fn cdf_points(values: &[f64], max_points: usize) -> Vec<(f64, f64)> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let at = |k: usize| (v[k - 1], k as f64 / n as f64);
+    if n <= max_points.max(1) {
+        return (1..=n).map(at).collect();
+    }
+    let q = max_points.max(1);
+    let mut ranks = vec![1];
+    ranks.extend((1..=q).map(|j| (j * n).div_ceil(q)));
+    ranks.dedup();
+    ranks.into_iter().map(at).collect()
+}
+
+/// Cells of a scatter's density grid, across and down.
+pub const DENSITY_CELLS: (usize, usize) = (48, 32);
+
+/// The occupied cells of the [`DENSITY_CELLS`] grid over `xs` x `ys` that `points` fall in
+/// (pinned onto the axes): `(column, row, count)` in row-major order.
+pub fn density(
+    points: &[(f64, f64)],
+    xs: &Range<f64>,
+    ys: &Range<f64>,
+) -> Vec<(usize, usize, u64)> {
+    let (nx, ny) = DENSITY_CELLS;
+    let cell = |v: f64, r: &Range<f64>, n: usize| {
+        let f = (pin(v, r) - r.start) / (r.end - r.start);
+        ((f * n as f64) as usize).min(n - 1)
+    };
+    let mut counts = vec![0u64; nx * ny];
+    for &(x, y) in points {
+        counts[cell(y, ys, ny) * nx + cell(x, xs, nx)] += 1;
+    }
+    counts
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c > 0)
+        .map(|(i, &c)| (i % nx, i / nx, c))
+        .collect()
+}
+
+/// A scatter of named point sets, with an optional `y = x` line and labelled points. A set
+/// with points in `density` (by index; missing or empty: none) is also drawn as the density
+/// of those points: the cells of a [`DENSITY_CELLS`] grid shaded in its colour, darker as
+/// the log of their count grows, under its points.
 #[allow(clippy::too_many_arguments)]
 pub fn scatter<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -69,9 +116,13 @@ pub fn scatter<DB: DrawingBackend>(
     series: &[(String, Vec<(f64, f64)>)],
     diagonal: bool,
     labels: &[(f64, f64, String)],
+    density_of: &[Vec<(f64, f64)>],
 ) -> Result<(), String> {
     area.fill(&WHITE).map_err(err)?;
-    let pts = series.iter().flat_map(|(_, v)| v.iter());
+    let pts = series
+        .iter()
+        .flat_map(|(_, v)| v.iter())
+        .chain(density_of.iter().flatten());
     let (mx, my) = pts.fold((0.0f64, 0.0f64), |(a, b), &(x, y)| (a.max(x), b.max(y)));
     let (mx, my) = (finite(mx), finite(my));
     let (mx, my) = if diagonal {
@@ -106,6 +157,23 @@ pub fn scatter<DB: DrawingBackend>(
                 vec![(0.0, 0.0), at(mx * 1.08, mx * 1.08)],
                 BLACK.mix(0.4),
             ))
+            .map_err(err)?;
+    }
+    let (nx, ny) = DENSITY_CELLS;
+    let (wx, wy) = (
+        (xs.end - xs.start) / nx as f64,
+        (ys.end - ys.start) / ny as f64,
+    );
+    for (i, all) in density_of.iter().enumerate().take(series.len()) {
+        let cells = density(all, &xs, &ys);
+        let top = cells.iter().map(|c| c.2).max().unwrap_or(1) as f64;
+        let c = colour(i);
+        chart
+            .draw_series(cells.into_iter().map(|(cx, cy, n)| {
+                let (x0, y0) = (xs.start + cx as f64 * wx, ys.start + cy as f64 * wy);
+                let shade = 0.08 + 0.5 * (1.0 + n as f64).ln() / (1.0 + top).ln();
+                Rectangle::new([(x0, y0), (x0 + wx, y0 + wy)], c.mix(shade).filled())
+            }))
             .map_err(err)?;
     }
     for (i, (name, points)) in series.iter().enumerate() {

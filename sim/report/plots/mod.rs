@@ -13,7 +13,10 @@ use std::sync::Once;
 
 use plotters::prelude::*;
 
-pub use charts::{cdf, frontier, scatter, series, timeline, FrontierPoint, EVENT_KINDS};
+pub use charts::{
+    cdf, cdf_points, density, frontier, scatter, series, timeline, FrontierPoint, DENSITY_CELLS,
+    EVENT_KINDS,
+};
 pub use heatmap::{group_columns, group_rows, heatmap};
 
 const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
@@ -87,7 +90,7 @@ fn pin(v: f64, range: &std::ops::Range<f64>) -> f64 {
 }
 
 /// Axis labels without needless decimals: 180000, 2.5, 0.125; an exponent from 1e7.
-fn tick(v: &f64) -> String {
+pub(crate) fn tick(v: &f64) -> String {
     let a = v.abs();
     if a >= 1e7 {
         format!("{v:.1e}")
@@ -140,12 +143,14 @@ mod tests {
                 svgs.push(text);
             };
             let named = vec![("m".to_string(), values.clone())];
-            figure(&|a| cdf(a, "cdf", "x", &named));
+            figure(&|a| cdf(a, "cdf", "x", &named, 2));
             let points = vec![("m".to_string(), pairs.clone())];
-            figure(&|a| scatter(a, "s", "x", "y", &points, true, &[]));
+            figure(&|a| scatter(a, "s", "x", "y", &points, true, &[], &[]));
+            let all = vec![pairs.clone()];
+            figure(&|a| scatter(a, "s", "x", "y", &points, true, &[], &all));
             let labels: Vec<(f64, f64, String)> =
                 pairs.iter().map(|&(x, y)| (x, y, "t".into())).collect();
-            figure(&|a| scatter(a, "s", "x", "y", &points, false, &labels));
+            figure(&|a| scatter(a, "s", "x", "y", &points, false, &labels, &[]));
             let frontier_points: Vec<FrontierPoint> = values
                 .iter()
                 .map(|&v| FrontierPoint {
