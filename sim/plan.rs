@@ -601,6 +601,18 @@ replications = 4
     }
 
     #[test]
+    fn a_grid_of_one_value_runs_its_replications_once() {
+        // low = high: both ends of the grid are value 0, evaluated once (it held 8
+        // replications, each twice)
+        let (text, _) = scenario(0.05, 0.95);
+        let text = text.replace("high = 2.0", "high = 1.0");
+        let s = Scenario::parse(Path::new("p.toml"), &text).unwrap();
+        let plans = plan(Path::new("p.toml"), &text, &s).unwrap();
+        assert_eq!(plans[0].points.len(), 1);
+        assert_eq!(plans[0].points[0].replications.len(), 4);
+    }
+
+    #[test]
     fn points_are_feasible_only_under_the_bound() {
         let (text, s) = scenario(0.05, 0.95);
         let plans = plan(Path::new("p.toml"), &text, &s).unwrap();

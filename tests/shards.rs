@@ -209,6 +209,27 @@ fn sharded_plans_merge_into_the_single_run() {
 }
 
 #[test]
+fn a_plan_that_must_survive_a_node_merges_too() {
+    // with `survive = "node"` replication 0's job checks the failure: the survives column and
+    // the feasibility it gates come from the parts
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("p.toml"),
+        SCENARIO
+            .replace("[models.containerized]\n", "")
+            .replace("replications = 3", "replications = 2\nsurvive = \"node\""),
+    )
+    .unwrap();
+    let printed = ok(d, &["plan", "p.toml", "--out", "single/out"]);
+    let csv = read(d, "single/out/plan.csv");
+    assert!(String::from_utf8_lossy(&csv).contains(",survives,"));
+    let merged = shard_and_merge(d, &["plan", "p.toml"], 3, "v");
+    assert_eq!(merged, printed.replace("single/out", "merged-v/out"));
+    assert_eq!(read(d, "merged-v/out/plan.csv"), csv);
+}
+
+#[test]
 fn merge_refuses_missing_duplicated_and_foreign_parts() {
     let dir = scenario_dir();
     let d = dir.path();
