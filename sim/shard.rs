@@ -410,8 +410,13 @@ impl Part {
         text
     }
 
-    /// Reads a part from JSON text and checks it is whole ([`Part::check`]).
+    /// Reads a part from JSON text and checks it is whole ([`Part::check`]); an error is one
+    /// line ([`crate::error::one_line`]).
     pub fn from_json(text: &str) -> Result<Part, String> {
+        Self::read_json(text).map_err(|e| crate::error::one_line(&e))
+    }
+
+    fn read_json(text: &str) -> Result<Part, String> {
         let part: Part = serde_json::from_str(text).map_err(|e| {
             // the format's marker first: another file is named as such, not by its first
             // missing field
@@ -440,6 +445,15 @@ impl Part {
         }
         let jobs = match (self.kind, &self.sweep, &self.plan) {
             (Kind::Sweep, Some(s), None) => {
+                if !(s.confidence > 0.0 && s.confidence < 1.0) {
+                    return Err(format!(
+                        "a sweep's confidence of {}, not in (0, 1)",
+                        s.confidence
+                    ));
+                }
+                if s.set.iter().flat_map(|a| &a.values).any(|v| !v.is_finite()) {
+                    return Err("a sweep's axis value that is not a finite number".into());
+                }
                 let axes = s.axes();
                 sweep::check_size(&axes, s.replications)?;
                 sweep::grid(&axes).len() * s.replications
@@ -722,6 +736,11 @@ impl Merged {
     }
 }
 
+/// The largest magnitude of a figure in a part: 1e100, far beyond what a run gives (a cost of
+/// 1e9 an hour on 1e7 nodes for 1e7 steps of 1e8 s is below 1e28), so that sums of squares
+/// over the replications stay finite. NaN is refused too (`NaN <= x` is false).
+const MAX_FIGURE: f64 = 1e100;
+
 /// The first part, which the others must agree with.
 struct Reference {
     label: String,
@@ -754,6 +773,11 @@ impl Merger {
     /// Adds `part`, named `label` in errors: it must be whole, of this overbook, and agree
     /// with the first part (kind, scenario, grid, shard count), its shard not given before.
     pub fn add(&mut self, label: &str, part: Part) -> Result<()> {
+        self.add_part(label, part)
+            .map_err(|e| anyhow!(crate::error::one_line(&format!("{e:#}"))))
+    }
+
+    fn add_part(&mut self, label: &str, part: Part) -> Result<()> {
         part.check().map_err(|e| anyhow!("{label}: {e}"))?;
         let ours = env!("CARGO_PKG_VERSION");
         ensure!(
@@ -777,13 +801,30 @@ impl Merger {
         let nres = first.parsed.resources.len();
         let ncauses = causes(&first.parsed).len();
         let fits = |f: &Figures| {
-            f.utilization.len() == nres
+            let numbers = [
+                f.node_hours,
+                f.cost_total,
+                f.cost_per_tenant,
+                f.violation_rate,
+                f.savings,
+            ];
+            let lists = [
+                &f.violation_by_cause,
+                &f.loss,
+                &f.utilization,
+                &f.oversubscription,
+            ];
+            numbers
+                .iter()
+                .chain(lists.into_iter().flatten())
+                .all(|x| x.abs() <= MAX_FIGURE)
+                && f.utilization.len() == nres
                 && f.oversubscription.len() == nres
                 && f.loss.len() == nres
                 && f.violation_by_cause.len() >= ncauses
         };
         let misfit = |job: usize| {
-            anyhow!("{label}: job {job}: figures of other than the scenario's {nres} resources and {ncauses} violation causes")
+            anyhow!("{label}: job {job}: figures beyond 1e100 or not numbers, or of other than the scenario's {nres} resources and {ncauses} violation causes")
         };
         if let Some(s) = part.sweep {
             for j in s.results {
@@ -822,6 +863,11 @@ impl Merger {
     /// Checks every shard was given and makes the outputs: a sweep's points put together, or
     /// a plan's search made on the merged values (visiting the values the single run visits).
     pub fn finish(self) -> Result<Merged> {
+        self.finish_parts()
+            .map_err(|e| anyhow!(crate::error::one_line(&format!("{e:#}"))))
+    }
+
+    fn finish_parts(self) -> Result<Merged> {
         let first = self.first.ok_or_else(|| anyhow!("no parts to merge"))?;
         let missing: Vec<usize> = (0..self.given.len())
             .filter(|&i| self.given[i].is_none())
