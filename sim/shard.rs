@@ -548,6 +548,55 @@ impl SweepPart {
     }
 }
 
+/// The job count of `work` on the scenario at `path` (text `text`): a sweep's points x
+/// replications, a plan's models x values x replications (what `--shard I/N` deals; `N` at
+/// most this). A grid beyond the limits is an error.
+pub fn job_count(path: &Path, text: &str, work: &Work) -> Result<usize> {
+    Ok(jobs_of(path, &Scenario::parse(path, text)?, work)?.0)
+}
+
+/// The job count of `work` on `s`, and what the jobs are in words.
+fn jobs_of(path: &Path, s: &Scenario, work: &Work) -> Result<(usize, String)> {
+    match work {
+        Work::Sweep {
+            axes,
+            replications,
+            confidence,
+        } => {
+            ensure!(
+                *confidence > 0.0 && *confidence < 1.0,
+                "--confidence must be in (0, 1)"
+            );
+            sweep::check_size(axes, *replications).map_err(anyhow::Error::msg)?;
+            let points = sweep::grid(axes).len();
+            Ok((
+                points * replications,
+                format!("{points} points x {replications} replications"),
+            ))
+        }
+        Work::Plan => {
+            let planner = s.planner.as_ref().ok_or_else(|| {
+                anyhow!("{}: the scenario has no [planner] section", path.display())
+            })?;
+            let (m, v, r) = (
+                plan::planned_models(s, planner).len(),
+                planner.values.len(),
+                planner.replications,
+            );
+            let total = m
+                .checked_mul(v * r)
+                .filter(|&n| n <= MAX_RUNS)
+                .ok_or_else(|| {
+                    anyhow!("a plan's shards run its whole grid, {m} models x {v} values x {r} replications, more than {MAX_RUNS} runs")
+                })?;
+            Ok((
+                total,
+                format!("the whole grid: {m} models x {v} values x {r} replications"),
+            ))
+        }
+    }
+}
+
 /// Runs shard `shard` of `work` on the scenario at `path` (text `text`) in parallel on the
 /// current rayon pool. Refuses a grid beyond the limits, more shards than jobs, and fails at
 /// the first error of its jobs (in job order), as the single run would.
@@ -570,25 +619,14 @@ pub fn run_part(path: &Path, text: &str, work: &Work, shard: Shard) -> Result<Pa
         sweep: None,
         plan: None,
     };
+    let (total, what) = jobs_of(path, &s, work)?;
+    shard.check_jobs(total, &what).map_err(anyhow::Error::msg)?;
     match work {
         Work::Sweep {
             axes,
             replications,
             confidence,
         } => {
-            ensure!(
-                *confidence > 0.0 && *confidence < 1.0,
-                "--confidence must be in (0, 1)"
-            );
-            sweep::check_size(axes, *replications).map_err(anyhow::Error::msg)?;
-            let points = sweep::grid(axes).len();
-            let total = points * replications;
-            shard
-                .check_jobs(
-                    total,
-                    &format!("{points} points x {replications} replications"),
-                )
-                .map_err(anyhow::Error::msg)?;
             let jobs: Vec<usize> = shard.jobs(total).collect();
             let runs = sweep::run_jobs(path, text, axes, *replications, &jobs)?;
             let results = jobs
@@ -627,19 +665,6 @@ pub fn run_part(path: &Path, text: &str, work: &Work, shard: Shard) -> Result<Pa
                 anyhow!("{}: the scenario has no [planner] section", path.display())
             })?;
             let grid = PlanGrid::of(&s, planner);
-            let (m, v, r) = (grid.models.len(), grid.values.len(), grid.replications);
-            let total = m
-                .checked_mul(v * r)
-                .filter(|&n| n <= MAX_RUNS)
-                .ok_or_else(|| {
-                    anyhow!("a plan's shards run its whole grid, {m} models x {v} values x {r} replications, more than {MAX_RUNS} runs")
-                })?;
-            shard
-                .check_jobs(
-                    total,
-                    &format!("the whole grid: {m} models x {v} values x {r} replications"),
-                )
-                .map_err(anyhow::Error::msg)?;
             let jobs: Vec<usize> = shard.jobs(total).collect();
             // the scenarios of the values the jobs need, in job order
             let mut scenarios: BTreeMap<(usize, usize), Scenario> = BTreeMap::new();

@@ -148,6 +148,8 @@ fn sharded_sweeps_merge_into_the_single_run() {
         replications: 2,
         confidence: 0.95,
     };
+    assert_eq!(shard::job_count(&path, SCENARIO, &work).unwrap(), 12);
+    assert_eq!(shard::job_count(&path, SCENARIO, &Work::Plan).unwrap(), 30);
     let parts: Vec<Part> = (0..2)
         .rev()
         .map(|index| {
