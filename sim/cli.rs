@@ -95,12 +95,18 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// How the tables are written: csv (X.csv) or parquet (X.parquet, with each column's
-        /// type and unit in its schema).
-        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        /// type and unit in its schema); a shard's part is JSON, its format the merge's.
+        #[arg(long, value_enum, default_value_t = Format::Csv, conflicts_with = "shard")]
         format: Format,
         /// Worker threads [default: all cores]. Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
+        /// Run only shard I of N (0-based: I from 0 to N - 1) of the sweep's jobs (point x
+        /// replication), into a part directory (`--out`, holding part.json) that `overbook
+        /// merge` combines; shard I runs the jobs k with k mod N = I. Slurm: `$SLURM_ARRAY_TASK_ID/N` with `--array=0-N-1`;
+        /// Kubernetes Indexed Jobs: `$JOB_COMPLETION_INDEX/N`.
+        #[arg(long, value_name = "I/N", requires = "out")]
+        shard: Option<String>,
     },
     /// Find, per model, the knob value of [planner] with the highest oversubscription (or
     /// lowest cost) whose violation rate meets the target with the configured confidence;
@@ -112,12 +118,33 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// How the tables are written: csv (X.csv) or parquet (X.parquet, with each column's
-        /// type and unit in its schema).
-        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        /// type and unit in its schema); a shard's part is JSON, its format the merge's.
+        #[arg(long, value_enum, default_value_t = Format::Csv, conflicts_with = "shard")]
         format: Format,
         /// Worker threads [default: all cores]. Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
+        /// Run only shard I of N (0-based: I from 0 to N - 1) of the plan's jobs (model x
+        /// value x replication, over the whole grid), into a part directory (`--out`, holding
+        /// part.json) that `overbook merge` combines; shard I runs the jobs k with k mod N = I. Slurm: `$SLURM_ARRAY_TASK_ID/N` with `--array=0-N-1`;
+        /// Kubernetes Indexed Jobs: `$JOB_COMPLETION_INDEX/N`.
+        #[arg(long, value_name = "I/N", requires = "out")]
+        shard: Option<String>,
+    },
+    /// Combine the parts of a sharded sweep or plan (`--shard I/N`, every shard from 0 to
+    /// N - 1 exactly once, in any order) into what the single run writes: sweep.csv, or
+    /// plan.csv and its printed answer (the plan's search made on the merged values).
+    Merge {
+        /// The part directories (each holding part.json).
+        #[arg(required = true, value_name = "PART_DIR")]
+        parts: Vec<PathBuf>,
+        /// Output directory [default: the scenario's `output.dir`, else output/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// How the tables are written: csv (X.csv) or parquet (X.parquet, with each column's
+        /// type and unit in its schema).
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
     },
     /// Fail, per model, each node open at its peak step (and each zone) for a while, and report
     /// the worst case and whether the model survives (N+1, N+zone); writes headroom.csv.

@@ -12,7 +12,7 @@ use overbook::files::{self, OutputDir};
 use overbook::output::Format;
 use overbook::scenario::{Input, Scenario};
 use overbook::{
-    api, headroom, import, input, output, plan, predict, regress, report, sweep, trace,
+    api, headroom, import, input, output, plan, predict, regress, report, shard, sweep, trace,
 };
 
 use crate::cli::Command;
@@ -48,16 +48,36 @@ pub fn run(command: Command) -> Result<()> {
             out,
             format,
             threads,
+            shard,
         } => {
             let out = Out { dir: out, format };
-            sweep_grid(&scenario, &set, replications, confidence, out, threads)
+            match shard {
+                Some(shard) => {
+                    let axes = parse_axes(&set)?;
+                    let work = shard::Work::Sweep {
+                        axes,
+                        replications,
+                        confidence,
+                    };
+                    run_shard(&scenario, &work, &shard, out, threads)
+                }
+                None => sweep_grid(&scenario, &set, replications, confidence, out, threads),
+            }
         }
         Command::Plan {
             scenario,
             out,
             format,
             threads,
-        } => plan_knobs(&scenario, Out { dir: out, format }, threads),
+            shard,
+        } => {
+            let out = Out { dir: out, format };
+            match shard {
+                Some(shard) => run_shard(&scenario, &shard::Work::Plan, &shard, out, threads),
+                None => plan_knobs(&scenario, out, threads),
+            }
+        }
+        Command::Merge { parts, out, format } => merge_parts(&parts, Out { dir: out, format }),
         Command::Headroom {
             scenario,
             every,
@@ -346,11 +366,7 @@ fn sweep_grid(
     let base = Scenario::parse(scenario, &text)?;
     let dir = output_dir(&base, out.dir);
     recover(&dir)?;
-    let axes = set
-        .iter()
-        .map(|a| sweep::Axis::parse(a))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
+    let axes = parse_axes(set)?;
     sweep::check_size(&axes, replications).map_err(anyhow::Error::msg)?;
     let keys: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
     let pool = pool(threads)?;
@@ -365,6 +381,72 @@ fn sweep_grid(
         points.len(),
         replications,
         out.format.file("sweep"),
+        dir.display()
+    );
+    Ok(())
+}
+
+/// The axes of `--set`.
+fn parse_axes(set: &[String]) -> Result<Vec<sweep::Axis>> {
+    set.iter()
+        .map(|a| sweep::Axis::parse(a))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)
+}
+
+/// `overbook sweep|plan --shard I/N --out DIR`: shard I's jobs into the part directory DIR.
+fn run_shard(
+    scenario: &Path,
+    work: &shard::Work,
+    arg: &str,
+    out: Out,
+    threads: Option<usize>,
+) -> Result<()> {
+    let which = shard::Shard::parse(arg).map_err(anyhow::Error::msg)?;
+    let text = Scenario::read(scenario)?;
+    let dir = out.dir.expect("clap requires --out with --shard");
+    recover(&dir)?;
+    let part = pool(threads)?.install(|| shard::run_part(scenario, &text, work, which))?;
+    shard::write_part(&dir, &part)?;
+    sayln!(
+        "shard {which} of a {}: {} of {} jobs; wrote {} to {}",
+        match part.kind {
+            shard::Kind::Sweep => "sweep",
+            shard::Kind::Plan => "plan",
+        },
+        which.job_count(part.jobs),
+        part.jobs,
+        shard::PART_FILE,
+        dir.display()
+    );
+    Ok(())
+}
+
+/// `overbook merge PART_DIR...`: the parts combined into what the single sweep or plan
+/// writes and prints.
+fn merge_parts(parts: &[PathBuf], out: Out) -> Result<()> {
+    use overbook::limits::MAX_SHARDS;
+    anyhow::ensure!(
+        parts.len() <= MAX_SHARDS,
+        "{} part directories; a merge takes at most {MAX_SHARDS}",
+        parts.len()
+    );
+    let mut merger = shard::Merger::new();
+    for dir in parts {
+        let part = shard::read_part(dir)?;
+        merger.add(&dir.display().to_string(), part)?;
+    }
+    let merged = merger.finish()?;
+    let dir = output_dir(&merged.scenario, out.dir);
+    recover(&dir)?;
+    write_dir(&dir, |stage| {
+        output::columnar::write_table(stage.path(), merged.stem(), &merged.csv, out.format)?;
+        build_report(stage)
+    })?;
+    say!("{}", merged.printed);
+    sayln!(
+        "wrote {} to {}",
+        out.format.file(merged.stem()),
         dir.display()
     );
     Ok(())

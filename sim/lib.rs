@@ -27,6 +27,7 @@ pub mod predict;
 pub mod regress;
 pub mod report;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
 pub mod sweep;
 pub mod trace;

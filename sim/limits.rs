@@ -80,6 +80,13 @@ pub const MAX_GRID_POINTS: usize = 10_000;
 /// The most runs of one sweep (points x replications): 10^6.
 pub const MAX_RUNS: usize = 1_000_000;
 
+/// The most shards a sweep or a plan is split into (`--shard I/N`, and the parts of one
+/// `overbook merge`): 10^5.
+pub const MAX_SHARDS: usize = 100_000;
+
+/// The largest part file (`part.json`, a shard's results) written or read, in bytes: 1 GiB.
+pub const MAX_PART_BYTES: u64 = 1 << 30;
+
 /// The most failure cases of one `overbook headroom` (each a run of one model): 10^4.
 pub const MAX_HEADROOM_RUNS: usize = 10_000;
 

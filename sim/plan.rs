@@ -200,95 +200,161 @@ fn reason(
     }
 }
 
+/// The models of `scenario` that take `planner`'s knob, in scenario order: the ones
+/// [`plan`] plans.
+pub fn planned_models(scenario: &Scenario, planner: &Planner) -> Vec<String> {
+    scenario
+        .models
+        .iter()
+        .filter(|m| {
+            m.kind.keys().contains(&planner.knob.as_str()) || planner.knob == "warmup_seconds"
+        })
+        .map(|m| m.name.clone())
+        .collect()
+}
+
 /// Plans every model of the scenario that takes the planner's knob.
 pub fn plan(path: &Path, text: &str, scenario: &Scenario) -> Result<Vec<ModelPlan>, InputError> {
     let planner = scenario
         .planner
         .as_ref()
         .ok_or_else(|| InputError::file(path, "the scenario has no [planner] section"))?;
-    let mut plans = vec![];
-    for m in &scenario.models {
-        if !(m.kind.keys().contains(&planner.knob.as_str()) || planner.knob == "warmup_seconds") {
-            continue;
-        }
-        plans.push(plan_model(path, text, planner, &m.name)?);
-    }
-    Ok(plans)
+    planned_models(scenario, planner)
+        .iter()
+        .map(|model| {
+            search(planner, model, |todo| {
+                evaluate(path, text, planner, model, todo)
+            })
+        })
+        .collect()
 }
 
-fn plan_model(
+/// The scenario of value `index` of `planner`'s grid for `model`: the file with
+/// `models.<model>.<knob>` set, validated, and only that model kept.
+pub fn value_scenario(
     path: &Path,
     text: &str,
     planner: &Planner,
     model: &str,
-) -> Result<ModelPlan, InputError> {
+    index: usize,
+) -> Result<Scenario, InputError> {
     let key = format!("models.{model}.{}", planner.knob);
-    let mut done: BTreeMap<usize, PlanPoint> = BTreeMap::new();
-    let evaluate = |indices: &[usize],
-                    done: &mut BTreeMap<usize, PlanPoint>|
-     -> Result<(), InputError> {
-        let todo: Vec<usize> = indices
-            .iter()
-            .copied()
-            .filter(|i| !done.contains_key(i))
-            .collect();
-        let jobs: Vec<(usize, usize)> = todo
-            .iter()
-            .flat_map(|&i| (0..planner.replications).map(move |r| (i, r)))
-            .collect();
-        let scenarios: BTreeMap<usize, Scenario> = todo
-            .iter()
-            .map(|&i| {
-                let mut s = patched(path, text, std::slice::from_ref(&key), &[planner.values[i]])?;
-                s.models.retain(|m| m.name == model);
-                Ok((i, s))
-            })
-            .collect::<Result<_, InputError>>()?;
-        let bar = crate::sweep::progress(jobs.len() as u64, &format!("plan {model}"));
-        let runs: Vec<Result<(usize, ModelFigures), InputError>> = jobs
-            .par_iter()
-            .inspect(|_| bar.inc(1))
-            .map(|&(i, r)| {
-                let s = &scenarios[&i];
-                // replication 0 keeps the scenario's seed; the others derive theirs from the
-                // grid index, so a point's result does not depend on the search order
-                let seed = if r == 0 {
-                    s.seed
-                } else {
-                    replication_seed(s.seed, i, r)
-                };
-                let run = run_once(s, seed, r)?;
-                Ok((i, figures(s, &run, &run.models[0])))
-            })
-            .collect();
-        bar.finish_and_clear();
-        let mut by_index: BTreeMap<usize, Vec<ModelFigures>> = BTreeMap::new();
-        for r in runs {
-            let (i, f) = r?;
-            by_index.entry(i).or_default().push(f);
-        }
-        for (i, reps) in by_index {
-            let rates: Vec<f64> = reps.iter().map(|f| f.violation_rate).collect();
-            let rate = t_interval(&rates, planner.confidence);
+    let mut s = patched(path, text, &[key], &[planner.values[index]])?;
+    s.models.retain(|m| m.name == model);
+    Ok(s)
+}
+
+/// Runs replication `rep` of grid value `index` on its scenario `s` ([`value_scenario`]):
+/// replication 0 keeps the scenario's seed; the others derive theirs from the grid index, so
+/// a value's result does not depend on the search order (nor on which shard runs it).
+pub fn run_job(s: &Scenario, index: usize, rep: usize) -> Result<ModelFigures, InputError> {
+    let seed = if rep == 0 {
+        s.seed
+    } else {
+        replication_seed(s.seed, index, rep)
+    };
+    let run = run_once(s, seed, rep)?;
+    Ok(figures(s, &run, &run.models[0]))
+}
+
+/// An evaluated grid value as the search takes it: its replications' figures in replication
+/// order and, with `[planner] survive`, whether replication 0's scenario survives the failure.
+pub struct Evaluated {
+    /// Index in the planner's grid.
+    pub index: usize,
+    /// Figures of each replication, in replication order.
+    pub replications: Vec<ModelFigures>,
+    /// With `[planner] survive`: the verdict of [`crate::headroom::survives`].
+    pub survives: Option<bool>,
+}
+
+/// Evaluates the grid values `todo` of `model` by running them: every value x replication in
+/// parallel. Errors in this order: a value's scenario (in `todo` order), then a run (in
+/// value x replication order), then a failure check (in grid order).
+fn evaluate(
+    path: &Path,
+    text: &str,
+    planner: &Planner,
+    model: &str,
+    todo: &[usize],
+) -> Result<Vec<Evaluated>, InputError> {
+    let jobs: Vec<(usize, usize)> = todo
+        .iter()
+        .flat_map(|&i| (0..planner.replications).map(move |r| (i, r)))
+        .collect();
+    let scenarios: BTreeMap<usize, Scenario> = todo
+        .iter()
+        .map(|&i| Ok((i, value_scenario(path, text, planner, model, i)?)))
+        .collect::<Result<_, InputError>>()?;
+    let bar = crate::sweep::progress(jobs.len() as u64, &format!("plan {model}"));
+    let runs: Vec<Result<(usize, ModelFigures), InputError>> = jobs
+        .par_iter()
+        .inspect(|_| bar.inc(1))
+        .map(|&(i, r)| Ok((i, run_job(&scenarios[&i], i, r)?)))
+        .collect();
+    bar.finish_and_clear();
+    let mut by_index: BTreeMap<usize, Vec<ModelFigures>> = BTreeMap::new();
+    for r in runs {
+        let (i, f) = r?;
+        by_index.entry(i).or_default().push(f);
+    }
+    by_index
+        .into_iter()
+        .map(|(i, replications)| {
             // the failure checked on the scenario as it is (replication 0)
             let survives = planner
                 .survive
                 .map(|kind| crate::headroom::survives(&scenarios[&i], kind))
                 .transpose()?;
-            done.insert(
-                i,
-                PlanPoint {
-                    index: i,
-                    value: planner.values[i],
-                    replications: reps,
-                    feasible: rate.2 < planner.target && survives != Some(false),
-                    survives,
-                    rate,
-                },
-            );
-        }
-        Ok(())
-    };
+            Ok(Evaluated {
+                index: i,
+                replications,
+                survives,
+            })
+        })
+        .collect()
+}
+
+/// The search of one model's plan over `planner`'s grid: both ends, a bisection for the
+/// boundary, the whole grid when what was seen is not monotone, then [`choose`].
+/// `answer` is given the grid indices not yet evaluated (each once) and answers each one's
+/// replications: [`plan`] runs them, [`crate::shard::merge`] looks them up in the shards'
+/// parts, so both visit the same values and build the same points.
+pub fn search<E>(
+    planner: &Planner,
+    model: &str,
+    mut answer: impl FnMut(&[usize]) -> Result<Vec<Evaluated>, E>,
+) -> Result<ModelPlan, E> {
+    let mut done: BTreeMap<usize, PlanPoint> = BTreeMap::new();
+    let mut evaluate =
+        |indices: &[usize], done: &mut BTreeMap<usize, PlanPoint>| -> Result<(), E> {
+            // each value once (a grid of one value has both ends at 0)
+            let mut todo: Vec<usize> = vec![];
+            for &i in indices {
+                if !done.contains_key(&i) && !todo.contains(&i) {
+                    todo.push(i);
+                }
+            }
+            if todo.is_empty() {
+                return Ok(());
+            }
+            for e in answer(&todo)? {
+                let rates: Vec<f64> = e.replications.iter().map(|f| f.violation_rate).collect();
+                let rate = t_interval(&rates, planner.confidence);
+                done.insert(
+                    e.index,
+                    PlanPoint {
+                        index: e.index,
+                        value: planner.values[e.index],
+                        replications: e.replications,
+                        feasible: rate.2 < planner.target && e.survives != Some(false),
+                        survives: e.survives,
+                        rate,
+                    },
+                );
+            }
+            Ok(())
+        };
     let last = planner.values.len() - 1;
     evaluate(&[0, last], &mut done)?;
     // the riskier end is the one that oversells more (or costs less)
@@ -532,6 +598,18 @@ replications = 4
         assert_eq!(why, "the best feasible oversubscription; fill_target 1.25 gains nothing in oversubscription");
         let none = vec![point(0, 1.0, &[(1.0, 0.5), (1.0, 0.5)], false)];
         assert_eq!(choose(&none, &planner(), true).0, None);
+    }
+
+    #[test]
+    fn a_grid_of_one_value_runs_its_replications_once() {
+        // low = high: both ends of the grid are value 0, evaluated once (it held 8
+        // replications, each twice)
+        let (text, _) = scenario(0.05, 0.95);
+        let text = text.replace("high = 2.0", "high = 1.0");
+        let s = Scenario::parse(Path::new("p.toml"), &text).unwrap();
+        let plans = plan(Path::new("p.toml"), &text, &s).unwrap();
+        assert_eq!(plans[0].points.len(), 1);
+        assert_eq!(plans[0].points[0].replications.len(), 4);
     }
 
     #[test]

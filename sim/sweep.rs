@@ -322,45 +322,99 @@ pub fn sweep(
     replications: usize,
 ) -> Result<Vec<PointResult>, InputError> {
     check_size(axes, replications).map_err(|m| InputError::file(path, m))?;
+    let points = grid(axes);
+    let jobs: Vec<usize> = (0..points.len() * replications).collect();
+    let runs = run_jobs(path, text, axes, replications, &jobs)?;
+    Ok(assemble(&points, runs))
+}
+
+/// Job `k` of a sweep of `replications` per point: point `k / replications`, replication
+/// `k % replications` (the points in grid order, each point's replications together).
+pub fn job_of(k: usize, replications: usize) -> (usize, usize) {
+    (k / replications, k % replications)
+}
+
+/// One job of a sweep: a point's replication, with each model's figures.
+#[derive(Debug, Clone)]
+pub struct JobRun {
+    /// The point's index in the grid.
+    pub point: usize,
+    /// The replication.
+    pub replication: usize,
+    /// Per model (the point's scenario order): its name and figures.
+    pub models: Vec<(String, ModelFigures)>,
+}
+
+/// Runs the sweep's jobs `jobs` (see [`job_of`]; ascending) in parallel, results in the same
+/// order. The scenarios of the points they need are made first, in point order, so a bad
+/// point is an error before anything runs; the first error in job order is returned.
+pub fn run_jobs(
+    path: &Path,
+    text: &str,
+    axes: &[Axis],
+    replications: usize,
+    jobs: &[usize],
+) -> Result<Vec<JobRun>, InputError> {
     let keys: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
     let points = grid(axes);
-    let scenarios: Vec<Scenario> = points
+    let mut needed: Vec<usize> = jobs.iter().map(|&k| job_of(k, replications).0).collect();
+    needed.dedup();
+    let scenarios: std::collections::BTreeMap<usize, Scenario> = needed
         .iter()
-        .map(|p| patched(path, text, &keys, p))
-        .collect::<Result<_, _>>()?;
-    let jobs: Vec<(usize, usize)> = (0..points.len())
-        .flat_map(|p| (0..replications).map(move |r| (p, r)))
-        .collect();
+        .map(|&p| Ok((p, patched(path, text, &keys, &points[p])?)))
+        .collect::<Result<_, InputError>>()?;
     let bar = progress(jobs.len() as u64, "sweep");
-    let results: Vec<Result<(usize, RunResult), InputError>> = jobs
+    let results: Vec<Result<JobRun, InputError>> = jobs
         .par_iter()
         .inspect(|_| bar.inc(1))
-        .map(|&(p, r)| {
-            let s = &scenarios[p];
+        .map(|&k| {
+            let (p, r) = job_of(k, replications);
+            let s = &scenarios[&p];
             let seed = if r == 0 {
                 s.seed
             } else {
                 replication_seed(s.seed, p, r)
             };
-            run_once(s, seed, r).map(|run| (p, run))
+            let run = run_once(s, seed, r)?;
+            Ok(JobRun {
+                point: p,
+                replication: r,
+                models: run
+                    .models
+                    .iter()
+                    .map(|m| (m.name.clone(), figures(s, &run, m)))
+                    .collect(),
+            })
         })
         .collect();
     bar.finish_and_clear();
+    results.into_iter().collect()
+}
+
+/// The points of a sweep over the grid `points` from its jobs' runs, every job once, in job
+/// order: each point's models with their replications' figures in replication order.
+pub fn assemble(points: &[Vec<f64>], runs: impl IntoIterator<Item = JobRun>) -> Vec<PointResult> {
     let mut out: Vec<PointResult> = points
         .iter()
-        .zip(&scenarios)
-        .map(|(v, s)| PointResult {
+        .map(|v| PointResult {
             values: v.clone(),
-            models: s.models.iter().map(|m| (m.name.clone(), vec![])).collect(),
+            models: vec![],
         })
         .collect();
-    for res in results {
-        let (p, run) = res?;
-        for (k, m) in run.models.iter().enumerate() {
-            out[p].models[k].1.push(figures(&scenarios[p], &run, m));
+    for run in runs {
+        let point = &mut out[run.point];
+        if point.models.is_empty() {
+            point.models = run
+                .models
+                .iter()
+                .map(|(n, _)| (n.clone(), vec![]))
+                .collect();
+        }
+        for (k, (_, f)) in run.models.into_iter().enumerate() {
+            point.models[k].1.push(f);
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Seeded mutation fuzzing of every parser, in process through the library: the scenario TOML,
 //! the trace CSV (plain and gzip), each importer, the placer and predictor expressions, the
-//! command-line values (`--set`, `--tolerance`) and the regression baseline; and end to end,
-//! tiny mutated scenarios and traces run through the engine into every output.
+//! command-line values (`--set`, `--tolerance`, `--shard`), the regression baseline and the
+//! shards' parts (`part.json`); and end to end, tiny mutated scenarios and traces run through
+//! the engine into every output.
 //!
 //! Every case must end in time (see `harness`) without a panic, with either a located one-line
 //! error or a result that holds: rows finite and within the documented limits, outputs without

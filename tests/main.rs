@@ -21,6 +21,7 @@ mod predictors;
 mod regress;
 mod robustness;
 mod run;
+mod shards;
 mod zones;
 
 /// The repository root (where `scenarios/` lives).

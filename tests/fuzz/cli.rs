@@ -1,6 +1,7 @@
-//! The command-line values (`--set`, `--tolerance`) and the regression baseline that
-//! `regress` reads, mutated.
+//! The command-line values (`--set`, `--tolerance`, `--shard`), the regression baseline that
+//! `regress` reads and the shards' parts that `merge` reads, mutated.
 
+use overbook::shard::{self, Part, Shard, Work};
 use overbook::{regress, sweep};
 use rand::seq::IndexedRandom;
 use rand::Rng;
@@ -16,6 +17,9 @@ const ARGUMENTS: &[&str] = &[
     "x=-1e308:1e308:1e300",
     "violation_rate=0.01",
     "nodes=0.1",
+    "0/8",
+    "7/8",
+    "99999/100000",
 ];
 
 fn check_argument(bytes: &[u8]) -> Result<Verdict, String> {
@@ -28,6 +32,12 @@ fn check_argument(bytes: &[u8]) -> Result<Verdict, String> {
                 axis.values.len(),
                 axis.values.first()
             ));
+        }
+        accepted = true;
+    }
+    if let Ok(shard) = Shard::parse(&text) {
+        if shard.count == 0 || shard.count > 100_000 || shard.index >= shard.count {
+            return Err(format!("shard {shard}"));
         }
         accepted = true;
     }
@@ -101,6 +111,69 @@ fn fuzz_regression_baseline() {
             v
         },
         |v| check_baseline(v),
+        |v| show_bytes(v),
+    );
+}
+
+/// A tiny generated scenario with a planner, for the parts' seeds.
+const PART_SCENARIO: &str = "[[resources]]\nname = \"cpu\"\n[[nodes]]\nname = \"n\"\nprice_per_hour = 1.0\ncapacity = { cpu = 4 }\n[workload.generator]\ndays = 1\n[[workload.generator.tenants]]\nname = \"g\"\ncount = 4\nshape = { cpu = 1 }\n[models.shared]\n[planner]\nknob = \"fill_target\"\nlow = 1.0\nhigh = 1.5\nstep = 0.5\nreplications = 2\nsurvive = \"node\"\n";
+
+/// A part read back and merged alone: a one-line error, or the merge's table.
+fn check_part(bytes: &[u8]) -> Result<Verdict, String> {
+    let one_line = |m: String| {
+        if m.contains('\n') || m.trim().is_empty() {
+            Err(format!("error not one line: {m:?}"))
+        } else {
+            Ok(Verdict::Rejected)
+        }
+    };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Ok(Verdict::Rejected);
+    };
+    let part = match Part::from_json(text) {
+        Ok(p) => p,
+        Err(m) => return one_line(m),
+    };
+    match shard::merge([part]) {
+        Ok(m) if m.csv.lines().count() >= 2 => Ok(Verdict::Accepted),
+        Ok(m) => Err(format!("a merge without rows: {:?}", m.csv)),
+        Err(e) => one_line(format!("{e:#}")),
+    }
+}
+
+#[test]
+fn fuzz_shard_parts() {
+    let path = std::path::Path::new("p.toml");
+    let sweep = Work::Sweep {
+        axes: vec![sweep::Axis::parse("models.shared.fill_target=1,2").unwrap()],
+        replications: 2,
+        confidence: 0.9,
+    };
+    let seeds: Vec<Vec<u8>> = [sweep, Work::Plan]
+        .iter()
+        .map(|work| {
+            shard::run_part(path, PART_SCENARIO, work, Shard::WHOLE)
+                .unwrap()
+                .to_json()
+                .into_bytes()
+        })
+        .collect();
+    for s in &seeds {
+        assert_eq!(check_part(s), Ok(Verdict::Accepted));
+    }
+    run(
+        "parts",
+        600,
+        |rng| {
+            let mut v = seeds.choose(rng).expect("seeds").clone();
+            mutate::several(rng, 3, |rng| match rng.random_range(0..4) {
+                0 | 1 => mutate::number(rng, &mut v),
+                2 => mutate::typed_number(rng, &mut v),
+                _ => mutate::bytes(rng, &mut v, &seeds),
+            });
+            v
+        },
+        |v| check_part(v),
         |v| show_bytes(v),
     );
 }
