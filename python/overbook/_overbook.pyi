@@ -86,3 +86,21 @@ def regress_suite(
     bless: bool = False,
     placers: Optional[Dict[str, Any]] = None,
 ) -> Tuple[bool, List[str], str]: ...
+def bundle(
+    path: str, sets: Sets, placers: Optional[Dict[str, Any]] = None
+) -> Tuple[str, str, List[Tuple[str, bytes]]]: ...
+def job_count(path: str, text: str, kind: str, axes: List[str], replications: int) -> int: ...
+def run_part(
+    path: str,
+    text: str,
+    kind: str,
+    axes: List[str],
+    replications: int,
+    confidence: float,
+    index: int,
+    count: int,
+    placers: Optional[Dict[str, Any]] = None,
+) -> str: ...
+def merge_parts(
+    parts: List[str], out: Optional[str] = None, format: str = "csv"
+) -> Dict[str, bytes]: ...

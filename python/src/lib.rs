@@ -8,6 +8,7 @@
 //! Architecture invariant: the engine runs with the GIL released (`Python::detach`); only a
 //! Python placer takes it back, for its own calls (`placer.rs`).
 
+mod distributed;
 mod errors;
 mod placer;
 mod scenario;
@@ -209,7 +210,7 @@ fn predict_peaks<'py>(
 }
 
 /// The output format named `name` (`csv` or `parquet`), as `--format`.
-fn format_of(name: &str) -> PyResult<Format> {
+pub(crate) fn format_of(name: &str) -> PyResult<Format> {
     match name {
         "csv" => Ok(Format::Csv),
         "parquet" => Ok(Format::Parquet),
@@ -301,6 +302,10 @@ fn _overbook(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(allow_exec, m)?)?;
     m.add_function(wrap_pyfunction!(arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::bundle, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::job_count, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::run_part, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::merge_parts, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
