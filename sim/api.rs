@@ -44,19 +44,19 @@ pub fn simulate(s: &Scenario, threads: Option<usize>) -> Result<RunResult> {
 /// A run's tables as `overbook run` writes them, by file name: `summary.json` first, then
 /// `tenants.csv`, `nodes.csv`, `harm.csv`, `pricing.csv`, `timeseries.csv` and, when the
 /// scenario logs events, `events.csv`.
-pub fn run_tables(s: &Scenario, run: &RunResult) -> Vec<(&'static str, String)> {
+pub fn run_tables(s: &Scenario, run: &RunResult) -> Result<Vec<(&'static str, String)>> {
     let mut tables = vec![
         ("summary.json", output::summary(s, run)),
         ("tenants.csv", output::tenants_csv(s, run)),
         ("nodes.csv", output::nodes_csv(s, run)),
         ("harm.csv", output::harm_csv(s, run)),
         ("pricing.csv", output::pricing(s, run).0),
-        ("timeseries.csv", output::timeseries_csv(run)),
+        ("timeseries.csv", output::timeseries_csv(s, run)?),
     ];
     if output::writes_events(s) {
         tables.push(("events.csv", output::events_csv(s, run)));
     }
-    tables
+    Ok(tables)
 }
 
 /// Writes a run's outputs into `dir` as `overbook run --format F` does: every file, then the

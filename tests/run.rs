@@ -252,3 +252,68 @@ fn a_closed_stdout_pipe_is_not_a_panic() {
     );
     assert!(dir.path().join("output/quickstart/report.html").is_file());
 }
+
+#[test]
+fn timeseries_holds_every_tenant_only_when_asked() {
+    let dir = quickstart_dir();
+    let tenants_of = |out: &str| -> std::collections::BTreeSet<(String, String)> {
+        let text = std::fs::read_to_string(dir.path().join(out).join("timeseries.csv")).unwrap();
+        text.lines()
+            .filter(|l| l.starts_with("tenant,"))
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[1].to_string(), f[2].to_string())
+            })
+            .collect()
+    };
+    let o = overbook(
+        dir.path(),
+        &["run", "quickstart.toml", "--out", "chosen", "-q"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let chosen = tenants_of("chosen");
+    // the default: at most two harmers and two victims a model
+    assert!(!chosen.is_empty() && chosen.len() <= 4 * 3, "{chosen:?}");
+    let scenario = dir.path().join("quickstart.toml");
+    let base = std::fs::read_to_string(&scenario).unwrap();
+    std::fs::write(
+        &scenario,
+        format!("{base}\n[output]\ntimeseries = \"all\"\n"),
+    )
+    .unwrap();
+    let o = overbook(
+        dir.path(),
+        &["run", "quickstart.toml", "--out", "all", "-q"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let all = tenants_of("all");
+    // every one of the 24 tenants in each model that keeps tenant series, the chosen among them
+    let models: std::collections::BTreeSet<&String> = all.iter().map(|(m, _)| m).collect();
+    assert_eq!(all.len(), 24 * models.len(), "{models:?}");
+    assert!(chosen.is_subset(&all));
+    // the node rows are the same
+    let nodes = |out: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(dir.path().join(out).join("timeseries.csv")).unwrap();
+        text.lines()
+            .filter(|l| l.starts_with("node,"))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(nodes("chosen"), nodes("all"));
+    // a value that is neither is located
+    std::fs::write(
+        &scenario,
+        format!("{base}\n[output]\ntimeseries = \"some\"\n"),
+    )
+    .unwrap();
+    let o = overbook(dir.path(), &["run", "quickstart.toml", "-q"]);
+    assert_eq!(o.status.code(), Some(1));
+    let line = base.lines().count() + 3;
+    assert!(
+        text(&o.stderr).contains(&format!(
+            "quickstart.toml:{line}:14: `timeseries` must be \"chosen\" or \"all\", got \"some\""
+        )),
+        "{}",
+        text(&o.stderr)
+    );
+}

@@ -87,7 +87,7 @@ fn run<'py>(
     let made = py.detach(|| -> anyhow::Result<_> {
         let run = api::simulate(&s, threads)?;
         placer::failures(&placers)?;
-        let made = api::run_tables(&s, &run);
+        let made = api::run_tables(&s, &run)?;
         if let Some(dir) = &out {
             api::write_run(dir, &s, &run, format)?;
         }

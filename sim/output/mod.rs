@@ -71,7 +71,7 @@ pub fn write_all_as(
     let series = dir.join("timeseries.csv");
     let write_series = || {
         let mut file = crate::files::AtomicFile::create(&series)?;
-        write_timeseries(run, &mut file)?;
+        write_timeseries(s, run, &mut file)?;
         file.commit()?;
         columnar::convert_file(dir, "timeseries", format)
     };

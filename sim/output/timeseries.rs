@@ -3,21 +3,41 @@
 //! other output file; the buckets are the engine's.
 
 use crate::engine::{ModelResult, RunResult, TenantStats};
+use crate::limits::MAX_SERIES_TENANTS;
+use crate::scenario::{Scenario, SeriesTenants};
 
 use super::csv_text::num;
 
 /// `timeseries.csv`: means of the first resource per bucket of `hours` hours starting at
 /// `hour` (from the accounted run's start). `node` rows: a node's utilization (`a`); `tenant`
-/// rows, for the tenants of each model that caused and suffered the most harm (two of each):
-/// demand (`a`) and delivered (`b`).
-pub fn timeseries_csv(run: &RunResult) -> String {
+/// rows, for the tenants of each model that caused and suffered the most harm (two of each),
+/// or every tenant with `[output] timeseries = "all"`: demand (`a`) and delivered (`b`).
+/// Errors when a model has more tenants than `"all"` writes.
+pub fn timeseries_csv(s: &Scenario, run: &RunResult) -> std::io::Result<String> {
     let mut out = vec![];
-    write_timeseries(run, &mut out).expect("in memory");
-    String::from_utf8(out).expect("UTF-8")
+    write_timeseries(s, run, &mut out)?;
+    Ok(String::from_utf8(out).expect("UTF-8"))
 }
 
 /// Streams `timeseries.csv` (see [`timeseries_csv`]) into `sink`.
-pub fn write_timeseries(run: &RunResult, sink: impl std::io::Write) -> std::io::Result<()> {
+pub fn write_timeseries(
+    s: &Scenario,
+    run: &RunResult,
+    sink: impl std::io::Write,
+) -> std::io::Result<()> {
+    if s.series == SeriesTenants::All {
+        if let Some(m) = run
+            .models
+            .iter()
+            .find(|m| m.tenants.len() > MAX_SERIES_TENANTS)
+        {
+            return Err(std::io::Error::other(format!(
+                "timeseries.csv: [output] timeseries = \"all\" writes at most {MAX_SERIES_TENANTS} tenants' series a model; model `{}` has {}",
+                m.name,
+                m.tenants.len()
+            )));
+        }
+    }
     let mut w = csv::Writer::from_writer(sink);
     w.write_record(["series", "model", "id", "hour", "hours", "a", "b"])?;
     for m in &run.models {
@@ -36,7 +56,11 @@ pub fn write_timeseries(run: &RunResult, sink: impl std::io::Write) -> std::io::
         if m.tenant_hourly.is_empty() {
             continue;
         }
-        for u in chosen_tenants(m) {
+        let tenants = match s.series {
+            SeriesTenants::Chosen => chosen_tenants(m),
+            SeriesTenants::All => (0..m.tenants.len()).collect(),
+        };
+        for u in tenants {
             let Some(series) = m.tenant_hourly.get(u) else {
                 continue;
             };

@@ -93,6 +93,8 @@ pub struct Scenario {
     pub models: Vec<ModelSpec>,
     /// Output directory from the file, relative to the working directory.
     pub output_dir: Option<PathBuf>,
+    /// Whose series timeseries.csv holds besides the nodes' (`[output] timeseries`).
+    pub series: SeriesTenants,
     /// Settings of `overbook predict`.
     pub predict: PredictSettings,
     /// Placers and predictors `overbook compare` tries on every model.
@@ -107,6 +109,37 @@ pub struct Scenario {
     pub limits: Limits,
     /// Scheduled and random node failures (`[failures]`).
     pub failures: Failures,
+}
+
+/// Whose series timeseries.csv holds besides the nodes' (`[output] timeseries`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SeriesTenants {
+    /// `"chosen"` (the default): per model, the two tenants that caused the most harm and the
+    /// two that lost the most.
+    #[default]
+    Chosen,
+    /// `"all"`: every tenant's, up to [`crate::limits::MAX_SERIES_TENANTS`] a model.
+    All,
+}
+
+impl Checker<'_> {
+    /// `[output] timeseries`: `"chosen"` or `"all"`.
+    fn series_tenants(&self, output: Option<&raw::RawOutput>) -> Result<SeriesTenants, InputError> {
+        match output.and_then(|o| o.timeseries.as_ref()) {
+            None => Ok(SeriesTenants::Chosen),
+            Some(v) => match v.get_ref().as_str() {
+                "chosen" => Ok(SeriesTenants::Chosen),
+                "all" => Ok(SeriesTenants::All),
+                other => Err(self.err(
+                    v.span(),
+                    format!(
+                        "`timeseries` must be \"chosen\" or \"all\", got \"{}\"",
+                        crate::error::shown(other)
+                    ),
+                )),
+            },
+        }
+    }
 }
 
 /// FNV-1a 64-bit hash, for the scenario fingerprint in outputs.
@@ -229,6 +262,7 @@ impl Checker<'_> {
             rho_max,
             cost,
             models,
+            series: self.series_tenants(raw.output.as_ref())?,
             output_dir: raw.output.and_then(|o| o.dir).map(PathBuf::from),
             predict,
             compare,

@@ -172,6 +172,7 @@ pub(super) struct RawModel {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawOutput {
     pub(super) dir: Option<String>,
+    pub(super) timeseries: Option<S<String>>,
 }
 
 #[derive(Deserialize)]

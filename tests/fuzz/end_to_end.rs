@@ -161,7 +161,10 @@ fn run_tiny(case: &EndToEnd) -> Result<Verdict, String> {
     finite_csv(&output::tenants_csv(&s, &run), "tenants.csv")?;
     finite_csv(&output::nodes_csv(&s, &run), "nodes.csv")?;
     finite_csv(&output::pricing(&s, &run).0, "pricing.csv")?;
-    finite_csv(&output::timeseries_csv(&run), "timeseries.csv")?;
+    finite_csv(
+        &output::timeseries_csv(&s, &run).map_err(|e| e.to_string())?,
+        "timeseries.csv",
+    )?;
     if case.report {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         output::write_all(dir.path(), &s, &run).map_err(|e| e.to_string())?;

@@ -33,7 +33,10 @@ fn report_seeds() -> Vec<(String, Vec<u8>)> {
         ("tenants.csv".to_string(), output::tenants_csv(&s, &run)),
         ("nodes.csv".to_string(), output::nodes_csv(&s, &run)),
         ("pricing.csv".to_string(), output::pricing(&s, &run).0),
-        ("timeseries.csv".to_string(), output::timeseries_csv(&run)),
+        (
+            "timeseries.csv".to_string(),
+            output::timeseries_csv(&s, &run).unwrap(),
+        ),
     ];
     files.push((
         "plan.csv".into(),
