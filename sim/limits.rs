@@ -131,6 +131,10 @@ pub fn show(x: f64) -> String {
     }
 }
 
+/// At most this many tenants a model writes the series of in timeseries.csv with
+/// `[output] timeseries = "all"` (each up to 96 rows).
+pub const MAX_SERIES_TENANTS: usize = 100_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,7 +150,3 @@ mod tests {
         assert_eq!(show(f64::INFINITY), "inf");
     }
 }
-
-/// At most this many tenants a model writes the series of in timeseries.csv with
-/// `[output] timeseries = "all"` (each up to 96 rows).
-pub const MAX_SERIES_TENANTS: usize = 100_000;
