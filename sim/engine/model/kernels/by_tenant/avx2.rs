@@ -378,9 +378,6 @@ unsafe fn account_lone_group<const TRACK_PEAK: bool, W: Width>(
         peak_rho[q] = load(&std::array::from_fn::<_, LANES, _>(|l| {
             nodes.racc[n[l] * r + q][1]
         }));
-        last_rho[q] = load(&std::array::from_fn::<_, LANES, _>(|l| {
-            nodes.util[n[l] * r + q]
-        }));
         if let Some(pk) = &nodes.peak {
             peak[q] = load(&std::array::from_fn::<_, LANES, _>(|l| pk[j[l] * r + q]));
         }
@@ -400,7 +397,6 @@ unsafe fn account_lone_group<const TRACK_PEAK: bool, W: Width>(
             delivered[q] = _mm256_add_pd(delivered[q], x[q]);
             let rho = _mm256_div_pd(x[q], ncap[q]);
             peak_rho[q] = _mm256_max_pd(rho, peak_rho[q]);
-            last_rho[q] = rho;
             if q == 0 {
                 bucket = _mm_add_ps(bucket, _mm256_cvtpd_ps(rho));
             }
@@ -412,15 +408,27 @@ unsafe fn account_lone_group<const TRACK_PEAK: bool, W: Width>(
         unsafe { group.step(tally, &d, &x, busiest, t) };
     }
 
+    // the nodes' utilization at the last step, computed again from its slot as the loop did
+    // (kept out of the loop, where one more register per resource slowed it)
+    if let Some((slot, _)) = held.dem.chunks_exact(held.len).zip(held.times).last() {
+        let d = slot_demand(slot, u0, r);
+        for q in 0..r {
+            let x = _mm256_min_pd(_mm256_mul_pd(d[q], share[q]), cap[q]);
+            last_rho[q] = _mm256_div_pd(x, ncap[q]);
+        }
+    }
     let steps = held.times.len() as u32;
     // SAFETY: as above
     unsafe { group.store(tally, racc, st, steps) };
     for q in 0..r {
         let (delivered, peak_rho) = (lanes(delivered[q]), lanes(peak_rho[q]));
         let last_rho = lanes(last_rho[q]);
+        let stepped = !held.times.is_empty();
         for l in 0..LANES {
             nodes.racc[n[l] * r + q] = [delivered[l], peak_rho[l]];
-            nodes.util[n[l] * r + q] = last_rho[l];
+            if stepped {
+                nodes.util[n[l] * r + q] = last_rho[l];
+            }
         }
         if let Some(pk) = &mut nodes.peak {
             for (l, v) in lanes(peak[q]).into_iter().enumerate() {
