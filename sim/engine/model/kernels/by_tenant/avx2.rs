@@ -410,7 +410,7 @@ unsafe fn account_lone_group<const TRACK_PEAK: bool, W: Width>(
 
     // the nodes' utilization at the last step, computed again from its slot as the loop did
     // (kept out of the loop, where one more register per resource slowed it)
-    if let Some((slot, _)) = held.dem.chunks_exact(held.len).zip(held.times).last() {
+    if let Some((slot, _)) = held.dem.chunks_exact(held.len).zip(held.times).next_back() {
         let d = slot_demand(slot, u0, r);
         for q in 0..r {
             let x = _mm256_min_pd(_mm256_mul_pd(d[q], share[q]), cap[q]);
