@@ -172,36 +172,6 @@ fn register(py: Python<'_>, name: &str, factory: Py<PyAny>) -> PyResult<Failure>
     Ok(failure)
 }
 
-/// `s`'s models given their Python placers: a placer for a model by name, or for every model
-/// that places; a named model that does not place (or does not exist) is an error.
-pub fn apply(s: &mut Scenario, placers: &[Named]) -> Result<(), String> {
-    for p in placers {
-        let call = Call::parse(&p.name).map_err(|e| e.to_string())?;
-        let mut matched = false;
-        for m in s.models.iter_mut() {
-            let wanted = p.model.as_deref().is_none_or(|name| name == m.name);
-            if wanted && !m.owns_nodes() {
-                m.placer = call.clone();
-                matched = true;
-            } else if wanted && p.model.is_some() {
-                return Err(format!(
-                    "placer for `{}`: the model has dedicated nodes and places nothing",
-                    m.name
-                ));
-            }
-        }
-        if !matched {
-            return Err(match &p.model {
-                Some(name) => {
-                    format!("placer for `{name}`: the scenario has no model `{name}` that places")
-                }
-                None => "placer: the scenario has no model that places".to_string(),
-            });
-        }
-    }
-    Ok(())
-}
-
 /// A regression suite's scenario given the Python placer in place of its `[compare]`
 /// placers (the gate scores the variants of its models).
 pub fn apply_to_variants(s: &mut Scenario, placers: &[Named]) {

@@ -9,7 +9,7 @@ use overbook::scenario::Scenario;
 use pyo3::prelude::*;
 
 use crate::errors::{input, OverbookError};
-use crate::placer::{self, Named};
+use crate::placer::Named;
 
 /// Most keys one scenario may have set from Python.
 pub const MAX_SETS: usize = 1000;
@@ -113,7 +113,6 @@ pub fn load(path: &Path, sets: &Sets, placers: &[Named]) -> PyResult<(Scenario, 
         text = patched(path, &text, &extra)?;
         s = parse(path, &text, &extra)?;
     }
-    placer::apply(&mut s, placers).map_err(OverbookError::new_err)?;
     Ok((s, text))
 }
 

@@ -35,3 +35,14 @@ def quickstart_cli(tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "quickstart"
     cli("run", QUICKSTART, "--out", out, "--quiet")
     return out
+
+
+def population(tenants: int) -> str:
+    """The generated population of benches/python.py, with `tenants` tenants (one scenario
+    for the figures and the tests)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_python", ROOT / "benches" / "python.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench.POPULATION.format(tenants=tenants)

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import overbook
-from conftest import QUICKSTART, ROOT, cli
+from conftest import QUICKSTART, ROOT, cli, population
 from placers import FirstFit, OpensEverything, UsesFits
 
 TABLES = ["tenants", "nodes", "harm", "pricing", "timeseries"]
@@ -207,9 +207,13 @@ def test_a_placer_must_be_a_factory():
         overbook.run(QUICKSTART, placer={"dedicated": FirstFit})
 
 
-def test_the_engine_runs_without_the_gil():
-    # a placer is called from the engine's worker threads, which take the GIL for it: were
-    # the GIL held by the caller, this would never finish; the caller's thread meanwhile runs
+def test_the_engine_runs_without_the_gil(tmp_path):
+    # another Python thread keeps ticking while a run of a few tenths of a second is under way
+    # (were the GIL held, it would tick at most once a switch interval before the call took
+    # it); and a placer is called from the engine's worker threads, which take the GIL for
+    # it: were the GIL held by the caller, that run would never finish
+    scenario = tmp_path / "population.toml"
+    scenario.write_text(population(20_000))
     ticks = []
     stop = threading.Event()
 
@@ -221,12 +225,14 @@ def test_the_engine_runs_without_the_gil():
     t = threading.Thread(target=tick)
     t.start()
     try:
-        for _ in range(5):
-            overbook.run(QUICKSTART, placer=FirstFit, threads=2)
+        before = len(ticks)
+        overbook.run(scenario, threads=1)
+        during = len(ticks) - before
+        overbook.run(QUICKSTART, placer=FirstFit, threads=2)
     finally:
         stop.set()
         t.join()
-    assert ticks
+    assert during >= 20, during
 
 
 def test_sweep_and_plan_give_the_clis_files(tmp_path):
