@@ -24,7 +24,9 @@ use overbook_models::catalog::NodeType;
 use overbook_models::cost::{self, Allocation};
 use overbook_models::interference;
 use overbook_models::latency;
-use overbook_models::placer::{Decision, FlatNodes, NodeView, Placer, Request, PROFILE_BINS};
+use overbook_models::placer::{
+    Decision, FlatNodes, NodeView, Placer, Request, RoomTree, PROFILE_BINS,
+};
 use overbook_models::predictor::Predictor;
 use overbook_models::resource::{Resource, ResourceKind};
 use overbook_models::sharing;

@@ -67,6 +67,7 @@ fn a_request_line_by_hand() {
         allocated: &alloc,
         zone: &[],
         utilization: &util,
+        room: None,
     };
     let request = Request {
         size: &[2.0, 4.0],
@@ -131,6 +132,7 @@ fn a_program_that_cannot_start_is_a_failure_naming_the_request() {
         allocated: &[],
         zone: &[],
         utilization: &[],
+        room: None,
     };
     let request = Request {
         size: &[1.0],

@@ -18,6 +18,7 @@ mod first_fit_decreasing;
 pub mod kafka;
 mod random;
 mod registry;
+mod room;
 mod worst_fit;
 
 pub use best_fit::BestFit;
@@ -28,6 +29,7 @@ pub use first_fit_decreasing::FirstFitDecreasing;
 pub use kafka::{assign, Broker, KafkaRackAware};
 pub use random::Random;
 pub use registry::{register, registered, Factory, MAX_REGISTERED};
+pub use room::{RoomTree, MAX_ROOM_NODES};
 pub use worst_fit::WorstFit;
 
 use crate::expr::{unknown, Call};
@@ -85,6 +87,9 @@ pub struct FlatNodes<'a> {
     /// Each node's utilization per resource at its last step ([`NodeView::utilization`]),
     /// node-major; empty when the view does not keep it.
     pub utilization: &'a [f64],
+    /// A bound on the room of every run of these nodes, when the view keeps one: a scan for
+    /// the nodes a request fits on ([`Request::candidates`]) then skips the runs without room.
+    pub room: Option<&'a RoomTree>,
 }
 
 /// A flat view is itself a node view (its [`NodeView::flat`] is itself).
@@ -153,11 +158,31 @@ pub struct Request<'a> {
 
 impl Request<'_> {
     /// The open, allowed nodes where the request fits, in id order.
+    /// With a room tree in the view ([`FlatNodes::room`]), the scan skips the runs of nodes
+    /// without room, and yields the same nodes in the same order.
     pub fn candidates<'n>(&'n self, nodes: &'n dyn NodeView) -> impl Iterator<Item = usize> + 'n {
         let flat = nodes.flat();
-        (0..nodes.len()).filter(move |&n| match &flat {
-            Some(flat) => self.fits_flat(flat, n),
-            None => self.fits(nodes, n),
+        let room = flat.and_then(|f| f.room).filter(|t| {
+            debug_assert_eq!(t.len(), nodes.len(), "the room tree holds every node");
+            t.len() == nodes.len()
+        });
+        let mut next = 0;
+        std::iter::from_fn(move || {
+            while next < nodes.len() {
+                let n = match room {
+                    Some(tree) => tree.first_from(next, self.size, self.fill_target)?,
+                    None => next,
+                };
+                next = n + 1;
+                let fits = match &flat {
+                    Some(flat) => self.fits_flat(flat, n),
+                    None => self.fits(nodes, n),
+                };
+                if fits {
+                    return Some(n);
+                }
+            }
+            None
         })
     }
 
@@ -428,8 +453,8 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
-        /// A scan over a flat view finds the nodes a scan over per-node calls does, closed,
-        /// avoided and zoned-out nodes included.
+        /// A scan over a flat view, and one through its room tree, find the nodes a scan over
+        /// per-node calls does, closed, avoided and zoned-out nodes included.
         #[test]
         fn flat_view_finds_the_same_candidates(
             allocs in proptest::collection::vec((0.0f64..12.0, 0.0f64..40.0, proptest::bool::ANY, 0u32..3), 1..12),
@@ -446,11 +471,18 @@ mod tests {
             }
             nodes.zone = allocs.iter().map(|a| a.3).collect();
             let (capacity, allocated) = nodes.flat_arrays();
-            let flat = FlatNodes { resources: 2, open: &nodes.open, capacity: &capacity, allocated: &allocated, zone: &nodes.zone, utilization: &[] };
+            let flat = FlatNodes { resources: 2, open: &nodes.open, capacity: &capacity, allocated: &allocated, zone: &nodes.zone, utilization: &[], room: None };
             let size = [size.0, size.1];
             let request = Request { size: &size, fill_target: fill, avoid: &avoid, zones: zones.as_deref(), profile: None, who: Who::default() };
+            let mut tree = RoomTree::new(2);
+            for n in 0..nodes.len() {
+                tree.set(n, nodes.open[n], &nodes.cap[n], &nodes.alloc[n]);
+            }
+            let pruned = FlatNodes { room: Some(&tree), ..flat };
             let calls: Vec<usize> = request.candidates(&nodes).collect();
+            let through_tree: Vec<usize> = request.candidates(&pruned).collect();
             let flat: Vec<usize> = request.candidates(&flat).collect();
+            proptest::prop_assert_eq!(&through_tree, &flat);
             for &n in &calls {
                 let allowed = zones.as_ref().is_none_or(|z| z[nodes.zone[n] as usize]);
                 proptest::prop_assert!(allowed && !avoid.contains(&n) && nodes.open[n]);

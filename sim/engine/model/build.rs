@@ -57,6 +57,7 @@ impl ModelRun {
                 open_capacity_stale: false,
                 profiles: None,
                 zones: ZoneBook::new(spec.zones.len()),
+                room: (fast && Kind::of(spec.kind).places_by_placer()).then(|| RoomTree::new(r)),
             },
             ents: Entries::default(),
             tenant_entries: vec![],

@@ -443,6 +443,7 @@ impl ModelRun {
         {
             *a += s;
         }
+        self.nodes.room_changed(m);
         if let Some(p) = &mut self.nodes.profiles {
             let w = PROFILE_BINS * r;
             for (node, &entry) in p[m * w..(m + 1) * w]

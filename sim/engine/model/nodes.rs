@@ -52,6 +52,11 @@ pub(super) struct Nodes {
     pub(super) profiles: Option<Vec<f64>>,
     /// Each node's zone, when the model has zones.
     pub(super) zones: ZoneBook,
+    /// A bound on the room of every run of nodes, which placers' scans prune by
+    /// ([`FlatNodes::room`]): kept for the models that place through their placer, and not
+    /// for the reference run (`kernels` off), whose scans visit every node, so that tests
+    /// compare the two.
+    pub(super) room: Option<RoomTree>,
 }
 
 /// The zones of a model's nodes (DESIGN.md 4.7): each node's zone, an index into the model's
@@ -172,6 +177,7 @@ impl Nodes {
             self.util[n * self.r..(n + 1) * self.r].fill(0.0);
         }
         self.live[n] = self.open[n] && !self.failed[n];
+        self.room_changed(n);
         self.disturbed[n] = self.failed[n] || self.moving[n] > 0;
         self.occupancy[n] = match (self.open[n], &self.entries[n].slot[..]) {
             (false, _) => CLOSED,
@@ -182,6 +188,15 @@ impl Nodes {
             (true, &[j]) => j,
             (true, _) => SEVERAL,
         };
+    }
+
+    /// Brings node `n`'s bound in the room tree up to date: called wherever its allocation or
+    /// whether it takes entries changes.
+    pub(super) fn room_changed(&mut self, n: usize) {
+        if let Some(tree) = &mut self.room {
+            let row = n * self.r..(n + 1) * self.r;
+            tree.set(n, self.live[n], &self.cap[row.clone()], &self.alloc[row]);
+        }
     }
 
     /// [`node_delivered`] for node `n`, which delivered `delivered`.
@@ -309,6 +324,7 @@ impl NodeView for Nodes {
             allocated: &self.alloc,
             zone: &self.zones.of_node,
             utilization: &self.util,
+            room: self.room.as_ref(),
         })
     }
 }

@@ -162,6 +162,7 @@ impl ModelRun {
             peak_log: vec![],
         });
         self.nodes.open_count += 1;
+        self.nodes.room_changed(n);
         self.failures.opened(n, node_type, t);
         Ok(n)
     }
@@ -201,6 +202,7 @@ impl ModelRun {
         {
             *a += s;
         }
+        self.nodes.room_changed(n);
         self.add_profile(n, j, entry.share);
         self.flush_cost(n);
         self.list_on_node(n, u, j, entry.share);
@@ -530,6 +532,7 @@ impl ModelRun {
         {
             *a = (*a - s).max(0.0);
         }
+        self.nodes.room_changed(n);
         if let Some(p) = self.nodes.entries[n]
             .slot
             .iter()

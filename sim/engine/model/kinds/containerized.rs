@@ -68,6 +68,11 @@ impl Containerized {
         true
     }
 
+    /// Containers go where the placer says.
+    pub(super) fn places_by_placer(self) -> bool {
+        true
+    }
+
     /// Containers are OOM-killed in Kubernetes' eviction order.
     #[inline(always)]
     pub(super) fn oom_kills(self) -> bool {

@@ -111,6 +111,11 @@ impl Dedicated {
         false
     }
 
+    /// A tenant's nodes are its own: the placer is never asked.
+    pub(super) fn places_by_placer(self) -> bool {
+        false
+    }
+
     /// A tenant alone on its node is never killed by a neighbour.
     #[inline(always)]
     pub(super) fn oom_kills(self) -> bool {

@@ -107,6 +107,17 @@ impl Kind {
         }
     }
 
+    /// Whether the model's entries go where its placer says (a scan over shared nodes), so
+    /// that its nodes keep a room tree for the scans to prune by.
+    pub(super) fn places_by_placer(self) -> bool {
+        match self {
+            Kind::Shared(m) => m.places_by_placer(),
+            Kind::Containerized(m) => m.places_by_placer(),
+            Kind::Dedicated(m) => m.places_by_placer(),
+            Kind::Elastic(m) => m.places_by_placer(),
+        }
+    }
+
     /// Whether an incompressible resource over capacity OOM-kills entries (DESIGN.md 4.2).
     #[inline(always)]
     pub(super) fn oom_kills(self) -> bool {

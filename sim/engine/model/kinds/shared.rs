@@ -84,6 +84,11 @@ impl Shared {
         false
     }
 
+    /// Shards go where the placer says.
+    pub(super) fn places_by_placer(self) -> bool {
+        true
+    }
+
     /// Memory over capacity degrades every tenant in proportion; nothing is killed.
     #[inline(always)]
     pub(super) fn oom_kills(self) -> bool {
