@@ -162,5 +162,70 @@ fn csv_parse(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, policies, step_loop, csv_parse, generator);
+/// First-fit's scan on `n` nodes packed nearly full (each with under 1 core and 4 GiB of room
+/// but the last, empty): a 1-core, 4-GiB request fits only the last node. A full scan visits
+/// every node; the room tree's visits grow with the tree's depth.
+fn placement_scan(c: &mut Criterion) {
+    use overbook::models::placer::{FlatNodes, Request, RoomTree, Who};
+    let mut g = c.benchmark_group("first-fit scan");
+    for n in [1_000usize, 10_000, 100_000] {
+        let capacity: Vec<f64> = (0..n).flat_map(|_| [32.0, 128.0]).collect();
+        let allocated: Vec<f64> = (0..n)
+            .flat_map(|i| match i + 1 == n {
+                true => [0.0, 0.0],
+                // under 1 core and 3.5 GiB of room
+                false => [32.0 - 0.09 * (i * 7 % 10) as f64, 124.5],
+            })
+            .collect();
+        let open = vec![true; n];
+        let mut tree = RoomTree::new(2);
+        for i in 0..n {
+            tree.set(
+                i,
+                true,
+                &capacity[2 * i..2 * i + 2],
+                &allocated[2 * i..2 * i + 2],
+            );
+        }
+        let flat = FlatNodes {
+            resources: 2,
+            open: &open,
+            capacity: &capacity,
+            allocated: &allocated,
+            zone: &[],
+            utilization: &[],
+            room: None,
+        };
+        let request = Request {
+            size: &[1.0, 4.0],
+            fill_target: 1.0,
+            avoid: &[],
+            zones: None,
+            profile: None,
+            who: Who::default(),
+        };
+        assert_eq!(request.candidates(&flat).next(), Some(n - 1));
+        g.bench_with_input(BenchmarkId::new("full scan", n), &n, |b, _| {
+            b.iter(|| request.candidates(black_box(&flat)).next())
+        });
+        let pruned = FlatNodes {
+            room: Some(&tree),
+            ..flat
+        };
+        assert_eq!(request.candidates(&pruned).next(), Some(n - 1));
+        g.bench_with_input(BenchmarkId::new("room tree", n), &n, |b, _| {
+            b.iter(|| request.candidates(black_box(&pruned)).next())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    policies,
+    step_loop,
+    csv_parse,
+    generator,
+    placement_scan
+);
 criterion_main!(benches);
