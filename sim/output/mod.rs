@@ -40,13 +40,13 @@ pub use compare::{compare_outputs, compare_warnings};
 pub use events::{events_csv, writes_events};
 pub use harm::harm_csv;
 pub use headroom::headroom_outputs;
-pub use nodes::nodes_csv;
+pub use nodes::{nodes_csv, write_nodes};
 pub use predictions::{merge_predictions, predictions_json, predictions_table};
 pub use pricing::pricing;
 pub use run_table::table;
 pub use summary::{percentile, summary};
 pub use sweeps::{plan_outputs, sweep_csv};
-pub use tenants::tenants_csv;
+pub use tenants::{tenants_csv, write_tenants};
 pub use timeseries::{timeseries_csv, write_timeseries};
 
 /// Writes every output of a run into `dir` (created if needed), its tables as CSV; returns
@@ -66,19 +66,27 @@ pub fn write_all_as(
 ) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
         .map_err(|e| crate::files::failed(dir, "cannot create the directory", e))?;
-    // the longest file is streamed to disk rather than built in memory, while the others are
-    // built on the other threads (as CSV, then converted: its Parquet is built from the file)
-    let series = dir.join("timeseries.csv");
-    let write_series = || {
-        let mut file = crate::files::AtomicFile::create(&series)?;
-        write_timeseries(s, run, &mut file)?;
+    // the files that grow with tenants and nodes are streamed to disk a row at a time rather
+    // than built in memory (their Parquet is built from the file), each on a thread, and the
+    // small ones are built on the others
+    type Stream<'a> = (
+        &'static str,
+        &'a (dyn Fn(&mut crate::files::AtomicFile) -> std::io::Result<()> + Sync),
+    );
+    let streams: [Stream; 3] = [
+        ("timeseries", &|f| write_timeseries(s, run, f)),
+        ("tenants", &|f| write_tenants(s, run, f)),
+        ("nodes", &|f| write_nodes(s, run, f)),
+    ];
+    let write_streamed = |(stem, write): &Stream| {
+        let path = dir.join(Format::Csv.file(stem));
+        let mut file = crate::files::AtomicFile::create(&path)?;
+        write(&mut file)?;
         file.commit()?;
-        columnar::convert_file(dir, "timeseries", format)
+        columnar::convert_file(dir, stem, format)
     };
     type Build<'a> = (&'static str, &'a (dyn Fn() -> String + Sync));
-    let tables: [Build; 4] = [
-        ("tenants", &|| tenants_csv(s, run)),
-        ("nodes", &|| nodes_csv(s, run)),
+    let tables: [Build; 2] = [
         ("harm", &|| harm_csv(s, run)),
         ("pricing", &|| pricing(s, run).0),
     ];
@@ -88,18 +96,24 @@ pub fn write_all_as(
             std::fs::read_to_string(&s.path).unwrap_or_default()
         }),
     ];
-    let (streamed, files) = rayon::join(write_series, || {
-        let tables = tables
-            .par_iter()
-            .map(|(stem, build)| columnar::write_table(dir, stem, &build(), format))
-            .collect::<Vec<_>>();
-        let others = others
-            .par_iter()
-            .map(|(name, build)| (*name, build()))
-            .collect::<Vec<_>>();
-        (tables, others)
-    });
-    let mut written = vec![streamed?];
+    let (streamed, files) = rayon::join(
+        || streams.par_iter().map(write_streamed).collect::<Vec<_>>(),
+        || {
+            let tables = tables
+                .par_iter()
+                .map(|(stem, build)| columnar::write_table(dir, stem, &build(), format))
+                .collect::<Vec<_>>();
+            let others = others
+                .par_iter()
+                .map(|(name, build)| (*name, build()))
+                .collect::<Vec<_>>();
+            (tables, others)
+        },
+    );
+    let mut written = vec![];
+    for path in streamed {
+        written.push(path?);
+    }
     let (tables, others) = files;
     for path in tables {
         written.push(path?);

@@ -5,11 +5,22 @@ use crate::engine::RunResult;
 use crate::figures::ratio;
 use crate::scenario::Scenario;
 
-use super::csv_text::{columns, into_text, num, resource_columns, writer};
+use super::csv_text::{columns, num, resource_columns};
 
 /// `nodes.csv`: one row per model and node; with a `zone` column after `type` when some model
 /// has zones (empty for the nodes of a model without), else none.
 pub fn nodes_csv(s: &Scenario, run: &RunResult) -> String {
+    let mut out = vec![];
+    write_nodes(s, run, &mut out).expect("in memory");
+    String::from_utf8(out).expect("UTF-8 fields")
+}
+
+/// Streams `nodes.csv` (see [`nodes_csv`]) into `sink`, a row at a time.
+pub fn write_nodes(
+    s: &Scenario,
+    run: &RunResult,
+    sink: impl std::io::Write,
+) -> std::io::Result<()> {
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
     let zoned = run.models.iter().any(|m| !m.zones.is_empty());
     let mut header = columns(&["model", "node", "type"]);
@@ -32,7 +43,8 @@ pub fn nodes_csv(s: &Scenario, run: &RunResult) -> String {
     if s.cost.currency.is_some() {
         header.push("currency".into());
     }
-    let mut w = writer(&header);
+    let mut w = csv::Writer::from_writer(sink);
+    w.write_record(&header)?;
     let mut row: Vec<String> = vec![];
     for m in &run.models {
         for (id, n) in m.nodes.iter().enumerate() {
@@ -58,8 +70,8 @@ pub fn nodes_csv(s: &Scenario, run: &RunResult) -> String {
             row.extend((0..names.len()).map(|r| num(ratio(n.delivered[r], n.capacity[r] * held))));
             row.extend(n.peak_utilization.iter().map(|&x| num(x)));
             row.extend(s.cost.currency.iter().cloned());
-            w.write_record(&row).expect("in memory");
+            w.write_record(&row)?;
         }
     }
-    into_text(w)
+    w.flush()
 }
