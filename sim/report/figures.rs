@@ -7,7 +7,7 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::plots;
-use super::read::{Series, Table, SHOWN_TENANTS};
+use super::read::{Row, Series, Table, SHOWN_TENANTS};
 use super::Figure;
 use crate::output::write_atomic;
 
@@ -97,7 +97,7 @@ fn aggregate(all: PerModel) -> (PerModel, Vec<Vec<(f64, f64)>>, String) {
 /// Named point sets, one per model.
 type PerModel = Vec<(String, Vec<(f64, f64)>)>;
 /// Maps a `tenants.csv` row to a point, or skips it.
-type RowPoint<'a> = &'a dyn Fn(&[String]) -> Option<(f64, f64)>;
+type RowPoint<'a> = &'a dyn Fn(Row<'_>) -> Option<(f64, f64)>;
 
 /// Renders one figure to SVG and, when `$plots` names a directory, writes it there as SVG and
 /// PNG, drawn by the same code.
@@ -209,10 +209,9 @@ fn by_model(t: &Table, models: &[String], f: RowPoint<'_>) -> PerModel {
         .iter()
         .map(|m| {
             let pts = t
-                .rows
-                .iter()
-                .filter(|r| t.str(r, "model") == m)
-                .filter_map(|r| f(r))
+                .rows()
+                .filter(|&r| t.str(r, "model") == m)
+                .filter_map(f)
                 .collect();
             (m.clone(), pts)
         })
@@ -288,7 +287,7 @@ fn who_harms_whom(
     let shared_models: Vec<String> = models
         .iter()
         .filter(|m| {
-            t.rows.iter().any(|r| {
+            t.rows().any(|r| {
                 t.str(r, "model") == m.as_str()
                     && (t.num(r, &harm_col) > 0.0 || t.num(r, &suffered_col) > 0.0)
             })
@@ -304,10 +303,9 @@ fn who_harms_whom(
     let mut labels = vec![];
     for m in &shared_models {
         if let Some(r) = t
-            .rows
-            .iter()
-            .filter(|r| t.str(r, "model") == m)
-            .max_by(|a, b| t.num(a, &harm_col).total_cmp(&t.num(b, &harm_col)))
+            .rows()
+            .filter(|&r| t.str(r, "model") == m)
+            .max_by(|&a, &b| t.num(a, &harm_col).total_cmp(&t.num(b, &harm_col)))
         {
             if t.num(r, &harm_col) > 0.0 {
                 labels.push((
@@ -394,9 +392,8 @@ fn timelines(
 ) -> Result<(), String> {
     for m in models {
         let events: Vec<(f64, usize)> = ev
-            .rows
-            .iter()
-            .filter(|r| ev.str(r, "model") == m)
+            .rows()
+            .filter(|&r| ev.str(r, "model") == m)
             .filter_map(|r| {
                 let kind = plots::EVENT_KINDS
                     .iter()
@@ -528,7 +525,7 @@ fn planner_frontier(
         .find(|h| h.starts_with("oversubscription_"))
         .cloned()
         .unwrap_or_default();
-    for r in &p.rows {
+    for r in p.rows() {
         let m = p.str(r, "model").to_string();
         if per_model.last().is_none_or(|(n, _)| n != &m) {
             per_model.push((m.clone(), vec![]));

@@ -53,7 +53,7 @@ fn currency(summary: Option<&Value>, tables: &[Option<&Table>]) -> Option<String
         .or_else(|| {
             tables.iter().flatten().find_map(|t| {
                 let c = t.col("currency")?;
-                t.rows.first()?.get(c).cloned()
+                t.row(0)?.get(c).map(String::from)
             })
         })
         .filter(|c| crate::scenario::is_currency(c))
@@ -139,10 +139,7 @@ mod tests {
 
     #[test]
     fn the_currency_comes_from_the_summary_else_a_table_and_must_be_one() {
-        let plan = Table {
-            header: vec!["model".into(), "currency".into()],
-            rows: vec![vec!["shared".into(), "EUR".into()]],
-        };
+        let plan = Table::of(&["model", "currency"], &[&["shared", "EUR"]]);
         let summary = serde_json::json!({ "currency": "CHF" });
         assert_eq!(
             currency(Some(&summary), &[Some(&plan)]).as_deref(),

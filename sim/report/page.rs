@@ -24,9 +24,9 @@ fn table_html(out: &mut String, t: &Table, limit: usize) {
         let _ = write!(out, "<th>{}</th>", escape(h));
     }
     out.push_str("</tr></thead><tbody>");
-    for r in t.rows.iter().take(limit) {
+    for r in t.rows().take(limit) {
         out.push_str("<tr>");
-        for v in r {
+        for v in r.fields() {
             let shown = v.parse::<f64>().map_or(escape(v), |x| {
                 if x.fract() == 0.0 && x.abs() < 1e12 {
                     format!("{x}")
@@ -39,11 +39,11 @@ fn table_html(out: &mut String, t: &Table, limit: usize) {
         out.push_str("</tr>");
     }
     out.push_str("</tbody></table></div>");
-    if t.rows.len() > limit {
+    if t.len() > limit {
         let _ = write!(
             out,
             "<p class=\"note\">First {limit} of {} rows; the CSV has them all.</p>",
-            t.rows.len()
+            t.len()
         );
     }
 }
