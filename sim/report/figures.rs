@@ -360,12 +360,17 @@ fn heatmaps(
             .collect();
         let count = nodes.len();
         let grid = plots::group_rows(nodes, HEATMAP_ROWS);
+        let per_row = if grid.len() < count {
+            count.div_ceil(HEATMAP_ROWS)
+        } else {
+            1
+        };
         let note = if grid.len() < count {
             format!(
-                " Aggregated: {} nodes in {} rows, each the mean of up to {} consecutive nodes.",
+                " Aggregated: all {} nodes shown in {} rows, each the mean of {} consecutive nodes.",
                 thousands(count),
                 grid.len(),
-                count.div_ceil(HEATMAP_ROWS)
+                per_row
             )
         } else {
             String::new()
@@ -375,8 +380,8 @@ fn heatmaps(
         let width = width * per as f64;
         let height = (120 + 14 * grid.len()).clamp(260, 720) as u32;
         figure!(figs, plots_dir, format!("heatmap_{}", m.replace(['/', ' '], "_")), format!("Node utilization: {m}"),
-            format!("Hourly mean {resource} utilization of every node of model {m}; blank where the node was not held.{note}"),
-            (800, height), |a| plots::heatmap(a, &format!("{m}: {resource} utilization per node and hour"), resource, &grid, width));
+            format!("Hourly mean {resource} utilization (delivered / capacity) of every node of model {m}, nodes by number down, on the viridis scale (dark: idle, yellow: full); blank where the node was not held.{note}"),
+            (800, height), |a| plots::heatmap(a, &format!("{m}: {resource} utilization per node and hour"), resource, &plots::HeatRows { grid: &grid, width, per_row, nodes: count }));
     }
     Ok(())
 }

@@ -232,7 +232,7 @@ mod tests {
         );
         assert!(html.contains("drawn through its 2,000 quantiles (200,001 tenant rows in all)"));
         assert!(html.contains(
-            "Aggregated: 20,000 nodes in 120 rows, each the mean of up to 167 consecutive nodes."
+            "Aggregated: all 20,000 nodes shown in 120 rows, each the mean of 167 consecutive nodes."
         ));
         assert!(html.contains("Aggregated: 30,000 events drawn as"));
         // reading and drawing is linear: well within a minute even unoptimised

@@ -17,7 +17,7 @@ pub use charts::{
     cdf, cdf_points, density, frontier, scatter, series, timeline, FrontierPoint, DENSITY_CELLS,
     EVENT_KINDS,
 };
-pub use heatmap::{group_columns, group_rows, heatmap};
+pub use heatmap::{group_columns, group_rows, heatmap, HeatRows};
 
 const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 static REGISTER: Once = Once::new();
@@ -163,7 +163,13 @@ mod tests {
             figure(&|a| frontier(a, "f", Some(0.01), &fronts, ""));
             figure(&|a| series(a, "cpu", &[("t".to_string(), pairs.clone())]));
             let grid = vec![values.iter().map(|&v| Some(v)).collect::<Vec<_>>()];
-            figure(&|a| heatmap(a, "h", "cpu", &grid, 1.0));
+            let rows = HeatRows {
+                grid: &grid,
+                width: 1.0,
+                per_row: 1,
+                nodes: 1,
+            };
+            figure(&|a| heatmap(a, "h", "cpu", &rows));
             let _ = done.send(svgs);
         });
         let svgs = finished
