@@ -31,6 +31,10 @@ pub(super) const DRAW_EVENTS: usize = 5_000;
 /// The columns of hours an aggregated timeline's marks fall in.
 pub(super) const EVENT_COLUMNS: f64 = 800.0;
 
+/// The harmers (rows) and victims (columns) a who-harms-whom matrix shows, per model and
+/// resource.
+pub(super) const HARM_TOP: usize = 8;
+
 /// The columns of tenants.csv the figures read when the first resource is `resource`.
 pub(super) fn tenant_columns(resource: &str) -> Vec<String> {
     let mut c: Vec<String> = ["model", "tenant", "cost", "dedicated_cost"]
@@ -164,6 +168,8 @@ pub(super) struct Files<'a> {
     pub(super) plan: Option<&'a Table>,
     /// events.csv, with the run's start time (summary.json's `start`).
     pub(super) events: Option<(&'a Table, f64)>,
+    /// harm.csv, with the resources' names and units (summary.json's `resources`).
+    pub(super) harm: Option<(&'a Table, &'a [(String, String)])>,
 }
 
 /// Every figure the files give, in the page's order: from `tenants` the loss CDF, cost
@@ -184,11 +190,15 @@ pub(super) fn figures(
         series,
         plan,
         events,
+        harm,
     } = files;
     let mut figs: Vec<Figure> = vec![];
     if let Some(t) = tenants {
         loss_and_cost(&mut figs, plots_dir, t, models, (resource, money))?;
         who_harms_whom(&mut figs, plots_dir, t, models, resource)?;
+    }
+    if let Some((h, resources)) = harm {
+        harm_matrices(&mut figs, plots_dir, h, models, resources)?;
     }
     if let Some(ts) = series {
         heatmaps(&mut figs, plots_dir, ts, models, resource)?;
@@ -321,6 +331,145 @@ fn who_harms_whom(
         figure!(figs, plots_dir, "harm".into(), "Who harms whom",
             format!("Each point is a tenant: {resource} harm it caused other tenants (y) against harm it suffered from them (x), unit-seconds; what a tenant did to itself is in neither (harm.csv lists every pair). Noisy neighbours stand high and to the left; the worst per model is labelled.{note}"),
             (800, 460), |a| plots::scatter(a, "Harm caused vs harm suffered", &format!("harm suffered ({resource}-seconds)"), &format!("harm caused ({resource}-seconds)"), &harm, false, &labels, &density));
+    }
+    Ok(())
+}
+
+/// One model's and resource's who-harms-whom from harm.csv, self-harm apart: the `top`
+/// tenants that harmed others most (rows, most first) against the `top` that others harmed
+/// most (columns), ties in order of first appearance in the file.
+#[derive(Debug, PartialEq)]
+pub(super) struct HarmMatrix {
+    pub(super) harmers: Vec<String>,
+    pub(super) victims: Vec<String>,
+    /// Per harmer and victim, the harm (0: none).
+    pub(super) cells: Vec<Vec<f64>>,
+    /// Per harmer, its self-harm.
+    pub(super) self_harm: Vec<f64>,
+    /// The harm to others in all, and the part the cells show.
+    pub(super) others: f64,
+    pub(super) shown: f64,
+    /// How many tenants harmed others, and how many others harmed.
+    pub(super) harmer_count: usize,
+    pub(super) victim_count: usize,
+}
+
+/// The [`HarmMatrix`] of `model` and `resource` in `t` (harm.csv), or `None` when no tenant
+/// harmed another there.
+pub(super) fn harm_matrix(
+    t: &Table,
+    model: &str,
+    resource: &str,
+    top: usize,
+) -> Option<HarmMatrix> {
+    use indexmap::IndexMap;
+    let (mut caused, mut suffered) = (IndexMap::<&str, f64>::new(), IndexMap::<&str, f64>::new());
+    let mut pairs: Vec<(&str, &str, f64)> = vec![];
+    for r in t.rows() {
+        if t.str(r, "model") != model || t.str(r, "resource") != resource {
+            continue;
+        }
+        let (h, v, a) = (t.str(r, "harmer"), t.str(r, "victim"), t.num(r, "amount"));
+        if a.is_nan() || a <= 0.0 {
+            continue;
+        }
+        pairs.push((h, v, a));
+        if h != v {
+            *caused.entry(h).or_insert(0.0) += a;
+            *suffered.entry(v).or_insert(0.0) += a;
+        }
+    }
+    if caused.is_empty() {
+        return None;
+    }
+    let ranked = |m: &IndexMap<&str, f64>| -> Vec<String> {
+        let mut v: Vec<(usize, f64)> = m.values().copied().enumerate().collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.iter()
+            .take(top)
+            .map(|&(i, _)| m.get_index(i).expect("in the map").0.to_string())
+            .collect()
+    };
+    let (harmers, victims) = (ranked(&caused), ranked(&suffered));
+    let mut cells = vec![vec![0.0; victims.len()]; harmers.len()];
+    let mut self_harm = vec![0.0; harmers.len()];
+    for &(h, v, a) in &pairs {
+        let Some(i) = harmers.iter().position(|x| x == h) else {
+            continue;
+        };
+        if h == v {
+            self_harm[i] += a;
+        } else if let Some(j) = victims.iter().position(|x| x == v) {
+            cells[i][j] += a;
+        }
+    }
+    Some(HarmMatrix {
+        others: caused.values().sum(),
+        shown: cells.iter().flatten().sum(),
+        harmer_count: caused.len(),
+        victim_count: suffered.len(),
+        harmers,
+        victims,
+        cells,
+        self_harm,
+    })
+}
+
+/// Per model where some tenant harmed another, a figure of who harms whom: a matrix per
+/// resource with harm ([`harm_matrix`]), amounts in unit-seconds (`unit x s`).
+fn harm_matrices(
+    figs: &mut Vec<Figure>,
+    plots_dir: Option<&Path>,
+    t: &Table,
+    models: &[String],
+    resources: &[(String, String)],
+) -> Result<(), String> {
+    for m in models {
+        let mut panels = vec![];
+        let mut notes = vec![];
+        for (name, unit) in resources {
+            let Some(h) = harm_matrix(t, m, name, HARM_TOP) else {
+                continue;
+            };
+            let left_out = if h.harmer_count > h.harmers.len() || h.victim_count > h.victims.len() {
+                format!(
+                    "; the top {} of {} harmers and {} of {} victims, {:.0}% of the harm to others",
+                    h.harmers.len(),
+                    thousands(h.harmer_count),
+                    h.victims.len(),
+                    thousands(h.victim_count),
+                    100.0 * h.shown / h.others
+                )
+            } else {
+                String::new()
+            };
+            let unit = if unit.is_empty() {
+                "unit"
+            } else {
+                unit.as_str()
+            };
+            notes.push(format!(
+                "{name}: {} {unit} x s to others",
+                plots::compact(h.others)
+            ));
+            panels.push(plots::HarmPanel {
+                title: format!("{name}, harm in {unit} x s (row to column){left_out}"),
+                harmers: h.harmers,
+                victims: h.victims,
+                cells: h.cells,
+                self_harm: h.self_harm,
+            });
+        }
+        if panels.is_empty() {
+            continue;
+        }
+        let height: u32 = panels
+            .iter()
+            .map(|p| plots::panel_height(p.harmers.len()))
+            .sum();
+        figure!(figs, plots_dir, format!("harm_matrix_{}", m.replace(['/', ' '], "_")), format!("Who harms whom: {m}"),
+            format!("From harm.csv: per resource where a tenant of model {m} harmed another ({}), the tenants that harmed others most (rows) against those others harmed most (columns); each cell is the interference loss its row's tenant caused its column's, over the run, coloured by its share of the panel's largest (viridis, pale grey: none). Self-harm, a tenant's loss to its own other entries, is the last column, apart, on the same scale (a larger one at its top). Bright rows are the noisy neighbours to move or throttle; bright columns the tenants that need isolation.", notes.join("; ")),
+            (800, height), |a| plots::harm_matrix(a, &panels));
     }
     Ok(())
 }
@@ -561,6 +710,62 @@ fn planner_frontier(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_harm_matrix_ranks_harmers_and_victims_self_harm_apart_by_hand() {
+        let t = Table::of(
+            &["model", "harmer", "victim", "resource", "amount"],
+            &[
+                &["m", "a", "a", "cpu", "50"],
+                &["m", "a", "b", "cpu", "10"],
+                &["m", "a", "c", "cpu", "5"],
+                &["m", "b", "c", "cpu", "20"],
+                &["m", "c", "b", "cpu", "1"],
+                &["m", "d", "c", "cpu", "3"],
+                &["m", "a", "b", "memory", "7"],
+                &["other", "x", "y", "cpu", "99"],
+            ],
+        );
+        // caused to others on cpu: a 10 + 5 = 15, b 20, c 1, d 3 -> b, a, d, c; suffered: b 10
+        // + 1 = 11, c 5 + 20 + 3 = 28 -> c, b; a's 50 on itself is self-harm, not a victim's
+        let h = harm_matrix(&t, "m", "cpu", 8).unwrap();
+        assert_eq!(h.harmers, ["b", "a", "d", "c"]);
+        assert_eq!(h.victims, ["c", "b"]);
+        assert_eq!(
+            h.cells,
+            vec![
+                vec![20.0, 0.0],
+                vec![5.0, 10.0],
+                vec![3.0, 0.0],
+                vec![0.0, 1.0]
+            ]
+        );
+        assert_eq!(h.self_harm, vec![0.0, 50.0, 0.0, 0.0]);
+        assert_eq!(
+            (h.others, h.shown, h.harmer_count, h.victim_count),
+            (39.0, 39.0, 4, 2)
+        );
+        // the top 2: b and a against c; 20 + 5 of 39 shown
+        let top = harm_matrix(&t, "m", "cpu", 1).unwrap();
+        assert_eq!(
+            (top.harmers, top.victims),
+            (vec!["b".to_string()], vec!["c".to_string()])
+        );
+        assert_eq!(top.shown, 20.0);
+        let two = harm_matrix(&t, "m", "cpu", 2).unwrap();
+        assert_eq!(two.shown, 20.0 + 5.0 + 10.0);
+        // memory: a harmed b; no harm at all on disk, nor only self-harm
+        assert_eq!(
+            harm_matrix(&t, "m", "memory", 8).unwrap().cells,
+            vec![vec![7.0]]
+        );
+        assert_eq!(harm_matrix(&t, "m", "disk", 8), None);
+        let own = Table::of(
+            &["model", "harmer", "victim", "resource", "amount"],
+            &[&["m", "a", "a", "cpu", "4"]],
+        );
+        assert_eq!(harm_matrix(&own, "m", "cpu", 8), None);
+    }
 
     #[test]
     fn aggregation_picks_by_hand() {

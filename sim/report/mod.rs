@@ -78,6 +78,19 @@ fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> 
     let pricing = Table::read(dir, "pricing");
     let plan = Table::read(dir, "plan");
     let events = Table::read(dir, "events");
+    let harm = Table::read(dir, "harm");
+    let resources: Vec<(String, String)> = summary
+        .as_ref()
+        .and_then(|s| s["resources"].as_array())
+        .map(|r| {
+            r.iter()
+                .filter_map(|x| {
+                    let name = x["name"].as_str()?.to_string();
+                    Some((name, x["unit"].as_str().unwrap_or("").to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let sweep = Table::read(dir, "sweep");
     let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
     if summary.is_none() && plan.is_none() && sweep.is_none() {
@@ -110,6 +123,7 @@ fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> 
         series: series.as_ref(),
         plan: plan.as_ref(),
         events: events.as_ref().map(|e| (e, start)),
+        harm: harm.as_ref().map(|h| (h, resources.as_slice())),
     };
     let currency = currency(summary.as_ref(), &[plan.as_ref(), sweep.as_ref()]);
     let money = currency

@@ -3,10 +3,11 @@
 //! Rust is needed to render.
 //!
 //! This module holds what every figure shares (the font, axes, ticks, colours, the legend);
-//! the heatmap and its grouping of rows and columns are `heatmap.rs`, the other figures
-//! `charts.rs`. Nothing here reads a file or knows the report's page.
+//! the heatmap and its grouping of rows and columns are `heatmap.rs`, who harms whom as a
+//! matrix `harm.rs`, the other figures `charts.rs`. Nothing here reads a file or knows the report's page.
 
 mod charts;
+mod harm;
 mod heatmap;
 
 use std::sync::Once;
@@ -17,6 +18,7 @@ pub use charts::{
     cdf, cdf_points, density, frontier, scatter, series, timeline, FrontierPoint, DENSITY_CELLS,
     EVENT_KINDS,
 };
+pub use harm::{compact, harm_matrix, panel_height, HarmPanel};
 pub use heatmap::{group_columns, group_rows, heatmap, HeatRows};
 
 const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
