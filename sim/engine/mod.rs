@@ -125,7 +125,7 @@ pub use driver::run_observed;
 pub use harm::{HarmPair, OTHERS as HARM_OTHERS};
 pub use model::{
     EventName, EventRow, LagStats, ModelResult, ModelTotals, NodeStats, PeakStep, ReplicaStats,
-    TenantStats, WindowTotals, SERIES_BUCKETS,
+    TenantBucket, TenantSeries, TenantStats, WindowTotals, SERIES_BUCKETS,
 };
 pub use roles::{RoleBook, RoleRow, Roles};
 pub use tenants::Tenants;
