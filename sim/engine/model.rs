@@ -39,6 +39,7 @@ mod build;
 mod cost_split;
 mod events;
 mod failures;
+mod footprint;
 mod idle;
 mod kernels;
 mod kinds;

@@ -46,7 +46,7 @@ pub use pricing::pricing;
 pub use run_table::table;
 pub use summary::{percentile, summary};
 pub use sweeps::{plan_outputs, sweep_csv};
-pub use tenants::tenants_csv;
+pub use tenants::{tenants_csv, write_tenants};
 pub use timeseries::{timeseries_csv, write_timeseries};
 
 /// Writes every output of a run into `dir` (created if needed), its tables as CSV; returns
@@ -69,15 +69,19 @@ pub fn write_all_as(
     // the longest file is streamed to disk rather than built in memory, while the others are
     // built on the other threads (as CSV, then converted: its Parquet is built from the file)
     let series = dir.join("timeseries.csv");
+    // and so is the next longest, tenants.csv, after it on the same thread
     let write_series = || {
         let mut file = crate::files::AtomicFile::create(&series)?;
         write_timeseries(s, run, &mut file)?;
         file.commit()?;
-        columnar::convert_file(dir, "timeseries", format)
+        let series = columnar::convert_file(dir, "timeseries", format)?;
+        let mut file = crate::files::AtomicFile::create(&dir.join("tenants.csv"))?;
+        write_tenants(s, run, &mut file)?;
+        file.commit()?;
+        Ok::<_, std::io::Error>([series, columnar::convert_file(dir, "tenants", format)?])
     };
     type Build<'a> = (&'static str, &'a (dyn Fn() -> String + Sync));
-    let tables: [Build; 4] = [
-        ("tenants", &|| tenants_csv(s, run)),
+    let tables: [Build; 3] = [
         ("nodes", &|| nodes_csv(s, run)),
         ("harm", &|| harm_csv(s, run)),
         ("pricing", &|| pricing(s, run).0),
@@ -99,7 +103,7 @@ pub fn write_all_as(
             .collect::<Vec<_>>();
         (tables, others)
     });
-    let mut written = vec![streamed?];
+    let mut written = streamed?.to_vec();
     let (tables, others) = files;
     for path in tables {
         written.push(path?);

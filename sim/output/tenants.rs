@@ -5,7 +5,7 @@ use crate::engine::{RunResult, TenantStats};
 use crate::figures::{ratio, tidy};
 use crate::scenario::{ModelKind, Scenario};
 
-use super::csv_text::{columns, into_text, num, resource_columns, writer};
+use super::csv_text::{columns, num, resource_columns};
 
 /// The optional column groups of `tenants.csv`, each there when the scenario configures
 /// what it reports.
@@ -45,9 +45,22 @@ impl Groups {
 
 /// `tenants.csv`: one row per model and tenant.
 pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
+    let mut out = vec![];
+    write_tenants(s, run, &mut out).expect("in memory");
+    String::from_utf8(out).expect("UTF-8 fields")
+}
+
+/// Streams `tenants.csv` (see [`tenants_csv`]) into `sink`: the longest table but one is not
+/// built in memory beside the results.
+pub fn write_tenants(
+    s: &Scenario,
+    run: &RunResult,
+    sink: impl std::io::Write,
+) -> std::io::Result<()> {
     let names: Vec<&str> = s.resources.iter().map(|r| r.name.as_str()).collect();
     let groups = Groups::of(s);
-    let mut w = writer(header(&names, &groups));
+    let mut w = csv::Writer::from_writer(sink);
+    w.write_record(header(&names, &groups))?;
     let mut row: Vec<String> = vec![];
     for m in &run.models {
         for (u, t) in m.tenants.iter().enumerate() {
@@ -62,10 +75,10 @@ pub fn tenants_csv(s: &Scenario, run: &RunResult) -> String {
             row.extend((0..nres).map(|r| num(run.tenants.first_spec[u * nres + r])));
             push_figures(&mut row, s, t);
             push_groups(&mut row, s, t, &groups);
-            w.write_record(&row).expect("in memory");
+            w.write_record(&row)?;
         }
     }
-    into_text(w)
+    w.flush()
 }
 
 /// Pushes a tenant's optional columns, the groups `groups` has.

@@ -198,6 +198,21 @@ impl NodeFailures {
         }
     }
 
+    /// The bytes its per-node state, queue, waiting entries and log hold
+    /// (`engine/footprint.rs`).
+    pub(super) fn heap_bytes(&self) -> usize {
+        use crate::engine::footprint::flat;
+        flat(&self.until)
+            + flat(&self.streams)
+            + self.streams.iter().flatten().count() * std::mem::size_of::<ChaCha8Rng>()
+            + flat(&self.generation)
+            + flat(&self.node_type)
+            + self.queue.capacity() * std::mem::size_of::<Reverse<(Time, u64, NodeEvent)>>()
+            + flat(&self.pending)
+            + flat(&self.log)
+            + flat(&self.repaired)
+    }
+
     /// Whether no node is failed and no entry waits: the kernels may take the step.
     pub(super) fn quiet(&self) -> bool {
         self.failed_count == 0 && self.pending.is_empty()

@@ -262,6 +262,7 @@ impl ModelRun {
         self.failure_loss.resize(nt * self.r(), 0.0);
         self.bill_last(end, tenants);
         self.watch_finish();
+        self.release_for_results();
         self.sum_tenant_steps();
         let stats: Vec<TenantStats> = (0..nt).map(|u| self.tenant_stats(u)).collect();
         let harm = self.harm_pairs(&stats);
@@ -281,6 +282,26 @@ impl ModelRun {
             harm,
             events: std::mem::take(&mut self.failures.log),
         }
+    }
+
+    /// Frees what the results are not made from (the plan, the entries, the nodes' entries
+    /// and cost splits, the per-step scratch of the tenants, the histories), so that a
+    /// model's results are not built beside them: the run's peak memory is at its end.
+    fn release_for_results(&mut self) {
+        self.by_tenant = ByTenant::default();
+        self.ents = Entries::default();
+        self.nodes.entries = vec![];
+        self.nodes.cost_cache = vec![];
+        self.tenant_entries = vec![];
+        self.who = WhoBook::default();
+        self.step_sa = vec![];
+        self.node_rho = vec![];
+        self.outage = vec![];
+        self.outage_loss = vec![];
+        self.solo = vec![];
+        self.rates = vec![];
+        self.spec_inverse = vec![];
+        self.memory = None;
     }
 
     /// Every node's stats from its counts (cost, overhead, delivered, peak utilization); the
