@@ -30,13 +30,19 @@ pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
 /// Runs the scenario's models on `threads` worker threads, its input read on its own thread
 /// as `overbook run` reads it.
 pub fn simulate(s: &Scenario, threads: Option<usize>) -> Result<RunResult> {
+    simulate_with(s, threads, engine::Options::default())
+}
+
+/// [`simulate`] with `options` (`overbook run --memory-report` asks for the run's
+/// [`engine::Footprint`]).
+pub fn simulate_with(
+    s: &Scenario,
+    threads: Option<usize>,
+    options: engine::Options,
+) -> Result<RunResult> {
     pool(threads)?.install(|| {
         let source = input::open(s)?;
-        let run = engine::run(
-            s,
-            &mut crate::pipeline::Pipelined::new(source),
-            engine::Options::default(),
-        )?;
+        let run = engine::run(s, &mut crate::pipeline::Pipelined::new(source), options)?;
         Ok(run)
     })
 }

@@ -42,6 +42,11 @@ pub enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Print to stderr the bytes each group of structures holds at the end of the
+        /// simulation, per model and per tenant, and the process's peak resident memory before
+        /// and after building the outputs (docs/performance.md, "Memory").
+        #[arg(long)]
+        memory_report: bool,
     },
     /// Check a scenario and its whole trace without simulating.
     Validate {

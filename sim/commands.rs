@@ -27,7 +27,8 @@ pub fn run(command: Command) -> Result<()> {
             seed,
             threads,
             quiet,
-        } => run_models(&scenario, out, format, seed, threads, quiet),
+            memory_report,
+        } => run_models(&scenario, out, format, seed, threads, quiet, memory_report),
         Command::Validate { scenario } => validate(&scenario),
         Command::Predict {
             scenario,
@@ -190,8 +191,17 @@ fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
 /// Runs the scenario's models on `threads` worker threads (default: all cores), its input
 /// read on its own thread while the models step.
 fn simulate_on(s: &Scenario, threads: Option<usize>) -> Result<RunResult> {
+    simulate_with(s, threads, engine::Options::default())
+}
+
+/// [`simulate_on`] with `options`.
+fn simulate_with(
+    s: &Scenario,
+    threads: Option<usize>,
+    options: engine::Options,
+) -> Result<RunResult> {
     anyhow::ensure!(threads != Some(0), "--threads must be at least 1");
-    api::simulate(s, threads)
+    api::simulate_with(s, threads, options)
 }
 
 /// Builds the report and its figures in the staged output directory ([`api::build_report`]).
@@ -223,6 +233,7 @@ fn run_models(
     seed: Option<u64>,
     threads: Option<usize>,
     quiet: bool,
+    memory_report: bool,
 ) -> Result<()> {
     let mut s = Scenario::load(scenario)?;
     if let Some(seed) = seed {
@@ -230,7 +241,13 @@ fn run_models(
     }
     let dir = output_dir(&s, out);
     recover(&dir)?;
-    let result = simulate_on(&s, threads)?;
+    let options = engine::Options {
+        footprint: memory_report,
+        ..engine::Options::default()
+    };
+    let mut result = simulate_with(&s, threads, options)?;
+    let footprint = result.footprint.take();
+    let before = engine::peak_resident_kib();
     let printed = (!quiet).then(|| {
         // events.csv only when the scenario logs events (failures, elastic or rebalancing)
         let f = |stem: &str| format.file(stem);
@@ -260,6 +277,10 @@ fn run_models(
         drop(result);
         build_report(stage)
     })?;
+    if let Some(f) = footprint {
+        // to stderr, never into the output directory
+        eprint!("{}", f.table(before, engine::peak_resident_kib()));
+    }
     if let Some(text) = printed {
         sayln!("{text}");
     }

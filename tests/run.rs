@@ -317,3 +317,94 @@ fn timeseries_holds_every_tenant_only_when_asked() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn memory_report_prints_every_group_adding_up_to_its_total_and_writes_nothing_else() {
+    let dir = quickstart_dir();
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = vec!["run", "quickstart.toml", "--out", out, "-q"];
+        args.extend(extra);
+        let o = overbook(dir.path(), &args);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        assert!(o.stdout.is_empty(), "the report goes to stderr");
+        text(&o.stderr)
+    };
+    assert_eq!(run("plain", &[]), "");
+    let report = run("measured", &["--memory-report"]);
+    // the outputs are the same, and the directory holds no report of it
+    let (plain, measured) = (dir.path().join("plain"), dir.path().join("measured"));
+    assert_eq!(read_outputs(&plain), read_outputs(&measured));
+    let names = |d: &Path| {
+        let mut v: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&plain), names(&measured));
+    // "memory: MODEL GROUP BYTES PER_TENANT" rows after the two heading lines
+    let lines: Vec<&str> = report.lines().collect();
+    let tenants: f64 = lines[0]
+        .strip_prefix("memory: ")
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{report}"));
+    let rows: Vec<Vec<&str>> = lines[2..]
+        .iter()
+        .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>())
+        .filter(|f| f.len() == 4)
+        .collect();
+    let groups = [
+        "tenant-histories",
+        "tenant-series",
+        "tenant-accounting",
+        "tenant-placement",
+        "entries",
+        "node-series",
+        "node-stats",
+        "node-entries",
+        "nodes",
+        "harm-pairs",
+        "tenant-major-plan",
+    ];
+    for model in ["shared", "containerized", "dedicated"] {
+        for g in groups {
+            assert!(
+                rows.iter().any(|r| r[0] == model && r[1] == g),
+                "{model} {g}: {report}"
+            );
+        }
+    }
+    let mut sum = 0u64;
+    for r in &rows {
+        let bytes: u64 = r[2].parse().unwrap();
+        // bytes per tenant, to a tenth
+        let per: f64 = r[3].parse().unwrap();
+        assert!((per - bytes as f64 / tenants).abs() <= 0.05, "{r:?}");
+        if r[1] != "total" {
+            sum += bytes;
+        } else {
+            assert_eq!(bytes, sum, "the groups add up to the total: {report}");
+        }
+    }
+    assert_eq!(rows.len(), 3 * groups.len() + 2, "{report}");
+    assert!(rows.iter().any(|r| r[0] == "driver" && r[1] == "tenants"));
+    // every model keeps a series for its tenants; the driver its tenant table
+    assert!(rows
+        .iter()
+        .filter(|r| r[1] == "tenant-series" || r[1] == "tenants")
+        .all(|r| r[2].parse::<u64>().unwrap() > 0));
+    let peak = |when: &str| {
+        let l = lines
+            .iter()
+            .find(|l| l.starts_with(&format!("memory: peak resident {when} outputs: ")))
+            .unwrap_or_else(|| panic!("{report}"));
+        l.rsplit(": ").next().unwrap().to_string()
+    };
+    if cfg!(target_os = "linux") {
+        let kib = |s: String| s.strip_suffix(" KiB").unwrap().parse::<u64>().unwrap();
+        let (before, after) = (kib(peak("before")), kib(peak("after")));
+        assert!(before > 0 && after >= before, "{report}");
+    }
+}

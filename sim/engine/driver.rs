@@ -137,6 +137,14 @@ pub fn run_observed<S: Source + ?Sized>(
         }
     }
     let end = start + k as i64 * step;
+    let footprint = options.footprint.then(|| Footprint {
+        tenants: d.tenants.len(),
+        models: models
+            .iter()
+            .map(|m| (m.name().to_string(), m.footprint()))
+            .collect(),
+        driver: d.tenants.heap_bytes(),
+    });
     let models = models
         .into_iter()
         .map(|m| m.finish(end, &d.tenants))
@@ -148,6 +156,7 @@ pub fn run_observed<S: Source + ?Sized>(
         end,
         steps: k,
         rows: d.rows,
+        footprint,
     })
 }
 

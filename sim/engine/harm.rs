@@ -38,6 +38,18 @@ pub struct HarmPairs {
     nodes: Vec<NodeSlots>,
 }
 
+impl HarmPairs {
+    /// The bytes the pairs and the nodes' slot tables hold ([`super::footprint`]).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        use super::footprint::{flat, table};
+        table(&self.index)
+            + flat(&self.keys)
+            + flat(&self.amounts)
+            + flat(&self.nodes)
+            + self.nodes.iter().map(|n| flat(&n.slot)).sum::<usize>()
+    }
+}
+
 /// A node's dense table of pair slots: `slot[h * m + v]` for entries `h` and `v` of its `m`
 /// (as they were when it was made), [`UNSET`] until looked up.
 #[derive(Debug, Default)]

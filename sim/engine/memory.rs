@@ -41,6 +41,18 @@ pub struct Memory {
 }
 
 impl Memory {
+    /// The bytes the histories and profiles hold ([`super::footprint`]).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        use super::footprint::{flat, rings};
+        rings(&self.hist)
+            + flat(&self.peak_used)
+            + flat(&self.samples)
+            + flat(&self.peaks)
+            + flat(&self.seen)
+    }
+}
+
+impl Memory {
     /// Keeps `history` samples; a tenant is warm from `min_samples` samples.
     pub fn new(resources: usize, history: usize, min_samples: usize) -> Memory {
         Memory {

@@ -111,6 +111,7 @@ impl Width for Any {
 
 mod cadence;
 mod driver;
+pub mod footprint;
 mod harm;
 mod memory;
 mod roles;
@@ -122,10 +123,11 @@ mod tenants;
 mod usage;
 
 pub use driver::run_observed;
+pub use footprint::{peak_resident_kib, Footprint};
 pub use harm::{HarmPair, OTHERS as HARM_OTHERS};
 pub use model::{
     EventName, EventRow, LagStats, ModelResult, ModelTotals, NodeStats, PeakStep, ReplicaStats,
-    TenantStats, WindowTotals, SERIES_BUCKETS,
+    TenantBucket, TenantSeries, TenantStats, WindowTotals, SERIES_BUCKETS,
 };
 pub use roles::{RoleBook, RoleRow, Roles};
 pub use tenants::Tenants;
@@ -181,6 +183,9 @@ pub struct RunResult {
     pub steps: u64,
     /// Trace rows read.
     pub rows: u64,
+    /// What the run's structures held at the end of the simulation, with
+    /// [`Options::footprint`].
+    pub footprint: Option<Footprint>,
 }
 
 /// How to run.
@@ -205,6 +210,9 @@ pub struct Options {
     /// Sum each model's figures over `[start, end)` ([`ModelTotals::window`]), for
     /// `overbook headroom`.
     pub window: Option<(Time, Time)>,
+    /// Measure what the run's structures hold at the end of the simulation
+    /// ([`RunResult::footprint`], `overbook run --memory-report`).
+    pub footprint: bool,
 }
 
 /// Runs every model of `scenario` over `source`.

@@ -41,6 +41,7 @@ mod build;
 mod cost_split;
 mod events;
 mod failures;
+mod footprint;
 mod idle;
 mod kernels;
 mod kinds;
@@ -75,6 +76,7 @@ pub use replicas::ReplicaStats;
 use replicas::Replicas;
 pub(crate) use result::count_text;
 pub use result::{ModelResult, ModelTotals, NodeStats, TenantStats, SERIES_BUCKETS};
+pub use series::{TenantBucket, TenantSeries};
 use step::admitted_demand;
 use watch::Watch;
 pub use watch::{PeakStep, WindowTotals};
@@ -377,8 +379,8 @@ pub struct ModelRun {
     warm_end: Option<Time>,
     /// Tenants that arrived during the warm-up, placed together when it ends.
     pending: Vec<u32>,
-    /// Series per tenant (see [`ModelResult::tenant_hourly`]), [`SERIES_BUCKETS`] per tenant.
-    series: Vec<(f32, f32, u32)>,
+    /// Series per tenant (see [`ModelResult::tenant_hourly`]), bucket by bucket.
+    series: TenantSeries,
     bucket_hours: usize,
     /// The current step's series bucket.
     bucket: usize,
@@ -507,7 +509,6 @@ impl ModelRun {
             self.step_sa.resize(nt * r, [0.0; 2]);
             self.node_rho.resize(nt, 0.0);
             self.tenant_entries.resize(nt, vec![]);
-            self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
             self.moves.grow(nt, r);
             if let Some(b) = &mut self.backlog {
                 b.grow(nt, r);

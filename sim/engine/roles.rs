@@ -58,6 +58,14 @@ pub struct RoleBook {
     traffic: Vec<[f64; 2]>,
 }
 
+impl RoleBook {
+    /// The bytes it holds ([`super::footprint`]).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        use super::footprint::flat;
+        flat(&self.demand) + flat(&self.spec) + flat(&self.partitions) + flat(&self.traffic)
+    }
+}
+
 /// A tenant's roles' amounts on one resource side: leader, out per follower, follower.
 #[derive(Debug, Clone, Copy)]
 pub struct Roles<'a> {

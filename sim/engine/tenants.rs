@@ -74,6 +74,32 @@ pub struct Tenants {
     pub roles: Option<RoleBook>,
 }
 
+impl Tenants {
+    /// The bytes the tenant table holds ([`super::footprint`]): its arrays, ids and names and
+    /// the tables that look them up.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        use super::footprint::{flat, strings, table};
+        let keys =
+            |m: &HashMap<Vec<u8>, u32>| table(m) + m.keys().map(Vec::capacity).sum::<usize>();
+        strings(&self.ids)
+            + keys(&self.index)
+            + flat(&self.class)
+            + flat(&self.spec)
+            + flat(&self.first_spec)
+            + flat(&self.demand)
+            + flat(&self.dedicated_price)
+            + flat(&self.first_seen)
+            + flat(&self.node)
+            + strings(&self.node_names)
+            + keys(&self.node_index)
+            + flat(&self.first_line)
+            + flat(&self.seen)
+            + flat(&self.dense_time)
+            + self.usage.as_ref().map_or(0, UsageBook::heap_bytes)
+            + self.roles.as_ref().map_or(0, RoleBook::heap_bytes)
+    }
+}
+
 /// What the driver keeps of a tenant's samples, together: a sample touches all of it.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Seen {

@@ -27,6 +27,14 @@ pub struct UsageBook {
 const ABSENT: u64 = u64::MAX;
 
 impl UsageBook {
+    /// The bytes it holds ([`super::footprint`]).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        use super::footprint::flat;
+        flat(&self.latest) + flat(&self.sum) + flat(&self.since)
+    }
+}
+
+impl UsageBook {
     /// Registers a new tenant, not present yet.
     pub(super) fn add(&mut self) {
         self.latest.push([0.0; USAGE_QUANTITIES]);

@@ -53,30 +53,22 @@ pub fn write_timeseries(
         }
     }
     for m in &run.models {
-        if m.tenant_hourly.is_empty() {
-            continue;
-        }
         let tenants = match s.series {
             SeriesTenants::Chosen => chosen_tenants(m),
             SeriesTenants::All => (0..m.tenants.len()).collect(),
         };
         for u in tenants {
-            let Some(series) = m.tenant_hourly.get(u) else {
-                continue;
-            };
-            for (b, &(d, a, count)) in series.iter().enumerate() {
-                if count > 0 {
-                    let c = count as f32;
-                    w.write_record([
-                        "tenant",
-                        &m.name,
-                        &run.tenants.ids[u],
-                        &(b * m.bucket_hours).to_string(),
-                        &m.bucket_hours.to_string(),
-                        &num((d / c) as f64),
-                        &num((a / c) as f64),
-                    ])?;
-                }
+            for (b, (d, a, count)) in m.tenant_hourly.of(u) {
+                let c = count as f32;
+                w.write_record([
+                    "tenant",
+                    &m.name,
+                    &run.tenants.ids[u],
+                    &(b * m.bucket_hours).to_string(),
+                    &m.bucket_hours.to_string(),
+                    &num((d / c) as f64),
+                    &num((a / c) as f64),
+                ])?;
             }
         }
     }

@@ -21,7 +21,7 @@ impl ModelRun {
             memory,
             warm_end: None,
             pending: vec![],
-            series: vec![],
+            series: TenantSeries::default(),
             bucket_hours: 1,
             bucket: 0,
             placer,

@@ -165,12 +165,13 @@ pub(super) struct NodeFailures {
     seq: u64,
     /// Per node: until when it is failed (while it is).
     until: Vec<Time>,
-    /// Per node: its stream of random failures, if its type has them.
-    streams: Vec<Option<ChaCha8Rng>>,
+    /// Per node: its stream of random failures, if its type has them (boxed: a stream is
+    /// hundreds of bytes); empty when no node type of the model has random failures.
+    streams: Vec<Option<Box<ChaCha8Rng>>>,
     /// Per node: the generation of its pending random failure.
     generation: Vec<u32>,
-    /// Per node: its type.
-    node_type: Vec<usize>,
+    /// Per node: its type (empty, like `streams`, without random failures).
+    node_type: Vec<u32>,
     /// How many nodes are failed.
     pub(super) failed_count: usize,
     /// Entry slots that wait for a node, in the order they began to.
@@ -195,6 +196,21 @@ impl NodeFailures {
             logging: scenario.keeps_events(),
             ..NodeFailures::default()
         }
+    }
+
+    /// The bytes its per-node state, queue, waiting entries and log hold
+    /// (`engine/footprint.rs`).
+    pub(super) fn heap_bytes(&self) -> usize {
+        use crate::engine::footprint::flat;
+        flat(&self.until)
+            + flat(&self.streams)
+            + self.streams.iter().flatten().count() * std::mem::size_of::<ChaCha8Rng>()
+            + flat(&self.generation)
+            + flat(&self.node_type)
+            + self.queue.capacity() * std::mem::size_of::<Reverse<(Time, u64, NodeEvent)>>()
+            + flat(&self.pending)
+            + flat(&self.log)
+            + flat(&self.repaired)
     }
 
     /// Whether no node is failed and no entry waits: the kernels may take the step.
@@ -236,10 +252,17 @@ impl NodeFailures {
         debug_assert_eq!(n, self.until.len(), "nodes open in id order");
         self.until.push(Time::MIN);
         self.generation.push(0);
-        self.node_type.push(ty);
-        let stream = self.random[ty]
-            .map(|_| crate::generate::stream(self.seed, &format!("failures/{}/{n}", self.model)));
-        self.streams.push(stream);
+        // without random failures, no node has a stream or a type kept
+        if self.random.iter().any(Option::is_some) {
+            self.node_type.push(ty as u32);
+            let stream = self.random[ty].map(|_| {
+                Box::new(crate::generate::stream(
+                    self.seed,
+                    &format!("failures/{}/{n}", self.model),
+                ))
+            });
+            self.streams.push(stream);
+        }
         self.draw_random(n, t);
     }
 
@@ -252,10 +275,14 @@ impl NodeFailures {
     /// repair), if its type has random failures; any pending one is cancelled.
     fn draw_random(&mut self, n: usize, from: Time) {
         self.generation[n] += 1;
-        let (Some(law), Some(rng)) = (self.random[self.node_type[n]], &mut self.streams[n]) else {
+        let Some(&ty) = self.node_type.get(n) else {
+            // the model has no random failures
             return;
         };
-        let (fail, until) = law.next(from, rng);
+        let (Some(law), Some(rng)) = (self.random[ty as usize], &mut self.streams[n]) else {
+            return;
+        };
+        let (fail, until) = law.next(from, rng.as_mut());
         let random = Some(self.generation[n]);
         self.push(
             fail,

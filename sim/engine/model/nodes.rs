@@ -81,6 +81,11 @@ impl ZoneBook {
         }
     }
 
+    /// The bytes it holds (`engine/footprint.rs`).
+    pub(super) fn heap_bytes(&self) -> usize {
+        crate::engine::footprint::flat(&self.of_node) + crate::engine::footprint::flat(&self.open)
+    }
+
     /// How many zones the model has.
     pub(super) fn count(&self) -> usize {
         self.open.len()

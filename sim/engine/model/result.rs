@@ -210,9 +210,9 @@ pub struct ModelResult {
     pub totals: ModelTotals,
     /// Per-step invariant violations found when the run checked them (first few only).
     pub invariant_violations: Vec<String>,
-    /// Per tenant, per bucket: summed demand and delivered of the first resource and the
-    /// steps summed.
-    pub tenant_hourly: Vec<Vec<(f32, f32, u32)>>,
+    /// Per bucket, per tenant: summed demand and delivered of the first resource and the
+    /// steps summed (bucket-major, as the run kept it).
+    pub tenant_hourly: TenantSeries,
     /// Hours per bucket of the series: 1, doubled each time a run outgrows
     /// [`SERIES_BUCKETS`] buckets, so the series' memory does not grow with the run.
     pub bucket_hours: usize,
@@ -226,8 +226,9 @@ pub struct ModelResult {
     pub events: Vec<EventRow>,
 }
 
-/// Buckets a series keeps, allocated up front so that a series' memory does not depend on the
-/// run's length (4 days of hours; a week is kept in 2-hour buckets).
+/// Buckets a series keeps at most, so that a series' memory does not grow with the run's length
+/// past them (4 days of hours; a week is kept in 2-hour buckets); a series holds only the
+/// buckets it uses (`series.rs`).
 pub const SERIES_BUCKETS: usize = 96;
 
 /// A count held as a float, as an integer while it is one exactly, else in scientific notation.
@@ -258,18 +259,14 @@ impl ModelRun {
         self.books.resize(nt, TenantBooks::default());
         self.racc.resize(nt * self.r(), [0.0; 3]);
         self.rare.resize(nt * self.r(), [0.0; 4]);
-        self.series.resize(nt * SERIES_BUCKETS, (0.0, 0.0, 0));
         self.failure_loss.resize(nt * self.r(), 0.0);
         self.bill_last(end, tenants);
         self.watch_finish();
+        self.release_for_results();
         self.sum_tenant_steps();
         let stats: Vec<TenantStats> = (0..nt).map(|u| self.tenant_stats(u)).collect();
         let harm = self.harm_pairs(&stats);
-        let tenant_hourly = self
-            .series
-            .chunks_exact(SERIES_BUCKETS)
-            .map(|v| v.to_vec())
-            .collect();
+        let tenant_hourly = std::mem::take(&mut self.series);
         ModelResult {
             name: self.spec.name.clone(),
             kind: self.spec.kind,
@@ -285,6 +282,26 @@ impl ModelRun {
             harm,
             events: std::mem::take(&mut self.failures.log),
         }
+    }
+
+    /// Frees what the results are not made from (the plan, the entries, the nodes' entries
+    /// and cost splits, the per-step scratch of the tenants, the histories), so that a
+    /// model's results are not built beside them: the run's peak memory is at its end.
+    fn release_for_results(&mut self) {
+        self.by_tenant = ByTenant::default();
+        self.ents = Entries::default();
+        self.nodes.entries = vec![];
+        self.nodes.cost_cache = vec![];
+        self.tenant_entries = vec![];
+        self.who = WhoBook::default();
+        self.step_sa = vec![];
+        self.node_rho = vec![];
+        self.outage = vec![];
+        self.outage_loss = vec![];
+        self.solo = vec![];
+        self.rates = vec![];
+        self.spec_inverse = vec![];
+        self.memory = None;
     }
 
     /// Every node's stats from its counts (cost, overhead, delivered, peak utilization); the

@@ -39,6 +39,7 @@ const PEAK: Options = Options {
     reference: false,
     walk_idle: false,
     window: None,
+    footprint: false,
 };
 
 #[test]

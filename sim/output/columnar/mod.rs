@@ -214,13 +214,18 @@ fn field_text(col: &dyn Array, i: usize) -> Result<String, String> {
 /// path written. Errors name the file.
 pub fn write_table(dir: &Path, stem: &str, csv: &str, format: Format) -> std::io::Result<PathBuf> {
     let path = dir.join(format.file(stem));
+    // (a CSV table written as it is, not copied)
+    let parquet;
     let bytes = match format {
-        Format::Csv => csv.as_bytes().to_vec(),
-        Format::Parquet => record_batch(stem, csv)
-            .and_then(|b| to_parquet(&b))
-            .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?,
+        Format::Csv => csv.as_bytes(),
+        Format::Parquet => {
+            parquet = record_batch(stem, csv)
+                .and_then(|b| to_parquet(&b))
+                .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?;
+            &parquet[..]
+        }
     };
-    crate::files::write_atomic(&path, &bytes)?;
+    crate::files::write_atomic(&path, bytes)?;
     remove_twin(dir, stem, format)?;
     Ok(path)
 }

@@ -119,6 +119,23 @@ pub(in crate::engine::model) struct ByTenant {
     lone_ready: bool,
 }
 
+impl ByTenant {
+    /// The bytes the plan and the held steps' slots hold (`engine/footprint.rs`).
+    pub(in crate::engine::model) fn heap_bytes(&self) -> usize {
+        use crate::engine::footprint::flat;
+        flat(&self.colsum)
+            + flat(&self.busy)
+            + flat(&self.sa)
+            + flat(&self.rho)
+            + flat(&self.count)
+            + flat(&self.node)
+            + flat(&self.slot)
+            + flat(&self.share_cap)
+            + flat(&self.dem)
+            + flat(&self.times)
+    }
+}
+
 impl ModelRun {
     /// Whether this step is taken tenant by tenant: every tenant present in index order and a
     /// cost split that does not read the delivered amounts. (The dedicated model takes it only
