@@ -129,7 +129,7 @@ pub fn write_dir(dir: &Path, write: impl FnOnce(&OutputDir) -> Result<()>) -> Re
 /// Builds the report and its figures (`plots/`, made anew) in the staged output directory.
 pub fn build_report(stage: &OutputDir) -> Result<()> {
     stage.fresh("plots")?;
-    report::build_with_plots(stage.path(), stage.target()).map_err(anyhow::Error::msg)?;
+    report::build_with_plots(stage.path()).map_err(anyhow::Error::msg)?;
     Ok(())
 }
 

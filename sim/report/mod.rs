@@ -33,13 +33,13 @@ pub struct Figure {
 /// Rebuilds `dir/report.html` from the outputs in `dir`, replacing that file alone (atomically;
 /// the figures are in the page: `plots/` is left as it is). This is `overbook report DIR`.
 pub fn build(dir: &Path) -> Result<PathBuf, String> {
-    write(dir, dir, false)
+    write(dir, false)
 }
 
-/// Builds `dir/report.html` and `dir/plots/` (made anew) from the outputs in `dir`, a staged
-/// directory to be swapped into `target`, whose name titles a page without a summary.
-pub fn build_with_plots(dir: &Path, target: &Path) -> Result<PathBuf, String> {
-    write(dir, target, true)
+/// Builds `dir/report.html` and `dir/plots/` (made anew) from the outputs in `dir`. The page
+/// depends on the files alone, never on the directory's name or place.
+pub fn build_with_plots(dir: &Path) -> Result<PathBuf, String> {
+    write(dir, true)
 }
 
 /// The currency the outputs label their amounts with: summary.json's `currency`, else the
@@ -59,9 +59,8 @@ fn currency(summary: Option<&Value>, tables: &[Option<&Table>]) -> Option<String
         .filter(|c| crate::scenario::is_currency(c))
 }
 
-/// Builds `dir/report.html`, and with `with_plots` the figures in `dir/plots/`; `named` is the
-/// directory whose name titles a page without a summary.
-fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> {
+/// Builds `dir/report.html`, and with `with_plots` the figures in `dir/plots/`.
+fn write(dir: &Path, with_plots: bool) -> Result<PathBuf, String> {
     plots::register_font();
     let summary: Option<Value> = std::fs::read(dir.join("summary.json"))
         .ok()
@@ -131,7 +130,6 @@ fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> 
         .map_or(String::new(), |c| format!(" ({c})"));
     let figs = figures::figures(plots_dir, files, &models, &resource, &money)?;
     let html = page::page(
-        named,
         page::Inputs {
             summary: summary.as_ref(),
             pricing: pricing.as_ref(),
@@ -150,6 +148,32 @@ fn write(dir: &Path, named: &Path, with_plots: bool) -> Result<PathBuf, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_does_not_depend_on_its_directory_s_name() {
+        let root = tempfile::tempdir().unwrap();
+        let plan = "model,fill_target,replications,violation_rate,violation_rate_low,violation_rate_high,meets\nshared,1.5,3,0.001,0.0005,0.002,true\nshared,2,3,0.02,0.01,0.03,false\n";
+        let mut pages = vec![];
+        for name in ["plan-a", "another-name"] {
+            let dir = root.path().join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("plan.csv"), plan).unwrap();
+            build_with_plots(&dir).unwrap();
+            pages.push(std::fs::read_to_string(dir.join("report.html")).unwrap());
+        }
+        assert_eq!(pages[0], pages[1]);
+        assert!(
+            pages[0].contains("<h1>Overbook report: a plan</h1>"),
+            "{}",
+            &pages[0][..600]
+        );
+        // a scenario file beside the outputs names the page
+        let dir = root.path().join("plan-a");
+        std::fs::write(dir.join("scenario.toml"), "name = \"brokers-eu\"\n").unwrap();
+        build(&dir).unwrap();
+        let named = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        assert!(named.contains("<h1>Overbook report: brokers-eu</h1>"));
+    }
 
     #[test]
     fn the_currency_comes_from_the_summary_else_a_table_and_must_be_one() {

@@ -4,7 +4,6 @@
 //! (`figures.rs`) or where the files came from.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use serde_json::Value;
 
@@ -59,8 +58,10 @@ pub(super) struct Inputs<'a> {
     pub(super) currency: Option<&'a str>,
 }
 
-/// The whole page: named after the summary's scenario, else after `dir`.
-pub(super) fn page(dir: &Path, inputs: Inputs<'_>, figs: Vec<Figure>) -> String {
+/// The whole page, named after the scenario: the summary's `scenario`, else the `name` of the
+/// scenario file kept beside the outputs, else after what the directory holds (a plan, a
+/// sweep). Nothing on it depends on the directory's name or place.
+pub(super) fn page(inputs: Inputs<'_>, figs: Vec<Figure>) -> String {
     let Inputs {
         summary,
         pricing,
@@ -70,13 +71,7 @@ pub(super) fn page(dir: &Path, inputs: Inputs<'_>, figs: Vec<Figure>) -> String 
         currency,
     } = inputs;
     let money = currency.map_or(String::new(), |c| format!(" ({c})"));
-    let name = summary
-        .and_then(|s| s["scenario"].as_str())
-        .map(String::from)
-        .unwrap_or_else(|| {
-            dir.file_name()
-                .map_or("overbook".into(), |n| n.to_string_lossy().into_owned())
-        });
+    let name = title(summary, scenario, plan.is_some(), sweep.is_some());
     let mut h = String::new();
     head(&mut h, &name, summary);
     if let Some(models) = summary.and_then(|s| s["models"].as_array()) {
@@ -117,6 +112,26 @@ pub(super) fn page(dir: &Path, inputs: Inputs<'_>, figs: Vec<Figure>) -> String 
 }
 
 /// The document's head and the page's header: its name, and the run's counts from `summary`.
+/// The page's name (see [`page`]).
+fn title(summary: Option<&Value>, scenario: Option<&str>, plan: bool, sweep: bool) -> String {
+    let from_file = || {
+        let v: toml::Value = toml::from_str(scenario?).ok()?;
+        v.get("name")?.as_str().map(String::from)
+    };
+    summary
+        .and_then(|s| s["scenario"].as_str())
+        .map(String::from)
+        .or_else(from_file)
+        .unwrap_or_else(|| {
+            match (plan, sweep) {
+                (true, _) => "a plan",
+                (false, true) => "a sweep",
+                (false, false) => "outputs",
+            }
+            .to_string()
+        })
+}
+
 fn head(h: &mut String, name: &str, summary: Option<&Value>) {
     let _ = write!(
         h,
