@@ -303,3 +303,26 @@ fn jittered_samples_are_not_churn() {
     let (one_step, _) = covers("one-step.toml", "hold_seconds = 300");
     assert_eq!(one_step, 35);
 }
+
+#[test]
+fn the_quick_start_plan_example_plans() {
+    // the scenario docs/planning.md's Slurm and Kubernetes examples plan
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plan");
+    let o = overbook(
+        &root(),
+        &[
+            "plan",
+            "scenarios/examples/quickstart-plan.toml",
+            "--out",
+            &out.display().to_string(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("shared: fill_target = "),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(out.join("plan.csv").exists() && out.join("report.html").exists());
+}
