@@ -10,9 +10,8 @@ from pathlib import Path
 SETUP = '''import json, os
 from pathlib import Path
 import pandas as pd
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+%matplotlib inline
 
 # The output directory of `overbook run` (set OVERBOOK_OUTPUT to look at another run).
 OUT = Path(os.environ.get("OVERBOOK_OUTPUT", "../output/quickstart"))
@@ -35,13 +34,15 @@ def notebook(title, cells):
     def md(text):
         return {"cell_type": "markdown", "metadata": {}, "source": text.strip("\n").splitlines(True)}
 
-    def code(text):
-        return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+    def code(text, figure=False):
+        # a cell tagged "figure" must show an image once executed (notebooks/execute.py)
+        meta = {"tags": ["figure"]} if figure else {}
+        return {"cell_type": "code", "execution_count": None, "metadata": meta, "outputs": [],
                 "source": text.strip("\n").splitlines(True)}
 
     out = [md(f"# {title}")]
     for kind, text in cells:
-        out.append(md(text) if kind == "md" else code(text))
+        out.append(md(text) if kind == "md" else code(text, figure=kind == "fig"))
     for i, cell in enumerate(out):
         cell["id"] = f"cell-{i}"  # stable ids: the files do not change when regenerated
     return {
@@ -57,19 +58,22 @@ pricing = notebook("Pricing: what each tenant costs and what we should charge", 
     ("md", "Reads the outputs of `overbook run` (Parquet tables when the run wrote them, else CSV) (by default the quick-start's). Every cost is the node cost allocated by the scenario's rule; every price is per unit of spec per hour."),
     ("code", SETUP),
     ("md", "## Cost per tenant, by placement model\nThe spread of allocated cost; the dedicated model shows what each tenant would cost on its own machines."),
-    ("code", '''fig, ax = plt.subplots(figsize=(8, 4))
+    ("fig", '''fig, ax = plt.subplots(figsize=(8, 4))
 for model, group in tenants.groupby("model", sort=False):
     ax.hist(group["cost"], bins=20, alpha=0.5, label=model)
-ax.set_xlabel("allocated cost over the run"); ax.set_ylabel("tenants"); ax.legend()
+money = f" ({summary['currency']})" if summary.get("currency") else ""
+ax.set_xlabel(f"allocated cost over the run{money}"); ax.set_ylabel("tenants"); ax.legend(title="model")
+ax.set_title("Cost per tenant")
 tenants.groupby("model", sort=False)["cost"].describe()[["mean", "50%", "max"]]'''),
     ("md", "## Break-even and target-margin prices\nFrom `pricing.csv`: the price per unit of spec per hour at which each model covers its node cost, and the price for the scenario's target margin."),
     ("code", '''pricing = read_table("pricing")
 cols = ["model", "class", "tenants", "cost", "revenue", "margin_rate"] + [c for c in pricing.columns if c.startswith("break_even_price_")]
 pricing[cols].round(4)'''),
     ("md", "## Margin by tenant class\nThe long tail is where dedicated hosting loses money; sharing is what makes it profitable."),
-    ("code", '''by_class = pricing[pricing["class"] != "all"].pivot(index="class", columns="model", values="margin_rate")
+    ("fig", '''by_class = pricing[pricing["class"] != "all"].pivot(index="class", columns="model", values="margin_rate")
 ax = by_class.plot.bar(figsize=(8, 4), rot=0)
-ax.axhline(0, color="black", linewidth=0.8); ax.set_ylabel("margin / revenue")
+ax.axhline(0, color="black", linewidth=0.8); ax.set_ylabel("margin / revenue"); ax.set_xlabel("SLO class")
+ax.set_title("Margin by class and model"); ax.legend(title="model")
 by_class.round(3)'''),
     ("md", "## What if we change the list price?\nRevenue scales with the list price; cost does not. Here: every list price cut by 20%."),
     ("code", '''change = 0.8
@@ -91,17 +95,21 @@ capacity = notebook("Capacity: machines, utilization and the planner's frontier"
     **{f"oversold {r}": v for r, v in m["oversubscription_ratio"].items()},
 } for m in summary["models"]]).set_index("model")
 models.round(3)'''),
-    ("code", '''ax = models[[c for c in models.columns if c.startswith("util ")]].plot.bar(figsize=(8, 4), rot=0)
-ax.set_ylabel("delivered / capacity held")'''),
+    ("fig", '''ax = models[[c for c in models.columns if c.startswith("util ")]].plot.bar(figsize=(8, 4), rot=0)
+ax.set_ylabel("delivered / capacity held"); ax.set_xlabel("model"); ax.set_title("Utilization per resource")'''),
     ("md", "## Node utilization over time\nHourly mean utilization of the first resource, per node (from `timeseries.csv`)."),
-    ("code", '''series = read_table("timeseries")
+    ("fig", '''series = read_table("timeseries")
 nodes = series[series["series"] == "node"]
 fig, axes = plt.subplots(len(summary["models"]), 1, figsize=(9, 2.2 * len(summary["models"])), squeeze=False)
 for ax, m in zip(axes[:, 0], summary["models"]):
     grid = nodes[nodes["model"] == m["name"]].pivot(index="id", columns="hour", values="a")
-    ax.imshow(grid.values, aspect="auto", cmap="RdYlGn_r", vmin=0, vmax=1, interpolation="nearest")
+    image = ax.imshow(grid.values, aspect="auto", cmap="viridis", vmin=0, vmax=1,
+                      interpolation="nearest", origin="lower",
+                      extent=(grid.columns.min(), grid.columns.max() + 1, -0.5, len(grid) - 0.5))
     ax.set_title(m["name"]); ax.set_ylabel("node")
-axes[-1, 0].set_xlabel("hour")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    fig.colorbar(image, ax=ax, label="utilization")
+axes[-1, 0].set_xlabel("hour of the run")
 fig.tight_layout()'''),
     ("md", "## The planner's frontier\nRun `overbook plan` on a scenario with a `[planner]` section to fill `plan.csv`."),
     ("code", '''plan = read_table("plan")
@@ -133,7 +141,7 @@ print("overbook", overbook.__version__)'''),
 models = pd.DataFrame(r.summary["models"]).set_index("name")
 models[["nodes_peak", "cost_per_tenant", "violation_rate", "savings_vs_dedicated"]]'''),
     ("md", "## Who harms whom\nThe tenants table as a pandas frame: the noisiest neighbours per model, by the CPU and memory harm they cause to others."),
-    ("code", '''tenants = r.tenants.to_pandas()
+    ("fig", '''tenants = r.tenants.to_pandas()
 shared = tenants[tenants.model != "dedicated"]
 top = shared.assign(harm=shared.harm_caused_cpu + shared.harm_caused_memory)
 top = top.sort_values("harm", ascending=False).head(8)
@@ -145,7 +153,7 @@ ax.set_title("The noisiest neighbours")
 plt.tight_layout()
 plt.show()'''),
     ("md", "## A sweep\nThe shared cluster's fill target swept from 1 (no overselling) to 3: fewer brokers, more SLO violations. `sweep` takes a dict of key to values."),
-    ("code", '''sweep = overbook.sweep(QUICKSTART, {"models.shared.fill_target": [1.0, 1.5, 2.0, 2.5, 3.0]}).table.to_pandas()
+    ("fig", '''sweep = overbook.sweep(QUICKSTART, {"models.shared.fill_target": [1.0, 1.5, 2.0, 2.5, 3.0]}).table.to_pandas()
 shared = sweep[sweep.model == "shared"]
 fig, ax1 = plt.subplots(figsize=(8, 3.5))
 ax1.plot(shared["models.shared.fill_target"], shared.violation_rate, marker="o", color="tab:red")
@@ -158,7 +166,7 @@ ax1.set_title("Overselling the shared cluster")
 plt.tight_layout()
 plt.show()'''),
     ("md", "## A placer of one's own\nAny class with `place(request, nodes)` returning a node id, or `None` to open a node. This one is worst-fit: the allowed node with the most free room after placing. It is given as a class, so every model and run makes its own."),
-    ("code", '''class WorstFit:
+    ("fig", '''class WorstFit:
     name = "worst-fit-py"
 
     def place(self, request, nodes):
