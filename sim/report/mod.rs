@@ -150,6 +150,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pricing_columns_read_as_headings_with_units_and_sensible_decimals() {
+        let units = [("cpu".to_string(), "cores".to_string())];
+        let column = |name: &str| page::pricing_column(name, &units, Some("EUR"));
+        let (heading, format) = column("break_even_price_cpu");
+        assert_eq!(heading, "break-even price, cpu (EUR / cores x hour)");
+        let f = format.unwrap();
+        // four significant figures: log10(0.018837) = -1.72 -> 3 + 2 = 5 decimals
+        assert_eq!(f(0.018837209302325582), "0.01884");
+        assert_eq!(
+            (f(1.2563), f(125.63), f(0.0)),
+            ("1.256".into(), "125.6".into(), "0.0000".into())
+        );
+        let (heading, format) = column("cost");
+        assert_eq!(
+            (heading.as_str(), format.unwrap()(155.51999999999998)),
+            ("cost (EUR)", "155.52".into())
+        );
+        let (heading, format) = column("margin_after_credits_rate");
+        assert_eq!(heading, "margin after credits / revenue");
+        assert_eq!(format.unwrap()(0.686046511627907), "68.6%");
+        assert_eq!(column("class"), ("class".to_string(), None));
+        // without a currency, amounts say so
+        assert_eq!(
+            page::pricing_column("revenue", &units, None).0,
+            "revenue (money)"
+        );
+    }
+
+    #[test]
     fn a_report_does_not_depend_on_its_directory_s_name() {
         let root = tempfile::tempdir().unwrap();
         let plan = "model,fill_target,replications,violation_rate,violation_rate_low,violation_rate_high,meets\nshared,1.5,3,0.001,0.0005,0.002,true\nshared,2,3,0.02,0.01,0.03,false\n";

@@ -89,7 +89,7 @@ pub(super) fn page(inputs: Inputs<'_>, figs: Vec<Figure>) -> String {
             },
             currency.map_or(String::new(), |c| format!("; amounts in {}", escape(c)))
         );
-        table_html(&mut h, p, 60);
+        pricing_html(&mut h, p, &units(summary), currency);
         h.push_str("</section>");
     }
     if let Some(p) = plan {
@@ -112,6 +112,114 @@ pub(super) fn page(inputs: Inputs<'_>, figs: Vec<Figure>) -> String {
 }
 
 /// The document's head and the page's header: its name, and the run's counts from `summary`.
+/// Each resource's unit by name, from summary.json's `resources` (empty without).
+fn units(summary: Option<&Value>) -> Vec<(String, String)> {
+    summary
+        .and_then(|s| s["resources"].as_array())
+        .map(|r| {
+            r.iter()
+                .filter_map(|x| {
+                    let name = x["name"].as_str()?.to_string();
+                    Some((name, x["unit"].as_str().unwrap_or("unit").to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// How a table writes a number.
+pub(super) type Shown = fn(f64) -> String;
+
+/// How the pricing table shows one column of pricing.csv: its heading and how it writes a
+/// value (`None`: as the file has it).
+pub(super) fn pricing_column(
+    name: &str,
+    units: &[(String, String)],
+    currency: Option<&str>,
+) -> (String, Option<Shown>) {
+    let money = currency.unwrap_or("money");
+    let two: Shown = |x| format!("{x:.2}");
+    let percent: Shown = |x| format!("{:.1}%", 100.0 * x);
+    let price: Shown = |x| {
+        // four significant figures: 0.01884, 1.256, 125.6
+        let digits = if x == 0.0 {
+            4
+        } else {
+            (3 - x.abs().log10().floor() as i32).clamp(0, 8)
+        };
+        format!("{x:.*}", digits as usize)
+    };
+    let unit_of = |r: &str| {
+        units
+            .iter()
+            .find(|(n, _)| n == r)
+            .map_or("unit".to_string(), |(_, u)| u.clone())
+    };
+    for (prefix, what) in [
+        ("break_even_price_", "break-even price"),
+        ("target_margin_price_", "target-margin price"),
+    ] {
+        if let Some(r) = name.strip_prefix(prefix) {
+            return (
+                format!("{what}, {r} ({money} / {} x hour)", unit_of(r)),
+                Some(price),
+            );
+        }
+    }
+    match name {
+        "cost" | "revenue" | "margin" | "usage_revenue" | "credits" | "margin_after_credits" => {
+            (format!("{} ({money})", name.replace('_', " ")), Some(two))
+        }
+        "margin_rate" => ("margin / revenue".to_string(), Some(percent)),
+        "margin_after_credits_rate" => {
+            ("margin after credits / revenue".to_string(), Some(percent))
+        }
+        "break_even_scale" => (
+            "break-even scale of list prices".to_string(),
+            Some(|x| format!("{x:.3}")),
+        ),
+        other => (other.replace('_', " "), None),
+    }
+}
+
+/// The pricing table with readable headings, amounts in the currency to the cent, shares as
+/// percentages and prices to four significant figures; the `currency` column, which the
+/// headings now carry, left out.
+fn pricing_html(out: &mut String, t: &Table, units: &[(String, String)], currency: Option<&str>) {
+    let shown: Vec<usize> = (0..t.header.len())
+        .filter(|&i| t.header[i] != "currency")
+        .collect();
+    let columns: Vec<_> = shown
+        .iter()
+        .map(|&i| pricing_column(&t.header[i], units, currency))
+        .collect();
+    out.push_str("<div class=\"scroll\"><table><thead><tr>");
+    for (heading, _) in &columns {
+        let _ = write!(out, "<th>{}</th>", escape(heading));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for r in t.rows().take(60) {
+        out.push_str("<tr>");
+        for (&i, (_, format)) in shown.iter().zip(&columns) {
+            let v = r.get(i).unwrap_or("");
+            let cell = match (format, v.parse::<f64>()) {
+                (Some(f), Ok(x)) if x.is_finite() => f(x),
+                _ => v.to_string(),
+            };
+            let _ = write!(out, "<td>{}</td>", escape(&cell));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table></div>");
+    if t.len() > 60 {
+        let _ = write!(
+            out,
+            "<p class=\"note\">First 60 of {} rows; pricing.csv has them all.</p>",
+            t.len()
+        );
+    }
+}
+
 /// The page's name (see [`page`]).
 fn title(summary: Option<&Value>, scenario: Option<&str>, plan: bool, sweep: bool) -> String {
     let from_file = || {
