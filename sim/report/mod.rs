@@ -150,6 +150,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_model_gets_a_sentence_saying_what_its_figures_mean() {
+        let m = serde_json::json!({
+            "name": "shared", "nodes_peak": 3, "cost_per_tenant": 6.481, "savings_vs_dedicated": 0.6355,
+            "violation_rate": 0.3187, "violation_rate_by_cause": {"loss": 0.0299, "latency": 0.3181, "neighbour_outage": 0.0},
+            "interference_loss": {"cpu": 0.00156, "memory": 0.0},
+            "worst_tenant": {"tenant": "head-03", "violation_rate": 0.45},
+            "oom_kills": 0, "failures": {"failures": 1, "reassignments": 8}
+        });
+        let resources = ["cpu".to_string(), "memory".to_string()];
+        assert_eq!(
+            page::verdict(&m, &resources, " (EUR)"),
+            "shared: 3 nodes at the peak, 6.48 EUR per tenant, 64% cheaper than dedicated; 31.9% of tenant-steps miss their SLO, mostly by latency (31.8%); neighbours take 0.16% of what tenants would get alone (cpu); the worst tenant, head-03, misses it 45.0% of the time; 1 node failure, 8 reassignments."
+        );
+        let alone = serde_json::json!({
+            "name": "dedicated", "nodes_peak": 25, "cost_per_tenant": 17.78, "savings_vs_dedicated": 0.0,
+            "violation_rate": 0.0, "interference_loss": {"cpu": 0.0}, "oom_kills": 0
+        });
+        assert_eq!(
+            page::verdict(&alone, &resources, ""),
+            "dedicated: 25 nodes at the peak, 17.78 per tenant; 0.0% of tenant-steps miss their SLO; no tenant loses anything to a neighbour."
+        );
+    }
+
+    #[test]
     fn pricing_columns_read_as_headings_with_units_and_sensible_decimals() {
         let units = [("cpu".to_string(), "cores".to_string())];
         let column = |name: &str| page::pricing_column(name, &units, Some("EUR"));

@@ -271,6 +271,7 @@ fn models_section(h: &mut String, summary: Option<&Value>, models: &[Value], mon
                 .collect()
         })
         .unwrap_or_default();
+    let raw_money = money;
     let money = escape(money);
     let credits = models
         .iter()
@@ -295,7 +296,87 @@ fn models_section(h: &mut String, summary: Option<&Value>, models: &[Value], mon
     for m in models {
         model_row(h, m, &resources, credits);
     }
-    h.push_str("</tbody></table></div><p class=\"note\">Violation: a tenant-step losing more than its SLO class allows to neighbours, or with latency inflated beyond its limit, or in an outage a neighbour caused; a tenant-step with several causes counts once in the violation rate and once under each cause. Loss: the largest over resources of interference loss over alone allotment. Every column is defined in docs/outputs.md.</p></section>");
+    h.push_str("</tbody></table></div><ul class=\"verdicts\">");
+    for m in models {
+        let _ = write!(h, "<li>{}</li>", escape(&verdict(m, &resources, raw_money)));
+    }
+    h.push_str("</ul><p class=\"note\">Violation: a tenant-step losing more than its SLO class allows to neighbours, or with latency inflated beyond its limit, or in an outage a neighbour caused; a tenant-step with several causes counts once in the violation rate and once under each cause. Loss: the largest over resources of interference loss over alone allotment. Every column is defined in docs/outputs.md.</p></section>");
+}
+
+/// What one model's figures mean, in one sentence: nodes, cost per tenant against dedicated,
+/// how often tenants miss their SLO and its main cause, what neighbours take, the worst
+/// tenant, and the failures, reassignments, moves and OOM kills where there are any.
+pub(super) fn verdict(m: &Value, resources: &[String], money: &str) -> String {
+    let f = |v: &Value| v.as_f64().unwrap_or(0.0);
+    // " (EUR)" -> " EUR"
+    let money = match money.trim().trim_start_matches('(').trim_end_matches(')') {
+        "" => String::new(),
+        c => format!(" {c}"),
+    };
+    let name = m["name"].as_str().unwrap_or("");
+    let savings = f(&m["savings_vs_dedicated"]);
+    let cheaper = match savings {
+        s if s > 0.0005 => format!(", {:.0}% cheaper than dedicated", 100.0 * s),
+        s if s < -0.0005 => format!(", {:.0}% dearer than dedicated", -100.0 * s),
+        _ => String::new(),
+    };
+    let rate = f(&m["violation_rate"]);
+    let causes = [
+        ("loss to neighbours", "loss"),
+        ("latency", "latency"),
+        ("outages neighbours caused", "neighbour_outage"),
+        ("failures", "failure_outage"),
+    ];
+    let main = causes
+        .iter()
+        .map(|&(label, key)| (label, f(&m["violation_rate_by_cause"][key])))
+        .filter(|&(_, x)| x > 0.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let why = match main {
+        Some((label, x)) if rate > 0.0 => format!(", mostly by {label} ({:.1}%)", 100.0 * x),
+        _ => String::new(),
+    };
+    let loss = resources
+        .iter()
+        .map(|r| (r, f(&m["interference_loss"][r])))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let taken = match loss {
+        Some((r, x)) if x > 0.0 => format!(
+            "; neighbours take {:.2}% of what tenants would get alone ({r})",
+            100.0 * x
+        ),
+        _ => "; no tenant loses anything to a neighbour".to_string(),
+    };
+    let worst = match (
+        m["worst_tenant"]["tenant"].as_str(),
+        f(&m["worst_tenant"]["violation_rate"]),
+    ) {
+        (Some(t), x) if x > 0.0 => format!(
+            "; the worst tenant, {t}, misses it {:.1}% of the time",
+            100.0 * x
+        ),
+        _ => String::new(),
+    };
+    let mut events = vec![];
+    let count = |v: &Value, what: &str| {
+        let k = v.as_u64().unwrap_or(0);
+        (k > 0).then(|| format!("{k} {what}{}", if k == 1 { "" } else { "s" }))
+    };
+    events.extend(count(&m["failures"]["failures"], "node failure"));
+    events.extend(count(&m["failures"]["reassignments"], "reassignment"));
+    events.extend(count(&m["moves"]["moves"], "move"));
+    events.extend(count(&m["oom_kills"], "OOM kill"));
+    let events = if events.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", events.join(", "))
+    };
+    format!(
+        "{name}: {} nodes at the peak, {:.2}{money} per tenant{cheaper}; {:.1}% of tenant-steps miss their SLO{why}{taken}{worst}{events}.",
+        m["nodes_peak"],
+        f(&m["cost_per_tenant"]),
+        100.0 * rate,
+    )
 }
 
 /// One model's row of the side-by-side table, with its revenue, credits and margin after
@@ -373,7 +454,7 @@ fn figures_section(h: &mut String, figs: Vec<Figure>) {
     h.push_str("</div></section>");
 }
 
-const CSS: &str = "body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0;color:#222;background:#fafafa}header{background:#1f3b57;color:#fff;padding:18px 28px}header h1{margin:0;font-size:24px}.meta{margin:6px 0 0;opacity:.85;font-size:13px}main{max-width:1180px;margin:0 auto;padding:12px 24px 40px}section{background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:14px 18px;margin:16px 0}h2{font-size:18px;margin:4px 0 10px}table{border-collapse:collapse;font-size:13px}th,td{border-bottom:1px solid #eee;padding:4px 8px;text-align:right;white-space:nowrap}th{background:#f3f5f7;position:sticky;top:0}td:first-child,th:first-child{text-align:left}.scroll{overflow-x:auto;max-height:520px}.note{color:#666;font-size:12px}.figs{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:16px}figure{margin:0}figcaption{font-size:13px;margin-bottom:6px}figure svg{width:100%;height:auto;border:1px solid #eee}pre{font-size:12px;overflow-x:auto;background:#f6f6f6;padding:10px}";
+const CSS: &str = "body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0;color:#222;background:#fafafa}header{background:#1f3b57;color:#fff;padding:18px 28px}header h1{margin:0;font-size:24px}.meta{margin:6px 0 0;opacity:.85;font-size:13px}main{max-width:1180px;margin:0 auto;padding:12px 24px 40px}section{background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:14px 18px;margin:16px 0}h2{font-size:18px;margin:4px 0 10px}table{border-collapse:collapse;font-size:13px}th,td{border-bottom:1px solid #eee;padding:4px 8px;text-align:right;white-space:nowrap}th{background:#f3f5f7;position:sticky;top:0}td:first-child,th:first-child{text-align:left}.scroll{overflow-x:auto;max-height:520px}.note{color:#666;font-size:12px}.figs{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:16px}figure{margin:0}figcaption{font-size:13px;margin-bottom:6px}figure svg{width:100%;height:auto;border:1px solid #eee}ul.verdicts{margin:10px 0 4px;padding-left:20px;font-size:14px;line-height:1.5}pre{font-size:12px;overflow-x:auto;background:#f6f6f6;padding:10px}";
 
 /// Marks the page for headless checks, once loaded: how many figures drew something,
 /// `<body data-figures="OK/TOTAL">`, where each figure's drawing lies on the page in CSS
