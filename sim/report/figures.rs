@@ -696,13 +696,15 @@ fn planner_frontier(
                     p.num(r, "violation_rate_high"),
                 ),
                 cost: p.num(r, "cost_per_tenant"),
+                feasible: p.str(r, "feasible") == "true",
+                recommended: p.str(r, "recommended") == "true",
             });
     }
     for (_, pts) in &mut per_model {
         pts.sort_by(|a, b| a.ratio.total_cmp(&b.ratio));
     }
     figure!(figs, plots_dir, "frontier".into(), "Planner frontier",
-        "Violation rate (line, with its confidence band) against the oversubscription ratio for every value the planner evaluated; cost per tenant dashed on the right axis.",
+        "Violation rate against the oversubscription ratio for every value the planner evaluated, per model: each value a point with its confidence interval as an error bar, filled when it meets the target with the confidence asked, hollow when not; the recommended value ringed; cost per tenant dashed on the right axis.",
         (800, 460), |a| plots::frontier(a, "Planner frontier", None, &per_model, money));
     Ok(())
 }

@@ -174,6 +174,26 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_s_deciding_columns_come_first() {
+        let header = [
+            "model",
+            "utilization_cpu",
+            "value",
+            "oversubscription_cpu",
+            "feasible",
+            "x",
+            "oversubscription_memory",
+        ];
+        let t = Table::of(&header, &[]);
+        // model (0), value (2), feasible (4), oversubscription_* (3, 6), then the rest in the
+        // file's order: utilization_cpu (1), x (5)
+        assert_eq!(
+            page::decisive_first(&t, &page::PLAN_DECIDES),
+            vec![0, 2, 4, 3, 6, 1, 5]
+        );
+    }
+
+    #[test]
     fn pricing_columns_read_as_headings_with_units_and_sensible_decimals() {
         let units = [("cpu".to_string(), "cores".to_string())];
         let column = |name: &str| page::pricing_column(name, &units, Some("EUR"));

@@ -18,14 +18,36 @@ fn escape(s: &str) -> String {
 }
 
 fn table_html(out: &mut String, t: &Table, limit: usize) {
+    table_columns_html(out, t, limit, &(0..t.header.len()).collect::<Vec<_>>());
+}
+
+/// The columns of `t` with the ones named in `first` (those it has) leading, in that order,
+/// the others after in the file's order: what decides is seen without scrolling.
+pub(super) fn decisive_first(t: &Table, first: &[&str]) -> Vec<usize> {
+    let mut order: Vec<usize> = first
+        .iter()
+        .flat_map(|f| {
+            (0..t.header.len()).filter(move |&i| match f.strip_suffix('*') {
+                Some(prefix) => t.header[i].starts_with(prefix),
+                None => t.header[i] == *f,
+            })
+        })
+        .collect();
+    let mut seen = vec![false; t.header.len()];
+    order.retain(|&i| !std::mem::replace(&mut seen[i], true));
+    order.extend((0..t.header.len()).filter(|&i| !seen[i]));
+    order
+}
+
+fn table_columns_html(out: &mut String, t: &Table, limit: usize, columns: &[usize]) {
     out.push_str("<div class=\"scroll\"><table><thead><tr>");
-    for h in &t.header {
-        let _ = write!(out, "<th>{}</th>", escape(h));
+    for &i in columns {
+        let _ = write!(out, "<th>{}</th>", escape(&t.header[i]));
     }
     out.push_str("</tr></thead><tbody>");
     for r in t.rows().take(limit) {
         out.push_str("<tr>");
-        for v in r.fields() {
+        for v in columns.iter().map(|&i| r.get(i).unwrap_or("")) {
             let shown = v.parse::<f64>().map_or(escape(v), |x| {
                 if x.fract() == 0.0 && x.abs() < 1e12 {
                     format!("{x}")
@@ -94,7 +116,8 @@ pub(super) fn page(inputs: Inputs<'_>, figs: Vec<Figure>) -> String {
     }
     if let Some(p) = plan {
         h.push_str("<section><h2>Planner frontier</h2>");
-        table_html(&mut h, p, 200);
+        let decide = decisive_first(p, &PLAN_DECIDES);
+        table_columns_html(&mut h, p, 200, &decide);
         h.push_str("</section>");
     }
     if let Some(s) = sweep {
@@ -112,6 +135,24 @@ pub(super) fn page(inputs: Inputs<'_>, figs: Vec<Figure>) -> String {
 }
 
 /// The document's head and the page's header: its name, and the run's counts from `summary`.
+/// The columns of plan.csv (and sweep.csv) a planner decides by, shown first: the value, the
+/// verdict, the violation rate and its interval, what it oversells, what it costs.
+pub(super) const PLAN_DECIDES: [&str; 13] = [
+    "model",
+    "knob",
+    "value",
+    "recommended",
+    "feasible",
+    "violation_rate",
+    "violation_rate_low",
+    "violation_rate_high",
+    "oversubscription_*",
+    "nodes",
+    "cost_per_tenant",
+    "savings_vs_dedicated",
+    "replications",
+];
+
 /// Each resource's unit by name, from summary.json's `resources` (empty without).
 fn units(summary: Option<&Value>) -> Vec<(String, String)> {
     summary

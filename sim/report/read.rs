@@ -140,11 +140,6 @@ impl<'a> Row<'a> {
         let start = if i == 0 { self.start } else { self.ends[i - 1] };
         Some(&self.text[start..end])
     }
-
-    /// Its fields in order.
-    pub(super) fn fields(&self) -> impl Iterator<Item = &'a str> + '_ {
-        (0..self.ends.len()).filter_map(|i| self.get(i))
-    }
 }
 
 impl Table {

@@ -209,11 +209,17 @@ pub struct FrontierPoint {
     pub rate: (f64, f64, f64),
     /// Cost per tenant.
     pub cost: f64,
+    /// Whether the value meets the target with the confidence asked (drawn filled; hollow
+    /// otherwise).
+    pub feasible: bool,
+    /// Whether it is the value the planner recommends (ringed and labelled).
+    pub recommended: bool,
 }
 
-/// Planner frontiers: violation rate (with its interval band) against oversubscription, per
-/// model, cost per tenant dashed on a second axis, its amounts labelled `money` (`" (EUR)"`,
-/// or empty).
+/// Planner frontiers: violation rate against oversubscription per model, each value a point
+/// with its confidence interval as an error bar (filled when feasible, hollow otherwise), the
+/// recommended value ringed and labelled, cost per tenant dashed on a second axis, its
+/// amounts labelled `money` (`" (EUR)"`, or empty).
 pub fn frontier<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
@@ -263,7 +269,42 @@ pub fn frontier<DB: DrawingBackend>(
         let mut band: Vec<(f64, f64)> = points.iter().map(|p| at(p.ratio, p.rate.2)).collect();
         band.extend(points.iter().rev().map(|p| at(p.ratio, p.rate.1.max(0.0))));
         chart
-            .draw_series(std::iter::once(Polygon::new(band, c.mix(0.15))))
+            .draw_series(std::iter::once(Polygon::new(band, c.mix(0.1))))
+            .map_err(err)?;
+        // each interval as an error bar: a vertical line, capped at both ends
+        let cap = (xs.end - xs.start) * 0.006;
+        chart
+            .draw_series(points.iter().flat_map(|p| {
+                let (x, low) = at(p.ratio, p.rate.1.max(0.0));
+                let (_, high) = at(p.ratio, p.rate.2);
+                [
+                    vec![(x, low), (x, high)],
+                    vec![at(p.ratio - cap, low), at(p.ratio + cap, low)],
+                    vec![at(p.ratio - cap, high), at(p.ratio + cap, high)],
+                ]
+                .map(|line| PathElement::new(line, c.stroke_width(1)))
+            }))
+            .map_err(err)?;
+        chart
+            .draw_series(points.iter().map(|p| {
+                let style = if p.feasible {
+                    c.filled()
+                } else {
+                    c.stroke_width(2)
+                };
+                Circle::new(at(p.ratio, p.rate.0), 4, style)
+            }))
+            .map_err(err)?;
+        chart
+            .draw_series(points.iter().filter(|p| p.recommended).map(|p| {
+                EmptyElement::at(at(p.ratio, p.rate.0))
+                    + Circle::new((0, 0), 9, BLACK.stroke_width(2))
+                    + Text::new(
+                        format!("recommended ({name})"),
+                        (12, -14),
+                        ("sans-serif", 12).into_font(),
+                    )
+            }))
             .map_err(err)?;
         chart
             .draw_series(LineSeries::new(

@@ -159,6 +159,8 @@ mod tests {
                     ratio: v,
                     rate: (v, -v, v),
                     cost: v,
+                    feasible: v > 0.0,
+                    recommended: false,
                 })
                 .collect();
             let fronts = vec![("m".to_string(), frontier_points)];
