@@ -35,13 +35,18 @@ pub(super) const EVENT_COLUMNS: f64 = 800.0;
 /// resource.
 pub(super) const HARM_TOP: usize = 8;
 
-/// The columns of tenants.csv the figures read when the first resource is `resource`.
-pub(super) fn tenant_columns(resource: &str) -> Vec<String> {
+/// The columns of tenants.csv the figures read when the first resource is `resource` and
+/// the resources are `all`: every resource's alone allotment and loss, the first's harm.
+pub(super) fn tenant_columns(resource: &str, all: &[String]) -> Vec<String> {
     let mut c: Vec<String> = ["model", "tenant", "cost", "dedicated_cost"]
         .map(String::from)
         .to_vec();
     for k in ["alone", "loss", "harm_caused", "harm_suffered"] {
         c.push(format!("{k}_{resource}"));
+    }
+    for r in all.iter().filter(|r| *r != resource) {
+        c.push(format!("alone_{r}"));
+        c.push(format!("loss_{r}"));
     }
     c
 }
@@ -170,6 +175,8 @@ pub(super) struct Files<'a> {
     pub(super) events: Option<(&'a Table, f64)>,
     /// harm.csv, with the resources' names and units (summary.json's `resources`).
     pub(super) harm: Option<(&'a Table, &'a [(String, String)])>,
+    /// The resources' names and units (summary.json's `resources`; empty without).
+    pub(super) resources: &'a [(String, String)],
 }
 
 /// Every figure the files give, in the page's order: from `tenants` the loss CDF, cost
@@ -191,10 +198,12 @@ pub(super) fn figures(
         plan,
         events,
         harm,
+        resources,
     } = files;
     let mut figs: Vec<Figure> = vec![];
     if let Some(t) = tenants {
-        loss_and_cost(&mut figs, plots_dir, t, models, (resource, money))?;
+        let names: Vec<String> = resources.iter().map(|(n, _)| n.clone()).collect();
+        loss_and_cost(&mut figs, plots_dir, t, models, (resource, money), &names)?;
         who_harms_whom(&mut figs, plots_dir, t, models, resource)?;
     }
     if let Some((h, resources)) = harm {
@@ -228,41 +237,77 @@ fn by_model(t: &Table, models: &[String], f: RowPoint<'_>) -> PerModel {
         .collect()
 }
 
-/// Interference loss per tenant (a CDF per model) of `resource`, and cost per tenant against
-/// dedicated, its amounts labelled `money`.
+/// Interference loss per tenant (a CDF per model, a panel per resource with loss), and cost
+/// per tenant against dedicated, its amounts labelled `money`.
 fn loss_and_cost(
     figs: &mut Vec<Figure>,
     plots_dir: Option<&Path>,
     t: &Table,
     models: &[String],
     (resource, money): (&str, &str),
+    resources: &[String],
 ) -> Result<(), String> {
-    // interference loss per tenant, as a share of what it would have had alone
-    let loss_col = format!("loss_{resource}");
-    let alone_col = format!("alone_{resource}");
-    let losses: Vec<(String, Vec<f64>)> = by_model(t, models, &|r| {
-        let alone = t.num(r, &alone_col);
-        Some((
-            if alone > 0.0 {
-                t.num(r, &loss_col) / alone
+    // interference loss per tenant, as a share of what it would have had alone, per resource
+    // where some tenant lost (the first resource when none did)
+    let mut panels = vec![];
+    let mut first = None;
+    let mut total = 0;
+    let first_resource = [resource.to_string()];
+    let resources = if resources.is_empty() {
+        &first_resource[..]
+    } else {
+        resources
+    };
+    for r in resources {
+        let (loss_col, alone_col) = (format!("loss_{r}"), format!("alone_{r}"));
+        if t.col(&loss_col).is_none() {
+            continue;
+        }
+        let losses: Vec<(String, Vec<f64>)> = by_model(t, models, &|row| {
+            let alone = t.num(row, &alone_col);
+            let share = if alone > 0.0 {
+                t.num(row, &loss_col) / alone
             } else {
                 0.0
-            },
-            0.0,
-        ))
-    })
-    .into_iter()
-    .map(|(m, v)| (m, v.into_iter().map(|p| p.0).collect()))
-    .collect();
-    let total: usize = losses.iter().map(|(_, v)| v.len()).sum();
+            };
+            Some((share, 0.0))
+        })
+        .into_iter()
+        .map(|(m, v)| (m, v.into_iter().map(|p| p.0).collect()))
+        .collect();
+        total = total.max(losses.iter().map(|(_, v)| v.len()).sum());
+        let lost = losses.iter().any(|(_, v)| v.iter().any(|&x| x > 0.0));
+        if lost {
+            panels.push(plots::CdfPanel::new(r, losses));
+        } else if first.is_none() {
+            first = Some(plots::CdfPanel::new(r, losses));
+        }
+    }
+    if panels.is_empty() {
+        panels.extend(first);
+    }
+    if panels.is_empty() {
+        return Ok(());
+    }
     let (max_points, note) = if total <= DRAW_ALL {
         (DRAW_ALL, String::new())
     } else {
         (QUANTILES, format!(" Aggregated: each line of a model with more than {} tenants is drawn through its {} quantiles ({} tenant rows in all).", thousands(QUANTILES), thousands(QUANTILES), thousands(total)))
     };
+    let logs: Vec<&str> = panels
+        .iter()
+        .filter(|p| p.log)
+        .map(|p| p.resource.as_str())
+        .collect();
+    let log_note = if logs.is_empty() {
+        String::new()
+    } else {
+        format!(" The {} axis is logarithmic (the losses span decades); tenants that lose nothing sit at its left end.", logs.join(" and "))
+    };
+    let height = 40 + 300 * panels.len() as u32;
     figure!(figs, plots_dir, "loss_cdf".into(), "Interference loss per tenant",
-        format!("Share of tenants whose {resource} interference loss (as a fraction of their alone allotment) is at most x, per model. Lines further left are better; dedicated sits at 0.{note}"),
-        (800, 420), |a| plots::cdf(a, "Interference loss per tenant (CDF)", &format!("{resource} loss / alone allotment"), &losses, max_points));
+        format!("Share of tenants whose interference loss (as a fraction of their alone allotment) is at most x, per model, a panel per resource where some tenant lost; each legend says how many of a model's tenants lose at all. Lines further left are better; a model whose tenants lose nothing (dedicated) is a line at 0.{log_note}{note}"),
+        (800, height), |a| plots::cdf_panels(a, "Interference loss per tenant (CDF)", &panels, max_points));
     let cost = by_model(t, models, &|r| {
         Some((t.num(r, "dedicated_cost"), t.num(r, "cost")))
     });

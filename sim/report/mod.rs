@@ -70,14 +70,6 @@ fn write(dir: &Path, with_plots: bool) -> Result<PathBuf, String> {
         .and_then(|s| s["resources"][0]["name"].as_str())
         .unwrap_or("cpu")
         .to_string();
-    // the columns of tenants.csv the figures read, and no other
-    let tenant_columns = figures::tenant_columns(&resource);
-    let tenants = Table::read_columns(dir, "tenants", &|c| tenant_columns.iter().any(|k| k == c));
-    let series = Series::read(dir, "timeseries");
-    let pricing = Table::read(dir, "pricing");
-    let plan = Table::read(dir, "plan");
-    let events = Table::read(dir, "events");
-    let harm = Table::read(dir, "harm");
     let resources: Vec<(String, String)> = summary
         .as_ref()
         .and_then(|s| s["resources"].as_array())
@@ -90,6 +82,16 @@ fn write(dir: &Path, with_plots: bool) -> Result<PathBuf, String> {
                 .collect()
         })
         .unwrap_or_default();
+    // the columns of tenants.csv the figures read, and no other
+    let names: Vec<String> = resources.iter().map(|(n, _)| n.clone()).collect();
+    let tenant_columns = figures::tenant_columns(&resource, &names);
+    let tenants = Table::read_columns(dir, "tenants", &|c| tenant_columns.iter().any(|k| k == c));
+    let series = Series::read(dir, "timeseries");
+    let pricing = Table::read(dir, "pricing");
+    let plan = Table::read(dir, "plan");
+    let events = Table::read(dir, "events");
+    let harm = Table::read(dir, "harm");
+
     let sweep = Table::read(dir, "sweep");
     let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
     if summary.is_none() && plan.is_none() && sweep.is_none() {
@@ -123,6 +125,7 @@ fn write(dir: &Path, with_plots: bool) -> Result<PathBuf, String> {
         plan: plan.as_ref(),
         events: events.as_ref().map(|e| (e, start)),
         harm: harm.as_ref().map(|h| (h, resources.as_slice())),
+        resources: &resources,
     };
     let currency = currency(summary.as_ref(), &[plan.as_ref(), sweep.as_ref()]);
     let money = currency
@@ -171,6 +174,18 @@ mod tests {
             page::verdict(&alone, &resources, ""),
             "dedicated: 25 nodes at the peak, 17.78 per tenant; 0.0% of tenant-steps miss their SLO; no tenant loses anything to a neighbour."
         );
+    }
+
+    #[test]
+    fn a_loss_panel_takes_a_log_axis_when_its_losses_span_two_decades() {
+        let panel = |v: &[f64]| plots::CdfPanel::new("cpu", vec![("m".into(), v.to_vec())]);
+        // 0.2 / 0.001 = 200 >= 100: logarithmic; zeros do not count
+        assert!(panel(&[0.0, 0.001, 0.2]).log);
+        // 0.5 / 0.1 = 5: linear; nothing positive: linear
+        assert!(!panel(&[0.0, 0.1, 0.5]).log);
+        assert!(!panel(&[0.0, 0.0]).log);
+        // exactly 100 times: logarithmic
+        assert!(panel(&[0.002, 0.2]).log);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use std::ops::Range;
 
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -55,6 +57,144 @@ pub fn cdf<DB: DrawingBackend>(
     }
     legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     Ok(())
+}
+
+/// One panel of [`cdf_panels`]: a resource's loss shares per model.
+pub struct CdfPanel {
+    /// The resource.
+    pub resource: String,
+    /// Per model, its tenants' values.
+    pub series: Vec<(String, Vec<f64>)>,
+    /// Whether the x axis is logarithmic: the positive values span two decades or more.
+    pub log: bool,
+}
+
+impl CdfPanel {
+    /// A panel of `series`, on a logarithmic axis when its positive values span at least two
+    /// decades (their largest at least 100 times their smallest).
+    pub fn new(resource: &str, series: Vec<(String, Vec<f64>)>) -> CdfPanel {
+        let positive = series
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .filter(|&x| x > 0.0);
+        let (lo, hi) = positive.fold((f64::INFINITY, 0.0f64), |(l, h), x| (l.min(x), h.max(x)));
+        CdfPanel {
+            resource: resource.to_string(),
+            series,
+            log: lo.is_finite() && hi >= 100.0 * lo,
+        }
+    }
+}
+
+/// Empirical CDFs of loss shares in small multiples: a panel per resource, one below the
+/// other, every model in each, told apart by colour and by dashes (every other model), each
+/// legend entry saying how many of the model's tenants lose at all.
+pub fn cdf_panels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    panels: &[CdfPanel],
+    max_points: usize,
+) -> Result<(), String> {
+    area.fill(&WHITE).map_err(err)?;
+    let (head, body) = area.split_vertically(40);
+    head.draw(&Text::new(title, (300, 12), ("sans-serif", 18)))
+        .map_err(err)?;
+    let rows = body.split_evenly((panels.len().max(1), 1));
+    for (panel, sub) in panels.iter().zip(&rows) {
+        let x_desc = format!("{} loss / alone allotment", panel.resource);
+        let max = panel
+            .series
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .fold(0.0, f64::max)
+            .max(1e-6);
+        let named: Vec<(String, Vec<f64>)> = panel
+            .series
+            .iter()
+            .map(|(m, v)| {
+                let lose = v.iter().filter(|&&x| x > 0.0).count();
+                let label = match lose {
+                    0 => format!("{m} (none lose)"),
+                    k => format!("{m} ({k} of {} lose)", v.len()),
+                };
+                (label, v.clone())
+            })
+            .collect();
+        if panel.log {
+            let lo = panel
+                .series
+                .iter()
+                .flat_map(|(_, v)| v.iter().copied())
+                .filter(|&x| x > 0.0)
+                .fold(f64::INFINITY, f64::min);
+            let xs = axis(lo / 1.5, finite(max) * 1.5);
+            let log: LogCoord<f64> = xs.clone().log_scale().into();
+            let mut chart = cdf_chart(sub, log, &x_desc)?;
+            cdf_lines(&mut chart, &named, max_points, &xs)?;
+        } else {
+            let xs = axis(0.0, finite(max) * 1.05);
+            let linear: RangedCoordf64 = xs.clone().into();
+            let mut chart = cdf_chart(sub, linear, &x_desc)?;
+            cdf_lines(&mut chart, &named, max_points, &xs)?;
+        }
+    }
+    Ok(())
+}
+
+/// A CDF's chart on `area` over `xs`.
+fn cdf_chart<'a, DB: DrawingBackend, X: Ranged<ValueType = f64> + ValueFormatter<f64>>(
+    area: &'a DrawingArea<DB, Shift>,
+    xs: X,
+    x_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<X, RangedCoordf64>>, String> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(45)
+        .build_cartesian_2d(xs, 0f64..1.0)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc("share of tenants at or below")
+        .label_style(("sans-serif", 12))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
+/// Each named series' CDF on `chart` (its values pinned into `xs`: on a logarithmic axis a 0
+/// sits at the left end), solid and dashed in turn, with the legend.
+fn cdf_lines<'a, DB: DrawingBackend + 'a, X: Ranged<ValueType = f64> + ValueFormatter<f64>>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, RangedCoordf64>>,
+    series: &[(String, Vec<f64>)],
+    max_points: usize,
+    xs: &Range<f64>,
+) -> Result<(), String> {
+    for (i, (name, values)) in series.iter().enumerate() {
+        let points: Vec<(f64, f64)> = cdf_points(values, max_points)
+            .into_iter()
+            .map(|(x, y)| (pin(x, xs), y))
+            .collect();
+        let c = colour(i);
+        let style = c.stroke_width(2);
+        if i % 2 == 1 {
+            chart
+                .draw_series(DashedLineSeries::new(points, 8, 5, style))
+                .map_err(err)?
+                .label(name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+        } else {
+            chart
+                .draw_series(LineSeries::new(points, style))
+                .map_err(err)?
+                .label(name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+        }
+    }
+    legend(chart, SeriesLabelPosition::LowerRight)
 }
 
 /// The vertices of the empirical CDF of `values`, `(value, share at or below)` in value

@@ -15,8 +15,8 @@ use std::sync::Once;
 use plotters::prelude::*;
 
 pub use charts::{
-    cdf, cdf_points, density, frontier, scatter, series, timeline, FrontierPoint, DENSITY_CELLS,
-    EVENT_KINDS,
+    cdf, cdf_panels, cdf_points, density, frontier, scatter, series, timeline, CdfPanel,
+    FrontierPoint, DENSITY_CELLS, EVENT_KINDS,
 };
 pub use harm::{compact, harm_matrix, panel_height, HarmPanel};
 pub use heatmap::{group_columns, group_rows, heatmap, HeatRows};
