@@ -173,6 +173,8 @@ fn report_figures_are_not_blank_and_rebuild_from_files() {
         "loss_cdf",
         "cost_vs_dedicated",
         "harm",
+        "harm_matrix_shared",
+        "harm_matrix_containerized",
         "heatmap_shared",
         "heatmap_containerized",
         "heatmap_dedicated",
