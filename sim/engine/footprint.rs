@@ -17,6 +17,16 @@ pub(crate) fn nested<T>(v: &Vec<Vec<T>>) -> usize {
     flat(v) + v.iter().map(flat).sum::<usize>()
 }
 
+/// The bytes a vector of small vectors holds: its own, and every one's that outgrew its inline
+/// room.
+pub(crate) fn smalls<A: smallvec::Array>(v: &Vec<smallvec::SmallVec<A>>) -> usize {
+    flat(v)
+        + v.iter()
+            .filter(|s| s.spilled())
+            .map(|s| s.capacity() * size_of::<A::Item>())
+            .sum::<usize>()
+}
+
 /// The bytes a vector of rings of plain values holds.
 pub(crate) fn rings<T>(v: &Vec<VecDeque<T>>) -> usize {
     flat(v)

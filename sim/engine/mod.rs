@@ -113,6 +113,7 @@ mod cadence;
 mod driver;
 pub mod footprint;
 mod harm;
+mod ids;
 mod memory;
 mod roles;
 mod rows;
@@ -124,6 +125,7 @@ mod usage;
 
 pub use driver::run_observed;
 pub use footprint::{peak_resident_kib, Footprint};
+pub use ids::{IdIndex, IdList};
 pub use harm::{HarmPair, OTHERS as HARM_OTHERS};
 pub use model::{
     EventName, EventRow, LagStats, ModelResult, ModelTotals, NodeStats, PeakStep, ReplicaStats,

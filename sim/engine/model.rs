@@ -32,6 +32,7 @@ use overbook_models::resource::{Resource, ResourceKind};
 use overbook_models::sharing;
 
 use super::harm::{self, HarmPair, HarmPairs};
+use super::ids::IdList;
 use super::memory::Memory;
 
 mod accounting;
@@ -126,8 +127,9 @@ pub struct LimitError {
 /// placed (the classes are the model's SLO classes, read from the step's tenants).
 #[derive(Default)]
 struct WhoBook {
-    /// Per tenant index, its id ("" until it is first placed).
-    ids: Vec<Box<str>>,
+    /// The ids of the tenants up to the last one placed so far, in index order (a copy of
+    /// the driver's, one buffer).
+    ids: IdList,
     /// Per tenant index, its class index.
     class: Vec<u32>,
 }
@@ -144,12 +146,16 @@ fn who<'a>(
     let class = book.class.get(u).map_or(0, |&c| c as usize);
     overbook_models::placer::Who {
         model: &spec.name,
-        tenant: book.ids.get(u).map_or("", |s| s),
+        tenant: book.ids.get(u).unwrap_or(""),
         class: slo.get(class).map_or("", |c| c.name.as_str()),
         time: t,
         resources,
     }
 }
+
+/// A tenant's entry slots: a tenant has one, or a few, almost always, held inline (24 bytes,
+/// as a `Vec`'s, without a heap chunk) up to four.
+type EntryList = smallvec::SmallVec<[u32; 4]>;
 
 /// Shards, containers or dedicated nodes: slots in flat arrays, reused after departures.
 #[derive(Default)]
@@ -318,7 +324,8 @@ pub struct ModelRun {
     now: Time,
     nodes: Nodes,
     ents: Entries,
-    tenant_entries: Vec<Vec<u32>>,
+    /// Per tenant, its entries in the order the node steps reach them (one to four inline).
+    tenant_entries: Vec<EntryList>,
     /// Per tenant, what every step adds up.
     acc: Vec<TenantAcc>,
     /// Per tenant, what changes seldom.
@@ -477,11 +484,9 @@ impl ModelRun {
 
     /// Records tenant `u`'s id for the requests placing it ([`Request::who`]).
     fn note_who(&mut self, u: usize, tenants: &Tenants) {
-        if self.who.ids.len() <= u {
-            self.who.ids.resize(u + 1, Box::from(""));
-        }
-        if self.who.ids[u].is_empty() {
-            self.who.ids[u] = tenants.ids[u].as_str().into();
+        // a tenant's id never changes: those not copied yet are copied up to it
+        while self.who.ids.len() <= u {
+            self.who.ids.push(&tenants.ids[self.who.ids.len()]);
         }
         if self.who.class.len() <= u {
             self.who.class.resize(u + 1, 0);
@@ -508,7 +513,7 @@ impl ModelRun {
             self.rare.resize(nt * r, [0.0; 4]);
             self.step_sa.resize(nt * r, [0.0; 2]);
             self.node_rho.resize(nt, 0.0);
-            self.tenant_entries.resize(nt, vec![]);
+            self.tenant_entries.resize(nt, EntryList::new());
             self.moves.grow(nt, r);
             if let Some(b) = &mut self.backlog {
                 b.grow(nt, r);

@@ -33,7 +33,7 @@ pub fn events_csv(s: &Scenario, run: &RunResult) -> String {
             let node = e.node.map_or(String::new(), |n| n.to_string());
             let tenant = e
                 .tenant
-                .map_or("", |u| run.tenants.ids[u as usize].as_str());
+                .map_or("", |u| &run.tenants.ids[u as usize]);
             let bytes = e.bytes.map_or(String::new(), num);
             let time = e.time.to_string();
             let row = [

@@ -485,7 +485,7 @@ impl ModelRun {
         self.flush_cost(m);
         let share = self.ents.share[j * r..(j + 1) * r].to_vec();
         self.list_on_node(m, u, j, &share);
-        self.tenant_entries[u].retain(|&k| k as usize != j);
+        self.tenant_entries[u].retain(|k| *k as usize != j);
         self.list_in_tenant(u, m, j);
         self.by_tenant.stale = true;
         let waiting = self

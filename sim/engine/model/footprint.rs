@@ -3,7 +3,7 @@
 //! under way (`moves`), backlogs, replicas, billing marks, elastic scaling, the step's scratch
 //! and the placer's own state, none of which grows with the tenants in `benches/scale.toml`.
 
-use crate::engine::footprint::{flat, nested, Group};
+use crate::engine::footprint::{flat, nested, smalls, Group};
 
 use super::*;
 
@@ -43,9 +43,8 @@ impl ModelRun {
             + flat(&self.spec_inverse)
             + flat(&self.failure_loss);
         let who = &self.who;
-        let placement = nested(&self.tenant_entries)
-            + flat(&who.ids)
-            + who.ids.iter().map(|s| s.len()).sum::<usize>()
+        let placement = smalls(&self.tenant_entries)
+            + who.ids.heap_bytes()
             + flat(&who.class);
         let n = &self.nodes;
         let node_series: usize = n.stats.iter().map(|s| flat(&s.hourly)).sum();
