@@ -128,7 +128,7 @@ pub use footprint::{peak_resident_kib, Footprint};
 pub use ids::{IdIndex, IdList};
 pub use harm::{HarmPair, OTHERS as HARM_OTHERS};
 pub use model::{
-    EventName, EventRow, LagStats, ModelResult, ModelTotals, NodeStats, PeakStep, ReplicaStats,
+    EventName, EventRow, LagStats, ModelResult, ModelTotals, NodeStats, PeakStep, PerResource, ReplicaStats,
     TenantBucket, TenantSeries, TenantStats, WindowTotals, SERIES_BUCKETS,
 };
 pub use roles::{RoleBook, RoleRow, Roles};

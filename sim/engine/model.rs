@@ -20,6 +20,8 @@
 // four or five of them at once would hide that.
 #![allow(clippy::needless_range_loop)]
 
+use std::collections::HashMap;
+
 use overbook_models::catalog::NodeType;
 use overbook_models::cost::{self, Allocation};
 use overbook_models::interference;
@@ -76,7 +78,7 @@ use placement::NewEntry;
 pub use replicas::ReplicaStats;
 use replicas::Replicas;
 pub(crate) use result::count_text;
-pub use result::{ModelResult, ModelTotals, NodeStats, TenantStats, SERIES_BUCKETS};
+pub use result::{ModelResult, ModelTotals, NodeStats, PerResource, TenantStats, SERIES_BUCKETS};
 pub use series::{TenantBucket, TenantSeries};
 use step::admitted_demand;
 use watch::Watch;
@@ -181,11 +183,55 @@ struct Entries {
     peak: Vec<f64>,
     down_until: Vec<Time>,
     self_outage: Vec<bool>,
-    /// Who caused the current outage, with fractions summing to 1.
-    blame: Vec<Vec<(u32, f64)>>,
+    /// Per entry slot that was put down by a neighbour since it was taken, who caused its
+    /// latest outage, with fractions summing to 1 (kept apart: few entries ever have one; read
+    /// by slot alone, never in the map's order).
+    blame: HashMap<u32, Vec<(u32, f64)>>,
     /// Contribution to its node's profile (bin x resource), when profiles are kept.
     profile: Vec<f64>,
     free: Vec<u32>,
+}
+
+/// Per tenant and resource (`u * r + q`), sums that only some runs ever add to (a failure's
+/// loss, an outage's): no memory until the first amount, then a row for every tenant.
+#[derive(Debug, Default)]
+struct LazySums {
+    sums: Vec<f64>,
+    /// The length it has once it holds anything: tenants times resources so far.
+    len: usize,
+}
+
+impl LazySums {
+    /// The tenants grew to `len` values.
+    fn grow(&mut self, len: usize) {
+        self.len = len;
+        if !self.sums.is_empty() {
+            self.sums.resize(len, 0.0);
+        }
+    }
+
+    /// Adds `x` to value `k`.
+    fn add(&mut self, k: usize, x: f64) {
+        if self.sums.is_empty() {
+            self.sums.resize(self.len, 0.0);
+        }
+        self.sums[k] += x;
+    }
+
+    /// Value `k` (0 before any was added).
+    fn get(&self, k: usize) -> f64 {
+        self.sums.get(k).copied().unwrap_or(0.0)
+    }
+
+    /// Value `k`, set to 0.
+    fn take(&mut self, k: usize) -> f64 {
+        self.sums.get_mut(k).map_or(0.0, |x| std::mem::replace(x, 0.0))
+    }
+
+    /// The values from `k` on, `r` of them (zeros before any was added).
+    fn row(&self, k: usize, r: usize) -> impl Iterator<Item = f64> + '_ {
+        (k..k + r).map(|i| self.get(i))
+    }
 }
 
 /// Per tenant and resource, what a run adds up every step: [`TenantStats`] fields in units
@@ -234,27 +280,28 @@ impl Default for TenantAcc {
 }
 
 /// Per tenant, the scalar [`TenantStats`] fields that change seldom (a violation, an outage, a
-/// cost split or rate that changes, a placement).
+/// cost split or rate that changes, a placement). Step counts are 32-bit, as in [`TenantAcc`]
+/// (64 bytes).
 #[derive(Debug, Clone, Copy, Default)]
 struct TenantBooks {
     /// Steps in an outage caused by a neighbour.
-    outage_steps: u64,
+    outage_steps: u32,
     /// Steps in an outage caused by a node failure.
-    failure_steps: u64,
+    failure_steps: u32,
     /// Steps in an outage of either cause (a step with both counted once): the outage an SLA
     /// credits (`billing.rs`).
-    down_steps: u64,
+    down_steps: u32,
     /// Steps that violated the SLO by their loss.
-    loss_violations: u64,
+    loss_violations: u32,
     /// Steps that violated the SLO by their loss or an outage but not by their latency: the
     /// latency cause's count is the violations less these (the fast paths count violations
     /// only, as an admitted step can violate by its latency alone).
-    violations_without_latency: u64,
+    violations_without_latency: u32,
     cost: f64,
     revenue: f64,
     dedicated_cost: f64,
     /// Steps whose revenue and dedicated cost are in `revenue` and `dedicated_cost`.
-    rated_steps: u64,
+    rated_steps: u32,
     placements: u32,
     /// Entries of it placed again after their node failed.
     reassignments: u32,
@@ -337,7 +384,7 @@ pub struct ModelRun {
     /// Per tenant and resource, `u * r + q`: the alone allotment of its entries that are down
     /// this step because of a neighbour (the outage's part of its loss, which is not the loss
     /// cause's), set with `outage` and cleared with it.
-    outage_loss: Vec<f64>,
+    outage_loss: LazySums,
     /// Per tenant, whether it has exactly one entry (kept only with the fast paths): such a
     /// tenant is accounted by its node's step, right after the node has shared its capacity,
     /// and the tenant pass skips it ([`ModelRun::account_tenants`]).
@@ -410,7 +457,7 @@ pub struct ModelRun {
     /// Per tenant and resource, `u * r + q`: the loss of its entries down because their node
     /// failed, or waiting for a node, summed over steps (a part of its loss that is nobody's
     /// harm).
-    failure_loss: Vec<f64>,
+    failure_loss: LazySums,
     /// An elastic model's scaling, per tenant (empty for other kinds).
     scale: ScaleBook,
     /// Copies of state under way, the rebalancer, and what moves did (`moves.rs`). Boxed: held
@@ -506,8 +553,8 @@ impl ModelRun {
             self.acc.resize(nt, TenantAcc::default());
             self.books.resize(nt, TenantBooks::default());
             self.outage.resize(nt, 0);
-            self.failure_loss.resize(nt * r, 0.0);
-            self.outage_loss.resize(nt * r, 0.0);
+            self.failure_loss.grow(nt * r);
+            self.outage_loss.grow(nt * r);
             self.solo.resize(nt, false);
             self.racc.resize(nt * r, [0.0; 3]);
             self.rare.resize(nt * r, [0.0; 4]);

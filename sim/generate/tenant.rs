@@ -5,10 +5,9 @@
 use std::f64::consts::TAU;
 
 use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
-use super::draw::{bounded, stream};
+use super::draw::{bounded, TenantRng};
 use super::Generator;
 use crate::limits::MIN_DIVISOR;
 use crate::scenario::{Dist, Mode, Population};
@@ -30,7 +29,7 @@ pub(super) struct Tenant {
     burst_left: u64,
     burst_height: f64,
     first: bool,
-    rng: ChaCha8Rng,
+    rng: TenantRng,
 }
 
 /// How a tenant comes in: with the population at the start, or as a churn arrival.
@@ -52,7 +51,7 @@ impl Generator {
         arrival: Arrival,
     ) {
         let pop: &Population = &self.spec.populations[p];
-        let mut rng = stream(self.seed, &id);
+        let mut rng = TenantRng::new(self.seed, &id);
         let size = bounded(pop.size.sample(&mut rng));
         debug_assert_eq!(pop.shape.len(), self.columns, "a shape per column");
         // a spec divides: below the least divisor it is none at all

@@ -543,8 +543,8 @@ impl ModelRun {
                     self.ents.cap[j * r + q],
                 );
                 self.step_sa[u * r + q][0] += x;
-                self.outage_loss[u * r + q] += x;
-                self.failure_loss[u * r + q] += x;
+                self.outage_loss.add(u * r + q, x);
+                self.failure_loss.add(u * r + q, x);
             }
             self.outage[u] |= FAILURE_OUTAGE;
         }

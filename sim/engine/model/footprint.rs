@@ -3,7 +3,7 @@
 //! under way (`moves`), backlogs, replicas, billing marks, elastic scaling, the step's scratch
 //! and the placer's own state, none of which grows with the tenants in `benches/scale.toml`.
 
-use crate::engine::footprint::{flat, nested, smalls, Group};
+use crate::engine::footprint::{flat, small, smalls, table, Group};
 
 use super::*;
 
@@ -27,13 +27,14 @@ impl ModelRun {
             + flat(&e.peak)
             + flat(&e.down_until)
             + flat(&e.self_outage)
-            + nested(&e.blame)
+            + table(&e.blame)
+            + e.blame.values().map(flat).sum::<usize>()
             + flat(&e.profile)
             + flat(&e.free);
         let accounting = flat(&self.acc)
             + flat(&self.books)
             + flat(&self.outage)
-            + flat(&self.outage_loss)
+            + flat(&self.outage_loss.sums)
             + flat(&self.solo)
             + flat(&self.racc)
             + flat(&self.rare)
@@ -41,7 +42,7 @@ impl ModelRun {
             + flat(&self.node_rho)
             + flat(&self.rates)
             + flat(&self.spec_inverse)
-            + flat(&self.failure_loss);
+            + flat(&self.failure_loss.sums);
         let who = &self.who;
         let placement = smalls(&self.tenant_entries)
             + who.ids.heap_bytes()
@@ -52,16 +53,16 @@ impl ModelRun {
             + n.stats
                 .iter()
                 .map(|s| {
-                    flat(&s.capacity)
-                        + flat(&s.delivered)
-                        + flat(&s.peak_utilization)
+                    small(&s.capacity)
+                        + small(&s.delivered)
+                        + small(&s.peak_utilization)
                         + flat(&s.peak_log)
                 })
                 .sum::<usize>();
         let node_entries: usize = flat(&n.entries)
             + n.entries
                 .iter()
-                .map(|x| flat(&x.slot) + flat(&x.tenant) + flat(&x.share) + flat(&x.cap))
+                .map(|x| small(&x.slot) + small(&x.tenant) + small(&x.share) + small(&x.cap))
                 .sum::<usize>();
         let nodes = flat(&n.cap)
             + flat(&n.alloc)
@@ -132,5 +133,5 @@ impl ModelRun {
 
 /// The bytes the nodes' kept cost splits hold.
 fn nested_costs(v: &Vec<CostCache>) -> usize {
-    flat(v) + v.iter().map(|c| flat(&c.parts)).sum::<usize>()
+    flat(v) + v.iter().map(|c| small(&c.parts)).sum::<usize>()
 }

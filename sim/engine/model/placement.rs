@@ -149,9 +149,9 @@ impl ModelRun {
             opened: t,
             closed: t,
             steps: 0,
-            capacity: cap.clone(),
-            delivered: vec![0.0; r],
-            peak_utilization: vec![0.0; r],
+            capacity: PerResource::from_slice(&cap),
+            delivered: PerResource::from_elem(0.0, r),
+            peak_utilization: PerResource::from_elem(0.0, r),
             hourly: vec![],
             contended_steps: 0,
             oom_kills: 0,
@@ -187,7 +187,7 @@ impl ModelRun {
         e.capmul[j] = entry.capmul;
         e.down_until[j] = Time::MIN;
         e.self_outage[j] = false;
-        e.blame[j].clear();
+        e.blame.remove(&(j as u32));
         e.share[j * r..(j + 1) * r].copy_from_slice(entry.share);
         e.sold[j * r..(j + 1) * r].copy_from_slice(entry.sold);
         e.request[j * r..(j + 1) * r].copy_from_slice(entry.request);
@@ -224,7 +224,6 @@ impl ModelRun {
         e.capmul.push(0.0);
         e.down_until.push(Time::MIN);
         e.self_outage.push(false);
-        e.blame.push(vec![]);
         for v in [
             &mut e.share,
             &mut e.sold,
@@ -274,11 +273,11 @@ impl ModelRun {
             .unwrap_or(local.len());
         local.slot.insert(p, j as u32);
         local.tenant.insert(p, u as u32);
-        local.share.splice(p * r..p * r, share.iter().copied());
+        local.share.insert_from_slice(p * r, share);
         // the caps, computed at the node's next step (its cap epoch is unknown)
         local
             .cap
-            .splice(p * r..p * r, std::iter::repeat_n(f64::NAN, r));
+            .insert_many(p * r, std::iter::repeat_n(f64::NAN, r));
         self.nodes.update_occupancy(n);
         let st = &mut self.nodes.stats[n];
         st.entries_max = st.entries_max.max(self.nodes.entries[n].len());

@@ -92,6 +92,10 @@ pub struct TenantStats {
     pub replicas: Option<ReplicaStats>,
 }
 
+/// Values per resource of a node, read as a slice: inline up to two resources (24 bytes, as a
+/// `Vec`'s, without a heap chunk), on the heap beyond.
+pub type PerResource = smallvec::SmallVec<[f64; 2]>;
+
 /// What one node went through.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeStats {
@@ -106,11 +110,11 @@ pub struct NodeStats {
     /// Steps held.
     pub steps: u64,
     /// Capacity per resource.
-    pub capacity: Vec<f64>,
+    pub capacity: PerResource,
     /// Delivered unit-seconds per resource.
-    pub delivered: Vec<f64>,
+    pub delivered: PerResource,
     /// Largest utilization per resource over its steps.
-    pub peak_utilization: Vec<f64>,
+    pub peak_utilization: PerResource,
     /// Per bucket of [`ModelResult::bucket_hours`] hours of the accounted run, the summed
     /// utilization of the first resource and the steps summed: the mean is their ratio.
     pub hourly: Vec<(f32, u32)>,
@@ -259,7 +263,6 @@ impl ModelRun {
         self.books.resize(nt, TenantBooks::default());
         self.racc.resize(nt * self.r(), [0.0; 3]);
         self.rare.resize(nt * self.r(), [0.0; 4]);
-        self.failure_loss.resize(nt * self.r(), 0.0);
         self.bill_last(end, tenants);
         self.watch_finish();
         self.release_for_results();
@@ -297,7 +300,7 @@ impl ModelRun {
         self.step_sa = vec![];
         self.node_rho = vec![];
         self.outage = vec![];
-        self.outage_loss = vec![];
+        self.outage_loss = LazySums::default();
         self.solo = vec![];
         self.rates = vec![];
         self.spec_inverse = vec![];
@@ -372,11 +375,11 @@ impl ModelRun {
         {
             t.tenant_steps += u64::from(a.steps);
             t.violating_steps += u64::from(a.violation_steps);
-            t.loss_violation_steps += b.loss_violations;
+            t.loss_violation_steps += u64::from(b.loss_violations);
             t.latency_violation_steps +=
-                u64::from(a.violation_steps) - b.violations_without_latency;
-            t.outage_violation_steps += b.outage_steps;
-            t.failure_violation_steps += b.failure_steps;
+                u64::from(a.violation_steps) - u64::from(b.violations_without_latency);
+            t.outage_violation_steps += u64::from(b.outage_steps);
+            t.failure_violation_steps += u64::from(b.failure_steps);
             t.latency_sum += a.latency_sum;
             t.latency_max = at_least(t.latency_max, a.latency_max);
         }
@@ -438,17 +441,18 @@ impl ModelRun {
             // a failure's loss is nobody's harm
             suffered_from_others: others(LOSS)
                 .iter()
-                .zip(&self.failure_loss[u * r..(u + 1) * r])
-                .map(|(&x, &f)| (x - f * dt).max(0.0))
+                .zip(self.failure_loss.row(u * r, r))
+                .map(|(&x, f)| (x - f * dt).max(0.0))
                 .collect(),
             self_harm: own,
             violation_steps: a.violation_steps.into(),
-            loss_violation_steps: b.loss_violations,
-            latency_violation_steps: u64::from(a.violation_steps) - b.violations_without_latency,
-            outage_steps: b.outage_steps,
-            failure_outage_steps: b.failure_steps,
-            failure_loss: self.failure_loss[u * r..(u + 1) * r]
-                .iter()
+            loss_violation_steps: b.loss_violations.into(),
+            latency_violation_steps: u64::from(a.violation_steps) - u64::from(b.violations_without_latency),
+            outage_steps: b.outage_steps.into(),
+            failure_outage_steps: b.failure_steps.into(),
+            failure_loss: self
+                .failure_loss
+                .row(u * r, r)
                 .map(|x| x * dt)
                 .collect(),
             latency_sum: a.latency_sum,
