@@ -179,7 +179,7 @@ struct Entries {
     request: Vec<f64>,
     /// Size counted in the node's allocation, per resource.
     size: Vec<f64>,
-    /// Peak delivered, per resource (cost rule `peak`).
+    /// Peak delivered, per resource (cost rule `peak`; empty under another rule).
     peak: Vec<f64>,
     down_until: Vec<Time>,
     self_outage: Vec<bool>,

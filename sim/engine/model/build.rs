@@ -56,6 +56,7 @@ impl ModelRun {
                 open_capacity: vec![0.0; r],
                 open_capacity_stale: false,
                 profiles: None,
+                peak_logs: vec![],
                 zones: ZoneBook::new(spec.zones.len()),
                 room: (fast && Kind::of(spec.kind).places_by_placer()).then(|| RoomTree::new(r)),
             },

@@ -452,7 +452,9 @@ impl ModelRun {
         self.set_solo(u, false);
         self.unlist_from_node(n, j);
         self.ents.node[j] = PENDING;
-        self.ents.peak[j * r..(j + 1) * r].fill(0.0);
+        if self.cost.allocation == Allocation::Peak {
+            self.ents.peak[j * r..(j + 1) * r].fill(0.0);
+        }
         self.by_tenant.stale = true;
         self.failures.pending.push(j as u32);
     }

@@ -56,7 +56,6 @@ impl ModelRun {
                     small(&s.capacity)
                         + small(&s.delivered)
                         + small(&s.peak_utilization)
-                        + flat(&s.peak_log)
                 })
                 .sum::<usize>();
         let node_entries: usize = flat(&n.entries)
@@ -80,6 +79,8 @@ impl ModelRun {
             + nested_costs(&n.cost_cache)
             + flat(&n.open_capacity)
             + n.profiles.as_ref().map_or(0, flat)
+            + flat(&n.peak_logs)
+            + n.peak_logs.iter().map(flat).sum::<usize>()
             + n.zones.heap_bytes()
             + self.failures.heap_bytes();
         vec![

@@ -50,6 +50,10 @@ pub(super) struct Nodes {
     pub(super) open_capacity_stale: bool,
     /// Summed daily profiles (node x bin x resource), kept when the placer wants them.
     pub(super) profiles: Option<Vec<f64>>,
+    /// Per node, under the `peak` cost rule, its entries' tenants and the share weights of
+    /// their peaks, logged as they left or at the end; as long as the last node logged to
+    /// (empty under another rule).
+    pub(super) peak_logs: Vec<Vec<(u32, f64)>>,
     /// Each node's zone, when the model has zones.
     pub(super) zones: ZoneBook,
     /// A bound on the room of every run of nodes, which placers' scans prune by
@@ -113,6 +117,14 @@ impl ZoneBook {
 }
 
 impl Nodes {
+    /// Logs tenant `u`'s entry on node `n`, of share weight `w` (the `peak` rule).
+    pub(super) fn log_peak(&mut self, n: usize, u: u32, w: f64) {
+        if self.peak_logs.len() <= n {
+            self.peak_logs.resize(n + 1, vec![]);
+        }
+        self.peak_logs[n].push((u, w));
+    }
+
     /// Node `n`'s zone, an index into the model's zones (`None` when the model has none).
     pub(super) fn zone(&self, n: usize) -> Option<u32> {
         self.zones.of_node.get(n).copied()

@@ -159,7 +159,6 @@ impl ModelRun {
             overhead: 0.0,
             entries_max: 0,
             cost_with_tenants: 0.0,
-            peak_log: vec![],
         });
         self.nodes.open_count += 1;
         self.nodes.room_changed(n);
@@ -192,7 +191,9 @@ impl ModelRun {
         e.sold[j * r..(j + 1) * r].copy_from_slice(entry.sold);
         e.request[j * r..(j + 1) * r].copy_from_slice(entry.request);
         e.size[j * r..(j + 1) * r].copy_from_slice(entry.size);
-        e.peak[j * r..(j + 1) * r].fill(0.0);
+        if self.cost.allocation == Allocation::Peak {
+            e.peak[j * r..(j + 1) * r].fill(0.0);
+        }
         // the new entry's caps are computed at the node's next step
         self.nodes.acc[n].cap_epoch = UNKNOWN;
         self.harm.forget(n);
@@ -230,9 +231,11 @@ impl ModelRun {
             &mut e.cap,
             &mut e.request,
             &mut e.size,
-            &mut e.peak,
         ] {
             v.extend(std::iter::repeat_n(0.0, r));
+        }
+        if self.cost.allocation == Allocation::Peak {
+            e.peak.extend(std::iter::repeat_n(0.0, r));
         }
         j
     }
@@ -561,7 +564,7 @@ impl ModelRun {
                 self.nodes.capacity(n),
                 &self.cost.weights,
             );
-            self.nodes.stats[n].peak_log.push((u, w));
+            self.nodes.log_peak(n, u, w);
         }
     }
 }
