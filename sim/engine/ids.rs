@@ -130,7 +130,10 @@ mod tests {
             index.insert(&ids, u as u32);
         }
         assert_eq!(ids.len(), 4);
-        assert_eq!((&ids[0], &ids[1], &ids[2], &ids[3]), ("a", "", "tenant-2", "a2"));
+        assert_eq!(
+            (&ids[0], &ids[1], &ids[2], &ids[3]),
+            ("a", "", "tenant-2", "a2")
+        );
         assert_eq!(ids.get(4), None);
         assert_eq!(ids.iter().collect::<Vec<_>>(), ["a", "", "tenant-2", "a2"]);
         assert_eq!(index.get(&ids, b"tenant-2"), Some(2));

@@ -125,11 +125,11 @@ mod usage;
 
 pub use driver::run_observed;
 pub use footprint::{peak_resident_kib, Footprint};
-pub use ids::{IdIndex, IdList};
 pub use harm::{HarmPair, OTHERS as HARM_OTHERS};
+pub use ids::{IdIndex, IdList};
 pub use model::{
-    EventName, EventRow, LagStats, ModelResult, ModelTotals, NodeStats, PeakStep, PerResource, ReplicaStats,
-    TenantBucket, TenantSeries, TenantStats, WindowTotals, SERIES_BUCKETS,
+    EventName, EventRow, LagStats, ModelResult, ModelTotals, NodeStats, PeakStep, PerResource,
+    ReplicaStats, TenantBucket, TenantSeries, TenantStats, WindowTotals, SERIES_BUCKETS,
 };
 pub use roles::{RoleBook, RoleRow, Roles};
 pub use tenants::Tenants;

@@ -225,7 +225,9 @@ impl LazySums {
 
     /// Value `k`, set to 0.
     fn take(&mut self, k: usize) -> f64 {
-        self.sums.get_mut(k).map_or(0.0, |x| std::mem::replace(x, 0.0))
+        self.sums
+            .get_mut(k)
+            .map_or(0.0, |x| std::mem::replace(x, 0.0))
     }
 
     /// The values from `k` on, `r` of them (zeros before any was added).

@@ -98,6 +98,7 @@ impl Generator {
     }
 
     /// Computes tenant `i`'s sample at step `k` into the row buffer.
+    #[allow(clippy::needless_range_loop)] // four arrays by column
     pub(super) fn sample(&mut self, i: usize) {
         let t_seconds = (self.k * self.step as u64) as f64;
         let step = self.step as f64;
@@ -124,11 +125,7 @@ impl Generator {
         for c in 0..self.columns {
             let f = pop.flat[c];
             row.demand[c] = bounded(spec[c] * (f * tenant.mean + (1.0 - f) * use_));
-            row.spec[c] = if tenant.first {
-                spec[c]
-            } else {
-                f64::NAN
-            };
+            row.spec[c] = if tenant.first { spec[c] } else { f64::NAN };
         }
         row.class.clear();
         if tenant.first {

@@ -44,19 +44,13 @@ impl ModelRun {
             + flat(&self.spec_inverse)
             + flat(&self.failure_loss.sums);
         let who = &self.who;
-        let placement = smalls(&self.tenant_entries)
-            + who.ids.heap_bytes()
-            + flat(&who.class);
+        let placement = smalls(&self.tenant_entries) + who.ids.heap_bytes() + flat(&who.class);
         let n = &self.nodes;
         let node_series: usize = n.stats.iter().map(|s| flat(&s.hourly)).sum();
         let stats: usize = flat(&n.stats)
             + n.stats
                 .iter()
-                .map(|s| {
-                    small(&s.capacity)
-                        + small(&s.delivered)
-                        + small(&s.peak_utilization)
-                })
+                .map(|s| small(&s.capacity) + small(&s.delivered) + small(&s.peak_utilization))
                 .sum::<usize>();
         let node_entries: usize = flat(&n.entries)
             + n.entries

@@ -149,7 +149,7 @@ impl ModelRun {
             opened: t,
             closed: t,
             steps: 0,
-            capacity: PerResource::from_slice(&cap),
+            capacity: PerResource::from_slice(cap),
             delivered: PerResource::from_elem(0.0, r),
             peak_utilization: PerResource::from_elem(0.0, r),
             hourly: vec![],

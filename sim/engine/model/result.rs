@@ -455,14 +455,11 @@ impl ModelRun {
             self_harm: own,
             violation_steps: a.violation_steps.into(),
             loss_violation_steps: b.loss_violations.into(),
-            latency_violation_steps: u64::from(a.violation_steps) - u64::from(b.violations_without_latency),
+            latency_violation_steps: u64::from(a.violation_steps)
+                - u64::from(b.violations_without_latency),
             outage_steps: b.outage_steps.into(),
             failure_outage_steps: b.failure_steps.into(),
-            failure_loss: self
-                .failure_loss
-                .row(u * r, r)
-                .map(|x| x * dt)
-                .collect(),
+            failure_loss: self.failure_loss.row(u * r, r).map(|x| x * dt).collect(),
             latency_sum: a.latency_sum,
             latency_max: a.latency_max,
             cost: b.cost + self.zone_transfer_cost(u),

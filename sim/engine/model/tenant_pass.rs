@@ -77,7 +77,7 @@ impl ModelRun {
                 st.revenue += revenue * k;
                 st.dedicated_cost += dedicated * k;
             }
-            st.rated_steps = acc.steps.into();
+            st.rated_steps = acc.steps;
         }
     }
 
