@@ -21,7 +21,7 @@ pub(crate) fn ratio(a: f64, b: f64) -> f64 {
 pub(crate) fn sum_tenants(
     m: &ModelResult,
     r: usize,
-    field: impl Fn(&TenantStats) -> &Vec<f64>,
+    field: impl Fn(&TenantStats) -> &[f64],
 ) -> f64 {
     m.tenants.iter().map(|t| field(t)[r]).sum()
 }

@@ -305,7 +305,7 @@ impl<'a, W: Write> Replay<'a, W> {
         if node == u32::MAX {
             return Err(InputError::at(path, tenants.first_line[u] as usize, 1, format!(
                 "tenant `{}` has no node: `overbook predict` replays the trace's own placement, from a `node` column",
-                tenants.ids[u])));
+                &tenants.ids[u])));
         }
         let (used, limit) = self.reading(tenants, u);
         let snapshot = self.nodes[node as usize].snapshots;

@@ -445,8 +445,8 @@ impl<'s> Driver<'s> {
         let u = match known {
             Some(u) => u as usize,
             None => {
-                let u = match self.tenants.index.get(source.tenant()) {
-                    Some(&u) => u as usize,
+                let u = match self.tenants.index.get(&self.tenants.ids, source.tenant()) {
+                    Some(u) => u as usize,
                     None => {
                         look.follows.push(u32::MAX);
                         add_tenant(self.scenario, &mut self.tenants, source)?
@@ -519,7 +519,7 @@ fn limit_error(path: &std::path::Path, tenants: &Tenants, e: model::LimitError) 
     match e.tenant {
         Some(u) => {
             let u = u as usize;
-            let message = format!("tenant `{}` {}", tenants.ids[u], e.message);
+            let message = format!("tenant `{}` {}", &tenants.ids[u], e.message);
             match tenants.first_line[u] {
                 0 => InputError::file(path, message),
                 line => InputError::at(path, line as usize, 1, message),

@@ -12,9 +12,20 @@ pub(crate) fn flat<T>(v: &Vec<T>) -> usize {
     v.capacity() * size_of::<T>()
 }
 
-/// The bytes a vector of vectors of plain values holds: its own and every inner one's.
-pub(crate) fn nested<T>(v: &Vec<Vec<T>>) -> usize {
-    flat(v) + v.iter().map(flat).sum::<usize>()
+/// The bytes a vector of small vectors holds: its own, and every one's that outgrew its inline
+/// room.
+pub(crate) fn smalls<A: smallvec::Array>(v: &Vec<smallvec::SmallVec<A>>) -> usize {
+    flat(v) + v.iter().map(small).sum::<usize>()
+}
+
+/// The bytes a small vector holds apart from itself: none inline, its capacity once it
+/// outgrew its inline room.
+pub(crate) fn small<A: smallvec::Array>(v: &smallvec::SmallVec<A>) -> usize {
+    if v.spilled() {
+        v.capacity() * size_of::<A::Item>()
+    } else {
+        0
+    }
 }
 
 /// The bytes a vector of rings of plain values holds.
@@ -135,8 +146,12 @@ mod tests {
         let mut v: Vec<u32> = Vec::with_capacity(10);
         v.push(1);
         assert_eq!(flat(&v), 40);
-        let n: Vec<Vec<u64>> = vec![Vec::with_capacity(3), vec![]];
-        assert_eq!(nested(&n), 2 * 24 + 24);
+        let n: Vec<smallvec::SmallVec<[u32; 4]>> =
+            vec![smallvec::SmallVec::with_capacity(3), (0..5).collect()];
+        // inline up to four; five spilled to the heap (a capacity of at least five)
+        assert!(!n[0].spilled() && n[1].spilled());
+        assert_eq!(smalls(&n), 2 * 24 + n[1].capacity() * 4);
+        assert_eq!(small(&n[0]), 0);
         let s = vec![String::with_capacity(5)];
         assert_eq!(strings(&s), 24 + 5);
         let mut m: HashMap<u32, u32> = HashMap::new();

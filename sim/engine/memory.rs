@@ -154,7 +154,7 @@ mod tests {
         let mut m = Memory::new(1, history, 2);
         let mut tenants = Tenants {
             resources: 1,
-            ids: vec!["a".into()],
+            ids: ["a"].into_iter().collect(),
             ..Tenants::default()
         };
         for (k, &(demand, spec)) in steps.iter().enumerate() {

@@ -113,6 +113,7 @@ mod cadence;
 mod driver;
 pub mod footprint;
 mod harm;
+mod ids;
 mod memory;
 mod roles;
 mod rows;
@@ -125,9 +126,10 @@ mod usage;
 pub use driver::run_observed;
 pub use footprint::{peak_resident_kib, Footprint};
 pub use harm::{HarmPair, OTHERS as HARM_OTHERS};
+pub use ids::{IdIndex, IdList};
 pub use model::{
-    EventName, EventRow, LagStats, ModelResult, ModelTotals, NodeStats, PeakStep, ReplicaStats,
-    TenantBucket, TenantSeries, TenantStats, WindowTotals, SERIES_BUCKETS,
+    EventName, EventRow, LagStats, ModelResult, ModelTotals, NodeStats, PeakStep, PerResource,
+    ReplicaStats, TenantBucket, TenantSeries, TenantStats, WindowTotals, SERIES_BUCKETS,
 };
 pub use roles::{RoleBook, RoleRow, Roles};
 pub use tenants::Tenants;

@@ -20,6 +20,8 @@
 // four or five of them at once would hide that.
 #![allow(clippy::needless_range_loop)]
 
+use std::collections::HashMap;
+
 use overbook_models::catalog::NodeType;
 use overbook_models::cost::{self, Allocation};
 use overbook_models::interference;
@@ -32,6 +34,7 @@ use overbook_models::resource::{Resource, ResourceKind};
 use overbook_models::sharing;
 
 use super::harm::{self, HarmPair, HarmPairs};
+use super::ids::IdList;
 use super::memory::Memory;
 
 mod accounting;
@@ -75,7 +78,7 @@ use placement::NewEntry;
 pub use replicas::ReplicaStats;
 use replicas::Replicas;
 pub(crate) use result::count_text;
-pub use result::{ModelResult, ModelTotals, NodeStats, TenantStats, SERIES_BUCKETS};
+pub use result::{ModelResult, ModelTotals, NodeStats, PerResource, TenantStats, SERIES_BUCKETS};
 pub use series::{TenantBucket, TenantSeries};
 use step::admitted_demand;
 use watch::Watch;
@@ -126,8 +129,9 @@ pub struct LimitError {
 /// placed (the classes are the model's SLO classes, read from the step's tenants).
 #[derive(Default)]
 struct WhoBook {
-    /// Per tenant index, its id ("" until it is first placed).
-    ids: Vec<Box<str>>,
+    /// The ids of the tenants up to the last one placed so far, in index order (a copy of
+    /// the driver's, one buffer).
+    ids: IdList,
     /// Per tenant index, its class index.
     class: Vec<u32>,
 }
@@ -144,12 +148,16 @@ fn who<'a>(
     let class = book.class.get(u).map_or(0, |&c| c as usize);
     overbook_models::placer::Who {
         model: &spec.name,
-        tenant: book.ids.get(u).map_or("", |s| s),
+        tenant: book.ids.get(u).unwrap_or(""),
         class: slo.get(class).map_or("", |c| c.name.as_str()),
         time: t,
         resources,
     }
 }
+
+/// A tenant's entry slots: a tenant has one, or a few, almost always, held inline (24 bytes,
+/// as a `Vec`'s, without a heap chunk) up to four.
+type EntryList = smallvec::SmallVec<[u32; 4]>;
 
 /// Shards, containers or dedicated nodes: slots in flat arrays, reused after departures.
 #[derive(Default)]
@@ -171,15 +179,61 @@ struct Entries {
     request: Vec<f64>,
     /// Size counted in the node's allocation, per resource.
     size: Vec<f64>,
-    /// Peak delivered, per resource (cost rule `peak`).
+    /// Peak delivered, per resource (cost rule `peak`; empty under another rule).
     peak: Vec<f64>,
     down_until: Vec<Time>,
     self_outage: Vec<bool>,
-    /// Who caused the current outage, with fractions summing to 1.
-    blame: Vec<Vec<(u32, f64)>>,
+    /// Per entry slot that was put down by a neighbour since it was taken, who caused its
+    /// latest outage, with fractions summing to 1 (kept apart: few entries ever have one; read
+    /// by slot alone, never in the map's order).
+    blame: HashMap<u32, Vec<(u32, f64)>>,
     /// Contribution to its node's profile (bin x resource), when profiles are kept.
     profile: Vec<f64>,
     free: Vec<u32>,
+}
+
+/// Per tenant and resource (`u * r + q`), sums that only some runs ever add to (a failure's
+/// loss, an outage's): no memory until the first amount, then a row for every tenant.
+#[derive(Debug, Default)]
+struct LazySums {
+    sums: Vec<f64>,
+    /// The length it has once it holds anything: tenants times resources so far.
+    len: usize,
+}
+
+impl LazySums {
+    /// The tenants grew to `len` values.
+    fn grow(&mut self, len: usize) {
+        self.len = len;
+        if !self.sums.is_empty() {
+            self.sums.resize(len, 0.0);
+        }
+    }
+
+    /// Adds `x` to value `k`.
+    fn add(&mut self, k: usize, x: f64) {
+        if self.sums.is_empty() {
+            self.sums.resize(self.len, 0.0);
+        }
+        self.sums[k] += x;
+    }
+
+    /// Value `k` (0 before any was added).
+    fn get(&self, k: usize) -> f64 {
+        self.sums.get(k).copied().unwrap_or(0.0)
+    }
+
+    /// Value `k`, set to 0.
+    fn take(&mut self, k: usize) -> f64 {
+        self.sums
+            .get_mut(k)
+            .map_or(0.0, |x| std::mem::replace(x, 0.0))
+    }
+
+    /// The values from `k` on, `r` of them (zeros before any was added).
+    fn row(&self, k: usize, r: usize) -> impl Iterator<Item = f64> + '_ {
+        (k..k + r).map(|i| self.get(i))
+    }
 }
 
 /// Per tenant and resource, what a run adds up every step: [`TenantStats`] fields in units
@@ -228,27 +282,28 @@ impl Default for TenantAcc {
 }
 
 /// Per tenant, the scalar [`TenantStats`] fields that change seldom (a violation, an outage, a
-/// cost split or rate that changes, a placement).
+/// cost split or rate that changes, a placement). Step counts are 32-bit, as in [`TenantAcc`]
+/// (64 bytes).
 #[derive(Debug, Clone, Copy, Default)]
 struct TenantBooks {
     /// Steps in an outage caused by a neighbour.
-    outage_steps: u64,
+    outage_steps: u32,
     /// Steps in an outage caused by a node failure.
-    failure_steps: u64,
+    failure_steps: u32,
     /// Steps in an outage of either cause (a step with both counted once): the outage an SLA
     /// credits (`billing.rs`).
-    down_steps: u64,
+    down_steps: u32,
     /// Steps that violated the SLO by their loss.
-    loss_violations: u64,
+    loss_violations: u32,
     /// Steps that violated the SLO by their loss or an outage but not by their latency: the
     /// latency cause's count is the violations less these (the fast paths count violations
     /// only, as an admitted step can violate by its latency alone).
-    violations_without_latency: u64,
+    violations_without_latency: u32,
     cost: f64,
     revenue: f64,
     dedicated_cost: f64,
     /// Steps whose revenue and dedicated cost are in `revenue` and `dedicated_cost`.
-    rated_steps: u64,
+    rated_steps: u32,
     placements: u32,
     /// Entries of it placed again after their node failed.
     reassignments: u32,
@@ -318,7 +373,8 @@ pub struct ModelRun {
     now: Time,
     nodes: Nodes,
     ents: Entries,
-    tenant_entries: Vec<Vec<u32>>,
+    /// Per tenant, its entries in the order the node steps reach them (one to four inline).
+    tenant_entries: Vec<EntryList>,
     /// Per tenant, what every step adds up.
     acc: Vec<TenantAcc>,
     /// Per tenant, what changes seldom.
@@ -330,7 +386,7 @@ pub struct ModelRun {
     /// Per tenant and resource, `u * r + q`: the alone allotment of its entries that are down
     /// this step because of a neighbour (the outage's part of its loss, which is not the loss
     /// cause's), set with `outage` and cleared with it.
-    outage_loss: Vec<f64>,
+    outage_loss: LazySums,
     /// Per tenant, whether it has exactly one entry (kept only with the fast paths): such a
     /// tenant is accounted by its node's step, right after the node has shared its capacity,
     /// and the tenant pass skips it ([`ModelRun::account_tenants`]).
@@ -403,7 +459,7 @@ pub struct ModelRun {
     /// Per tenant and resource, `u * r + q`: the loss of its entries down because their node
     /// failed, or waiting for a node, summed over steps (a part of its loss that is nobody's
     /// harm).
-    failure_loss: Vec<f64>,
+    failure_loss: LazySums,
     /// An elastic model's scaling, per tenant (empty for other kinds).
     scale: ScaleBook,
     /// Copies of state under way, the rebalancer, and what moves did (`moves.rs`). Boxed: held
@@ -477,11 +533,9 @@ impl ModelRun {
 
     /// Records tenant `u`'s id for the requests placing it ([`Request::who`]).
     fn note_who(&mut self, u: usize, tenants: &Tenants) {
-        if self.who.ids.len() <= u {
-            self.who.ids.resize(u + 1, Box::from(""));
-        }
-        if self.who.ids[u].is_empty() {
-            self.who.ids[u] = tenants.ids[u].as_str().into();
+        // a tenant's id never changes: those not copied yet are copied up to it
+        while self.who.ids.len() <= u {
+            self.who.ids.push(&tenants.ids[self.who.ids.len()]);
         }
         if self.who.class.len() <= u {
             self.who.class.resize(u + 1, 0);
@@ -501,14 +555,14 @@ impl ModelRun {
             self.acc.resize(nt, TenantAcc::default());
             self.books.resize(nt, TenantBooks::default());
             self.outage.resize(nt, 0);
-            self.failure_loss.resize(nt * r, 0.0);
-            self.outage_loss.resize(nt * r, 0.0);
+            self.failure_loss.grow(nt * r);
+            self.outage_loss.grow(nt * r);
             self.solo.resize(nt, false);
             self.racc.resize(nt * r, [0.0; 3]);
             self.rare.resize(nt * r, [0.0; 4]);
             self.step_sa.resize(nt * r, [0.0; 2]);
             self.node_rho.resize(nt, 0.0);
-            self.tenant_entries.resize(nt, vec![]);
+            self.tenant_entries.resize(nt, EntryList::new());
             self.moves.grow(nt, r);
             if let Some(b) = &mut self.backlog {
                 b.grow(nt, r);

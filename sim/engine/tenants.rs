@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use overbook_models::catalog::{cheapest_cover, NoCover};
 
 use super::cadence::Cadence;
+use super::ids::{IdIndex, IdList};
 use super::roles::RoleBook;
 use super::usage::UsageBook;
 use super::{model, Time, Width};
@@ -27,8 +28,8 @@ pub struct Tenants {
     /// Resources per tenant.
     pub resources: usize,
     /// Tenant ids, in order of first appearance (the tenant index).
-    pub ids: Vec<String>,
-    pub(super) index: HashMap<Vec<u8>, u32>,
+    pub ids: IdList,
+    pub(super) index: IdIndex,
     /// SLO class index.
     pub class: Vec<usize>,
     /// Current spec, `tenant * resources + r`.
@@ -81,8 +82,8 @@ impl Tenants {
         use super::footprint::{flat, strings, table};
         let keys =
             |m: &HashMap<Vec<u8>, u32>| table(m) + m.keys().map(Vec::capacity).sum::<usize>();
-        strings(&self.ids)
-            + keys(&self.index)
+        self.ids.heap_bytes()
+            + self.index.heap_bytes()
             + flat(&self.class)
             + flat(&self.spec)
             + flat(&self.first_spec)
@@ -332,10 +333,9 @@ pub(super) fn add_tenant<S: Source + ?Sized>(
             ),
         )
     })?;
-    tenants
-        .ids
-        .push(String::from_utf8_lossy(&row.tenant).into_owned());
-    tenants.index.insert(row.tenant.clone(), u as u32);
+    // the sources give UTF-8 ids (the trace reader checks), which the index finds by their bytes
+    tenants.ids.push(&String::from_utf8_lossy(&row.tenant));
+    tenants.index.insert(&tenants.ids, u as u32);
     tenants.class.push(class);
     tenants.spec.extend_from_slice(&spec);
     tenants.first_spec.extend_from_slice(&spec);

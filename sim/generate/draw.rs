@@ -62,3 +62,58 @@ pub(super) fn next_gap(rng: &mut ChaCha8Rng, per_day: f64) -> f64 {
         .expect("positive rate")
         .sample(rng)
 }
+
+/// A tenant's random stream, the words of [`stream`]'s ChaCha8 in the same order, keeping one
+/// block of 16 words (104 bytes, where a `ChaCha8Rng` keeps four blocks, 312 bytes): a block
+/// is made again from the seed and the word position when the stream reaches it (four
+/// times as often as `ChaCha8Rng` makes its four, each making four: the generator's tenants
+/// draw a few words a step).
+#[derive(Debug, Clone)]
+pub(super) struct TenantRng {
+    seed: [u8; 32],
+    /// The position of the next word in the stream.
+    pos: u64,
+    /// The block of 16 words the stream is in (that of `pos - 1`; made when `pos` is at the
+    /// start of a block).
+    block: [u32; 16],
+}
+
+impl TenantRng {
+    /// The stream of `key` under `seed`, [`stream`]'s.
+    pub(super) fn new(seed: u64, key: &str) -> TenantRng {
+        TenantRng {
+            seed: stream(seed, key).get_seed(),
+            pos: 0,
+            block: [0; 16],
+        }
+    }
+}
+
+impl rand::RngCore for TenantRng {
+    fn next_u32(&mut self) -> u32 {
+        let i = (self.pos % 16) as usize;
+        if i == 0 {
+            let mut chacha = ChaCha8Rng::from_seed(self.seed);
+            chacha.set_word_pos(u128::from(self.pos));
+            for w in &mut self.block {
+                *w = chacha.next_u32();
+            }
+        }
+        self.pos += 1;
+        self.block[i]
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        // two words, the first the low half (as `ChaCha8Rng`'s, across its buffers too)
+        let low = u64::from(self.next_u32());
+        (u64::from(self.next_u32()) << 32) | low
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        // a word per four bytes, little-endian, a part of a word taking a whole one
+        for chunk in dest.chunks_mut(4) {
+            let w = self.next_u32().to_le_bytes();
+            chunk.copy_from_slice(&w[..chunk.len()]);
+        }
+    }
+}

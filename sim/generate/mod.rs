@@ -55,6 +55,10 @@ pub struct Generator {
     /// Whether a row was generated.
     any: bool,
     tenants: Vec<Tenant>,
+    /// The live tenants' ids end to end, in tenant order ([`Tenant::id_at`]).
+    ids: Vec<u8>,
+    /// The live tenants' specs, `columns` each, in tenant order.
+    specs: Vec<f64>,
     churn: Vec<Option<ChurnState>>,
     groups: Vec<Vec<ChaCha8Rng>>,
     common: Vec<Vec<f64>>,
@@ -129,6 +133,8 @@ impl Generator {
             scenario: scenario.to_path_buf(),
             any: false,
             tenants: vec![],
+            ids: vec![],
+            specs: vec![],
             k: 0,
             cursor: 0,
             started: false,
@@ -157,7 +163,7 @@ impl Generator {
     /// the correlation groups' common innovations.
     fn begin_step(&mut self) {
         let k = self.k;
-        self.tenants.retain(|t| t.end_step > k);
+        self.retire(k);
         let step_end = ((k + 1) * self.step as u64) as f64;
         for p in 0..self.spec.populations.len() {
             let Some(c) = self.spec.populations[p].churn else {
@@ -183,6 +189,32 @@ impl Generator {
             }
         }
         self.cursor = 0;
+    }
+}
+
+impl Generator {
+    /// Drops the tenants whose life ended before step `k`, with their ids and specs (the
+    /// others' moved down, in order).
+    fn retire(&mut self, k: u64) {
+        if self.tenants.iter().all(|t| t.end_step > k) {
+            return;
+        }
+        let c = self.columns;
+        let (mut kept, mut at) = (0, 0);
+        for i in 0..self.tenants.len() {
+            let t = &mut self.tenants[i];
+            if t.end_step <= k {
+                continue;
+            }
+            self.ids.copy_within(t.id_at..t.id_at + t.id_len, at);
+            t.id_at = at;
+            at += t.id_len;
+            self.specs.copy_within(i * c..(i + 1) * c, kept * c);
+            kept += 1;
+        }
+        self.ids.truncate(at);
+        self.specs.truncate(kept * c);
+        self.tenants.retain(|t| t.end_step > k);
     }
 }
 

@@ -5,21 +5,22 @@
 use std::f64::consts::TAU;
 
 use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
-use super::draw::{bounded, stream};
+use super::draw::{bounded, TenantRng};
 use super::Generator;
 use crate::limits::MIN_DIVISOR;
 use crate::scenario::{Dist, Mode, Population};
 
-/// One generated tenant's state.
+/// One generated tenant's state; its id and spec are in the generator's buffers
+/// (`Generator::ids`, `Generator::specs`), not a vector each.
 pub(super) struct Tenant {
-    id: Vec<u8>,
+    /// Where its id is in `Generator::ids`, and its length.
+    pub(super) id_at: usize,
+    pub(super) id_len: usize,
     pop: usize,
     group: usize,
     pub(super) end_step: u64,
-    spec: Vec<f64>,
     mean: f64,
     daily: f64,
     weekly: f64,
@@ -28,7 +29,7 @@ pub(super) struct Tenant {
     burst_left: u64,
     burst_height: f64,
     first: bool,
-    rng: ChaCha8Rng,
+    rng: TenantRng,
 }
 
 /// How a tenant comes in: with the population at the start, or as a churn arrival.
@@ -50,18 +51,15 @@ impl Generator {
         arrival: Arrival,
     ) {
         let pop: &Population = &self.spec.populations[p];
-        let mut rng = stream(self.seed, &id);
+        let mut rng = TenantRng::new(self.seed, &id);
         let size = bounded(pop.size.sample(&mut rng));
+        debug_assert_eq!(pop.shape.len(), self.columns, "a shape per column");
         // a spec divides: below the least divisor it is none at all
-        let spec = pop
-            .shape
-            .iter()
-            .map(|s| {
-                Some(bounded(s * size))
-                    .filter(|&v| v >= MIN_DIVISOR)
-                    .unwrap_or(0.0)
-            })
-            .collect();
+        self.specs.extend(pop.shape.iter().map(|s| {
+            Some(bounded(s * size))
+                .filter(|&v| v >= MIN_DIVISOR)
+                .unwrap_or(0.0)
+        }));
         let mean = bounded(pop.mean_use.sample(&mut rng));
         let daily = Dist::Uniform(pop.daily_amplitude.0, pop.daily_amplitude.1).sample(&mut rng);
         let weekly = Dist::Uniform(pop.weekly_amplitude.0, pop.weekly_amplitude.1).sample(&mut rng);
@@ -79,12 +77,14 @@ impl Generator {
         } else {
             start.saturating_add(lifetime).min(self.steps)
         };
+        let id_at = self.ids.len();
+        self.ids.extend_from_slice(id.as_bytes());
         self.tenants.push(Tenant {
-            id: id.into_bytes(),
+            id_at,
+            id_len: id.len(),
             pop: p,
             group: index % pop.groups,
             end_step,
-            spec,
             mean,
             daily,
             weekly,
@@ -98,6 +98,7 @@ impl Generator {
     }
 
     /// Computes tenant `i`'s sample at step `k` into the row buffer.
+    #[allow(clippy::needless_range_loop)] // four arrays by column
     pub(super) fn sample(&mut self, i: usize) {
         let t_seconds = (self.k * self.step as u64) as f64;
         let step = self.step as f64;
@@ -118,15 +119,13 @@ impl Generator {
         let row = &mut self.row;
         row.time = t_seconds as i64;
         row.tenant.clear();
-        row.tenant.extend_from_slice(&tenant.id);
+        row.tenant
+            .extend_from_slice(&self.ids[tenant.id_at..tenant.id_at + tenant.id_len]);
+        let spec = &self.specs[i * self.columns..(i + 1) * self.columns];
         for c in 0..self.columns {
             let f = pop.flat[c];
-            row.demand[c] = bounded(tenant.spec[c] * (f * tenant.mean + (1.0 - f) * use_));
-            row.spec[c] = if tenant.first {
-                tenant.spec[c]
-            } else {
-                f64::NAN
-            };
+            row.demand[c] = bounded(spec[c] * (f * tenant.mean + (1.0 - f) * use_));
+            row.spec[c] = if tenant.first { spec[c] } else { f64::NAN };
         }
         row.class.clear();
         if tenant.first {

@@ -428,3 +428,29 @@ fn growth_stays_finite_where_use_is_zero() {
     assert_eq!(r.len(), 60);
     assert!(r.iter().all(|row| row.demand[0] == 0.0), "{:?}", r[59]);
 }
+
+#[test]
+fn a_tenant_stream_draws_chacha8_s_words() {
+    use rand::RngCore;
+    // words, pairs and bytes mixed, so that draws straddle the 16-word blocks and ChaCha8Rng's
+    // 64-word buffers both
+    for (seed, key) in [(5, "t-0001"), (0, ""), (u64::MAX, "a/churn")] {
+        let mut slim = draw::TenantRng::new(seed, key);
+        let mut chacha = stream(seed, key);
+        for i in 0..1000 {
+            match i % 7 {
+                0 | 3 => assert_eq!(slim.next_u32(), chacha.next_u32(), "{key} word {i}"),
+                5 => {
+                    let (mut a, mut b) = ([0u8; 7], [0u8; 7]);
+                    slim.fill_bytes(&mut a);
+                    chacha.fill_bytes(&mut b);
+                    assert_eq!(a, b, "{key} bytes {i}");
+                }
+                _ => assert_eq!(slim.next_u64(), chacha.next_u64(), "{key} pair {i}"),
+            }
+        }
+        let (x, y): (f64, f64) = (slim.sample(StandardNormal), chacha.sample(StandardNormal));
+        assert_eq!(x.to_bits(), y.to_bits());
+    }
+    assert!(std::mem::size_of::<draw::TenantRng>() <= 104);
+}

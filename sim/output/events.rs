@@ -31,9 +31,7 @@ pub fn events_csv(s: &Scenario, run: &RunResult) -> String {
     for m in &run.models {
         for e in &m.events {
             let node = e.node.map_or(String::new(), |n| n.to_string());
-            let tenant = e
-                .tenant
-                .map_or("", |u| run.tenants.ids[u as usize].as_str());
+            let tenant = e.tenant.map_or("", |u| &run.tenants.ids[u as usize]);
             let bytes = e.bytes.map_or(String::new(), num);
             let time = e.time.to_string();
             let row = [

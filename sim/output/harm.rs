@@ -20,12 +20,12 @@ pub fn harm_csv(s: &Scenario, run: &RunResult) -> String {
                 if amount > 0.0 {
                     let harmer = match p.harmer {
                         crate::engine::HARM_OTHERS => "*",
-                        h => run.tenants.ids[h as usize].as_str(),
+                        h => &run.tenants.ids[h as usize],
                     };
                     w.write_record([
                         m.name.as_str(),
                         harmer,
-                        run.tenants.ids[p.victim as usize].as_str(),
+                        &run.tenants.ids[p.victim as usize],
                         res.name.as_str(),
                         &num(amount),
                     ])

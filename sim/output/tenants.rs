@@ -65,7 +65,7 @@ pub fn write_tenants(
         for (u, t) in m.tenants.iter().enumerate() {
             row.clear();
             row.push(m.name.clone());
-            row.push(run.tenants.ids[u].clone());
+            row.push(run.tenants.ids[u].to_string());
             row.push(s.slo[run.tenants.class[u]].name.clone());
             row.push(run.tenants.first_seen[u].to_string());
             row.push(t.steps.to_string());

@@ -25,7 +25,7 @@ pub(super) struct Tally<'a, W> {
     /// Per tenant, the causes of its outage this step ([`NEIGHBOUR_OUTAGE`],
     /// [`FAILURE_OUTAGE`]; 0: none).
     pub(super) outage: &'a mut [u8],
-    pub(super) outage_loss: &'a mut [f64],
+    pub(super) outage_loss: &'a mut LazySums,
     pub(super) slo: &'a [SloClass],
     /// Each tenant's SLO class, looked up only for a step that loses something or is
     /// inflated.
@@ -52,7 +52,7 @@ macro_rules! tally {
             rare: &mut $model.rare[..],
             books: &mut $model.books[..],
             outage: &mut $model.outage[..],
-            outage_loss: &mut $model.outage_loss[..],
+            outage_loss: &mut $model.outage_loss,
             slo: &$model.slo[..],
             class: &$tenants.class[..],
             // sliced to the width, so that the per-resource loops check no bound
@@ -92,8 +92,8 @@ impl<W: Width> Tally<'_, W> {
         let outage = cause != 0;
         if outage {
             let books = &mut self.books[u];
-            books.outage_steps += u64::from(cause & NEIGHBOUR_OUTAGE != 0);
-            books.failure_steps += u64::from(cause & FAILURE_OUTAGE != 0);
+            books.outage_steps += u32::from(cause & NEIGHBOUR_OUTAGE != 0);
+            books.failure_steps += u32::from(cause & FAILURE_OUTAGE != 0);
             books.down_steps += 1;
         }
         let mut loss_violated = false;
@@ -116,7 +116,7 @@ impl<W: Width> Tally<'_, W> {
                 rare[THROTTLED] += at_least(0.0, throttled);
                 // the loss of the entries that are up: an outage is a cause of its own
                 let contention = if outage {
-                    loss - std::mem::replace(&mut self.outage_loss[u * r + q], 0.0)
+                    loss - self.outage_loss.take(u * r + q)
                 } else {
                     loss
                 };
@@ -124,7 +124,7 @@ impl<W: Width> Tally<'_, W> {
                     contention > self.slo[self.class[u]].max_loss * s + 1e-9 * (1.0 + s);
             }
             if outage {
-                self.outage_loss[u * r + q] = 0.0;
+                self.outage_loss.take(u * r + q);
             }
             // s / spec as s times 1 / spec (0 for a spec of 0: no utilization)
             if self.compressible[q] {
@@ -137,8 +137,8 @@ impl<W: Width> Tally<'_, W> {
             self.close(u, st, alone_rho, busiest, other_cause, dem[0], delivered0);
         if other_cause {
             let books = &mut self.books[u];
-            books.loss_violations += u64::from(loss_violated);
-            books.violations_without_latency += u64::from(!latency_violated);
+            books.loss_violations += u32::from(loss_violated);
+            books.violations_without_latency += u32::from(!latency_violated);
         }
     }
 

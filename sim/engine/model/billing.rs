@@ -145,7 +145,8 @@ impl Billing {
         self.grow(tenants.len());
         for u in 0..tenants.len() {
             let (steps, b) = (acc.get(u).map_or(0, |a| a.steps), books.get(u));
-            let (revenue, down_steps) = b.map_or((0.0, 0), |b| (b.revenue, b.down_steps));
+            let (revenue, down_steps) =
+                b.map_or((0.0, 0), |b| (b.revenue, u64::from(b.down_steps)));
             let usage = tenants.usage.as_ref().map(|book| book.through(u, k));
             let mark = &mut self.marks[u];
             let bill = &mut self.bills[u];

@@ -58,7 +58,8 @@ impl ModelRun {
         if !same {
             self.flush_split(n, ents, before);
             let cache = &mut self.nodes.cost_cache[n];
-            std::mem::swap(&mut cache.parts, &mut self.sc.parts);
+            cache.parts.clear();
+            cache.parts.extend_from_slice(&self.sc.parts);
             cache.left = left;
         }
         let st = &mut self.nodes.acc[n];

@@ -452,7 +452,9 @@ impl ModelRun {
         self.set_solo(u, false);
         self.unlist_from_node(n, j);
         self.ents.node[j] = PENDING;
-        self.ents.peak[j * r..(j + 1) * r].fill(0.0);
+        if self.cost.allocation == Allocation::Peak {
+            self.ents.peak[j * r..(j + 1) * r].fill(0.0);
+        }
         self.by_tenant.stale = true;
         self.failures.pending.push(j as u32);
     }
@@ -485,7 +487,7 @@ impl ModelRun {
         self.flush_cost(m);
         let share = self.ents.share[j * r..(j + 1) * r].to_vec();
         self.list_on_node(m, u, j, &share);
-        self.tenant_entries[u].retain(|&k| k as usize != j);
+        self.tenant_entries[u].retain(|k| *k as usize != j);
         self.list_in_tenant(u, m, j);
         self.by_tenant.stale = true;
         let waiting = self
@@ -543,8 +545,8 @@ impl ModelRun {
                     self.ents.cap[j * r + q],
                 );
                 self.step_sa[u * r + q][0] += x;
-                self.outage_loss[u * r + q] += x;
-                self.failure_loss[u * r + q] += x;
+                self.outage_loss.add(u * r + q, x);
+                self.failure_loss.add(u * r + q, x);
             }
             self.outage[u] |= FAILURE_OUTAGE;
         }

@@ -3,7 +3,7 @@
 //! under way (`moves`), backlogs, replicas, billing marks, elastic scaling, the step's scratch
 //! and the placer's own state, none of which grows with the tenants in `benches/scale.toml`.
 
-use crate::engine::footprint::{flat, nested, Group};
+use crate::engine::footprint::{flat, small, smalls, table, Group};
 
 use super::*;
 
@@ -27,13 +27,14 @@ impl ModelRun {
             + flat(&e.peak)
             + flat(&e.down_until)
             + flat(&e.self_outage)
-            + nested(&e.blame)
+            + table(&e.blame)
+            + e.blame.values().map(flat).sum::<usize>()
             + flat(&e.profile)
             + flat(&e.free);
         let accounting = flat(&self.acc)
             + flat(&self.books)
             + flat(&self.outage)
-            + flat(&self.outage_loss)
+            + flat(&self.outage_loss.sums)
             + flat(&self.solo)
             + flat(&self.racc)
             + flat(&self.rare)
@@ -41,28 +42,20 @@ impl ModelRun {
             + flat(&self.node_rho)
             + flat(&self.rates)
             + flat(&self.spec_inverse)
-            + flat(&self.failure_loss);
+            + flat(&self.failure_loss.sums);
         let who = &self.who;
-        let placement = nested(&self.tenant_entries)
-            + flat(&who.ids)
-            + who.ids.iter().map(|s| s.len()).sum::<usize>()
-            + flat(&who.class);
+        let placement = smalls(&self.tenant_entries) + who.ids.heap_bytes() + flat(&who.class);
         let n = &self.nodes;
         let node_series: usize = n.stats.iter().map(|s| flat(&s.hourly)).sum();
         let stats: usize = flat(&n.stats)
             + n.stats
                 .iter()
-                .map(|s| {
-                    flat(&s.capacity)
-                        + flat(&s.delivered)
-                        + flat(&s.peak_utilization)
-                        + flat(&s.peak_log)
-                })
+                .map(|s| small(&s.capacity) + small(&s.delivered) + small(&s.peak_utilization))
                 .sum::<usize>();
         let node_entries: usize = flat(&n.entries)
             + n.entries
                 .iter()
-                .map(|x| flat(&x.slot) + flat(&x.tenant) + flat(&x.share) + flat(&x.cap))
+                .map(|x| small(&x.slot) + small(&x.tenant) + small(&x.share) + small(&x.cap))
                 .sum::<usize>();
         let nodes = flat(&n.cap)
             + flat(&n.alloc)
@@ -80,6 +73,8 @@ impl ModelRun {
             + nested_costs(&n.cost_cache)
             + flat(&n.open_capacity)
             + n.profiles.as_ref().map_or(0, flat)
+            + flat(&n.peak_logs)
+            + n.peak_logs.iter().map(flat).sum::<usize>()
             + n.zones.heap_bytes()
             + self.failures.heap_bytes();
         vec![
@@ -133,5 +128,5 @@ impl ModelRun {
 
 /// The bytes the nodes' kept cost splits hold.
 fn nested_costs(v: &Vec<CostCache>) -> usize {
-    flat(v) + v.iter().map(|c| flat(&c.parts)).sum::<usize>()
+    flat(v) + v.iter().map(|c| small(&c.parts)).sum::<usize>()
 }

@@ -304,7 +304,7 @@ impl ModelRun {
     fn end_copy(&mut self, c: &Copy) {
         let (k, u) = (c.receiving as usize, c.tenant as usize);
         self.unlist_from_node(c.to as usize, k);
-        self.tenant_entries[u].retain(|&x| x as usize != k);
+        self.tenant_entries[u].retain(|x| *x as usize != k);
         self.ents.free.push(k as u32);
         for n in c.from.into_iter().chain([c.to]) {
             let n = n as usize;

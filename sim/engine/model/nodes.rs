@@ -50,6 +50,10 @@ pub(super) struct Nodes {
     pub(super) open_capacity_stale: bool,
     /// Summed daily profiles (node x bin x resource), kept when the placer wants them.
     pub(super) profiles: Option<Vec<f64>>,
+    /// Per node, under the `peak` cost rule, its entries' tenants and the share weights of
+    /// their peaks, logged as they left or at the end; as long as the last node logged to
+    /// (empty under another rule).
+    pub(super) peak_logs: Vec<Vec<(u32, f64)>>,
     /// Each node's zone, when the model has zones.
     pub(super) zones: ZoneBook,
     /// A bound on the room of every run of nodes, which placers' scans prune by
@@ -113,6 +117,14 @@ impl ZoneBook {
 }
 
 impl Nodes {
+    /// Logs tenant `u`'s entry on node `n`, of share weight `w` (the `peak` rule).
+    pub(super) fn log_peak(&mut self, n: usize, u: u32, w: f64) {
+        if self.peak_logs.len() <= n {
+            self.peak_logs.resize(n + 1, vec![]);
+        }
+        self.peak_logs[n].push((u, w));
+    }
+
     /// Node `n`'s zone, an index into the model's zones (`None` when the model has none).
     pub(super) fn zone(&self, n: usize) -> Option<u32> {
         self.zones.of_node.get(n).copied()
@@ -139,20 +151,26 @@ impl Nodes {
     }
 }
 
+/// A node's entry slots or tenants: inline up to four (24 bytes, as a `Vec`'s, without a heap
+/// chunk), as a dedicated node holds one entry.
+pub(super) type NodeSlots = smallvec::SmallVec<[u32; 4]>;
+/// A node's entries' values per resource: inline up to two (one entry of two resources).
+pub(super) type NodeValues = smallvec::SmallVec<[f64; 2]>;
+
 /// A node's entries, in placement order, with what its step reads of each: the step walks
 /// this one block per node instead of reaching into the entry arrays slot by slot.
 #[derive(Debug, Default)]
 pub(super) struct NodeEntries {
     /// Entry slots.
-    pub(super) slot: Vec<u32>,
+    pub(super) slot: NodeSlots,
     /// Each entry's tenant.
-    pub(super) tenant: Vec<u32>,
+    pub(super) tenant: NodeSlots,
     /// Each entry's share of its tenant's demand, per resource (`i * r + q`).
-    pub(super) share: Vec<f64>,
+    pub(super) share: NodeValues,
     /// Each entry's cap per resource (`i * r + q`) for the spec epoch of the node's
     /// [`NodeAcc::cap_epoch`]: spec x sold x limit or quota, or the node's capacity. What its
     /// admitted demand `min(d * share, cap)` is bounded by ([`ModelRun::refresh_caps`]).
-    pub(super) cap: Vec<f64>,
+    pub(super) cap: NodeValues,
     /// The latest time any of its entries was put down until ([`Time::MIN`]: never): none is
     /// down at a later time.
     pub(super) down_until: Time,
@@ -380,6 +398,7 @@ pub(super) const UNKNOWN: u64 = u64::MAX;
 /// the entries do.
 #[derive(Debug, Clone, Default)]
 pub(super) struct CostCache {
-    pub(super) parts: Vec<f64>,
+    /// Inline for one entry (a dedicated node's).
+    pub(super) parts: smallvec::SmallVec<[f64; 1]>,
     pub(super) left: f64,
 }

@@ -149,9 +149,9 @@ impl ModelRun {
             opened: t,
             closed: t,
             steps: 0,
-            capacity: cap.clone(),
-            delivered: vec![0.0; r],
-            peak_utilization: vec![0.0; r],
+            capacity: PerResource::from_slice(cap),
+            delivered: PerResource::from_elem(0.0, r),
+            peak_utilization: PerResource::from_elem(0.0, r),
             hourly: vec![],
             contended_steps: 0,
             oom_kills: 0,
@@ -159,7 +159,6 @@ impl ModelRun {
             overhead: 0.0,
             entries_max: 0,
             cost_with_tenants: 0.0,
-            peak_log: vec![],
         });
         self.nodes.open_count += 1;
         self.nodes.room_changed(n);
@@ -187,12 +186,14 @@ impl ModelRun {
         e.capmul[j] = entry.capmul;
         e.down_until[j] = Time::MIN;
         e.self_outage[j] = false;
-        e.blame[j].clear();
+        e.blame.remove(&(j as u32));
         e.share[j * r..(j + 1) * r].copy_from_slice(entry.share);
         e.sold[j * r..(j + 1) * r].copy_from_slice(entry.sold);
         e.request[j * r..(j + 1) * r].copy_from_slice(entry.request);
         e.size[j * r..(j + 1) * r].copy_from_slice(entry.size);
-        e.peak[j * r..(j + 1) * r].fill(0.0);
+        if self.cost.allocation == Allocation::Peak {
+            e.peak[j * r..(j + 1) * r].fill(0.0);
+        }
         // the new entry's caps are computed at the node's next step
         self.nodes.acc[n].cap_epoch = UNKNOWN;
         self.harm.forget(n);
@@ -224,16 +225,17 @@ impl ModelRun {
         e.capmul.push(0.0);
         e.down_until.push(Time::MIN);
         e.self_outage.push(false);
-        e.blame.push(vec![]);
         for v in [
             &mut e.share,
             &mut e.sold,
             &mut e.cap,
             &mut e.request,
             &mut e.size,
-            &mut e.peak,
         ] {
             v.extend(std::iter::repeat_n(0.0, r));
+        }
+        if self.cost.allocation == Allocation::Peak {
+            e.peak.extend(std::iter::repeat_n(0.0, r));
         }
         j
     }
@@ -274,11 +276,11 @@ impl ModelRun {
             .unwrap_or(local.len());
         local.slot.insert(p, j as u32);
         local.tenant.insert(p, u as u32);
-        local.share.splice(p * r..p * r, share.iter().copied());
+        local.share.insert_from_slice(p * r, share);
         // the caps, computed at the node's next step (its cap epoch is unknown)
         local
             .cap
-            .splice(p * r..p * r, std::iter::repeat_n(f64::NAN, r));
+            .insert_many(p * r, std::iter::repeat_n(f64::NAN, r));
         self.nodes.update_occupancy(n);
         let st = &mut self.nodes.stats[n];
         st.entries_max = st.entries_max.max(self.nodes.entries[n].len());
@@ -562,7 +564,7 @@ impl ModelRun {
                 self.nodes.capacity(n),
                 &self.cost.weights,
             );
-            self.nodes.stats[n].peak_log.push((u, w));
+            self.nodes.log_peak(n, u, w);
         }
     }
 }

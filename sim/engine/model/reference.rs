@@ -189,7 +189,7 @@ impl ModelRun {
         self.ents.down_until[j] = until;
         local.down_until = local.down_until.max(until);
         self.ents.self_outage[j] = alone_too_big;
-        let blame = &mut self.ents.blame[j];
+        let blame = self.ents.blame.entry(j as u32).or_default();
         blame.clear();
         if !alone_too_big && total > 0.0 {
             for (p, &e) in sc.caused.iter().enumerate() {
@@ -325,7 +325,10 @@ impl ModelRun {
     /// those blamed for its outage, in their fractions, as harm (or self-harm).
     fn blame_outage(&mut self, j: usize, u: u32, q: usize, s: f64) {
         let r = self.r();
-        for &(v, f) in &self.ents.blame[j] {
+        let Some(blame) = self.ents.blame.get(&(j as u32)) else {
+            return;
+        };
+        for &(v, f) in blame {
             self.rare[v as usize * r + q][CAUSED] += s * f;
             if v == u {
                 self.rare[u as usize * r + q][SELF] += s * f;
@@ -356,9 +359,9 @@ impl ModelRun {
                 self.outage[u] |= cause;
                 for q in 0..r {
                     let x = self.sc.sx[q * m + i];
-                    self.outage_loss[u * r + q] += x;
+                    self.outage_loss.add(u * r + q, x);
                     if cause == FAILURE_OUTAGE {
-                        self.failure_loss[u * r + q] += x;
+                        self.failure_loss.add(u * r + q, x);
                     }
                 }
             }

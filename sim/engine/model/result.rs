@@ -14,24 +14,24 @@ pub struct TenantStats {
     /// Steps present.
     pub steps: u64,
     /// Demand.
-    pub demand: Vec<f64>,
+    pub demand: PerResource,
     /// Alone allotment `s`.
-    pub alone: Vec<f64>,
+    pub alone: PerResource,
     /// Delivered `a`.
-    pub delivered: Vec<f64>,
+    pub delivered: PerResource,
     /// Interference loss `s - a`: harm suffered.
-    pub loss: Vec<f64>,
+    pub loss: PerResource,
     /// Contract throttling `d - s`.
-    pub throttled: Vec<f64>,
+    pub throttled: PerResource,
     /// Harm caused by exceeding its fair share, to others and to itself.
-    pub caused: Vec<f64>,
+    pub caused: PerResource,
     /// Of `caused`, the harm caused to other tenants ([`ModelResult::harm`] summed over its
     /// victims but itself).
-    pub caused_to_others: Vec<f64>,
+    pub caused_to_others: PerResource,
     /// Of `loss`, the harm suffered from other tenants (summed over its harmers but itself).
-    pub suffered_from_others: Vec<f64>,
+    pub suffered_from_others: PerResource,
     /// The part of `loss` (and of `caused`) it did to itself.
-    pub self_harm: Vec<f64>,
+    pub self_harm: PerResource,
     /// Steps that violated the tenant's SLO class, whatever the cause (a step with several
     /// causes counts once here and once under each cause).
     pub violation_steps: u64,
@@ -49,7 +49,7 @@ pub struct TenantStats {
     /// Of `loss`, the part of its entries down because their node failed or waiting for a
     /// node, per resource (nobody's harm: `loss = suffered_from_others + self_harm +
     /// failure_loss`).
-    pub failure_loss: Vec<f64>,
+    pub failure_loss: PerResource,
     /// Sum of latency inflation over steps.
     pub latency_sum: f64,
     /// Largest latency inflation.
@@ -85,12 +85,16 @@ pub struct TenantStats {
     /// The bytes (state units) those copied.
     pub moved_bytes: f64,
     /// The load its copies added to its demand, unit-seconds per resource (in its `demand`).
-    pub move_load: Vec<f64>,
+    pub move_load: PerResource,
     /// With the model's `backlog`: its backlog left and its lag (DESIGN.md 4.3b).
     pub lag: Option<LagStats>,
     /// With the model's `replication_factor`: its partitions' figures (DESIGN.md 4.3b).
     pub replicas: Option<ReplicaStats>,
 }
+
+/// Values per resource of a node, read as a slice: inline up to two resources (24 bytes, as a
+/// `Vec`'s, without a heap chunk), on the heap beyond.
+pub type PerResource = smallvec::SmallVec<[f64; 2]>;
 
 /// What one node went through.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,11 +110,11 @@ pub struct NodeStats {
     /// Steps held.
     pub steps: u64,
     /// Capacity per resource.
-    pub capacity: Vec<f64>,
+    pub capacity: PerResource,
     /// Delivered unit-seconds per resource.
-    pub delivered: Vec<f64>,
+    pub delivered: PerResource,
     /// Largest utilization per resource over its steps.
-    pub peak_utilization: Vec<f64>,
+    pub peak_utilization: PerResource,
     /// Per bucket of [`ModelResult::bucket_hours`] hours of the accounted run, the summed
     /// utilization of the first resource and the steps summed: the mean is their ratio.
     pub hourly: Vec<(f32, u32)>,
@@ -125,7 +129,6 @@ pub struct NodeStats {
     /// Most shards or containers at once.
     pub entries_max: usize,
     pub(super) cost_with_tenants: f64,
-    pub(super) peak_log: Vec<(u32, f64)>,
 }
 
 /// Model-wide sums.
@@ -259,7 +262,6 @@ impl ModelRun {
         self.books.resize(nt, TenantBooks::default());
         self.racc.resize(nt * self.r(), [0.0; 3]);
         self.rare.resize(nt * self.r(), [0.0; 4]);
-        self.failure_loss.resize(nt * self.r(), 0.0);
         self.bill_last(end, tenants);
         self.watch_finish();
         self.release_for_results();
@@ -297,7 +299,7 @@ impl ModelRun {
         self.step_sa = vec![];
         self.node_rho = vec![];
         self.outage = vec![];
-        self.outage_loss = vec![];
+        self.outage_loss = LazySums::default();
         self.solo = vec![];
         self.rates = vec![];
         self.spec_inverse = vec![];
@@ -332,14 +334,16 @@ impl ModelRun {
             if !peak_rule {
                 continue;
             }
-            for &j in &self.nodes.entries[n].slot {
+            for i in 0..self.nodes.entries[n].len() {
+                let j = self.nodes.entries[n].slot[i];
                 let j = j as usize;
                 let w = cost::share_weight(
                     &self.ents.peak[j * r..(j + 1) * r],
                     &self.nodes.cap[n * r..(n + 1) * r],
                     &self.cost.weights,
                 );
-                self.nodes.stats[n].peak_log.push((self.ents.tenant[j], w));
+                let u = self.ents.tenant[j];
+                self.nodes.log_peak(n, u, w);
             }
         }
     }
@@ -348,13 +352,20 @@ impl ModelRun {
     /// weights of its entries' peaks, logged as they left or at the end; what no entry takes is
     /// overhead.
     fn split_by_peaks(&mut self) {
-        for st in &mut self.nodes.stats {
-            let weights: Vec<f64> = st.peak_log.iter().map(|&(_, w)| w).collect();
+        for n in 0..self.nodes.stats.len() {
+            // taken: the split is made once, when the run ends
+            let log = self
+                .nodes
+                .peak_logs
+                .get_mut(n)
+                .map(std::mem::take)
+                .unwrap_or_default();
+            let weights: Vec<f64> = log.iter().map(|&(_, w)| w).collect();
             let mut parts = vec![0.0; weights.len()];
-            let left = cost::split(st.cost_with_tenants, &weights, &mut parts);
-            st.overhead += left;
+            let left = cost::split(self.nodes.stats[n].cost_with_tenants, &weights, &mut parts);
+            self.nodes.stats[n].overhead += left;
             self.totals.overhead += left;
-            for (&(u, _), p) in st.peak_log.iter().zip(parts) {
+            for (&(u, _), p) in log.iter().zip(parts) {
                 self.books[u as usize].cost += p;
             }
         }
@@ -372,11 +383,11 @@ impl ModelRun {
         {
             t.tenant_steps += u64::from(a.steps);
             t.violating_steps += u64::from(a.violation_steps);
-            t.loss_violation_steps += b.loss_violations;
+            t.loss_violation_steps += u64::from(b.loss_violations);
             t.latency_violation_steps +=
-                u64::from(a.violation_steps) - b.violations_without_latency;
-            t.outage_violation_steps += b.outage_steps;
-            t.failure_violation_steps += b.failure_steps;
+                u64::from(a.violation_steps) - u64::from(b.violations_without_latency);
+            t.outage_violation_steps += u64::from(b.outage_steps);
+            t.failure_violation_steps += u64::from(b.failure_steps);
             t.latency_sum += a.latency_sum;
             t.latency_max = at_least(t.latency_max, a.latency_max);
         }
@@ -408,8 +419,8 @@ impl ModelRun {
             &self.racc[u * r..(u + 1) * r],
             &self.rare[u * r..(u + 1) * r],
         );
-        let field = |f: usize| res.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
-        let rare = |f: usize| rare.iter().map(|x| x[f] * dt).collect::<Vec<f64>>();
+        let field = |f: usize| res.iter().map(|x| x[f] * dt).collect::<PerResource>();
+        let rare = |f: usize| rare.iter().map(|x| x[f] * dt).collect::<PerResource>();
         let own = rare(SELF);
         // what is not its own doing was others' (at least 0 where sums round apart)
         let others = |f: usize| {
@@ -417,7 +428,7 @@ impl ModelRun {
             all.iter()
                 .zip(&own)
                 .map(|(&x, &o)| (x - o).max(0.0))
-                .collect::<Vec<f64>>()
+                .collect::<PerResource>()
         };
         // with a backlog the step accounted the effective demand: the demand is the new one
         let demand = match &self.backlog {
@@ -438,19 +449,17 @@ impl ModelRun {
             // a failure's loss is nobody's harm
             suffered_from_others: others(LOSS)
                 .iter()
-                .zip(&self.failure_loss[u * r..(u + 1) * r])
-                .map(|(&x, &f)| (x - f * dt).max(0.0))
+                .zip(self.failure_loss.row(u * r, r))
+                .map(|(&x, f)| (x - f * dt).max(0.0))
                 .collect(),
             self_harm: own,
             violation_steps: a.violation_steps.into(),
-            loss_violation_steps: b.loss_violations,
-            latency_violation_steps: u64::from(a.violation_steps) - b.violations_without_latency,
-            outage_steps: b.outage_steps,
-            failure_outage_steps: b.failure_steps,
-            failure_loss: self.failure_loss[u * r..(u + 1) * r]
-                .iter()
-                .map(|x| x * dt)
-                .collect(),
+            loss_violation_steps: b.loss_violations.into(),
+            latency_violation_steps: u64::from(a.violation_steps)
+                - u64::from(b.violations_without_latency),
+            outage_steps: b.outage_steps.into(),
+            failure_outage_steps: b.failure_steps.into(),
+            failure_loss: self.failure_loss.row(u * r, r).map(|x| x * dt).collect(),
             latency_sum: a.latency_sum,
             latency_max: a.latency_max,
             cost: b.cost + self.zone_transfer_cost(u),
@@ -483,7 +492,7 @@ impl ModelRun {
                 pairs.push(HarmPair {
                     harmer: u as u32,
                     victim: u as u32,
-                    amount: t.self_harm.clone(),
+                    amount: t.self_harm.to_vec(),
                 });
             }
         }

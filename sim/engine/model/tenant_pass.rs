@@ -72,12 +72,12 @@ impl ModelRun {
     pub(super) fn settle_rates(&mut self) {
         let accs = self.acc.iter().zip(&mut self.books);
         for ((acc, st), &[revenue, dedicated]) in accs.zip(&self.rates) {
-            let k = (u64::from(acc.steps) - st.rated_steps) as f64;
+            let k = (acc.steps - st.rated_steps) as f64;
             if k > 0.0 {
                 st.revenue += revenue * k;
                 st.dedicated_cost += dedicated * k;
             }
-            st.rated_steps = acc.steps.into();
+            st.rated_steps = acc.steps;
         }
     }
 

@@ -228,13 +228,13 @@ impl ModelRun {
         for (u, (a, b)) in self.acc.iter().zip(&self.books).enumerate() {
             s.tenant_steps += u64::from(a.steps);
             s.violating_steps += u64::from(a.violation_steps);
-            s.loss_violation_steps += b.loss_violations;
+            s.loss_violation_steps += u64::from(b.loss_violations);
             s.latency_violation_steps +=
-                u64::from(a.violation_steps) - b.violations_without_latency;
-            s.outage_violation_steps += b.outage_steps;
-            s.failure_violation_steps += b.failure_steps;
+                u64::from(a.violation_steps) - u64::from(b.violations_without_latency);
+            s.outage_violation_steps += u64::from(b.outage_steps);
+            s.failure_violation_steps += u64::from(b.failure_steps);
             for q in 0..r {
-                s.loss[q] += self.rare[u * r + q][LOSS] - self.failure_loss[u * r + q];
+                s.loss[q] += self.rare[u * r + q][LOSS] - self.failure_loss.get(u * r + q);
             }
         }
         s

@@ -56,7 +56,7 @@ fn one_tenant(steps: usize) -> String {
 
 /// Node `n`'s delivered amounts (network_in, network_out, disk, storage) over the run.
 fn delivered(m: &ModelResult, n: usize) -> Vec<f64> {
-    m.nodes[n].delivered.clone()
+    m.nodes[n].delivered.to_vec()
 }
 
 #[test]

@@ -286,7 +286,7 @@ fn scale_in(run: &mut ModelRun, u: usize, ctx: &StepCtx<'_>) {
     };
     let (j, n) = (j as usize, run.ents.node[j as usize] as usize);
     run.unlist_from_node(n, j);
-    run.tenant_entries[u].retain(|&k| k as usize != j);
+    run.tenant_entries[u].retain(|k| *k as usize != j);
     run.ents.free.push(j as u32);
     if !run.nodes.failed[n] {
         run.close_node(n, t);

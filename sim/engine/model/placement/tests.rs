@@ -52,7 +52,7 @@ fn load(run: &mut ModelRun, n: usize, cpu: f64) {
 /// in the order they were placed.
 fn place(run: &mut ModelRun, u: usize, cpu: f64, t: Time) -> Vec<usize> {
     if run.tenant_entries.len() <= u {
-        run.tenant_entries.resize(u + 1, vec![]);
+        run.tenant_entries.resize(u + 1, Default::default());
         run.solo.resize(u + 1, false);
     }
     run.sc.profile.fill(cpu);

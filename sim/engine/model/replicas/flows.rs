@@ -188,8 +188,8 @@ impl ModelRun {
             }
             for q in 0..r {
                 self.step_sa[u * r + q][0] += dark[q];
-                self.outage_loss[u * r + q] += dark[q];
-                self.failure_loss[u * r + q] += dark[q];
+                self.outage_loss.add(u * r + q, dark[q]);
+                self.failure_loss.add(u * r + q, dark[q]);
             }
             self.outage[u] |= FAILURE_OUTAGE;
         }

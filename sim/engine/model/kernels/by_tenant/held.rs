@@ -428,12 +428,13 @@ impl ModelRun {
                 let b = busy[n];
                 let rho = if b >= 0.0 {
                     let sc = w.row(&bt.share_cap, share_cap_rows(bt.alike, u, k..k + 1).start);
-                    let pk = w.row_mut(e_peak, j);
+                    // (the peaks are kept under the `peak` rule only)
+                    let mut pk = track_peak.then(|| w.row_mut(e_peak, j));
                     for q in 0..r {
                         let x = admitted_demand(dem[q], sc[q][0], sc[q][1]);
                         steps[q][0] += x;
                         steps[q][1] += x;
-                        if track_peak {
+                        if let Some(pk) = &mut pk {
                             pk[q] = at_least(pk[q], x);
                         }
                     }
