@@ -11,54 +11,6 @@ use plotters::prelude::*;
 
 use super::{axis, colour, err, finite, legend, pin, tick};
 
-/// Empirical CDFs, one line per named series of values, each drawn through at most
-/// `max_points` of its points ([`cdf_points`]).
-pub fn cdf<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    title: &str,
-    x_desc: &str,
-    series: &[(String, Vec<f64>)],
-    max_points: usize,
-) -> Result<(), String> {
-    area.fill(&WHITE).map_err(err)?;
-    let max = series
-        .iter()
-        .flat_map(|(_, v)| v.iter().copied())
-        .fold(0.0, f64::max)
-        .max(1e-6);
-    let xs = axis(0.0, finite(max) * 1.05);
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 18))
-        .margin(10)
-        .x_label_area_size(35)
-        .y_label_area_size(45)
-        .build_cartesian_2d(xs.clone(), 0f64..1.0)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc("share of tenants at or below")
-        .label_style(("sans-serif", 12))
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .draw()
-        .map_err(err)?;
-    for (i, (name, values)) in series.iter().enumerate() {
-        let points: Vec<(f64, f64)> = cdf_points(values, max_points)
-            .into_iter()
-            .map(|(x, y)| (pin(x, &xs), y))
-            .collect();
-        let c = colour(i);
-        chart
-            .draw_series(LineSeries::new(points, c.stroke_width(2)))
-            .map_err(err)?
-            .label(name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
-    }
-    legend(&mut chart, SeriesLabelPosition::LowerRight)?;
-    Ok(())
-}
-
 /// One panel of [`cdf_panels`]: a resource's loss shares per model.
 pub struct CdfPanel {
     /// The resource.
@@ -127,7 +79,9 @@ pub fn cdf_panels<DB: DrawingBackend>(
                 .flat_map(|(_, v)| v.iter().copied())
                 .filter(|&x| x > 0.0)
                 .fold(f64::INFINITY, f64::min);
-            let xs = axis(lo / 1.5, finite(max) * 1.5);
+            // at most 12 decades, so that an axis of extreme values keeps few key points
+            let hi = finite(max) * 1.5;
+            let xs = axis((lo / 1.5).max(hi * 1e-12), hi);
             let log: LogCoord<f64> = xs.clone().log_scale().into();
             let mut chart = cdf_chart(sub, log, &x_desc)?;
             cdf_lines(&mut chart, &named, max_points, &xs)?;

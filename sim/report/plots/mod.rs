@@ -15,8 +15,8 @@ use std::sync::Once;
 use plotters::prelude::*;
 
 pub use charts::{
-    cdf, cdf_panels, cdf_points, density, frontier, scatter, series, timeline, CdfPanel,
-    FrontierPoint, DENSITY_CELLS, EVENT_KINDS,
+    cdf_panels, cdf_points, density, frontier, scatter, series, timeline, CdfPanel, FrontierPoint,
+    DENSITY_CELLS, EVENT_KINDS,
 };
 pub use harm::{compact, harm_matrix, panel_height, HarmPanel};
 pub use heatmap::{group_columns, group_rows, heatmap, HeatRows};
@@ -145,7 +145,8 @@ mod tests {
                 svgs.push(text);
             };
             let named = vec![("m".to_string(), values.clone())];
-            figure(&|a| cdf(a, "cdf", "x", &named, 2));
+            let panels = [CdfPanel::new("x", named.clone())];
+            figure(&|a| cdf_panels(a, "cdf", &panels, 2));
             let points = vec![("m".to_string(), pairs.clone())];
             figure(&|a| scatter(a, "s", "x", "y", &points, true, &[], &[]));
             let all = vec![pairs.clone()];
