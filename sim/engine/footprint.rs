@@ -45,16 +45,22 @@ pub(crate) fn strings(v: &Vec<String>) -> usize {
 /// power-of-two number of buckets, at most 7/8 of them full, each a key and value and one
 /// control byte (hashbrown's layout), not what the keys hold elsewhere.
 pub(crate) fn table<K, V>(m: &HashMap<K, V>) -> usize {
-    let cap = m.capacity();
-    if cap == 0 {
+    hash_table(m.capacity(), size_of::<(K, V)>())
+}
+
+/// The bytes of a hashbrown table of `capacity` entries of `entry` bytes: a power-of-two
+/// number of buckets, at most 7/8 of them full, each an entry and one control byte, and a
+/// group of control bytes.
+pub(crate) fn hash_table(capacity: usize, entry: usize) -> usize {
+    if capacity == 0 {
         return 0;
     }
-    let buckets = if cap < 8 {
-        (cap + 1).next_power_of_two()
+    let buckets = if capacity < 8 {
+        (capacity + 1).next_power_of_two()
     } else {
-        (cap * 8 / 7).next_power_of_two()
+        (capacity * 8 / 7).next_power_of_two()
     };
-    buckets * (size_of::<(K, V)>() + 1) + 16
+    buckets * (entry + 1) + 16
 }
 
 /// One group of structures and the bytes it holds.

@@ -104,16 +104,7 @@ impl IdIndex {
     /// The bytes its table holds: a power-of-two number of buckets, an index and a control
     /// byte each, and a group of control bytes (hashbrown's layout).
     pub(crate) fn heap_bytes(&self) -> usize {
-        let cap = self.table.capacity();
-        if cap == 0 {
-            return 0;
-        }
-        let buckets = if cap < 8 {
-            (cap + 1).next_power_of_two()
-        } else {
-            (cap * 8 / 7).next_power_of_two()
-        };
-        buckets * (std::mem::size_of::<u32>() + 1) + 16
+        crate::engine::footprint::hash_table(self.table.capacity(), std::mem::size_of::<u32>())
     }
 }
 

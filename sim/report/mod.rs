@@ -140,6 +140,7 @@ fn write(dir: &Path, with_plots: bool) -> Result<PathBuf, String> {
             sweep: sweep.as_ref(),
             scenario: scenario_text.as_deref(),
             currency: currency.as_deref(),
+            resources: &resources,
         },
         figs,
     );

@@ -78,6 +78,8 @@ pub(super) struct Inputs<'a> {
     pub(super) scenario: Option<&'a str>,
     /// The currency the outputs label their amounts with, if any.
     pub(super) currency: Option<&'a str>,
+    /// The resources' names and units (summary.json's `resources`; empty without).
+    pub(super) resources: &'a [(String, String)],
 }
 
 /// The whole page, named after the scenario: the summary's `scenario`, else the `name` of the
@@ -91,6 +93,7 @@ pub(super) fn page(inputs: Inputs<'_>, figs: Vec<Figure>) -> String {
         sweep,
         scenario,
         currency,
+        resources,
     } = inputs;
     let money = currency.map_or(String::new(), |c| format!(" ({c})"));
     let name = title(summary, scenario, plan.is_some(), sweep.is_some());
@@ -111,7 +114,7 @@ pub(super) fn page(inputs: Inputs<'_>, figs: Vec<Figure>) -> String {
             },
             currency.map_or(String::new(), |c| format!("; amounts in {}", escape(c)))
         );
-        pricing_html(&mut h, p, &units(summary), currency);
+        pricing_html(&mut h, p, resources, currency);
         h.push_str("</section>");
     }
     if let Some(p) = plan {
@@ -152,21 +155,6 @@ pub(super) const PLAN_DECIDES: [&str; 13] = [
     "savings_vs_dedicated",
     "replications",
 ];
-
-/// Each resource's unit by name, from summary.json's `resources` (empty without).
-fn units(summary: Option<&Value>) -> Vec<(String, String)> {
-    summary
-        .and_then(|s| s["resources"].as_array())
-        .map(|r| {
-            r.iter()
-                .filter_map(|x| {
-                    let name = x["name"].as_str()?.to_string();
-                    Some((name, x["unit"].as_str().unwrap_or("unit").to_string()))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 /// How a table writes a number.
 pub(super) type Shown = fn(f64) -> String;
